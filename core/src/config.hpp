@@ -1,0 +1,31 @@
+// Loading YAML and checking it against a ConfigSchema, with ${ENV} substitution.
+#pragma once
+
+#include <mmm/config_schema.hpp>
+
+#include <yaml-cpp/yaml.h>
+
+#include <string>
+
+namespace mmm::core {
+
+/// Parses YAML text; a syntax error becomes ConfigError("origin:line:col: …").
+YAML::Node parseYaml(const std::string& text, const std::string& origin);
+
+/// Reads and parses a file; an unreadable file is a ConfigError naming it.
+YAML::Node loadYamlFile(const std::string& path);
+
+/// Replaces ${NAME} and ${NAME:-default} in `value`; `$${` stays a literal `${`.
+/// `where` ("file:line:col") prefixes the error for an unset variable without default.
+std::string substituteEnv(const std::string& value, const std::string& where);
+
+/// Checks `node` against `schema` and returns a new tree with defaults filled in and
+/// environment variables substituted in every scalar the schema types. `any` nodes are
+/// passed through as written (their marks kept, for a later, more specific check).
+/// Throws ConfigError("origin:line:col: …") on the first problem.
+YAML::Node validate(const YAML::Node& node, const ConfigSchema& schema, const std::string& origin);
+
+/// "origin:line:col" for a node (1-based), or just origin when the node has no mark.
+std::string where(const YAML::Node& node, const std::string& origin);
+
+}  // namespace mmm::core

@@ -1,0 +1,34 @@
+// Request counters and latency histograms, rendered in the Prometheus text format.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <tuple>
+
+namespace mmm::core {
+
+class Metrics {
+ public:
+  /// `route` is the matched pattern (or a fixed label such as "static" or "unmatched"),
+  /// never the raw path, so the label set stays bounded.
+  void observe(const std::string& method, const std::string& route, int status, double seconds);
+  std::string render(int openConnections, int inFlight) const;
+
+  static constexpr std::array<double, 12> kBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                      0.1,   0.25,   0.5,   1.0,  2.5,   5.0};
+
+ private:
+  struct Histogram {
+    std::array<std::uint64_t, kBuckets.size()> buckets{};
+    std::uint64_t count = 0;
+    double sum = 0;
+  };
+  mutable std::mutex mutex_;
+  std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests_;
+  std::map<std::pair<std::string, std::string>, Histogram> latency_;
+};
+
+}  // namespace mmm::core

@@ -1,0 +1,91 @@
+// Finds, checks, orders, starts and stops plugins. Plugins come from shared libraries named
+// in the config (dlopen RTLD_NOW|RTLD_LOCAL, never unloaded) or are registered statically.
+#pragma once
+
+#include <mmm/abi.hpp>
+#include <mmm/config_schema.hpp>
+#include <mmm/http.hpp>
+
+#include <yaml-cpp/yaml.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace spdlog {
+class logger;
+}
+
+namespace mmm {
+class Plugin;
+}
+
+namespace mmm::core {
+
+class Logging;
+
+/// One entry of the config's `plugins:` list.
+struct PluginEntry {
+  std::string name;
+  bool enabled = true;
+  std::string library;  // empty: a static plugin, or lib<prefix><name>.so next to the executable
+  YAML::Node config;    // as written (validated against the plugin's schema at load)
+  std::string where;    // "file:line:col" of the entry, for error messages
+};
+
+/// nullopt if the host can use the plugin; otherwise why not, naming the plugin `name`
+/// (as configured), `file` and both versions.
+std::optional<std::string> checkDescriptor(const mmm_plugin_descriptor& descriptor,
+                                           const std::string& file, const std::string& name);
+
+/// Start order: dependencies first, otherwise the given order. Throws PluginError on a
+/// missing required plugin or a cycle. `requires_`/`optional` are comma-separated.
+struct PluginNode {
+  std::string name;
+  std::vector<std::string> requires_;
+  std::vector<std::string> optional;
+};
+std::vector<std::string> startOrder(const std::vector<PluginNode>& plugins);
+
+/// Calls `add` for each route a plugin registers; the host adds the plugin name.
+using RouteSink = std::function<void(const std::string& plugin, const std::string& method,
+                                     const std::string& pattern, Handler handler)>;
+
+class PluginHost {
+ public:
+  PluginHost(const Logging& logging, RouteSink routes);
+  ~PluginHost();
+
+  void addStatic(const mmm_plugin_descriptor* descriptor);
+  /// Resolves the configured and static plugins, loads libraries, checks them, creates
+  /// each enabled plugin, validates its config and computes the start order.
+  void load(const std::vector<PluginEntry>& entries, const std::string& origin);
+  /// Starts in dependency order; on failure stops those already started and rethrows.
+  void start();
+  /// Stops in reverse order; idempotent.
+  void stop();
+
+  const std::vector<std::string>& order() const { return order_; }
+
+ private:
+  struct Loaded;
+  class Context;
+  class Registry;
+
+  const Logging& logging_;
+  RouteSink routes_;
+  std::vector<const mmm_plugin_descriptor*> static_;
+  std::vector<std::unique_ptr<Loaded>> plugins_;  // in start order
+  std::vector<std::string> order_;
+  std::unique_ptr<Registry> services_;
+  std::size_t started_ = 0;
+};
+
+/// Directory of the running executable (for plugin libraries "next to the executable").
+std::string executableDirectory();
+
+}  // namespace mmm::core

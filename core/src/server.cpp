@@ -1,0 +1,278 @@
+// mmm::Server: settings, logging, router, middleware, plugins and the HTTP server, wired.
+#include <mmm/server.hpp>
+
+#include "config.hpp"
+#include "http_server.hpp"
+#include "logging.hpp"
+#include "metrics.hpp"
+#include "pipeline.hpp"
+#include "plugin_host.hpp"
+#include "router.hpp"
+#include "settings.hpp"
+#include "static_files.hpp"
+
+#include <mmm/error.hpp>
+
+#include <spdlog/logger.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <random>
+#include <stdexcept>
+
+namespace mmm {
+
+using namespace mmm::core;
+
+namespace {
+
+bool validRequestId(const std::string& id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.' && c != ':')
+      return false;
+  return true;
+}
+
+std::string newRequestId() {
+  thread_local std::mt19937_64 random(std::random_device{}());
+  static const char* hex = "0123456789abcdef";
+  std::string id(16, '0');
+  auto bits = random();
+  for (auto& c : id) {
+    c = hex[bits & 0xf];
+    bits >>= 4;
+  }
+  return id;
+}
+
+std::string join(const std::vector<std::string>& items, const char* separator) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
+  return out;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(YAML::Node raw, std::string origin)
+      : origin(std::move(origin)),
+        settings(readSettings(raw, this->origin)),
+        logging(settings.log.level, settings.log.format),
+        log(logging.make("server")),
+        accessLog(logging.make("http")),
+        plugins(logging, [this](const std::string& plugin, const std::string& method,
+                                const std::string& pattern, Handler handler) {
+          try {
+            router.add(method, pattern, std::move(handler));
+          } catch (const std::invalid_argument& e) {
+            throw PluginError("plugin '" + plugin + "': " + e.what());
+          }
+        }) {}
+
+  std::string origin;
+  Settings settings;
+  Logging logging;
+  std::shared_ptr<spdlog::logger> log;
+  std::shared_ptr<spdlog::logger> accessLog;
+  Router router;
+  Metrics metrics;
+  PluginHost plugins;
+  std::unique_ptr<StaticFiles> web;
+  std::unique_ptr<HttpServer> http;
+  bool loaded = false;
+  bool running = false;
+
+  Handler buildPipeline();
+  Response dispatch(Request& request);
+  void addCoreRoutes();
+};
+
+Response Server::Impl::dispatch(Request& request) {
+  auto match = router.match(request.method, request.path);
+  switch (match.kind) {
+    case Router::Match::Kind::Found:
+      request.route = std::move(match.pattern);
+      request.params = std::move(match.params);
+      return (*match.handler)(request);
+    case Router::Match::Kind::MethodNotAllowed: {
+      const std::string allow = join(match.allow, ", ");
+      if (request.method == "OPTIONS") {
+        Response response;
+        response.status = 204;
+        response.set("Allow", allow);
+        return response;
+      }
+      throw HttpError(405, request.method + " is not allowed on " + request.path,
+                      {{"Allow", allow}});
+    }
+    case Router::Match::Kind::NotFound:
+      break;
+  }
+  if (web && (request.method == "GET" || request.method == "HEAD")) {
+    if (auto file = web->serve(request)) {
+      request.route = "static";
+      return *file;
+    }
+  }
+  throw HttpError(404, "no such resource: " + request.path);
+}
+
+Handler Server::Impl::buildPipeline() {
+  std::vector<Middleware> middlewares;
+
+  // Request id: echoed when the client sent a sane one, generated otherwise.
+  middlewares.push_back([](Request& request, const Next& next) {
+    if (!validRequestId(request.id)) request.id = newRequestId();
+    Response response = next(request);
+    response.set("X-Request-Id", request.id);
+    return response;
+  });
+
+  // Access log and metrics, labelled by route pattern (bounded), never by raw path.
+  middlewares.push_back([this](Request& request, const Next& next) {
+    auto begin = std::chrono::steady_clock::now();
+    Response response = next(request);
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+    metrics.observe(request.method, request.route.empty() ? "unmatched" : request.route,
+                    response.status, seconds);
+    if (settings.log.access)
+      accessLog->info("{} {} \"{} {}\" {} {} {:.1f}ms", request.id, request.clientAddress,
+                      request.method, request.rawPath, response.status, response.body.size(),
+                      seconds * 1000);
+    return response;
+  });
+
+  // CORS: only origins in the allow-list get CORS headers; preflights are answered here.
+  middlewares.push_back([this](Request& request, const Next& next) {
+    auto origin = request.header("Origin");
+    const auto& allowed = settings.cors.allowedOrigins;
+    const bool ok = origin && std::any_of(allowed.begin(), allowed.end(), [&](const std::string& a) {
+                      return a == "*" || a == *origin;
+                    });
+    auto decorate = [&](Response& response) {
+      if (!ok) return;
+      response.set("Access-Control-Allow-Origin", std::string(*origin));
+      response.set("Access-Control-Allow-Credentials", "true");
+      response.set("Access-Control-Expose-Headers", "Authorization, X-Request-Id");
+      response.set("Vary", "Origin");
+    };
+    auto requestedMethod = request.header("Access-Control-Request-Method");
+    if (request.method == "OPTIONS" && origin && requestedMethod) {
+      if (!ok) return problem(403, "origin " + std::string(*origin) + " is not allowed");
+      auto match = router.match(std::string(*requestedMethod), request.path);
+      std::vector<std::string> methods = match.allow;
+      if (match.kind == Router::Match::Kind::Found) methods = {std::string(*requestedMethod)};
+      if (methods.empty()) methods = {"GET", "HEAD"};  // static files
+      Response response;
+      response.status = 204;
+      response.set("Access-Control-Allow-Methods", join(methods, ", "));
+      auto headers = request.header("Access-Control-Request-Headers");
+      response.set("Access-Control-Allow-Headers",
+                   headers ? std::string(*headers) : "Authorization, Content-Type, X-Request-Id");
+      response.set("Access-Control-Max-Age", std::to_string(settings.cors.maxAgeSeconds));
+      decorate(response);
+      return response;
+    }
+    Response response = next(request);
+    decorate(response);
+    return response;
+  });
+
+  // Errors: an HttpError is the client's problem; anything else is ours, logged with the id.
+  middlewares.push_back([this](Request& request, const Next& next) {
+    try {
+      return next(request);
+    } catch (const HttpError& e) {
+      Response response = problem(e.status(), e.detail());
+      for (const auto& [name, value] : e.headers()) response.set(name, value);
+      return response;
+    } catch (const std::exception& e) {
+      log->error("{} {} {}: unhandled exception: {}", request.id, request.method, request.path,
+                 e.what());
+    } catch (...) {
+      log->error("{} {} {}: unhandled non-standard exception", request.id, request.method,
+                 request.path);
+    }
+    return problem(500, "internal server error (request id " + request.id + ")");
+  });
+
+  return chain(middlewares, [this](Request& request) { return dispatch(request); });
+}
+
+void Server::Impl::addCoreRoutes() {
+  router.add("GET", "/healthz", [](Request&) { return Response::json(200, "{\"status\":\"ok\"}"); });
+  router.add("GET", "/metrics", [this](Request&) {
+    Response response;
+    response.body = metrics.render(http ? http->openConnections() : 0, http ? http->inFlight() : 0);
+    response.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    return response;
+  });
+}
+
+std::unique_ptr<Server> Server::fromYaml(const std::string& yaml, const std::string& origin) {
+  return std::unique_ptr<Server>(new Server(std::make_unique<Impl>(parseYaml(yaml, origin), origin)));
+}
+
+std::unique_ptr<Server> Server::fromFile(const std::string& path) {
+  return std::unique_ptr<Server>(new Server(std::make_unique<Impl>(loadYamlFile(path), path)));
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Server::~Server() { stop(); }
+
+void Server::setListen(const std::string& hostPort) {
+  parseListen(hostPort, "--listen", impl_->settings.http.host, impl_->settings.http.port);
+}
+
+void Server::add(const mmm_plugin_descriptor* descriptor) { impl_->plugins.addStatic(descriptor); }
+
+void Server::load() {
+  if (impl_->loaded) return;
+  impl_->plugins.load(impl_->settings.plugins, impl_->origin);
+  if (impl_->settings.web.enabled) {
+    try {
+      impl_->web = std::make_unique<StaticFiles>(impl_->settings.web.root, impl_->settings.web.maxAgeSeconds);
+    } catch (const std::exception& e) {
+      throw ConfigError(impl_->origin + ": web.root: " + e.what() +
+                        " (relative paths are resolved against the working directory)");
+    }
+  }
+  impl_->loaded = true;
+}
+
+void Server::start() {
+  if (impl_->http) throw std::logic_error("an mmm::Server can be started only once");
+  load();
+  impl_->addCoreRoutes();
+  impl_->plugins.start();
+  impl_->http = std::make_unique<HttpServer>(impl_->settings.http, impl_->buildPipeline(), impl_->log);
+  try {
+    impl_->http->start();
+  } catch (...) {
+    impl_->http.reset();
+    impl_->plugins.stop();
+    throw;
+  }
+  impl_->running = true;
+  impl_->log->info("listening on {}:{} (plugins: {})", impl_->settings.http.host, port(),
+                   join(impl_->plugins.order(), ", "));
+}
+
+void Server::stop() {
+  if (!impl_ || !impl_->running) return;
+  impl_->log->info("stopping: finishing requests in flight");
+  impl_->http->stop();
+  impl_->plugins.stop();
+  impl_->running = false;
+  impl_->log->info("stopped");
+  impl_->logging.flush();
+}
+
+std::uint16_t Server::port() const { return impl_->http ? impl_->http->port() : 0; }
+
+std::vector<std::string> Server::pluginOrder() const { return impl_->plugins.order(); }
+
+}  // namespace mmm

@@ -1,0 +1,112 @@
+#include "settings.hpp"
+
+#include "config.hpp"
+
+#include <mmm/error.hpp>
+
+#include <charconv>
+
+namespace mmm::core {
+
+const ConfigSchema& settingsSchema() {
+  using S = ConfigSchema;
+  static const ConfigSchema schema = S::map({
+      {"server", S::map({
+                     {"listen", S::string().withDefault("127.0.0.1:8080")},
+                     {"threads", S::integer().range(1, 1024).withDefault("16")},
+                     {"queue", S::integer().range(1, 65536).withDefault("64")},
+                     {"keep_alive", S::boolean().withDefault("true")},
+                     {"keep_alive_timeout_s", S::integer().range(1, 3600).withDefault("10")},
+                     {"max_keep_alive_requests", S::integer().range(0, 1000000).withDefault("1000")},
+                     {"request_timeout_s", S::integer().range(1, 3600).withDefault("60")},
+                     {"max_body_bytes", S::integer().range(0, 1LL << 30).withDefault("1048576")},
+                     {"shutdown_timeout_s", S::integer().range(0, 3600).withDefault("30")},
+                 }).withDefault("{}")},
+      {"cors", S::map({
+                   {"allowed_origins", S::list(S::string()).withDefault("[]")},
+                   {"max_age_s", S::integer().range(0, 86400).withDefault("600")},
+               }).withDefault("{}")},
+      {"log", S::map({
+                  {"level", S::string()
+                                .oneOf({"trace", "debug", "info", "warn", "error", "critical", "off"})
+                                .withDefault("info")},
+                  {"format", S::string().oneOf({"text", "json"}).withDefault("text")},
+                  {"access", S::boolean().withDefault("true")},
+              }).withDefault("{}")},
+      {"web", S::map({
+                  {"enabled", S::boolean().withDefault("true")},
+                  {"root", S::string().withDefault("web")},
+                  {"max_age_s", S::integer().range(0, 31536000).withDefault("300")},
+              }).withDefault("{}")},
+      {"plugins", S::list(S::map({
+                              {"name", S::string().required()},
+                              {"enabled", S::boolean().withDefault("true")},
+                              {"library", S::string()},
+                              {"config", S::any()},
+                          }))
+                      .withDefault("[]")},
+  });
+  return schema;
+}
+
+void parseListen(const std::string& text, const std::string& where, std::string& host, int& port) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    throw ConfigError(where + ": expected HOST:PORT, got '" + text + "'");
+  std::string h = text.substr(0, colon), p = text.substr(colon + 1);
+  if (h.size() > 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  int value = -1;
+  auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
+  if (p.empty() || ec != std::errc() || end != p.data() + p.size() || value < 0 || value > 65535)
+    throw ConfigError(where + ": expected a port from 0 to 65535 in '" + text + "'");
+  host = h;
+  port = value;
+}
+
+Settings readSettings(const YAML::Node& raw, const std::string& origin) {
+  YAML::Node root = validate(raw, settingsSchema(), origin);
+  Settings s;
+  const auto server = root["server"];
+  std::string listenWhere = origin;
+  if (raw["server"] && raw["server"]["listen"]) listenWhere = where(raw["server"]["listen"], origin);
+  parseListen(server["listen"].as<std::string>(), listenWhere, s.http.host, s.http.port);
+  s.http.threads = server["threads"].as<int>();
+  s.http.queue = server["queue"].as<int>();
+  s.http.keepAlive = server["keep_alive"].as<bool>();
+  s.http.keepAliveTimeoutSeconds = server["keep_alive_timeout_s"].as<int>();
+  s.http.maxKeepAliveRequests = server["max_keep_alive_requests"].as<int>();
+  s.http.requestTimeoutSeconds = server["request_timeout_s"].as<int>();
+  s.http.maxBodyBytes = server["max_body_bytes"].as<long long>();
+  s.http.shutdownTimeoutSeconds = server["shutdown_timeout_s"].as<int>();
+
+  s.cors.allowedOrigins = root["cors"]["allowed_origins"].as<std::vector<std::string>>();
+  s.cors.maxAgeSeconds = root["cors"]["max_age_s"].as<int>();
+
+  s.log.level = root["log"]["level"].as<std::string>();
+  s.log.format = root["log"]["format"].as<std::string>();
+  s.log.access = root["log"]["access"].as<bool>();
+
+  s.web.enabled = root["web"]["enabled"].as<bool>();
+  s.web.root = root["web"]["root"].as<std::string>();
+  s.web.maxAgeSeconds = root["web"]["max_age_s"].as<int>();
+
+  const auto plugins = root["plugins"];
+  const auto rawPlugins = raw["plugins"];
+  for (std::size_t i = 0; i < plugins.size(); ++i) {
+    PluginEntry entry;
+    entry.name = plugins[i]["name"].as<std::string>();
+    entry.enabled = plugins[i]["enabled"].as<bool>();
+    if (plugins[i]["library"]) entry.library = plugins[i]["library"].as<std::string>();
+    if (auto config = plugins[i]["config"]) entry.config = config;
+    entry.where = where(rawPlugins[i], origin);
+    if (entry.name.empty() ||
+        entry.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos)
+      throw ConfigError(where(rawPlugins[i]["name"], origin) +
+                        ": plugin names are lower-case letters, digits and '_', got '" +
+                        entry.name + "'");
+    s.plugins.push_back(std::move(entry));
+  }
+  return s;
+}
+
+}  // namespace mmm::core

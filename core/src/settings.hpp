@@ -1,0 +1,58 @@
+// The core's own configuration: its schema and the typed values read from a validated tree.
+#pragma once
+
+#include "plugin_host.hpp"
+
+#include <mmm/config_schema.hpp>
+
+#include <yaml-cpp/yaml.h>
+
+#include <string>
+#include <vector>
+
+namespace mmm::core {
+
+struct Settings {
+  struct Http {
+    std::string host = "127.0.0.1";
+    int port = 8080;
+    int threads = 16;
+    int queue = 64;
+    bool keepAlive = true;
+    int keepAliveTimeoutSeconds = 10;
+    int maxKeepAliveRequests = 1000;
+    int requestTimeoutSeconds = 60;
+    long long maxBodyBytes = 1 << 20;
+    int shutdownTimeoutSeconds = 30;
+  } http;
+  struct Cors {
+    std::vector<std::string> allowedOrigins;  // exact origins, or "*"
+    int maxAgeSeconds = 600;
+  } cors;
+  struct Log {
+    std::string level = "info";
+    std::string format = "text";
+    bool access = true;
+  } log;
+  struct Web {
+    bool enabled = true;
+    std::string root = "web";
+    int maxAgeSeconds = 300;
+  } web;
+  std::vector<PluginEntry> plugins;
+};
+
+/// The schema of the whole configuration file (plugins' own `config:` nodes are checked
+/// later against each plugin's schema).
+const ConfigSchema& settingsSchema();
+
+/// Validates `root` and reads it. Throws ConfigError with file:line:column.
+Settings readSettings(const YAML::Node& root, const std::string& origin);
+
+/// Splits "HOST:PORT" (IPv6 as "[::1]:8080"). Throws ConfigError prefixed with `where`.
+void parseListen(const std::string& text, const std::string& where, std::string& host, int& port);
+
+/// The embedded default configuration (config/mmm.yaml at build time).
+const char* embeddedDefaultConfig();
+
+}  // namespace mmm::core

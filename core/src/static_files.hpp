@@ -1,0 +1,31 @@
+// Serves files under one root directory: content types, index.html for directories,
+// ETag/Last-Modified revalidation, and no way out of the root.
+#pragma once
+
+#include <mmm/http.hpp>
+
+#include <optional>
+#include <string>
+
+namespace mmm::core {
+
+class StaticFiles {
+ public:
+  /// Throws std::runtime_error if `root` is not a readable directory.
+  StaticFiles(const std::string& root, int maxAgeSeconds);
+
+  /// nullopt when there is no such file under the root (the caller answers 404).
+  /// `request.path` must be the decoded path.
+  std::optional<Response> serve(const Request& request) const;
+
+  const std::string& root() const { return root_; }
+
+ private:
+  std::string root_;  // canonical, without a trailing '/'
+  int maxAgeSeconds_;
+};
+
+/// The content type for a file name, by extension.
+std::string contentTypeFor(const std::string& path);
+
+}  // namespace mmm::core

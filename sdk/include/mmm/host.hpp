@@ -1,0 +1,37 @@
+// What the host hands a plugin at start: its config, its logger, the router and the
+// service registry. Only ever grows at the end (with an ABI minor bump).
+#pragma once
+
+#include <mmm/abi.hpp>
+#include <mmm/http.hpp>
+#include <mmm/services.hpp>
+
+#include <memory>
+#include <string>
+
+namespace YAML {
+class Node;
+}
+namespace spdlog {
+class logger;
+}
+
+namespace mmm {
+
+class MMM_EXPORT Host {
+ public:
+  virtual ~Host() = default;
+
+  /// The plugin's name as configured.
+  virtual const std::string& name() const = 0;
+  /// The plugin's `config:` node, validated against Plugin::configSchema, defaults filled in.
+  virtual const YAML::Node& config() const = 0;
+  /// A logger named after the plugin, writing where the server's logs go.
+  virtual std::shared_ptr<spdlog::logger> logger() const = 0;
+  /// Adds a route. `pattern` is a path whose segments may be `{name}` parameters, e.g.
+  /// "/v1/users/{id}"; a literal segment wins over a parameter. Throws on a duplicate.
+  virtual void route(const std::string& method, const std::string& pattern, Handler handler) = 0;
+  virtual Services& services() = 0;
+};
+
+}  // namespace mmm

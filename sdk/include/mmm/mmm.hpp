@@ -1,0 +1,14 @@
+// Everything a plugin needs, in one include.
+#pragma once
+
+#include <mmm/abi.hpp>
+#include <mmm/config_schema.hpp>
+#include <mmm/error.hpp>
+#include <mmm/host.hpp>
+#include <mmm/http.hpp>
+#include <mmm/json.hpp>
+#include <mmm/plugin.hpp>
+#include <mmm/services.hpp>
+
+#include <spdlog/logger.h>
+#include <yaml-cpp/yaml.h>

@@ -1,0 +1,57 @@
+// Embedding the core: a server built from YAML, with plugins loaded from shared libraries
+// named in that YAML and/or registered statically. Any number may live in one process.
+//
+//   auto server = mmm::Server::fromYaml("server: {listen: '127.0.0.1:0'}");
+//   server->add(mmm_plugin_entry_hello());
+//   server->start();
+//   … server->port() …
+//   server->stop();
+#pragma once
+
+#include <mmm/abi.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mmm {
+
+class MMM_EXPORT Server {
+ public:
+  /// Parses and validates a configuration; throws ConfigError ("origin:line:col: …").
+  static std::unique_ptr<Server> fromYaml(const std::string& yaml,
+                                          const std::string& origin = "<inline>");
+  static std::unique_ptr<Server> fromFile(const std::string& path);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  /// Overrides `server.listen` ("HOST:PORT", port 0 for any free port). Before start.
+  void setListen(const std::string& hostPort);
+  /// Registers a statically linked plugin. It is enabled unless the config's `plugins:`
+  /// list names it with `enabled: false`. Before start.
+  void add(const mmm_plugin_descriptor* descriptor);
+  /// Loads every enabled plugin and validates its config, without starting anything
+  /// (what `--check-config` runs). Throws ConfigError or PluginError. start() calls it.
+  void load();
+  /// Loads, starts plugins in dependency order, then serves. Throws on failure, having
+  /// stopped whatever it had started.
+  void start();
+  /// Stops accepting, finishes requests in flight, stops plugins in reverse order.
+  /// Idempotent; the destructor calls it.
+  void stop();
+
+  /// The bound port (useful with port 0). Valid after start.
+  std::uint16_t port() const;
+  /// Plugin names in start order. Valid after load.
+  std::vector<std::string> pluginOrder() const;
+
+  struct Impl;
+
+ private:
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mmm
