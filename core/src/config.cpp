@@ -124,7 +124,9 @@ YAML::Node validateMap(const YAML::Node& node, const ConfigSchema& schema,
       YAML::Node def = YAML::Load(*field.schema.defaultValue());
       out[field.name] = validateNode(def, field.schema, origin + " (default of " + field.name + ")");
     } else if (field.schema.isRequired()) {
-      if (value) fail(value, origin, "missing value for '" + field.name + "'");
+      for (auto it = node.begin(); it != node.end(); ++it)
+        if (it->first.Scalar() == field.name)
+          fail(it->first, origin, "missing value for '" + field.name + "'");
       fail(node, origin, "missing required key '" + field.name + "' (" +
                              kindName(field.schema.kind()) + ")");
     }

@@ -90,7 +90,7 @@ typedef const mmm_plugin_descriptor* (*mmm_plugin_entry_fn)(void);
         MMM_ABI_MINOR,                                                                          \
         static_cast<std::uint32_t>(sizeof(::mmm_plugin_descriptor)),                            \
         MMM_BUILD_KEY,                                                                          \
-        #ID,                                                                                    \
+        MMM_STRINGIFY(ID),                                                                      \
         VERSION,                                                                                \
         REQUIRES,                                                                               \
         OPTIONAL,                                                                               \

@@ -1,0 +1,125 @@
+// The plugin host with real shared libraries (built from tests/plugins/test_plugin.cpp).
+#include "test_http.hpp"
+
+#include <mmm/error.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <unistd.h>
+
+using namespace mmm::test;
+
+namespace {
+
+// The error message for a server with `plugins` (YAML list text), or "" if it starts.
+std::string startError(const std::string& plugins) {
+  try {
+    auto server = startServer("plugins: " + plugins + "\n");
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::string tempFile() {
+  char pattern[] = "/tmp/mmm-trace-XXXXXX";
+  int fd = ::mkstemp(pattern);
+  ::close(fd);
+  return pattern;
+}
+
+}  // namespace
+
+TEST(PluginHost, RefusesAnotherAbiMajorNamingFilePluginAndVersions) {
+  const std::string file = binDir() + "/libmmm_bad_major.so";
+  EXPECT_EQ(startError("[{name: bad_major}]"),
+            file + ": plugin 'bad_major' was built for plugin ABI 99.0, but this server provides ABI " +
+                std::to_string(MMM_ABI_MAJOR) + "." + std::to_string(MMM_ABI_MINOR) +
+                " (the major versions differ)");
+}
+
+TEST(PluginHost, RefusesANewerAbiMinor) {
+  auto error = startError("[{name: new_minor}]");
+  EXPECT_NE(error.find("libmmm_new_minor.so: plugin 'new_minor' was built for plugin ABI " +
+                       std::to_string(MMM_ABI_MAJOR) + ".999"),
+            std::string::npos)
+      << error;
+}
+
+TEST(PluginHost, RefusesAnotherBuildKey) {
+  auto error = startError("[{name: bad_key}]");
+  EXPECT_NE(error.find("plugin 'bad_key'"), std::string::npos) << error;
+  EXPECT_NE(error.find("\"some-other-compiler\""), std::string::npos) << error;
+  EXPECT_NE(error.find(MMM_BUILD_KEY), std::string::npos) << error;
+}
+
+TEST(PluginHost, RefusesALibraryWithoutEntrySymbol) {
+  EXPECT_EQ(startError("[{name: no_entry}]"),
+            binDir() + "/libmmm_no_entry.so: plugin 'no_entry' has no entry symbol mmm_plugin_entry "
+                       "(is it an mmm plugin?)");
+}
+
+TEST(PluginHost, RefusesAMissingLibrary) {
+  auto error = startError("[{name: ghost, library: /nonexistent/libghost.so}]");
+  EXPECT_EQ(error.rfind("test.yaml:4:11: cannot load plugin 'ghost' from /nonexistent/libghost.so: ", 0), 0u)
+      << error;
+}
+
+TEST(PluginHost, RefusesAMissingDependency) {
+  EXPECT_EQ(startError("[{name: beta}, {name: alpha, enabled: false}]"),
+            "plugin 'beta' requires plugin 'alpha', which is not enabled");
+}
+
+TEST(PluginHost, RefusesACycle) {
+  EXPECT_EQ(startError("[{name: cyc_a}, {name: cyc_b}]"),
+            "plugin dependency cycle: cyc_a -> cyc_b -> cyc_a");
+}
+
+TEST(PluginHost, ValidatesEachPluginsConfigAgainstItsSchema) {
+  EXPECT_EQ(startError("[{name: alpha, config: {trace_fil: x}}]"),
+            "test.yaml:4:34: unknown key 'trace_fil' (expected one of: trace_file, fail_start)");
+}
+
+TEST(PluginHost, StartsInDependencyOrderAndStopsInReverse) {
+  const std::string trace = tempFile();
+  {
+    auto server = startServer("plugins:\n"
+                              "  - {name: gamma, config: {trace_file: '" + trace + "'}}\n"
+                              "  - {name: beta, config: {trace_file: '" + trace + "'}}\n"
+                              "  - {name: alpha, config: {trace_file: '" + trace + "'}}\n");
+    EXPECT_EQ(server->pluginOrder(), (std::vector<std::string>{"alpha", "beta", "gamma"}));
+    EXPECT_EQ(readFile(trace), "start alpha\nstart beta\nstart gamma\n");
+  }
+  EXPECT_EQ(readFile(trace),
+            "start alpha\nstart beta\nstart gamma\nstop gamma\nstop beta\nstop alpha\n");
+  std::remove(trace.c_str());
+}
+
+TEST(PluginHost, AFailedStartStopsThoseAlreadyStarted) {
+  const std::string trace = tempFile();
+  auto error = startError("\n  - {name: alpha, config: {trace_file: '" + trace + "'}}\n"
+                          "  - {name: beta, config: {trace_file: '" + trace + "', fail_start: true}}");
+  EXPECT_EQ(error, "plugin 'beta' failed to start: told to fail");
+  EXPECT_EQ(readFile(trace), "start alpha\nstart beta\nstop alpha\n");
+  std::remove(trace.c_str());
+}
+
+TEST(PluginHost, DisabledPluginsRoutesAre404WhileTheRestServe) {
+  auto server = startServer("plugins: [{name: alpha}, {name: gamma, enabled: false}]\n");
+  EXPECT_EQ(request(server->port(), "GET", "/alpha/items/1").status, 200);
+  EXPECT_EQ(request(server->port(), "GET", "/gamma/items/1").status, 404);
+  auto enabled = startServer("plugins: [{name: alpha}, {name: gamma}]\n");
+  EXPECT_EQ(request(enabled->port(), "GET", "/gamma/items/1").status, 200);
+}
+
+TEST(PluginHost, TwoServersInOneProcessAreIndependent) {
+  auto one = startServer("plugins: [{name: alpha}]\n");
+  auto two = startServer("plugins: [{name: gamma}]\n");
+  EXPECT_NE(one->port(), two->port());
+  EXPECT_EQ(request(one->port(), "GET", "/alpha/items/1").status, 200);
+  EXPECT_EQ(request(one->port(), "GET", "/gamma/items/1").status, 404);
+  EXPECT_EQ(request(two->port(), "GET", "/gamma/items/1").status, 200);
+  one->stop();
+  EXPECT_EQ(request(two->port(), "GET", "/gamma/items/2").status, 200);
+}

@@ -1,0 +1,98 @@
+// One source, several test plugins (see tests/CMakeLists.txt): TEST_PLUGIN_ID names it,
+// TEST_PLUGIN_REQUIRES / TEST_PLUGIN_OPTIONAL wire dependencies, and the TEST_PLUGIN_ABI_*
+// and TEST_PLUGIN_BUILD_KEY macros fake a plugin built against another SDK.
+#include <mmm/mmm.hpp>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#ifndef TEST_PLUGIN_REQUIRES
+#define TEST_PLUGIN_REQUIRES ""
+#endif
+#ifndef TEST_PLUGIN_OPTIONAL
+#define TEST_PLUGIN_OPTIONAL ""
+#endif
+
+namespace {
+
+const std::string kId = MMM_STRINGIFY(TEST_PLUGIN_ID);
+
+class TestPlugin final : public mmm::Plugin {
+ public:
+  mmm::ConfigSchema configSchema() const override {
+    using S = mmm::ConfigSchema;
+    return S::map({
+        {"trace_file", S::string().withDefault("''")},
+        {"fail_start", S::boolean().withDefault("false")},
+    });
+  }
+
+  void start(mmm::Host& host) override {
+    traceFile_ = host.config()["trace_file"].as<std::string>();
+    trace("start");
+    if (host.config()["fail_start"].as<bool>()) throw std::runtime_error("told to fail");
+    const std::string base = "/" + kId;
+    host.route("GET", base + "/items/{id}", [](mmm::Request& request) {
+      return mmm::Response::json(200, "{\"plugin\":\"" + kId + "\",\"id\":\"" + request.param("id") + "\"}");
+    });
+    host.route("GET", base + "/items/special", [](mmm::Request&) {
+      return mmm::Response::text(200, "special");
+    });
+    host.route("DELETE", base + "/items/{id}", [](mmm::Request&) {
+      return mmm::Response::text(200, "deleted");
+    });
+    host.route("POST", base + "/echo", [](mmm::Request& request) {
+      auto object = mmm::parseJsonObject(request);
+      return mmm::jsonResponse(200, object);
+    });
+    host.route("GET", base + "/throw", [](mmm::Request&) -> mmm::Response {
+      throw std::runtime_error("boom");
+    });
+    host.route("GET", base + "/conflict", [](mmm::Request&) -> mmm::Response {
+      throw mmm::HttpError(409, "already there", {{"Retry-After", "3"}});
+    });
+    host.route("GET", base + "/slow", [](mmm::Request& request) {
+      int ms = std::stoi(request.queryParam("ms").value_or("500"));
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(ms, 10000)));
+      return mmm::Response::text(200, "done");
+    });
+  }
+
+  void stop() override { trace("stop"); }
+
+ private:
+  void trace(const char* what) {
+    if (traceFile_.empty()) return;
+    std::ofstream(traceFile_, std::ios::app) << what << " " << kId << "\n";
+  }
+  std::string traceFile_;
+};
+
+}  // namespace
+
+#if defined(TEST_PLUGIN_NO_ENTRY)
+// Deliberately exports no entry symbol.
+extern "C" MMM_EXPORT int not_a_plugin_entry(void) { return 0; }
+#elif defined(TEST_PLUGIN_ABI_MAJOR) || defined(TEST_PLUGIN_ABI_MINOR) || defined(TEST_PLUGIN_BUILD_KEY)
+#ifndef TEST_PLUGIN_ABI_MAJOR
+#define TEST_PLUGIN_ABI_MAJOR MMM_ABI_MAJOR
+#endif
+#ifndef TEST_PLUGIN_ABI_MINOR
+#define TEST_PLUGIN_ABI_MINOR MMM_ABI_MINOR
+#endif
+#ifndef TEST_PLUGIN_BUILD_KEY
+#define TEST_PLUGIN_BUILD_KEY MMM_BUILD_KEY
+#endif
+// A descriptor as a plugin built against another SDK would carry it.
+extern "C" MMM_EXPORT const mmm_plugin_descriptor* mmm_plugin_entry(void) {
+  static const mmm_plugin_descriptor descriptor = {
+      TEST_PLUGIN_ABI_MAJOR, TEST_PLUGIN_ABI_MINOR, sizeof(mmm_plugin_descriptor),
+      TEST_PLUGIN_BUILD_KEY, MMM_STRINGIFY(TEST_PLUGIN_ID), "0.0.1", "", "",
+      []() noexcept -> mmm::Plugin* { return new TestPlugin(); },
+      [](mmm::Plugin* p) noexcept { delete p; }};
+  return &descriptor;
+}
+#else
+MMM_PLUGIN(TEST_PLUGIN_ID, TestPlugin, "0.0.1", TEST_PLUGIN_REQUIRES, TEST_PLUGIN_OPTIONAL)
+#endif

@@ -1,0 +1,100 @@
+// Test support: a raw HTTP/1.1 client (exact bytes on the wire, so tests can send what a
+// well-behaved client library would refuse to) and an in-process server on port 0.
+#pragma once
+
+#include <mmm/server.hpp>
+
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/Timespan.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+namespace mmm::test {
+
+struct HttpReply {
+  int status = 0;
+  std::multimap<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+
+  std::string header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+  bool has(const std::string& name) const { return headers.count(name) > 0; }
+};
+
+/// Sends `raw` (a complete request; add "Connection: close") and reads until EOF.
+inline HttpReply sendRaw(std::uint16_t port, const std::string& raw) {
+  Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port));
+  socket.setReceiveTimeout(Poco::Timespan(10, 0));
+  socket.sendBytes(raw.data(), static_cast<int>(raw.size()));
+  std::string data;
+  char buffer[8192];
+  for (;;) {
+    int n = 0;
+    try {
+      n = socket.receiveBytes(buffer, sizeof buffer);
+    } catch (const Poco::Exception&) {
+      break;  // reset after the server answered early (e.g. 413) is fine
+    }
+    if (n <= 0) break;
+    data.append(buffer, static_cast<std::size_t>(n));
+  }
+  HttpReply reply;
+  auto end = data.find("\r\n\r\n");
+  if (end == std::string::npos) throw std::runtime_error("no HTTP response: '" + data + "'");
+  std::istringstream head(data.substr(0, end));
+  std::string line;
+  std::getline(head, line);
+  reply.status = std::stoi(line.substr(9, 3));
+  while (std::getline(head, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string name = line.substr(0, colon);
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string value = line.substr(colon + 1);
+    value.erase(0, value.find_first_not_of(' '));
+    reply.headers.emplace(name, value);
+  }
+  reply.body = data.substr(end + 4);
+  return reply;
+}
+
+/// A request with the usual headers; `extra` lines end in "\r\n".
+inline HttpReply request(std::uint16_t port, const std::string& method, const std::string& target,
+                         const std::string& extra = "", const std::string& body = "") {
+  std::string raw = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + extra;
+  if (!body.empty() || method == "POST" || method == "PATCH" || method == "PUT")
+    raw += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  raw += "\r\n" + body;
+  return sendRaw(port, raw);
+}
+
+inline std::string binDir() {
+  const char* dir = std::getenv("MMM_TEST_BIN_DIR");
+  return dir ? dir : ".";
+}
+
+/// A started server built from YAML (listening on 127.0.0.1:0 unless the YAML says).
+inline std::unique_ptr<Server> startServer(const std::string& yaml) {
+  auto server = Server::fromYaml("server: {listen: '127.0.0.1:0', threads: 4, shutdown_timeout_s: 5}\n"
+                                 "log: {level: warn}\nweb: {enabled: false}\n" + yaml, "test.yaml");
+  server->start();
+  return server;
+}
+
+inline std::string readFile(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+}  // namespace mmm::test

@@ -1,0 +1,123 @@
+#include "config.hpp"
+#include "settings.hpp"
+
+#include <mmm/error.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+using mmm::ConfigError;
+using mmm::ConfigSchema;
+using mmm::core::parseYaml;
+using mmm::core::readSettings;
+using mmm::core::validate;
+
+namespace {
+
+// The ConfigError message for `yaml` against the core schema, or "" if it is valid.
+std::string settingsError(const std::string& yaml) {
+  try {
+    readSettings(parseYaml(yaml, "mmm.yaml"), "mmm.yaml");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(Config, UnknownKeyIsReportedWithFileLineAndColumn) {
+  EXPECT_EQ(settingsError("server:\n  listen: '127.0.0.1:1'\n  treads: 4\n"),
+            "mmm.yaml:3:3: unknown key 'treads' (expected one of: listen, threads, queue, "
+            "keep_alive, keep_alive_timeout_s, max_keep_alive_requests, request_timeout_s, "
+            "max_body_bytes, shutdown_timeout_s)");
+  EXPECT_EQ(settingsError("logging: {}\n"),
+            "mmm.yaml:1:1: unknown key 'logging' (expected one of: server, cors, log, web, plugins)");
+}
+
+TEST(Config, WrongTypeIsReportedWithFileLineAndColumn) {
+  EXPECT_EQ(settingsError("server:\n  threads: many\n"),
+            "mmm.yaml:2:12: expected an integer, got 'many'");
+  EXPECT_EQ(settingsError("log:\n  access: yes please\n"),
+            "mmm.yaml:2:11: expected a boolean (true or false), got 'yes please'");
+  EXPECT_EQ(settingsError("cors:\n  allowed_origins: 'x'\n"),
+            "mmm.yaml:2:20: expected a list, got 'x'");
+  EXPECT_EQ(settingsError("server: [1, 2]\n"), "mmm.yaml:1:9: expected a mapping, got a list");
+}
+
+TEST(Config, MissingRequiredValueIsReported) {
+  EXPECT_EQ(settingsError("plugins:\n  - enabled: true\n"),
+            "mmm.yaml:2:5: missing required key 'name' (a string)");
+  EXPECT_EQ(settingsError("plugins:\n  - name:\n"), "mmm.yaml:2:5: missing value for 'name'");
+}
+
+TEST(Config, RangesAndChoicesAreChecked) {
+  EXPECT_EQ(settingsError("server: {threads: 0}\n"),
+            "mmm.yaml:1:19: expected a value from 1 to 1024, got 0");
+  EXPECT_EQ(settingsError("log: {format: xml}\n"),
+            "mmm.yaml:1:15: expected one of text, json, got 'xml'");
+  EXPECT_EQ(settingsError("server: {listen: 'localhost'}\n"),
+            "mmm.yaml:1:18: expected HOST:PORT, got 'localhost'");
+  EXPECT_EQ(settingsError("plugins: [{name: 'Bad Name'}]\n"),
+            "mmm.yaml:1:18: plugin names are lower-case letters, digits and '_', got 'Bad Name'");
+}
+
+TEST(Config, SyntaxErrorIsReportedWithPosition) {
+  auto error = settingsError("server:\n  listen: [\n");
+  EXPECT_EQ(error.rfind("mmm.yaml:", 0), 0u) << error;
+  EXPECT_NE(error.find(":3:"), std::string::npos) << error;
+}
+
+TEST(Config, DefaultsAreFilledIn) {
+  auto settings = readSettings(parseYaml("", "empty.yaml"), "empty.yaml");
+  EXPECT_EQ(settings.http.host, "127.0.0.1");
+  EXPECT_EQ(settings.http.port, 8080);
+  EXPECT_EQ(settings.http.maxBodyBytes, 1048576);
+  EXPECT_EQ(settings.log.format, "text");
+  EXPECT_TRUE(settings.plugins.empty());
+}
+
+TEST(Config, EnvironmentVariablesAreSubstituted) {
+  ::setenv("MMM_TEST_THREADS", "7", 1);
+  ::unsetenv("MMM_TEST_UNSET");
+  auto settings = readSettings(
+      parseYaml("server:\n  threads: ${MMM_TEST_THREADS}\n  listen: '${MMM_TEST_UNSET:-0.0.0.0}:${MMM_TEST_UNSET:-9}'\n",
+                "env.yaml"),
+      "env.yaml");
+  EXPECT_EQ(settings.http.threads, 7);
+  EXPECT_EQ(settings.http.host, "0.0.0.0");
+  EXPECT_EQ(settings.http.port, 9);
+  EXPECT_EQ(settingsError("server: {listen: '${MMM_TEST_UNSET}'}\n"),
+            "mmm.yaml:1:18: environment variable MMM_TEST_UNSET is not set (write "
+            "${MMM_TEST_UNSET:-default} to give a default)");
+  // Substituted values are type-checked like written ones.
+  ::setenv("MMM_TEST_THREADS", "lots", 1);
+  EXPECT_EQ(settingsError("server: {threads: '${MMM_TEST_THREADS}'}\n"),
+            "mmm.yaml:1:19: expected an integer, got 'lots'");
+  EXPECT_EQ(mmm::core::substituteEnv("cost $${HOME}", "x"), "cost ${HOME}");
+}
+
+TEST(Config, PluginEntriesKeepTheirOwnConfigForTheirSchema) {
+  auto settings = readSettings(parseYaml("plugins:\n  - name: hello\n    enabled: false\n"
+                                         "    config: {greeting: hi, extra: 1}\n",
+                                         "p.yaml"),
+                               "p.yaml");
+  ASSERT_EQ(settings.plugins.size(), 1u);
+  EXPECT_EQ(settings.plugins[0].name, "hello");
+  EXPECT_FALSE(settings.plugins[0].enabled);
+  EXPECT_EQ(settings.plugins[0].where, "p.yaml:2:5");
+  auto schema = ConfigSchema::map({{"greeting", ConfigSchema::string().required()}});
+  try {
+    validate(settings.plugins[0].config, schema, "p.yaml");
+    FAIL() << "extra key accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_STREQ(e.what(), "p.yaml:4:28: unknown key 'extra' (expected one of: greeting)");
+  }
+}
+
+TEST(Config, EmbeddedDefaultIsValid) {
+  auto settings = readSettings(parseYaml(mmm::core::embeddedDefaultConfig(), "mmm.yaml"), "mmm.yaml");
+  EXPECT_EQ(settings.http.port, 8080);
+  EXPECT_TRUE(settings.web.enabled);
+}
