@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# mmm-server as a process: config errors with file:line:column and a non-zero exit,
+# ${ENV:-default}, --check-config, --listen, and SIGTERM during a slow request.
+# Usage: cli_test.sh PATH/TO/mmm-server
+set -u
+server=$1
+bin=$(dirname "$server")
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+failures=0 passes=0
+pass() { passes=$((passes + 1)); echo "ok   - $1"; }
+fail() { failures=$((failures + 1)); echo "FAIL - $1"; }
+
+# expect_config_error NAME YAML EXPECTED-STDERR-SUBSTRING
+expect_config_error() {
+  local name=$1 file="$work/$1.yaml"
+  printf '%s\n' "$2" > "$file"
+  local err status
+  err=$("$server" --config "$file" --check-config 2>&1 >/dev/null); status=$?
+  if [ "$status" -ne 0 ] && grep -qF -- "$3" <<<"$err"; then
+    pass "$name: exit $status, '$err'"
+  else
+    fail "$name: exit $status, stderr '$err', expected '$3'"
+  fi
+}
+
+expect_config_error unknown-key $'server:\n  listen: "127.0.0.1:0"\n  bogus: 1' \
+  "$work/unknown-key.yaml:3:3: unknown key 'bogus'"
+expect_config_error wrong-type $'log:\n  level: info\n  access: maybe' \
+  "$work/wrong-type.yaml:3:11: expected a boolean (true or false), got 'maybe'"
+expect_config_error missing-value $'plugins:\n  - enabled: true' \
+  "$work/missing-value.yaml:2:5: missing required key 'name' (a string)"
+expect_config_error unset-env $'server:\n  listen: "${MMM_CLI_TEST_UNSET}"' \
+  "$work/unset-env.yaml:2:11: environment variable MMM_CLI_TEST_UNSET is not set"
+expect_config_error bad-plugin $'plugins:\n  - name: nothere' \
+  "cannot load plugin 'nothere'"
+
+# A valid file passes --check-config with exit 0, and names the plugins it would start.
+cat > "$work/good.yaml" <<YAML
+server: {listen: "\${MMM_CLI_LISTEN:-127.0.0.1:0}"}
+web: {enabled: false}
+log: {level: warn}
+plugins:
+  - name: hello
+    config: {greeting: "\${MMM_CLI_GREETING:-Hello}"}
+YAML
+out=$("$server" --config "$work/good.yaml" --check-config 2>&1); status=$?
+[ "$status" -eq 0 ] && [ "$out" = "configuration OK (plugins: hello)" ] \
+  && pass "--check-config on a valid file: exit 0, '$out'" || fail "--check-config valid: exit $status, '$out'"
+# The embedded default serves web/ relative to the working directory: the repository root.
+out=$(cd "$(dirname "$0")/../.." && "$server" --check-config 2>&1) && pass "--check-config on the embedded default: exit 0" \
+  || fail "--check-config on the embedded default: $out"
+"$server" --config "$work/nonexistent.yaml" --check-config >/dev/null 2>&1 \
+  && fail "a missing config file was accepted" || pass "a missing config file: non-zero exit"
+
+# start_server YAML-FILE [ARGS…]: runs mmm-server, sets $port and $pid.
+start_server() {
+  local file=$1; shift
+  "$server" --config "$file" "$@" > "$work/out" 2> "$work/err" &
+  pid=$!
+  pids+=("$pid")
+  port=""
+  for _ in $(seq 1 100); do
+    port=$(sed -n 's/^mmm-server listening on port \([0-9]*\)$/\1/p' "$work/out")
+    [ -n "$port" ] && return 0
+    sleep 0.05
+  done
+  echo "server did not start:"; cat "$work/err"; return 1
+}
+
+# ${ENV:-default} substitutes the environment, and falls back to the default.
+MMM_CLI_GREETING=Howdy start_server "$work/good.yaml" || exit 1
+body=$(curl -s "http://127.0.0.1:$port/hello/env")
+[ "$body" = '{"greeting":"Howdy, env!"}' ] && pass "\${MMM_CLI_GREETING} from the environment: $body" \
+  || fail "env substitution: '$body'"
+kill -TERM "$pid"; wait "$pid"
+start_server "$work/good.yaml" || exit 1
+body=$(curl -s "http://127.0.0.1:$port/hello/env")
+[ "$body" = '{"greeting":"Hello, env!"}' ] && pass "\${MMM_CLI_GREETING:-Hello} default: $body" \
+  || fail "env default: '$body'"
+kill -TERM "$pid"; wait "$pid"
+
+# --listen overrides the configured address.
+free_port=$(( 20000 + RANDOM % 10000 ))
+start_server "$work/good.yaml" --listen "127.0.0.1:$free_port" || exit 1
+[ "$port" = "$free_port" ] && [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$free_port/healthz")" = 200 ] \
+  && pass "--listen 127.0.0.1:$free_port is where it listens" || fail "--listen: got port $port"
+kill -TERM "$pid"; wait "$pid"
+
+# SIGTERM while a slow request runs: the request completes, new connections are refused,
+# plugins stop, and the process exits 0.
+cat > "$work/slow.yaml" <<YAML
+server: {listen: "127.0.0.1:0"}
+web: {enabled: false}
+plugins:
+  - name: alpha
+    library: $bin/libmmm_alpha.so
+    config: {trace_file: "$work/trace"}
+YAML
+start_server "$work/slow.yaml" || exit 1
+curl -s -o "$work/slow-body" -w '%{http_code}' "http://127.0.0.1:$port/alpha/slow?ms=1500" > "$work/slow-status" &
+curl_pid=$!
+sleep 0.5
+kill -TERM "$pid"
+sleep 0.3
+if curl -s -m 2 -o /dev/null "http://127.0.0.1:$port/healthz"; then
+  fail "a new connection was accepted after SIGTERM"
+else
+  pass "new connections are refused after SIGTERM"
+fi
+wait "$curl_pid"
+wait "$pid"; status=$?
+[ "$(cat "$work/slow-status")" = 200 ] && [ "$(cat "$work/slow-body")" = done ] \
+  && pass "the slow request in flight completed: 200 done" \
+  || fail "slow request: $(cat "$work/slow-status") '$(cat "$work/slow-body")'"
+[ "$status" -eq 0 ] && pass "exit status after SIGTERM: 0" || fail "exit status after SIGTERM: $status"
+[ "$(cat "$work/trace")" = $'start alpha\nstop alpha' ] && pass "plugin stopped on SIGTERM" \
+  || fail "plugin trace: $(cat "$work/trace")"
+
+# SIGINT too.
+start_server "$work/good.yaml" || exit 1
+kill -INT "$pid"; wait "$pid"; status=$?
+[ "$status" -eq 0 ] && pass "exit status after SIGINT: 0" || fail "exit status after SIGINT: $status"
+
+echo "$passes passed, $failures failed"
+[ "$failures" -eq 0 ]
