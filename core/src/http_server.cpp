@@ -163,6 +163,9 @@ void HttpServer::start() {
   params->setKeepAliveTimeout(Poco::Timespan(settings_.keepAliveTimeoutSeconds, 0));
   params->setMaxKeepAliveRequests(settings_.maxKeepAliveRequests);
   params->setTimeout(Poco::Timespan(settings_.requestTimeoutSeconds, 0));
+  // A dispatcher thread that misses its stop notification lingers for this long, and
+  // stop() joins it: keep it short so shutdown is prompt.
+  params->setThreadIdleTime(Poco::Timespan(1, 0));
   params->setServerName("mmm-server");
   params->setSoftwareVersion("mmm-server");
 

@@ -1,0 +1,38 @@
+# Shared by scripts/run and scripts/test: install what is missing, then build.
+# Sourced, not executed. Idempotent and quick when nothing changed.
+
+MMM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+MMM_BUILD_DIR=${MMM_BUILD_DIR:-$MMM_ROOT/build}
+
+# Debian 12 packages needed to build and run the server.
+MMM_BUILD_PACKAGES=(g++ make cmake pkg-config libpoco-dev libspdlog-dev libyaml-cpp-dev)
+# …and to run every test (private MariaDB and Redis instances included).
+MMM_TEST_PACKAGES=(libgtest-dev libgmock-dev curl mariadb-server mariadb-client redis-server redis-tools)
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# ensure_packages PKG…: apt-get installs those not installed yet (as root, or through sudo).
+ensure_packages() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  # Services are started by the test script, never by the package's own scripts.
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# build [CMAKE-ARGS…]: configures once (Release), then builds incrementally.
+build() {
+  if [ ! -f "$MMM_BUILD_DIR/CMakeCache.txt" ]; then
+    log "configuring $MMM_BUILD_DIR (Release)"
+    cmake -S "$MMM_ROOT" -B "$MMM_BUILD_DIR" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+  fi
+  log "building"
+  cmake --build "$MMM_BUILD_DIR" -j"${MMM_JOBS:-2}" -- --no-print-directory | grep -vE '^\[ *[0-9]+%\] (Built target|Building|Linking)' || true
+  [ "${PIPESTATUS[0]}" -eq 0 ]
+}
