@@ -5,7 +5,8 @@ MMM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MMM_BUILD_DIR=${MMM_BUILD_DIR:-$MMM_ROOT/build}
 
 # Debian 12 packages needed to build and run the server.
-MMM_BUILD_PACKAGES=(g++ make cmake pkg-config libpoco-dev libspdlog-dev libyaml-cpp-dev)
+MMM_BUILD_PACKAGES=(g++ make cmake pkg-config libpoco-dev libmariadb-dev libsodium-dev libspdlog-dev
+  libyaml-cpp-dev)
 # …and to run every test (private MariaDB and Redis instances included).
 MMM_TEST_PACKAGES=(libgtest-dev libgmock-dev curl mariadb-server mariadb-client redis-server redis-tools)
 

@@ -144,12 +144,14 @@ struct PluginHost::Loaded {
 class PluginHost::Context final : public Host {
  public:
   Context(std::string name, YAML::Node config, std::shared_ptr<spdlog::logger> logger,
-          const RouteSink& routes, Services& services)
+          const RouteSink& routes, Services& services, Store& store, Sessions& sessions)
       : name_(std::move(name)),
         config_(std::move(config)),
         logger_(std::move(logger)),
         routes_(routes),
-        services_(services) {}
+        services_(services),
+        store_(store),
+        sessions_(sessions) {}
   const std::string& name() const override { return name_; }
   const YAML::Node& config() const override { return config_; }
   std::shared_ptr<spdlog::logger> logger() const override { return logger_; }
@@ -157,6 +159,8 @@ class PluginHost::Context final : public Host {
     routes_(name_, method, pattern, std::move(handler));
   }
   Services& services() override { return services_; }
+  Store& store() override { return store_; }
+  Sessions& sessions() override { return sessions_; }
 
  private:
   std::string name_;
@@ -164,6 +168,8 @@ class PluginHost::Context final : public Host {
   std::shared_ptr<spdlog::logger> logger_;
   const RouteSink& routes_;
   Services& services_;
+  Store& store_;
+  Sessions& sessions_;
 };
 
 PluginHost::PluginHost(const Logging& logging, RouteSink routes)
@@ -260,11 +266,11 @@ void PluginHost::load(const std::vector<PluginEntry>& entries, const std::string
   }
 }
 
-void PluginHost::start() {
+void PluginHost::start(Store& store, Sessions& sessions) {
   for (; started_ < plugins_.size(); ++started_) {
     auto& p = *plugins_[started_];
     auto logger = logging_.make(p.name);
-    p.context = std::make_unique<Context>(p.name, p.config, logger, routes_, *services_);
+    p.context = std::make_unique<Context>(p.name, p.config, logger, routes_, *services_, store, sessions);
     try {
       logger->info("starting plugin {} {} ({})", p.name, p.descriptor->version, p.file);
       p.plugin->start(*p.context);

@@ -22,6 +22,8 @@ class logger;
 
 namespace mmm {
 class Plugin;
+class Sessions;
+class Store;
 }
 
 namespace mmm::core {
@@ -64,8 +66,9 @@ class PluginHost {
   /// Resolves the configured and static plugins, loads libraries, checks them, creates
   /// each enabled plugin, validates its config and computes the start order.
   void load(const std::vector<PluginEntry>& entries, const std::string& origin);
-  /// Starts in dependency order; on failure stops those already started and rethrows.
-  void start();
+  /// Starts in dependency order, handing each plugin these back ends; on failure stops
+  /// those already started and rethrows.
+  void start(Store& store, Sessions& sessions);
   /// Stops in reverse order; idempotent.
   void stop();
 

@@ -8,10 +8,14 @@
 #include "pipeline.hpp"
 #include "plugin_host.hpp"
 #include "router.hpp"
+#include "session_store_impl.hpp"
 #include "settings.hpp"
 #include "static_files.hpp"
+#include "store_impl.hpp"
+#include "tokens.hpp"
 
 #include <mmm/error.hpp>
+#include <mmm/json.hpp>
 
 #include <spdlog/logger.h>
 
@@ -20,6 +24,7 @@
 #include <chrono>
 #include <random>
 #include <stdexcept>
+#include <thread>
 
 namespace mmm {
 
@@ -53,6 +58,29 @@ std::string join(const std::vector<std::string>& items, const char* separator) {
   return out;
 }
 
+// Runs `check` until it succeeds or `waitSeconds` have passed, backing off from 100 ms to
+// 5 s between tries; then throws a start-up error naming `what`.
+void waitUntilReachable(const std::string& what, int waitSeconds, spdlog::logger& log,
+                        const std::function<void()>& check) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(waitSeconds);
+  auto backoff = std::chrono::milliseconds(100);
+  for (;;) {
+    try {
+      check();
+      return;
+    } catch (const std::exception& e) {
+      const std::string reason = dynamic_cast<const Poco::Exception*>(&e)
+                                     ? dynamic_cast<const Poco::Exception&>(e).displayText()
+                                     : e.what();
+      if (std::chrono::steady_clock::now() + backoff > deadline)
+        throw std::runtime_error("cannot reach " + what + ": " + reason);
+      log.warn("cannot reach {} yet ({}); retrying in {} ms", what, reason, backoff.count());
+      std::this_thread::sleep_for(backoff);
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+    }
+  }
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -78,16 +106,80 @@ struct Server::Impl {
   std::shared_ptr<spdlog::logger> accessLog;
   Router router;
   Metrics metrics;
+  std::unique_ptr<PocoStore> store;
+  std::shared_ptr<MemorySessionStore> memorySessions;  // one of these two
+  std::shared_ptr<RedisSessionStore> redisSessions;
+  std::unique_ptr<TokenSessions> sessions;
   PluginHost plugins;
   std::unique_ptr<StaticFiles> web;
   std::unique_ptr<HttpServer> http;
   bool loaded = false;
+  bool randomSigningKey = false;
   bool running = false;
 
   Handler buildPipeline();
   Response dispatch(Request& request);
   void addCoreRoutes();
+  void createBackEnds();
+  Response readiness();
 };
+
+void Server::Impl::createBackEnds() {
+  const auto& st = settings.store;
+  StoreOptions storeOptions;
+  storeOptions.poolSize = static_cast<std::size_t>(st.poolSize);
+  storeOptions.acquireTimeout = std::chrono::milliseconds(st.acquireTimeoutMs);
+  storeOptions.maxIdle = std::chrono::seconds(st.idleTimeoutSeconds);
+  storeOptions.connectTimeoutSeconds = st.connectTimeoutSeconds;
+  store = std::make_unique<PocoStore>(parseStoreUrl(st.url), storeOptions, logging.make("store"));
+
+  const auto& ss = settings.sessions;
+  std::shared_ptr<SessionStore> backEnd;
+  if (ss.url == "memory") {
+    backEnd = memorySessions = std::make_shared<MemorySessionStore>();
+  } else {
+    RedisOptions redisOptions;
+    redisOptions.poolSize = static_cast<std::size_t>(ss.poolSize);
+    redisOptions.timeout = redisOptions.acquireTimeout = std::chrono::milliseconds(ss.timeoutMs);
+    backEnd = redisSessions =
+        std::make_shared<RedisSessionStore>(parseRedisUrl(ss.url), redisOptions, logging.make("sessions"));
+  }
+  std::vector<unsigned char> key;
+  if (ss.signingKey.empty()) {
+    key = TokenSigner::randomKey();
+    randomSigningKey = true;
+  } else {
+    key = TokenSigner::parseKey(ss.signingKey);
+  }
+  sessions = std::make_unique<TokenSessions>(backEnd, TokenSigner(std::move(key)),
+                                             std::chrono::seconds(ss.ttlSeconds));
+}
+
+// 200 when every dependency answers, else 503; the body says which one is down.
+Response Server::Impl::readiness() {
+  Poco::JSON::Object checks;
+  bool ready = true;
+  auto probe = [&](const char* name, const std::function<void()>& check) {
+    try {
+      check();
+      checks.set(name, "ok");
+    } catch (const std::exception& e) {
+      ready = false;
+      checks.set(name, "unavailable");
+      log->warn("readiness: {} is unavailable: {}", name,
+                dynamic_cast<const Poco::Exception*>(&e) ? dynamic_cast<const Poco::Exception&>(e).displayText()
+                                                         : std::string(e.what()));
+    }
+  };
+  probe("store", [&] { store->check(); });
+  probe("sessions", [&] {
+    if (redisSessions) redisSessions->check();
+  });
+  Poco::JSON::Object body;
+  body.set("status", ready ? "ready" : "not ready");
+  body.set("checks", checks);
+  return jsonResponse(ready ? 200 : 503, body);
+}
 
 Response Server::Impl::dispatch(Request& request) {
   auto match = router.match(request.method, request.path);
@@ -203,6 +295,7 @@ Handler Server::Impl::buildPipeline() {
 
 void Server::Impl::addCoreRoutes() {
   router.add("GET", "/healthz", [](Request&) { return Response::json(200, "{\"status\":\"ok\"}"); });
+  router.add("GET", "/readyz", [this](Request&) { return readiness(); });
   router.add("GET", "/metrics", [this](Request&) {
     Response response;
     response.body = metrics.render(http ? http->openConnections() : 0, http ? http->inFlight() : 0);
@@ -232,6 +325,7 @@ void Server::add(const mmm_plugin_descriptor* descriptor) { impl_->plugins.addSt
 void Server::load() {
   if (impl_->loaded) return;
   impl_->plugins.load(impl_->settings.plugins, impl_->origin);
+  impl_->createBackEnds();
   if (impl_->settings.web.enabled) {
     try {
       impl_->web = std::make_unique<StaticFiles>(impl_->settings.web.root, impl_->settings.web.maxAgeSeconds);
@@ -247,7 +341,16 @@ void Server::start() {
   if (impl_->http) throw std::logic_error("an mmm::Server can be started only once");
   load();
   impl_->addCoreRoutes();
-  impl_->plugins.start();
+  const auto& settings = impl_->settings;
+  waitUntilReachable("the store at " + impl_->store->url().redacted, settings.store.connectWaitSeconds,
+                     *impl_->log, [&] { impl_->store->check(); });
+  if (impl_->redisSessions)
+    waitUntilReachable("the session store at " + parseRedisUrl(settings.sessions.url).redacted,
+                       settings.sessions.connectWaitSeconds, *impl_->log,
+                       [&] { impl_->redisSessions->check(); });
+  if (impl_->randomSigningKey)
+    impl_->log->warn("sessions.signing_key is not set: using a random key, so sessions end with the process");
+  impl_->plugins.start(*impl_->store, *impl_->sessions);
   impl_->http = std::make_unique<HttpServer>(impl_->settings.http, impl_->buildPipeline(), impl_->log);
   try {
     impl_->http->start();

@@ -1,6 +1,9 @@
 #include "settings.hpp"
 
 #include "config.hpp"
+#include "session_store_impl.hpp"
+#include "store_impl.hpp"
+#include "tokens.hpp"
 
 #include <mmm/error.hpp>
 
@@ -38,6 +41,22 @@ const ConfigSchema& settingsSchema() {
                   {"root", S::string().withDefault("web")},
                   {"max_age_s", S::integer().range(0, 31536000).withDefault("300")},
               }).withDefault("{}")},
+      {"store", S::map({
+                    {"url", S::string().withDefault("'sqlite:data/mmm.db'")},
+                    {"pool_size", S::integer().range(1, 1024).withDefault("8")},
+                    {"acquire_timeout_ms", S::integer().range(1, 60000).withDefault("1000")},
+                    {"idle_timeout_s", S::integer().range(1, 86400).withDefault("60")},
+                    {"connect_timeout_s", S::integer().range(1, 60).withDefault("2")},
+                    {"connect_wait_s", S::integer().range(0, 3600).withDefault("0")},
+                }).withDefault("{}")},
+      {"sessions", S::map({
+                       {"url", S::string().withDefault("memory")},
+                       {"signing_key", S::string().withDefault("''")},
+                       {"ttl_s", S::integer().range(60, 365LL * 24 * 3600).withDefault("604800")},
+                       {"pool_size", S::integer().range(1, 1024).withDefault("8")},
+                       {"timeout_ms", S::integer().range(1, 60000).withDefault("1000")},
+                       {"connect_wait_s", S::integer().range(0, 3600).withDefault("0")},
+                   }).withDefault("{}")},
       {"plugins", S::list(S::map({
                               {"name", S::string().required()},
                               {"enabled", S::boolean().withDefault("true")},
@@ -62,6 +81,27 @@ void parseListen(const std::string& text, const std::string& where, std::string&
   host = h;
   port = value;
 }
+
+namespace {
+
+// "file:line:col" of raw[section][key] when written, else of the file.
+std::string whereOf(const YAML::Node& raw, const char* section, const char* key, const std::string& origin) {
+  if (raw[section] && raw[section].IsMap() && raw[section][key]) return where(raw[section][key], origin);
+  return origin;
+}
+
+// Runs `check`; turns its std::invalid_argument into a ConfigError at section.key.
+template <class Check>
+void checkValue(const YAML::Node& raw, const char* section, const char* key, const std::string& origin,
+                Check&& check) {
+  try {
+    check();
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(whereOf(raw, section, key, origin) + ": " + section + "." + key + ": " + e.what());
+  }
+}
+
+}  // namespace
 
 Settings readSettings(const YAML::Node& raw, const std::string& origin) {
   YAML::Node root = validate(raw, settingsSchema(), origin);
@@ -89,6 +129,33 @@ Settings readSettings(const YAML::Node& raw, const std::string& origin) {
   s.web.enabled = root["web"]["enabled"].as<bool>();
   s.web.root = root["web"]["root"].as<std::string>();
   s.web.maxAgeSeconds = root["web"]["max_age_s"].as<int>();
+
+  const auto store = root["store"];
+  s.store.url = store["url"].as<std::string>();
+  s.store.poolSize = store["pool_size"].as<int>();
+  s.store.acquireTimeoutMs = store["acquire_timeout_ms"].as<int>();
+  s.store.idleTimeoutSeconds = store["idle_timeout_s"].as<int>();
+  s.store.connectTimeoutSeconds = store["connect_timeout_s"].as<int>();
+  s.store.connectWaitSeconds = store["connect_wait_s"].as<int>();
+
+  const auto sessions = root["sessions"];
+  s.sessions.url = sessions["url"].as<std::string>();
+  s.sessions.signingKey = sessions["signing_key"].as<std::string>();
+  s.sessions.ttlSeconds = sessions["ttl_s"].as<long long>();
+  s.sessions.poolSize = sessions["pool_size"].as<int>();
+  s.sessions.timeoutMs = sessions["timeout_ms"].as<int>();
+  s.sessions.connectWaitSeconds = sessions["connect_wait_s"].as<int>();
+
+  checkValue(raw, "store", "url", origin, [&] { parseStoreUrl(s.store.url); });
+  checkValue(raw, "sessions", "url", origin, [&] {
+    if (s.sessions.url != "memory") parseRedisUrl(s.sessions.url);
+  });
+  checkValue(raw, "sessions", "signing_key", origin, [&] {
+    if (!s.sessions.signingKey.empty()) TokenSigner::parseKey(s.sessions.signingKey);
+    else if (s.sessions.url != "memory")
+      throw std::invalid_argument(
+          "required with a Redis session store: every node must sign tokens with the same key");
+  });
 
   const auto plugins = root["plugins"];
   const auto rawPlugins = raw["plugins"];

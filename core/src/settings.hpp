@@ -39,6 +39,22 @@ struct Settings {
     std::string root = "web";
     int maxAgeSeconds = 300;
   } web;
+  struct Store {
+    std::string url = "sqlite:data/mmm.db";
+    int poolSize = 8;
+    int acquireTimeoutMs = 1000;
+    int idleTimeoutSeconds = 60;
+    int connectTimeoutSeconds = 2;
+    int connectWaitSeconds = 0;
+  } store;
+  struct Sessions {
+    std::string url = "memory";
+    std::string signingKey;  // empty: a random key per process (memory store only)
+    long long ttlSeconds = 7 * 24 * 3600;
+    int poolSize = 8;
+    int timeoutMs = 1000;
+    int connectWaitSeconds = 0;
+  } sessions;
   std::vector<PluginEntry> plugins;
 };
 

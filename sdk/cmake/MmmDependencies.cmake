@@ -1,5 +1,15 @@
 # Third-party packages the SDK headers and the core need (Debian 12 packages; see README).
 include(CMakeFindDependencyMacro)
-find_dependency(Poco COMPONENTS Foundation Net Util JSON)
+find_package(PkgConfig REQUIRED)
+# Debian's Poco::DataMySQL refers to a MySQL::client target that nothing defines.
+if(NOT TARGET MySQL::client)
+  pkg_check_modules(MMM_MARIADB REQUIRED IMPORTED_TARGET libmariadb)
+  add_library(MySQL::client INTERFACE IMPORTED)
+  target_link_libraries(MySQL::client INTERFACE PkgConfig::MMM_MARIADB)
+endif()
+if(NOT TARGET PkgConfig::MMM_SODIUM)
+  pkg_check_modules(MMM_SODIUM REQUIRED IMPORTED_TARGET libsodium)
+endif()
+find_dependency(Poco COMPONENTS Foundation Net Util JSON Data DataSQLite DataMySQL Redis)
 find_dependency(spdlog)
 find_dependency(yaml-cpp)

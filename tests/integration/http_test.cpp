@@ -17,6 +17,7 @@ class HttpTest : public ::testing::Test {
                  "server: {listen: '127.0.0.1:0', threads: 4, max_body_bytes: 1000}\n"
                  "log: {level: 'off'}\n"
                  "web: {enabled: false}\n"
+                 "store: {url: '" + tempSqliteUrl() + "'}\n"
                  "cors: {allowed_origins: ['https://app.example']}\n"
                  "plugins: [{name: alpha}]\n",
                  "http_test.yaml")

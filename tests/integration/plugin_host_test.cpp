@@ -34,7 +34,8 @@ std::string tempFile() {
 TEST(PluginHost, RefusesAnotherAbiMajorNamingFilePluginAndVersions) {
   const std::string file = binDir() + "/libmmm_bad_major.so";
   EXPECT_EQ(startError("[{name: bad_major}]"),
-            file + ": plugin 'bad_major' was built for plugin ABI 99.0, but this server provides ABI " +
+            file + ": plugin 'bad_major' was built for plugin ABI 99." + std::to_string(MMM_ABI_MINOR) +
+                ", but this server provides ABI " +
                 std::to_string(MMM_ABI_MAJOR) + "." + std::to_string(MMM_ABI_MINOR) +
                 " (the major versions differ)");
 }
@@ -62,7 +63,7 @@ TEST(PluginHost, RefusesALibraryWithoutEntrySymbol) {
 
 TEST(PluginHost, RefusesAMissingLibrary) {
   auto error = startError("[{name: ghost, library: /nonexistent/libghost.so}]");
-  EXPECT_EQ(error.rfind("test.yaml:4:11: cannot load plugin 'ghost' from /nonexistent/libghost.so: ", 0), 0u)
+  EXPECT_EQ(error.rfind("test.yaml:5:11: cannot load plugin 'ghost' from /nonexistent/libghost.so: ", 0), 0u)
       << error;
 }
 
@@ -78,7 +79,7 @@ TEST(PluginHost, RefusesACycle) {
 
 TEST(PluginHost, ValidatesEachPluginsConfigAgainstItsSchema) {
   EXPECT_EQ(startError("[{name: alpha, config: {trace_fil: x}}]"),
-            "test.yaml:4:34: unknown key 'trace_fil' (expected one of: trace_file, fail_start)");
+            "test.yaml:5:34: unknown key 'trace_fil' (expected one of: trace_file, fail_start)");
 }
 
 TEST(PluginHost, StartsInDependencyOrderAndStopsInReverse) {

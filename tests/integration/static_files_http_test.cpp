@@ -24,7 +24,7 @@ class StaticHttpTest : public ::testing::Test {
     port = server->port();
   }
   static std::unique_ptr<mmm::Server> startServerWith(const std::string& yaml) {
-    auto s = mmm::Server::fromYaml("server: {listen: '127.0.0.1:0'}\nlog: {level: 'off'}\n" + yaml, "t.yaml");
+    auto s = mmm::Server::fromYaml("server: {listen: '127.0.0.1:0'}\nlog: {level: 'off'}\nstore: {url: '" + tempSqliteUrl() + "'}\n" + yaml, "t.yaml");
     s->start();
     return s;
   }

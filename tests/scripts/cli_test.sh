@@ -44,16 +44,17 @@ expect_config_error bad-plugin $'plugins:\n  - name: nothere' \
 cat > "$work/good.yaml" <<YAML
 server: {listen: "\${MMM_CLI_LISTEN:-127.0.0.1:0}"}
 web: {enabled: false}
+store: {url: "sqlite:$work/good.db"}
 log: {level: warn}
 plugins:
   - name: hello
     config: {greeting: "\${MMM_CLI_GREETING:-Hello}"}
 YAML
-out=$("$server" --config "$work/good.yaml" --check-config 2>&1); status=$?
+out=$("$server" --config "$work/good.yaml" --check-config 2>/dev/null); status=$?
 [ "$status" -eq 0 ] && [ "$out" = "configuration OK (plugins: hello)" ] \
   && pass "--check-config on a valid file: exit 0, '$out'" || fail "--check-config valid: exit $status, '$out'"
 # The embedded default serves web/ relative to the working directory: the repository root.
-out=$(cd "$(dirname "$0")/../.." && "$server" --check-config 2>&1) && pass "--check-config on the embedded default: exit 0" \
+out=$(cd "$(dirname "$0")/../.." && "$server" --check-config 2>&1 >/dev/null) && pass "--check-config on the embedded default: exit 0" \
   || fail "--check-config on the embedded default: $out"
 "$server" --config "$work/nonexistent.yaml" --check-config >/dev/null 2>&1 \
   && fail "a missing config file was accepted" || pass "a missing config file: non-zero exit"
@@ -97,6 +98,7 @@ kill -TERM "$pid"; wait "$pid"
 cat > "$work/slow.yaml" <<YAML
 server: {listen: "127.0.0.1:0"}
 web: {enabled: false}
+store: {url: "sqlite:$work/slow.db"}
 plugins:
   - name: alpha
     library: $bin/libmmm_alpha.so

@@ -26,6 +26,7 @@ plugin="$work/build/hello_plugin/libmmm_hello.so"
 cat > "$work/hello.yaml" <<YAML
 server: {listen: "127.0.0.1:0"}
 web: {enabled: false}
+store: {url: "sqlite:$work/hello.db"}
 plugins:
   - name: hello
     library: $plugin

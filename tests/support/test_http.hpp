@@ -9,6 +9,7 @@
 #include <Poco/Timespan.h>
 
 #include <cstdlib>
+#include <stdlib.h>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -77,6 +78,26 @@ inline HttpReply request(std::uint16_t port, const std::string& method, const st
   return sendRaw(port, raw);
 }
 
+/// A folder under /tmp for this test process, removed at exit.
+inline const std::string& tempDir() {
+  struct Dir {
+    std::string path;
+    Dir() {
+      char pattern[] = "/tmp/mmm-test-XXXXXX";
+      path = ::mkdtemp(pattern);
+    }
+    ~Dir() { std::system(("rm -rf '" + path + "'").c_str()); }
+  };
+  static Dir dir;
+  return dir.path;
+}
+
+/// A store URL for a fresh SQLite file of this test process.
+inline std::string tempSqliteUrl() {
+  static int counter = 0;
+  return "sqlite:" + tempDir() + "/store-" + std::to_string(++counter) + ".db";
+}
+
 inline std::string binDir() {
   const char* dir = std::getenv("MMM_TEST_BIN_DIR");
   return dir ? dir : ".";
@@ -85,7 +106,8 @@ inline std::string binDir() {
 /// A started server built from YAML (listening on 127.0.0.1:0 unless the YAML says).
 inline std::unique_ptr<Server> startServer(const std::string& yaml) {
   auto server = Server::fromYaml("server: {listen: '127.0.0.1:0', threads: 4, shutdown_timeout_s: 5}\n"
-                                 "log: {level: warn}\nweb: {enabled: false}\n" + yaml, "test.yaml");
+                                 "log: {level: warn}\nweb: {enabled: false}\n"
+                                 "store: {url: '" + tempSqliteUrl() + "'}\n" + yaml, "test.yaml");
   server->start();
   return server;
 }

@@ -33,7 +33,8 @@ TEST(Config, UnknownKeyIsReportedWithFileLineAndColumn) {
             "keep_alive, keep_alive_timeout_s, max_keep_alive_requests, request_timeout_s, "
             "max_body_bytes, shutdown_timeout_s)");
   EXPECT_EQ(settingsError("logging: {}\n"),
-            "mmm.yaml:1:1: unknown key 'logging' (expected one of: server, cors, log, web, plugins)");
+            "mmm.yaml:1:1: unknown key 'logging' (expected one of: server, cors, log, web, store, "
+            "sessions, plugins)");
 }
 
 TEST(Config, WrongTypeIsReportedWithFileLineAndColumn) {

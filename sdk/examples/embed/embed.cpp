@@ -8,6 +8,8 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 
@@ -27,11 +29,13 @@ std::string get(std::uint16_t port, const std::string& path, int& status) {
   return body.str();
 }
 
-std::unique_ptr<mmm::Server> makeServer(const std::string& greeting) {
+// Each server gets its own SQLite file (a real deployment names a fixed path or MariaDB).
+std::unique_ptr<mmm::Server> makeServer(const std::string& greeting, const std::string& dataDir) {
   auto server = mmm::Server::fromYaml(
       "server: {listen: '127.0.0.1:0', threads: 2}\n"
       "log: {level: warn}\n"
       "web: {enabled: false}\n"
+      "store: {url: 'sqlite:" + dataDir + "/" + greeting + ".db'}\n"
       "plugins:\n"
       "  - name: hello\n"
       "    config: {greeting: '" + greeting + "'}\n",
@@ -44,8 +48,10 @@ std::unique_ptr<mmm::Server> makeServer(const std::string& greeting) {
 
 int main() {
   try {
-    auto first = makeServer("Hello");
-    auto second = makeServer("Howdy");
+    char pattern[] = "/tmp/mmm-embed-XXXXXX";
+    const std::string dataDir = ::mkdtemp(pattern);
+    auto first = makeServer("Hello", dataDir);
+    auto second = makeServer("Howdy", dataDir);
     first->start();
     second->start();
     int status1 = 0, status2 = 0;
@@ -57,6 +63,7 @@ int main() {
     second->stop();
     const bool ok = first->port() != second->port() && status1 == 200 && status2 == 200 &&
                     a == R"({"greeting":"Hello, ada!"})" && b == R"({"greeting":"Howdy, bob!"})";
+    std::filesystem::remove_all(dataDir);
     std::cout << (ok ? "embedding OK" : "embedding FAILED") << std::endl;
     return ok ? 0 : 1;
   } catch (const std::exception& e) {

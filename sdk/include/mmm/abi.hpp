@@ -7,7 +7,7 @@
 #include <cstdint>
 
 #define MMM_ABI_MAJOR 1  // bump on any incompatible change to the SDK headers
-#define MMM_ABI_MINOR 0  // bump when the SDK only grows (new virtuals at the end, new services)
+#define MMM_ABI_MINOR 1  // bump when the SDK only grows (new virtuals at the end, new services)
 
 #if defined(__GNUC__)
 #define MMM_EXPORT __attribute__((visibility("default")))

@@ -30,6 +30,13 @@ class MMM_EXPORT HttpError : public std::runtime_error {
   Headers headers_;
 };
 
+/// A dependency (database, session store, bus) cannot be reached right now: answered 503
+/// with Retry-After. Thrown by the store and session store; handlers normally let it pass.
+class MMM_EXPORT Unavailable : public HttpError {
+ public:
+  explicit Unavailable(std::string detail) : HttpError(503, std::move(detail), {{"Retry-After", "1"}}) {}
+};
+
 /// A configuration that cannot be used; `what()` starts with "file:line:column: ".
 class MMM_EXPORT ConfigError : public std::runtime_error {
  public:

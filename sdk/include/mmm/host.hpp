@@ -5,6 +5,8 @@
 #include <mmm/abi.hpp>
 #include <mmm/http.hpp>
 #include <mmm/services.hpp>
+#include <mmm/sessions.hpp>
+#include <mmm/store.hpp>
 
 #include <memory>
 #include <string>
@@ -32,6 +34,12 @@ class MMM_EXPORT Host {
   /// "/v1/users/{id}"; a literal segment wins over a parameter. Throws on a duplicate.
   virtual void route(const std::string& method, const std::string& pattern, Handler handler) = 0;
   virtual Services& services() = 0;
+
+  // ABI 1.1
+  /// The relational store (SQLite or MariaDB, as configured).
+  virtual Store& store() = 0;
+  /// Sign-in sessions and the session store.
+  virtual Sessions& sessions() = 0;
 };
 
 }  // namespace mmm

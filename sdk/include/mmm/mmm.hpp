@@ -9,6 +9,8 @@
 #include <mmm/json.hpp>
 #include <mmm/plugin.hpp>
 #include <mmm/services.hpp>
+#include <mmm/sessions.hpp>
+#include <mmm/store.hpp>
 
 #include <spdlog/logger.h>
 #include <yaml-cpp/yaml.h>

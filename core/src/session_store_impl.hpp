@@ -1,0 +1,100 @@
+// Session store back ends (in memory, Redis) and the token-based Sessions on top.
+#pragma once
+
+#include "pool.hpp"
+#include "tokens.hpp"
+
+#include <mmm/sessions.hpp>
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace Poco::Redis {
+class Client;
+}
+namespace spdlog {
+class logger;
+}
+
+namespace mmm::core {
+
+/// Keys with expiry in a hash map. Expired entries vanish on read and in periodic sweeps.
+class MemorySessionStore final : public SessionStore {
+ public:
+  void set(const std::string& key, const std::string& value, std::chrono::milliseconds ttl) override;
+  std::optional<std::string> get(const std::string& key) override;
+  bool erase(const std::string& key) override;
+  std::size_t sizeForTest();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Entry {
+    std::string value;
+    Clock::time_point expires;
+  };
+  std::mutex mutex_;
+  std::unordered_map<std::string, Entry> entries_;
+  std::size_t writesSinceSweep_ = 0;
+};
+
+/// `redis://[[USER]:PASSWORD@]HOST:PORT[/DB]`
+struct RedisUrl {
+  std::string host, user, password;
+  int port = 6379;
+  int database = 0;
+  std::string redacted;
+};
+/// Throws std::invalid_argument.
+RedisUrl parseRedisUrl(const std::string& url);
+
+struct RedisOptions {
+  std::size_t poolSize = 8;
+  std::chrono::milliseconds acquireTimeout{1000};
+  std::chrono::milliseconds timeout{1000};  // connect and reply timeout
+  std::chrono::milliseconds checkAfterIdle{5000};
+};
+
+class RedisSessionStore final : public SessionStore {
+ public:
+  RedisSessionStore(RedisUrl url, RedisOptions options, std::shared_ptr<spdlog::logger> log);
+  ~RedisSessionStore() override;
+
+  void set(const std::string& key, const std::string& value, std::chrono::milliseconds ttl) override;
+  std::optional<std::string> get(const std::string& key) override;
+  bool erase(const std::string& key) override;
+  /// PING; throws the underlying error (with its reason) when Redis cannot be reached.
+  void check();
+
+ private:
+  struct Connection;
+  std::unique_ptr<Connection> connect();
+  template <class Result, class Command>
+  Result execute(const Command& command);
+
+  RedisUrl url_;
+  RedisOptions options_;
+  std::shared_ptr<spdlog::logger> log_;
+  Pool<Connection> pool_;
+};
+
+class TokenSessions final : public Sessions {
+ public:
+  TokenSessions(std::shared_ptr<SessionStore> store, TokenSigner signer, std::chrono::seconds ttl)
+      : store_(std::move(store)), signer_(std::move(signer)), ttl_(ttl) {}
+
+  std::string create(const std::string& state) override;
+  std::optional<std::string> find(std::string_view token) override;
+  bool destroy(std::string_view token) override;
+  std::chrono::seconds ttl() const override { return ttl_; }
+  SessionStore& store() override { return *store_; }
+
+ private:
+  std::shared_ptr<SessionStore> store_;
+  TokenSigner signer_;
+  std::chrono::seconds ttl_;
+};
+
+}  // namespace mmm::core

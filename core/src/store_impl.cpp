@@ -1,0 +1,267 @@
+#include "store_impl.hpp"
+
+#include <Poco/Data/MySQL/Connector.h>
+#include <Poco/Data/MySQL/MySQLException.h>
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/SQLite/SQLiteException.h>
+#include <Poco/Exception.h>
+#include <Poco/URI.h>
+
+#include <spdlog/logger.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <mutex>
+#include <set>
+#include <thread>
+
+using namespace Poco::Data::Keywords;
+
+namespace mmm::core {
+namespace {
+
+void registerConnectors() {
+  // Process-wide in Poco; registering once is enough for any number of stores.
+  static std::once_flag once;
+  std::call_once(once, [] {
+    Poco::Data::SQLite::Connector::registerConnector();
+    Poco::Data::MySQL::Connector::registerConnector();
+  });
+}
+
+std::int64_t nowMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void execute(DbSession& session, const std::string& sql) {
+  Poco::Data::Statement statement(session);
+  statement << sql;
+  statement.execute();
+}
+
+}  // namespace
+
+StoreUrl parseStoreUrl(const std::string& url) {
+  StoreUrl parsed;
+  if (url.rfind("sqlite:", 0) == 0) {
+    parsed.dialect = Dialect::SQLite;
+    parsed.path = url.substr(7);
+    if (parsed.path.empty()) throw std::invalid_argument("sqlite: needs a file path, e.g. sqlite:data/mmm.db");
+    if (parsed.path == ":memory:" || parsed.path.rfind("file:", 0) == 0)
+      throw std::invalid_argument("sqlite: needs a file path (each pooled :memory: connection would be its own database)");
+    parsed.redacted = url;
+    return parsed;
+  }
+  if (url.rfind("mysql://", 0) == 0 || url.rfind("mariadb://", 0) == 0) {
+    Poco::URI uri;
+    try {
+      uri = Poco::URI(url);
+    } catch (const Poco::Exception& e) {
+      throw std::invalid_argument("malformed database URL: " + e.message());
+    }
+    parsed.dialect = Dialect::MySQL;
+    parsed.host = uri.getHost();
+    parsed.port = uri.getPort() ? uri.getPort() : 3306;
+    const std::string info = uri.getUserInfo();
+    auto colon = info.find(':');
+    parsed.user = info.substr(0, colon);
+    parsed.password = colon == std::string::npos ? "" : info.substr(colon + 1);
+    parsed.database = uri.getPath().empty() ? "" : uri.getPath().substr(1);
+    if (parsed.host.empty() || parsed.user.empty() || parsed.database.empty())
+      throw std::invalid_argument("expected mysql://USER:PASS@HOST:PORT/DB");
+    for (const std::string* part : {&parsed.user, &parsed.password, &parsed.database, &parsed.host})
+      if (part->find_first_of(";=") != std::string::npos)
+        throw std::invalid_argument("';' and '=' are not allowed in the database URL's parts");
+    parsed.redacted = "mysql://" + parsed.user + (parsed.password.empty() ? "" : ":***") + "@" +
+                      parsed.host + ":" + std::to_string(parsed.port) + "/" + parsed.database;
+    return parsed;
+  }
+  throw std::invalid_argument("expected sqlite:PATH or mysql://USER:PASS@HOST:PORT/DB");
+}
+
+bool isConnectionLost(const std::exception& e) {
+  if (dynamic_cast<const Poco::Data::MySQL::ConnectionException*>(&e)) return true;
+  const auto* poco = dynamic_cast<const Poco::Exception*>(&e);
+  const std::string text = poco ? poco->displayText() : e.what();
+  // MySQL client errors: 2002/2003 can't connect, 2006 gone away, 2013 lost connection,
+  // 4031 disconnected for inactivity, 1927 connection killed.
+  for (const char* marker : {"2002", "2003", "2006", "2013", "4031", "1927", "gone away",
+                             "Lost connection", "Can't connect", "Connection refused"})
+    if (text.find(marker) != std::string::npos) return true;
+  return false;
+}
+
+PocoStore::PocoStore(StoreUrl url, StoreOptions options, std::shared_ptr<spdlog::logger> log)
+    : url_(std::move(url)),
+      options_(options),
+      log_(std::move(log)),
+      pool_([this] { return connect(); },
+            {options.poolSize, options.acquireTimeout, options.maxIdle}) {
+  registerConnectors();
+  if (url_.dialect == Dialect::SQLite) {
+    auto parent = std::filesystem::path(url_.path).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent);
+  }
+}
+
+PocoStore::~PocoStore() = default;
+
+std::unique_ptr<DbSession> PocoStore::connect() {
+  if (url_.dialect == Dialect::SQLite) {
+    auto session = std::make_unique<DbSession>("SQLite", url_.path, options_.connectTimeoutSeconds);
+    execute(*session, "PRAGMA busy_timeout = 5000");  // wait for another writer instead of failing
+    execute(*session, "PRAGMA foreign_keys = ON");     // per connection in SQLite
+    execute(*session, "PRAGMA journal_mode = WAL");    // readers never block the writer
+    execute(*session, "PRAGMA synchronous = NORMAL");  // safe with WAL
+    return session;
+  }
+  // auto-reconnect and one retry (run) cover connections the server closed; the pool's
+  // idle limit stays below MariaDB's wait_timeout.
+  const std::string connection = "host=" + url_.host + ";port=" + std::to_string(url_.port) +
+                                 ";user=" + url_.user + ";password=" + url_.password +
+                                 ";db=" + url_.database +
+                                 ";compress=false;auto-reconnect=true;character-set=utf8mb4";
+  auto session = std::make_unique<DbSession>("MySQL", connection, options_.connectTimeoutSeconds);
+  execute(*session, "SET time_zone = '+00:00'");
+  return session;
+}
+
+void PocoStore::run(const std::function<void(DbSession&)>& work, bool transactional) {
+  const Sql sql(url_.dialect);
+  for (int attempt = 0;; ++attempt) {
+    std::optional<Pool<DbSession>::Lease> lease;
+    try {
+      lease.emplace(pool_.acquire());
+    } catch (const PoolExhausted& e) {
+      throw Unavailable(std::string("the database is busy: ") + e.what());
+    } catch (const std::exception& e) {
+      log_->warn("cannot connect to {}: {}", url_.redacted, e.what());
+      throw Unavailable("the database is unavailable");
+    }
+    DbSession& session = **lease;
+    bool open = false;  // a transaction is open
+    try {
+      if (transactional) {
+        execute(session, sql.begin());
+        open = true;
+      }
+      work(session);
+      if (transactional) {
+        execute(session, "COMMIT");
+        open = false;
+      }
+      return;
+    } catch (const HttpError&) {
+      try {
+        if (open) execute(session, "ROLLBACK");
+      } catch (const std::exception&) {
+        lease->broken();
+      }
+      throw;
+    } catch (const std::exception& e) {
+      const bool lost = isConnectionLost(e);
+      if (lost) {
+        lease->broken();
+      } else if (open) {
+        try {
+          execute(session, "ROLLBACK");
+        } catch (const std::exception&) {
+          lease->broken();
+        }
+      }
+      if (!lost) throw;
+      // A connection that died before COMMIT rolled back on the server: retry once on a
+      // fresh one (stale pooled connections die this way after a server restart).
+      if (attempt == 0) {
+        log_->info("database connection lost ({}); retrying on a fresh connection", e.what());
+        pool_.clearIdle();
+        continue;
+      }
+      log_->warn("database connection lost again: {}", e.what());
+      throw Unavailable("the database is unavailable");
+    }
+  }
+}
+
+void PocoStore::runTransaction(const std::function<void(DbSession&)>& work) { run(work, true); }
+
+void PocoStore::runRead(const std::function<void(DbSession&)>& work) { run(work, false); }
+
+void PocoStore::check() {
+  for (int attempt = 0;; ++attempt) {
+    auto lease = pool_.acquire();
+    try {
+      int one = 0;
+      *lease << "SELECT 1", into(one), now;
+      return;
+    } catch (const std::exception&) {
+      lease.broken();
+      if (attempt > 0 || lease.fresh()) throw;  // a stale pooled connection gets one retry
+    }
+  }
+}
+
+void PocoStore::migrate(const std::string& owner, const std::vector<Migration>& migrations) {
+  for (std::size_t i = 0; i < migrations.size(); ++i)
+    if (migrations[i].version != static_cast<int>(i) + 1)
+      throw std::invalid_argument("migrations of '" + owner + "' must be numbered 1, 2, 3, … in order");
+  const Sql sql(url_.dialect);
+  const bool mysql = url_.dialect == Dialect::MySQL;
+  runRead([&](DbSession& session) {
+    execute(session, sql.expand(
+                         "CREATE TABLE IF NOT EXISTS mmm_migrations ("
+                         "owner VARCHAR(64) NOT NULL, version INTEGER NOT NULL, "
+                         "description VARCHAR(255) NOT NULL, applied_at BIGINT NOT NULL, "
+                         "PRIMARY KEY (owner, version)){{table_options}}"));
+    // MariaDB commits DDL implicitly, so a transaction cannot keep two nodes apart there:
+    // a named lock does. In SQLite, BEGIN IMMEDIATE takes the database's write lock.
+    if (mysql) {
+      int locked = 0;
+      session << "SELECT GET_LOCK('mmm_migrations', 60)", into(locked), now;
+      if (locked != 1) throw Unavailable("timed out waiting for another node's migrations");
+    }
+    struct Unlock {
+      DbSession& session;
+      bool mysql;
+      ~Unlock() {
+        if (!mysql) return;
+        try {
+          execute(session, "DO RELEASE_LOCK('mmm_migrations')");
+        } catch (...) {
+        }
+      }
+    } unlock{session, mysql};
+
+    for (const auto& migration : migrations) {
+      execute(session, sql.begin());
+      try {
+        int applied = 0;
+        std::string who = owner;
+        int version = migration.version;
+        session << "SELECT COUNT(*) FROM mmm_migrations WHERE owner = ? AND version = ?",
+            use(who), use(version), into(applied), now;
+        if (applied) {
+          execute(session, "COMMIT");
+          continue;
+        }
+        for (const auto& statement : migration.statements) execute(session, sql.expand(statement));
+        std::string description = migration.description;
+        Poco::Int64 at = nowMillis();
+        session << "INSERT INTO mmm_migrations (owner, version, description, applied_at) VALUES (?, ?, ?, ?)",
+            use(who), use(version), use(description), use(at), now;
+        execute(session, "COMMIT");
+        log_->info("applied migration {} {}: {}", owner, migration.version, migration.description);
+      } catch (...) {
+        try {
+          execute(session, "ROLLBACK");
+        } catch (...) {
+        }
+        throw;
+      }
+    }
+  });
+}
+
+}  // namespace mmm::core

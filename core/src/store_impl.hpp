@@ -1,0 +1,66 @@
+// The Store behind the SDK interface: Poco::Data on SQLite or MariaDB/MySQL.
+#pragma once
+
+#include "pool.hpp"
+
+#include <mmm/store.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+namespace spdlog {
+class logger;
+}
+
+namespace mmm::core {
+
+/// A parsed `store.url`: `sqlite:PATH` or `mysql://USER:PASS@HOST:PORT/DB`.
+struct StoreUrl {
+  Dialect dialect = Dialect::SQLite;
+  std::string path;  // SQLite
+  std::string host, user, password, database;
+  int port = 3306;
+  /// The URL with the password replaced by "***", for logs and errors.
+  std::string redacted;
+};
+
+/// Throws std::invalid_argument with a message fit for a config error.
+StoreUrl parseStoreUrl(const std::string& url);
+
+struct StoreOptions {
+  std::size_t poolSize = 8;
+  std::chrono::milliseconds acquireTimeout{1000};
+  std::chrono::milliseconds maxIdle{60000};
+  int connectTimeoutSeconds = 2;
+};
+
+class PocoStore final : public Store {
+ public:
+  PocoStore(StoreUrl url, StoreOptions options, std::shared_ptr<spdlog::logger> log);
+  ~PocoStore() override;
+
+  Dialect dialect() const override { return url_.dialect; }
+  void runTransaction(const std::function<void(DbSession&)>& work) override;
+  void runRead(const std::function<void(DbSession&)>& work) override;
+  void migrate(const std::string& owner, const std::vector<Migration>& migrations) override;
+
+  /// Runs `SELECT 1`; throws the underlying error (with its reason) when it fails.
+  void check();
+  const StoreUrl& url() const { return url_; }
+
+ private:
+  std::unique_ptr<DbSession> connect();
+  void run(const std::function<void(DbSession&)>& work, bool transactional);
+
+  StoreUrl url_;
+  StoreOptions options_;
+  std::shared_ptr<spdlog::logger> log_;
+  Pool<DbSession> pool_;
+};
+
+/// True when `e` (from Poco::Data) means the connection is gone rather than the statement
+/// failed: a fresh connection may succeed.
+bool isConnectionLost(const std::exception& e);
+
+}  // namespace mmm::core

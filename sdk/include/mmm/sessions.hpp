@@ -1,0 +1,44 @@
+// Sign-in sessions: opaque signed tokens whose state lives in a session store (in memory
+// on one node, Redis for several) under an expiry.
+#pragma once
+
+#include <mmm/abi.hpp>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mmm {
+
+/// A key-value store whose keys expire. Thread-safe. Throws Unavailable when the back end
+/// cannot be reached.
+class MMM_EXPORT SessionStore {
+ public:
+  virtual ~SessionStore() = default;
+  virtual void set(const std::string& key, const std::string& value, std::chrono::milliseconds ttl) = 0;
+  /// nullopt when absent or expired.
+  virtual std::optional<std::string> get(const std::string& key) = 0;
+  /// True when the key existed.
+  virtual bool erase(const std::string& key) = 0;
+};
+
+/// Sessions keyed by tokens: 32 random bytes and their HMAC-SHA256 under the server's
+/// signing key, base64url-encoded. A token that is malformed, forged, unknown or expired is
+/// simply invalid; verification is constant-time.
+class MMM_EXPORT Sessions {
+ public:
+  virtual ~Sessions() = default;
+  /// Starts a session holding `state` (say, the user's profile as JSON); returns its token.
+  virtual std::string create(const std::string& state) = 0;
+  /// The session's state, or nullopt for an invalid token.
+  virtual std::optional<std::string> find(std::string_view token) = 0;
+  /// Ends the session at once, for every node sharing the store. True if it existed.
+  virtual bool destroy(std::string_view token) = 0;
+  /// How long a session lives.
+  virtual std::chrono::seconds ttl() const = 0;
+  /// The underlying store, for other short-lived data (e.g. rate-limit counters).
+  virtual SessionStore& store() = 0;
+};
+
+}  // namespace mmm
