@@ -79,7 +79,7 @@ TEST(PluginHost, RefusesACycle) {
 
 TEST(PluginHost, ValidatesEachPluginsConfigAgainstItsSchema) {
   EXPECT_EQ(startError("[{name: alpha, config: {trace_fil: x}}]"),
-            "test.yaml:5:34: unknown key 'trace_fil' (expected one of: trace_file, fail_start)");
+            "test.yaml:5:34: unknown key 'trace_fil' (expected one of: trace_file, fail_start, use_store)");
 }
 
 TEST(PluginHost, StartsInDependencyOrderAndStopsInReverse) {

@@ -25,6 +25,7 @@ class TestPlugin final : public mmm::Plugin {
     return S::map({
         {"trace_file", S::string().withDefault("''")},
         {"fail_start", S::boolean().withDefault("false")},
+        {"use_store", S::boolean().withDefault("false")},
     });
   }
 
@@ -52,6 +53,7 @@ class TestPlugin final : public mmm::Plugin {
     host.route("GET", base + "/conflict", [](mmm::Request&) -> mmm::Response {
       throw mmm::HttpError(409, "already there", {{"Retry-After", "3"}});
     });
+    if (host.config()["use_store"].as<bool>()) addStoreRoutes(host, base);
     host.route("GET", base + "/slow", [](mmm::Request& request) {
       int ms = std::stoi(request.queryParam("ms").value_or("500"));
       std::this_thread::sleep_for(std::chrono::milliseconds(std::min(ms, 10000)));
@@ -60,6 +62,38 @@ class TestPlugin final : public mmm::Plugin {
   }
 
   void stop() override { trace("stop"); }
+
+  // Routes over the store and the sessions, for the back-end and fault tests.
+  static void addStoreRoutes(mmm::Host& host, const std::string& base) {
+    using namespace Poco::Data::Keywords;
+    mmm::Store& store = host.store();
+    store.migrate(kId, {{1, "items", {"CREATE TABLE " + kId + "_items (id {{pk}}, name VARCHAR(255) NOT NULL){{table_options}}"}}});
+    host.route("POST", base + "/db/items", [&store](mmm::Request& request) {
+      std::string name = request.queryParam("name").value_or("item");
+      auto id = store.transaction([&](mmm::DbSession& session) {
+        session << "INSERT INTO " + kId + "_items (name) VALUES (?)", use(name), now;
+        return store.lastInsertId(session);
+      });
+      return mmm::Response::json(201, "{\"id\":" + std::to_string(id) + "}");
+    });
+    host.route("GET", base + "/db/items/count", [&store](mmm::Request&) {
+      auto count = store.read([&](mmm::DbSession& session) {
+        Poco::Int64 n = 0;
+        session << "SELECT COUNT(*) FROM " + kId + "_items", into(n), now;
+        return n;
+      });
+      return mmm::Response::json(200, "{\"count\":" + std::to_string(count) + "}");
+    });
+    mmm::Sessions& sessions = host.sessions();
+    host.route("POST", base + "/sessions", [&sessions](mmm::Request& request) {
+      return mmm::Response::text(201, sessions.create(request.queryParam("state").value_or("")));
+    });
+    host.route("GET", base + "/sessions/{token}", [&sessions](mmm::Request& request) {
+      auto state = sessions.find(request.param("token"));
+      if (!state) throw mmm::HttpError(401, "no such session");
+      return mmm::Response::text(200, *state);
+    });
+  }
 
  private:
   void trace(const char* what) {

@@ -1,0 +1,326 @@
+// One store suite, run against SQLite and against the test MariaDB.
+#include "backends.hpp"
+#include "test_http.hpp"
+
+#include <mmm/error.hpp>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+using namespace Poco::Data::Keywords;
+using mmm::DbSession;
+using mmm::Dialect;
+using mmm::core::PocoStore;
+using mmm::core::parseStoreUrl;
+
+namespace {
+
+enum class Backend { SQLite, MariaDB };
+// Names the parameter in ctest's output.
+[[maybe_unused]] std::ostream& operator<<(std::ostream& out, Backend backend) {
+  return out << (backend == Backend::SQLite ? "SQLite" : "MariaDB");
+}
+
+class StoreTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == Backend::MariaDB) {
+      mysql_ = std::make_unique<mmm::test::MysqlDatabase>();
+      url_ = mysql_->url();
+    } else {
+      url_ = mmm::test::tempSqliteUrl();
+    }
+    store_ = makeStore();
+    store_->migrate("test", {{1, "things", {
+        "CREATE TABLE things (id {{pk}}, name VARCHAR(255) {{nocase}} NOT NULL UNIQUE, "
+        "qty BIGINT NOT NULL DEFAULT 0){{table_options}}"}}});
+  }
+
+  std::unique_ptr<PocoStore> makeStore(std::size_t poolSize = 8) {
+    mmm::core::StoreOptions options;
+    options.poolSize = poolSize;
+    options.acquireTimeout = std::chrono::milliseconds(5000);
+    return std::make_unique<PocoStore>(parseStoreUrl(url_), options, mmm::test::quietLogger());
+  }
+
+  std::int64_t insert(const std::string& name, std::int64_t qty = 0) {
+    return store_->transaction([&](DbSession& s) {
+      std::string n = name;
+      Poco::Int64 q = qty;
+      s << "INSERT INTO things (name, qty) VALUES (?, ?)", use(n), use(q), now;
+      return store_->lastInsertId(s);
+    });
+  }
+  std::int64_t count() {
+    return store_->read([](DbSession& s) {
+      Poco::Int64 n = 0;
+      s << "SELECT COUNT(*) FROM things", into(n), now;
+      return n;
+    });
+  }
+  std::optional<std::int64_t> qtyOf(const std::string& name) {
+    return store_->read([&](DbSession& s) -> std::optional<std::int64_t> {
+      std::string n = name;
+      Poco::Nullable<Poco::Int64> q;
+      s << "SELECT qty FROM things WHERE name = ?", use(n), into(q), now;
+      if (q.isNull()) return std::nullopt;
+      return q.value();
+    });
+  }
+
+  std::unique_ptr<mmm::test::MysqlDatabase> mysql_;
+  std::string url_;
+  std::unique_ptr<PocoStore> store_;
+};
+
+}  // namespace
+
+TEST_P(StoreTest, DialectMatchesTheUrl) {
+  EXPECT_EQ(store_->dialect(), GetParam() == Backend::MariaDB ? Dialect::MySQL : Dialect::SQLite);
+}
+
+TEST_P(StoreTest, CreateReadUpdateDelete) {
+  auto first = insert("fiddle", 2);
+  auto second = insert("banjo", 1);
+  EXPECT_GT(first, 0);
+  EXPECT_EQ(second, first + 1);
+  EXPECT_EQ(qtyOf("fiddle"), 2);
+  store_->transaction([](DbSession& s) { s << "UPDATE things SET qty = qty + 5 WHERE name = 'fiddle'", now; });
+  EXPECT_EQ(qtyOf("fiddle"), 7);
+  store_->transaction([](DbSession& s) { s << "DELETE FROM things WHERE name = 'banjo'", now; });
+  EXPECT_EQ(qtyOf("banjo"), std::nullopt);
+  EXPECT_EQ(count(), 1);
+}
+
+TEST_P(StoreTest, Utf8RoundTripsIncludingEmoji) {
+  const std::string name = "Björk 🎻 ñandú";
+  insert(name, 1);
+  auto back = store_->read([](DbSession& s) {
+    std::string n;
+    s << "SELECT name FROM things", into(n), now;
+    return n;
+  });
+  EXPECT_EQ(back, name);
+}
+
+TEST_P(StoreTest, CaseInsensitiveUniqueColumn) {
+  insert("Cello");
+  EXPECT_THROW(insert("cELLO"), Poco::Exception);
+  EXPECT_EQ(count(), 1);
+}
+
+TEST_P(StoreTest, ExceptionRollsTheTransactionBack) {
+  insert("kept");
+  EXPECT_THROW(store_->transaction([](DbSession& s) {
+    s << "INSERT INTO things (name) VALUES ('lost')", now;
+    throw std::runtime_error("changed my mind");
+  }),
+               std::runtime_error);
+  EXPECT_THROW(store_->transaction([](DbSession& s) {
+    s << "UPDATE things SET qty = 99", now;
+    throw mmm::HttpError(409, "conflict");
+  }),
+               mmm::HttpError);
+  EXPECT_EQ(count(), 1);
+  EXPECT_EQ(qtyOf("kept"), 0);
+  // A failed statement rolls back what the transaction did before it.
+  EXPECT_THROW(store_->transaction([](DbSession& s) {
+    s << "INSERT INTO things (name) VALUES ('also lost')", now;
+    s << "INSERT INTO things (name) VALUES ('kept')", now;  // unique violation
+  }),
+               Poco::Exception);
+  EXPECT_EQ(count(), 1);
+  // The pool is still healthy afterwards.
+  insert("after");
+  EXPECT_EQ(count(), 2);
+}
+
+TEST_P(StoreTest, InsertIgnoreAndUpsertHelpers) {
+  const auto sql = store_->sql();
+  store_->transaction([&](DbSession& s) {
+    std::string name = "drum";
+    Poco::Int64 qty = 1;
+    s << sql.insertIgnore("things", {"name", "qty"}), use(name), use(qty), now;
+    s << sql.insertIgnore("things", {"name", "qty"}), use(name), use(qty), now;
+  });
+  EXPECT_EQ(count(), 1);
+  store_->transaction([&](DbSession& s) {
+    std::string name = "drum";
+    Poco::Int64 qty = 42;
+    s << sql.upsert("things", {"name", "qty"}, {"name"}, {"qty"}), use(name), use(qty), now;
+  });
+  EXPECT_EQ(qtyOf("drum"), 42);
+  EXPECT_EQ(count(), 1);
+}
+
+TEST_P(StoreTest, ConcurrentTransactionsFromManyThreadsLoseNothing) {
+  insert("counter");
+  constexpr int kThreads = 8, kEach = 25;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        try {
+          store_->transaction([&](DbSession& s) {
+            // Read-modify-write: lost updates would show as a short total.
+            Poco::Int64 qty = 0;
+            s << "SELECT qty FROM things WHERE name = 'counter'" +
+                     std::string(store_->dialect() == Dialect::MySQL ? " FOR UPDATE" : ""),
+                into(qty), now;
+            ++qty;
+            s << "UPDATE things SET qty = ? WHERE name = 'counter'", use(qty), now;
+            std::string name = "t" + std::to_string(t) + "-" + std::to_string(i);
+            s << "INSERT INTO things (name) VALUES (?)", use(name), now;
+          });
+        } catch (const std::exception& e) {
+          ++failures;
+          ADD_FAILURE() << e.what();
+        }
+      }
+    });
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(qtyOf("counter"), kThreads * kEach);
+  EXPECT_EQ(count(), 1 + kThreads * kEach);
+}
+
+TEST_P(StoreTest, ExhaustedPoolAnswersUnavailableAfterTheTimeout) {
+  mmm::core::StoreOptions options;
+  options.poolSize = 1;
+  options.acquireTimeout = std::chrono::milliseconds(200);
+  PocoStore small(parseStoreUrl(url_), options, mmm::test::quietLogger());
+  std::atomic<bool> holding{false}, release{false};
+  std::thread holder([&] {
+    small.runRead([&](DbSession&) {
+      holding = true;
+      while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    });
+  });
+  while (!holding) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  auto begin = std::chrono::steady_clock::now();
+  try {
+    small.runRead([](DbSession&) {});
+    ADD_FAILURE() << "got a second connection from a pool of one";
+  } catch (const mmm::Unavailable& e) {
+    EXPECT_EQ(e.status(), 503);
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, std::chrono::seconds(2));
+  release = true;
+  holder.join();
+  small.runRead([](DbSession&) {});  // free again
+}
+
+TEST_P(StoreTest, MigrationsAreAppliedOnceAndRecorded) {
+  std::vector<mmm::Migration> migrations = {
+      {1, "create notes", {"CREATE TABLE notes (id {{pk}}, body VARCHAR(255) NOT NULL){{table_options}}"}},
+      {2, "seed", {"INSERT INTO notes (body) VALUES ('first')"}},
+  };
+  store_->migrate("notes", migrations);
+  store_->migrate("notes", migrations);  // a no-op: nothing is applied twice
+  auto fresh = makeStore();
+  fresh->migrate("notes", migrations);  // also from another pool ("another node")
+  auto rows = store_->read([](DbSession& s) {
+    Poco::Int64 n = 0;
+    s << "SELECT COUNT(*) FROM notes", into(n), now;
+    return n;
+  });
+  EXPECT_EQ(rows, 1);
+  auto recorded = store_->read([](DbSession& s) {
+    std::vector<int> versions;
+    s << "SELECT version FROM mmm_migrations WHERE owner = 'notes' ORDER BY version", into(versions), now;
+    return versions;
+  });
+  EXPECT_EQ(recorded, (std::vector<int>{1, 2}));
+  // A later release adds a migration: only it is applied.
+  migrations.push_back({3, "seed more", {"INSERT INTO notes (body) VALUES ('second')"}});
+  store_->migrate("notes", migrations);
+  rows = store_->read([](DbSession& s) {
+    Poco::Int64 n = 0;
+    s << "SELECT COUNT(*) FROM notes", into(n), now;
+    return n;
+  });
+  EXPECT_EQ(rows, 2);
+}
+
+TEST_P(StoreTest, AFailedMigrationIsNotRecorded) {
+  std::vector<mmm::Migration> broken = {{1, "broken", {"CREATE TABLE ok_table (id INTEGER)", "THIS IS NOT SQL"}}};
+  EXPECT_THROW(store_->migrate("broken", broken), Poco::Exception);
+  auto recorded = store_->read([](DbSession& s) {
+    Poco::Int64 n = 0;
+    s << "SELECT COUNT(*) FROM mmm_migrations WHERE owner = 'broken'", into(n), now;
+    return n;
+  });
+  EXPECT_EQ(recorded, 0);
+  EXPECT_THROW(store_->migrate("bad", {{2, "gap", {}}}), std::invalid_argument);
+}
+
+TEST_P(StoreTest, ConcurrentStartersApplyEachMigrationExactlyOnce) {
+  // Each "node" has its own pool; the migration would fail or double the row if applied twice.
+  const std::vector<mmm::Migration> migrations = {
+      {1, "create", {"CREATE TABLE once (id {{pk}}, tag VARCHAR(32) NOT NULL){{table_options}}"}},
+      {2, "seed", {"INSERT INTO once (tag) VALUES ('seed')"}},
+      {3, "more", {"INSERT INTO once (tag) VALUES ('more')"}},
+  };
+  constexpr int kNodes = 6;
+  std::vector<std::unique_ptr<PocoStore>> nodes;
+  for (int i = 0; i < kNodes; ++i) nodes.push_back(makeStore(2));
+  std::atomic<int> ready{0}, failures{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kNodes; ++i)
+    threads.emplace_back([&, i] {
+      ++ready;
+      while (ready < kNodes) std::this_thread::yield();
+      try {
+        nodes[i]->migrate("once", migrations);
+      } catch (const std::exception& e) {
+        ++failures;
+        ADD_FAILURE() << "node " << i << ": " << e.what();
+      }
+    });
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto tags = store_->read([](DbSession& s) {
+    std::vector<std::string> t;
+    s << "SELECT tag FROM once ORDER BY id", into(t), now;
+    return t;
+  });
+  EXPECT_EQ(tags, (std::vector<std::string>{"seed", "more"}));
+  auto recorded = store_->read([](DbSession& s) {
+    Poco::Int64 n = 0;
+    s << "SELECT COUNT(*) FROM mmm_migrations WHERE owner = 'once'", into(n), now;
+    return n;
+  });
+  EXPECT_EQ(recorded, 3);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values(Backend::SQLite, Backend::MariaDB),
+                         [](const auto& info) { return info.param == Backend::SQLite ? "SQLite" : "MariaDB"; });
+
+TEST(StoreUrl, ParsesBothDialectsAndRedactsThePassword) {
+  auto sqlite = parseStoreUrl("sqlite:data/mmm.db");
+  EXPECT_EQ(sqlite.dialect, Dialect::SQLite);
+  EXPECT_EQ(sqlite.path, "data/mmm.db");
+  auto mysql = parseStoreUrl("mysql://meet:s3cret@db.local:3307/mmm");
+  EXPECT_EQ(mysql.dialect, Dialect::MySQL);
+  EXPECT_EQ(mysql.host, "db.local");
+  EXPECT_EQ(mysql.port, 3307);
+  EXPECT_EQ(mysql.user, "meet");
+  EXPECT_EQ(mysql.password, "s3cret");
+  EXPECT_EQ(mysql.database, "mmm");
+  EXPECT_EQ(mysql.redacted, "mysql://meet:***@db.local:3307/mmm");
+  for (const char* bad : {"postgres://x@y/z", "sqlite:", "sqlite::memory:", "mysql://host/db", "mysql://u@h:1/",
+                          "mysql://u:p;x=1@h:1/db"})
+    EXPECT_THROW(parseStoreUrl(bad), std::invalid_argument) << bad;
+}
+
+TEST(StoreFaults, UnreachableDatabaseIsUnavailableQuickly) {
+  // Nothing listens on port 1 of loopback: connections are refused at once.
+  PocoStore store(parseStoreUrl("mysql://u:p@127.0.0.1:1/none"), {}, mmm::test::quietLogger());
+  auto begin = std::chrono::steady_clock::now();
+  EXPECT_THROW(store.runRead([](DbSession&) {}), mmm::Unavailable);
+  EXPECT_THROW(store.check(), Poco::Exception);
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, std::chrono::seconds(1));
+}

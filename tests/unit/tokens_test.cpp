@@ -1,0 +1,70 @@
+#include "tokens.hpp"
+
+#include <gtest/gtest.h>
+
+using mmm::core::TokenSigner;
+
+namespace {
+
+TokenSigner signer() { return TokenSigner(TokenSigner::parseKey(std::string(64, '7'))); }
+
+}  // namespace
+
+TEST(Tokens, IssuedTokensVerify) {
+  auto s = signer();
+  const auto token = s.issue();
+  EXPECT_EQ(token.size(), 86u);
+  EXPECT_EQ(token.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+            std::string::npos);
+  EXPECT_TRUE(s.verify(token));
+  EXPECT_NE(s.issue(), token);
+}
+
+TEST(Tokens, ForgedSignatureIsInvalid) {
+  auto s = signer();
+  const auto token = s.issue();
+  // Every single-character change anywhere (random part or MAC) is caught.
+  for (std::size_t i = 0; i < token.size(); ++i) {
+    std::string forged = token;
+    forged[i] = forged[i] == 'A' ? 'B' : 'A';
+    EXPECT_FALSE(s.verify(forged)) << "position " << i;
+  }
+  // A token from another key.
+  TokenSigner other(TokenSigner::randomKey());
+  EXPECT_FALSE(s.verify(other.issue()));
+}
+
+TEST(Tokens, MalformedTokensOfAnyLengthAreInvalid) {
+  auto s = signer();
+  const auto token = s.issue();
+  for (std::size_t length = 0; length < 200; ++length) {
+    if (length == token.size()) continue;
+    EXPECT_FALSE(s.verify(token.substr(0, length) + std::string(length > token.size() ? length - token.size() : 0, 'A')))
+        << length;
+  }
+  EXPECT_FALSE(s.verify(""));
+  EXPECT_FALSE(s.verify(std::string(86, '=')));
+  EXPECT_FALSE(s.verify(std::string(86, '+')));   // standard, not url-safe, alphabet
+  EXPECT_FALSE(s.verify(std::string(86, '\0')));
+  EXPECT_FALSE(s.verify(std::string(100000, 'A')));
+  std::string spaced = token;
+  spaced[40] = ' ';
+  EXPECT_FALSE(s.verify(spaced));
+  EXPECT_FALSE(s.verify("Bearer " + token));
+}
+
+TEST(Tokens, StorageKeyIsAHashNotTheToken) {
+  const auto token = signer().issue();
+  const auto key = TokenSigner::storageKey(token);
+  EXPECT_EQ(key.size(), std::string("session:").size() + 64);
+  EXPECT_EQ(key.find(token.substr(0, 10)), std::string::npos);
+  EXPECT_EQ(key, TokenSigner::storageKey(token));
+}
+
+TEST(Tokens, KeysAreParsedFromHexOrBase64AndMustBeLongEnough) {
+  EXPECT_EQ(TokenSigner::parseKey(std::string(64, 'a')).size(), 32u);                       // hex
+  EXPECT_EQ(TokenSigner::parseKey("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=").size(), 32u);  // base64
+  EXPECT_THROW(TokenSigner::parseKey("short"), std::invalid_argument);
+  EXPECT_THROW(TokenSigner::parseKey(std::string(62, 'a')), std::invalid_argument);
+  EXPECT_THROW(TokenSigner(std::vector<unsigned char>(16)), std::invalid_argument);
+}
