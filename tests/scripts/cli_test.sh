@@ -56,6 +56,14 @@ out=$("$server" --config "$work/good.yaml" --check-config 2>/dev/null); status=$
 # The embedded default serves web/ relative to the working directory: the repository root.
 out=$(cd "$(dirname "$0")/../.." && "$server" --check-config 2>&1 >/dev/null) && pass "--check-config on the embedded default: exit 0" \
   || fail "--check-config on the embedded default: $out"
+# The shipped production config is valid once its environment is given.
+out=$(cd "$(dirname "$0")/../.." && MMM_STORE_URL=mysql://u:p@127.0.0.1:3306/mmm MMM_REDIS_URL=redis://127.0.0.1:6379/0 \
+      MMM_SESSION_KEY=$(printf '%064d' 7) MMM_PUBLIC_ORIGIN=https://meetup.example MMM_WEB_ROOT=web \
+      "$server" --config config/production.yaml --check-config 2>&1 >/dev/null) \
+  && pass "config/production.yaml passes --check-config" || fail "config/production.yaml: $out"
+out=$(cd "$(dirname "$0")/../.." && "$server" --config config/production.yaml --check-config 2>&1)
+[[ "$out" == *"config/production.yaml:16:21: environment variable MMM_PUBLIC_ORIGIN is not set"* ]] \
+  && pass "config/production.yaml without its environment: $out" || fail "production.yaml without env: $out"
 "$server" --config "$work/nonexistent.yaml" --check-config >/dev/null 2>&1 \
   && fail "a missing config file was accepted" || pass "a missing config file: non-zero exit"
 
