@@ -93,6 +93,8 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
     splitTarget(in.getURI(), request.rawPath, request.query);
     request.clientAddress = in.clientAddress().toString();
     for (const auto& [name, value] : in) request.headers.emplace_back(name, value);
+    request.clientIp = server_.trustedProxies().clientIp(in.clientAddress().host().toString(),
+                                                         request.header("X-Forwarded-For").value_or(""));
     if (auto id = request.header("X-Request-Id")) request.id = std::string(*id);  // checked later
 
     auto decoded = percentDecode(request.rawPath, false);
@@ -141,7 +143,7 @@ class HandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
 
 HttpServer::HttpServer(const Settings::Http& settings, Handler pipeline,
                        std::shared_ptr<spdlog::logger> log)
-    : settings_(settings), pipeline_(std::move(pipeline)), log_(std::move(log)) {}
+    : settings_(settings), proxies_(settings.trustedProxies), pipeline_(std::move(pipeline)), log_(std::move(log)) {}
 
 HttpServer::~HttpServer() { stop(); }
 

@@ -2,6 +2,7 @@
 // mmm::Request, runs the pipeline, writes the mmm::Response. Owns its thread pool.
 #pragma once
 
+#include "client_ip.hpp"
 #include "settings.hpp"
 
 #include <mmm/http.hpp>
@@ -44,11 +45,13 @@ class HttpServer {
   void leave();
 
   const Settings::Http& settings() const { return settings_; }
+  const TrustedProxies& trustedProxies() const { return proxies_; }
   const Handler& pipeline() const { return pipeline_; }
   spdlog::logger& log() const { return *log_; }
 
  private:
   Settings::Http settings_;
+  TrustedProxies proxies_;
   Handler pipeline_;
   std::shared_ptr<spdlog::logger> log_;
   std::unique_ptr<Poco::ThreadPool> pool_;

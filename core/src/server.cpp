@@ -122,7 +122,87 @@ struct Server::Impl {
   void addCoreRoutes();
   void createBackEnds();
   Response readiness();
+  void resolveSession(Request& request);
+  bool originAllowed(const Request& request) const;
 };
+
+namespace {
+
+// The token from "Authorization: Bearer T", the "auth=Bearer T" query parameter (for the
+// WebSocket upgrade, where a header cannot be set) or the session cookie, in that order.
+std::optional<std::string> bearer(std::string_view value) {
+  if (value.size() > 7 && iequals(value.substr(0, 7), "Bearer ")) {
+    auto token = value.substr(7);
+    while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+    return std::string(token);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> cookieValue(std::string_view header, const std::string& name) {
+  while (!header.empty()) {
+    auto semi = header.find(';');
+    std::string_view pair = header.substr(0, semi);
+    header = semi == std::string_view::npos ? std::string_view() : header.substr(semi + 1);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    auto eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.substr(0, eq) == name) return std::string(pair.substr(eq + 1));
+  }
+  return std::nullopt;
+}
+
+bool unsafeMethod(const std::string& method) {
+  return method != "GET" && method != "HEAD" && method != "OPTIONS";
+}
+
+}  // namespace
+
+// A cookie-only session with an unsafe method must come from an allowed origin: the
+// server's own (the Host it was addressed as) or one on the CORS allow-list ("*" does not
+// count: that would let any site act with a visitor's cookie).
+bool Server::Impl::originAllowed(const Request& request) const {
+  auto origin = request.header("Origin");
+  if (!origin) return false;
+  const auto& allowed = settings.cors.allowedOrigins;
+  if (std::find(allowed.begin(), allowed.end(), std::string(*origin)) != allowed.end()) return true;
+  auto host = request.header("Host");
+  if (!host) return false;
+  auto scheme = origin->find("://");
+  return scheme != std::string_view::npos && origin->substr(scheme + 3) == *host;
+}
+
+void Server::Impl::resolveSession(Request& request) {
+  std::optional<std::string> token;
+  bool viaCookie = false;
+  if (auto header = request.header("Authorization")) token = bearer(*header);
+  if (!token)
+    if (auto query = request.queryParam("auth")) token = bearer(*query);
+  if (!token)
+    if (auto cookies = request.header("Cookie")) {
+      token = cookieValue(*cookies, sessions->cookieName());
+      viaCookie = token.has_value();
+    }
+  if (!token) return;
+  auto state = sessions->find(*token);
+  if (!state) return;
+  if (viaCookie && unsafeMethod(request.method) && !originAllowed(request)) {
+    request.sessionRefusal = "a request authenticated by the session cookie with " + request.method +
+                             " must come from an allowed Origin";
+    return;
+  }
+  SessionInfo info;
+  info.token = std::move(*token);
+  info.state = std::move(*state);
+  info.viaCookie = viaCookie;
+  try {
+    Poco::JSON::Parser parser;
+    auto object = parser.parse(info.state).extract<Poco::JSON::Object::Ptr>();
+    if (object && object->has("id")) info.userId = object->getValue<Poco::Int64>("id");
+  } catch (const std::exception&) {
+    // A state that is not a JSON object with an id: a session without a user id.
+  }
+  request.session = std::move(info);
+}
 
 void Server::Impl::createBackEnds() {
   const auto& st = settings.store;
@@ -152,7 +232,8 @@ void Server::Impl::createBackEnds() {
     key = TokenSigner::parseKey(ss.signingKey);
   }
   sessions = std::make_unique<TokenSessions>(backEnd, TokenSigner(std::move(key)),
-                                             std::chrono::seconds(ss.ttlSeconds));
+                                             std::chrono::seconds(ss.ttlSeconds),
+                                             CookieOptions{ss.cookieName, ss.cookieSecure});
 }
 
 // 200 when every dependency answers, else 503; the body says which one is down.
@@ -288,6 +369,12 @@ Handler Server::Impl::buildPipeline() {
                  request.path);
     }
     return problem(500, "internal server error (request id " + request.id + ")");
+  });
+
+  // Sessions are looked up lazily (mmm::authenticated): public routes never wait on them.
+  middlewares.push_back([this](Request& request, const Next& next) {
+    request.resolveSession = [this](Request& r) { resolveSession(r); };
+    return next(request);
   });
 
   return chain(middlewares, [this](Request& request) { return dispatch(request); });

@@ -50,6 +50,20 @@ bool MemorySessionStore::erase(const std::string& key) {
   return live;
 }
 
+std::int64_t MemorySessionStore::increment(const std::string& key, std::chrono::milliseconds ttl) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const auto now = Clock::now();
+  auto& entry = entries_[key];
+  std::int64_t value = 0;
+  if (!entry.value.empty() && entry.expires > now) {
+    value = std::stoll(entry.value);
+  } else {
+    entry.expires = now + ttl;  // a new counter (or one that expired) starts its window
+  }
+  entry.value = std::to_string(++value);
+  return value;
+}
+
 std::size_t MemorySessionStore::sizeForTest() {
   std::lock_guard<std::mutex> lock(mutex_);
   return entries_.size();
@@ -127,8 +141,13 @@ std::unique_ptr<RedisSessionStore::Connection> RedisSessionStore::connect() {
   return connection;
 }
 
-template <class Result, class Command>
-Result RedisSessionStore::execute(const Command& command) {
+template <class Result>
+Result RedisSessionStore::execute(const Poco::Redis::Array& command) {
+  return withConnection([&](Poco::Redis::Client& client) { return client.execute<Result>(command); });
+}
+
+template <class Work>
+auto RedisSessionStore::withConnection(Work&& work) -> decltype(work(std::declval<Poco::Redis::Client&>())) {
   for (int attempt = 0;; ++attempt) {
     std::optional<Pool<Connection>::Lease> lease;
     try {
@@ -141,7 +160,7 @@ Result RedisSessionStore::execute(const Command& command) {
         connection.client.execute<std::string>(ping);  // health check of an idle connection
       }
       connection.lastUsed = now;
-      return connection.client.execute<Result>(command);
+      return work(connection.client);
     } catch (const PoolExhausted& e) {
       throw Unavailable(std::string("the session store is busy: ") + e.what());
     } catch (const Poco::Redis::RedisException& e) {
@@ -184,6 +203,19 @@ bool RedisSessionStore::erase(const std::string& key) {
   return execute<Poco::Int64>(command) > 0;
 }
 
+std::int64_t RedisSessionStore::increment(const std::string& key, std::chrono::milliseconds ttl) {
+  // SET NX starts the counter with its expiry; INCR keeps that expiry.
+  Poco::Redis::Array create;
+  create << "SET" << "mmm:" + key << "0" << "PX" << std::to_string(std::max<long long>(1, ttl.count())) << "NX";
+  Poco::Redis::Array incr;
+  incr << "INCR" << "mmm:" + key;
+  return withConnection([&](Poco::Redis::Client& client) {
+    auto reply = client.sendCommand(create);  // "+OK", or nil when the counter exists
+    if (reply->isError()) throw Poco::Redis::RedisException(reply->toString());
+    return client.execute<Poco::Int64>(incr);
+  });
+}
+
 void RedisSessionStore::check() {
   for (int attempt = 0;; ++attempt) {
     auto lease = pool_.acquire();
@@ -211,6 +243,15 @@ std::string TokenSessions::create(const std::string& state) {
 std::optional<std::string> TokenSessions::find(std::string_view token) {
   if (!signer_.verify(token)) return std::nullopt;
   return store_->get(TokenSigner::storageKey(token));
+}
+
+std::string TokenSessions::cookie(const std::string& token) const {
+  return cookie_.name + "=" + token + "; Path=/; Max-Age=" + std::to_string(ttl_.count()) +
+         "; HttpOnly; SameSite=Strict" + (cookie_.secure ? "; Secure" : "");
+}
+
+std::string TokenSessions::clearedCookie() const {
+  return cookie_.name + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict" + (cookie_.secure ? "; Secure" : "");
 }
 
 bool TokenSessions::destroy(std::string_view token) {

@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 namespace Poco::Redis {
+class Array;
 class Client;
 }
 namespace spdlog {
@@ -27,6 +28,7 @@ class MemorySessionStore final : public SessionStore {
   void set(const std::string& key, const std::string& value, std::chrono::milliseconds ttl) override;
   std::optional<std::string> get(const std::string& key) override;
   bool erase(const std::string& key) override;
+  std::int64_t increment(const std::string& key, std::chrono::milliseconds ttl) override;
   std::size_t sizeForTest();
 
  private:
@@ -65,14 +67,19 @@ class RedisSessionStore final : public SessionStore {
   void set(const std::string& key, const std::string& value, std::chrono::milliseconds ttl) override;
   std::optional<std::string> get(const std::string& key) override;
   bool erase(const std::string& key) override;
+  std::int64_t increment(const std::string& key, std::chrono::milliseconds ttl) override;
   /// PING; throws the underlying error (with its reason) when Redis cannot be reached.
   void check();
 
  private:
   struct Connection;
   std::unique_ptr<Connection> connect();
-  template <class Result, class Command>
-  Result execute(const Command& command);
+  /// Runs `work` on a pooled connection: one retry on a fresh connection when a pooled one
+  /// turns out dead; Unavailable when Redis cannot be reached or answers an error.
+  template <class Work>
+  auto withConnection(Work&& work) -> decltype(work(std::declval<Poco::Redis::Client&>()));
+  template <class Result>
+  Result execute(const Poco::Redis::Array& command);
 
   RedisUrl url_;
   RedisOptions options_;
@@ -80,21 +87,31 @@ class RedisSessionStore final : public SessionStore {
   Pool<Connection> pool_;
 };
 
+struct CookieOptions {
+  std::string name = "mmm_session";
+  bool secure = false;
+};
+
 class TokenSessions final : public Sessions {
  public:
-  TokenSessions(std::shared_ptr<SessionStore> store, TokenSigner signer, std::chrono::seconds ttl)
-      : store_(std::move(store)), signer_(std::move(signer)), ttl_(ttl) {}
+  TokenSessions(std::shared_ptr<SessionStore> store, TokenSigner signer, std::chrono::seconds ttl,
+                CookieOptions cookie = {})
+      : store_(std::move(store)), signer_(std::move(signer)), ttl_(ttl), cookie_(std::move(cookie)) {}
 
   std::string create(const std::string& state) override;
   std::optional<std::string> find(std::string_view token) override;
   bool destroy(std::string_view token) override;
   std::chrono::seconds ttl() const override { return ttl_; }
   SessionStore& store() override { return *store_; }
+  std::string cookie(const std::string& token) const override;
+  std::string clearedCookie() const override;
+  const std::string& cookieName() const { return cookie_.name; }
 
  private:
   std::shared_ptr<SessionStore> store_;
   TokenSigner signer_;
   std::chrono::seconds ttl_;
+  CookieOptions cookie_;
 };
 
 }  // namespace mmm::core

@@ -1,5 +1,6 @@
 #include "settings.hpp"
 
+#include "client_ip.hpp"
 #include "config.hpp"
 #include "session_store_impl.hpp"
 #include "store_impl.hpp"
@@ -24,6 +25,7 @@ const ConfigSchema& settingsSchema() {
                      {"request_timeout_s", S::integer().range(1, 3600).withDefault("60")},
                      {"max_body_bytes", S::integer().range(0, 1LL << 30).withDefault("1048576")},
                      {"shutdown_timeout_s", S::integer().range(0, 3600).withDefault("30")},
+                     {"trusted_proxies", S::list(S::string()).withDefault("[]")},
                  }).withDefault("{}")},
       {"cors", S::map({
                    {"allowed_origins", S::list(S::string()).withDefault("[]")},
@@ -56,6 +58,8 @@ const ConfigSchema& settingsSchema() {
                        {"pool_size", S::integer().range(1, 1024).withDefault("8")},
                        {"timeout_ms", S::integer().range(1, 60000).withDefault("1000")},
                        {"connect_wait_s", S::integer().range(0, 3600).withDefault("0")},
+                       {"cookie_name", S::string().withDefault("mmm_session")},
+                       {"cookie_secure", S::boolean().withDefault("false")},
                    }).withDefault("{}")},
       {"plugins", S::list(S::map({
                               {"name", S::string().required()},
@@ -118,6 +122,8 @@ Settings readSettings(const YAML::Node& raw, const std::string& origin) {
   s.http.requestTimeoutSeconds = server["request_timeout_s"].as<int>();
   s.http.maxBodyBytes = server["max_body_bytes"].as<long long>();
   s.http.shutdownTimeoutSeconds = server["shutdown_timeout_s"].as<int>();
+  s.http.trustedProxies = server["trusted_proxies"].as<std::vector<std::string>>();
+  checkValue(raw, "server", "trusted_proxies", origin, [&] { TrustedProxies check(s.http.trustedProxies); });
 
   s.cors.allowedOrigins = root["cors"]["allowed_origins"].as<std::vector<std::string>>();
   s.cors.maxAgeSeconds = root["cors"]["max_age_s"].as<int>();
@@ -145,6 +151,14 @@ Settings readSettings(const YAML::Node& raw, const std::string& origin) {
   s.sessions.poolSize = sessions["pool_size"].as<int>();
   s.sessions.timeoutMs = sessions["timeout_ms"].as<int>();
   s.sessions.connectWaitSeconds = sessions["connect_wait_s"].as<int>();
+  s.sessions.cookieName = sessions["cookie_name"].as<std::string>();
+  s.sessions.cookieSecure = sessions["cookie_secure"].as<bool>();
+  checkValue(raw, "sessions", "cookie_name", origin, [&] {
+    if (s.sessions.cookieName.empty() ||
+        s.sessions.cookieName.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+            std::string::npos)
+      throw std::invalid_argument("letters, digits, '_' and '-' only");
+  });
 
   checkValue(raw, "store", "url", origin, [&] { parseStoreUrl(s.store.url); });
   checkValue(raw, "sessions", "url", origin, [&] {

@@ -24,6 +24,7 @@ struct Settings {
     int requestTimeoutSeconds = 60;
     long long maxBodyBytes = 1 << 20;
     int shutdownTimeoutSeconds = 30;
+    std::vector<std::string> trustedProxies;  // whose X-Forwarded-For is believed
   } http;
   struct Cors {
     std::vector<std::string> allowedOrigins;  // exact origins, or "*"
@@ -54,6 +55,8 @@ struct Settings {
     int poolSize = 8;
     int timeoutMs = 1000;
     int connectWaitSeconds = 0;
+    std::string cookieName = "mmm_session";
+    bool cookieSecure = false;
   } sessions;
   std::vector<PluginEntry> plugins;
 };

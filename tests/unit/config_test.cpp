@@ -31,7 +31,7 @@ TEST(Config, UnknownKeyIsReportedWithFileLineAndColumn) {
   EXPECT_EQ(settingsError("server:\n  listen: '127.0.0.1:1'\n  treads: 4\n"),
             "mmm.yaml:3:3: unknown key 'treads' (expected one of: listen, threads, queue, "
             "keep_alive, keep_alive_timeout_s, max_keep_alive_requests, request_timeout_s, "
-            "max_body_bytes, shutdown_timeout_s)");
+            "max_body_bytes, shutdown_timeout_s, trusted_proxies)");
   EXPECT_EQ(settingsError("logging: {}\n"),
             "mmm.yaml:1:1: unknown key 'logging' (expected one of: server, cors, log, web, store, "
             "sessions, plugins)");

@@ -2,6 +2,7 @@
 // so the whole pipeline is a function from Request to Response (and testable as one).
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -33,6 +34,14 @@ inline std::optional<std::string_view> findHeader(const Headers& headers, std::s
   return std::nullopt;
 }
 
+/// The caller's session, when the request carried a valid token.
+struct SessionInfo {
+  std::string token;
+  std::string state;        // what was stored at sign-in (the users plugin: the profile as JSON)
+  std::int64_t userId = 0;  // the state's "id", by convention
+  bool viaCookie = false;   // the token came from the session cookie only
+};
+
 struct Request {
   std::string method;         // "GET", "POST", …
   std::string path;           // percent-decoded path, without the query
@@ -42,8 +51,14 @@ struct Request {
   std::string body;           // whole body, already capped at the configured limit
   std::string id;             // request id (X-Request-Id, echoed or generated)
   std::string clientAddress;  // peer address "host:port"
+  std::string clientIp;       // the client's IP: the peer, or X-Forwarded-For from a trusted proxy
   std::string route;          // the matched route pattern, e.g. "/v1/users/{id}"
   std::map<std::string, std::string> params;  // path parameters of the matched route
+  // The caller's session is looked up on first use (mmm::authenticated), so that routes
+  // that need none never wait on the session store.
+  std::optional<SessionInfo> session;
+  std::string sessionRefusal;                     // why a presented session was refused, if so
+  std::function<void(Request&)> resolveSession;  // set by the core; fills the two above
 
   std::optional<std::string_view> header(std::string_view name) const {
     return findHeader(headers, name);

@@ -3,6 +3,7 @@
 
 #include <mmm/error.hpp>
 #include <mmm/http.hpp>
+#include <mmm/text.hpp>
 
 #include <Poco/Dynamic/Var.h>
 #include <Poco/JSON/Object.h>
@@ -33,6 +34,7 @@ inline void requireJson(const Request& request) {
 /// Applies the 415 rule, then parses the body as a JSON object (400 if it is not one).
 inline Poco::JSON::Object::Ptr parseJsonObject(const Request& request) {
   requireJson(request);
+  if (!isValidUtf8(request.body)) throw HttpError(400, "the request body is not valid UTF-8");
   Poco::Dynamic::Var value;
   try {
     Poco::JSON::Parser parser;  // default nesting limit (128) kept on purpose

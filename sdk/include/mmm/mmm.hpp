@@ -2,15 +2,18 @@
 #pragma once
 
 #include <mmm/abi.hpp>
+#include <mmm/auth.hpp>
 #include <mmm/config_schema.hpp>
 #include <mmm/error.hpp>
 #include <mmm/host.hpp>
 #include <mmm/http.hpp>
 #include <mmm/json.hpp>
 #include <mmm/plugin.hpp>
+#include <mmm/profiles.hpp>
 #include <mmm/services.hpp>
 #include <mmm/sessions.hpp>
 #include <mmm/store.hpp>
+#include <mmm/text.hpp>
 
 #include <spdlog/logger.h>
 #include <yaml-cpp/yaml.h>

@@ -5,6 +5,7 @@
 #include <mmm/abi.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +22,9 @@ class MMM_EXPORT SessionStore {
   virtual std::optional<std::string> get(const std::string& key) = 0;
   /// True when the key existed.
   virtual bool erase(const std::string& key) = 0;
+  /// Adds one to a counter and returns the new value; a new counter expires after `ttl`
+  /// (incrementing does not extend it). For rate limits shared by all nodes.
+  virtual std::int64_t increment(const std::string& key, std::chrono::milliseconds ttl) = 0;
 };
 
 /// Sessions keyed by tokens: 32 random bytes and their HMAC-SHA256 under the server's
@@ -39,6 +43,10 @@ class MMM_EXPORT Sessions {
   virtual std::chrono::seconds ttl() const = 0;
   /// The underlying store, for other short-lived data (e.g. rate-limit counters).
   virtual SessionStore& store() = 0;
+  /// A Set-Cookie value carrying `token` (HttpOnly, SameSite=Strict, Secure if configured),
+  /// and one that removes it. The core reads the same cookie back.
+  virtual std::string cookie(const std::string& token) const = 0;
+  virtual std::string clearedCookie() const = 0;
 };
 
 }  // namespace mmm
