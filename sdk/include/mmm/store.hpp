@@ -9,6 +9,8 @@
 #include <Poco/Data/Session.h>
 #include <Poco/Data/Statement.h>
 
+#include <Poco/Exception.h>
+
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -100,6 +102,15 @@ struct Migration {
   std::string description;
   std::vector<std::string> statements;
 };
+
+/// True when `e` (thrown by a statement) is a unique-key violation, on either back end:
+/// the way to turn a lost race into a 409.
+inline bool isDuplicateKey(const std::exception& e) {
+  const auto* poco = dynamic_cast<const Poco::Exception*>(&e);
+  const std::string text = poco ? poco->displayText() : e.what();
+  return text.find("UNIQUE constraint failed") != std::string::npos ||  // SQLite
+         text.find("Duplicate entry") != std::string::npos;            // MariaDB/MySQL (1062)
+}
 
 class MMM_EXPORT Store {
  public:

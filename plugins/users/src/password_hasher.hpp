@@ -1,0 +1,46 @@
+// Passwords as Argon2id hashes (libsodium crypto_pwhash_str), and sign-in verification that
+// costs the same whether or not the email exists.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace mmm::users {
+
+class PasswordHasher {
+ public:
+  virtual ~PasswordHasher() = default;
+  virtual std::string hash(const std::string& password) const = 0;
+  virtual bool verify(const std::string& hash, const std::string& password) const = 0;
+  /// True when `hash` was made with other costs than the configured ones.
+  virtual bool needsRehash(const std::string& hash) const = 0;
+};
+
+class Argon2idHasher final : public PasswordHasher {
+ public:
+  /// `opsLimit` and `memLimitBytes` as crypto_pwhash_str takes them; libsodium's
+  /// INTERACTIVE limits are 2 and 64 MiB. Throws std::invalid_argument below its minimums.
+  Argon2idHasher(unsigned long long opsLimit, std::size_t memLimitBytes);
+  std::string hash(const std::string& password) const override;
+  bool verify(const std::string& hash, const std::string& password) const override;
+  bool needsRehash(const std::string& hash) const override;
+
+ private:
+  unsigned long long opsLimit_;
+  std::size_t memLimit_;
+};
+
+/// Checks a password against a user's hash, or, for an unknown user, against a hash of a
+/// random password made at construction: the same work either way, so the two cannot be
+/// told apart by the time a sign-in takes.
+class Authenticator {
+ public:
+  explicit Authenticator(const PasswordHasher& hasher);
+  bool verify(const std::optional<std::string>& storedHash, const std::string& password) const;
+
+ private:
+  const PasswordHasher& hasher_;
+  std::string decoy_;
+};
+
+}  // namespace mmm::users

@@ -1,0 +1,179 @@
+#include "user_repository.hpp"
+
+#include <mmm/error.hpp>
+
+#include <chrono>
+
+using namespace Poco::Data::Keywords;
+
+namespace mmm::users {
+namespace {
+
+constexpr const char* kColumns = "id, user_name, first_name, last_name, photo_url, email, pass_hash";
+
+Poco::Int64 nowMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Reads rows of kColumns selected by `statement` (already holding its bindings).
+std::vector<UserRecord> readUsers(Poco::Data::Statement& statement) {
+  std::vector<Poco::Int64> ids;
+  std::vector<std::string> userNames, firstNames, lastNames, photos, emails, hashes;
+  statement, into(ids), into(userNames), into(firstNames), into(lastNames), into(photos), into(emails),
+      into(hashes), now;
+  std::vector<UserRecord> users(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    users[i].profile = {ids[i], userNames[i], firstNames[i], lastNames[i], photos[i]};
+    users[i].email = emails[i];
+    users[i].passwordHash = hashes[i];
+  }
+  return users;
+}
+
+}  // namespace
+
+std::vector<Migration> UserRepository::migrations() {
+  return {
+      {1,
+       "users and sign-ins",
+       {"CREATE TABLE users ("
+        " id {{pk}},"
+        " email VARCHAR(254) NOT NULL,"
+        " pass_hash VARCHAR(255) NOT NULL,"
+        " user_name VARCHAR(255) {{nocase}} NOT NULL,"
+        " first_name VARCHAR(128) NOT NULL,"
+        " last_name VARCHAR(128) NOT NULL,"
+        " photo_url VARCHAR(255) NOT NULL,"
+        " created_at BIGINT NOT NULL,"
+        " CONSTRAINT users_email UNIQUE (email),"
+        " CONSTRAINT users_user_name UNIQUE (user_name)"
+        "){{table_options}}",
+        "CREATE TABLE user_signins ("
+        " id {{pk}},"
+        " user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+        " signed_in_at BIGINT NOT NULL,"
+        " client_ip VARCHAR(64) NOT NULL"
+        "){{table_options}}",
+        "CREATE INDEX user_signins_user ON user_signins (user_id, signed_in_at)"}},
+  };
+}
+
+Taken UserRepository::taken(const std::string& email, const std::string& userName) {
+  return store_.read([&](DbSession& session) {
+    Poco::Int64 emails = 0, names = 0;
+    std::string e = email, n = userName;
+    session << "SELECT COUNT(*) FROM users WHERE email = ?", use(e), into(emails), now;
+    if (emails) return Taken::Email;
+    session << "SELECT COUNT(*) FROM users WHERE user_name = ?", use(n), into(names), now;
+    return names ? Taken::UserName : Taken::None;
+  });
+}
+
+std::int64_t UserRepository::create(const NewUser& user) {
+  auto conflict = [](Taken what) {
+    return HttpError(409, what == Taken::Email ? "that email is already registered" : "that userName is taken");
+  };
+  if (auto what = taken(user.email, user.userName); what != Taken::None) throw conflict(what);
+  try {
+    return store_.transaction([&](DbSession& session) {
+      NewUser u = user;
+      Poco::Int64 at = nowMillis();
+      session << "INSERT INTO users (email, pass_hash, user_name, first_name, last_name, photo_url, created_at) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
+          use(u.email), use(u.passwordHash), use(u.userName), use(u.firstName), use(u.lastName), use(u.photoURL),
+          use(at), now;
+      return store_.lastInsertId(session);
+    });
+  } catch (const Poco::Exception& e) {
+    if (!isDuplicateKey(e)) throw;
+    // Another sign-up won the race between our check and our insert.
+    auto what = taken(user.email, user.userName);
+    throw conflict(what == Taken::None ? Taken::UserName : what);
+  }
+}
+
+std::optional<UserRecord> UserRepository::findById(std::int64_t id) {
+  return store_.read([&](DbSession& session) -> std::optional<UserRecord> {
+    Poco::Int64 key = id;
+    Poco::Data::Statement select(session);
+    select << "SELECT " << kColumns << " FROM users WHERE id = ?", use(key);
+    auto users = readUsers(select);
+    if (users.empty()) return std::nullopt;
+    return users.front();
+  });
+}
+
+std::optional<UserRecord> UserRepository::findByEmail(const std::string& email) {
+  return store_.read([&](DbSession& session) -> std::optional<UserRecord> {
+    std::string key = email;
+    Poco::Data::Statement select(session);
+    select << "SELECT " << kColumns << " FROM users WHERE email = ?", use(key);
+    auto users = readUsers(select);
+    if (users.empty()) return std::nullopt;
+    return users.front();
+  });
+}
+
+std::map<std::int64_t, Profile> UserRepository::findMany(const std::vector<std::int64_t>& ids) {
+  std::map<std::int64_t, Profile> profiles;
+  constexpr std::size_t kChunk = 500;  // bounded statement size
+  for (std::size_t start = 0; start < ids.size(); start += kChunk) {
+    const std::size_t end = std::min(ids.size(), start + kChunk);
+    store_.read([&](DbSession& session) {
+      Poco::Data::Statement select(session);
+      std::string marks;
+      for (std::size_t i = start; i < end; ++i) marks += i == start ? "?" : ", ?";
+      select << "SELECT " << kColumns << " FROM users WHERE id IN (" << marks << ")";
+      for (std::size_t i = start; i < end; ++i) select, bind(static_cast<Poco::Int64>(ids[i]));
+      for (auto& user : readUsers(select)) profiles[user.profile.id] = std::move(user.profile);
+    });
+  }
+  return profiles;
+}
+
+bool UserRepository::updateNames(std::int64_t id, const std::optional<std::string>& firstName,
+                                 const std::optional<std::string>& lastName) {
+  return store_.transaction([&](DbSession& session) {
+    Poco::Int64 key = id;
+    Poco::Int64 exists = 0;
+    session << "SELECT COUNT(*) FROM users WHERE id = ?", use(key), into(exists), now;
+    if (!exists) return false;
+    if (firstName) {
+      std::string value = *firstName;
+      session << "UPDATE users SET first_name = ? WHERE id = ?", use(value), use(key), now;
+    }
+    if (lastName) {
+      std::string value = *lastName;
+      session << "UPDATE users SET last_name = ? WHERE id = ?", use(value), use(key), now;
+    }
+    return true;
+  });
+}
+
+void UserRepository::updatePasswordHash(std::int64_t id, const std::string& hash) {
+  store_.transaction([&](DbSession& session) {
+    Poco::Int64 key = id;
+    std::string value = hash;
+    session << "UPDATE users SET pass_hash = ? WHERE id = ?", use(value), use(key), now;
+  });
+}
+
+void UserRepository::recordSignIn(std::int64_t id, const std::string& clientIp) {
+  store_.transaction([&](DbSession& session) {
+    Poco::Int64 key = id, at = nowMillis();
+    std::string ip = clientIp.substr(0, 64);
+    session << "INSERT INTO user_signins (user_id, signed_in_at, client_ip) VALUES (?, ?, ?)", use(key), use(at),
+        use(ip), now;
+  });
+}
+
+std::int64_t UserRepository::signInCount(std::int64_t id) {
+  return store_.read([&](DbSession& session) {
+    Poco::Int64 key = id, count = 0;
+    session << "SELECT COUNT(*) FROM user_signins WHERE user_id = ?", use(key), into(count), now;
+    return count;
+  });
+}
+
+}  // namespace mmm::users

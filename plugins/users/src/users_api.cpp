@@ -1,0 +1,153 @@
+#include "users_api.hpp"
+
+#include "validation.hpp"
+
+#include <mmm/auth.hpp>
+#include <mmm/error.hpp>
+#include <mmm/json.hpp>
+
+#include <spdlog/logger.h>
+
+#include <charconv>
+#include <chrono>
+
+namespace mmm::users {
+namespace {
+
+// A string field: absent → nullopt; present but not a string → 400.
+std::optional<std::string> stringField(const Poco::JSON::Object::Ptr& body, const char* name) {
+  if (!body->has(name) || body->isNull(name)) return std::nullopt;
+  const auto value = body->get(name);
+  if (!value.isString()) throw HttpError(400, std::string(name) + " must be a string");
+  return value.extract<std::string>();
+}
+
+std::string requiredString(const Poco::JSON::Object::Ptr& body, const char* name) {
+  auto value = stringField(body, name);
+  if (!value) throw HttpError(400, std::string(name) + " is required");
+  return *value;
+}
+
+void check(const std::optional<std::string>& problem) {
+  if (problem) throw HttpError(400, *problem);
+}
+
+// "me" → the caller; digits → that id; anything else → 404.
+std::int64_t userIdFrom(const std::string& segment, const SessionInfo& caller) {
+  if (segment == "me") return caller.userId;
+  std::int64_t id = 0;
+  auto [end, ec] = std::from_chars(segment.data(), segment.data() + segment.size(), id);
+  if (segment.empty() || ec != std::errc() || end != segment.data() + segment.size() || id <= 0)
+    throw HttpError(404, "no such user");
+  return id;
+}
+
+Response profileResponse(int status, const Profile& profile) { return jsonResponse(status, profile.toJson()); }
+
+}  // namespace
+
+UsersApi::UsersApi(UserRepository& users, const PasswordHasher& hasher, Sessions& sessions, SignInThrottle& throttle,
+                   UsersOptions options, std::shared_ptr<spdlog::logger> log)
+    : users_(users),
+      hasher_(hasher),
+      authenticator_(hasher),
+      sessions_(sessions),
+      throttle_(throttle),
+      options_(options),
+      log_(std::move(log)) {}
+
+Response UsersApi::startSession(Request& request, const Profile& profile) {
+  auto state = profile.toJson();
+  state->set("signedInAt", static_cast<Poco::Int64>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                        std::chrono::system_clock::now().time_since_epoch())
+                                                        .count()));
+  const std::string token = sessions_.create(toJson(state));
+  Response response = profileResponse(201, profile);
+  response.set("Authorization", "Bearer " + token);
+  response.set("Set-Cookie", sessions_.cookie(token));
+  response.set("Cache-Control", "no-store");
+  return response;
+}
+
+Response UsersApi::signUp(Request& request) {
+  const auto body = parseJsonObject(request);
+  const std::string email = requiredString(body, "email");
+  const std::string password = requiredString(body, "password");
+  const std::string passwordConf = requiredString(body, "passwordConf");
+  const std::string userName = requiredString(body, "userName");
+  const std::string firstName = stringField(body, "firstName").value_or("");
+  const std::string lastName = stringField(body, "lastName").value_or("");
+  check(checkEmail(email));
+  check(checkPassword(password, options_.minPasswordLength));
+  if (password != passwordConf) throw HttpError(400, "password and passwordConf do not match");
+  check(checkUserName(userName));
+  check(checkPersonName(firstName));
+  check(checkPersonName(lastName));
+
+  NewUser user{normalizeEmail(email), "", userName, firstName, lastName, gravatarUrl(email)};
+  // Refuse a clash before paying for a hash; create() catches the race that remains.
+  if (auto taken = users_.taken(user.email, user.userName); taken != Taken::None)
+    throw HttpError(409, taken == Taken::Email ? "that email is already registered" : "that userName is taken");
+  user.passwordHash = hasher_.hash(password);
+  const std::int64_t id = users_.create(user);
+  log_->info("{} new user {} ({})", request.id, id, userName);
+  Response response = startSession(request, {id, user.userName, user.firstName, user.lastName, user.photoURL});
+  response.set("Location", "/v1/users/" + std::to_string(id));
+  return response;
+}
+
+Response UsersApi::getUser(Request& request) {
+  const auto& caller = authenticated(request);
+  auto user = users_.findById(userIdFrom(request.param("id"), caller));
+  if (!user) throw HttpError(404, "no such user");
+  return profileResponse(200, user->profile);
+}
+
+Response UsersApi::patchUser(Request& request) {
+  const auto& caller = authenticated(request);
+  const std::int64_t id = userIdFrom(request.param("id"), caller);
+  if (id != caller.userId) throw HttpError(403, "you can only change your own profile");
+  const auto body = parseJsonObject(request);
+  const auto firstName = stringField(body, "firstName");
+  const auto lastName = stringField(body, "lastName");
+  if (!firstName && !lastName) throw HttpError(400, "nothing to update: give firstName and/or lastName");
+  if (firstName) check(checkPersonName(*firstName));
+  if (lastName) check(checkPersonName(*lastName));
+  if (!users_.updateNames(id, firstName, lastName)) throw HttpError(404, "no such user");
+  auto user = users_.findById(id);
+  if (!user) throw HttpError(404, "no such user");
+  return profileResponse(200, user->profile);
+}
+
+Response UsersApi::signIn(Request& request) {
+  const auto body = parseJsonObject(request);
+  const std::string email = normalizeEmail(requiredString(body, "email"));
+  const std::string password = requiredString(body, "password");
+  if (password.size() > 4096) throw HttpError(400, "password is too long");
+  if (auto wait = throttle_.blocked(email, request.clientIp)) {
+    log_->warn("{} sign-in throttled for {}", request.id, request.clientIp);
+    throw HttpError(429, "too many failed sign-ins; try again later", {{"Retry-After", std::to_string(wait->count())}});
+  }
+  auto user = users_.findByEmail(email);
+  if (!authenticator_.verify(user ? std::optional<std::string>(user->passwordHash) : std::nullopt, password)) {
+    throttle_.failed(email, request.clientIp);
+    throw HttpError(401, "wrong email or password", {{"WWW-Authenticate", "Bearer"}});
+  }
+  throttle_.succeeded(email);
+  if (hasher_.needsRehash(user->passwordHash)) users_.updatePasswordHash(user->profile.id, hasher_.hash(password));
+  users_.recordSignIn(user->profile.id, request.clientIp);
+  log_->info("{} user {} signed in from {}", request.id, user->profile.id, request.clientIp);
+  return startSession(request, user->profile);
+}
+
+Response UsersApi::signOut(Request& request) {
+  const auto& caller = authenticated(request);
+  if (request.param("which") != "mine") throw HttpError(403, "you can only end your own session: DELETE /v1/sessions/mine");
+  sessions_.destroy(caller.token);
+  log_->info("{} user {} signed out", request.id, caller.userId);
+  Response response = Response::text(200, "signed out");
+  response.set("Set-Cookie", sessions_.clearedCookie());
+  return response;
+}
+
+}  // namespace mmm::users

@@ -1,0 +1,92 @@
+// The users plugin: wires the repository, hasher, throttle and handlers at start, and
+// provides the profile directory to the other plugins.
+#include "password_hasher.hpp"
+#include "sign_in_throttle.hpp"
+#include "user_repository.hpp"
+#include "users_api.hpp"
+
+#include <mmm/mmm.hpp>
+
+#include <sodium.h>
+
+namespace mmm::users {
+namespace {
+
+class ProfilesService final : public ProfileDirectory {
+ public:
+  explicit ProfilesService(UserRepository& users) : users_(users) {}
+  std::optional<Profile> find(std::int64_t id) override {
+    auto user = users_.findById(id);
+    if (!user) return std::nullopt;
+    return user->profile;
+  }
+  std::map<std::int64_t, Profile> findMany(const std::vector<std::int64_t>& ids) override {
+    return users_.findMany(ids);
+  }
+
+ private:
+  UserRepository& users_;
+};
+
+class UsersPlugin final : public Plugin {
+ public:
+  ConfigSchema configSchema() const override {
+    using S = ConfigSchema;
+    return S::map({
+        {"password_min_length", S::integer().range(8, 1024).withDefault("8")},
+        // libsodium's INTERACTIVE limits (2 passes, 64 MiB) by default; tests may go lower.
+        {"password_hash", S::map({
+                              {"ops_limit", S::integer().range(1, 1000).withDefault("2")},
+                              {"mem_limit_kib", S::integer().range(8, 4194304).withDefault("65536")},
+                          }).withDefault("{}")},
+        {"throttle", S::map({
+                         {"max_failures_per_email", S::integer().range(1, 1000000).withDefault("5")},
+                         {"max_failures_per_address", S::integer().range(1, 1000000).withDefault("50")},
+                         {"window_s", S::integer().range(1, 86400).withDefault("900")},
+                     }).withDefault("{}")},
+    });
+  }
+
+  void start(Host& host) override {
+    const auto& config = host.config();
+    auto log = host.logger();
+    host.store().migrate("users", UserRepository::migrations());
+    users_ = std::make_unique<UserRepository>(host.store());
+
+    const auto ops = config["password_hash"]["ops_limit"].as<unsigned long long>();
+    const auto memKiB = config["password_hash"]["mem_limit_kib"].as<std::size_t>();
+    if (ops < crypto_pwhash_OPSLIMIT_INTERACTIVE || memKiB * 1024 < crypto_pwhash_MEMLIMIT_INTERACTIVE)
+      log->warn("password_hash costs are below libsodium's INTERACTIVE limits: fine for tests, weak in production");
+    hasher_ = std::make_unique<Argon2idHasher>(ops, memKiB * 1024);
+
+    ThrottleLimits limits;
+    limits.maxFailuresPerEmail = config["throttle"]["max_failures_per_email"].as<int>();
+    limits.maxFailuresPerAddress = config["throttle"]["max_failures_per_address"].as<int>();
+    limits.window = std::chrono::seconds(config["throttle"]["window_s"].as<int>());
+    throttle_ = std::make_unique<SignInThrottle>(host.sessions().store(), limits);
+
+    UsersOptions options;
+    options.minPasswordLength = config["password_min_length"].as<std::size_t>();
+    api_ = std::make_unique<UsersApi>(*users_, *hasher_, host.sessions(), *throttle_, options, log);
+
+    UsersApi& api = *api_;
+    host.route("POST", "/v1/users", [&api](Request& r) { return api.signUp(r); });
+    host.route("GET", "/v1/users/{id}", [&api](Request& r) { return api.getUser(r); });
+    host.route("PATCH", "/v1/users/{id}", [&api](Request& r) { return api.patchUser(r); });
+    host.route("POST", "/v1/sessions", [&api](Request& r) { return api.signIn(r); });
+    host.route("DELETE", "/v1/sessions/{which}", [&api](Request& r) { return api.signOut(r); });
+
+    host.services().provide<ProfileDirectory>(std::make_shared<ProfilesService>(*users_));
+  }
+
+ private:
+  std::unique_ptr<UserRepository> users_;
+  std::unique_ptr<Argon2idHasher> hasher_;
+  std::unique_ptr<SignInThrottle> throttle_;
+  std::unique_ptr<UsersApi> api_;
+};
+
+}  // namespace
+}  // namespace mmm::users
+
+MMM_PLUGIN(users, mmm::users::UsersPlugin, "1.0.0", "", "")
