@@ -1,0 +1,365 @@
+// The Users section of the API contract through real HTTP against a running mmm-server,
+// on SQLite with in-memory sessions and on MariaDB with Redis.
+#include "backends.hpp"
+#include "server_process.hpp"
+#include "test_http.hpp"
+
+#include <Poco/JSON/Parser.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <random>
+#include <thread>
+
+using namespace mmm::test;
+using namespace Poco::Data::Keywords;
+
+namespace {
+
+enum class Backends { SQLiteMemory, MariaDBRedis };
+[[maybe_unused]] std::ostream& operator<<(std::ostream& out, Backends b) {
+  return out << (b == Backends::SQLiteMemory ? "SQLiteMemory" : "MariaDBRedis");
+}
+
+const std::string kJson = "Content-Type: application/json\r\n";
+
+Poco::JSON::Object::Ptr json(const HttpReply& reply) {
+  Poco::JSON::Parser parser;
+  return parser.parse(reply.body).extract<Poco::JSON::Object::Ptr>();
+}
+
+std::string unique(const std::string& prefix) {
+  static std::mt19937 random(std::random_device{}());
+  return prefix + std::to_string(random() % 100000000);
+}
+
+struct Account {
+  std::string email, password, userName, token;
+  std::int64_t id = 0;
+};
+
+class UsersTest : public ::testing::TestWithParam<Backends> {
+ protected:
+  static void SetUpTestSuite() {}
+
+  void SetUp() override {
+    std::string store, sessions;
+    if (GetParam() == Backends::MariaDBRedis) {
+      mysql_ = std::make_unique<MysqlDatabase>();
+      store = mysql_->url();
+      sessions = requiredEnv("MMM_TEST_REDIS_URL");
+    } else {
+      store = tempSqliteUrl();
+      sessions = "memory";
+    }
+    storeUrl_ = store;
+    server_ = std::make_unique<ServerProcess>(
+        "server: {listen: '127.0.0.1:0', threads: 32, trusted_proxies: ['127.0.0.1']}\n"
+        "log: {level: debug}\n"
+        "web: {enabled: false}\n"
+        "store: {url: '" + store + "'}\n"
+        "sessions: {url: '" + sessions + "', signing_key: '" + std::string(64, 'c') + "'}\n"
+        "plugins:\n"
+        "  - name: users\n"
+        "    config:\n"
+        "      password_hash: {ops_limit: 1, mem_limit_kib: 8}\n"
+        "      throttle: {max_failures_per_email: 3, max_failures_per_address: 1000, window_s: 60}\n");
+    port_ = server_->port();
+  }
+
+  void TearDown() override {
+    EXPECT_EQ(server_->stop(), 0);
+    // Passwords and tokens never reach the logs (which ran at debug level, access log on).
+    const std::string log = readFile(server_->logFile());
+    EXPECT_NE(log.find("POST /v1/users"), std::string::npos) << "the log was not captured";
+    for (const auto& secret : secrets_) EXPECT_EQ(log.find(secret), std::string::npos) << "leaked: " << secret;
+  }
+
+  HttpReply call(const std::string& method, const std::string& path, const std::string& body = "",
+                 const std::string& token = "", const std::string& extra = "") {
+    std::string headers = extra;
+    if (!body.empty()) headers += kJson;
+    if (!token.empty()) headers += "Authorization: Bearer " + token + "\r\n";
+    return request(port_, method, path, headers, body);
+  }
+
+  HttpReply signUp(const std::string& email, const std::string& password, const std::string& userName,
+                   const std::string& firstName = "Bob", const std::string& lastName = "Ng") {
+    secrets_.push_back(password);
+    return call("POST", "/v1/users",
+                R"({"email":")" + email + R"(","password":")" + password + R"(","passwordConf":")" + password +
+                    R"(","userName":")" + userName + R"(","firstName":")" + firstName + R"(","lastName":")" +
+                    lastName + R"("})");
+  }
+
+  Account newAccount() {
+    Account a{unique("musician") + "@example.org", unique("pw-secret-"), unique("player"), "", 0};
+    auto reply = signUp(a.email, a.password, a.userName);
+    EXPECT_EQ(reply.status, 201) << reply.body;
+    a.token = tokenOf(reply);
+    a.id = json(reply)->getValue<Poco::Int64>("id");
+    return a;
+  }
+
+  std::string tokenOf(const HttpReply& reply) {
+    auto header = reply.header("authorization");
+    EXPECT_EQ(header.rfind("Bearer ", 0), 0u) << header;
+    const std::string token = header.size() > 7 ? header.substr(7) : "";
+    secrets_.push_back(token);
+    return token;
+  }
+
+  HttpReply signIn(const std::string& email, const std::string& password) {
+    return call("POST", "/v1/sessions", R"({"email":")" + email + R"(","password":")" + password + R"("})");
+  }
+
+  static void expectProfile(const HttpReply& reply, int status) {
+    EXPECT_EQ(reply.status, status) << reply.body;
+    EXPECT_EQ(reply.header("content-type"), "application/json");
+    auto body = json(reply);
+    for (const char* field : {"id", "userName", "firstName", "lastName", "photoURL"})
+      EXPECT_TRUE(body->has(field)) << field << " missing in " << reply.body;
+    EXPECT_EQ(body->size(), 5u) << "unexpected fields in " << reply.body;  // no email, no hash
+    EXPECT_EQ(reply.body.find("email"), std::string::npos);
+    EXPECT_EQ(reply.body.find("$argon2"), std::string::npos);
+  }
+
+  static void expectProblem(const HttpReply& reply, int status) {
+    EXPECT_EQ(reply.status, status) << reply.body;
+    EXPECT_EQ(reply.header("content-type"), "application/problem+json") << reply.body;
+    if (reply.status == status) EXPECT_EQ(json(reply)->getValue<int>("status"), status);
+  }
+
+  std::unique_ptr<MysqlDatabase> mysql_;
+  std::string storeUrl_;
+  std::unique_ptr<ServerProcess> server_;
+  std::uint16_t port_ = 0;
+  std::vector<std::string> secrets_;
+};
+
+}  // namespace
+
+TEST_P(UsersTest, SignUpAnswers201WithTokenCookieAndProfile) {
+  const std::string password = "pw-" + unique("signup");
+  auto reply = signUp("  Bob.Ng@Example.org ", password, unique("bassbob"), "Bob", "Ng");
+  expectProfile(reply, 201);
+  const std::string token = tokenOf(reply);
+  EXPECT_EQ(token.size(), 86u);
+  EXPECT_EQ(reply.header("set-cookie"),
+            "mmm_session=" + token + "; Path=/; Max-Age=604800; HttpOnly; SameSite=Strict");
+  auto body = json(reply);
+  EXPECT_GT(body->getValue<Poco::Int64>("id"), 0);
+  EXPECT_EQ(body->getValue<std::string>("firstName"), "Bob");
+  EXPECT_EQ(body->getValue<std::string>("lastName"), "Ng");
+  // md5 of the trimmed, lower-cased email "bob.ng@example.org"
+  EXPECT_EQ(body->getValue<std::string>("photoURL"), "https://www.gravatar.com/avatar/ab79c907918a16a0ed93623a59fa3204");
+  EXPECT_EQ(reply.header("location"), "/v1/users/" + std::to_string(body->getValue<Poco::Int64>("id")));
+}
+
+TEST_P(UsersTest, SignUpValidationIs400And415) {
+  const std::string name = unique("v");
+  auto body = [&](const std::string& email, const std::string& pw, const std::string& conf, const std::string& user) {
+    return R"({"email":")" + email + R"(","password":")" + pw + R"(","passwordConf":")" + conf +
+           R"(","userName":")" + user + R"(","firstName":"A","lastName":"B"})";
+  };
+  expectProblem(call("POST", "/v1/users", body("not-an-email", "longenough", "longenough", name)), 400);
+  expectProblem(call("POST", "/v1/users", body(name + "@example.org", "short", "short", name)), 400);
+  expectProblem(call("POST", "/v1/users", body(name + "@example.org", "1234567", "1234567", name)), 400);
+  expectProblem(call("POST", "/v1/users", body(name + "@example.org", "longenough", "longenougH", name)), 400);
+  expectProblem(call("POST", "/v1/users", body(name + "@example.org", "longenough", "longenough", "bass bob")), 400);
+  expectProblem(call("POST", "/v1/users", body(name + "@example.org", "longenough", "longenough", "bass\\tbob")), 400);
+  expectProblem(call("POST", "/v1/users", body(name + "@example.org", "longenough", "longenough", "")), 400);
+  expectProblem(call("POST", "/v1/users", R"({"email":")" + name + R"(@example.org","password":"longenough","passwordConf":"longenough","userName":")" + name +
+                                              R"(","firstName":")" + std::string(129, 'x') + R"("})"),
+                400);
+  expectProblem(call("POST", "/v1/users", R"({"email":")" + name + R"(@example.org","password":"longenough","passwordConf":"longenough","userName":5})"), 400);
+  expectProblem(call("POST", "/v1/users", R"({"email":")" + name + R"(@example.org"})"), 400);
+  expectProblem(call("POST", "/v1/users", "{\"email\":"), 400);
+  expectProblem(call("POST", "/v1/users", "[]"), 400);
+  expectProblem(request(port_, "POST", "/v1/users", "Content-Type: text/plain\r\n", body(name + "@example.org", "longenough", "longenough", name)), 415);
+  expectProblem(request(port_, "POST", "/v1/users", "", ""), 415);
+  // None of those created anything: the name is still free.
+  expectProfile(signUp(name + "@example.org", "longenough", name), 201);
+}
+
+TEST_P(UsersTest, DuplicateEmailInAnotherCaseOrUserNameIs409) {
+  const auto a = newAccount();
+  std::string upper = a.email;
+  for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  expectProblem(signUp(upper, "another-password", unique("other")), 409);
+  expectProblem(signUp(unique("x") + "@example.org", "another-password", a.userName), 409);
+  std::string otherCase = a.userName;
+  otherCase[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(otherCase[0])));
+  expectProblem(signUp(unique("y") + "@example.org", "another-password", otherCase), 409);
+}
+
+TEST_P(UsersTest, ConcurrentSignUpsWithOneUserNameGiveOne201AndNo500) {
+  const std::string userName = unique("race");
+  std::atomic<int> created{0}, conflicts{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 20; ++i)
+    threads.emplace_back([&, i] {
+      auto reply = call("POST", "/v1/users",
+                        R"({"email":"racer)" + std::to_string(i) + userName + R"(@example.org","password":"race-password","passwordConf":"race-password","userName":")" +
+                            userName + R"("})");
+      if (reply.status == 201) ++created;
+      else if (reply.status == 409) ++conflicts;
+      else ++other;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created.load(), 1);
+  EXPECT_EQ(conflicts.load(), 19);
+  EXPECT_EQ(other.load(), 0);
+}
+
+TEST_P(UsersTest, GetUserByIdOrMe) {
+  const auto a = newAccount(), b = newAccount();
+  auto me = call("GET", "/v1/users/me", "", a.token);
+  expectProfile(me, 200);
+  EXPECT_EQ(json(me)->getValue<Poco::Int64>("id"), a.id);
+  auto other = call("GET", "/v1/users/" + std::to_string(b.id), "", a.token);
+  expectProfile(other, 200);
+  EXPECT_EQ(json(other)->getValue<std::string>("userName"), b.userName);
+  expectProblem(call("GET", "/v1/users/99999999", "", a.token), 404);
+  expectProblem(call("GET", "/v1/users/abc", "", a.token), 404);
+  expectProblem(call("GET", "/v1/users/-1", "", a.token), 404);
+  expectProblem(call("GET", "/v1/users/me"), 401);
+  expectProblem(call("GET", "/v1/users/" + std::to_string(b.id)), 401);
+}
+
+TEST_P(UsersTest, PatchPersistsAndIsOnlyForOneself) {
+  const auto a = newAccount(), b = newAccount();
+  auto patched = call("PATCH", "/v1/users/me", R"({"firstName":"Roberta"})", a.token);
+  expectProfile(patched, 200);
+  EXPECT_EQ(json(patched)->getValue<std::string>("firstName"), "Roberta");
+  EXPECT_EQ(json(patched)->getValue<std::string>("lastName"), "Ng");
+  expectProfile(call("PATCH", "/v1/users/" + std::to_string(a.id), R"({"lastName":"Nguyen"})", a.token), 200);
+  // A fresh GET, another user's view and a fresh sign-in all show the new names.
+  auto fresh = json(call("GET", "/v1/users/me", "", a.token));
+  EXPECT_EQ(fresh->getValue<std::string>("firstName"), "Roberta");
+  EXPECT_EQ(fresh->getValue<std::string>("lastName"), "Nguyen");
+  EXPECT_EQ(json(call("GET", "/v1/users/" + std::to_string(a.id), "", b.token))->getValue<std::string>("firstName"),
+            "Roberta");
+  auto signedIn = signIn(a.email, a.password);
+  expectProfile(signedIn, 201);
+  tokenOf(signedIn);
+  EXPECT_EQ(json(signedIn)->getValue<std::string>("lastName"), "Nguyen");
+
+  expectProblem(call("PATCH", "/v1/users/me", "{}", a.token), 400);
+  expectProblem(call("PATCH", "/v1/users/me", R"({"firstName":5})", a.token), 400);
+  expectProblem(call("PATCH", "/v1/users/me", R"({"firstName":")" + std::string(129, 'x') + "\"}", a.token), 400);
+  expectProblem(call("PATCH", "/v1/users/" + std::to_string(b.id), R"({"firstName":"Mallory"})", a.token), 403);
+  expectProblem(request(port_, "PATCH", "/v1/users/me", "Content-Type: text/plain\r\nAuthorization: Bearer " + a.token + "\r\n",
+                        R"({"firstName":"X"})"),
+                415);
+  expectProblem(call("PATCH", "/v1/users/me", R"({"firstName":"X"})"), 401);
+  EXPECT_EQ(json(call("GET", "/v1/users/" + std::to_string(b.id), "", b.token))->getValue<std::string>("firstName"), "Bob");
+}
+
+TEST_P(UsersTest, SignInWithRightAndWrongCredentials) {
+  const auto a = newAccount();
+  auto ok = signIn(a.email, a.password);
+  expectProfile(ok, 201);
+  EXPECT_NE(tokenOf(ok), a.token);
+  std::string upper = a.email;
+  upper[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(upper[0])));
+  expectProfile(signIn(upper, a.password), 201);
+  auto wrongPassword = signIn(a.email, "not-the-password");
+  auto unknownEmail = signIn(unique("nobody") + "@example.org", "not-the-password");
+  expectProblem(wrongPassword, 401);
+  expectProblem(unknownEmail, 401);
+  EXPECT_EQ(wrongPassword.body, unknownEmail.body);  // the same answer for both
+  expectProblem(call("POST", "/v1/sessions", R"({"email":")" + a.email + R"("})"), 400);
+  expectProblem(call("POST", "/v1/sessions", R"({"email":5,"password":"x"})"), 400);
+  expectProblem(request(port_, "POST", "/v1/sessions", "Content-Type: text/plain\r\n", "{}"), 415);
+}
+
+TEST_P(UsersTest, SignOutEndsTheSessionAtOnce) {
+  const auto a = newAccount();
+  expectProfile(call("GET", "/v1/users/me", "", a.token), 200);
+  expectProblem(call("DELETE", "/v1/sessions/someone-else", "", a.token), 403);
+  auto out = call("DELETE", "/v1/sessions/mine", "", a.token);
+  EXPECT_EQ(out.status, 200);
+  EXPECT_EQ(out.header("content-type"), "text/plain; charset=utf-8");
+  EXPECT_EQ(out.body, "signed out");
+  EXPECT_EQ(out.header("set-cookie"), "mmm_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
+  expectProblem(call("GET", "/v1/users/me", "", a.token), 401);
+  expectProblem(call("DELETE", "/v1/sessions/mine", "", a.token), 401);
+  expectProblem(call("DELETE", "/v1/sessions/mine"), 401);
+}
+
+TEST_P(UsersTest, TokenInHeaderQueryOrCookie) {
+  const auto a = newAccount();
+  EXPECT_EQ(request(port_, "GET", "/v1/users/me?auth=Bearer%20" + a.token).status, 200);
+  EXPECT_EQ(request(port_, "GET", "/v1/users/me?auth=Bearer+" + a.token).status, 200);
+  EXPECT_EQ(request(port_, "GET", "/v1/users/me", "Cookie: theme=dark; mmm_session=" + a.token + "\r\n").status, 200);
+  EXPECT_EQ(request(port_, "GET", "/v1/users/me", "Authorization: bearer " + a.token + "\r\n").status, 200);
+}
+
+TEST_P(UsersTest, ForgedTruncatedEmptyAndGarbageTokensAre401) {
+  const auto a = newAccount();
+  std::string forged = a.token;
+  forged[80] = forged[80] == 'A' ? 'B' : 'A';
+  std::string otherRandom = a.token;
+  otherRandom[3] = otherRandom[3] == 'A' ? 'B' : 'A';
+  const std::vector<std::string> bad = {forged, otherRandom, a.token.substr(0, 40), a.token.substr(0, 85),
+                                        a.token + "A", "", "x", std::string(5000, 'A'), "%%%%", "Zm9vYmFy",
+                                        "..%2f..%2f", std::string(86, '=')};
+  for (const auto& token : bad) {
+    EXPECT_EQ(request(port_, "GET", "/v1/users/me", "Authorization: Bearer " + token + "\r\n").status, 401) << token;
+    EXPECT_EQ(request(port_, "GET", "/v1/users/me?auth=Bearer%20" + token).status, 401) << token;
+    EXPECT_EQ(request(port_, "GET", "/v1/users/me", "Cookie: mmm_session=" + token + "\r\n").status, 401) << token;
+  }
+  for (const char* header : {"Authorization: Bearer\r\n", "Authorization: Basic Zm9vOmJhcg==\r\n", "Authorization: \r\n",
+                             "Cookie: mmm_session\r\n", "Cookie: =;;=\r\n"})
+    EXPECT_EQ(request(port_, "GET", "/v1/users/me", header).status, 401) << header;
+  EXPECT_EQ(request(port_, "GET", "/v1/users/me", "Authorization: Bearer " + a.token + "\r\n").status, 200);
+}
+
+TEST_P(UsersTest, CookieWithUnsafeMethodNeedsAnAllowedOrigin) {
+  const auto a = newAccount();
+  const std::string cookie = "Cookie: mmm_session=" + a.token + "\r\n" + kJson;
+  const std::string body = R"({"firstName":"Cookie"})";
+  expectProblem(request(port_, "PATCH", "/v1/users/me", cookie, body), 403);
+  expectProblem(request(port_, "PATCH", "/v1/users/me", cookie + "Origin: https://evil.example\r\n", body), 403);
+  auto same = request(port_, "PATCH", "/v1/users/me", cookie + "Origin: http://127.0.0.1\r\n", body);
+  EXPECT_EQ(same.status, 200) << same.body;  // the Host header the client sent is 127.0.0.1
+  // The bearer header needs no Origin: it cannot be sent by another site.
+  EXPECT_EQ(call("PATCH", "/v1/users/me", body, a.token).status, 200);
+}
+
+TEST_P(UsersTest, RepeatedFailuresAreThrottledWith429) {
+  const auto a = newAccount();
+  for (int i = 0; i < 3; ++i) expectProblem(signIn(a.email, "wrong-password"), 401);
+  auto throttled = signIn(a.email, "wrong-password");
+  expectProblem(throttled, 429);
+  EXPECT_EQ(throttled.header("retry-after"), "60");
+  expectProblem(signIn(a.email, a.password), 429);  // even the right password, while blocked
+  // A success resets the email's count.
+  const auto b = newAccount();
+  for (int i = 0; i < 2; ++i) expectProblem(signIn(b.email, "wrong-password"), 401);
+  tokenOf(signIn(b.email, b.password));
+  for (int i = 0; i < 2; ++i) expectProblem(signIn(b.email, "wrong-password"), 401);
+  expectProfile(signIn(b.email, b.password), 201);
+}
+
+TEST_P(UsersTest, SignInsAreRecordedWithTheClientAddress) {
+  const auto a = newAccount();
+  tokenOf(signIn(a.email, a.password));
+  // 127.0.0.1 is a trusted proxy in this configuration: its X-Forwarded-For is believed.
+  auto proxied = call("POST", "/v1/sessions", R"({"email":")" + a.email + R"(","password":")" + a.password + R"("})",
+                      "", "X-Forwarded-For: 198.51.100.7, 127.0.0.1\r\n");
+  tokenOf(proxied);
+  mmm::core::PocoStore store(mmm::core::parseStoreUrl(storeUrl_), {}, quietLogger());
+  auto ips = store.read([&](mmm::DbSession& s) {
+    std::vector<std::string> found;
+    Poco::Int64 id = a.id;
+    s << "SELECT client_ip FROM user_signins WHERE user_id = ? ORDER BY id", use(id), into(found), now;
+    return found;
+  });
+  EXPECT_EQ(ips, (std::vector<std::string>{"127.0.0.1", "198.51.100.7"}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, UsersTest, ::testing::Values(Backends::SQLiteMemory, Backends::MariaDBRedis),
+                         [](const auto& info) { return info.param == Backends::SQLiteMemory ? "SQLiteMemory" : "MariaDBRedis"; });
