@@ -62,7 +62,8 @@ out=$(cd "$(dirname "$0")/../.." && MMM_STORE_URL=mysql://u:p@127.0.0.1:3306/mmm
       "$server" --config config/production.yaml --check-config 2>&1 >/dev/null) \
   && pass "config/production.yaml passes --check-config" || fail "config/production.yaml: $out"
 out=$(cd "$(dirname "$0")/../.." && "$server" --config config/production.yaml --check-config 2>&1)
-[[ "$out" == *"config/production.yaml:16:21: environment variable MMM_PUBLIC_ORIGIN is not set"* ]] \
+line=$(grep -n 'allowed_origins: \["${MMM_PUBLIC_ORIGIN}"\]' "$(dirname "$0")/../../config/production.yaml" | cut -d: -f1)
+[[ "$out" == *"config/production.yaml:$line:21: environment variable MMM_PUBLIC_ORIGIN is not set"* ]] \
   && pass "config/production.yaml without its environment: $out" || fail "production.yaml without env: $out"
 "$server" --config "$work/nonexistent.yaml" --check-config >/dev/null 2>&1 \
   && fail "a missing config file was accepted" || pass "a missing config file: non-zero exit"
