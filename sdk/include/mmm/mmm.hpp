@@ -3,6 +3,7 @@
 
 #include <mmm/abi.hpp>
 #include <mmm/auth.hpp>
+#include <mmm/channels.hpp>
 #include <mmm/config_schema.hpp>
 #include <mmm/error.hpp>
 #include <mmm/host.hpp>
@@ -14,6 +15,7 @@
 #include <mmm/sessions.hpp>
 #include <mmm/store.hpp>
 #include <mmm/text.hpp>
+#include <mmm/time.hpp>
 
 #include <spdlog/logger.h>
 #include <yaml-cpp/yaml.h>

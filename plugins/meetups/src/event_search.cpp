@@ -1,0 +1,54 @@
+#include "event_search.hpp"
+
+#include <mmm/error.hpp>
+#include <mmm/http.hpp>
+#include <mmm/text.hpp>
+#include <mmm/time.hpp>
+
+#include <charconv>
+
+namespace mmm::meetups {
+namespace {
+
+std::int64_t integer(const std::string& name, const std::string& value, std::int64_t min, std::int64_t max) {
+  std::int64_t parsed = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
+  if (value.empty() || ec != std::errc() || end != value.data() + value.size() || parsed < min || parsed > max)
+    throw HttpError(400, name + " must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
+  return parsed;
+}
+
+std::int64_t time(const std::string& name, const std::string& value) {
+  auto parsed = parseRfc3339(value);
+  if (!parsed) throw HttpError(400, name + " must be an RFC 3339 date-time such as 2026-12-06T18:00:00Z");
+  return *parsed;
+}
+
+}  // namespace
+
+EventQuery parseEventQuery(const Request& request) {
+  EventQuery query;
+  if (auto q = request.queryParam("q")) {
+    if (!isValidUtf8(*q)) throw HttpError(400, "q is not valid UTF-8");
+    if (utf8Length(*q) > 255) throw HttpError(400, "q must be at most 255 characters long");
+    auto begin = q->find_first_not_of(' ');
+    if (begin != std::string::npos) query.text = q->substr(begin, q->find_last_not_of(' ') - begin + 1);
+  }
+  if (auto from = request.queryParam("from")) query.from = time("from", *from);
+  if (auto to = request.queryParam("to")) query.to = time("to", *to);
+  if (query.from > query.to) throw HttpError(400, "from must not be after to");
+  if (auto limit = request.queryParam("limit")) query.limit = static_cast<int>(integer("limit", *limit, 1, 100));
+  if (auto offset = request.queryParam("offset")) query.offset = integer("offset", *offset, 0, 1000000);
+  return query;
+}
+
+std::string likePattern(const std::string& text) {
+  std::string pattern = "%";
+  for (char c : text) {
+    if (c == '!' || c == '%' || c == '_') pattern += '!';
+    pattern += c;
+  }
+  return pattern + "%";
+}
+
+}  // namespace mmm::meetups

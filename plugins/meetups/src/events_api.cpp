@@ -1,0 +1,252 @@
+#include "events_api.hpp"
+
+#include <mmm/auth.hpp>
+#include <mmm/error.hpp>
+#include <mmm/json.hpp>
+#include <mmm/text.hpp>
+#include <mmm/time.hpp>
+
+#include <Poco/JSON/Array.h>
+
+#include <spdlog/logger.h>
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+
+namespace mmm::meetups {
+namespace {
+
+constexpr std::size_t kMaxShortText = 255;
+constexpr std::size_t kMaxDescription = 4000;
+
+std::int64_t eventId(const std::string& text) {
+  std::int64_t id = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || id <= 0)
+    throw HttpError(404, "no such event");
+  return id;
+}
+
+std::optional<std::string> text(const Poco::JSON::Object::Ptr& body, const char* name, std::size_t maxChars,
+                                bool allowEmpty) {
+  if (!body->has(name) || body->isNull(name)) return std::nullopt;
+  const auto value = body->get(name);
+  if (!value.isString()) throw HttpError(400, std::string(name) + " must be a string");
+  std::string s = value.extract<std::string>();
+  if (!isValidUtf8(s)) throw HttpError(400, std::string(name) + " is not valid UTF-8");
+  if (utf8Length(s) > maxChars)
+    throw HttpError(400, std::string(name) + " must be at most " + std::to_string(maxChars) + " characters long");
+  if (!allowEmpty && s.find_first_not_of(" \t\r\n") == std::string::npos)
+    throw HttpError(400, std::string(name) + " must not be empty");
+  return s;
+}
+
+// Events may be listed in the past, not created (or moved) there.
+std::optional<std::int64_t> datetime(const Poco::JSON::Object::Ptr& body) {
+  if (!body->has("datetime") || body->isNull("datetime")) return std::nullopt;
+  const auto value = body->get("datetime");
+  auto parsed = value.isString() ? parseRfc3339(value.extract<std::string>()) : std::nullopt;
+  if (!parsed) throw HttpError(400, "datetime must be an RFC 3339 date-time such as 2026-12-06T18:00:00Z");
+  if (*parsed <= nowMillis()) throw HttpError(400, "datetime must be in the future");
+  return parsed;
+}
+
+EventFields fields(const Poco::JSON::Object::Ptr& body) {
+  EventFields f;
+  f.title = text(body, "title", kMaxShortText, false);
+  f.location = text(body, "location", kMaxShortText, false);
+  f.description = text(body, "description", kMaxDescription, true);
+  f.startsAt = datetime(body);
+  return f;
+}
+
+}  // namespace
+
+EventsApi::EventsApi(Store& store, ProfileDirectory& profiles, std::shared_ptr<ManagedChannels> channels,
+                     std::shared_ptr<spdlog::logger> log)
+    : store_(store), profiles_(profiles), channels_(std::move(channels)), log_(std::move(log)) {}
+
+Poco::JSON::Array::Ptr EventsApi::toJson(const std::vector<Event>& events) {
+  std::vector<std::int64_t> creators;
+  for (const auto& e : events) creators.push_back(e.creatorId);
+  std::sort(creators.begin(), creators.end());
+  creators.erase(std::unique(creators.begin(), creators.end()), creators.end());
+  const auto profiles = profiles_.findMany(creators);  // one query for the whole page
+  Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
+  for (const auto& e : events) {
+    Poco::JSON::Object::Ptr json = new Poco::JSON::Object;
+    json->set("id", static_cast<Poco::Int64>(e.id));
+    json->set("title", e.title);
+    json->set("datetime", formatRfc3339(e.startsAt));
+    json->set("location", e.location);
+    json->set("description", e.description);
+    if (channels_ && e.channelId)
+      json->set("channel", static_cast<Poco::Int64>(e.channelId));
+    else
+      json->set("channel", Poco::Dynamic::Var());
+    auto creator = profiles.find(e.creatorId);
+    if (creator != profiles.end())
+      json->set("creator", creator->second.toJson());
+    else
+      json->set("creator", Poco::Dynamic::Var());
+    json->set("memberCount", static_cast<Poco::Int64>(e.memberCount));
+    json->set("joined", e.joined);
+    array->add(json);
+  }
+  return array;
+}
+
+Response EventsApi::eventResponse(int status, const Event& event) {
+  return jsonResponse(status, toJson({event})->getObject(0));
+}
+
+Response EventsApi::list(Request& request) {
+  const auto viewer = authenticated(request).userId;
+  const auto query = parseEventQuery(request);
+  auto events = store_.read([&](DbSession& s) { return EventRepository::list(s, query, viewer); });
+  return jsonResponse(200, toJson(events));
+}
+
+Response EventsApi::joined(Request& request) {
+  const auto viewer = authenticated(request).userId;
+  auto events = store_.read([&](DbSession& s) { return EventRepository::joinedBy(s, viewer); });
+  return jsonResponse(200, toJson(events));
+}
+
+Response EventsApi::get(Request& request) {
+  const auto viewer = authenticated(request).userId;
+  const auto id = eventId(request.param("id"));
+  auto event = store_.read([&](DbSession& s) { return EventRepository::find(s, id, viewer); });
+  if (!event) throw HttpError(404, "no such event");
+  return eventResponse(200, *event);
+}
+
+Response EventsApi::create(Request& request) {
+  const auto creator = authenticated(request).userId;
+  const auto body = parseJsonObject(request);
+  const auto f = fields(body);
+  if (!f.title) throw HttpError(400, "title is required");
+  if (!f.startsAt) throw HttpError(400, "datetime is required");
+  if (!f.location) throw HttpError(400, "location is required");
+  Event event{0, *f.title, *f.startsAt, *f.location, f.description.value_or(""), creator, 0, 0, false};
+  const Sql sql = store_.sql();
+  auto created = store_.transaction([&](DbSession& tx) {
+    const auto id = EventRepository::insert(tx, sql, event);
+    EventRepository::addMember(tx, sql, id, creator);  // the creator joins their own event
+    if (channels_) EventRepository::setChannel(tx, id, channels_->create(tx, event.title, creator, {creator}));
+    return *EventRepository::find(tx, id, creator);
+  });
+  if (channels_ && created.channelId) channels_->notifyChanged(created.channelId);
+  log_->info("{} user {} created event {}", request.id, creator, created.id);
+  Response response = eventResponse(201, created);
+  response.set("Location", "/v1/events/" + std::to_string(created.id));
+  return response;
+}
+
+Response EventsApi::patch(Request& request) {
+  const auto caller = authenticated(request).userId;
+  const auto id = eventId(request.param("id"));
+  const auto body = parseJsonObject(request);
+  const auto f = fields(body);
+  if (!f.title && !f.startsAt && !f.location && !f.description)
+    throw HttpError(400, "nothing to update: give title, datetime, location or description");
+  auto updated = store_.transaction([&](DbSession& tx) {
+    auto event = EventRepository::find(tx, id, caller);
+    if (!event) throw HttpError(404, "no such event");
+    if (event->creatorId != caller) throw HttpError(403, "only the event's creator can change it");
+    EventRepository::update(tx, id, f);
+    if (channels_ && event->channelId && f.title) channels_->rename(tx, event->channelId, *f.title);
+    return *EventRepository::find(tx, id, caller);
+  });
+  if (channels_ && updated.channelId && f.title) channels_->notifyChanged(updated.channelId);
+  return eventResponse(200, updated);
+}
+
+Response EventsApi::remove(Request& request) {
+  const auto caller = authenticated(request).userId;
+  const auto id = eventId(request.param("id"));
+  std::vector<std::int64_t> formerMembers;
+  std::int64_t channel = 0;
+  store_.transaction([&](DbSession& tx) {
+    auto event = EventRepository::find(tx, id, caller);
+    if (!event) throw HttpError(404, "no such event");
+    if (event->creatorId != caller) throw HttpError(403, "only the event's creator can delete it");
+    if (channels_ && event->channelId && channels_->exists(tx, event->channelId)) {
+      channel = event->channelId;
+      formerMembers = channels_->members(tx, channel);
+      channels_->remove(tx, channel);
+    }
+    EventRepository::remove(tx, id);
+  });
+  if (channel) channels_->notifyDeleted(channel, formerMembers);
+  log_->info("{} user {} deleted event {}", request.id, caller, id);
+  return Response::text(200, "event deleted");
+}
+
+Response EventsApi::join(Request& request) {
+  const auto user = authenticated(request).userId;
+  const auto body = parseJsonObject(request);
+  if (!body->has("id") || !body->get("id").isInteger()) throw HttpError(400, "id must be the event's id, a number");
+  const std::int64_t id = body->getValue<Poco::Int64>("id");
+  if (id <= 0) throw HttpError(404, "no such event");
+  const Sql sql = store_.sql();
+  bool added = false;
+  auto event = store_.transaction([&](DbSession& tx) {
+    auto before = EventRepository::find(tx, id, user);
+    if (!before) throw HttpError(404, "no such event");
+    added = EventRepository::addMember(tx, sql, id, user);  // the primary key refuses a duplicate
+    if (added && channels_ && before->channelId) channels_->addMember(tx, before->channelId, user);
+    return *EventRepository::find(tx, id, user);
+  });
+  if (added && channels_ && event.channelId) channels_->notifyChanged(event.channelId);
+  return eventResponse(added ? 201 : 200, event);
+}
+
+Response EventsApi::leave(Request& request) {
+  const auto user = authenticated(request).userId;
+  const auto id = eventId(request.param("id"));
+  std::int64_t channel = 0;
+  store_.transaction([&](DbSession& tx) {
+    auto event = EventRepository::find(tx, id, user);
+    if (!event) throw HttpError(404, "no such event");
+    if (event->creatorId == user) throw HttpError(409, "the creator cannot leave their own event; delete it instead");
+    if (!EventRepository::removeMember(tx, id, user)) throw HttpError(404, "you are not a member of this event");
+    if (channels_ && event->channelId) {
+      channels_->removeMember(tx, event->channelId, user);
+      channel = event->channelId;
+    }
+  });
+  if (channel) {
+    channels_->notifyChanged(channel);
+    channels_->notifyDeleted(channel, {user});  // the channel is gone for the one who left
+  }
+  return Response::text(200, "left the event");
+}
+
+void EventsApi::reconcileChannels() {
+  if (!channels_) return;
+  const auto ids = store_.read([](DbSession& s) { return EventRepository::allIds(s); });
+  std::size_t created = 0, synced = 0;
+  for (const auto id : ids) {
+    store_.transaction([&](DbSession& tx) {
+      auto event = EventRepository::find(tx, id, 0);
+      if (!event) return;  // deleted meanwhile
+      const auto members = EventRepository::members(tx, id);
+      if (!event->channelId || !channels_->exists(tx, event->channelId)) {
+        EventRepository::setChannel(tx, id, channels_->create(tx, event->title, event->creatorId, members));
+        ++created;
+        return;
+      }
+      const auto current = channels_->members(tx, event->channelId);
+      const std::set<std::int64_t> want(members.begin(), members.end()), have(current.begin(), current.end());
+      for (auto user : want)
+        if (!have.count(user)) channels_->addMember(tx, event->channelId, user), ++synced;
+      for (auto user : have)
+        if (!want.count(user)) channels_->removeMember(tx, event->channelId, user), ++synced;
+    });
+  }
+  if (created || synced) log_->info("event channels: created {}, membership changes {}", created, synced);
+}
+
+}  // namespace mmm::meetups

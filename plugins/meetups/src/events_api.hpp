@@ -1,0 +1,48 @@
+// The HTTP handlers of the Meetup events section of the API contract.
+#pragma once
+
+#include "event_repository.hpp"
+
+#include <mmm/channels.hpp>
+#include <mmm/http.hpp>
+#include <mmm/profiles.hpp>
+#include <mmm/store.hpp>
+
+#include <memory>
+
+namespace spdlog {
+class logger;
+}
+
+namespace mmm::meetups {
+
+class EventsApi {
+ public:
+  /// `channels` is null while the chat plugin is disabled: events then have no channel.
+  EventsApi(Store& store, ProfileDirectory& profiles, std::shared_ptr<ManagedChannels> channels,
+            std::shared_ptr<spdlog::logger> log);
+
+  Response list(Request& request);     // GET /v1/events
+  Response create(Request& request);   // POST /v1/events
+  Response joined(Request& request);   // GET /v1/events/join
+  Response join(Request& request);     // POST /v1/events/join
+  Response get(Request& request);      // GET /v1/events/{id}
+  Response patch(Request& request);    // PATCH /v1/events/{id}
+  Response remove(Request& request);   // DELETE /v1/events/{id}
+  Response leave(Request& request);    // DELETE /v1/events/{id}/members/me
+
+  /// Gives every event a channel with exactly its members (chat enabled after events were
+  /// made, or membership changed while it was off). Run at start.
+  void reconcileChannels();
+
+ private:
+  Poco::JSON::Array::Ptr toJson(const std::vector<Event>& events);
+  Response eventResponse(int status, const Event& event);
+
+  Store& store_;
+  ProfileDirectory& profiles_;
+  std::shared_ptr<ManagedChannels> channels_;
+  std::shared_ptr<spdlog::logger> log_;
+};
+
+}  // namespace mmm::meetups

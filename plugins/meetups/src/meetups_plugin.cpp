@@ -1,0 +1,42 @@
+// The meetups plugin: events, joining and leaving, search; each event's chat channel when
+// the chat plugin is enabled.
+#include "event_repository.hpp"
+#include "events_api.hpp"
+
+#include <mmm/mmm.hpp>
+
+namespace mmm::meetups {
+namespace {
+
+class MeetupsPlugin final : public Plugin {
+ public:
+  void start(Host& host) override {
+    host.store().migrate("meetups", EventRepository::migrations());
+    auto profiles = host.services().find<ProfileDirectory>();
+    if (!profiles) throw std::runtime_error("the users plugin's profile directory is not available");
+    auto channels = host.services().find<ManagedChannels>();  // null while chat is disabled
+    if (!channels) host.logger()->info("chat is disabled: events have no channels");
+    profiles_ = profiles;
+    api_ = std::make_unique<EventsApi>(host.store(), *profiles_, channels, host.logger());
+    api_->reconcileChannels();
+
+    EventsApi& api = *api_;
+    host.route("GET", "/v1/events", [&api](Request& r) { return api.list(r); });
+    host.route("POST", "/v1/events", [&api](Request& r) { return api.create(r); });
+    host.route("GET", "/v1/events/join", [&api](Request& r) { return api.joined(r); });
+    host.route("POST", "/v1/events/join", [&api](Request& r) { return api.join(r); });
+    host.route("GET", "/v1/events/{id}", [&api](Request& r) { return api.get(r); });
+    host.route("PATCH", "/v1/events/{id}", [&api](Request& r) { return api.patch(r); });
+    host.route("DELETE", "/v1/events/{id}", [&api](Request& r) { return api.remove(r); });
+    host.route("DELETE", "/v1/events/{id}/members/me", [&api](Request& r) { return api.leave(r); });
+  }
+
+ private:
+  std::shared_ptr<ProfileDirectory> profiles_;
+  std::unique_ptr<EventsApi> api_;
+};
+
+}  // namespace
+}  // namespace mmm::meetups
+
+MMM_PLUGIN(meetups, mmm::meetups::MeetupsPlugin, "1.0.0", "users", "chat")

@@ -1,0 +1,41 @@
+// The chat plugin's service for other plugins' channels (the meetups plugin's event
+// channels): private channels whose membership the owning plugin keeps in step. Each call
+// runs in the caller's transaction, so an event and its channel change together; the
+// notify calls come after the commit, to push the change to browsers.
+#pragma once
+
+#include <mmm/abi.hpp>
+#include <mmm/store.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mmm {
+
+class MMM_EXPORT ManagedChannels {
+ public:
+  static constexpr const char* kServiceName = "mmm.chat.managed-channels";
+  virtual ~ManagedChannels() = default;
+
+  /// A new private channel named `name`, created by `creatorId`, with `memberIds` (the
+  /// creator included). Users cannot delete it through the chat API; its owner does.
+  virtual std::int64_t create(DbSession& tx, const std::string& name, std::int64_t creatorId,
+                              const std::vector<std::int64_t>& memberIds) = 0;
+  virtual bool exists(DbSession& tx, std::int64_t channelId) = 0;
+  virtual void rename(DbSession& tx, std::int64_t channelId, const std::string& name) = 0;
+  /// Idempotent.
+  virtual void addMember(DbSession& tx, std::int64_t channelId, std::int64_t userId) = 0;
+  /// Idempotent.
+  virtual void removeMember(DbSession& tx, std::int64_t channelId, std::int64_t userId) = 0;
+  virtual std::vector<std::int64_t> members(DbSession& tx, std::int64_t channelId) = 0;
+  /// Deletes the channel with its messages and members.
+  virtual void remove(DbSession& tx, std::int64_t channelId) = 0;
+
+  /// After the commit: tell the channel's members it changed (channel-update).
+  virtual void notifyChanged(std::int64_t channelId) = 0;
+  /// After the commit: tell its former members it is gone (channel-delete).
+  virtual void notifyDeleted(std::int64_t channelId, const std::vector<std::int64_t>& formerMembers) = 0;
+};
+
+}  // namespace mmm
