@@ -1,15 +1,8 @@
 // The Users section of the API contract through real HTTP against a running mmm-server,
 // on SQLite with in-memory sessions and on MariaDB with Redis.
-#include "backends.hpp"
-#include "server_process.hpp"
-#include "test_http.hpp"
-
-#include <Poco/JSON/Parser.h>
-
-#include <gtest/gtest.h>
+#include "api_fixture.hpp"
 
 #include <atomic>
-#include <random>
 #include <thread>
 
 using namespace mmm::test;
@@ -17,98 +10,9 @@ using namespace Poco::Data::Keywords;
 
 namespace {
 
-enum class Backends { SQLiteMemory, MariaDBRedis };
-[[maybe_unused]] std::ostream& operator<<(std::ostream& out, Backends b) {
-  return out << (b == Backends::SQLiteMemory ? "SQLiteMemory" : "MariaDBRedis");
-}
-
-const std::string kJson = "Content-Type: application/json\r\n";
-
-Poco::JSON::Object::Ptr json(const HttpReply& reply) {
-  Poco::JSON::Parser parser;
-  return parser.parse(reply.body).extract<Poco::JSON::Object::Ptr>();
-}
-
-std::string unique(const std::string& prefix) {
-  static std::mt19937 random(std::random_device{}());
-  return prefix + std::to_string(random() % 100000000);
-}
-
-struct Account {
-  std::string email, password, userName, token;
-  std::int64_t id = 0;
-};
-
-class UsersTest : public ::testing::TestWithParam<Backends> {
+class UsersTest : public ApiTest {
  protected:
-  static void SetUpTestSuite() {}
-
-  void SetUp() override {
-    std::string store, sessions;
-    if (GetParam() == Backends::MariaDBRedis) {
-      mysql_ = std::make_unique<MysqlDatabase>();
-      store = mysql_->url();
-      sessions = requiredEnv("MMM_TEST_REDIS_URL");
-    } else {
-      store = tempSqliteUrl();
-      sessions = "memory";
-    }
-    storeUrl_ = store;
-    server_ = std::make_unique<ServerProcess>(
-        "server: {listen: '127.0.0.1:0', threads: 32, trusted_proxies: ['127.0.0.1']}\n"
-        "log: {level: debug}\n"
-        "web: {enabled: false}\n"
-        "store: {url: '" + store + "'}\n"
-        "sessions: {url: '" + sessions + "', signing_key: '" + std::string(64, 'c') + "'}\n"
-        "plugins:\n"
-        "  - name: users\n"
-        "    config:\n"
-        "      password_hash: {ops_limit: 1, mem_limit_kib: 8}\n"
-        "      throttle: {max_failures_per_email: 3, max_failures_per_address: 1000, window_s: 60}\n");
-    port_ = server_->port();
-  }
-
-  void TearDown() override {
-    EXPECT_EQ(server_->stop(), 0);
-    // Passwords and tokens never reach the logs (which ran at debug level, access log on).
-    const std::string log = readFile(server_->logFile());
-    EXPECT_NE(log.find("POST /v1/users"), std::string::npos) << "the log was not captured";
-    for (const auto& secret : secrets_) EXPECT_EQ(log.find(secret), std::string::npos) << "leaked: " << secret;
-  }
-
-  HttpReply call(const std::string& method, const std::string& path, const std::string& body = "",
-                 const std::string& token = "", const std::string& extra = "") {
-    std::string headers = extra;
-    if (!body.empty()) headers += kJson;
-    if (!token.empty()) headers += "Authorization: Bearer " + token + "\r\n";
-    return request(port_, method, path, headers, body);
-  }
-
-  HttpReply signUp(const std::string& email, const std::string& password, const std::string& userName,
-                   const std::string& firstName = "Bob", const std::string& lastName = "Ng") {
-    secrets_.push_back(password);
-    return call("POST", "/v1/users",
-                R"({"email":")" + email + R"(","password":")" + password + R"(","passwordConf":")" + password +
-                    R"(","userName":")" + userName + R"(","firstName":")" + firstName + R"(","lastName":")" +
-                    lastName + R"("})");
-  }
-
-  Account newAccount() {
-    Account a{unique("musician") + "@example.org", unique("pw-secret-"), unique("player"), "", 0};
-    auto reply = signUp(a.email, a.password, a.userName);
-    EXPECT_EQ(reply.status, 201) << reply.body;
-    a.token = tokenOf(reply);
-    a.id = json(reply)->getValue<Poco::Int64>("id");
-    return a;
-  }
-
-  std::string tokenOf(const HttpReply& reply) {
-    auto header = reply.header("authorization");
-    EXPECT_EQ(header.rfind("Bearer ", 0), 0u) << header;
-    const std::string token = header.size() > 7 ? header.substr(7) : "";
-    secrets_.push_back(token);
-    return token;
-  }
+  void SetUp() override { startServer(kUsersPlugin, ", trusted_proxies: ['127.0.0.1']"); }
 
   HttpReply signIn(const std::string& email, const std::string& password) {
     return call("POST", "/v1/sessions", R"({"email":")" + email + R"(","password":")" + password + R"("})");
@@ -124,18 +28,6 @@ class UsersTest : public ::testing::TestWithParam<Backends> {
     EXPECT_EQ(reply.body.find("email"), std::string::npos);
     EXPECT_EQ(reply.body.find("$argon2"), std::string::npos);
   }
-
-  static void expectProblem(const HttpReply& reply, int status) {
-    EXPECT_EQ(reply.status, status) << reply.body;
-    EXPECT_EQ(reply.header("content-type"), "application/problem+json") << reply.body;
-    if (reply.status == status) EXPECT_EQ(json(reply)->getValue<int>("status"), status);
-  }
-
-  std::unique_ptr<MysqlDatabase> mysql_;
-  std::string storeUrl_;
-  std::unique_ptr<ServerProcess> server_;
-  std::uint16_t port_ = 0;
-  std::vector<std::string> secrets_;
 };
 
 }  // namespace
@@ -319,7 +211,7 @@ TEST_P(UsersTest, ForgedTruncatedEmptyAndGarbageTokensAre401) {
 
 TEST_P(UsersTest, CookieWithUnsafeMethodNeedsAnAllowedOrigin) {
   const auto a = newAccount();
-  const std::string cookie = "Cookie: mmm_session=" + a.token + "\r\n" + kJson;
+  const std::string cookie = "Cookie: mmm_session=" + a.token + "\r\n" + kJsonType;
   const std::string body = R"({"firstName":"Cookie"})";
   expectProblem(request(port_, "PATCH", "/v1/users/me", cookie, body), 403);
   expectProblem(request(port_, "PATCH", "/v1/users/me", cookie + "Origin: https://evil.example\r\n", body), 403);
@@ -362,4 +254,4 @@ TEST_P(UsersTest, SignInsAreRecordedWithTheClientAddress) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, UsersTest, ::testing::Values(Backends::SQLiteMemory, Backends::MariaDBRedis),
-                         [](const auto& info) { return info.param == Backends::SQLiteMemory ? "SQLiteMemory" : "MariaDBRedis"; });
+                         backendsName);

@@ -1,0 +1,230 @@
+// The Meetup events section of the API contract through real HTTP against a running
+// mmm-server, on SQLite and MariaDB, with the chat plugin disabled (events_chat_test.cpp
+// covers the channels).
+#include "api_fixture.hpp"
+
+#include <mmm/time.hpp>
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+using namespace mmm::test;
+
+namespace {
+
+const std::string kMeetupsWithoutChat = kUsersPlugin +
+                                        "  - name: meetups\n"
+                                        "  - name: chat\n"
+                                        "    enabled: false\n";
+
+// An RFC 3339 time `days` from now (whole seconds), plus `minutes`.
+std::string inDays(int days, int minutes = 0) {
+  const std::int64_t millis = mmm::nowMillis() + (days * 86400LL + minutes * 60LL) * 1000;
+  return mmm::formatRfc3339(millis / 1000 * 1000);
+}
+
+std::string eventBody(const std::string& title, const std::string& datetime, const std::string& location = "Ballard Commons",
+                      const std::string& description = "Bring a fiddle") {
+  return R"({"title":")" + title + R"(","datetime":")" + datetime + R"(","location":")" + location +
+         R"(","description":")" + description + R"("})";
+}
+
+class EventsTest : public ApiTest {
+ protected:
+  void SetUp() override { startServer(kMeetupsWithoutChat); }
+
+  Poco::JSON::Object::Ptr createEvent(const Account& who, const std::string& body) {
+    auto reply = call("POST", "/v1/events", body, who.token);
+    EXPECT_EQ(reply.status, 201) << reply.body;
+    return json(reply);
+  }
+  static std::vector<std::int64_t> ids(const Poco::JSON::Array::Ptr& events) {
+    std::vector<std::int64_t> out;
+    for (std::size_t i = 0; i < events->size(); ++i) out.push_back(events->getObject(i)->getValue<Poco::Int64>("id"));
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_P(EventsTest, CreateReturnsTheEventWithCreatorJoinedAndNoChannel) {
+  const auto a = newAccount();
+  const std::string when = inDays(7);
+  auto reply = call("POST", "/v1/events", eventBody("Sunday folk jam", when), a.token);
+  EXPECT_EQ(reply.status, 201) << reply.body;
+  EXPECT_EQ(reply.header("content-type"), "application/json");
+  auto event = json(reply);
+  EXPECT_GT(event->getValue<Poco::Int64>("id"), 0);
+  EXPECT_EQ(event->getValue<std::string>("title"), "Sunday folk jam");
+  EXPECT_EQ(event->getValue<std::string>("datetime"), when);
+  EXPECT_EQ(event->getValue<std::string>("location"), "Ballard Commons");
+  EXPECT_EQ(event->getValue<std::string>("description"), "Bring a fiddle");
+  EXPECT_TRUE(event->isNull("channel"));
+  EXPECT_EQ(event->getObject("creator")->getValue<Poco::Int64>("id"), a.id);
+  EXPECT_FALSE(event->getObject("creator")->has("email"));
+  EXPECT_EQ(event->getValue<Poco::Int64>("memberCount"), 1);
+  EXPECT_TRUE(event->getValue<bool>("joined"));
+  EXPECT_EQ(reply.header("location"), "/v1/events/" + std::to_string(event->getValue<Poco::Int64>("id")));
+}
+
+TEST_P(EventsTest, DatetimesAreStoredAndReturnedInUtc) {
+  const auto a = newAccount();
+  const std::string local = inDays(3).substr(0, 10) + "T19:30:00.250+02:00";
+  auto event = createEvent(a, eventBody("Offset", local));
+  EXPECT_EQ(event->getValue<std::string>("datetime"), inDays(3).substr(0, 10) + "T17:30:00.250Z");
+}
+
+TEST_P(EventsTest, CreateValidation) {
+  const auto a = newAccount();
+  const std::string future = inDays(2);
+  expectProblem(call("POST", "/v1/events", eventBody("Jam", "next tuesday"), a.token), 400);
+  expectProblem(call("POST", "/v1/events", eventBody("Jam", "2020-01-01T10:00:00Z"), a.token), 400);  // past
+  expectProblem(call("POST", "/v1/events", eventBody("", future), a.token), 400);
+  expectProblem(call("POST", "/v1/events", eventBody(std::string(256, 't'), future), a.token), 400);
+  expectProblem(call("POST", "/v1/events", eventBody("Jam", future, std::string(256, 'l')), a.token), 400);
+  expectProblem(call("POST", "/v1/events", eventBody("Jam", future, "Here", std::string(4001, 'd')), a.token), 400);
+  expectProblem(call("POST", "/v1/events", R"({"title":"Jam","location":"Here"})", a.token), 400);
+  expectProblem(call("POST", "/v1/events", R"({"title":5,"datetime":")" + future + R"(","location":"Here"})", a.token), 400);
+  expectProblem(call("POST", "/v1/events", "{", a.token), 400);
+  expectProblem(request(port_, "POST", "/v1/events", "Content-Type: text/plain\r\nAuthorization: Bearer " + a.token + "\r\n",
+                        eventBody("Jam", future)),
+                415);
+  expectProblem(call("POST", "/v1/events", eventBody("Jam", future)), 401);
+  // Exactly at the limits is fine.
+  createEvent(a, eventBody(std::string(255, 't'), future, std::string(255, 'l'), std::string(4000, 'd')));
+  EXPECT_EQ(jsonArray(call("GET", "/v1/events", "", a.token))->size(), 1u);
+}
+
+TEST_P(EventsTest, GetPatchDeleteWithTheirErrors) {
+  const auto a = newAccount(), b = newAccount();
+  auto event = createEvent(a, eventBody("Jam", inDays(5)));
+  const std::string path = "/v1/events/" + std::to_string(event->getValue<Poco::Int64>("id"));
+  auto got = call("GET", path, "", b.token);
+  EXPECT_EQ(got.status, 200);
+  EXPECT_FALSE(json(got)->getValue<bool>("joined"));
+  expectProblem(call("GET", "/v1/events/999999", "", a.token), 404);
+  expectProblem(call("GET", "/v1/events/abc", "", a.token), 404);
+  expectProblem(call("GET", path), 401);
+
+  auto patched = call("PATCH", path, R"({"title":"Big jam","location":"The Hall"})", a.token);
+  EXPECT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(json(patched)->getValue<std::string>("title"), "Big jam");
+  EXPECT_EQ(json(patched)->getValue<std::string>("location"), "The Hall");
+  EXPECT_EQ(json(patched)->getValue<std::string>("description"), "Bring a fiddle");
+  EXPECT_EQ(json(call("GET", path, "", a.token))->getValue<std::string>("title"), "Big jam");
+  expectProblem(call("PATCH", path, R"({"title":"Mine now"})", b.token), 403);
+  expectProblem(call("PATCH", path, "{}", a.token), 400);
+  expectProblem(call("PATCH", path, R"({"datetime":"2001-01-01T00:00:00Z"})", a.token), 400);
+  expectProblem(call("PATCH", "/v1/events/999999", R"({"title":"x"})", a.token), 404);
+
+  expectProblem(call("DELETE", path, "", b.token), 403);
+  auto deleted = call("DELETE", path, "", a.token);
+  EXPECT_EQ(deleted.status, 200);
+  EXPECT_EQ(deleted.header("content-type"), "text/plain; charset=utf-8");
+  expectProblem(call("GET", path, "", a.token), 404);
+  expectProblem(call("DELETE", path, "", a.token), 404);
+}
+
+TEST_P(EventsTest, JoinIsIdempotentAndLeaveWorks) {
+  const auto a = newAccount(), b = newAccount();
+  auto event = createEvent(a, eventBody("Jam", inDays(5)));
+  const auto id = event->getValue<Poco::Int64>("id");
+  const std::string joinBody = R"({"id":)" + std::to_string(id) + "}";
+  auto first = call("POST", "/v1/events/join", joinBody, b.token);
+  EXPECT_EQ(first.status, 201) << first.body;
+  EXPECT_EQ(json(first)->getValue<Poco::Int64>("memberCount"), 2);
+  EXPECT_TRUE(json(first)->getValue<bool>("joined"));
+  auto again = call("POST", "/v1/events/join", joinBody, b.token);
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(json(again)->getValue<Poco::Int64>("memberCount"), 2);
+  expectProblem(call("POST", "/v1/events/join", R"({"id":999999})", b.token), 404);
+  expectProblem(call("POST", "/v1/events/join", R"({"id":"x"})", b.token), 400);
+  expectProblem(call("POST", "/v1/events/join", R"({})", b.token), 400);
+  expectProblem(call("POST", "/v1/events/join", joinBody), 401);
+
+  auto mine = jsonArray(call("GET", "/v1/events/join", "", b.token));
+  EXPECT_EQ(ids(mine), (std::vector<std::int64_t>{id}));
+  const std::string leave = "/v1/events/" + std::to_string(id) + "/members/me";
+  expectProblem(call("DELETE", leave, "", a.token), 409);  // the creator cannot leave
+  auto left = call("DELETE", leave, "", b.token);
+  EXPECT_EQ(left.status, 200);
+  EXPECT_EQ(left.header("content-type"), "text/plain; charset=utf-8");
+  EXPECT_TRUE(jsonArray(call("GET", "/v1/events/join", "", b.token))->size() == 0);
+  expectProblem(call("DELETE", leave, "", b.token), 404);  // not a member any more
+  EXPECT_EQ(json(call("GET", "/v1/events/" + std::to_string(id), "", a.token))->getValue<Poco::Int64>("memberCount"), 1);
+  expectProblem(call("GET", "/v1/events/join"), 401);
+}
+
+TEST_P(EventsTest, FiftyConcurrentJoinsGiveExactCounts) {
+  const auto creator = newAccount();
+  auto event = createEvent(creator, eventBody("Crowd", inDays(10)));
+  const auto id = event->getValue<Poco::Int64>("id");
+  std::vector<Account> people;
+  for (int i = 0; i < 50; ++i) people.push_back(newAccount());
+  std::atomic<int> created{0}, other{0};
+  std::vector<std::thread> threads;
+  for (const auto& person : people)
+    threads.emplace_back([&, token = person.token] {
+      // Each joins twice at once: one 201 and one 200 per person, never a duplicate.
+      for (int k = 0; k < 2; ++k) {
+        auto reply = call("POST", "/v1/events/join", R"({"id":)" + std::to_string(id) + "}", token);
+        if (reply.status == 201) ++created;
+        else if (reply.status != 200) ++other;
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created.load(), 50);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(json(call("GET", "/v1/events/" + std::to_string(id), "", creator.token))->getValue<Poco::Int64>("memberCount"), 51);
+}
+
+TEST_P(EventsTest, SearchDateRangeAndOrder) {
+  const auto a = newAccount();
+  const auto jam = createEvent(a, eventBody("Sunday folk jam", inDays(9), "Ballard Commons", "fiddles welcome"));
+  const auto choir = createEvent(a, eventBody("Choir practice", inDays(3), "St. Mark's", "bring sheet music"));
+  const auto punk = createEvent(a, eventBody("Punk rehearsal", inDays(20), "Garage 100%", "loud_and_fast"));
+  auto list = [&](const std::string& query) { return ids(jsonArray(call("GET", "/v1/events" + query, "", a.token))); };
+  const auto id = [](const Poco::JSON::Object::Ptr& e) { return static_cast<std::int64_t>(e->getValue<Poco::Int64>("id")); };
+  EXPECT_EQ(list(""), (std::vector<std::int64_t>{id(choir), id(jam), id(punk)}));  // soonest first
+  EXPECT_EQ(list("?q=FOLK"), (std::vector<std::int64_t>{id(jam)}));                // title, any case
+  EXPECT_EQ(list("?q=sheet+music"), (std::vector<std::int64_t>{id(choir)}));       // description
+  EXPECT_EQ(list("?q=garage"), (std::vector<std::int64_t>{id(punk)}));             // location
+  EXPECT_EQ(list("?q=100%25"), (std::vector<std::int64_t>{id(punk)}));             // % is literal
+  EXPECT_EQ(list("?q=d_and"), (std::vector<std::int64_t>{id(punk)}));              // _ is literal
+  EXPECT_EQ(list("?q=_"), (std::vector<std::int64_t>{id(punk)}));
+  EXPECT_TRUE(list("?q=tuba").empty());
+  EXPECT_EQ(list("?from=" + inDays(5) + "&to=" + inDays(15)), (std::vector<std::int64_t>{id(jam)}));
+  EXPECT_EQ(list("?from=" + inDays(5)), (std::vector<std::int64_t>{id(jam), id(punk)}));
+  EXPECT_EQ(list("?to=" + inDays(9, 1)), (std::vector<std::int64_t>{id(choir), id(jam)}));
+  EXPECT_EQ(list("?q=a&from=" + inDays(4)), (std::vector<std::int64_t>{id(jam), id(punk)}));
+  expectProblem(call("GET", "/v1/events?limit=101", "", a.token), 400);
+  expectProblem(call("GET", "/v1/events?from=soon", "", a.token), 400);
+  expectProblem(call("GET", "/v1/events"), 401);
+}
+
+TEST_P(EventsTest, PagingNeverRepeatsOrSkips) {
+  const auto a = newAccount();
+  std::set<std::int64_t> all;
+  // Several events share a start time: the id breaks the tie, so pages are stable.
+  for (int i = 0; i < 23; ++i) all.insert(createEvent(a, eventBody("Gig " + std::to_string(i), inDays(1 + i % 4)))->getValue<Poco::Int64>("id"));
+  std::vector<std::int64_t> seen;
+  std::string previous;
+  for (int offset = 0; offset < 30; offset += 5) {
+    auto page = jsonArray(call("GET", "/v1/events?limit=5&offset=" + std::to_string(offset), "", a.token));
+    EXPECT_LE(page->size(), 5u);
+    for (std::size_t i = 0; i < page->size(); ++i) {
+      const auto datetime = page->getObject(i)->getValue<std::string>("datetime");
+      EXPECT_LE(previous, datetime);  // soonest first across pages
+      previous = datetime;
+      seen.push_back(page->getObject(i)->getValue<Poco::Int64>("id"));
+    }
+  }
+  EXPECT_EQ(seen.size(), all.size());
+  EXPECT_EQ(std::set<std::int64_t>(seen.begin(), seen.end()), all);
+  EXPECT_EQ(jsonArray(call("GET", "/v1/events?limit=100", "", a.token))->size(), 23u);
+  EXPECT_EQ(jsonArray(call("GET", "/v1/events", "", a.token))->size(), 23u);  // default limit 50
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, EventsTest, ::testing::Values(Backends::SQLiteMemory, Backends::MariaDBRedis),
+                         backendsName);

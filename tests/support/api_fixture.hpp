@@ -1,0 +1,134 @@
+// Test support: an mmm-server process with the bundled plugins, on SQLite with in-memory
+// sessions or on MariaDB with Redis, and a client that speaks the API contract.
+#pragma once
+
+#include "backends.hpp"
+#include "server_process.hpp"
+#include "test_http.hpp"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Parser.h>
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+namespace mmm::test {
+
+enum class Backends { SQLiteMemory, MariaDBRedis };
+[[maybe_unused]] inline std::ostream& operator<<(std::ostream& out, Backends b) {
+  return out << (b == Backends::SQLiteMemory ? "SQLiteMemory" : "MariaDBRedis");
+}
+inline std::string backendsName(const ::testing::TestParamInfo<Backends>& info) {
+  return info.param == Backends::SQLiteMemory ? "SQLiteMemory" : "MariaDBRedis";
+}
+
+inline const std::string kJsonType = "Content-Type: application/json\r\n";
+
+inline Poco::JSON::Object::Ptr json(const HttpReply& reply) {
+  Poco::JSON::Parser parser;
+  return parser.parse(reply.body).extract<Poco::JSON::Object::Ptr>();
+}
+inline Poco::JSON::Array::Ptr jsonArray(const HttpReply& reply) {
+  Poco::JSON::Parser parser;
+  return parser.parse(reply.body).extract<Poco::JSON::Array::Ptr>();
+}
+
+inline std::string unique(const std::string& prefix) {
+  static std::mt19937 random(std::random_device{}());
+  return prefix + std::to_string(random() % 100000000);
+}
+
+struct Account {
+  std::string email, password, userName, token;
+  std::int64_t id = 0;
+};
+
+/// The users plugin with cheap password hashing (tests create many accounts).
+inline const std::string kUsersPlugin =
+    "  - name: users\n"
+    "    config:\n"
+    "      password_hash: {ops_limit: 1, mem_limit_kib: 8}\n"
+    "      throttle: {max_failures_per_email: 3, max_failures_per_address: 1000, window_s: 60}\n";
+
+class ApiTest : public ::testing::TestWithParam<Backends> {
+ protected:
+  /// Starts mmm-server with `plugins` (YAML list items) on the parameter's back ends.
+  void startServer(const std::string& plugins, const std::string& serverExtra = "") {
+    std::string sessions;
+    if (GetParam() == Backends::MariaDBRedis) {
+      mysql_ = std::make_unique<MysqlDatabase>();
+      storeUrl_ = mysql_->url();
+      sessions = requiredEnv("MMM_TEST_REDIS_URL");
+    } else {
+      storeUrl_ = tempSqliteUrl();
+      sessions = "memory";
+    }
+    server_ = std::make_unique<ServerProcess>(
+        "server: {listen: '127.0.0.1:0', threads: 64, queue: 256" + serverExtra + "}\n"
+        "log: {level: debug}\n"
+        "web: {enabled: false}\n"
+        "store: {url: '" + storeUrl_ + "', pool_size: 16, acquire_timeout_ms: 10000}\n"
+        "sessions: {url: '" + sessions + "', signing_key: '" + std::string(64, 'c') + "'}\n"
+        "plugins:\n" + plugins);
+    port_ = server_->port();
+  }
+
+  /// Stops the server: it must exit 0, and its log (debug level, access log on) must
+  /// hold none of the passwords and tokens the test used.
+  void TearDown() override {
+    if (!server_) return;
+    EXPECT_EQ(server_->stop(), 0);
+    const std::string log = readFile(server_->logFile());
+    EXPECT_NE(log.find("\"POST /v1/"), std::string::npos) << "the log was not captured";
+    for (const auto& secret : secrets_) EXPECT_EQ(log.find(secret), std::string::npos) << "leaked: " << secret;
+  }
+
+  HttpReply call(const std::string& method, const std::string& path, const std::string& body = "",
+                 const std::string& token = "", const std::string& extra = "") {
+    std::string headers = extra;
+    if (!body.empty()) headers += kJsonType;
+    if (!token.empty()) headers += "Authorization: Bearer " + token + "\r\n";
+    return request(port_, method, path, headers, body);
+  }
+
+  HttpReply signUp(const std::string& email, const std::string& password, const std::string& userName,
+                   const std::string& firstName = "Bob", const std::string& lastName = "Ng") {
+    secrets_.push_back(password);
+    return call("POST", "/v1/users",
+                R"({"email":")" + email + R"(","password":")" + password + R"(","passwordConf":")" + password +
+                    R"(","userName":")" + userName + R"(","firstName":")" + firstName + R"(","lastName":")" +
+                    lastName + R"("})");
+  }
+
+  Account newAccount() {
+    Account a{unique("musician") + "@example.org", unique("pw-secret-"), unique("player"), "", 0};
+    auto reply = signUp(a.email, a.password, a.userName);
+    EXPECT_EQ(reply.status, 201) << reply.body;
+    a.token = tokenOf(reply);
+    a.id = json(reply)->getValue<Poco::Int64>("id");
+    return a;
+  }
+
+  std::string tokenOf(const HttpReply& reply) {
+    auto header = reply.header("authorization");
+    EXPECT_EQ(header.rfind("Bearer ", 0), 0u) << header;
+    const std::string token = header.size() > 7 ? header.substr(7) : "";
+    secrets_.push_back(token);
+    return token;
+  }
+
+  static void expectProblem(const HttpReply& reply, int status) {
+    EXPECT_EQ(reply.status, status) << reply.body;
+    EXPECT_EQ(reply.header("content-type"), "application/problem+json") << reply.body;
+    if (reply.status == status) EXPECT_EQ(json(reply)->getValue<int>("status"), status);
+  }
+
+  std::unique_ptr<MysqlDatabase> mysql_;
+  std::string storeUrl_;
+  std::unique_ptr<ServerProcess> server_;
+  std::uint16_t port_ = 0;
+  std::vector<std::string> secrets_;
+};
+
+}  // namespace mmm::test
