@@ -7,6 +7,7 @@
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/ServerSocket.h>
@@ -41,13 +42,15 @@ void send(Poco::Net::HTTPServerResponse& out, const Response& response) {
   for (const auto& [name, value] : response.headers) {
     if (iequals(name, "Content-Type"))
       out.setContentType(value);
+    else if (iequals(name, "Set-Cookie"))
+      out.add(name, value);  // may repeat
     else
-      out.add(name, value);
+      out.set(name, value);  // replaces Poco's own (e.g. Connection)
   }
   const bool bodiless = response.status == 204 || response.status == 304 ||
                         (response.status >= 100 && response.status < 200);
   if (bodiless) {
-    out.send();
+    out.send().flush();
     return;
   }
   out.setContentLength64(static_cast<Poco::Int64>(response.body.size()));
@@ -74,6 +77,10 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
       Response response;
       if (read(in, request, response)) response = server_.pipeline()(request);
       else out.setKeepAlive(false);  // the body was not (fully) read: do not reuse the stream
+      if (response.status == 101) {
+        upgrade(in, out, response);
+        return;
+      }
       send(out, response);
     } catch (const Poco::Net::NetException& e) {
       server_.log().debug("connection error: {}", e.displayText());
@@ -87,6 +94,24 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
   }
 
  private:
+  // Sends the 101 and hands the detached socket over: this HTTP thread is free at once.
+  void upgrade(Poco::Net::HTTPServerRequest& in, Poco::Net::HTTPServerResponse& out, Response& response) {
+    std::int64_t userId = 0;
+    for (auto it = response.headers.begin(); it != response.headers.end(); ++it)
+      if (iequals(it->first, kUpgradeUserHeader)) {
+        userId = std::stoll(it->second);
+        response.headers.erase(it);
+        break;
+      }
+    auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&in);
+    if (!server_.upgrades() || !impl) {
+      send(out, problem(500, "upgrades are not supported here"));
+      return;
+    }
+    send(out, response);
+    server_.upgrades()(impl->detachSocket(), userId);
+  }
+
   // Fills `request`; on a request that cannot be handled, fills `response` and returns false.
   bool read(Poco::Net::HTTPServerRequest& in, Request& request, Response& response) {
     request.method = in.getMethod();
@@ -142,8 +167,12 @@ class HandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
 }  // namespace
 
 HttpServer::HttpServer(const Settings::Http& settings, Handler pipeline,
-                       std::shared_ptr<spdlog::logger> log)
-    : settings_(settings), proxies_(settings.trustedProxies), pipeline_(std::move(pipeline)), log_(std::move(log)) {}
+                       std::shared_ptr<spdlog::logger> log, UpgradeSink upgrades)
+    : settings_(settings),
+      proxies_(settings.trustedProxies),
+      pipeline_(std::move(pipeline)),
+      log_(std::move(log)),
+      upgrades_(std::move(upgrades)) {}
 
 HttpServer::~HttpServer() { stop(); }
 

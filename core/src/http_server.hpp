@@ -16,6 +16,10 @@
 namespace spdlog {
 class logger;
 }
+#include <Poco/Net/StreamSocket.h>
+
+#include <functional>
+
 namespace Poco {
 class ThreadPool;
 namespace Net {
@@ -25,9 +29,15 @@ class HTTPServer;
 
 namespace mmm::core {
 
+/// A 101 answer carries this internal header naming the user; the adapter strips it, sends
+/// the handshake, detaches the socket and hands it to the upgrade sink.
+inline constexpr const char* kUpgradeUserHeader = "X-Mmm-Upgrade-User";
+using UpgradeSink = std::function<void(Poco::Net::StreamSocket, std::int64_t userId)>;
+
 class HttpServer {
  public:
-  HttpServer(const Settings::Http& settings, Handler pipeline, std::shared_ptr<spdlog::logger> log);
+  HttpServer(const Settings::Http& settings, Handler pipeline, std::shared_ptr<spdlog::logger> log,
+             UpgradeSink upgrades = nullptr);
   ~HttpServer();
 
   /// Binds and starts serving. Throws std::runtime_error if the address cannot be bound.
@@ -47,6 +57,7 @@ class HttpServer {
   const Settings::Http& settings() const { return settings_; }
   const TrustedProxies& trustedProxies() const { return proxies_; }
   const Handler& pipeline() const { return pipeline_; }
+  const UpgradeSink& upgrades() const { return upgrades_; }
   spdlog::logger& log() const { return *log_; }
 
  private:
@@ -54,6 +65,7 @@ class HttpServer {
   TrustedProxies proxies_;
   Handler pipeline_;
   std::shared_ptr<spdlog::logger> log_;
+  UpgradeSink upgrades_;
   std::unique_ptr<Poco::ThreadPool> pool_;
   std::unique_ptr<Poco::Net::HTTPServer> server_;
   std::uint16_t port_ = 0;

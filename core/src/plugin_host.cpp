@@ -144,14 +144,13 @@ struct PluginHost::Loaded {
 class PluginHost::Context final : public Host {
  public:
   Context(std::string name, YAML::Node config, std::shared_ptr<spdlog::logger> logger,
-          const RouteSink& routes, Services& services, Store& store, Sessions& sessions)
+          const RouteSink& routes, Services& services, const BackEnds& backEnds)
       : name_(std::move(name)),
         config_(std::move(config)),
         logger_(std::move(logger)),
         routes_(routes),
         services_(services),
-        store_(store),
-        sessions_(sessions) {}
+        backEnds_(backEnds) {}
   const std::string& name() const override { return name_; }
   const YAML::Node& config() const override { return config_; }
   std::shared_ptr<spdlog::logger> logger() const override { return logger_; }
@@ -159,8 +158,10 @@ class PluginHost::Context final : public Host {
     routes_(name_, method, pattern, std::move(handler));
   }
   Services& services() override { return services_; }
-  Store& store() override { return store_; }
-  Sessions& sessions() override { return sessions_; }
+  Store& store() override { return backEnds_.store; }
+  Sessions& sessions() override { return backEnds_.sessions; }
+  Bus& bus() override { return backEnds_.bus; }
+  Pusher& pusher() override { return backEnds_.pusher; }
 
  private:
   std::string name_;
@@ -168,8 +169,7 @@ class PluginHost::Context final : public Host {
   std::shared_ptr<spdlog::logger> logger_;
   const RouteSink& routes_;
   Services& services_;
-  Store& store_;
-  Sessions& sessions_;
+  BackEnds backEnds_;
 };
 
 PluginHost::PluginHost(const Logging& logging, RouteSink routes)
@@ -266,11 +266,11 @@ void PluginHost::load(const std::vector<PluginEntry>& entries, const std::string
   }
 }
 
-void PluginHost::start(Store& store, Sessions& sessions) {
+void PluginHost::start(const BackEnds& backEnds) {
   for (; started_ < plugins_.size(); ++started_) {
     auto& p = *plugins_[started_];
     auto logger = logging_.make(p.name);
-    p.context = std::make_unique<Context>(p.name, p.config, logger, routes_, *services_, store, sessions);
+    p.context = std::make_unique<Context>(p.name, p.config, logger, routes_, *services_, backEnds);
     try {
       logger->info("starting plugin {} {} ({})", p.name, p.descriptor->version, p.file);
       p.plugin->start(*p.context);

@@ -21,7 +21,9 @@ class logger;
 }
 
 namespace mmm {
+class Bus;
 class Plugin;
+class Pusher;
 class Sessions;
 class Store;
 }
@@ -53,6 +55,14 @@ struct PluginNode {
 };
 std::vector<std::string> startOrder(const std::vector<PluginNode>& plugins);
 
+/// What the host hands every plugin besides routes, config and logger.
+struct BackEnds {
+  Store& store;
+  Sessions& sessions;
+  Bus& bus;
+  Pusher& pusher;
+};
+
 /// Calls `add` for each route a plugin registers; the host adds the plugin name.
 using RouteSink = std::function<void(const std::string& plugin, const std::string& method,
                                      const std::string& pattern, Handler handler)>;
@@ -68,7 +78,7 @@ class PluginHost {
   void load(const std::vector<PluginEntry>& entries, const std::string& origin);
   /// Starts in dependency order, handing each plugin these back ends; on failure stops
   /// those already started and rethrows.
-  void start(Store& store, Sessions& sessions);
+  void start(const BackEnds& backEnds);
   /// Stops in reverse order; idempotent.
   void stop();
 

@@ -3,6 +3,7 @@
 
 #include "config.hpp"
 #include "http_server.hpp"
+#include "hub.hpp"
 #include "logging.hpp"
 #include "metrics.hpp"
 #include "pipeline.hpp"
@@ -13,7 +14,10 @@
 #include "static_files.hpp"
 #include "store_impl.hpp"
 #include "tokens.hpp"
+#include "ws_frame.hpp"
+#include "zmq_bus.hpp"
 
+#include <mmm/auth.hpp>
 #include <mmm/error.hpp>
 #include <mmm/json.hpp>
 
@@ -110,6 +114,10 @@ struct Server::Impl {
   std::shared_ptr<MemorySessionStore> memorySessions;  // one of these two
   std::shared_ptr<RedisSessionStore> redisSessions;
   std::unique_ptr<TokenSessions> sessions;
+  std::unique_ptr<ZmqBus> bus;
+  std::unique_ptr<BusPusher> pusher;
+  std::unique_ptr<Hub> hub;
+  std::unique_ptr<Bus::Subscription> hubFeed;  // the hub's subscription to pushes
   PluginHost plugins;
   std::unique_ptr<StaticFiles> web;
   std::unique_ptr<HttpServer> http;
@@ -124,6 +132,7 @@ struct Server::Impl {
   Response readiness();
   void resolveSession(Request& request);
   bool originAllowed(const Request& request) const;
+  Response acceptWebSocket(Request& request);
 };
 
 namespace {
@@ -169,6 +178,31 @@ bool Server::Impl::originAllowed(const Request& request) const {
   if (!host) return false;
   auto scheme = origin->find("://");
   return scheme != std::string_view::npos && origin->substr(scheme + 3) == *host;
+}
+
+// The WebSocket upgrade: checked like any request (origin, session), then answered 101;
+// the HTTP adapter hands the socket to the hub.
+Response Server::Impl::acceptWebSocket(Request& request) {
+  auto upgrade = request.header("Upgrade");
+  auto connection = request.header("Connection");
+  auto key = request.header("Sec-WebSocket-Key");
+  auto version = request.header("Sec-WebSocket-Version");
+  std::string connectionLower(connection.value_or(""));
+  for (auto& c : connectionLower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!upgrade || !iequals(*upgrade, "websocket") || connectionLower.find("upgrade") == std::string::npos || !key ||
+      key->size() != 24)
+    throw HttpError(400, "expected a WebSocket upgrade");
+  if (!version || *version != "13") throw HttpError(426, "WebSocket version 13 only", {{"Sec-WebSocket-Version", "13"}});
+  if (request.header("Origin") && !originAllowed(request))
+    throw HttpError(403, "origin " + std::string(*request.header("Origin")) + " is not allowed");
+  const auto& session = authenticated(request);
+  Response response;
+  response.status = 101;
+  response.set("Upgrade", "websocket");
+  response.set("Connection", "Upgrade");
+  response.set("Sec-WebSocket-Accept", ws::acceptKey(*key));
+  response.set(kUpgradeUserHeader, std::to_string(session.userId));
+  return response;
 }
 
 void Server::Impl::resolveSession(Request& request) {
@@ -231,6 +265,23 @@ void Server::Impl::createBackEnds() {
   } else {
     key = TokenSigner::parseKey(ss.signingKey);
   }
+  BusOptions busOptions;
+  busOptions.cluster = settings.bus.cluster;
+  busOptions.publish = settings.bus.publish;
+  busOptions.subscribe = settings.bus.subscribe;
+  busOptions.highWaterMark = settings.bus.highWaterMark;
+  bus = std::make_unique<ZmqBus>(busOptions, logging.make("bus"));
+  pusher = std::make_unique<BusPusher>(*bus);
+
+  HubOptions hubOptions;
+  hubOptions.threads = settings.hub.threads;
+  hubOptions.maxFrameBytes = static_cast<std::size_t>(settings.hub.maxFrameBytes);
+  hubOptions.maxQueuedFrames = static_cast<std::size_t>(settings.hub.maxQueuedFrames);
+  hubOptions.maxQueuedBytes = static_cast<std::size_t>(settings.hub.maxQueuedBytes);
+  hubOptions.pingInterval = std::chrono::seconds(settings.hub.pingIntervalSeconds);
+  hubOptions.idleTimeout = std::chrono::seconds(settings.hub.idleTimeoutSeconds);
+  hub = std::make_unique<Hub>(hubOptions, logging.make("hub"));
+
   sessions = std::make_unique<TokenSessions>(backEnd, TokenSigner(std::move(key)),
                                              std::chrono::seconds(ss.ttlSeconds),
                                              CookieOptions{ss.cookieName, ss.cookieSecure});
@@ -255,6 +306,9 @@ Response Server::Impl::readiness() {
   probe("store", [&] { store->check(); });
   probe("sessions", [&] {
     if (redisSessions) redisSessions->check();
+  });
+  probe("bus", [&] {
+    if (!bus->healthy()) throw std::runtime_error("our own heartbeats are not coming back through the bus");
   });
   Poco::JSON::Object body;
   body.set("status", ready ? "ready" : "not ready");
@@ -383,9 +437,15 @@ Handler Server::Impl::buildPipeline() {
 void Server::Impl::addCoreRoutes() {
   router.add("GET", "/healthz", [](Request&) { return Response::json(200, "{\"status\":\"ok\"}"); });
   router.add("GET", "/readyz", [this](Request&) { return readiness(); });
+  router.add("GET", settings.hub.path, [this](Request& request) { return acceptWebSocket(request); });
   router.add("GET", "/metrics", [this](Request&) {
     Response response;
     response.body = metrics.render(http ? http->openConnections() : 0, http ? http->inFlight() : 0);
+    response.body += "# HELP mmm_ws_connections Open WebSocket connections.\n# TYPE mmm_ws_connections gauge\n"
+                     "mmm_ws_connections " + std::to_string(hub->connections()) + "\n"
+                     "# HELP mmm_ws_slow_closed_total WebSockets closed for not draining their queue.\n"
+                     "# TYPE mmm_ws_slow_closed_total counter\nmmm_ws_slow_closed_total " +
+                     std::to_string(hub->droppedSlow()) + "\n";
     response.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     return response;
   });
@@ -437,13 +497,31 @@ void Server::start() {
                        [&] { impl_->redisSessions->check(); });
   if (impl_->randomSigningKey)
     impl_->log->warn("sessions.signing_key is not set: using a random key, so sessions end with the process");
-  impl_->plugins.start(*impl_->store, *impl_->sessions);
-  impl_->http = std::make_unique<HttpServer>(impl_->settings.http, impl_->buildPipeline(), impl_->log);
+  if (!impl_->bus->start(std::chrono::milliseconds(settings.bus.startTimeoutMs)))
+    impl_->log->warn("the bus is not up yet ({} → {}); it keeps trying, /readyz reports it", settings.bus.publish,
+                     settings.bus.subscribe);
+  impl_->hub->start();
+  impl_->hubFeed = impl_->bus->subscribe(BusPusher::kTopic, [hub = impl_->hub.get()](const std::string&,
+                                                                                   const std::string& payload) {
+    bool toAll = false;
+    std::vector<std::int64_t> users;
+    std::string text;
+    if (BusPusher::decode(payload, toAll, users, text)) hub->deliver(users, toAll, text);
+  });
+  impl_->plugins.start(BackEnds{*impl_->store, *impl_->sessions, *impl_->bus, *impl_->pusher});
+  impl_->http = std::make_unique<HttpServer>(impl_->settings.http, impl_->buildPipeline(), impl_->log,
+                                             [hub = impl_->hub.get()](Poco::Net::StreamSocket socket,
+                                                                      std::int64_t userId) {
+                                               hub->adopt(std::move(socket), userId);
+                                             });
   try {
     impl_->http->start();
   } catch (...) {
     impl_->http.reset();
     impl_->plugins.stop();
+    impl_->hubFeed.reset();
+    impl_->hub->stop();
+    impl_->bus->stop();
     throw;
   }
   impl_->running = true;
@@ -455,7 +533,10 @@ void Server::stop() {
   if (!impl_ || !impl_->running) return;
   impl_->log->info("stopping: finishing requests in flight");
   impl_->http->stop();
+  impl_->hubFeed.reset();
+  impl_->hub->stop();  // closes every WebSocket with 1001
   impl_->plugins.stop();
+  impl_->bus->stop();
   impl_->running = false;
   impl_->log->info("stopped");
   impl_->logging.flush();

@@ -61,6 +61,22 @@ const ConfigSchema& settingsSchema() {
                        {"cookie_name", S::string().withDefault("mmm_session")},
                        {"cookie_secure", S::boolean().withDefault("false")},
                    }).withDefault("{}")},
+      {"bus", S::map({
+                  {"mode", S::string().oneOf({"inproc", "cluster"}).withDefault("inproc")},
+                  {"publish", S::string().withDefault("'tcp://127.0.0.1:5555'")},
+                  {"subscribe", S::string().withDefault("'tcp://127.0.0.1:5556'")},
+                  {"high_water_mark", S::integer().range(100, 10000000).withDefault("10000")},
+                  {"start_timeout_ms", S::integer().range(0, 600000).withDefault("5000")},
+              }).withDefault("{}")},
+      {"hub", S::map({
+                  {"path", S::string().withDefault("/v1/ws")},
+                  {"threads", S::integer().range(1, 64).withDefault("2")},
+                  {"max_frame_bytes", S::integer().range(125, 16 << 20).withDefault("65536")},
+                  {"max_queued_frames", S::integer().range(1, 1000000).withDefault("1024")},
+                  {"max_queued_bytes", S::integer().range(1024, 1 << 30).withDefault("4194304")},
+                  {"ping_interval_s", S::integer().range(1, 3600).withDefault("30")},
+                  {"idle_timeout_s", S::integer().range(2, 7200).withDefault("75")},
+              }).withDefault("{}")},
       {"plugins", S::list(S::map({
                               {"name", S::string().required()},
                               {"enabled", S::boolean().withDefault("true")},
@@ -169,6 +185,32 @@ Settings readSettings(const YAML::Node& raw, const std::string& origin) {
     else if (s.sessions.url != "memory")
       throw std::invalid_argument(
           "required with a Redis session store: every node must sign tokens with the same key");
+  });
+
+  const auto bus = root["bus"];
+  s.bus.cluster = bus["mode"].as<std::string>() == "cluster";
+  if (s.bus.cluster) {
+    s.bus.publish = bus["publish"].as<std::string>();
+    s.bus.subscribe = bus["subscribe"].as<std::string>();
+  }
+  s.bus.highWaterMark = bus["high_water_mark"].as<int>();
+  s.bus.startTimeoutMs = bus["start_timeout_ms"].as<int>();
+  for (const char* key : {"publish", "subscribe"})
+    checkValue(raw, "bus", key, origin, [&] {
+      const auto value = bus[key].as<std::string>();
+      if (s.bus.cluster && value.rfind("tcp://", 0) != 0) throw std::invalid_argument("expected tcp://HOST:PORT");
+    });
+
+  const auto hub = root["hub"];
+  s.hub.path = hub["path"].as<std::string>();
+  s.hub.threads = hub["threads"].as<int>();
+  s.hub.maxFrameBytes = hub["max_frame_bytes"].as<int>();
+  s.hub.maxQueuedFrames = hub["max_queued_frames"].as<int>();
+  s.hub.maxQueuedBytes = hub["max_queued_bytes"].as<int>();
+  s.hub.pingIntervalSeconds = hub["ping_interval_s"].as<int>();
+  s.hub.idleTimeoutSeconds = hub["idle_timeout_s"].as<int>();
+  checkValue(raw, "hub", "path", origin, [&] {
+    if (s.hub.path.empty() || s.hub.path[0] != '/') throw std::invalid_argument("must start with '/'");
   });
 
   const auto plugins = root["plugins"];

@@ -58,6 +58,22 @@ struct Settings {
     std::string cookieName = "mmm_session";
     bool cookieSecure = false;
   } sessions;
+  struct Bus {
+    bool cluster = false;
+    std::string publish = "inproc://mmm-bus";
+    std::string subscribe;
+    int highWaterMark = 10000;
+    int startTimeoutMs = 5000;
+  } bus;
+  struct Hub {
+    std::string path = "/v1/ws";
+    int threads = 2;
+    int maxFrameBytes = 65536;
+    int maxQueuedFrames = 1024;
+    int maxQueuedBytes = 4 << 20;
+    int pingIntervalSeconds = 30;
+    int idleTimeoutSeconds = 75;
+  } hub;
   std::vector<PluginEntry> plugins;
 };
 

@@ -121,7 +121,9 @@ class ApiTest : public ::testing::TestWithParam<Backends> {
   static void expectProblem(const HttpReply& reply, int status) {
     EXPECT_EQ(reply.status, status) << reply.body;
     EXPECT_EQ(reply.header("content-type"), "application/problem+json") << reply.body;
-    if (reply.status == status) EXPECT_EQ(json(reply)->getValue<int>("status"), status);
+    if (reply.status == status) {
+      EXPECT_EQ(json(reply)->getValue<int>("status"), status);
+    }
   }
 
   std::unique_ptr<MysqlDatabase> mysql_;

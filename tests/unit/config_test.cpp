@@ -34,7 +34,7 @@ TEST(Config, UnknownKeyIsReportedWithFileLineAndColumn) {
             "max_body_bytes, shutdown_timeout_s, trusted_proxies)");
   EXPECT_EQ(settingsError("logging: {}\n"),
             "mmm.yaml:1:1: unknown key 'logging' (expected one of: server, cors, log, web, store, "
-            "sessions, plugins)");
+            "sessions, bus, hub, plugins)");
 }
 
 TEST(Config, WrongTypeIsReportedWithFileLineAndColumn) {

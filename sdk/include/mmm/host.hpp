@@ -3,6 +3,7 @@
 #pragma once
 
 #include <mmm/abi.hpp>
+#include <mmm/bus.hpp>
 #include <mmm/http.hpp>
 #include <mmm/services.hpp>
 #include <mmm/sessions.hpp>
@@ -40,6 +41,10 @@ class MMM_EXPORT Host {
   virtual Store& store() = 0;
   /// Sign-in sessions and the session store.
   virtual Sessions& sessions() = 0;
+  /// The bus shared by every node.
+  virtual Bus& bus() = 0;
+  /// Pushes to the browsers' WebSockets, on every node.
+  virtual Pusher& pusher() = 0;
 };
 
 }  // namespace mmm

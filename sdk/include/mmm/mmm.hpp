@@ -3,6 +3,7 @@
 
 #include <mmm/abi.hpp>
 #include <mmm/auth.hpp>
+#include <mmm/bus.hpp>
 #include <mmm/channels.hpp>
 #include <mmm/config_schema.hpp>
 #include <mmm/error.hpp>

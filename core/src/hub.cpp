@@ -1,0 +1,415 @@
+#include "hub.hpp"
+
+#include "ws_frame.hpp"
+
+#include <mmm/text.hpp>
+
+#include <spdlog/logger.h>
+
+#include <algorithm>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <variant>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace mmm::core {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using FramePtr = std::shared_ptr<const std::string>;
+
+struct Adopt {
+  Poco::Net::StreamSocket socket;
+  std::int64_t userId;
+};
+struct Deliver {
+  FramePtr frame;
+  std::shared_ptr<const std::unordered_set<std::int64_t>> users;  // null: everyone
+};
+using Command = std::variant<Adopt, Deliver>;
+
+struct Connection {
+  Poco::Net::StreamSocket socket;  // owns the descriptor
+  int fd;
+  std::int64_t userId;
+  std::string in;          // bytes read, not yet parsed
+  std::string message;     // a fragmented message being reassembled
+  std::uint8_t messageOpcode = 0;
+  std::deque<FramePtr> out;
+  std::size_t offset = 0;  // bytes of out.front() already sent
+  std::size_t queuedBytes = 0;
+  bool writing = false;    // EPOLLOUT armed
+  bool closing = false;    // close frame queued: flush, then wait for the peer's EOF
+  bool dead = false;       // to be removed at the end of the loop iteration
+  Clock::time_point lastHeard = Clock::now();
+  Clock::time_point lastPing = Clock::now();
+  Clock::time_point closeDeadline{};
+};
+
+}  // namespace
+
+class Hub::Worker {
+ public:
+  Worker(Hub& hub) : hub_(hub) {
+    epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
+    wake_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (epoll_ < 0 || wake_ < 0) throw std::runtime_error("hub: epoll/eventfd failed");
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.fd = wake_;
+    ::epoll_ctl(epoll_, EPOLL_CTL_ADD, wake_, &event);
+  }
+  ~Worker() {
+    ::close(epoll_);
+    ::close(wake_);
+  }
+
+  void start() { thread_ = std::thread([this] { run(); }); }
+  void stop() {
+    running_ = false;
+    wake();
+    if (thread_.joinable()) thread_.join();
+  }
+  void post(Command command) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      inbox_.push_back(std::move(command));
+    }
+    wake();
+  }
+
+ private:
+  void wake() {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(wake_, &one, sizeof one);
+  }
+
+  void run() {
+    std::vector<epoll_event> events(256);
+    auto nextTick = Clock::now();
+    while (running_) {
+      const int n = ::epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), 250);
+      for (int i = 0; i < n; ++i) {
+        const int fd = events[i].data.fd;
+        if (fd == wake_) {
+          std::uint64_t count;
+          [[maybe_unused]] auto r = ::read(wake_, &count, sizeof count);
+          drainInbox();
+          continue;
+        }
+        auto it = connections_.find(fd);
+        if (it == connections_.end() || it->second->dead) continue;
+        Connection& c = *it->second;
+        if (events[i].events & (EPOLLERR | EPOLLHUP)) {
+          kill(c);
+          continue;
+        }
+        if (events[i].events & EPOLLIN) readFrom(c);
+        if (events[i].events & EPOLLOUT) flush(c);
+      }
+      if (Clock::now() >= nextTick) {
+        tick();
+        nextTick = Clock::now() + std::chrono::milliseconds(500);
+      }
+      reap();
+    }
+    // Shutdown: tell everyone we are going away, as far as their buffers take it.
+    for (auto& [fd, c] : connections_) {
+      const std::string bye = ws::encodeClose(ws::GoingAway, "server shutting down");
+      if (c->offset == 0) [[maybe_unused]] auto sent = ::send(fd, bye.data(), bye.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      ::shutdown(fd, SHUT_RDWR);
+      hub_.connections_--;
+    }
+    connections_.clear();
+    byUser_.clear();
+  }
+
+  void drainInbox() {
+    std::vector<Command> commands;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      commands.swap(inbox_);
+    }
+    for (auto& command : commands) {  // (reaped by the caller's loop)
+      if (auto* adopt = std::get_if<Adopt>(&command)) {
+        add(std::move(adopt->socket), adopt->userId);
+      } else {
+        const auto& deliver = std::get<Deliver>(command);
+        if (!deliver.users) {
+          std::vector<Connection*> all;
+          for (auto& [fd, c] : connections_) all.push_back(c.get());
+          for (auto* c : all) enqueue(*c, deliver.frame);
+        } else {
+          for (auto user : *deliver.users) {
+            auto it = byUser_.find(user);
+            if (it == byUser_.end()) continue;
+            const auto fds = it->second;
+            for (int fd : fds)
+              if (auto c = connections_.find(fd); c != connections_.end()) enqueue(*c->second, deliver.frame);
+          }
+        }
+      }
+    }
+  }
+
+  void add(Poco::Net::StreamSocket socket, std::int64_t userId) {
+    socket.setBlocking(false);
+    socket.setNoDelay(true);
+    const int fd = socket.impl()->sockfd();
+    auto c = std::make_unique<Connection>(Connection{std::move(socket), fd, userId});
+    epoll_event event{};
+    event.events = EPOLLIN | EPOLLRDHUP;
+    event.data.fd = fd;
+    if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &event) != 0) return;
+    byUser_[userId].push_back(fd);
+    connections_[fd] = std::move(c);
+  }
+
+  // Connections are only marked here and removed by reap(), at the end of the loop
+  // iteration, so no caller is left holding a destroyed one.
+  void kill(Connection& c) {
+    if (c.dead) return;
+    c.dead = true;
+    dead_.push_back(c.fd);
+  }
+
+  void reap() {
+    for (int fd : dead_) {
+      auto it = connections_.find(fd);
+      if (it == connections_.end()) continue;
+      ::epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
+      auto& fds = byUser_[it->second->userId];
+      fds.erase(std::remove(fds.begin(), fds.end(), fd), fds.end());
+      if (fds.empty()) byUser_.erase(it->second->userId);
+      connections_.erase(it);  // closes the socket
+      hub_.connections_--;
+    }
+    dead_.clear();
+  }
+
+  void arm(Connection& c, bool writing) {
+    if (c.dead || c.writing == writing) return;
+    c.writing = writing;
+    epoll_event event{};
+    event.events = EPOLLIN | EPOLLRDHUP | (writing ? EPOLLOUT : 0);
+    event.data.fd = c.fd;
+    ::epoll_ctl(epoll_, EPOLL_CTL_MOD, c.fd, &event);
+  }
+
+  void enqueue(Connection& c, FramePtr frame) {
+    if (c.closing || c.dead) return;
+    if (c.out.size() >= hub_.options_.maxQueuedFrames || c.queuedBytes + frame->size() > hub_.options_.maxQueuedBytes) {
+      // A client that does not read: close it rather than let it hold memory or stall us.
+      hub_.droppedSlow_++;
+      hub_.log_->info("closing the WebSocket of user {}: {} frames queued, not draining", c.userId, c.out.size());
+      close(c, ws::PolicyViolation, "too slow: send queue full");
+      return;
+    }
+    c.queuedBytes += frame->size();
+    c.out.push_back(std::move(frame));
+    flush(c);
+  }
+
+  // Writes what the socket takes.
+  void flush(Connection& c) {
+    if (c.dead) return;
+    while (!c.out.empty()) {
+      const auto& frame = *c.out.front();
+      const ssize_t n = ::send(c.fd, frame.data() + c.offset, frame.size() - c.offset, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+          arm(c, true);
+          return;
+        }
+        if (errno == EINTR) continue;
+        kill(c);
+        return;
+      }
+      c.offset += static_cast<std::size_t>(n);
+      if (c.offset == frame.size()) {
+        c.queuedBytes -= frame.size();
+        c.offset = 0;
+        c.out.pop_front();
+      }
+    }
+    arm(c, false);
+    if (c.closing) ::shutdown(c.fd, SHUT_WR);  // close frame sent; wait for the peer's EOF
+  }
+
+  // Queues a close frame after whatever frame is half sent (dropping the rest) and stops
+  // accepting frames; the connection ends when the peer closes or the deadline passes.
+  void close(Connection& c, std::uint16_t code, const char* reason) {
+    if (c.closing || c.dead) return;
+    while (c.out.size() > (c.offset ? 1 : 0)) {
+      c.queuedBytes -= c.out.back()->size();
+      c.out.pop_back();
+    }
+    c.closing = true;
+    c.closeDeadline = Clock::now() + std::chrono::seconds(2);
+    auto frame = std::make_shared<const std::string>(ws::encodeClose(code, reason));
+    c.queuedBytes += frame->size();
+    c.out.push_back(std::move(frame));
+    flush(c);
+  }
+
+  // Reads and handles what arrived.
+  void readFrom(Connection& c) {
+    char buffer[16384];
+    for (int rounds = 0; rounds < 16 && !c.dead; ++rounds) {  // fairness: others get a turn
+      const ssize_t n = ::recv(c.fd, buffer, sizeof buffer, MSG_DONTWAIT);
+      if (n == 0) {
+        kill(c);  // the peer closed
+        return;
+      }
+      if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+        if (errno == EINTR) continue;
+        kill(c);
+        return;
+      }
+      c.lastHeard = Clock::now();
+      if (c.closing) continue;  // discard until EOF
+      c.in.append(buffer, static_cast<std::size_t>(n));
+      handleFrames(c);
+    }
+  }
+
+  // Parses complete frames; false when the connection is closing.
+  bool handleFrames(Connection& c) {
+    const auto& options = hub_.options_;
+    std::size_t at = 0;
+    while (!c.closing && !c.dead) {
+      ws::Frame frame;
+      const auto result = ws::parseClientFrame(std::string_view(c.in).substr(at), options.maxFrameBytes, frame);
+      if (result.error) {
+        close(c, result.error, result.error == ws::TooBig ? "frame too big" : "protocol error");
+        return false;
+      }
+      if (!result.consumed) break;
+      at += result.consumed;
+      switch (frame.opcode) {
+        case ws::Ping:
+          enqueue(c, std::make_shared<const std::string>(ws::encode(ws::Pong, frame.payload)));
+          break;
+        case ws::Pong:
+          break;
+        case ws::Close: {
+          std::uint16_t code = ws::Normal;
+          if (frame.payload.size() >= 2)
+            code = static_cast<std::uint16_t>((std::uint8_t(frame.payload[0]) << 8) | std::uint8_t(frame.payload[1]));
+          close(c, code == ws::Normal || code == ws::GoingAway ? code : ws::Normal, "");
+          return false;
+        }
+        default:
+          if (!message(c, frame)) return false;
+      }
+    }
+    c.in.erase(0, at);
+    if (c.in.size() > options.maxFrameBytes + 14) {  // a header promising more than we allow
+      close(c, ws::TooBig, "frame too big");
+      return false;
+    }
+    return true;
+  }
+
+  // A data frame: reassembled, checked, then ignored (clients do not publish through the
+  // socket), except "ping", which gets "pong".
+  bool message(Connection& c, ws::Frame& frame) {
+    const auto& options = hub_.options_;
+    const bool continuation = frame.opcode == ws::Continuation;
+    const bool inMessage = c.messageOpcode != 0;  // fragments of a message so far
+    if (continuation != inMessage) {
+      close(c, ws::ProtocolError, "unexpected continuation");
+      return false;
+    }
+    if (!continuation) c.messageOpcode = frame.opcode;
+    if (c.message.size() + frame.payload.size() > options.maxFrameBytes) {
+      close(c, ws::TooBig, "message too big");
+      return false;
+    }
+    c.message += frame.payload;
+    if (!frame.fin) return true;
+    const std::uint8_t opcode = c.messageOpcode;
+    std::string text = std::move(c.message);
+    c.message.clear();
+    c.messageOpcode = 0;
+    if (opcode == ws::Text && !isValidUtf8(text)) {
+      close(c, ws::InvalidData, "invalid UTF-8");
+      return false;
+    }
+    if (opcode == ws::Text && text == "ping")
+      enqueue(c, std::make_shared<const std::string>(ws::encode(ws::Text, "pong")));
+    return !c.closing;
+  }
+
+  void tick() {
+    const auto now = Clock::now();
+    const auto& options = hub_.options_;
+    std::vector<Connection*> all;
+    for (auto& [fd, c] : connections_) all.push_back(c.get());
+    for (auto* c : all) {
+      if (c->dead) continue;
+      if (c->closing) {
+        if (now >= c->closeDeadline) kill(*c);
+      } else if (now - c->lastHeard > options.idleTimeout) {
+        close(*c, ws::GoingAway, "idle timeout");
+      } else if (now - c->lastHeard > options.pingInterval && now - c->lastPing > options.pingInterval) {
+        c->lastPing = now;
+        enqueue(*c, std::make_shared<const std::string>(ws::encode(ws::Ping, "")));
+      }
+    }
+  }
+
+  Hub& hub_;
+  int epoll_ = -1, wake_ = -1;
+  std::atomic<bool> running_{true};
+  std::thread thread_;
+  std::mutex mutex_;
+  std::vector<Command> inbox_;
+  // Owned by the worker's thread.
+  std::unordered_map<int, std::unique_ptr<Connection>> connections_;
+  std::unordered_map<std::int64_t, std::vector<int>> byUser_;
+  std::vector<int> dead_;
+};
+
+Hub::Hub(HubOptions options, std::shared_ptr<spdlog::logger> log) : options_(options), log_(std::move(log)) {
+  for (int i = 0; i < std::max(1, options_.threads); ++i) workers_.push_back(std::make_unique<Worker>(*this));
+}
+
+Hub::~Hub() { stop(); }
+
+void Hub::start() {
+  if (started_) return;
+  started_ = true;
+  for (auto& worker : workers_) worker->start();
+}
+
+void Hub::stop() {
+  if (!started_) return;
+  started_ = false;
+  for (auto& worker : workers_) worker->stop();
+}
+
+void Hub::adopt(Poco::Net::StreamSocket socket, std::int64_t userId) {
+  connections_++;
+  workers_[next_++ % workers_.size()]->post(Adopt{std::move(socket), userId});
+}
+
+void Hub::deliver(const std::vector<std::int64_t>& userIds, bool toAll, const std::string& text) {
+  // Framed once; every recipient's queue shares these bytes.
+  auto frame = std::make_shared<const std::string>(ws::encode(ws::Text, text));
+  std::shared_ptr<const std::unordered_set<std::int64_t>> users;
+  if (!toAll) users = std::make_shared<const std::unordered_set<std::int64_t>>(userIds.begin(), userIds.end());
+  for (auto& worker : workers_) worker->post(Deliver{frame, users});
+}
+
+}  // namespace mmm::core

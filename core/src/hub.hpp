@@ -1,0 +1,63 @@
+// The WebSocket hub: sockets handed over after the upgrade are served by a few threads of
+// its own (epoll), never by HTTP threads. Each socket has a bounded send queue; a client
+// that does not drain it is closed (1008) without slowing the others. A push is framed
+// once and the same bytes are queued for every recipient. Generic: it delivers text to
+// user ids (or everyone) and knows nothing of chat.
+#pragma once
+
+#include <Poco/Net/StreamSocket.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace spdlog {
+class logger;
+}
+
+namespace mmm::core {
+
+struct HubOptions {
+  int threads = 2;
+  std::size_t maxFrameBytes = 64 * 1024;        // larger client messages: close 1009
+  std::size_t maxQueuedFrames = 1024;           // per socket; past it: close 1008
+  std::size_t maxQueuedBytes = 4 * 1024 * 1024;  // per socket
+  std::chrono::seconds pingInterval{30};
+  std::chrono::seconds idleTimeout{75};         // nothing heard for this long: dropped
+};
+
+class Hub {
+ public:
+  Hub(HubOptions options, std::shared_ptr<spdlog::logger> log);
+  ~Hub();
+  Hub(const Hub&) = delete;
+  Hub& operator=(const Hub&) = delete;
+
+  void start();
+  /// Closes every socket with 1001 (going away) and joins the threads.
+  void stop();
+
+  /// Takes over an upgraded connection of `userId`.
+  void adopt(Poco::Net::StreamSocket socket, std::int64_t userId);
+  /// Queues `text` as one text frame for every socket of `userIds` (or of everyone).
+  void deliver(const std::vector<std::int64_t>& userIds, bool toAll, const std::string& text);
+
+  std::int64_t connections() const { return connections_.load(); }
+  std::int64_t droppedSlow() const { return droppedSlow_.load(); }
+
+  class Worker;
+
+ private:
+  HubOptions options_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::atomic<std::size_t> next_{0};
+  std::atomic<std::int64_t> connections_{0};
+  std::atomic<std::int64_t> droppedSlow_{0};
+  bool started_ = false;
+};
+
+}  // namespace mmm::core

@@ -1,0 +1,228 @@
+#include "zmq_bus.hpp"
+
+#include <spdlog/logger.h>
+
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+#include <random>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+namespace mmm::core {
+namespace {
+
+constexpr const char* kHeartbeat = "mmm.bus.heartbeat";
+
+std::int64_t steadyMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string randomNodeId() {
+  std::random_device random;
+  return std::to_string(random()) + std::to_string(random());
+}
+
+}  // namespace
+
+class ZmqBus::Sub final : public Bus::Subscription {
+ public:
+  Sub(ZmqBus& bus, std::uint64_t id) : bus_(bus), id_(id) {}
+  ~Sub() override {
+    std::lock_guard<std::mutex> lock(bus_.mutex_);
+    bus_.handlers_.erase(id_);
+  }
+
+ private:
+  ZmqBus& bus_;
+  std::uint64_t id_;
+};
+
+ZmqBus::ZmqBus(BusOptions options, std::shared_ptr<spdlog::logger> log)
+    : options_(std::move(options)), log_(std::move(log)), nodeId_(randomNodeId()) {
+  wakeFd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wakeFd_ < 0) throw std::runtime_error("eventfd failed");
+}
+
+ZmqBus::~ZmqBus() {
+  stop();
+  ::close(wakeFd_);
+}
+
+void ZmqBus::publish(const std::string& topic, const std::string& payload) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    // Bounded like the socket's high-water mark: past it, drop (at-most-once by design).
+    if (outbox_.size() >= static_cast<std::size_t>(options_.highWaterMark)) return;
+    outbox_.emplace_back(topic, payload);
+  }
+  const std::uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(wakeFd_, &one, sizeof one);
+}
+
+std::unique_ptr<Bus::Subscription> ZmqBus::subscribe(const std::string& prefix, Handler handler) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const auto id = nextHandler_++;
+  handlers_[id] = {prefix, std::move(handler)};
+  return std::make_unique<Sub>(*this, id);
+}
+
+void ZmqBus::dispatch(const std::string& topic, const std::string& payload) {
+  std::vector<Handler> matching;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& [id, entry] : handlers_)
+      if (topic.compare(0, entry.first.size(), entry.first) == 0) matching.push_back(entry.second);
+  }
+  for (const auto& handler : matching) {
+    try {
+      handler(topic, payload);
+    } catch (const std::exception& e) {
+      log_->error("bus subscriber for {} failed: {}", topic, e.what());
+    }
+  }
+}
+
+bool ZmqBus::start(std::chrono::milliseconds timeout) {
+  running_ = true;
+  thread_ = std::thread([this] { run(); });
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (healthy()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return healthy();
+}
+
+void ZmqBus::stop() {
+  if (!running_.exchange(false)) return;
+  const std::uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(wakeFd_, &one, sizeof one);
+  if (thread_.joinable()) thread_.join();
+}
+
+bool ZmqBus::healthy() const {
+  const auto last = lastEcho_.load();
+  return last != 0 && steadyMillis() - last < 3 * options_.heartbeat.count();
+}
+
+void ZmqBus::run() {
+  // Sockets belong to this thread; the context to this bus (no process-wide state).
+  zmq::context_t context(1);
+  zmq::socket_t pub(context, zmq::socket_type::pub);
+  zmq::socket_t sub(context, zmq::socket_type::sub);
+  try {
+    pub.set(zmq::sockopt::sndhwm, options_.highWaterMark);
+    pub.set(zmq::sockopt::linger, 0);
+    sub.set(zmq::sockopt::rcvhwm, options_.highWaterMark);
+    sub.set(zmq::sockopt::linger, 0);
+    sub.set(zmq::sockopt::subscribe, "");  // filtering by prefix happens in dispatch
+    if (options_.cluster) {
+      pub.connect(options_.publish);
+      sub.connect(options_.subscribe);
+    } else {
+      pub.bind(options_.publish);
+      sub.connect(options_.publish);
+    }
+  } catch (const zmq::error_t& e) {
+    log_->error("bus cannot use {} / {}: {}", options_.publish, options_.subscribe, e.what());
+    return;
+  }
+  std::int64_t nextHeartbeat = 0;
+  while (running_) {
+    zmq_pollitem_t items[] = {{sub.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, wakeFd_, ZMQ_POLLIN, 0}};
+    const auto now = steadyMillis();
+    if (now >= nextHeartbeat) {
+      // Our own heartbeat coming back proves both directions work (and, at start, that the
+      // subscription is live: no slow-joiner loss afterwards).
+      pub.send(zmq::buffer(std::string(kHeartbeat)), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+      pub.send(zmq::buffer(nodeId_), zmq::send_flags::dontwait);
+      nextHeartbeat = now + (healthy() ? options_.heartbeat.count() : 50);
+    }
+    try {
+      zmq::poll(items, 2, std::chrono::milliseconds(std::max<std::int64_t>(1, nextHeartbeat - now)));
+    } catch (const zmq::error_t& e) {
+      if (e.num() == EINTR) continue;
+      throw;
+    }
+    if (items[1].revents & ZMQ_POLLIN) {
+      std::uint64_t count;
+      [[maybe_unused]] auto n = ::read(wakeFd_, &count, sizeof count);
+      std::deque<std::pair<std::string, std::string>> batch;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        batch.swap(outbox_);
+      }
+      for (const auto& [topic, payload] : batch) {
+        pub.send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+        pub.send(zmq::buffer(payload), zmq::send_flags::dontwait);
+      }
+    }
+    if (items[0].revents & ZMQ_POLLIN) {
+      for (int i = 0; i < 1000; ++i) {  // drain, but let the outbox have a turn
+        std::vector<zmq::message_t> parts;
+        if (!zmq::recv_multipart(sub, std::back_inserter(parts), zmq::recv_flags::dontwait)) break;
+        if (parts.size() != 2) continue;
+        const std::string topic = parts[0].to_string();
+        if (topic == kHeartbeat) {
+          if (parts[1].to_string() == nodeId_) lastEcho_ = steadyMillis();
+          continue;
+        }
+        dispatch(topic, parts[1].to_string());
+      }
+    }
+  }
+}
+
+void BusPusher::push(const std::vector<std::int64_t>& userIds, const std::string& text) {
+  if (userIds.empty()) return;
+  std::string payload;
+  for (std::size_t i = 0; i < userIds.size(); ++i) payload += (i ? "," : "") + std::to_string(userIds[i]);
+  bus_.publish(kTopic, payload + "\n" + text);
+}
+
+void BusPusher::pushToAll(const std::string& text) { bus_.publish(kTopic, "*\n" + text); }
+
+bool BusPusher::decode(const std::string& payload, bool& toAll, std::vector<std::int64_t>& userIds,
+                       std::string& text) {
+  const auto newline = payload.find('\n');
+  if (newline == std::string::npos) return false;
+  const std::string head = payload.substr(0, newline);
+  text = payload.substr(newline + 1);
+  userIds.clear();
+  toAll = head == "*";
+  if (toAll) return true;
+  std::size_t start = 0;
+  while (start < head.size()) {
+    auto comma = head.find(',', start);
+    if (comma == std::string::npos) comma = head.size();
+    try {
+      userIds.push_back(std::stoll(head.substr(start, comma - start)));
+    } catch (const std::exception&) {
+      return false;
+    }
+    start = comma + 1;
+  }
+  return !userIds.empty();
+}
+
+void runBusProxy(const std::string& frontend, const std::string& backend, const std::atomic<bool>& stop,
+                 spdlog::logger& log) {
+  zmq::context_t context(1);
+  zmq::socket_t xsub(context, zmq::socket_type::xsub), xpub(context, zmq::socket_type::xpub);
+  zmq::socket_t control(context, zmq::socket_type::pair), trigger(context, zmq::socket_type::pair);
+  xsub.bind(frontend);
+  xpub.bind(backend);
+  control.bind("inproc://mmm-bus-proxy-control");
+  trigger.connect("inproc://mmm-bus-proxy-control");
+  log.info("bus forwarder: publishers connect to {}, subscribers to {}", frontend, backend);
+  std::thread watcher([&] {
+    while (!stop) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    trigger.send(zmq::str_buffer("TERMINATE"), zmq::send_flags::none);
+  });
+  zmq::proxy_steerable(xsub, xpub, zmq::socket_ref(), control);
+  watcher.join();
+}
+
+}  // namespace mmm::core

@@ -1,0 +1,86 @@
+// The Bus on ZeroMQ: one context per server, one thread owning the PUB and SUB sockets.
+// Embedded: PUB binds inproc, SUB connects to it. Cluster: PUB connects to a forwarder's
+// XSUB, SUB to its XPUB; ZeroMQ reconnects by itself.
+#pragma once
+
+#include <mmm/bus.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace spdlog {
+class logger;
+}
+
+namespace mmm::core {
+
+struct BusOptions {
+  std::string publish;    // endpoint: "inproc://…" (bound) or "tcp://forwarder:port" (connected)
+  std::string subscribe;  // endpoint the SUB socket connects to
+  bool cluster = false;
+  int highWaterMark = 10000;
+  std::chrono::milliseconds heartbeat{1000};
+};
+
+class ZmqBus final : public Bus {
+ public:
+  ZmqBus(BusOptions options, std::shared_ptr<spdlog::logger> log);
+  ~ZmqBus() override;
+
+  void publish(const std::string& topic, const std::string& payload) override;
+  std::unique_ptr<Subscription> subscribe(const std::string& prefix, Handler handler) override;
+
+  /// Starts the bus thread and waits (up to `timeout`) until a message of our own has come
+  /// back through the subscription, so nothing published afterwards is lost to a slow
+  /// joiner. False on timeout (the bus keeps trying; readiness reports it).
+  bool start(std::chrono::milliseconds timeout);
+  void stop();
+  /// True while our own heartbeats come back (the forwarder is reachable).
+  bool healthy() const;
+
+ private:
+  class Sub;
+  void run();
+  void dispatch(const std::string& topic, const std::string& payload);
+
+  BusOptions options_;
+  std::shared_ptr<spdlog::logger> log_;
+  const std::string nodeId_;
+  int wakeFd_ = -1;
+  std::mutex mutex_;  // guards outbox_ and handlers_
+  std::deque<std::pair<std::string, std::string>> outbox_;
+  std::map<std::uint64_t, std::pair<std::string, Handler>> handlers_;
+  std::uint64_t nextHandler_ = 1;
+  std::atomic<bool> running_{false};
+  std::atomic<std::int64_t> lastEcho_{0};  // steady-clock ms of our last heartbeat seen back
+  std::thread thread_;
+};
+
+/// The Pusher over the bus: topic "mmm.push", payload "<ids or *>\n<text>".
+class BusPusher final : public Pusher {
+ public:
+  static constexpr const char* kTopic = "mmm.push";
+  explicit BusPusher(Bus& bus) : bus_(bus) {}
+  void push(const std::vector<std::int64_t>& userIds, const std::string& text) override;
+  void pushToAll(const std::string& text) override;
+
+  /// Splits a push payload; false when it is malformed.
+  static bool decode(const std::string& payload, bool& toAll, std::vector<std::int64_t>& userIds,
+                     std::string& text);
+
+ private:
+  Bus& bus_;
+};
+
+/// Runs a forwarder (XSUB at `frontend` for publishers, XPUB at `backend` for subscribers)
+/// until `stop` becomes true. Throws on a bad endpoint.
+void runBusProxy(const std::string& frontend, const std::string& backend, const std::atomic<bool>& stop,
+                 spdlog::logger& log);
+
+}  // namespace mmm::core
