@@ -2,7 +2,14 @@
 #include <mmm/error.hpp>
 #include <mmm/server.hpp>
 
+#include "logging.hpp"
+
+#include <spdlog/logger.h>
 #include "settings.hpp"
+#include "zmq_bus.hpp"
+
+#include <atomic>
+#include <thread>
 
 #include <csignal>
 #include <cstdio>
@@ -19,18 +26,21 @@ constexpr int kExitConfig = 78;  // EX_CONFIG
 
 void usage(std::ostream& out) {
   out << "usage: mmm-server [--config FILE] [--listen HOST:PORT] [--check-config]\n"
+         "       mmm-server --bus-proxy FRONTEND BACKEND\n"
          "\n"
          "  --config FILE       YAML configuration (default: the embedded config/mmm.yaml)\n"
          "  --listen HOST:PORT  override server.listen (port 0 picks a free port)\n"
          "  --check-config      validate the configuration and the plugins it enables, then exit\n"
+         "  --bus-proxy F B     run the cluster's bus forwarder: nodes publish to F and subscribe\n"
+         "                      to B (e.g. tcp://0.0.0.0:5555 tcp://0.0.0.0:5556)\n"
          "  --help              this text\n";
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string configPath, listen;
-  bool checkOnly = false;
+  std::string configPath, listen, proxyFrontend, proxyBackend;
+  bool checkOnly = false, busProxy = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&](const char* flag) -> std::string {
@@ -43,6 +53,11 @@ int main(int argc, char** argv) {
     if (arg == "--config") configPath = value("--config");
     else if (arg == "--listen") listen = value("--listen");
     else if (arg == "--check-config") checkOnly = true;
+    else if (arg == "--bus-proxy") {
+      busProxy = true;
+      proxyFrontend = value("--bus-proxy");
+      proxyBackend = value("--bus-proxy");
+    }
     else if (arg == "--help" || arg == "-h") {
       usage(std::cout);
       return 0;
@@ -60,6 +75,26 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+
+  if (busProxy) {
+    mmm::core::Logging logging("info", "text");
+    auto log = logging.make("bus-proxy");
+    std::atomic<bool> stop{false};
+    std::thread proxy([&] {
+      try {
+        mmm::core::runBusProxy(proxyFrontend, proxyBackend, stop, *log);
+      } catch (const std::exception& e) {
+        log->critical("bus forwarder failed: {}", e.what());
+        std::exit(1);
+      }
+    });
+    std::cout << "mmm-server bus forwarder running" << std::endl;
+    int received = 0;
+    sigwait(&signals, &received);
+    stop = true;
+    proxy.join();
+    return 0;
+  }
 
   std::unique_ptr<mmm::Server> server;
   try {
