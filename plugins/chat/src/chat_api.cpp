@@ -1,0 +1,299 @@
+#include "chat_api.hpp"
+
+#include <mmm/auth.hpp>
+#include <mmm/error.hpp>
+#include <mmm/json.hpp>
+#include <mmm/text.hpp>
+
+#include <spdlog/logger.h>
+
+#include <charconv>
+
+namespace mmm::chat {
+namespace {
+
+constexpr std::size_t kMaxName = 255;
+constexpr std::size_t kMaxDescription = 4000;
+constexpr std::size_t kMaxBody = 4096;
+
+std::int64_t parseId(const std::string& text, const char* what) {
+  std::int64_t id = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || id <= 0)
+    throw HttpError(404, std::string("no such ") + what);
+  return id;
+}
+
+std::optional<std::string> text(const Poco::JSON::Object::Ptr& body, const char* name, std::size_t maxChars) {
+  if (!body->has(name) || body->isNull(name)) return std::nullopt;
+  const auto value = body->get(name);
+  if (!value.isString()) throw HttpError(400, std::string(name) + " must be a string");
+  std::string s = value.extract<std::string>();
+  if (!isValidUtf8(s)) throw HttpError(400, std::string(name) + " is not valid UTF-8");
+  if (utf8Length(s) > maxChars)
+    throw HttpError(400, std::string(name) + " must be at most " + std::to_string(maxChars) + " characters long");
+  return s;
+}
+
+std::string messageBody(const Poco::JSON::Object::Ptr& body) {
+  auto value = text(body, "body", kMaxBody);
+  if (!value || value->empty()) throw HttpError(400, "body must be 1 to 4096 characters");
+  return *value;
+}
+
+std::int64_t userIdField(const Poco::JSON::Object::Ptr& body) {
+  if (!body->has("id") || !body->get("id").isInteger()) throw HttpError(400, "id must be a user's id, a number");
+  return body->getValue<Poco::Int64>("id");
+}
+
+}  // namespace
+
+HistoryQuery parseHistoryQuery(const Request& request) {
+  HistoryQuery query;
+  auto number = [](const std::string& name, const std::string& value, std::int64_t min, std::int64_t max) {
+    std::int64_t parsed = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
+    if (value.empty() || ec != std::errc() || end != value.data() + value.size() || parsed < min || parsed > max)
+      throw HttpError(400, name + " must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
+    return parsed;
+  };
+  if (auto before = request.queryParam("before")) query.before = number("before", *before, 1, INT64_MAX);
+  if (auto after = request.queryParam("after")) query.after = number("after", *after, 0, INT64_MAX);
+  if (query.before && query.after) throw HttpError(400, "give before or after, not both");
+  if (auto limit = request.queryParam("limit")) query.limit = static_cast<int>(number("limit", *limit, 1, 100));
+  return query;
+}
+
+ChatApi::ChatApi(Store& store, ProfileDirectory& profiles, Pusher& pusher, std::shared_ptr<spdlog::logger> log)
+    : store_(store), profiles_(profiles), json_(profiles), pushes_(pusher, json_), log_(std::move(log)) {}
+
+Channel ChatApi::readable(DbSession& session, std::int64_t channelId, std::int64_t userId) {
+  auto channel = ChatRepository::channel(session, channelId);
+  if (!channel) throw HttpError(404, "no such channel");
+  if (channel->isPrivate && !ChatRepository::isMember(session, channelId, userId))
+    throw HttpError(403, "this channel is private and you are not a member");
+  return *channel;
+}
+
+Response ChatApi::listChannels(Request& request) {
+  const auto user = authenticated(request).userId;
+  auto channels = store_.read([&](DbSession& s) { return ChatRepository::visibleTo(s, user); });
+  return jsonResponse(200, json_.channels(channels));
+}
+
+Response ChatApi::createChannel(Request& request) {
+  const auto user = authenticated(request).userId;
+  const auto body = parseJsonObject(request);
+  auto name = text(body, "name", kMaxName);
+  if (!name || name->find_first_not_of(" \t") == std::string::npos) throw HttpError(400, "name is required");
+  Channel channel;
+  channel.name = *name;
+  channel.description = text(body, "description", kMaxDescription).value_or("");
+  if (body->has("private") && !body->isNull("private")) {
+    if (!body->get("private").isBoolean()) throw HttpError(400, "private must be true or false");
+    channel.isPrivate = body->getValue<bool>("private");
+  }
+  channel.creatorId = user;  // the caller, never the body (fix)
+  std::vector<std::int64_t> members{user};
+  if (body->has("members") && !body->isNull("members")) {
+    auto list = body->getArray("members");
+    if (!list) throw HttpError(400, "members must be a list of {id}");
+    if (list->size() > 1000) throw HttpError(400, "at most 1000 members at once");
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      auto item = list->getObject(i);
+      if (!item) throw HttpError(400, "members must be a list of {id}");
+      members.push_back(userIdField(item));
+    }
+  }
+  std::sort(members.begin(), members.end());
+  members.erase(std::unique(members.begin(), members.end()), members.end());
+  const auto known = profiles_.findMany(members);
+  for (auto id : members)
+    if (!known.count(id)) throw HttpError(404, "no such user: " + std::to_string(id));
+  channel.members = members;
+  const Sql sql = store_.sql();
+  auto created = store_.transaction([&](DbSession& tx) {
+    const auto id = ChatRepository::createChannel(tx, sql, channel);
+    return *ChatRepository::channel(tx, id);
+  });
+  pushes_.channelNew(created);  // after the commit
+  return jsonResponse(201, json_.channel(created));
+}
+
+Response ChatApi::history(Request& request) {
+  const auto user = authenticated(request).userId;
+  const auto id = parseId(request.param("id"), "channel");
+  const auto query = parseHistoryQuery(request);
+  auto messages = store_.read([&](DbSession& s) {
+    readable(s, id, user);
+    return ChatRepository::history(s, id, query);
+  });
+  return jsonResponse(200, json_.messages(messages));
+}
+
+Response ChatApi::post(Request& request) {
+  const auto user = authenticated(request).userId;
+  const auto id = parseId(request.param("id"), "channel");
+  const auto body = messageBody(parseJsonObject(request));
+  const Sql sql = store_.sql();
+  Channel channel;
+  // Stored (committed) before anything is pushed: what a client is sent can be read back.
+  auto message = store_.transaction([&](DbSession& tx) {
+    channel = readable(tx, id, user);
+    return *ChatRepository::message(tx, ChatRepository::postMessage(tx, sql, id, user, body));
+  });
+  pushes_.messageNew(channel, message);
+  return jsonResponse(201, json_.message(message));
+}
+
+Response ChatApi::patchChannel(Request& request) {
+  const auto user = authenticated(request).userId;
+  const auto id = parseId(request.param("id"), "channel");
+  const auto body = parseJsonObject(request);
+  auto name = text(body, "name", kMaxName);
+  auto description = text(body, "description", kMaxDescription);
+  if (!name && !description) throw HttpError(400, "nothing to update: give name and/or description");
+  if (name && name->find_first_not_of(" \t") == std::string::npos) throw HttpError(400, "name must not be empty");
+  auto updated = store_.transaction([&](DbSession& tx) {
+    auto channel = ChatRepository::channel(tx, id);
+    if (!channel) throw HttpError(404, "no such channel");
+    if (channel->creatorId != user) throw HttpError(403, "only the channel's creator can change it");
+    ChatRepository::updateChannel(tx, id, name, description);
+    return *ChatRepository::channel(tx, id);
+  });
+  pushes_.channelUpdate(updated);
+  return jsonResponse(200, json_.channel(updated));
+}
+
+Response ChatApi::deleteChannel(Request& request) {
+  const auto user = authenticated(request).userId;
+  const auto id = parseId(request.param("id"), "channel");
+  auto gone = store_.transaction([&](DbSession& tx) {
+    auto channel = ChatRepository::channel(tx, id);
+    if (!channel) throw HttpError(404, "no such channel");
+    if (channel->managed) throw HttpError(403, "an event's channel goes with its event");
+    if (channel->creatorId != user) throw HttpError(403, "only the channel's creator can delete it");
+    ChatRepository::deleteChannel(tx, id);
+    return *channel;
+  });
+  pushes_.channelDelete(gone.id, gone.isPrivate, gone.members);
+  return Response::text(200, "channel deleted");
+}
+
+Response ChatApi::addMember(Request& request) {
+  const auto user = authenticated(request).userId;
+  const auto id = parseId(request.param("id"), "channel");
+  const auto newcomer = userIdField(parseJsonObject(request));
+  if (!profiles_.find(newcomer)) throw HttpError(404, "no such user");
+  const Sql sql = store_.sql();
+  auto updated = store_.transaction([&](DbSession& tx) {
+    auto channel = ChatRepository::channel(tx, id);
+    if (!channel) throw HttpError(404, "no such channel");
+    if (channel->managed) throw HttpError(403, "an event's channel has the event's members: join the event");
+    if (channel->creatorId != user) throw HttpError(403, "only the channel's creator can add members");
+    ChatRepository::addMember(tx, sql, id, newcomer);  // the user in the body (fix)
+    return *ChatRepository::channel(tx, id);
+  });
+  pushes_.channelUpdate(updated);
+  return Response::text(201, "member added");
+}
+
+Response ChatApi::removeMember(Request& request) {
+  const auto user = authenticated(request).userId;
+  const auto id = parseId(request.param("id"), "channel");
+  const auto leaving = userIdField(parseJsonObject(request));
+  std::vector<std::int64_t> before;
+  auto updated = store_.transaction([&](DbSession& tx) {
+    auto channel = ChatRepository::channel(tx, id);
+    if (!channel) throw HttpError(404, "no such channel");
+    if (channel->managed) throw HttpError(403, "an event's channel has the event's members: leave the event");
+    if (channel->creatorId != user && leaving != user)
+      throw HttpError(403, "only the channel's creator can remove others");
+    if (!ChatRepository::removeMember(tx, id, leaving)) throw HttpError(404, "no such member");
+    before = channel->members;
+    return *ChatRepository::channel(tx, id);
+  });
+  pushes_.channelUpdate(updated);
+  if (updated.isPrivate) pushes_.channelDelete(updated.id, true, {leaving});  // gone for the one removed
+  return Response::text(200, "member removed");
+}
+
+Response ChatApi::editMessage(Request& request) {
+  const auto user = authenticated(request).userId;
+  const auto id = parseId(request.param("id"), "message");
+  const auto body = messageBody(parseJsonObject(request));
+  Channel channel;
+  auto edited = store_.transaction([&](DbSession& tx) {
+    auto message = ChatRepository::message(tx, id);
+    if (!message) throw HttpError(404, "no such message");
+    if (message->creatorId != user) throw HttpError(403, "only its author can edit a message");
+    ChatRepository::editMessage(tx, id, body);
+    channel = *ChatRepository::channel(tx, message->channelId);
+    return *ChatRepository::message(tx, id);
+  });
+  pushes_.messageUpdate(channel, edited);
+  return jsonResponse(200, json_.message(edited));
+}
+
+Response ChatApi::deleteMessage(Request& request) {
+  const auto user = authenticated(request).userId;
+  const auto id = parseId(request.param("id"), "message");
+  Channel channel;
+  store_.transaction([&](DbSession& tx) {
+    auto message = ChatRepository::message(tx, id);
+    if (!message) throw HttpError(404, "no such message");
+    if (message->creatorId != user) throw HttpError(403, "only its author can delete a message");
+    ChatRepository::deleteMessage(tx, id);
+    channel = *ChatRepository::channel(tx, message->channelId);
+  });
+  pushes_.messageDelete(channel, id);
+  return Response::text(200, "message deleted");
+}
+
+// --- the service for other plugins' channels
+
+std::int64_t ManagedChannelsService::create(DbSession& tx, const std::string& name, std::int64_t creatorId,
+                                            const std::vector<std::int64_t>& memberIds) {
+  Channel channel;
+  channel.name = name;
+  channel.isPrivate = true;
+  channel.creatorId = creatorId;
+  channel.managed = true;
+  channel.members = memberIds;
+  return ChatRepository::createChannel(tx, api_.store().sql(), channel);
+}
+
+bool ManagedChannelsService::exists(DbSession& tx, std::int64_t channelId) {
+  return ChatRepository::channel(tx, channelId).has_value();
+}
+
+void ManagedChannelsService::rename(DbSession& tx, std::int64_t channelId, const std::string& name) {
+  ChatRepository::updateChannel(tx, channelId, name.substr(0, 1020), std::nullopt);
+}
+
+void ManagedChannelsService::addMember(DbSession& tx, std::int64_t channelId, std::int64_t userId) {
+  ChatRepository::addMember(tx, api_.store().sql(), channelId, userId);
+}
+
+void ManagedChannelsService::removeMember(DbSession& tx, std::int64_t channelId, std::int64_t userId) {
+  ChatRepository::removeMember(tx, channelId, userId);
+}
+
+std::vector<std::int64_t> ManagedChannelsService::members(DbSession& tx, std::int64_t channelId) {
+  return ChatRepository::members(tx, channelId);
+}
+
+void ManagedChannelsService::remove(DbSession& tx, std::int64_t channelId) {
+  ChatRepository::deleteChannel(tx, channelId);
+}
+
+void ManagedChannelsService::notifyChanged(std::int64_t channelId) {
+  auto channel = api_.store().read([&](DbSession& s) { return ChatRepository::channel(s, channelId); });
+  if (channel) api_.pushes().channelUpdate(*channel);
+}
+
+void ManagedChannelsService::notifyDeleted(std::int64_t channelId, const std::vector<std::int64_t>& formerMembers) {
+  api_.pushes().channelDelete(channelId, true, formerMembers);
+}
+
+}  // namespace mmm::chat

@@ -1,0 +1,74 @@
+// The HTTP handlers of the Chat section of the API contract, and the service other
+// plugins use for the channels they own.
+#pragma once
+
+#include "chat_pushes.hpp"
+#include "chat_repository.hpp"
+
+#include <mmm/channels.hpp>
+#include <mmm/http.hpp>
+#include <mmm/profiles.hpp>
+#include <mmm/store.hpp>
+
+#include <memory>
+
+namespace spdlog {
+class logger;
+}
+
+namespace mmm::chat {
+
+/// Reads before, after and limit; throws HttpError 400 for a bad value.
+HistoryQuery parseHistoryQuery(const Request& request);
+
+class ChatApi {
+ public:
+  ChatApi(Store& store, ProfileDirectory& profiles, Pusher& pusher, std::shared_ptr<spdlog::logger> log);
+
+  Response listChannels(Request& request);    // GET /v1/channels
+  Response createChannel(Request& request);   // POST /v1/channels
+  Response history(Request& request);         // GET /v1/channels/{id}
+  Response post(Request& request);            // POST /v1/channels/{id}
+  Response patchChannel(Request& request);    // PATCH /v1/channels/{id}
+  Response deleteChannel(Request& request);   // DELETE /v1/channels/{id}
+  Response addMember(Request& request);       // POST /v1/channels/{id}/members
+  Response removeMember(Request& request);    // DELETE /v1/channels/{id}/members
+  Response editMessage(Request& request);     // PATCH /v1/messages/{id}
+  Response deleteMessage(Request& request);   // DELETE /v1/messages/{id}
+
+  ChatJson& json() { return json_; }
+  ChatPushes& pushes() { return pushes_; }
+  Store& store() { return store_; }
+
+ private:
+  /// The channel, if the caller may read it: 404 when there is none, 403 when private and
+  /// the caller is not a member.
+  Channel readable(DbSession& session, std::int64_t channelId, std::int64_t userId);
+
+  Store& store_;
+  ProfileDirectory& profiles_;
+  ChatJson json_;
+  ChatPushes pushes_;
+  std::shared_ptr<spdlog::logger> log_;
+};
+
+/// ManagedChannels for other plugins (the meetups plugin's event channels).
+class ManagedChannelsService final : public ManagedChannels {
+ public:
+  explicit ManagedChannelsService(ChatApi& api) : api_(api) {}
+  std::int64_t create(DbSession& tx, const std::string& name, std::int64_t creatorId,
+                      const std::vector<std::int64_t>& memberIds) override;
+  bool exists(DbSession& tx, std::int64_t channelId) override;
+  void rename(DbSession& tx, std::int64_t channelId, const std::string& name) override;
+  void addMember(DbSession& tx, std::int64_t channelId, std::int64_t userId) override;
+  void removeMember(DbSession& tx, std::int64_t channelId, std::int64_t userId) override;
+  std::vector<std::int64_t> members(DbSession& tx, std::int64_t channelId) override;
+  void remove(DbSession& tx, std::int64_t channelId) override;
+  void notifyChanged(std::int64_t channelId) override;
+  void notifyDeleted(std::int64_t channelId, const std::vector<std::int64_t>& formerMembers) override;
+
+ private:
+  ChatApi& api_;
+};
+
+}  // namespace mmm::chat

@@ -1,0 +1,40 @@
+// The chat plugin: channels and messages over HTTP, pushes to browsers, and the channel
+// service for other plugins.
+#include "chat_api.hpp"
+#include "chat_repository.hpp"
+
+#include <mmm/mmm.hpp>
+
+namespace mmm::chat {
+namespace {
+
+class ChatPlugin final : public Plugin {
+ public:
+  void start(Host& host) override {
+    host.store().migrate("chat", ChatRepository::migrations());
+    profiles_ = host.services().find<ProfileDirectory>();
+    if (!profiles_) throw std::runtime_error("the users plugin's profile directory is not available");
+    api_ = std::make_unique<ChatApi>(host.store(), *profiles_, host.pusher(), host.logger());
+    ChatApi& api = *api_;
+    host.route("GET", "/v1/channels", [&api](Request& r) { return api.listChannels(r); });
+    host.route("POST", "/v1/channels", [&api](Request& r) { return api.createChannel(r); });
+    host.route("GET", "/v1/channels/{id}", [&api](Request& r) { return api.history(r); });
+    host.route("POST", "/v1/channels/{id}", [&api](Request& r) { return api.post(r); });
+    host.route("PATCH", "/v1/channels/{id}", [&api](Request& r) { return api.patchChannel(r); });
+    host.route("DELETE", "/v1/channels/{id}", [&api](Request& r) { return api.deleteChannel(r); });
+    host.route("POST", "/v1/channels/{id}/members", [&api](Request& r) { return api.addMember(r); });
+    host.route("DELETE", "/v1/channels/{id}/members", [&api](Request& r) { return api.removeMember(r); });
+    host.route("PATCH", "/v1/messages/{id}", [&api](Request& r) { return api.editMessage(r); });
+    host.route("DELETE", "/v1/messages/{id}", [&api](Request& r) { return api.deleteMessage(r); });
+    host.services().provide<ManagedChannels>(std::make_shared<ManagedChannelsService>(api));
+  }
+
+ private:
+  std::shared_ptr<ProfileDirectory> profiles_;
+  std::unique_ptr<ChatApi> api_;
+};
+
+}  // namespace
+}  // namespace mmm::chat
+
+MMM_PLUGIN(chat, mmm::chat::ChatPlugin, "1.0.0", "users", "")

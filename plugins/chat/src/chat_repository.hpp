@@ -1,0 +1,60 @@
+// The chat plugin's tables: channels, their members, and messages.
+#pragma once
+
+#include <mmm/store.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mmm::chat {
+
+struct Channel {
+  std::int64_t id = 0;
+  std::string name, description;
+  bool isPrivate = false;
+  std::int64_t creatorId = 0;  // 0: none (General)
+  bool managed = false;        // owned by another plugin (an event's channel)
+  std::int64_t createdAt = 0, editedAt = 0;  // ms; editedAt 0: never
+  std::vector<std::int64_t> members;
+};
+
+struct Message {
+  std::int64_t id = 0, channelId = 0;
+  std::string body;
+  std::int64_t creatorId = 0, createdAt = 0, editedAt = 0;
+};
+
+/// Which page of a channel's history: the newest, those before an id (newest first), or
+/// those after an id (oldest first).
+struct HistoryQuery {
+  std::optional<std::int64_t> before, after;
+  int limit = 100;
+};
+
+class ChatRepository {
+ public:
+  static std::vector<Migration> migrations();
+
+  static std::int64_t createChannel(DbSession& tx, const Sql& sql, const Channel& channel);
+  static std::optional<Channel> channel(DbSession& session, std::int64_t id);
+  /// Public channels and the private ones `userId` belongs to, with members.
+  static std::vector<Channel> visibleTo(DbSession& session, std::int64_t userId);
+  static void updateChannel(DbSession& tx, std::int64_t id, const std::optional<std::string>& name,
+                            const std::optional<std::string>& description);
+  static void deleteChannel(DbSession& tx, std::int64_t id);
+  static bool isMember(DbSession& session, std::int64_t channelId, std::int64_t userId);
+  static bool addMember(DbSession& tx, const Sql& sql, std::int64_t channelId, std::int64_t userId);
+  static bool removeMember(DbSession& tx, std::int64_t channelId, std::int64_t userId);
+  static std::vector<std::int64_t> members(DbSession& session, std::int64_t channelId);
+
+  static std::int64_t postMessage(DbSession& tx, const Sql& sql, std::int64_t channelId, std::int64_t userId,
+                                  const std::string& body);
+  static std::optional<Message> message(DbSession& session, std::int64_t id);
+  static std::vector<Message> history(DbSession& session, std::int64_t channelId, const HistoryQuery& query);
+  static void editMessage(DbSession& tx, std::int64_t id, const std::string& body);
+  static void deleteMessage(DbSession& tx, std::int64_t id);
+};
+
+}  // namespace mmm::chat
