@@ -64,8 +64,12 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
 
   void handleRequest(Poco::Net::HTTPServerRequest& in, Poco::Net::HTTPServerResponse& out) override {
     if (!server_.enter()) {
-      out.setKeepAlive(false);
-      send(out, problem(503, "the server is shutting down"));
+      try {
+        out.setKeepAlive(false);
+        send(out, problem(503, "the server is shutting down"));
+      } catch (const std::exception&) {
+        // the client is gone; nothing to tell it
+      }
       return;
     }
     struct Leave {
@@ -130,6 +134,11 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
     request.path = std::move(*decoded);
 
     const long long limit = server_.settings().maxBodyBytes;
+    if (in.has("Transfer-Encoding") && !iequals(in.get("Transfer-Encoding"), "chunked")) {
+      // Anything else would leave the body on the wire to be read as the next request.
+      response = problem(501, "only the chunked transfer coding is supported");
+      return false;
+    }
     if (in.hasContentLength() && in.getContentLength64() > limit) {
       response = problem(413, "the request body exceeds " + std::to_string(limit) + " bytes");
       return false;
@@ -145,6 +154,11 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
           response = problem(413, "the request body exceeds " + std::to_string(limit) + " bytes");
           return false;
         }
+      }
+      // A body cut short (or a malformed chunk) is not a body: never handle part of one.
+      if (stream.bad() || (in.hasContentLength() && static_cast<long long>(request.body.size()) != in.getContentLength64())) {
+        response = problem(400, "the request body is incomplete or malformed");
+        return false;
       }
     }
     return true;
@@ -201,7 +215,8 @@ void HttpServer::start() {
   params->setSoftwareVersion("mmm-server");
 
   // Our own pool (not Poco's default singleton), so two servers in a process are independent.
-  pool_ = std::make_unique<Poco::ThreadPool>(2, settings_.threads, 60);
+  pool_ = std::make_unique<Poco::ThreadPool>(std::min(2, settings_.threads), settings_.threads, 60);
+  socket_ = std::make_unique<Poco::Net::ServerSocket>(socket);
   server_ = std::make_unique<Poco::Net::HTTPServer>(new HandlerFactory(*this), *pool_, socket, params);
   server_->start();
 }
@@ -220,7 +235,8 @@ void HttpServer::leave() {
 
 void HttpServer::stop() {
   if (!server_) return;
-  server_->stop();  // stop accepting
+  server_->stop();   // stop accepting…
+  socket_->close();  // …and refuse new connections at once instead of leaving them queued
   {
     std::unique_lock<std::mutex> lock(mutex_);
     stopping_ = true;  // requests arriving on kept-alive connections now get 503
@@ -234,6 +250,7 @@ void HttpServer::stop() {
   pool_->joinAll();
   std::lock_guard<std::mutex> lock(mutex_);
   server_.reset();
+  socket_.reset();
   pool_.reset();
   stopping_ = false;
 }

@@ -24,6 +24,7 @@ namespace Poco {
 class ThreadPool;
 namespace Net {
 class HTTPServer;
+class ServerSocket;
 }
 }  // namespace Poco
 
@@ -42,8 +43,9 @@ class HttpServer {
 
   /// Binds and starts serving. Throws std::runtime_error if the address cannot be bound.
   void start();
-  /// Stops accepting, waits (up to the shutdown timeout) for requests in flight, then
-  /// closes every connection and joins the threads. Idempotent.
+  /// Stops accepting (new connections are refused), waits up to the shutdown timeout for
+  /// requests in flight, then closes every connection and joins the threads (a handler
+  /// that outlives the timeout loses its connection but is still waited for). Idempotent.
   void stop();
 
   std::uint16_t port() const { return port_; }
@@ -67,6 +69,7 @@ class HttpServer {
   std::shared_ptr<spdlog::logger> log_;
   UpgradeSink upgrades_;
   std::unique_ptr<Poco::ThreadPool> pool_;
+  std::unique_ptr<Poco::Net::ServerSocket> socket_;
   std::unique_ptr<Poco::Net::HTTPServer> server_;
   std::uint16_t port_ = 0;
   std::atomic<int> inFlight_{0};

@@ -2,6 +2,8 @@
 
 #include <Poco/Net/HTTPResponse.h>
 
+#include <mmm/text.hpp>
+
 #include <cstdio>
 
 namespace mmm::core {
@@ -16,7 +18,14 @@ Handler chain(const std::vector<Middleware>& middlewares, Handler terminal) {
   return next;
 }
 
-std::string jsonQuote(const std::string& text) {
+std::string jsonQuote(const std::string& raw) {
+  // Details may quote the client's bytes: keep the output valid UTF-8 whatever they were.
+  std::string text;
+  if (isValidUtf8(raw)) {
+    text = raw;
+  } else {
+    for (unsigned char c : raw) text += c < 0x80 ? std::string(1, static_cast<char>(c)) : "\xEF\xBF\xBD";
+  }
   std::string out = "\"";
   for (unsigned char c : text) {
     switch (c) {

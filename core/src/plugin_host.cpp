@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <climits>
 #include <set>
 #include <sstream>
@@ -64,7 +65,9 @@ std::optional<std::string> checkDescriptor(const mmm_plugin_descriptor& d, const
   if (d.abi_minor > MMM_ABI_MINOR)
     return file + ": plugin '" + name + "' was built for plugin " + theirs +
            ", but this server provides only " + ours + " (upgrade the server)";
-  if (d.size < sizeof(mmm_plugin_descriptor) || !d.build_key || !d.name || !d.create || !d.destroy)
+  // The fields of ABI x.0 must all be there; later minors only append.
+  constexpr std::size_t kFirstLayout = offsetof(mmm_plugin_descriptor, destroy) + sizeof(d.destroy);
+  if (d.size < kFirstLayout || !d.build_key || !d.name || !d.create || !d.destroy)
     return file + ": plugin '" + name + "' has an incomplete descriptor";
   if (std::string(d.build_key) != MMM_BUILD_KEY)
     return file + ": plugin '" + name + "' (" + theirs + ") was built with \"" + d.build_key +

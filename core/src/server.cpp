@@ -56,6 +56,13 @@ std::string newRequestId() {
   return id;
 }
 
+// Methods come from the client: a fixed set of labels keeps the metric series bounded.
+const char* methodLabel(const std::string& method) {
+  for (const char* known : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+    if (method == known) return known;
+  return "other";
+}
+
 std::string join(const std::vector<std::string>& items, const char* separator) {
   std::string out;
   for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
@@ -362,7 +369,7 @@ Handler Server::Impl::buildPipeline() {
     auto begin = std::chrono::steady_clock::now();
     Response response = next(request);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
-    metrics.observe(request.method, request.route.empty() ? "unmatched" : request.route,
+    metrics.observe(methodLabel(request.method), request.route.empty() ? "unmatched" : request.route,
                     response.status, seconds);
     if (settings.log.access)
       accessLog->info("{} {} \"{} {}\" {} {} {:.1f}ms", request.id, request.clientAddress,

@@ -128,11 +128,48 @@ TEST_F(HttpTest, MalformedJsonIs400ProblemJson) {
   }
 }
 
-TEST_F(HttpTest, DeeplyNestedJsonIs400NotACrash) {
-  std::string deep(600, '[');
-  auto reply = request(port, "POST", "/alpha/echo", kJson, deep);
-  EXPECT_EQ(reply.status, 400);
+TEST_F(HttpTest, NestingDeeperThanTheParserLimitIs400NotACrash) {
+  auto nested = [](int depth) {
+    std::string open, close;
+    for (int i = 0; i < depth; ++i) {
+      open += "{\"a\":";
+      close += "}";
+    }
+    return open + "1" + close;
+  };
+  EXPECT_EQ(request(port, "POST", "/alpha/echo", kJson, nested(100)).status, 200);  // within the limit
+  auto deep = request(port, "POST", "/alpha/echo", kJson, nested(140));  // limit 128; body limit 1000
+  EXPECT_EQ(deep.status, 400);
+  EXPECT_NE(deep.body.find("Maximum depth exceeded"), std::string::npos) << deep.body;
   EXPECT_EQ(request(port, "GET", "/healthz").status, 200);
+}
+
+TEST_F(HttpTest, TruncatedOrMalformedBodiesAre400AndUnknownCodings501) {
+  // Content-Length promises more than arrives before the client half-closes.
+  auto shortBody = sendRaw(port, "POST /alpha/echo HTTP/1.1\r\nHost: x\r\n" + kJson + "Content-Length: 100\r\n\r\n{\"a\":1}", true);
+  EXPECT_EQ(shortBody.status, 400);
+  auto badChunk = sendRaw(port, "POST /alpha/echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + kJson +
+                                    "Transfer-Encoding: chunked\r\n\r\nZZZ\r\n{\"a\":1}\r\n0\r\n\r\n");
+  EXPECT_EQ(badChunk.status, 400);
+  auto gzip = sendRaw(port, "POST /alpha/echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + kJson +
+                                "Transfer-Encoding: gzip, chunked\r\n\r\n7\r\n{\"a\":1}\r\n0\r\n\r\n");
+  EXPECT_EQ(gzip.status, 501);
+  EXPECT_EQ(request(port, "GET", "/healthz").status, 200);
+}
+
+TEST_F(HttpTest, ProblemDetailsStayValidUtf8) {
+  auto reply = request(port, "GET", "/%FF%C0");
+  EXPECT_EQ(reply.status, 404);
+  EXPECT_NE(reply.body.find("\xEF\xBF\xBD"), std::string::npos) << reply.body;
+  EXPECT_EQ(reply.body.find("\xFF"), std::string::npos);
+}
+
+TEST_F(HttpTest, MetricsLabelUnknownMethodsAsOther) {
+  request(port, "AAAA1", "/x");
+  request(port, "ZZ\"}x", "/x");
+  auto metrics = request(port, "GET", "/metrics").body;
+  EXPECT_EQ(metrics.find("AAAA1"), std::string::npos);
+  EXPECT_NE(metrics.find("method=\"other\""), std::string::npos);
 }
 
 TEST_F(HttpTest, OversizedBodyIs413ByContentLength) {

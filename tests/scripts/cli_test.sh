@@ -119,11 +119,9 @@ curl_pid=$!
 sleep 0.5
 kill -TERM "$pid"
 sleep 0.3
-if curl -s -m 2 -o /dev/null "http://127.0.0.1:$port/healthz"; then
-  fail "a new connection was accepted after SIGTERM"
-else
-  pass "new connections are refused after SIGTERM"
-fi
+curl -s -m 2 -o /dev/null "http://127.0.0.1:$port/healthz"; code=$?
+[ "$code" -eq 7 ] && pass "new connections are refused after SIGTERM (curl exit 7)" \
+  || fail "a new connection after SIGTERM: curl exit $code, expected 7 (refused)"
 wait "$curl_pid"
 wait "$pid"; status=$?
 [ "$(cat "$work/slow-status")" = 200 ] && [ "$(cat "$work/slow-body")" = done ] \

@@ -30,11 +30,13 @@ struct HttpReply {
   bool has(const std::string& name) const { return headers.count(name) > 0; }
 };
 
-/// Sends `raw` (a complete request; add "Connection: close") and reads until EOF.
-inline HttpReply sendRaw(std::uint16_t port, const std::string& raw) {
+/// Sends `raw` (a complete request; add "Connection: close", or half-close) and reads
+/// until EOF.
+inline HttpReply sendRaw(std::uint16_t port, const std::string& raw, bool halfClose = false) {
   Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port));
   socket.setReceiveTimeout(Poco::Timespan(10, 0));
   socket.sendBytes(raw.data(), static_cast<int>(raw.size()));
+  if (halfClose) socket.shutdownSend();
   std::string data;
   char buffer[8192];
   for (;;) {

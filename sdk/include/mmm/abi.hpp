@@ -6,8 +6,11 @@
 
 #include <cstdint>
 
-#define MMM_ABI_MAJOR 1  // bump on any incompatible change to the SDK headers
-#define MMM_ABI_MINOR 1  // bump when the SDK only grows (new virtuals at the end, new services)
+// Major: bump on any incompatible change, including a change to the layout of a struct
+// or class in the SDK headers (Request, Response, HttpError, …). Minor: bump when the SDK
+// only grows (virtual functions appended to an interface, new services, new headers).
+#define MMM_ABI_MAJOR 2
+#define MMM_ABI_MINOR 0
 
 #if defined(__GNUC__)
 #define MMM_EXPORT __attribute__((visibility("default")))
@@ -49,7 +52,8 @@ class Plugin;
 extern "C" {
 
 /// What a plugin's entry symbol returns. The first two fields never move, so that any
-/// future host can read them; fields are only ever added at the end (`size` tells).
+/// future host can read them; fields are only ever added at the end (`size` tells, and
+/// the host reads a newer field only when `size` covers it).
 struct mmm_plugin_descriptor {
   std::uint32_t abi_major;
   std::uint32_t abi_minor;

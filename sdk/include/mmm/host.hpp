@@ -35,8 +35,6 @@ class MMM_EXPORT Host {
   /// "/v1/users/{id}"; a literal segment wins over a parameter. Throws on a duplicate.
   virtual void route(const std::string& method, const std::string& pattern, Handler handler) = 0;
   virtual Services& services() = 0;
-
-  // ABI 1.1
   /// The relational store (SQLite or MariaDB, as configured).
   virtual Store& store() = 0;
   /// Sign-in sessions and the session store.
