@@ -1,0 +1,184 @@
+// The Chat section of the API contract through real HTTP against a running mmm-server, on
+// SQLite and MariaDB.
+#include "api_fixture.hpp"
+
+using namespace mmm::test;
+
+namespace {
+
+const std::string kChatPlugins = kUsersPlugin + "  - name: chat\n  - name: meetups\n";
+
+class ChatTest : public ApiTest {
+ protected:
+  void SetUp() override { startServer(kChatPlugins); }
+
+  Poco::JSON::Object::Ptr newChannel(const Account& who, const std::string& body) {
+    auto reply = call("POST", "/v1/channels", body, who.token);
+    EXPECT_EQ(reply.status, 201) << reply.body;
+    return json(reply);
+  }
+  std::int64_t post(const Account& who, std::int64_t channel, const std::string& text) {
+    auto reply = call("POST", "/v1/channels/" + std::to_string(channel), R"({"body":")" + text + R"("})", who.token);
+    EXPECT_EQ(reply.status, 201) << reply.body;
+    return reply.status == 201 ? json(reply)->getValue<Poco::Int64>("id") : 0;
+  }
+  std::vector<std::string> bodies(const HttpReply& reply) {
+    std::vector<std::string> out;
+    auto array = jsonArray(reply);
+    for (std::size_t i = 0; i < array->size(); ++i) out.push_back(array->getObject(i)->getValue<std::string>("body"));
+    return out;
+  }
+  static std::string id(const Poco::JSON::Object::Ptr& o) { return std::to_string(o->getValue<Poco::Int64>("id")); }
+};
+
+}  // namespace
+
+TEST_P(ChatTest, GeneralAlwaysExistsAndPrivateChannelsShowOnlyToMembers) {
+  const auto a = newAccount(), b = newAccount(), c = newAccount();
+  auto list = jsonArray(call("GET", "/v1/channels", "", a.token));
+  ASSERT_EQ(list->size(), 1u);
+  auto general = list->getObject(0);
+  EXPECT_EQ(general->getValue<std::string>("name"), "General");
+  EXPECT_FALSE(general->getValue<bool>("private"));
+  EXPECT_TRUE(general->isNull("creator"));
+  EXPECT_TRUE(general->isNull("editedAt"));
+  EXPECT_GT(general->getValue<std::string>("createdAt"), "2026");
+  auto secret = newChannel(a, R"({"name":"duo","private":true,"members":[{"id":)" + std::to_string(b.id) + "}]}");
+  EXPECT_EQ(jsonArray(call("GET", "/v1/channels", "", a.token))->size(), 2u);
+  EXPECT_EQ(jsonArray(call("GET", "/v1/channels", "", b.token))->size(), 2u);
+  EXPECT_EQ(jsonArray(call("GET", "/v1/channels", "", c.token))->size(), 1u);
+  expectProblem(call("GET", "/v1/channels"), 401);
+}
+
+TEST_P(ChatTest, CreateChannel) {
+  const auto a = newAccount(), b = newAccount();
+  auto reply = call("POST", "/v1/channels",
+                    R"({"name":"horns","description":"brass only","private":true,"creator":{"id":)" +
+                        std::to_string(b.id) + R"(},"members":[{"id":)" + std::to_string(b.id) + "}]}",
+                    a.token);
+  EXPECT_EQ(reply.status, 201) << reply.body;
+  EXPECT_EQ(reply.header("content-type"), "application/json");
+  auto channel = json(reply);
+  EXPECT_EQ(channel->getValue<std::string>("name"), "horns");
+  EXPECT_EQ(channel->getValue<std::string>("description"), "brass only");
+  EXPECT_TRUE(channel->getValue<bool>("private"));
+  EXPECT_EQ(channel->getObject("creator")->getValue<Poco::Int64>("id"), a.id);  // the caller, not the body
+  auto members = channel->getArray("members");
+  ASSERT_EQ(members->size(), 2u);
+  EXPECT_FALSE(members->getObject(0)->has("email"));
+  expectProblem(call("POST", "/v1/channels", R"({"description":"no name"})", a.token), 400);
+  expectProblem(call("POST", "/v1/channels", R"({"name":"  "})", a.token), 400);
+  expectProblem(call("POST", "/v1/channels", R"({"name":"x","private":"yes"})", a.token), 400);
+  expectProblem(call("POST", "/v1/channels", R"({"name":"x","members":[{"id":99999999}]})", a.token), 404);
+  expectProblem(call("POST", "/v1/channels", R"({"name":"x"})"), 401);
+}
+
+TEST_P(ChatTest, HistoryNewestFirstBeforeAndAfter) {
+  const auto a = newAccount();
+  auto channel = newChannel(a, R"({"name":"log"})");
+  const auto cid = channel->getValue<Poco::Int64>("id");
+  std::vector<std::int64_t> ids;
+  for (int i = 1; i <= 7; ++i) ids.push_back(post(a, cid, "m" + std::to_string(i)));
+  const std::string path = "/v1/channels/" + std::to_string(cid);
+  EXPECT_EQ(bodies(call("GET", path, "", a.token)), (std::vector<std::string>{"m7", "m6", "m5", "m4", "m3", "m2", "m1"}));
+  EXPECT_EQ(bodies(call("GET", path + "?limit=2", "", a.token)), (std::vector<std::string>{"m7", "m6"}));
+  EXPECT_EQ(bodies(call("GET", path + "?before=" + std::to_string(ids[4]) + "&limit=3", "", a.token)),
+            (std::vector<std::string>{"m4", "m3", "m2"}));
+  EXPECT_EQ(bodies(call("GET", path + "?after=" + std::to_string(ids[3]), "", a.token)),
+            (std::vector<std::string>{"m5", "m6", "m7"}));
+  auto first = jsonArray(call("GET", path + "?limit=1", "", a.token))->getObject(0);
+  EXPECT_EQ(first->getValue<Poco::Int64>("channelID"), cid);
+  EXPECT_EQ(first->getObject("creator")->getValue<Poco::Int64>("id"), a.id);
+  EXPECT_TRUE(first->isNull("editedAt"));
+  expectProblem(call("GET", path + "?limit=101", "", a.token), 400);
+  expectProblem(call("GET", path + "?before=1&after=1", "", a.token), 400);
+  expectProblem(call("GET", "/v1/channels/999999", "", a.token), 404);
+  expectProblem(call("GET", "/v1/channels/abc", "", a.token), 404);
+  expectProblem(call("GET", path), 401);
+}
+
+TEST_P(ChatTest, PrivateChannelsRefuseNonMembers) {
+  const auto a = newAccount(), c = newAccount();
+  auto secret = newChannel(a, R"({"name":"secret","private":true})");
+  const std::string path = "/v1/channels/" + id(secret);
+  post(a, secret->getValue<Poco::Int64>("id"), "hush");
+  expectProblem(call("GET", path, "", c.token), 403);
+  expectProblem(call("POST", path, R"({"body":"let me in"})", c.token), 403);
+  EXPECT_EQ(bodies(call("GET", path, "", a.token)), (std::vector<std::string>{"hush"}));
+}
+
+TEST_P(ChatTest, PostMessageValidation) {
+  const auto a = newAccount();
+  const std::string general = "/v1/channels/1";
+  auto reply = call("POST", general, R"({"body":"hi 🎺"})", a.token);
+  EXPECT_EQ(reply.status, 201) << reply.body;
+  EXPECT_EQ(json(reply)->getValue<std::string>("body"), "hi 🎺");
+  expectProblem(call("POST", general, R"({"body":""})", a.token), 400);
+  expectProblem(call("POST", general, R"({"body":")" + std::string(4097, 'x') + "\"}", a.token), 400);
+  EXPECT_EQ(call("POST", general, R"({"body":")" + std::string(4096, 'x') + "\"}", a.token).status, 201);
+  expectProblem(call("POST", general, R"({"body":5})", a.token), 400);
+  expectProblem(call("POST", general, R"({})", a.token), 400);
+  expectProblem(call("POST", "/v1/channels/999999", R"({"body":"x"})", a.token), 404);
+  expectProblem(call("POST", general, R"({"body":"x"})"), 401);
+  expectProblem(request(port_, "POST", general, "Content-Type: text/plain\r\nAuthorization: Bearer " + a.token + "\r\n", "x"), 415);
+}
+
+TEST_P(ChatTest, PatchAndDeleteChannels) {
+  const auto a = newAccount(), b = newAccount();
+  auto channel = newChannel(a, R"({"name":"old"})");
+  const std::string path = "/v1/channels/" + id(channel);
+  auto patched = call("PATCH", path, R"({"name":"new","description":"renamed"})", a.token);
+  EXPECT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(json(patched)->getValue<std::string>("name"), "new");
+  EXPECT_FALSE(json(patched)->isNull("editedAt"));
+  expectProblem(call("PATCH", path, R"({})", a.token), 400);
+  expectProblem(call("PATCH", path, R"({"name":"mine"})", b.token), 403);
+  expectProblem(call("PATCH", "/v1/channels/999999", R"({"name":"x"})", a.token), 404);
+  expectProblem(call("DELETE", path, "", b.token), 403);
+  expectProblem(call("DELETE", "/v1/channels/1", "", a.token), 403);  // General has no creator
+  auto deleted = call("DELETE", path, "", a.token);
+  EXPECT_EQ(deleted.status, 200);
+  EXPECT_EQ(deleted.header("content-type"), "text/plain; charset=utf-8");
+  expectProblem(call("DELETE", path, "", a.token), 404);
+  expectProblem(call("GET", path, "", a.token), 404);
+}
+
+TEST_P(ChatTest, Members) {
+  const auto a = newAccount(), b = newAccount(), c = newAccount();
+  auto channel = newChannel(a, R"({"name":"band","private":true})");
+  const std::string path = "/v1/channels/" + id(channel) + "/members";
+  auto added = call("POST", path, R"({"id":)" + std::to_string(b.id) + "}", a.token);
+  EXPECT_EQ(added.status, 201);
+  EXPECT_EQ(added.header("content-type"), "text/plain; charset=utf-8");
+  EXPECT_EQ(call("GET", "/v1/channels/" + id(channel), "", b.token).status, 200);  // b (not the caller) was added
+  expectProblem(call("POST", path, R"({"id":)" + std::to_string(c.id) + "}", b.token), 403);
+  expectProblem(call("POST", path, R"({"id":99999999})", a.token), 404);
+  expectProblem(call("POST", "/v1/channels/999999/members", R"({"id":)" + std::to_string(c.id) + "}", a.token), 404);
+  expectProblem(call("DELETE", path, R"({"id":)" + std::to_string(a.id) + "}", b.token), 403);
+  auto left = call("DELETE", path, R"({"id":)" + std::to_string(b.id) + "}", b.token);  // a member may leave
+  EXPECT_EQ(left.status, 200);
+  expectProblem(call("GET", "/v1/channels/" + id(channel), "", b.token), 403);
+  expectProblem(call("DELETE", path, R"({"id":)" + std::to_string(b.id) + "}", a.token), 404);
+}
+
+TEST_P(ChatTest, EditAndDeleteMessages) {
+  const auto a = newAccount(), b = newAccount();
+  const auto mid = post(a, 1, "first draft");
+  const std::string path = "/v1/messages/" + std::to_string(mid);
+  auto edited = call("PATCH", path, R"({"body":"final"})", a.token);
+  EXPECT_EQ(edited.status, 200) << edited.body;
+  EXPECT_EQ(json(edited)->getValue<std::string>("body"), "final");
+  EXPECT_FALSE(json(edited)->isNull("editedAt"));
+  expectProblem(call("PATCH", path, R"({"body":"mine"})", b.token), 403);
+  expectProblem(call("PATCH", path, R"({"body":""})", a.token), 400);
+  expectProblem(call("PATCH", "/v1/messages/999999", R"({"body":"x"})", a.token), 404);
+  expectProblem(call("DELETE", path, "", b.token), 403);
+  auto deleted = call("DELETE", path, "", a.token);
+  EXPECT_EQ(deleted.status, 200);
+  EXPECT_EQ(deleted.header("content-type"), "text/plain; charset=utf-8");
+  expectProblem(call("DELETE", path, "", a.token), 404);
+  EXPECT_TRUE(bodies(call("GET", "/v1/channels/1", "", a.token)).empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ChatTest, ::testing::Values(Backends::SQLiteMemory, Backends::MariaDBRedis),
+                         backendsName);
