@@ -164,6 +164,9 @@ class Hub::Worker {
   void add(Poco::Net::StreamSocket socket, std::int64_t userId) {
     socket.setBlocking(false);
     socket.setNoDelay(true);
+    // A small kernel buffer bounds memory per idle socket and lets the hub's own queue
+    // notice a client that does not read.
+    if (hub_.options_.sendBufferBytes > 0) socket.setSendBufferSize(hub_.options_.sendBufferBytes);
     const int fd = socket.impl()->sockfd();
     auto c = std::make_unique<Connection>(Connection{std::move(socket), fd, userId});
     epoll_event event{};

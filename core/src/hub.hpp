@@ -27,6 +27,7 @@ struct HubOptions {
   std::size_t maxQueuedBytes = 4 * 1024 * 1024;  // per socket
   std::chrono::seconds pingInterval{30};
   std::chrono::seconds idleTimeout{75};         // nothing heard for this long: dropped
+  int sendBufferBytes = 0;                      // SO_SNDBUF per socket; 0: the kernel's default
 };
 
 class Hub {

@@ -287,6 +287,7 @@ void Server::Impl::createBackEnds() {
   hubOptions.maxQueuedBytes = static_cast<std::size_t>(settings.hub.maxQueuedBytes);
   hubOptions.pingInterval = std::chrono::seconds(settings.hub.pingIntervalSeconds);
   hubOptions.idleTimeout = std::chrono::seconds(settings.hub.idleTimeoutSeconds);
+  hubOptions.sendBufferBytes = settings.hub.sendBufferBytes;
   hub = std::make_unique<Hub>(hubOptions, logging.make("hub"));
 
   sessions = std::make_unique<TokenSessions>(backEnd, TokenSigner(std::move(key)),

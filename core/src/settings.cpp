@@ -76,6 +76,7 @@ const ConfigSchema& settingsSchema() {
                   {"max_queued_bytes", S::integer().range(1024, 1 << 30).withDefault("4194304")},
                   {"ping_interval_s", S::integer().range(1, 3600).withDefault("30")},
                   {"idle_timeout_s", S::integer().range(2, 7200).withDefault("75")},
+                  {"send_buffer_bytes", S::integer().range(0, 64 << 20).withDefault("0")},
               }).withDefault("{}")},
       {"plugins", S::list(S::map({
                               {"name", S::string().required()},
@@ -209,6 +210,7 @@ Settings readSettings(const YAML::Node& raw, const std::string& origin) {
   s.hub.maxQueuedBytes = hub["max_queued_bytes"].as<int>();
   s.hub.pingIntervalSeconds = hub["ping_interval_s"].as<int>();
   s.hub.idleTimeoutSeconds = hub["idle_timeout_s"].as<int>();
+  s.hub.sendBufferBytes = hub["send_buffer_bytes"].as<int>();
   checkValue(raw, "hub", "path", origin, [&] {
     if (s.hub.path.empty() || s.hub.path[0] != '/') throw std::invalid_argument("must start with '/'");
   });

@@ -73,6 +73,7 @@ struct Settings {
     int maxQueuedBytes = 4 << 20;
     int pingIntervalSeconds = 30;
     int idleTimeoutSeconds = 75;
+    int sendBufferBytes = 0;
   } hub;
   std::vector<PluginEntry> plugins;
 };

@@ -53,8 +53,9 @@ inline const std::string kUsersPlugin =
 
 class ApiTest : public ::testing::TestWithParam<Backends> {
  protected:
-  /// Starts mmm-server with `plugins` (YAML list items) on the parameter's back ends.
-  void startServer(const std::string& plugins, const std::string& serverExtra = "") {
+  /// Starts mmm-server with `plugins` (YAML list items) on the parameter's back ends;
+  /// `serverExtra` goes into the server section, `sections` are more top-level sections.
+  void startServer(const std::string& plugins, const std::string& serverExtra = "", const std::string& sections = "") {
     std::string sessions;
     if (GetParam() == Backends::MariaDBRedis) {
       mysql_ = std::make_unique<MysqlDatabase>();
@@ -69,7 +70,7 @@ class ApiTest : public ::testing::TestWithParam<Backends> {
         "log: {level: debug}\n"
         "web: {enabled: false}\n"
         "store: {url: '" + storeUrl_ + "', pool_size: 16, acquire_timeout_ms: 10000}\n"
-        "sessions: {url: '" + sessions + "', signing_key: '" + std::string(64, 'c') + "'}\n"
+        "sessions: {url: '" + sessions + "', signing_key: '" + std::string(64, 'c') + "'}\n" + sections +
         "plugins:\n" + plugins);
     port_ = server_->port();
   }

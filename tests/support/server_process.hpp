@@ -60,6 +60,7 @@ class ServerProcess {
   ~ServerProcess() { stop(); }
 
   std::uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
   const std::string& logFile() const { return log_; }
 
   /// SIGTERM and wait; the exit status.

@@ -26,7 +26,11 @@ struct WsMessage {
 class WsClient {
  public:
   /// Connects and sends the upgrade for `target` (e.g. "/v1/ws?auth=Bearer%20…").
-  WsClient(std::uint16_t port, const std::string& target, const std::string& extraHeaders = "") {
+  /// `receiveBuffer` > 0 shrinks the socket's receive buffer (before connecting, so the
+  /// window stays small): a client that reads slowly, for real.
+  WsClient(std::uint16_t port, const std::string& target, const std::string& extraHeaders = "", int receiveBuffer = 0)
+      : socket_(Poco::Net::SocketAddress::IPv4) {
+    if (receiveBuffer > 0) socket_.setReceiveBufferSize(receiveBuffer);
     socket_.connect(Poco::Net::SocketAddress("127.0.0.1", port));
     socket_.setReceiveTimeout(Poco::Timespan(5, 0));
     const std::string request = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +

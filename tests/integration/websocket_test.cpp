@@ -1,0 +1,234 @@
+// The WebSocket hub end to end with real clients against a running mmm-server (chat on).
+#include "api_fixture.hpp"
+#include "ws_client.hpp"
+
+#include <atomic>
+#include <fstream>
+#include <thread>
+
+using namespace mmm::test;
+using namespace std::chrono_literals;
+using mmm::core::ws::Opcode;
+
+namespace {
+
+class WebSocketTest : public ApiTest {
+ protected:
+  void SetUp() override {
+    startServer(kUsersPlugin + "  - name: chat\n", "",
+                "cors: {allowed_origins: ['https://app.example']}\n"
+                "hub: {threads: 2, max_queued_frames: 64, max_frame_bytes: 65536, send_buffer_bytes: 16384}\n");
+  }
+
+  std::unique_ptr<WsClient> connect(const Account& who) {
+    auto client = std::make_unique<WsClient>(port_, "/v1/ws?auth=Bearer%20" + who.token);
+    EXPECT_EQ(client->status(), 101) << client->head();
+    return client;
+  }
+  std::int64_t privateChannel(const Account& owner, const Account& other) {
+    auto reply = call("POST", "/v1/channels",
+                      R"({"name":"duo","private":true,"members":[{"id":)" + std::to_string(other.id) + "}]}",
+                      owner.token);
+    EXPECT_EQ(reply.status, 201) << reply.body;
+    return json(reply)->getValue<Poco::Int64>("id");
+  }
+  HttpReply post(const Account& who, std::int64_t channel, const std::string& body) {
+    return call("POST", "/v1/channels/" + std::to_string(channel), R"({"body":")" + body + R"("})", who.token);
+  }
+  static Poco::JSON::Object::Ptr parse(const std::string& text) {
+    Poco::JSON::Parser parser;
+    return parser.parse(text).extract<Poco::JSON::Object::Ptr>();
+  }
+  // Skips pushes of other types (e.g. channel-new) until one of `type` arrives.
+  static Poco::JSON::Object::Ptr nextOfType(WsClient& client, const std::string& type) {
+    for (int i = 0; i < 20; ++i) {
+      auto text = client.nextText();
+      if (text.empty()) return nullptr;
+      auto frame = parse(text);
+      if (frame->getValue<std::string>("type") == type) return frame;
+    }
+    return nullptr;
+  }
+  int serverThreads() {
+    std::ifstream status("/proc/" + std::to_string(server_->pid()) + "/status");
+    std::string line;
+    while (std::getline(status, line))
+      if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
+    return -1;
+  }
+};
+
+}  // namespace
+
+TEST_P(WebSocketTest, MembersGetTheStoredMessageOnEverySocketAndOthersNothing) {
+  const auto a = newAccount(), b = newAccount(), c = newAccount();
+  const auto channel = privateChannel(a, b);
+  auto a1 = connect(a), a2 = connect(a), bSocket = connect(b), cSocket = connect(c);
+  auto reply = post(a, channel, "hello band");
+  ASSERT_EQ(reply.status, 201);
+  const auto stored = json(reply);
+  for (auto* client : {a1.get(), a2.get(), bSocket.get()}) {
+    auto frame = nextOfType(*client, "message-new");
+    ASSERT_TRUE(frame);
+    auto message = frame->getObject("message");
+    EXPECT_EQ(message->getValue<Poco::Int64>("id"), stored->getValue<Poco::Int64>("id"));
+    EXPECT_EQ(message->getValue<std::string>("body"), "hello band");
+    EXPECT_EQ(message->getValue<Poco::Int64>("channelID"), channel);
+    EXPECT_EQ(message->getObject("creator")->getValue<Poco::Int64>("id"), a.id);
+    auto ids = frame->getArray("userIDs");
+    ASSERT_TRUE(ids);
+    EXPECT_EQ(ids->size(), 2u);
+  }
+  // What was pushed can be read back.
+  auto history = jsonArray(call("GET", "/v1/channels/" + std::to_string(channel), "", b.token));
+  EXPECT_EQ(history->getObject(0)->getValue<Poco::Int64>("id"), stored->getValue<Poco::Int64>("id"));
+
+  // C hears nothing of the private channel: the first push C gets is a public one.
+  ASSERT_EQ(post(a, 1, "hello everyone").status, 201);
+  auto publicFrame = parse(cSocket->nextText());
+  EXPECT_EQ(publicFrame->getValue<std::string>("type"), "message-new");
+  EXPECT_EQ(publicFrame->getObject("message")->getValue<std::string>("body"), "hello everyone");
+  EXPECT_TRUE(publicFrame->isNull("userIDs"));
+
+  // Edit and delete arrive as message-update and message-delete.
+  const std::string path = "/v1/messages/" + std::to_string(stored->getValue<Poco::Int64>("id"));
+  ASSERT_EQ(call("PATCH", path, R"({"body":"hello, band"})", a.token).status, 200);
+  auto update = nextOfType(*bSocket, "message-update");
+  ASSERT_TRUE(update);
+  EXPECT_EQ(update->getObject("message")->getValue<std::string>("body"), "hello, band");
+  ASSERT_EQ(call("DELETE", path, "", a.token).status, 200);
+  auto removal = nextOfType(*a2, "message-delete");
+  ASSERT_TRUE(removal);
+  EXPECT_EQ(removal->getValue<Poco::Int64>("messageID"), stored->getValue<Poco::Int64>("id"));
+  EXPECT_EQ(removal->getValue<Poco::Int64>("channelID"), channel);
+  // Still nothing private reached C.
+  EXPECT_EQ(cSocket->nextText(300ms), "");
+}
+
+TEST_P(WebSocketTest, PingGetsPongAndClientFramesAreNotEchoed) {
+  const auto a = newAccount();
+  auto client = connect(a);
+  client->send(Opcode::Ping, "are you there");
+  auto pong = client->next();
+  ASSERT_TRUE(pong);
+  EXPECT_EQ(pong->opcode, Opcode::Pong);
+  EXPECT_EQ(pong->payload, "are you there");
+  client->send(Opcode::Text, "ping");
+  EXPECT_EQ(client->nextText(), "pong");
+  client->send(Opcode::Text, "{\"type\":\"message-new\"}");
+  EXPECT_EQ(client->nextText(300ms), "");  // not echoed, not published
+}
+
+TEST_P(WebSocketTest, ASlowClientIsClosedWhileOthersGetEverythingInOrder) {
+  const auto a = newAccount(), lazy = newAccount();
+  auto reader = connect(a);
+  // The lazy client upgrades, then never reads: its queue fills and it is closed.
+  WsClient sleeper(port_, "/v1/ws?auth=Bearer%20" + lazy.token, "", 4096);
+  ASSERT_EQ(sleeper.status(), 101);
+  const std::string filler(3000, 'x');
+  std::thread poster([&] {
+    for (int i = 0; i < 400; ++i) post(a, 1, "seq-" + std::to_string(i) + "-" + filler);
+  });
+  for (int i = 0; i < 400; ++i) {
+    auto text = reader->nextText(10s);
+    ASSERT_FALSE(text.empty()) << "the reader stalled at " << i;
+    auto body = parse(text)->getObject("message")->getValue<std::string>("body");
+    ASSERT_EQ(body.substr(0, body.find('-', 4)), "seq-" + std::to_string(i));
+  }
+  poster.join();
+  EXPECT_NE(call("GET", "/metrics").body.find("mmm_ws_slow_closed_total 1\n"), std::string::npos);
+  // The sleeper, reading at last, finds its stream ended (after what was already sent).
+  std::uint16_t code = 0;
+  EXPECT_TRUE(sleeper.closedWithin(10s, code));
+  std::string metrics;
+  for (int i = 0; i < 50 && metrics.find("mmm_ws_connections 1\n") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(100ms);
+    metrics = call("GET", "/metrics").body;
+  }
+  EXPECT_NE(metrics.find("mmm_ws_connections 1\n"), std::string::npos) << metrics;
+}
+
+TEST_P(WebSocketTest, BadUpgradesAndBadFramesAreRefusedWithoutDisturbingOthers) {
+  const auto a = newAccount();
+  auto good = connect(a);
+  EXPECT_EQ(WsClient(port_, "/v1/ws").status(), 401);
+  EXPECT_EQ(WsClient(port_, "/v1/ws?auth=Bearer%20forged").status(), 401);
+  EXPECT_EQ(WsClient(port_, "/v1/ws?auth=Bearer%20" + a.token, "Origin: https://evil.example\r\n").status(), 403);
+  EXPECT_EQ(WsClient(port_, "/v1/ws?auth=Bearer%20" + a.token, "Origin: https://app.example\r\n").status(), 101);
+  EXPECT_EQ(WsClient(port_, "/v1/ws", "Cookie: mmm_session=" + a.token + "\r\n").status(), 101);
+
+  std::uint16_t code = 0;
+  auto big = connect(a);
+  big->send(Opcode::Text, std::string(70000, 'x'));
+  EXPECT_TRUE(big->closedWithin(3s, code));
+  EXPECT_EQ(code, 1009);
+
+  auto unmasked = connect(a);
+  unmasked->sendBytes(mmm::core::ws::encode(Opcode::Text, "no mask"));
+  EXPECT_TRUE(unmasked->closedWithin(3s, code));
+  EXPECT_EQ(code, 1002);
+
+  auto garbage = connect(a);
+  garbage->sendBytes(std::string("\xff\xfe\x00 garbage \x13\x37", 14));
+  code = 0;
+  EXPECT_TRUE(garbage->closedWithin(3s, code));
+
+  auto badUtf8 = connect(a);
+  badUtf8->send(Opcode::Text, "\xc3\x28");
+  EXPECT_TRUE(badUtf8->closedWithin(3s, code));
+  EXPECT_EQ(code, 1007);
+
+  ASSERT_EQ(post(a, 1, "still here").status, 201);
+  auto frame = parse(good->nextText());
+  EXPECT_EQ(frame->getObject("message")->getValue<std::string>("body"), "still here");
+}
+
+TEST_P(WebSocketTest, AReconnectingClientGetsExactlyWhatItMissed) {
+  const auto a = newAccount();
+  auto client = connect(a);
+  auto first = json(post(a, 1, "before"));
+  auto seen = parse(client->nextText())->getObject("message")->getValue<Poco::Int64>("id");
+  EXPECT_EQ(seen, first->getValue<Poco::Int64>("id"));
+  client.reset();  // disconnected
+  std::vector<std::string> missed = {"while away 1", "while away 2", "while away 3"};
+  for (const auto& text : missed) ASSERT_EQ(post(a, 1, text).status, 201);
+  client = connect(a);
+  auto resumed = jsonArray(call("GET", "/v1/channels/1?after=" + std::to_string(seen), "", a.token));
+  ASSERT_EQ(resumed->size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(resumed->getObject(i)->getValue<std::string>("body"), missed[i]);
+}
+
+TEST_P(WebSocketTest, AThousandSocketsDoNotGrowThreadsAndHttpStaysPrompt) {
+  const auto a = newAccount();
+  std::vector<std::unique_ptr<WsClient>> sockets;
+  for (int i = 0; i < 100; ++i) sockets.push_back(connect(a));
+  const int threadsAt100 = serverThreads();
+  for (int i = 100; i < 1000; ++i) sockets.push_back(connect(a));
+  const int threadsAt1000 = serverThreads();
+  EXPECT_GT(threadsAt100, 0);
+  EXPECT_LE(threadsAt1000, threadsAt100 + 2) << "threads grew with sockets";
+  auto metrics = call("GET", "/metrics").body;
+  EXPECT_NE(metrics.find("mmm_ws_connections 1000\n"), std::string::npos);
+  const auto begin = std::chrono::steady_clock::now();
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(call("GET", "/v1/users/me", "", a.token).status, 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, 2s);
+  // One push reaches all thousand.
+  ASSERT_EQ(post(a, 1, "to all").status, 201);
+  int received = 0;
+  for (auto& s : sockets)
+    if (!s->nextText(5s).empty()) ++received;
+  EXPECT_EQ(received, 1000);
+}
+
+TEST_P(WebSocketTest, ShutdownClosesSocketsWithGoingAway) {
+  const auto a = newAccount();
+  auto client = connect(a);
+  ASSERT_EQ(post(a, 1, "hi").status, 201);
+  ASSERT_FALSE(client->nextText().empty());
+  EXPECT_EQ(server_->stop(), 0);
+  std::uint16_t code = 0;
+  EXPECT_TRUE(client->closedWithin(3s, code));
+  EXPECT_EQ(code, 1001);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, WebSocketTest, ::testing::Values(Backends::SQLiteMemory), backendsName);
