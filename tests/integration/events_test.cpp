@@ -5,6 +5,7 @@
 
 #include <mmm/time.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <set>
 #include <thread>
@@ -227,4 +228,100 @@ TEST_P(EventsTest, PagingNeverRepeatsOrSkips) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, EventsTest, ::testing::Values(Backends::SQLiteMemory, Backends::MariaDBRedis),
+                         backendsName);
+
+// --- with the chat plugin: each event's private channel follows its members.
+
+namespace {
+
+class EventsChatTest : public EventsTest {
+ protected:
+  void SetUp() override { startServer(kUsersPlugin + "  - name: chat\n  - name: meetups\n"); }
+
+  std::vector<std::int64_t> channelMembers(const Account& viewer, std::int64_t channel) {
+    auto channels = jsonArray(call("GET", "/v1/channels", "", viewer.token));
+    for (std::size_t i = 0; i < channels->size(); ++i) {
+      auto c = channels->getObject(i);
+      if (c->getValue<Poco::Int64>("id") != channel) continue;
+      std::vector<std::int64_t> members;
+      auto list = c->getArray("members");
+      for (std::size_t k = 0; k < list->size(); ++k) members.push_back(list->getObject(k)->getValue<Poco::Int64>("id"));
+      std::sort(members.begin(), members.end());
+      return members;
+    }
+    return {};
+  }
+};
+
+}  // namespace
+
+TEST_P(EventsChatTest, TheEventsChannelHasExactlyItsMembersUnderConcurrentJoins) {
+  const auto creator = newAccount();
+  auto event = createEvent(creator, eventBody("Crowd", inDays(10)));
+  ASSERT_FALSE(event->isNull("channel"));
+  const auto channel = event->getValue<Poco::Int64>("channel");
+  const auto id = event->getValue<Poco::Int64>("id");
+  EXPECT_EQ(channelMembers(creator, channel), (std::vector<std::int64_t>{creator.id}));
+  std::vector<Account> people;
+  for (int i = 0; i < 50; ++i) people.push_back(newAccount());
+  std::atomic<int> created{0};
+  std::vector<std::thread> threads;
+  for (const auto& person : people)
+    threads.emplace_back([&, token = person.token] {
+      if (call("POST", "/v1/events/join", R"({"id":)" + std::to_string(id) + "}", token).status == 201) ++created;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created.load(), 50);
+  EXPECT_EQ(json(call("GET", "/v1/events/" + std::to_string(id), "", creator.token))->getValue<Poco::Int64>("memberCount"), 51);
+  std::vector<std::int64_t> expected{creator.id};
+  for (const auto& p : people) expected.push_back(p.id);
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(channelMembers(creator, channel), expected);
+}
+
+TEST_P(EventsChatTest, LeavingLeavesTheChannelAndDeletingDeletesIt) {
+  const auto a = newAccount(), b = newAccount();
+  auto event = createEvent(a, eventBody("Jam", inDays(4)));
+  const auto id = event->getValue<Poco::Int64>("id");
+  const auto channel = event->getValue<Poco::Int64>("channel");
+  ASSERT_EQ(call("POST", "/v1/events/join", R"({"id":)" + std::to_string(id) + "}", b.token).status, 201);
+  EXPECT_EQ(call("POST", "/v1/channels/" + std::to_string(channel), R"({"body":"see you there"})", b.token).status, 201);
+  EXPECT_EQ(channelMembers(a, channel), (std::vector<std::int64_t>{std::min(a.id, b.id), std::max(a.id, b.id)}));
+  ASSERT_EQ(call("DELETE", "/v1/events/" + std::to_string(id) + "/members/me", "", b.token).status, 200);
+  EXPECT_TRUE(jsonArray(call("GET", "/v1/events/join", "", b.token))->size() == 0);
+  EXPECT_EQ(channelMembers(a, channel), (std::vector<std::int64_t>{a.id}));
+  expectProblem(call("GET", "/v1/channels/" + std::to_string(channel), "", b.token), 403);
+  // The chat API cannot delete or re-member an event's channel; the event owns it.
+  expectProblem(call("DELETE", "/v1/channels/" + std::to_string(channel), "", a.token), 403);
+  expectProblem(call("POST", "/v1/channels/" + std::to_string(channel) + "/members", R"({"id":)" + std::to_string(b.id) + "}", a.token), 403);
+  expectProblem(call("DELETE", "/v1/events/" + std::to_string(id), "", b.token), 403);
+  ASSERT_EQ(call("DELETE", "/v1/events/" + std::to_string(id), "", a.token).status, 200);
+  expectProblem(call("GET", "/v1/channels/" + std::to_string(channel), "", a.token), 404);
+  EXPECT_TRUE(channelMembers(a, channel).empty());
+}
+
+TEST_P(EventsChatTest, EventsMadeWhileChatWasOffGetTheirChannelsWhenItIsOn) {
+  startServer(kMeetupsWithoutChat);  // chat off
+  const auto a = newAccount(), b = newAccount();
+  auto event = createEvent(a, eventBody("Quiet", inDays(6)));
+  const auto id = event->getValue<Poco::Int64>("id");
+  EXPECT_TRUE(event->isNull("channel"));
+  ASSERT_EQ(call("POST", "/v1/events/join", R"({"id":)" + std::to_string(id) + "}", b.token).status, 201);
+  startServer(kUsersPlugin + "  - name: chat\n  - name: meetups\n");  // chat on, same store
+  // Sessions lived in memory: sign in again.
+  auto signIn = [&](const Account& who) {
+    auto reply = call("POST", "/v1/sessions", R"({"email":")" + who.email + R"(","password":")" + who.password + R"("})");
+    EXPECT_EQ(reply.status, 201);
+    return tokenOf(reply);
+  };
+  Account a2 = a, b2 = b;
+  a2.token = signIn(a);
+  b2.token = signIn(b);
+  auto now = json(call("GET", "/v1/events/" + std::to_string(id), "", a2.token));
+  ASSERT_FALSE(now->isNull("channel"));
+  EXPECT_EQ(channelMembers(b2, now->getValue<Poco::Int64>("channel")),
+            (std::vector<std::int64_t>{std::min(a.id, b.id), std::max(a.id, b.id)}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, EventsChatTest, ::testing::Values(Backends::SQLiteMemory, Backends::MariaDBRedis),
                          backendsName);

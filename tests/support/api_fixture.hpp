@@ -56,14 +56,15 @@ class ApiTest : public ::testing::TestWithParam<Backends> {
   /// Starts mmm-server with `plugins` (YAML list items) on the parameter's back ends;
   /// `serverExtra` goes into the server section, `sections` are more top-level sections.
   void startServer(const std::string& plugins, const std::string& serverExtra = "", const std::string& sections = "") {
-    std::string sessions;
+    // A second call restarts on the same store (the sessions stay only with Redis).
+    if (server_) EXPECT_EQ(server_->stop(), 0);
+    std::string sessions = "memory";
     if (GetParam() == Backends::MariaDBRedis) {
-      mysql_ = std::make_unique<MysqlDatabase>();
+      if (!mysql_) mysql_ = std::make_unique<MysqlDatabase>();
       storeUrl_ = mysql_->url();
       sessions = requiredEnv("MMM_TEST_REDIS_URL");
-    } else {
+    } else if (storeUrl_.empty()) {
       storeUrl_ = tempSqliteUrl();
-      sessions = "memory";
     }
     server_ = std::make_unique<ServerProcess>(
         "server: {listen: '127.0.0.1:0', threads: 64, queue: 256" + serverExtra + "}\n"
