@@ -61,6 +61,10 @@ out=$(cd "$(dirname "$0")/../.." && MMM_STORE_URL=mysql://u:p@127.0.0.1:3306/mmm
       MMM_SESSION_KEY=$(printf '%064d' 7) MMM_PUBLIC_ORIGIN=https://meetup.example MMM_WEB_ROOT=web \
       "$server" --config config/production.yaml --check-config 2>&1 >/dev/null) \
   && pass "config/production.yaml passes --check-config" || fail "config/production.yaml: $out"
+out=$(cd "$(dirname "$0")/../.." && MMM_STORE_URL=mysql://u:p@127.0.0.1:3306/mmm MMM_REDIS_URL=redis://127.0.0.1:6379/0 \
+      MMM_SESSION_KEY=$(printf '%064d' 7) MMM_PUBLIC_ORIGIN=https://meetup.example MMM_WEB_ROOT=web MMM_BUS_HOST=127.0.0.1 \
+      "$server" --config config/cluster.yaml --check-config 2>&1 >/dev/null) \
+  && pass "config/cluster.yaml passes --check-config" || fail "config/cluster.yaml: $out"
 out=$(cd "$(dirname "$0")/../.." && "$server" --config config/production.yaml --check-config 2>&1)
 line=$(grep -n 'allowed_origins: \["${MMM_PUBLIC_ORIGIN}"\]' "$(dirname "$0")/../../config/production.yaml" | cut -d: -f1)
 [[ "$out" == *"config/production.yaml:$line:21: environment variable MMM_PUBLIC_ORIGIN is not set"* ]] \

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -24,38 +25,15 @@ class ServerProcess {
  public:
   /// Starts `mmm-server --config <yaml in a file>`; returns once it listens.
   explicit ServerProcess(const std::string& yaml) {
-    static int counter = 0;
-    const std::string base = tempDir() + "/server-" + std::to_string(++counter);
+    const std::string base = nextBase();
     config_ = base + ".yaml";
-    log_ = base + ".log";
     std::ofstream(config_) << yaml;
-    int out[2];
-    if (::pipe(out) != 0) throw std::runtime_error("pipe failed");
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-    posix_spawn_file_actions_addclose(&actions, out[0]);
-    posix_spawn_file_actions_addopen(&actions, 2, log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const std::string exe = binDir() + "/mmm-server";
-    const char* argv[] = {exe.c_str(), "--config", config_.c_str(), nullptr};
-    if (posix_spawn(&pid_, exe.c_str(), &actions, nullptr, const_cast<char**>(argv), environ) != 0)
-      throw std::runtime_error("cannot start " + exe);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(out[1]);
-    FILE* stream = ::fdopen(out[0], "r");
-    char line[256];
-    while (std::fgets(line, sizeof line, stream)) {
-      unsigned port = 0;
-      if (std::sscanf(line, "mmm-server listening on port %u", &port) == 1) {
-        port_ = static_cast<std::uint16_t>(port);
-        break;
-      }
-    }
-    std::fclose(stream);
-    if (!port_) {
-      stop();
-      throw std::runtime_error("mmm-server did not start: " + readFile(log_));
-    }
+    spawn({"--config", config_}, "mmm-server listening on port %u", base);
+  }
+
+  /// Starts `mmm-server --bus-proxy FRONTEND BACKEND`; returns once it runs.
+  static std::unique_ptr<ServerProcess> busProxy(const std::string& frontend, const std::string& backend) {
+    return std::unique_ptr<ServerProcess>(new ServerProcess({"--bus-proxy", frontend, backend}));
   }
   ~ServerProcess() { stop(); }
 
@@ -75,6 +53,50 @@ class ServerProcess {
   }
 
  private:
+  explicit ServerProcess(const std::vector<std::string>& args) {
+    spawn(args, "mmm-server bus forwarder running", nextBase());
+  }
+
+  static std::string nextBase() {
+    static int counter = 0;
+    return tempDir() + "/server-" + std::to_string(++counter);
+  }
+
+  // Runs mmm-server with `args`, stderr to a log file, until stdout shows `ready` (a
+  // scanf pattern; "%u" there is the port).
+  void spawn(const std::vector<std::string>& args, const char* ready, const std::string& base) {
+    log_ = base + ".log";
+    int out[2];
+    if (::pipe(out) != 0) throw std::runtime_error("pipe failed");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+    posix_spawn_file_actions_addclose(&actions, out[0]);
+    posix_spawn_file_actions_addopen(&actions, 2, log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const std::string exe = binDir() + "/mmm-server";
+    std::vector<char*> argv{const_cast<char*>(exe.c_str())};
+    for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+    argv.push_back(nullptr);
+    if (posix_spawn(&pid_, exe.c_str(), &actions, nullptr, argv.data(), environ) != 0)
+      throw std::runtime_error("cannot start " + exe);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(out[1]);
+    FILE* stream = ::fdopen(out[0], "r");
+    char line[256];
+    bool started = false;
+    const bool wantsPort = std::string(ready).find("%u") != std::string::npos;
+    while (!started && std::fgets(line, sizeof line, stream)) {
+      unsigned port = 0;
+      if (wantsPort && std::sscanf(line, ready, &port) == 1) port_ = static_cast<std::uint16_t>(port);
+      started = wantsPort ? port_ != 0 : std::string(line).rfind(ready, 0) == 0;
+    }
+    std::fclose(stream);
+    if (!started) {
+      stop();
+      throw std::runtime_error("mmm-server did not start: " + readFile(log_));
+    }
+  }
+
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
   int status_ = -1;

@@ -1,0 +1,85 @@
+// Two mmm-server nodes on one MariaDB and one Redis, joined by a bus forwarder: what
+// happens through one node reaches browsers and sessions on the other.
+#include "api_fixture.hpp"
+#include "ws_client.hpp"
+
+#include <Poco/Net/ServerSocket.h>
+
+using namespace mmm::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::uint16_t freePort() {
+  Poco::Net::ServerSocket probe(Poco::Net::SocketAddress("127.0.0.1", 0));
+  return probe.address().port();
+}
+
+class ClusterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string frontend = "tcp://127.0.0.1:" + std::to_string(freePort());
+    const std::string backend = "tcp://127.0.0.1:" + std::to_string(freePort());
+    proxy_ = ServerProcess::busProxy(frontend, backend);
+    const std::string config =
+        "server: {listen: '127.0.0.1:0'}\n"
+        "log: {level: info}\n"
+        "web: {enabled: false}\n"
+        "store: {url: '" + db_.url() + "'}\n"
+        "sessions: {url: '" + requiredEnv("MMM_TEST_REDIS_URL") + "', signing_key: '" + std::string(64, 'e') + "'}\n"
+        "bus: {mode: cluster, publish: '" + frontend + "', subscribe: '" + backend + "'}\n"
+        "plugins:\n" + kUsersPlugin + "  - name: chat\n";
+    node1_ = std::make_unique<ServerProcess>(config);
+    node2_ = std::make_unique<ServerProcess>(config);
+  }
+  void TearDown() override {
+    EXPECT_EQ(node1_->stop(), 0);
+    EXPECT_EQ(node2_->stop(), 0);
+    EXPECT_EQ(proxy_->stop(), 0);
+  }
+
+  HttpReply call(const ServerProcess& node, const std::string& method, const std::string& path,
+                 const std::string& body = "", const std::string& token = "") {
+    std::string headers = body.empty() ? "" : kJsonType;
+    if (!token.empty()) headers += "Authorization: Bearer " + token + "\r\n";
+    return request(node.port(), method, path, headers, body);
+  }
+
+  MysqlDatabase db_;
+  std::unique_ptr<ServerProcess> proxy_, node1_, node2_;
+};
+
+}  // namespace
+
+TEST_F(ClusterTest, AMessagePostedOnOneNodeReachesASocketOnTheOther) {
+  for (auto* node : {node1_.get(), node2_.get()}) {
+    auto ready = call(*node, "GET", "/readyz");
+    EXPECT_EQ(ready.status, 200) << ready.body;
+  }
+  auto signUp = call(*node1_, "POST", "/v1/users",
+                     R"({"email":"node@example.org","password":"cluster-pass","passwordConf":"cluster-pass","userName":"noder"})");
+  ASSERT_EQ(signUp.status, 201) << signUp.body;
+  const std::string token = signUp.header("authorization").substr(7);
+
+  WsClient onNode2(node2_->port(), "/v1/ws?auth=Bearer%20" + token);  // the session is shared through Redis
+  ASSERT_EQ(onNode2.status(), 101);
+  auto posted = call(*node1_, "POST", "/v1/channels/1", R"({"body":"across the cluster"})", token);
+  ASSERT_EQ(posted.status, 201);
+  auto text = onNode2.nextText(5s);
+  ASSERT_FALSE(text.empty()) << "nothing arrived on node 2";
+  Poco::JSON::Parser parser;
+  auto frame = parser.parse(text).extract<Poco::JSON::Object::Ptr>();
+  EXPECT_EQ(frame->getValue<std::string>("type"), "message-new");
+  EXPECT_EQ(frame->getObject("message")->getValue<std::string>("body"), "across the cluster");
+  EXPECT_EQ(frame->getObject("message")->getValue<Poco::Int64>("id"), json(posted)->getValue<Poco::Int64>("id"));
+}
+
+TEST_F(ClusterTest, SigningOutOnOneNodeEndsTheSessionOnTheOther) {
+  auto signUp = call(*node1_, "POST", "/v1/users",
+                     R"({"email":"bye@example.org","password":"cluster-pass","passwordConf":"cluster-pass","userName":"byer"})");
+  ASSERT_EQ(signUp.status, 201);
+  const std::string token = signUp.header("authorization").substr(7);
+  EXPECT_EQ(call(*node2_, "GET", "/v1/users/me", "", token).status, 200);
+  EXPECT_EQ(call(*node1_, "DELETE", "/v1/sessions/mine", "", token).status, 200);
+  EXPECT_EQ(call(*node2_, "GET", "/v1/users/me", "", token).status, 401);
+}
