@@ -7,8 +7,8 @@ MMM_BUILD_DIR=${MMM_BUILD_DIR:-$MMM_ROOT/build}
 # Debian 12 packages needed to build and run the server.
 MMM_BUILD_PACKAGES=(g++ make cmake pkg-config libpoco-dev libmariadb-dev libsodium-dev libspdlog-dev
   libyaml-cpp-dev libzmq3-dev cppzmq-dev)
-# …and to run every test (private MariaDB and Redis instances included).
-MMM_TEST_PACKAGES=(libgtest-dev libgmock-dev curl mariadb-server mariadb-client redis-server redis-tools)
+# …and to run every test (private MariaDB and Redis instances, and a browser, included).
+MMM_TEST_PACKAGES=(libgtest-dev libgmock-dev curl mariadb-server mariadb-client redis-server redis-tools chromium)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -25,6 +25,23 @@ ensure_packages() {
   # Services are started by the test script, never by the package's own scripts.
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# ensure_node: Node.js and npm for the browser tests, from Debian unless the machine has
+# them already (another Node.js package may ship its own npm, which Debian's would clash with).
+ensure_node() {
+  command -v node >/dev/null 2>&1 || ensure_packages nodejs
+  command -v npm >/dev/null 2>&1 || ensure_packages npm
+}
+
+# ensure_browser_tests: playwright-core (never a downloaded browser) from the lock file,
+# installed again only when the lock file changes.
+ensure_browser_tests() {
+  local dir="$MMM_ROOT/tests/browser"
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    log "installing the browser tests' npm packages"
+    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  fi
 }
 
 # build [CMAKE-ARGS…]: configures once (Release), then builds incrementally.

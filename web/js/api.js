@@ -1,0 +1,44 @@
+// The REST API, authenticated by the HttpOnly session cookie (the page never sees the
+// token). Errors carry the problem+json detail, as people should read it.
+
+export class ApiError extends Error {
+  constructor(status, detail) {
+    super(detail);
+    this.status = status;
+  }
+}
+
+export async function api(method, path, body) {
+  const options = {method, credentials: 'same-origin', headers: {}};
+  if (body !== undefined) {
+    options.headers['Content-Type'] = 'application/json';
+    options.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path, options);
+  } catch {
+    throw new ApiError(0, 'The server cannot be reached. Check your connection and try again.');
+  }
+  const type = response.headers.get('Content-Type') || '';
+  const payload = type.includes('json') ? await response.json().catch(() => null) : await response.text();
+  if (!response.ok) {
+    const detail = payload && typeof payload === 'object' && payload.detail ? payload.detail : friendly(response.status);
+    throw new ApiError(response.status, sentence(detail));
+  }
+  return payload;
+}
+
+function friendly(status) {
+  if (status === 401) return 'Please sign in.';
+  if (status === 403) return 'You are not allowed to do that.';
+  if (status === 404) return 'That no longer exists.';
+  if (status === 429) return 'Too many tries. Please wait a while and try again.';
+  if (status >= 500) return 'Something went wrong on our side. Please try again.';
+  return 'That did not work. Please try again.';
+}
+
+function sentence(text) {
+  const trimmed = String(text).trim();
+  return trimmed ? trimmed[0].toUpperCase() + trimmed.slice(1) + (/[.!?]$/.test(trimmed) ? '' : '.') : trimmed;
+}

@@ -1,0 +1,100 @@
+// The app: who is signed in, the routes, the live connection and the banner.
+import {api} from './api.js';
+import {Live} from './live.js';
+import {signInView, signUpView} from './views/auth.js';
+import {eventsView, myEventsView} from './views/events.js';
+import {eventView} from './views/event.js';
+import {profileView} from './views/profile.js';
+
+const main = document.getElementById('main');
+const banner = document.getElementById('banner');
+const nav = document.getElementById('nav');
+
+export const app = {
+  me: null,            // the signed-in user's profile
+  pushListeners: new Set(),
+  live: null,
+  reconnectListeners: new Set(),
+
+  async signedIn(profile) {
+    this.me = profile;
+    nav.hidden = false;
+    if (!this.live) {
+      this.live = new Live({
+        onPush: (push) => this.pushListeners.forEach((listener) => listener(push)),
+        onDown: () => showBanner('Connection lost. Reconnecting…'),
+        onUp: () => {
+          hideBanner();
+          this.reconnectListeners.forEach((listener) => listener());
+        },
+      });
+      this.live.start();
+    }
+  },
+
+  signedOut() {
+    this.me = null;
+    nav.hidden = true;
+    if (this.live) this.live.stop();
+    this.live = null;
+  },
+
+  go(hash) {
+    if (location.hash === hash) route();
+    else location.hash = hash;
+  },
+};
+
+function showBanner(text) {
+  banner.textContent = text;
+  banner.hidden = false;
+}
+
+function hideBanner() {
+  banner.hidden = true;
+  banner.textContent = '';
+}
+
+const routes = [
+  [/^#\/signin$/, signInView, false],
+  [/^#\/signup$/, signUpView, false],
+  [/^#\/events$/, eventsView, true],
+  [/^#\/my-events$/, myEventsView, true],
+  [/^#\/events\/(\d+)$/, eventView, true],
+  [/^#\/profile$/, profileView, true],
+];
+
+let cleanup = null;
+
+async function route() {
+  const hash = location.hash || '#/events';
+  const [, view, needsUser] = routes.find(([pattern]) => pattern.test(hash)) ?? [null, null, true];
+  if (!view) return app.go('#/events');
+  if (needsUser && !app.me) return app.go('#/signin');
+  if (!needsUser && app.me) return app.go('#/events');
+  if (cleanup) cleanup();
+  cleanup = null;
+  for (const link of nav.querySelectorAll('a'))
+    link.toggleAttribute('aria-current', hash.startsWith(link.getAttribute('href')));
+  const params = hash.match(routes.find(([pattern]) => pattern.test(hash))[0]).slice(1);
+  const page = document.createElement('div');
+  main.replaceChildren(page);
+  cleanup = (await view(page, ...params)) || null;
+  const heading = main.querySelector('h1');
+  if (heading) {
+    heading.setAttribute('tabindex', '-1');
+    heading.focus({preventScroll: true});
+  }
+}
+
+async function boot() {
+  try {
+    await app.signedIn(await api('GET', '/v1/users/me'));
+  } catch {
+    app.signedOut();
+  }
+  window.addEventListener('hashchange', route);
+  await route();
+}
+
+boot();

@@ -1,0 +1,68 @@
+// Tiny DOM helpers: elements are built with text nodes, never from HTML strings, so what
+// people type is never interpreted as markup.
+
+/** h('button', {class: 'primary', onclick: fn}, 'Save') */
+export function h(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === false || value === null || value === undefined) continue;
+    if (name.startsWith('on') && typeof value === 'function') element.addEventListener(name.slice(2), value);
+    else if (name === 'class') element.className = value;
+    else if (value === true) element.setAttribute(name, '');
+    else element.setAttribute(name, String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return element;
+}
+
+/** A labelled form field with a slot for its error message. */
+export function field({label, name, type = 'text', value = '', required = false, hint = '', ...rest}) {
+  const id = `field-${name}`;
+  const error = h('p', {class: 'field-error', id: `${id}-error`, 'aria-live': 'polite'});
+  const input = h(type === 'textarea' ? 'textarea' : 'input', {
+    id, name, ...(type === 'textarea' ? {} : {type}), required, 'aria-describedby': `${id}-error`, ...rest,
+  });
+  input.value = value;
+  return h('div', {class: 'field'}, h('label', {for: id}, label), hint && h('p', {class: 'hint'}, hint), input, error);
+}
+
+/** Shows `message` next to the field called `name` in `form` (or clears it). */
+export function setFieldError(form, name, message) {
+  const input = form.elements.namedItem(name);
+  const slot = form.querySelector(`#field-${name}-error`);
+  if (!input || !slot) return false;
+  slot.textContent = message || '';
+  input.setAttribute('aria-invalid', message ? 'true' : 'false');
+  return true;
+}
+
+export function clearErrors(form) {
+  for (const slot of form.querySelectorAll('.field-error, .form-error')) slot.textContent = '';
+  for (const input of form.querySelectorAll('[aria-invalid]')) input.removeAttribute('aria-invalid');
+}
+
+/** "Sat 6 Dec, 18:00" in the reader's own time zone (with the year when it is not this one). */
+export function formatWhen(iso) {
+  const when = new Date(iso);
+  return when.toLocaleString(undefined, {
+    weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit',
+    ...(when.getFullYear() !== new Date().getFullYear() ? {year: 'numeric'} : {}),
+  });
+}
+
+export function initials(profile) {
+  const text = `${profile.firstName?.[0] ?? ''}${profile.lastName?.[0] ?? ''}` || profile.userName?.[0] || '?';
+  return text.toUpperCase();
+}
+
+/** The profile's picture, or its initials where the picture cannot load (no internet). */
+export function avatar(profile, size = 'small') {
+  const fallback = h('span', {class: `avatar avatar-${size}`, 'aria-hidden': 'true'}, initials(profile));
+  if (!profile.photoURL) return fallback;
+  const image = h('img', {class: `avatar avatar-${size}`, src: `${profile.photoURL}?d=404&s=96`, alt: ''});
+  image.addEventListener('error', () => image.replaceWith(fallback));
+  return image;
+}

@@ -1,0 +1,120 @@
+// Browsing, searching and creating events; joining and leaving; my events.
+import {api} from '../api.js';
+import {app} from '../app.js';
+import {clearErrors, field, formatWhen, h, setFieldError} from '../dom.js';
+
+function eventCard(event, onChange) {
+  const status = h('p', {class: 'card-error', role: 'alert'});
+  const going = event.joined ? h('span', {class: 'badge'}, '✓ You\'re going') : null;
+  const people = `${event.memberCount} ${event.memberCount === 1 ? 'musician' : 'musicians'} going`;
+  let action;
+  if (event.creator && app.me && event.creator.id === app.me.id) {
+    action = h('span', {class: 'muted'}, 'Your event');
+  } else if (event.joined) {
+    action = h('button', {type: 'button', onclick: async () => {
+      try {
+        await api('DELETE', `/v1/events/${event.id}/members/me`);
+        onChange();
+      } catch (error) {
+        status.textContent = error.message;
+      }
+    }}, 'Leave');
+  } else {
+    action = h('button', {class: 'primary', type: 'button', onclick: async () => {
+      try {
+        await api('POST', '/v1/events/join', {id: event.id});
+        onChange();
+      } catch (error) {
+        status.textContent = error.message;
+      }
+    }}, 'Join');
+  }
+  return h('li', {class: 'card event'},
+      h('div', {class: 'event-when'}, h('time', {datetime: event.datetime}, formatWhen(event.datetime))),
+      h('h2', {}, h('a', {href: `#/events/${event.id}`}, event.title)),
+      h('p', {class: 'muted'}, `At ${event.location}`),
+      event.description && h('p', {}, event.description),
+      h('div', {class: 'event-foot'},
+          h('span', {}, people), going,
+          event.creator && h('span', {class: 'muted'}, `by ${event.creator.userName}`),
+          h('span', {class: 'spacer'}), action),
+      status);
+}
+
+function dayStart(value) { return value ? new Date(`${value}T00:00`).toISOString() : null; }
+function dayEnd(value) { return value ? new Date(`${value}T23:59:59`).toISOString() : null; }
+
+export async function eventsView(page) {
+  const list = h('ul', {class: 'events', 'aria-live': 'polite'});
+  const listError = h('p', {class: 'form-error', role: 'alert'});
+  const search = h('form', {class: 'search', role: 'search'},
+      field({label: 'Search', name: 'q', type: 'search', placeholder: 'folk, jam, Ballard…'}),
+      field({label: 'From', name: 'from', type: 'date'}),
+      field({label: 'To', name: 'to', type: 'date'}),
+      h('button', {type: 'submit'}, 'Search'));
+  const load = async () => {
+    const values = Object.fromEntries(new FormData(search));
+    const query = new URLSearchParams({limit: '100'});
+    if (values.q) query.set('q', values.q);
+    if (dayStart(values.from)) query.set('from', dayStart(values.from));
+    if (dayEnd(values.to)) query.set('to', dayEnd(values.to));
+    listError.textContent = '';
+    try {
+      const events = await api('GET', `/v1/events?${query}`);
+      list.replaceChildren(...events.map((event) => eventCard(event, load)));
+      if (!events.length) list.append(h('li', {class: 'empty'}, 'No events match. Why not create one?'));
+    } catch (error) {
+      listError.textContent = error.message;
+    }
+  };
+  search.addEventListener('submit', (event) => {
+    event.preventDefault();
+    load();
+  });
+
+  const create = h('form', {class: 'card', novalidate: true},
+      h('h2', {}, 'Create an event'),
+      field({label: 'Title', name: 'title', required: true, maxlength: 255, placeholder: 'Sunday folk jam'}),
+      h('div', {class: 'row'},
+          field({label: 'Date and time', name: 'datetime', type: 'datetime-local', required: true}),
+          field({label: 'Location', name: 'location', required: true, maxlength: 255, placeholder: 'Ballard Commons'})),
+      field({label: 'Description', name: 'description', type: 'textarea', maxlength: 4000, rows: 3,
+             placeholder: 'Bring a fiddle'}),
+      h('p', {class: 'form-error', role: 'alert', tabindex: '-1'}),
+      h('button', {class: 'primary', type: 'submit'}, 'Create event'));
+  create.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors(create);
+    const values = Object.fromEntries(new FormData(create));
+    let ok = true;
+    if (!values.title.trim()) ok = !setFieldError(create, 'title', 'Give your event a title.');
+    if (!values.datetime) ok = !setFieldError(create, 'datetime', 'Pick a date and time.') && ok;
+    else if (new Date(values.datetime) <= new Date()) ok = !setFieldError(create, 'datetime', 'Pick a time in the future.') && ok;
+    if (!values.location.trim()) ok = !setFieldError(create, 'location', 'Say where it happens.') && ok;
+    if (!ok) return create.querySelector('[aria-invalid="true"]')?.focus();
+    try {
+      const made = await api('POST', '/v1/events', {...values, datetime: new Date(values.datetime).toISOString()});
+      create.reset();
+      location.hash = `#/events/${made.id}`;
+    } catch (error) {
+      const name = ['title', 'datetime', 'location', 'description'].find((n) => error.message.toLowerCase().startsWith(n));
+      if (!(name && setFieldError(create, name, error.message))) create.querySelector('.form-error').textContent = error.message;
+    }
+  });
+
+  page.append(h('h1', {}, 'Find musicians to play with'), search, listError, list,
+      h('details', {class: 'create'}, h('summary', {}, '+ New event'), create));
+  await load();
+}
+
+export async function myEventsView(page) {
+  const list = h('ul', {class: 'events'});
+  const load = async () => {
+    const events = await api('GET', '/v1/events/join');
+    list.replaceChildren(...events.map((event) => eventCard(event, load)));
+    if (!events.length) list.append(h('li', {class: 'empty'}, h('span', {}, 'You have not joined any event yet. '),
+        h('a', {href: '#/events'}, 'Find one')));
+  };
+  page.append(h('h1', {}, 'My events'), list);
+  await load();
+}
