@@ -125,7 +125,6 @@ int main(int argc, char** argv) {
 
   int received = 0;
   sigwait(&signals, &received);
-  std::cerr << "mmm-server: " << strsignal(received) << ", shutting down\n";
-  server->stop();
+  server->stop();  // logs its own progress, in the configured format
   return 0;
 }

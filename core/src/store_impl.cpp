@@ -1,5 +1,7 @@
 #include "store_impl.hpp"
 
+#include <mmm/time.hpp>
+
 #include <Poco/Data/MySQL/Connector.h>
 #include <Poco/Data/MySQL/MySQLException.h>
 #include <Poco/Data/SQLite/Connector.h>
@@ -27,12 +29,6 @@ void registerConnectors() {
     Poco::Data::SQLite::Connector::registerConnector();
     Poco::Data::MySQL::Connector::registerConnector();
   });
-}
-
-std::int64_t nowMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 void execute(DbSession& session, const std::string& sql) {

@@ -99,6 +99,17 @@ body=$(curl -s "http://127.0.0.1:$port/hello/env")
   || fail "env default: '$body'"
 kill -TERM "$pid"; wait "$pid"
 
+# log.format json: one JSON object per line, with the request id in access lines.
+sed 's/^log: {level: warn}$/log: {level: info, format: json}/' "$work/good.yaml" > "$work/json.yaml"
+start_server "$work/json.yaml" || exit 1
+curl -s -o /dev/null -H 'X-Request-Id: json-log-check' "http://127.0.0.1:$port/healthz"
+kill -TERM "$pid"; wait "$pid"
+if grep -q '"msg":"json-log-check 127.0.0.1' "$work/err" && ! grep -qv '^{"time":"[0-9T:.-]*Z","level":"[a-z]*","logger":"[a-z-]*","thread":[0-9]*,"msg":".*"}$' "$work/err"; then
+  pass "log.format json: every line is a JSON object; access lines carry the request id"
+else
+  fail "log.format json: $(head -3 "$work/err")"
+fi
+
 # --listen overrides the configured address.
 free_port=$(( 20000 + RANDOM % 10000 ))
 start_server "$work/good.yaml" --listen "127.0.0.1:$free_port" || exit 1

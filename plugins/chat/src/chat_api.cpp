@@ -2,12 +2,12 @@
 
 #include <mmm/auth.hpp>
 #include <mmm/error.hpp>
+#include <mmm/input.hpp>
 #include <mmm/json.hpp>
 #include <mmm/text.hpp>
 
 #include <spdlog/logger.h>
 
-#include <charconv>
 
 namespace mmm::chat {
 namespace {
@@ -16,35 +16,12 @@ constexpr std::size_t kMaxName = 255;
 constexpr std::size_t kMaxDescription = 4000;
 constexpr std::size_t kMaxBody = 4096;
 
-std::int64_t parseId(const std::string& text, const char* what) {
-  std::int64_t id = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || id <= 0)
-    throw HttpError(404, std::string("no such ") + what);
-  return id;
-}
-
-std::optional<std::string> text(const Poco::JSON::Object::Ptr& body, const char* name, std::size_t maxChars) {
-  if (!body->has(name) || body->isNull(name)) return std::nullopt;
-  const auto value = body->get(name);
-  if (!value.isString()) throw HttpError(400, std::string(name) + " must be a string");
-  std::string s = value.extract<std::string>();
-  if (!isValidUtf8(s)) throw HttpError(400, std::string(name) + " is not valid UTF-8");
-  if (utf8Length(s) > maxChars)
-    throw HttpError(400, std::string(name) + " must be at most " + std::to_string(maxChars) + " characters long");
-  return s;
-}
-
 std::string messageBody(const Poco::JSON::Object::Ptr& body) {
-  auto value = text(body, "body", kMaxBody);
+  auto value = stringField(body, "body", kMaxBody);
   if (!value || value->empty()) throw HttpError(400, "body must be 1 to 4096 characters");
   return *value;
 }
 
-std::int64_t userIdField(const Poco::JSON::Object::Ptr& body) {
-  if (!body->has("id") || !body->get("id").isInteger()) throw HttpError(400, "id must be a user's id, a number");
-  return body->getValue<Poco::Int64>("id");
-}
 
 }  // namespace
 
@@ -84,11 +61,11 @@ Response ChatApi::listChannels(Request& request) {
 Response ChatApi::createChannel(Request& request) {
   const auto user = authenticated(request).userId;
   const auto body = parseJsonObject(request);
-  auto name = text(body, "name", kMaxName);
+  auto name = stringField(body, "name", kMaxName);
   if (!name || name->find_first_not_of(" \t") == std::string::npos) throw HttpError(400, "name is required");
   Channel channel;
   channel.name = *name;
-  channel.description = text(body, "description", kMaxDescription).value_or("");
+  channel.description = stringField(body, "description", kMaxDescription).value_or("");
   if (body->has("private") && !body->isNull("private")) {
     if (!body->get("private").isBoolean()) throw HttpError(400, "private must be true or false");
     channel.isPrivate = body->getValue<bool>("private");
@@ -102,7 +79,7 @@ Response ChatApi::createChannel(Request& request) {
     for (std::size_t i = 0; i < list->size(); ++i) {
       auto item = list->getObject(i);
       if (!item) throw HttpError(400, "members must be a list of {id}");
-      members.push_back(userIdField(item));
+      members.push_back(integerField(item, "id"));
     }
   }
   std::sort(members.begin(), members.end());
@@ -122,7 +99,7 @@ Response ChatApi::createChannel(Request& request) {
 
 Response ChatApi::history(Request& request) {
   const auto user = authenticated(request).userId;
-  const auto id = parseId(request.param("id"), "channel");
+  const auto id = pathId(request.param("id"), "channel");
   const auto query = parseHistoryQuery(request);
   auto messages = store_.read([&](DbSession& s) {
     readable(s, id, user);
@@ -133,7 +110,7 @@ Response ChatApi::history(Request& request) {
 
 Response ChatApi::post(Request& request) {
   const auto user = authenticated(request).userId;
-  const auto id = parseId(request.param("id"), "channel");
+  const auto id = pathId(request.param("id"), "channel");
   const auto body = messageBody(parseJsonObject(request));
   const Sql sql = store_.sql();
   Channel channel;
@@ -148,10 +125,10 @@ Response ChatApi::post(Request& request) {
 
 Response ChatApi::patchChannel(Request& request) {
   const auto user = authenticated(request).userId;
-  const auto id = parseId(request.param("id"), "channel");
+  const auto id = pathId(request.param("id"), "channel");
   const auto body = parseJsonObject(request);
-  auto name = text(body, "name", kMaxName);
-  auto description = text(body, "description", kMaxDescription);
+  auto name = stringField(body, "name", kMaxName);
+  auto description = stringField(body, "description", kMaxDescription);
   if (!name && !description) throw HttpError(400, "nothing to update: give name and/or description");
   if (name && name->find_first_not_of(" \t") == std::string::npos) throw HttpError(400, "name must not be empty");
   auto updated = store_.transaction([&](DbSession& tx) {
@@ -167,7 +144,7 @@ Response ChatApi::patchChannel(Request& request) {
 
 Response ChatApi::deleteChannel(Request& request) {
   const auto user = authenticated(request).userId;
-  const auto id = parseId(request.param("id"), "channel");
+  const auto id = pathId(request.param("id"), "channel");
   auto gone = store_.transaction([&](DbSession& tx) {
     auto channel = ChatRepository::channel(tx, id);
     if (!channel) throw HttpError(404, "no such channel");
@@ -182,8 +159,8 @@ Response ChatApi::deleteChannel(Request& request) {
 
 Response ChatApi::addMember(Request& request) {
   const auto user = authenticated(request).userId;
-  const auto id = parseId(request.param("id"), "channel");
-  const auto newcomer = userIdField(parseJsonObject(request));
+  const auto id = pathId(request.param("id"), "channel");
+  const auto newcomer = integerField(parseJsonObject(request), "id");
   if (!profiles_.find(newcomer)) throw HttpError(404, "no such user");
   const Sql sql = store_.sql();
   auto updated = store_.transaction([&](DbSession& tx) {
@@ -200,8 +177,8 @@ Response ChatApi::addMember(Request& request) {
 
 Response ChatApi::removeMember(Request& request) {
   const auto user = authenticated(request).userId;
-  const auto id = parseId(request.param("id"), "channel");
-  const auto leaving = userIdField(parseJsonObject(request));
+  const auto id = pathId(request.param("id"), "channel");
+  const auto leaving = integerField(parseJsonObject(request), "id");
   std::vector<std::int64_t> before;
   auto updated = store_.transaction([&](DbSession& tx) {
     auto channel = ChatRepository::channel(tx, id);
@@ -220,7 +197,7 @@ Response ChatApi::removeMember(Request& request) {
 
 Response ChatApi::editMessage(Request& request) {
   const auto user = authenticated(request).userId;
-  const auto id = parseId(request.param("id"), "message");
+  const auto id = pathId(request.param("id"), "message");
   const auto body = messageBody(parseJsonObject(request));
   Channel channel;
   auto edited = store_.transaction([&](DbSession& tx) {
@@ -237,7 +214,7 @@ Response ChatApi::editMessage(Request& request) {
 
 Response ChatApi::deleteMessage(Request& request) {
   const auto user = authenticated(request).userId;
-  const auto id = parseId(request.param("id"), "message");
+  const auto id = pathId(request.param("id"), "message");
   Channel channel;
   store_.transaction([&](DbSession& tx) {
     auto message = ChatRepository::message(tx, id);

@@ -2,6 +2,7 @@
 
 #include <mmm/auth.hpp>
 #include <mmm/error.hpp>
+#include <mmm/input.hpp>
 #include <mmm/json.hpp>
 #include <mmm/text.hpp>
 #include <mmm/time.hpp>
@@ -11,7 +12,6 @@
 #include <spdlog/logger.h>
 
 #include <algorithm>
-#include <charconv>
 #include <set>
 
 namespace mmm::meetups {
@@ -20,26 +20,12 @@ namespace {
 constexpr std::size_t kMaxShortText = 255;
 constexpr std::size_t kMaxDescription = 4000;
 
-std::int64_t eventId(const std::string& text) {
-  std::int64_t id = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || id <= 0)
-    throw HttpError(404, "no such event");
-  return id;
-}
-
 std::optional<std::string> text(const Poco::JSON::Object::Ptr& body, const char* name, std::size_t maxChars,
                                 bool allowEmpty) {
-  if (!body->has(name) || body->isNull(name)) return std::nullopt;
-  const auto value = body->get(name);
-  if (!value.isString()) throw HttpError(400, std::string(name) + " must be a string");
-  std::string s = value.extract<std::string>();
-  if (!isValidUtf8(s)) throw HttpError(400, std::string(name) + " is not valid UTF-8");
-  if (utf8Length(s) > maxChars)
-    throw HttpError(400, std::string(name) + " must be at most " + std::to_string(maxChars) + " characters long");
-  if (!allowEmpty && s.find_first_not_of(" \t\r\n") == std::string::npos)
+  auto value = stringField(body, name, maxChars);
+  if (value && !allowEmpty && value->find_first_not_of(" \t\r\n") == std::string::npos)
     throw HttpError(400, std::string(name) + " must not be empty");
-  return s;
+  return value;
 }
 
 // Events may be listed in the past, not created (or moved) there.
@@ -116,7 +102,7 @@ Response EventsApi::joined(Request& request) {
 
 Response EventsApi::get(Request& request) {
   const auto viewer = authenticated(request).userId;
-  const auto id = eventId(request.param("id"));
+  const auto id = pathId(request.param("id"), "event");
   auto event = store_.read([&](DbSession& s) { return EventRepository::find(s, id, viewer); });
   if (!event) throw HttpError(404, "no such event");
   return eventResponse(200, *event);
@@ -146,7 +132,7 @@ Response EventsApi::create(Request& request) {
 
 Response EventsApi::patch(Request& request) {
   const auto caller = authenticated(request).userId;
-  const auto id = eventId(request.param("id"));
+  const auto id = pathId(request.param("id"), "event");
   const auto body = parseJsonObject(request);
   const auto f = fields(body);
   if (!f.title && !f.startsAt && !f.location && !f.description)
@@ -165,7 +151,7 @@ Response EventsApi::patch(Request& request) {
 
 Response EventsApi::remove(Request& request) {
   const auto caller = authenticated(request).userId;
-  const auto id = eventId(request.param("id"));
+  const auto id = pathId(request.param("id"), "event");
   std::vector<std::int64_t> formerMembers;
   std::int64_t channel = 0;
   store_.transaction([&](DbSession& tx) {
@@ -187,8 +173,7 @@ Response EventsApi::remove(Request& request) {
 Response EventsApi::join(Request& request) {
   const auto user = authenticated(request).userId;
   const auto body = parseJsonObject(request);
-  if (!body->has("id") || !body->get("id").isInteger()) throw HttpError(400, "id must be the event's id, a number");
-  const std::int64_t id = body->getValue<Poco::Int64>("id");
+  const std::int64_t id = integerField(body, "id");
   if (id <= 0) throw HttpError(404, "no such event");
   const Sql sql = store_.sql();
   bool added = false;
@@ -205,7 +190,7 @@ Response EventsApi::join(Request& request) {
 
 Response EventsApi::leave(Request& request) {
   const auto user = authenticated(request).userId;
-  const auto id = eventId(request.param("id"));
+  const auto id = pathId(request.param("id"), "event");
   std::int64_t channel = 0;
   store_.transaction([&](DbSession& tx) {
     auto event = EventRepository::find(tx, id, user);

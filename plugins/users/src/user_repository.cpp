@@ -1,8 +1,8 @@
 #include "user_repository.hpp"
 
 #include <mmm/error.hpp>
+#include <mmm/time.hpp>
 
-#include <chrono>
 
 using namespace Poco::Data::Keywords;
 
@@ -10,11 +10,6 @@ namespace mmm::users {
 namespace {
 
 constexpr const char* kColumns = "id, user_name, first_name, last_name, photo_url, email, pass_hash";
-
-Poco::Int64 nowMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Reads rows of kColumns selected by `statement` (already holding its bindings).
 std::vector<UserRecord> readUsers(Poco::Data::Statement& statement) {

@@ -4,22 +4,21 @@
 
 #include <mmm/auth.hpp>
 #include <mmm/error.hpp>
+#include <mmm/input.hpp>
 #include <mmm/json.hpp>
 
 #include <spdlog/logger.h>
 
-#include <charconv>
 #include <chrono>
 
 namespace mmm::users {
 namespace {
 
-// A string field: absent → nullopt; present but not a string → 400.
+// Lengths are checked by the validation rules, which say more than a generic limit.
+constexpr std::size_t kAnyLength = 1 << 20;
+
 std::optional<std::string> stringField(const Poco::JSON::Object::Ptr& body, const char* name) {
-  if (!body->has(name) || body->isNull(name)) return std::nullopt;
-  const auto value = body->get(name);
-  if (!value.isString()) throw HttpError(400, std::string(name) + " must be a string");
-  return value.extract<std::string>();
+  return mmm::stringField(body, name, kAnyLength);
 }
 
 std::string requiredString(const Poco::JSON::Object::Ptr& body, const char* name) {
@@ -34,12 +33,7 @@ void check(const std::optional<std::string>& problem) {
 
 // "me" → the caller; digits → that id; anything else → 404.
 std::int64_t userIdFrom(const std::string& segment, const SessionInfo& caller) {
-  if (segment == "me") return caller.userId;
-  std::int64_t id = 0;
-  auto [end, ec] = std::from_chars(segment.data(), segment.data() + segment.size(), id);
-  if (segment.empty() || ec != std::errc() || end != segment.data() + segment.size() || id <= 0)
-    throw HttpError(404, "no such user");
-  return id;
+  return segment == "me" ? caller.userId : pathId(segment, "user");
 }
 
 Response profileResponse(int status, const Profile& profile) { return jsonResponse(status, profile.toJson()); }

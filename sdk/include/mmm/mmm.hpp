@@ -9,6 +9,7 @@
 #include <mmm/error.hpp>
 #include <mmm/host.hpp>
 #include <mmm/http.hpp>
+#include <mmm/input.hpp>
 #include <mmm/json.hpp>
 #include <mmm/plugin.hpp>
 #include <mmm/profiles.hpp>

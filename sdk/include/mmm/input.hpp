@@ -1,0 +1,45 @@
+// Reading values out of requests, with the answers the API contract gives for bad ones.
+#pragma once
+
+#include <mmm/error.hpp>
+#include <mmm/text.hpp>
+
+#include <Poco/JSON/Object.h>
+
+#include <charconv>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace mmm {
+
+/// A positive id from a path segment; anything else is a 404 for "no such <what>".
+inline std::int64_t pathId(const std::string& segment, const std::string& what) {
+  std::int64_t id = 0;
+  auto [end, ec] = std::from_chars(segment.data(), segment.data() + segment.size(), id);
+  if (segment.empty() || ec != std::errc() || end != segment.data() + segment.size() || id <= 0)
+    throw HttpError(404, "no such " + what);
+  return id;
+}
+
+/// A string field of a JSON body: nullopt when absent or null; 400 when it is not a string,
+/// not UTF-8, or longer than `maxChars` characters.
+inline std::optional<std::string> stringField(const Poco::JSON::Object::Ptr& body, const std::string& name,
+                                              std::size_t maxChars) {
+  if (!body->has(name) || body->isNull(name)) return std::nullopt;
+  const auto value = body->get(name);
+  if (!value.isString()) throw HttpError(400, name + " must be a string");
+  std::string text = value.extract<std::string>();
+  if (!isValidUtf8(text)) throw HttpError(400, name + " is not valid UTF-8");
+  if (utf8Length(text) > maxChars)
+    throw HttpError(400, name + " must be at most " + std::to_string(maxChars) + " characters long");
+  return text;
+}
+
+/// An integer field of a JSON body (an id); 400 when absent or not an integer.
+inline std::int64_t integerField(const Poco::JSON::Object::Ptr& body, const std::string& name) {
+  if (!body->has(name) || !body->get(name).isInteger()) throw HttpError(400, name + " must be a number");
+  return body->getValue<Poco::Int64>(name);
+}
+
+}  // namespace mmm
