@@ -19,6 +19,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 namespace mmm::core {
@@ -50,6 +51,7 @@ struct Connection {
   bool writing = false;    // EPOLLOUT armed
   bool closing = false;    // close frame queued: flush, then wait for the peer's EOF
   bool dead = false;       // to be removed at the end of the loop iteration
+  bool dirty = false;      // frames queued since the last flush
   Clock::time_point lastHeard = Clock::now();
   Clock::time_point lastPing = Clock::now();
   Clock::time_point closeDeadline{};
@@ -139,6 +141,8 @@ class Hub::Worker {
       std::lock_guard<std::mutex> lock(mutex_);
       commands.swap(inbox_);
     }
+    // Pushes are queued first and flushed once per socket afterwards: when the hub falls
+    // behind, several frames leave in one system call instead of one each.
     for (auto& command : commands) {  // (reaped by the caller's loop)
       if (auto* adopt = std::get_if<Adopt>(&command)) {
         add(std::move(adopt->socket), adopt->userId);
@@ -147,18 +151,24 @@ class Hub::Worker {
         if (!deliver.users) {
           std::vector<Connection*> all;
           for (auto& [fd, c] : connections_) all.push_back(c.get());
-          for (auto* c : all) enqueue(*c, deliver.frame);
+          for (auto* c : all) enqueue(*c, deliver.frame, false);
         } else {
           for (auto user : *deliver.users) {
             auto it = byUser_.find(user);
             if (it == byUser_.end()) continue;
             const auto fds = it->second;
             for (int fd : fds)
-              if (auto c = connections_.find(fd); c != connections_.end()) enqueue(*c->second, deliver.frame);
+              if (auto c = connections_.find(fd); c != connections_.end()) enqueue(*c->second, deliver.frame, false);
           }
         }
       }
     }
+    for (int fd : dirty_)
+      if (auto c = connections_.find(fd); c != connections_.end()) {
+        c->second->dirty = false;
+        flush(*c->second);
+      }
+    dirty_.clear();
   }
 
   void add(Poco::Net::StreamSocket socket, std::int64_t userId) {
@@ -208,7 +218,8 @@ class Hub::Worker {
     ::epoll_ctl(epoll_, EPOLL_CTL_MOD, c.fd, &event);
   }
 
-  void enqueue(Connection& c, FramePtr frame) {
+  // Queues a frame; sends at once unless `later` (then drainInbox flushes it).
+  void enqueue(Connection& c, FramePtr frame, bool now = true) {
     if (c.closing || c.dead) return;
     if (c.out.size() >= hub_.options_.maxQueuedFrames || c.queuedBytes + frame->size() > hub_.options_.maxQueuedBytes) {
       // A client that does not read: close it rather than let it hold memory or stall us.
@@ -219,15 +230,29 @@ class Hub::Worker {
     }
     c.queuedBytes += frame->size();
     c.out.push_back(std::move(frame));
-    flush(c);
+    if (now) {
+      flush(c);
+    } else if (!c.dirty) {
+      c.dirty = true;
+      dirty_.push_back(c.fd);
+    }
   }
 
-  // Writes what the socket takes.
+  // Writes what the socket takes, several frames per system call.
   void flush(Connection& c) {
     if (c.dead) return;
     while (!c.out.empty()) {
-      const auto& frame = *c.out.front();
-      const ssize_t n = ::send(c.fd, frame.data() + c.offset, frame.size() - c.offset, MSG_NOSIGNAL | MSG_DONTWAIT);
+      iovec parts[64];
+      std::size_t count = 0;
+      for (auto it = c.out.begin(); it != c.out.end() && count < 64; ++it, ++count) {
+        const std::size_t skip = count == 0 ? c.offset : 0;
+        parts[count].iov_base = const_cast<char*>((*it)->data() + skip);
+        parts[count].iov_len = (*it)->size() - skip;
+      }
+      msghdr message{};
+      message.msg_iov = parts;
+      message.msg_iovlen = count;
+      ssize_t n = ::sendmsg(c.fd, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
           arm(c, true);
@@ -237,9 +262,14 @@ class Hub::Worker {
         kill(c);
         return;
       }
-      c.offset += static_cast<std::size_t>(n);
-      if (c.offset == frame.size()) {
-        c.queuedBytes -= frame.size();
+      while (n > 0) {
+        const std::size_t left = c.out.front()->size() - c.offset;
+        if (static_cast<std::size_t>(n) < left) {
+          c.offset += static_cast<std::size_t>(n);
+          break;
+        }
+        n -= static_cast<ssize_t>(left);
+        c.queuedBytes -= c.out.front()->size();
         c.offset = 0;
         c.out.pop_front();
       }
@@ -382,6 +412,7 @@ class Hub::Worker {
   std::unordered_map<int, std::unique_ptr<Connection>> connections_;
   std::unordered_map<std::int64_t, std::vector<int>> byUser_;
   std::vector<int> dead_;
+  std::vector<int> dirty_;
 };
 
 Hub::Hub(HubOptions options, std::shared_ptr<spdlog::logger> log) : options_(options), log_(std::move(log)) {
