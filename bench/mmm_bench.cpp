@@ -342,9 +342,23 @@ int rawServer() {
     frame[0] = char(payload.size() >> 24), frame[1] = char(payload.size() >> 16), frame[2] = char(payload.size() >> 8),
     frame[3] = char(payload.size());
     frame += payload;  // built once, written to every reader
-    for (int fd : readers) writeAll(fd, frame);
+    for (int& fd : readers) {
+      if (fd < 0) continue;
+      std::size_t at = 0;
+      while (at < frame.size()) {
+        ssize_t n = ::write(fd, frame.data() + at, frame.size() - at);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {  // a reader gave up: stop writing to it
+          ::close(fd);
+          fd = -1;
+          break;
+        }
+        at += static_cast<std::size_t>(n);
+      }
+    }
   }
-  std::printf("{\"sent\":%lld,\"writer_cpu_s\":%.2f}\n", count, cpuSeconds());
+  const double seconds = (nowNs() - start) / 1e9;
+  std::printf("{\"sent\":%lld,\"rate\":%.1f,\"writer_cpu_s\":%.2f}\n", count, count / seconds, cpuSeconds());
   std::this_thread::sleep_for(std::chrono::seconds(2));
   return 0;
 }
