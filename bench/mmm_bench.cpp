@@ -91,23 +91,8 @@ void writeAll(int fd, const std::string& data) {
   }
 }
 
-// Blocking read of an HTTP response head; returns the status. `rest` keeps what came
-// after the head.
-int readHttpHead(int fd, std::string& rest) {
-  std::string data = std::move(rest);
-  rest.clear();
-  char buffer[4096];
-  while (data.find("\r\n\r\n") == std::string::npos) {
-    ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n <= 0) die("read response");
-    data.append(buffer, static_cast<std::size_t>(n));
-  }
-  auto end = data.find("\r\n\r\n");
-  rest = data.substr(end + 4);
-  return std::atoi(data.c_str() + 9);
-}
-
-// A whole keep-alive response: the head, then exactly Content-Length bytes of body.
+// A whole response: the head, then exactly Content-Length bytes of body (none for a 101).
+// `rest` keeps what came after it (for a 101, the first WebSocket bytes).
 int readHttpResponse(int fd, std::string& rest) {
   std::string head = std::move(rest);
   rest.clear();
@@ -186,7 +171,7 @@ int subscribe(bool hold) {
     std::string rest;
     if (!raw) {
       writeAll(fd, upgrade);
-      if (int status = readHttpHead(fd, rest); status != 101) {
+      if (int status = readHttpResponse(fd, rest); status != 101) {
         std::fprintf(stderr, "mmm-bench: upgrade answered %d\n", status);
         return 1;
       }
