@@ -182,7 +182,10 @@ class Hub::Worker {
     epoll_event event{};
     event.events = EPOLLIN | EPOLLRDHUP;
     event.data.fd = fd;
-    if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &event) != 0) return;
+    if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &event) != 0) {
+      hub_.connections_--;  // counted by adopt(); the socket closes with `c`
+      return;
+    }
     byUser_[userId].push_back(fd);
     connections_[fd] = std::move(c);
   }
