@@ -56,6 +56,8 @@ void send(Poco::Net::HTTPServerResponse& out, const Response& response) {
   out.setContentLength64(static_cast<Poco::Int64>(response.body.size()));
   std::ostream& stream = out.send();  // Poco writes headers only for HEAD
   stream.write(response.body.data(), static_cast<std::streamsize>(response.body.size()));
+  // On the wire before the request counts as finished: shutdown waits for no more than that.
+  stream.flush();
 }
 
 class RequestHandler final : public Poco::Net::HTTPRequestHandler {

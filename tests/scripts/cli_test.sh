@@ -75,6 +75,7 @@ line=$(grep -n 'allowed_origins: \["${MMM_PUBLIC_ORIGIN}"\]' "$(dirname "$0")/..
 # start_server YAML-FILE [ARGS…]: runs mmm-server, sets $port and $pid.
 start_server() {
   local file=$1; shift
+  : > "$work/out"  # emptied here, not by the background job's redirection, which may come late
   "$server" --config "$file" "$@" > "$work/out" 2> "$work/err" &
   pid=$!
   pids+=("$pid")
@@ -129,12 +130,21 @@ plugins:
     config: {trace_file: "$work/trace"}
 YAML
 start_server "$work/slow.yaml" || exit 1
-curl -s -o "$work/slow-body" -w '%{http_code}' "http://127.0.0.1:$port/alpha/slow?ms=1500" > "$work/slow-status" &
+curl -s -o "$work/slow-body" -w '%{http_code}' "http://127.0.0.1:$port/alpha/slow?ms=3000" > "$work/slow-status" &
 curl_pid=$!
-sleep 0.5
+# SIGTERM only once the slow request is being handled (this one and /metrics in flight).
+for _ in $(seq 1 100); do
+  curl -s "http://127.0.0.1:$port/metrics" | grep -q '^mmm_http_requests_in_flight 2$' && break
+  sleep 0.05
+done
 kill -TERM "$pid"
-sleep 0.3
-curl -s -m 2 -o /dev/null "http://127.0.0.1:$port/healthz"; code=$?
+# New connections are refused while the slow request is still finishing.
+code=0
+for _ in $(seq 1 40); do
+  curl -s -m 1 -o /dev/null "http://127.0.0.1:$port/healthz"; code=$?
+  [ "$code" -eq 7 ] && break
+  sleep 0.05
+done
 [ "$code" -eq 7 ] && pass "new connections are refused after SIGTERM (curl exit 7)" \
   || fail "a new connection after SIGTERM: curl exit $code, expected 7 (refused)"
 wait "$curl_pid"

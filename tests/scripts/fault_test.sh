@@ -43,6 +43,7 @@ YAML
 
 # start_server CONFIG: sets $pid and $port; returns non-zero if it exits instead.
 start_server() {
+  : > "$work/out"  # emptied here, not by the background job's redirection, which may come late
   "$server" --config "$1" > "$work/out" 2> "$work/err" &
   pid=$!
   server_pids+=("$pid")
@@ -121,6 +122,7 @@ check "MariaDB down at start: exit $status after ${elapsed}s: $(tail -1 "$work/e
 check "…and the password is not in the message" '! grep -q "mmm:mmm@" "$work/err"'
 
 write_config "$work/wait.yaml" "connect_wait_s: 30"
+: > "$work/out"
 "$server" --config "$work/wait.yaml" > "$work/out" 2> "$work/err" &
 pid=$!; server_pids+=("$pid")
 sleep 1.5
