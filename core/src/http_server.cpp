@@ -103,9 +103,11 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
   // Sends the 101 and hands the detached socket over: this HTTP thread is free at once.
   void upgrade(Poco::Net::HTTPServerRequest& in, Poco::Net::HTTPServerResponse& out, Response& response) {
     std::int64_t userId = 0;
+    std::string sessionKey;
     for (auto it = response.headers.begin(); it != response.headers.end(); ++it)
       if (iequals(it->first, kUpgradeUserHeader)) {
         userId = std::stoll(it->second);
+        sessionKey = it->second.substr(std::min(it->second.size(), it->second.find(' ') + 1));
         response.headers.erase(it);
         break;
       }
@@ -115,7 +117,7 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
       return;
     }
     send(out, response);
-    server_.upgrades()(impl->detachSocket(), userId);
+    server_.upgrades()(impl->detachSocket(), userId, std::move(sessionKey));
   }
 
   // Fills `request`; on a request that cannot be handled, fills `response` and returns false.

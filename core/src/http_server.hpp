@@ -30,10 +30,10 @@ class ServerSocket;
 
 namespace mmm::core {
 
-/// A 101 answer carries this internal header naming the user; the adapter strips it, sends
-/// the handshake, detaches the socket and hands it to the upgrade sink.
+/// A 101 answer carries this internal header, "<user id> <session key>"; the adapter strips
+/// it, sends the handshake, detaches the socket and hands it to the upgrade sink.
 inline constexpr const char* kUpgradeUserHeader = "X-Mmm-Upgrade-User";
-using UpgradeSink = std::function<void(Poco::Net::StreamSocket, std::int64_t userId)>;
+using UpgradeSink = std::function<void(Poco::Net::StreamSocket, std::int64_t userId, std::string sessionKey)>;
 
 class HttpServer {
  public:

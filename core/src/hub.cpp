@@ -31,17 +31,22 @@ using FramePtr = std::shared_ptr<const std::string>;
 struct Adopt {
   Poco::Net::StreamSocket socket;
   std::int64_t userId;
+  std::string sessionKey;
+};
+struct EndSession {
+  std::string sessionKey;
 };
 struct Deliver {
   FramePtr frame;
   std::shared_ptr<const std::unordered_set<std::int64_t>> users;  // null: everyone
 };
-using Command = std::variant<Adopt, Deliver>;
+using Command = std::variant<Adopt, Deliver, EndSession>;
 
 struct Connection {
   Poco::Net::StreamSocket socket;  // owns the descriptor
   int fd;
   std::int64_t userId;
+  std::string sessionKey;  // the session it was opened with
   std::string in;          // bytes read, not yet parsed
   std::string message;     // a fragmented message being reassembled
   std::uint8_t messageOpcode = 0;
@@ -145,7 +150,10 @@ class Hub::Worker {
     // behind, several frames leave in one system call instead of one each.
     for (auto& command : commands) {  // (reaped by the caller's loop)
       if (auto* adopt = std::get_if<Adopt>(&command)) {
-        add(std::move(adopt->socket), adopt->userId);
+        add(std::move(adopt->socket), adopt->userId, std::move(adopt->sessionKey));
+      } else if (auto* end = std::get_if<EndSession>(&command)) {
+        for (auto& [fd, c] : connections_)
+          if (c->sessionKey == end->sessionKey) close(*c, ws::PolicyViolation, "signed out");
       } else {
         const auto& deliver = std::get<Deliver>(command);
         if (!deliver.users) {
@@ -171,14 +179,14 @@ class Hub::Worker {
     dirty_.clear();
   }
 
-  void add(Poco::Net::StreamSocket socket, std::int64_t userId) {
+  void add(Poco::Net::StreamSocket socket, std::int64_t userId, std::string sessionKey) {
     socket.setBlocking(false);
     socket.setNoDelay(true);
     // A small kernel buffer bounds memory per idle socket and lets the hub's own queue
     // notice a client that does not read.
     if (hub_.options_.sendBufferBytes > 0) socket.setSendBufferSize(hub_.options_.sendBufferBytes);
     const int fd = socket.impl()->sockfd();
-    auto c = std::make_unique<Connection>(Connection{std::move(socket), fd, userId});
+    auto c = std::make_unique<Connection>(Connection{std::move(socket), fd, userId, std::move(sessionKey)});
     epoll_event event{};
     event.events = EPOLLIN | EPOLLRDHUP;
     event.data.fd = fd;
@@ -339,10 +347,20 @@ class Hub::Worker {
         case ws::Pong:
           break;
         case ws::Close: {
+          // Echo a valid close; answer a malformed one (RFC 6455 §5.5.1, §7.4) with 1002/1007.
           std::uint16_t code = ws::Normal;
-          if (frame.payload.size() >= 2)
-            code = static_cast<std::uint16_t>((std::uint8_t(frame.payload[0]) << 8) | std::uint8_t(frame.payload[1]));
-          close(c, code == ws::Normal || code == ws::GoingAway ? code : ws::Normal, "");
+          if (frame.payload.size() == 1) {
+            code = ws::ProtocolError;
+          } else if (frame.payload.size() >= 2) {
+            const auto received =
+                static_cast<std::uint16_t>((std::uint8_t(frame.payload[0]) << 8) | std::uint8_t(frame.payload[1]));
+            const bool valid = (received >= 1000 && received <= 1003) || (received >= 1007 && received <= 1014) ||
+                               (received >= 3000 && received <= 4999);
+            if (!valid) code = ws::ProtocolError;
+            else if (!isValidUtf8(std::string_view(frame.payload).substr(2))) code = ws::InvalidData;
+            else code = received;
+          }
+          close(c, code, "");
           return false;
         }
         default:
@@ -436,9 +454,13 @@ void Hub::stop() {
   for (auto& worker : workers_) worker->stop();
 }
 
-void Hub::adopt(Poco::Net::StreamSocket socket, std::int64_t userId) {
+void Hub::adopt(Poco::Net::StreamSocket socket, std::int64_t userId, std::string sessionKey) {
   connections_++;
-  workers_[next_++ % workers_.size()]->post(Adopt{std::move(socket), userId});
+  workers_[next_++ % workers_.size()]->post(Adopt{std::move(socket), userId, std::move(sessionKey)});
+}
+
+void Hub::endSession(const std::string& sessionKey) {
+  for (auto& worker : workers_) worker->post(EndSession{sessionKey});
 }
 
 void Hub::deliver(const std::vector<std::int64_t>& userIds, bool toAll, const std::string& text) {

@@ -41,8 +41,10 @@ class Hub {
   /// Closes every socket with 1001 (going away) and joins the threads.
   void stop();
 
-  /// Takes over an upgraded connection of `userId`.
-  void adopt(Poco::Net::StreamSocket socket, std::int64_t userId);
+  /// Takes over an upgraded connection of `userId`, opened with the session `sessionKey`.
+  void adopt(Poco::Net::StreamSocket socket, std::int64_t userId, std::string sessionKey);
+  /// Closes (1008) every socket opened with the session `sessionKey`: it was signed out.
+  void endSession(const std::string& sessionKey);
   /// Queues `text` as one text frame for every socket of `userIds` (or of everyone).
   void deliver(const std::vector<std::int64_t>& userIds, bool toAll, const std::string& text);
 

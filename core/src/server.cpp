@@ -63,6 +63,8 @@ const char* methodLabel(const std::string& method) {
   return "other";
 }
 
+constexpr const char* kSessionEnded = "mmm.session.ended";
+
 std::string join(const std::vector<std::string>& items, const char* separator) {
   std::string out;
   for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
@@ -124,7 +126,8 @@ struct Server::Impl {
   std::unique_ptr<ZmqBus> bus;
   std::unique_ptr<BusPusher> pusher;
   std::unique_ptr<Hub> hub;
-  std::unique_ptr<Bus::Subscription> hubFeed;  // the hub's subscription to pushes
+  std::unique_ptr<Bus::Subscription> hubFeed;      // the hub's subscription to pushes
+  std::unique_ptr<Bus::Subscription> sessionFeed;  // …and to sessions ended
   PluginHost plugins;
   std::unique_ptr<StaticFiles> web;
   std::unique_ptr<HttpServer> http;
@@ -208,7 +211,7 @@ Response Server::Impl::acceptWebSocket(Request& request) {
   response.set("Upgrade", "websocket");
   response.set("Connection", "Upgrade");
   response.set("Sec-WebSocket-Accept", ws::acceptKey(*key));
-  response.set(kUpgradeUserHeader, std::to_string(session.userId));
+  response.set(kUpgradeUserHeader, std::to_string(session.userId) + " " + TokenSigner::storageKey(session.token));
   return response;
 }
 
@@ -516,11 +519,17 @@ void Server::start() {
     std::string text;
     if (BusPusher::decode(payload, toAll, users, text)) hub->deliver(users, toAll, text);
   });
+  // A sign-out on any node closes that session's WebSockets on every node.
+  impl_->sessions->onDestroyed([bus = impl_->bus.get()](const std::string& key) { bus->publish(kSessionEnded, key); });
+  impl_->sessionFeed = impl_->bus->subscribe(kSessionEnded, [hub = impl_->hub.get()](const std::string&,
+                                                                                    const std::string& key) {
+    hub->endSession(key);
+  });
   impl_->plugins.start(BackEnds{*impl_->store, *impl_->sessions, *impl_->bus, *impl_->pusher});
   impl_->http = std::make_unique<HttpServer>(impl_->settings.http, impl_->buildPipeline(), impl_->log,
                                              [hub = impl_->hub.get()](Poco::Net::StreamSocket socket,
-                                                                      std::int64_t userId) {
-                                               hub->adopt(std::move(socket), userId);
+                                                                      std::int64_t userId, std::string key) {
+                                               hub->adopt(std::move(socket), userId, std::move(key));
                                              });
   try {
     impl_->http->start();
@@ -528,6 +537,7 @@ void Server::start() {
     impl_->http.reset();
     impl_->plugins.stop();
     impl_->hubFeed.reset();
+    impl_->sessionFeed.reset();
     impl_->hub->stop();
     impl_->bus->stop();
     throw;
@@ -542,6 +552,7 @@ void Server::stop() {
   impl_->log->info("stopping: finishing requests in flight");
   impl_->http->stop();
   impl_->hubFeed.reset();
+  impl_->sessionFeed.reset();
   impl_->hub->stop();  // closes every WebSocket with 1001
   impl_->plugins.stop();
   impl_->bus->stop();

@@ -256,7 +256,10 @@ std::string TokenSessions::clearedCookie() const {
 
 bool TokenSessions::destroy(std::string_view token) {
   if (!signer_.verify(token)) return false;
-  return store_->erase(TokenSigner::storageKey(token));
+  const std::string key = TokenSigner::storageKey(token);
+  const bool existed = store_->erase(key);
+  if (onDestroyed_) onDestroyed_(key);
+  return existed;
 }
 
 }  // namespace mmm::core

@@ -7,6 +7,7 @@
 #include <mmm/sessions.hpp>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -106,12 +107,15 @@ class TokenSessions final : public Sessions {
   std::string cookie(const std::string& token) const override;
   std::string clearedCookie() const override;
   const std::string& cookieName() const { return cookie_.name; }
+  /// Called with a session's storage key after it was destroyed (to end its WebSockets).
+  void onDestroyed(std::function<void(const std::string&)> listener) { onDestroyed_ = std::move(listener); }
 
  private:
   std::shared_ptr<SessionStore> store_;
   TokenSigner signer_;
   std::chrono::seconds ttl_;
   CookieOptions cookie_;
+  std::function<void(const std::string&)> onDestroyed_;
 };
 
 }  // namespace mmm::core

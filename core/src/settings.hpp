@@ -19,9 +19,9 @@ struct Settings {
     int threads = 16;
     int queue = 64;
     bool keepAlive = true;
-    int keepAliveTimeoutSeconds = 10;
+    int keepAliveTimeoutSeconds = 5;
     int maxKeepAliveRequests = 1000;
-    int requestTimeoutSeconds = 60;
+    int requestTimeoutSeconds = 15;
     long long maxBodyBytes = 1 << 20;
     int shutdownTimeoutSeconds = 30;
     std::vector<std::string> trustedProxies;  // whose X-Forwarded-For is believed

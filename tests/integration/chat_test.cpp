@@ -155,9 +155,13 @@ TEST_P(ChatTest, Members) {
   expectProblem(call("POST", path, R"({"id":99999999})", a.token), 404);
   expectProblem(call("POST", "/v1/channels/999999/members", R"({"id":)" + std::to_string(c.id) + "}", a.token), 404);
   expectProblem(call("DELETE", path, R"({"id":)" + std::to_string(a.id) + "}", b.token), 403);
+  const auto bMessage = post(b, channel->getValue<Poco::Int64>("id"), "mine, for now");
   auto left = call("DELETE", path, R"({"id":)" + std::to_string(b.id) + "}", b.token);  // a member may leave
   EXPECT_EQ(left.status, 200);
   expectProblem(call("GET", "/v1/channels/" + id(channel), "", b.token), 403);
+  // Having left a private channel, B can no longer touch what B wrote there.
+  expectProblem(call("PATCH", "/v1/messages/" + std::to_string(bMessage), R"({"body":"rewritten"})", b.token), 403);
+  expectProblem(call("DELETE", "/v1/messages/" + std::to_string(bMessage), "", b.token), 403);
   expectProblem(call("DELETE", path, R"({"id":)" + std::to_string(b.id) + "}", a.token), 404);
 }
 

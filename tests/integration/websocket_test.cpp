@@ -183,6 +183,34 @@ TEST_P(WebSocketTest, BadUpgradesAndBadFramesAreRefusedWithoutDisturbingOthers) 
   EXPECT_EQ(frame->getObject("message")->getValue<std::string>("body"), "still here");
 }
 
+TEST_P(WebSocketTest, SigningOutClosesThatSessionsSocketsAtOnce) {
+  const auto a = newAccount(), b = newAccount();
+  const auto channel = privateChannel(a, b);
+  auto bSocket = connect(b);
+  ASSERT_EQ(call("DELETE", "/v1/sessions/mine", "", b.token).status, 200);
+  std::uint16_t code = 0;
+  EXPECT_TRUE(bSocket->closedWithin(3s, code));
+  EXPECT_EQ(code, 1008);
+  ASSERT_EQ(post(a, channel, "after you left").status, 201);
+  EXPECT_EQ(bSocket->nextText(300ms), "");
+}
+
+TEST_P(WebSocketTest, CloseFramesAreEchoedOrRefusedByTheRules) {
+  const auto a = newAccount();
+  const auto closeWith = [&](const std::string& payload) {
+    auto client = connect(a);
+    client->send(Opcode::Close, payload);
+    std::uint16_t code = 0;
+    EXPECT_TRUE(client->closedWithin(3s, code));
+    return code;
+  };
+  EXPECT_EQ(closeWith(std::string("\x03\xe8", 2)), 1000);      // normal, echoed
+  EXPECT_EQ(closeWith(std::string("\x0f\xa0", 2) + "bye"), 4000);  // application code, echoed
+  EXPECT_EQ(closeWith("\x03"), 1002);                            // one byte
+  EXPECT_EQ(closeWith(std::string("\x03\xed", 2)), 1002);       // 1005 may not be sent
+  EXPECT_EQ(closeWith(std::string("\x03\xe8\xc3\x28", 4)), 1007);  // reason not UTF-8
+}
+
 TEST_P(WebSocketTest, AReconnectingClientGetsExactlyWhatItMissed) {
   const auto a = newAccount();
   auto client = connect(a);

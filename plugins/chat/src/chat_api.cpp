@@ -204,8 +204,8 @@ Response ChatApi::editMessage(Request& request) {
     auto message = ChatRepository::message(tx, id);
     if (!message) throw HttpError(404, "no such message");
     if (message->creatorId != user) throw HttpError(403, "only its author can edit a message");
+    channel = readable(tx, message->channelId, user);  // not after leaving a private channel
     ChatRepository::editMessage(tx, id, body);
-    channel = *ChatRepository::channel(tx, message->channelId);
     return *ChatRepository::message(tx, id);
   });
   pushes_.messageUpdate(channel, edited);
@@ -220,8 +220,8 @@ Response ChatApi::deleteMessage(Request& request) {
     auto message = ChatRepository::message(tx, id);
     if (!message) throw HttpError(404, "no such message");
     if (message->creatorId != user) throw HttpError(403, "only its author can delete a message");
+    channel = readable(tx, message->channelId, user);  // not after leaving a private channel
     ChatRepository::deleteMessage(tx, id);
-    channel = *ChatRepository::channel(tx, message->channelId);
   });
   pushes_.messageDelete(channel, id);
   return Response::text(200, "message deleted");
@@ -262,6 +262,11 @@ std::vector<std::int64_t> ManagedChannelsService::members(DbSession& tx, std::in
 
 void ManagedChannelsService::remove(DbSession& tx, std::int64_t channelId) {
   ChatRepository::deleteChannel(tx, channelId);
+}
+
+void ManagedChannelsService::notifyCreated(std::int64_t channelId) {
+  auto channel = api_.store().read([&](DbSession& s) { return ChatRepository::channel(s, channelId); });
+  if (channel) api_.pushes().channelNew(*channel);
 }
 
 void ManagedChannelsService::notifyChanged(std::int64_t channelId) {

@@ -64,6 +64,7 @@ class ManagedChannelsService final : public ManagedChannels {
   void removeMember(DbSession& tx, std::int64_t channelId, std::int64_t userId) override;
   std::vector<std::int64_t> members(DbSession& tx, std::int64_t channelId) override;
   void remove(DbSession& tx, std::int64_t channelId) override;
+  void notifyCreated(std::int64_t channelId) override;
   void notifyChanged(std::int64_t channelId) override;
   void notifyDeleted(std::int64_t channelId, const std::vector<std::int64_t>& formerMembers) override;
 

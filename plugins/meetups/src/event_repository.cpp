@@ -117,6 +117,14 @@ void EventRepository::setChannel(DbSession& tx, std::int64_t id, std::int64_t ch
   tx << "UPDATE events SET channel_id = ? WHERE id = ?", use(channel), use(key), now;
 }
 
+bool EventRepository::replaceChannel(DbSession& tx, std::int64_t id, std::int64_t expected, std::int64_t channelId) {
+  Poco::Int64 key = id, channel = channelId, old = expected;
+  Poco::Data::Statement update(tx);
+  update << "UPDATE events SET channel_id = ? WHERE id = ? AND COALESCE(channel_id, 0) = ?", use(channel), use(key),
+      use(old);
+  return update.execute() == 1;
+}
+
 void EventRepository::remove(DbSession& tx, std::int64_t id) {
   Poco::Int64 key = id;
   tx << "DELETE FROM event_members WHERE event_id = ?", use(key), now;

@@ -39,6 +39,9 @@ class EventRepository {
   static std::vector<Event> joinedBy(DbSession& session, std::int64_t viewer);
   static void update(DbSession& tx, std::int64_t id, const EventFields& fields);
   static void setChannel(DbSession& tx, std::int64_t id, std::int64_t channelId);
+  /// Sets the channel only if it is still `expected` (0: none); false when another node
+  /// got there first.
+  static bool replaceChannel(DbSession& tx, std::int64_t id, std::int64_t expected, std::int64_t channelId);
   static void remove(DbSession& tx, std::int64_t id);
   /// True when the user was not a member before.
   static bool addMember(DbSession& tx, const Sql& sql, std::int64_t eventId, std::int64_t userId);

@@ -123,7 +123,7 @@ Response EventsApi::create(Request& request) {
     if (channels_) EventRepository::setChannel(tx, id, channels_->create(tx, event.title, creator, {creator}));
     return *EventRepository::find(tx, id, creator);
   });
-  if (channels_ && created.channelId) channels_->notifyChanged(created.channelId);
+  if (channels_ && created.channelId) channels_->notifyCreated(created.channelId);
   log_->info("{} user {} created event {}", request.id, creator, created.id);
   Response response = eventResponse(201, created);
   response.set("Location", "/v1/events/" + std::to_string(created.id));
@@ -209,17 +209,25 @@ Response EventsApi::leave(Request& request) {
   return Response::text(200, "left the event");
 }
 
+namespace {
+struct LostRace : std::exception {};
+}  // namespace
+
 void EventsApi::reconcileChannels() {
   if (!channels_) return;
   const auto ids = store_.read([](DbSession& s) { return EventRepository::allIds(s); });
   std::size_t created = 0, synced = 0;
   for (const auto id : ids) {
+    try {
     store_.transaction([&](DbSession& tx) {
       auto event = EventRepository::find(tx, id, 0);
       if (!event) return;  // deleted meanwhile
       const auto members = EventRepository::members(tx, id);
       if (!event->channelId || !channels_->exists(tx, event->channelId)) {
-        EventRepository::setChannel(tx, id, channels_->create(tx, event->title, event->creatorId, members));
+        // Nodes starting together may both get here: only the first may set the channel.
+        const auto channel = channels_->create(tx, event->title, event->creatorId, members);
+        if (!EventRepository::replaceChannel(tx, id, event->channelId, channel))
+          throw LostRace();  // rolled back, channel and all
         ++created;
         return;
       }
@@ -230,6 +238,9 @@ void EventsApi::reconcileChannels() {
       for (auto user : have)
         if (!want.count(user)) channels_->removeMember(tx, event->channelId, user), ++synced;
     });
+    } catch (const LostRace&) {
+      // another node gave the event its channel meanwhile
+    }
   }
   if (created || synced) log_->info("event channels: created {}, membership changes {}", created, synced);
 }

@@ -34,7 +34,8 @@ std::vector<Migration> UserRepository::migrations() {
        "users and sign-ins",
        {"CREATE TABLE users ("
         " id {{pk}},"
-        " email VARCHAR(254) NOT NULL,"
+        // Stored lower-cased and compared byte for byte, on both back ends.
+        " email VARCHAR(254) {{bin}} NOT NULL,"
         " pass_hash VARCHAR(255) NOT NULL,"
         " user_name VARCHAR(255) {{nocase}} NOT NULL,"
         " first_name VARCHAR(128) NOT NULL,"

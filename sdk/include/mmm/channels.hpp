@@ -32,6 +32,8 @@ class MMM_EXPORT ManagedChannels {
   /// Deletes the channel with its messages and members.
   virtual void remove(DbSession& tx, std::int64_t channelId) = 0;
 
+  /// After the commit: tell the channel's members it exists (channel-new).
+  virtual void notifyCreated(std::int64_t channelId) = 0;
   /// After the commit: tell the channel's members it changed (channel-update).
   virtual void notifyChanged(std::int64_t channelId) = 0;
   /// After the commit: tell its former members it is gone (channel-delete).

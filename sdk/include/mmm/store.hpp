@@ -35,6 +35,7 @@ class Sql {
   ///   {{pk}}            an auto-increment BIGINT primary key column type
   ///   {{table_options}} after a CREATE TABLE's closing parenthesis (engine, charset)
   ///   {{nocase}}        a case-insensitive collation for a text column
+  ///   {{bin}}           a byte-wise collation (MariaDB's default one also ignores accents)
   ///   {{now_ms}}        the current time in milliseconds, as an SQL expression
   std::string expand(std::string_view text) const {
     std::string out(text);
@@ -43,6 +44,7 @@ class Sql {
     replaceAll(out, "{{table_options}}",
                mysql() ? " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci" : "");
     replaceAll(out, "{{nocase}}", mysql() ? "COLLATE utf8mb4_unicode_ci" : "COLLATE NOCASE");
+    replaceAll(out, "{{bin}}", mysql() ? "COLLATE utf8mb4_bin" : "COLLATE BINARY");
     replaceAll(out, "{{now_ms}}",
                mysql() ? "CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)" : "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)");
     return out;
