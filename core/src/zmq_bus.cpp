@@ -29,9 +29,16 @@ std::string randomNodeId() {
 class ZmqBus::Sub final : public Bus::Subscription {
  public:
   Sub(ZmqBus& bus, std::uint64_t id) : bus_(bus), id_(id) {}
+  // Unsubscribes, and waits for a call in progress (unless made from that very call), so
+  // that nothing the handler uses is called after this returns.
   ~Sub() override {
-    std::lock_guard<std::mutex> lock(bus_.mutex_);
-    bus_.handlers_.erase(id_);
+    std::unique_lock<std::mutex> lock(bus_.mutex_);
+    auto it = bus_.handlers_.find(id_);
+    if (it == bus_.handlers_.end()) return;
+    auto entry = it->second;
+    bus_.handlers_.erase(it);
+    if (std::this_thread::get_id() != bus_.busThread_)
+      bus_.idle_.wait(lock, [&] { return entry->running == 0; });
   }
 
  private:
@@ -64,23 +71,29 @@ void ZmqBus::publish(const std::string& topic, const std::string& payload) {
 std::unique_ptr<Bus::Subscription> ZmqBus::subscribe(const std::string& prefix, Handler handler) {
   std::lock_guard<std::mutex> lock(mutex_);
   const auto id = nextHandler_++;
-  handlers_[id] = {prefix, std::move(handler)};
+  handlers_[id] = std::make_shared<Entry>(Entry{prefix, std::move(handler)});
   return std::make_unique<Sub>(*this, id);
 }
 
 void ZmqBus::dispatch(const std::string& topic, const std::string& payload) {
-  std::vector<Handler> matching;
+  std::vector<std::shared_ptr<Entry>> matching;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     for (const auto& [id, entry] : handlers_)
-      if (topic.compare(0, entry.first.size(), entry.first) == 0) matching.push_back(entry.second);
+      if (topic.compare(0, entry->prefix.size(), entry->prefix) == 0) {
+        ++entry->running;
+        matching.push_back(entry);
+      }
   }
-  for (const auto& handler : matching) {
+  for (const auto& entry : matching) {
     try {
-      handler(topic, payload);
+      entry->handler(topic, payload);
     } catch (const std::exception& e) {
       log_->error("bus subscriber for {} failed: {}", topic, e.what());
     }
+    std::lock_guard<std::mutex> lock(mutex_);
+    --entry->running;
+    idle_.notify_all();
   }
 }
 
@@ -108,6 +121,10 @@ bool ZmqBus::healthy() const {
 }
 
 void ZmqBus::run() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    busThread_ = std::this_thread::get_id();
+  }
   // Sockets belong to this thread; the context to this bus (no process-wide state).
   zmq::context_t context(1);
   zmq::socket_t pub(context, zmq::socket_type::pub);

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <deque>
 #include <map>
 #include <memory>
@@ -53,9 +54,16 @@ class ZmqBus final : public Bus {
   std::shared_ptr<spdlog::logger> log_;
   const std::string nodeId_;
   int wakeFd_ = -1;
+  struct Entry {
+    std::string prefix;
+    Handler handler;
+    int running = 0;  // calls in progress, guarded by mutex_
+  };
   std::mutex mutex_;  // guards outbox_ and handlers_
+  std::condition_variable idle_;  // a handler call ended
   std::deque<std::pair<std::string, std::string>> outbox_;
-  std::map<std::uint64_t, std::pair<std::string, Handler>> handlers_;
+  std::map<std::uint64_t, std::shared_ptr<Entry>> handlers_;
+  std::thread::id busThread_;
   std::uint64_t nextHandler_ = 1;
   std::atomic<bool> running_{false};
   std::atomic<std::int64_t> lastEcho_{0};  // steady-clock ms of our last heartbeat seen back
