@@ -44,8 +44,8 @@ using Command = std::variant<Adopt, Deliver, EndSession>;
 
 struct Connection {
   Poco::Net::StreamSocket socket;  // owns the descriptor
-  int fd;
-  std::int64_t userId;
+  int fd = -1;
+  std::int64_t userId = 0;
   std::string sessionKey;  // the session it was opened with
   std::string in;          // bytes read, not yet parsed
   std::string message;     // a fragmented message being reassembled
@@ -186,7 +186,11 @@ class Hub::Worker {
     // notice a client that does not read.
     if (hub_.options_.sendBufferBytes > 0) socket.setSendBufferSize(hub_.options_.sendBufferBytes);
     const int fd = socket.impl()->sockfd();
-    auto c = std::make_unique<Connection>(Connection{std::move(socket), fd, userId, std::move(sessionKey)});
+    auto c = std::make_unique<Connection>();
+    c->socket = std::move(socket);
+    c->fd = fd;
+    c->userId = userId;
+    c->sessionKey = std::move(sessionKey);
     epoll_event event{};
     event.events = EPOLLIN | EPOLLRDHUP;
     event.data.fd = fd;
@@ -224,7 +228,7 @@ class Hub::Worker {
     if (c.dead || c.writing == writing) return;
     c.writing = writing;
     epoll_event event{};
-    event.events = EPOLLIN | EPOLLRDHUP | (writing ? EPOLLOUT : 0);
+    event.events = EPOLLIN | EPOLLRDHUP | (writing ? static_cast<std::uint32_t>(EPOLLOUT) : 0u);
     event.data.fd = c.fd;
     ::epoll_ctl(epoll_, EPOLL_CTL_MOD, c.fd, &event);
   }

@@ -57,7 +57,9 @@ class ApiTest : public ::testing::TestWithParam<Backends> {
   /// `serverExtra` goes into the server section, `sections` are more top-level sections.
   void startServer(const std::string& plugins, const std::string& serverExtra = "", const std::string& sections = "") {
     // A second call restarts on the same store (the sessions stay only with Redis).
-    if (server_) EXPECT_EQ(server_->stop(), 0);
+    if (server_) {
+      EXPECT_EQ(server_->stop(), 0);
+    }
     std::string sessions = "memory";
     if (GetParam() == Backends::MariaDBRedis) {
       if (!mysql_) mysql_ = std::make_unique<MysqlDatabase>();
