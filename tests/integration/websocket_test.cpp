@@ -116,7 +116,9 @@ TEST_P(WebSocketTest, PingGetsPongAndClientFramesAreNotEchoed) {
   client->send(Opcode::Text, "ping");
   EXPECT_EQ(client->nextText(), "pong");
   client->send(Opcode::Text, "{\"type\":\"message-new\"}");
-  EXPECT_EQ(client->nextText(300ms), "");  // not echoed, not published
+  EXPECT_EQ(client->nextText(300ms), "");  // not echoed, not published…
+  client->send(Opcode::Text, "ping");
+  EXPECT_EQ(client->nextText(), "pong");  // …and the socket is still open
 }
 
 TEST_P(WebSocketTest, ASlowClientIsClosedWhileOthersGetEverythingInOrder) {
@@ -172,6 +174,7 @@ TEST_P(WebSocketTest, BadUpgradesAndBadFramesAreRefusedWithoutDisturbingOthers) 
   garbage->sendBytes(std::string("\xff\xfe\x00 garbage \x13\x37", 14));
   code = 0;
   EXPECT_TRUE(garbage->closedWithin(3s, code));
+  EXPECT_EQ(code, 1002);  // reserved bits set: a protocol error
 
   auto badUtf8 = connect(a);
   badUtf8->send(Opcode::Text, "\xc3\x28");
