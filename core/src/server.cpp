@@ -2,6 +2,7 @@
 #include <mmm/server.hpp>
 
 #include "config.hpp"
+#include "errors.hpp"
 #include "http_server.hpp"
 #include "hub.hpp"
 #include "logging.hpp"
@@ -82,9 +83,7 @@ void waitUntilReachable(const std::string& what, int waitSeconds, spdlog::logger
       check();
       return;
     } catch (const std::exception& e) {
-      const std::string reason = dynamic_cast<const Poco::Exception*>(&e)
-                                     ? dynamic_cast<const Poco::Exception&>(e).displayText()
-                                     : e.what();
+      const std::string reason = describe(e);
       if (std::chrono::steady_clock::now() + backoff > deadline)
         throw std::runtime_error("cannot reach " + what + ": " + reason);
       log.warn("cannot reach {} yet ({}); retrying in {} ms", what, reason, backoff.count());
@@ -309,9 +308,7 @@ Response Server::Impl::readiness() {
     } catch (const std::exception& e) {
       ready = false;
       checks.set(name, "unavailable");
-      log->warn("readiness: {} is unavailable: {}", name,
-                dynamic_cast<const Poco::Exception*>(&e) ? dynamic_cast<const Poco::Exception&>(e).displayText()
-                                                         : std::string(e.what()));
+      log->warn("readiness: {} is unavailable: {}", name, describe(e));
     }
   };
   probe("store", [&] { store->check(); });

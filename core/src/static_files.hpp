@@ -18,8 +18,6 @@ class StaticFiles {
   /// `request.path` must be the decoded path.
   std::optional<Response> serve(const Request& request) const;
 
-  const std::string& root() const { return root_; }
-
  private:
   std::string root_;  // canonical, without a trailing '/'
   int maxAgeSeconds_;

@@ -1,5 +1,7 @@
 #include "store_impl.hpp"
 
+#include "errors.hpp"
+
 #include <mmm/time.hpp>
 
 #include <Poco/Data/MySQL/Connector.h>
@@ -79,8 +81,7 @@ StoreUrl parseStoreUrl(const std::string& url) {
 
 bool isConnectionLost(const std::exception& e) {
   if (dynamic_cast<const Poco::Data::MySQL::ConnectionException*>(&e)) return true;
-  const auto* poco = dynamic_cast<const Poco::Exception*>(&e);
-  const std::string text = poco ? poco->displayText() : e.what();
+  const std::string text = describe(e);
   // MySQL client errors: 2002/2003 can't connect, 2006 gone away, 2013 lost connection,
   // 4031 disconnected for inactivity, 1927 connection killed.
   for (const char* marker : {"2002", "2003", "2006", "2013", "4031", "1927", "gone away",

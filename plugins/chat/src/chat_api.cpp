@@ -179,7 +179,6 @@ Response ChatApi::removeMember(Request& request) {
   const auto user = authenticated(request).userId;
   const auto id = pathId(request.param("id"), "channel");
   const auto leaving = integerField(parseJsonObject(request), "id");
-  std::vector<std::int64_t> before;
   auto updated = store_.transaction([&](DbSession& tx) {
     auto channel = ChatRepository::channel(tx, id);
     if (!channel) throw HttpError(404, "no such channel");
@@ -187,7 +186,6 @@ Response ChatApi::removeMember(Request& request) {
     if (channel->creatorId != user && leaving != user)
       throw HttpError(403, "only the channel's creator can remove others");
     if (!ChatRepository::removeMember(tx, id, leaving)) throw HttpError(404, "no such member");
-    before = channel->members;
     return *ChatRepository::channel(tx, id);
   });
   pushes_.channelUpdate(updated);
