@@ -5,10 +5,11 @@ MMM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MMM_BUILD_DIR=${MMM_BUILD_DIR:-$MMM_ROOT/build}
 
 # Debian 12 packages needed to build and run the server.
-MMM_BUILD_PACKAGES=(g++ make cmake pkg-config libpoco-dev libmariadb-dev libsodium-dev libspdlog-dev
+MMM_BUILD_PACKAGES=(g++ make cmake pkg-config libboost-dev libpoco-dev libmariadb-dev libsodium-dev libspdlog-dev
   libyaml-cpp-dev libzmq3-dev cppzmq-dev)
 # …and to run every test (private MariaDB and Redis instances, and a browser, included).
-MMM_TEST_PACKAGES=(libgtest-dev libgmock-dev curl mariadb-server mariadb-client redis-server redis-tools chromium)
+MMM_TEST_PACKAGES=(libgtest-dev libgmock-dev curl mariadb-server mariadb-client redis-server redis-tools chromium
+  clang libclang-rt-14-dev)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

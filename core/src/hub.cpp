@@ -7,6 +7,7 @@
 #include <spdlog/logger.h>
 
 #include <algorithm>
+#include <cstring>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -14,6 +15,7 @@
 #include <unordered_set>
 #include <variant>
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
@@ -29,9 +31,10 @@ using Clock = std::chrono::steady_clock;
 using FramePtr = std::shared_ptr<const std::string>;
 
 struct Adopt {
-  Poco::Net::StreamSocket socket;
+  int fd;
   std::int64_t userId;
   std::string sessionKey;
+  std::string pending;
 };
 struct EndSession {
   std::string sessionKey;
@@ -43,8 +46,13 @@ struct Deliver {
 using Command = std::variant<Adopt, Deliver, EndSession>;
 
 struct Connection {
-  Poco::Net::StreamSocket socket;  // owns the descriptor
-  int fd = -1;
+  Connection() = default;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection() {
+    if (fd >= 0) ::close(fd);
+  }
+  int fd = -1;  // owned
   std::int64_t userId = 0;
   std::string sessionKey;  // the session it was opened with
   std::string in;          // bytes read, not yet parsed
@@ -150,7 +158,7 @@ class Hub::Worker {
     // behind, several frames leave in one system call instead of one each.
     for (auto& command : commands) {  // (reaped by the caller's loop)
       if (auto* adopt = std::get_if<Adopt>(&command)) {
-        add(std::move(adopt->socket), adopt->userId, std::move(adopt->sessionKey));
+        add(adopt->fd, adopt->userId, std::move(adopt->sessionKey), std::move(adopt->pending));
       } else if (auto* end = std::get_if<EndSession>(&command)) {
         for (auto& [fd, c] : connections_)
           if (c->sessionKey == end->sessionKey) close(*c, ws::PolicyViolation, "signed out");
@@ -179,27 +187,33 @@ class Hub::Worker {
     dirty_.clear();
   }
 
-  void add(Poco::Net::StreamSocket socket, std::int64_t userId, std::string sessionKey) {
-    socket.setBlocking(false);
-    socket.setNoDelay(true);
-    // A small kernel buffer bounds memory per idle socket and lets the hub's own queue
-    // notice a client that does not read.
-    if (hub_.options_.sendBufferBytes > 0) socket.setSendBufferSize(hub_.options_.sendBufferBytes);
-    const int fd = socket.impl()->sockfd();
+  void add(int fd, std::int64_t userId, std::string sessionKey, std::string pending) {
     auto c = std::make_unique<Connection>();
-    c->socket = std::move(socket);
-    c->fd = fd;
+    c->fd = fd;  // closed with `c` from here on
     c->userId = userId;
     c->sessionKey = std::move(sessionKey);
+    const int flags = ::fcntl(fd, F_GETFL);
+    if (flags >= 0) ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    // A small kernel buffer bounds memory per idle socket and lets the hub's own queue
+    // notice a client that does not read.
+    if (const int size = hub_.options_.sendBufferBytes; size > 0) ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
     epoll_event event{};
     event.events = EPOLLIN | EPOLLRDHUP;
     event.data.fd = fd;
     if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &event) != 0) {
+      hub_.log_->warn("hub: cannot watch the socket of user {}: {}", userId, std::strerror(errno));
       hub_.connections_--;  // counted by adopt(); the socket closes with `c`
       return;
     }
     byUser_[userId].push_back(fd);
+    Connection& added = *c;
     connections_[fd] = std::move(c);
+    if (!pending.empty()) {  // frames that came with the upgrade request
+      added.in = std::move(pending);
+      handleFrames(added);
+    }
   }
 
   // Connections are only marked here and removed by reap(), at the end of the loop
@@ -458,9 +472,9 @@ void Hub::stop() {
   for (auto& worker : workers_) worker->stop();
 }
 
-void Hub::adopt(Poco::Net::StreamSocket socket, std::int64_t userId, std::string sessionKey) {
+void Hub::adopt(int fd, std::int64_t userId, std::string sessionKey, std::string pending) {
   connections_++;
-  workers_[next_++ % workers_.size()]->post(Adopt{std::move(socket), userId, std::move(sessionKey)});
+  workers_[next_++ % workers_.size()]->post(Adopt{fd, userId, std::move(sessionKey), std::move(pending)});
 }
 
 void Hub::endSession(const std::string& sessionKey) {

@@ -5,8 +5,6 @@
 // user ids (or everyone) and knows nothing of chat.
 #pragma once
 
-#include <Poco/Net/StreamSocket.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -41,8 +39,10 @@ class Hub {
   /// Closes every socket with 1001 (going away) and joins the threads.
   void stop();
 
-  /// Takes over an upgraded connection of `userId`, opened with the session `sessionKey`.
-  void adopt(Poco::Net::StreamSocket socket, std::int64_t userId, std::string sessionKey);
+  /// Takes over an upgraded connection of `userId`, opened with the session `sessionKey`:
+  /// the descriptor (now the hub's to close) and the bytes the client sent after the
+  /// upgrade request, which are frames already.
+  void adopt(int fd, std::int64_t userId, std::string sessionKey, std::string pending = {});
   /// Closes (1008) every socket opened with the session `sessionKey`: it was signed out.
   void endSession(const std::string& sessionKey);
   /// Queues `text` as one text frame for every socket of `userIds` (or of everyone).

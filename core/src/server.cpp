@@ -3,6 +3,7 @@
 
 #include "config.hpp"
 #include "errors.hpp"
+#include "http_parser.hpp"
 #include "http_server.hpp"
 #include "hub.hpp"
 #include "logging.hpp"
@@ -134,7 +135,9 @@ struct Server::Impl {
   bool randomSigningKey = false;
   bool running = false;
 
+  std::vector<Middleware> outerMiddleware();
   Handler buildPipeline();
+  EarlyAnswer buildEarlyAnswer();
   Response dispatch(Request& request);
   void addCoreRoutes();
   void createBackEnds();
@@ -354,7 +357,9 @@ Response Server::Impl::dispatch(Request& request) {
   throw HttpError(404, "no such resource: " + request.path);
 }
 
-Handler Server::Impl::buildPipeline() {
+// The middleware every answer passes through, early ones included (a malformed request,
+// a full worker queue, a timeout): request id, access log and metrics, CORS.
+std::vector<Middleware> Server::Impl::outerMiddleware() {
   std::vector<Middleware> middlewares;
 
   // Request id: echoed when the client sent a sane one, generated otherwise.
@@ -372,10 +377,10 @@ Handler Server::Impl::buildPipeline() {
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
     metrics.observe(methodLabel(request.method), request.route.empty() ? "unmatched" : request.route,
                     response.status, seconds);
-    if (settings.log.access)
+    if (settings.log.access)  // the client's bytes, escaped: no control characters in the log
       accessLog->info("{} {} \"{} {}\" {} {} {:.1f}ms", request.id, request.clientAddress,
-                      request.method, request.rawPath, response.status, response.body.size(),
-                      seconds * 1000);
+                      escapeForLog(request.method), escapeForLog(request.rawPath), response.status,
+                      response.body.size(), seconds * 1000);
     return response;
   });
 
@@ -383,13 +388,14 @@ Handler Server::Impl::buildPipeline() {
   middlewares.push_back([this](Request& request, const Next& next) {
     auto origin = request.header("Origin");
     const auto& allowed = settings.cors.allowedOrigins;
-    const bool ok = origin && std::any_of(allowed.begin(), allowed.end(), [&](const std::string& a) {
-                      return a == "*" || a == *origin;
-                    });
+    // A listed origin may act with the visitor's credentials; "*" lets any site read
+    // answers, but never with credentials (else every site could act as the signed-in user).
+    const bool listed = origin && std::find(allowed.begin(), allowed.end(), std::string(*origin)) != allowed.end();
+    const bool ok = listed || (origin && std::find(allowed.begin(), allowed.end(), "*") != allowed.end());
     auto decorate = [&](Response& response) {
       if (!ok) return;
-      response.set("Access-Control-Allow-Origin", std::string(*origin));
-      response.set("Access-Control-Allow-Credentials", "true");
+      response.set("Access-Control-Allow-Origin", listed ? std::string(*origin) : "*");
+      if (listed) response.set("Access-Control-Allow-Credentials", "true");
       response.set("Access-Control-Expose-Headers", "Authorization, X-Request-Id");
       response.set("Vary", "Origin");
     };
@@ -414,6 +420,11 @@ Handler Server::Impl::buildPipeline() {
     decorate(response);
     return response;
   });
+  return middlewares;
+}
+
+Handler Server::Impl::buildPipeline() {
+  std::vector<Middleware> middlewares = outerMiddleware();
 
   // Errors: an HttpError is the client's problem; anything else is ours, logged with the id.
   middlewares.push_back([this](Request& request, const Next& next) {
@@ -442,6 +453,16 @@ Handler Server::Impl::buildPipeline() {
   return chain(middlewares, [this](Request& request) { return dispatch(request); });
 }
 
+EarlyAnswer Server::Impl::buildEarlyAnswer() {
+  // The answer travels in a thread-local slot: the chain is built once, not per answer.
+  static thread_local Response* pending = nullptr;
+  Handler outer = chain(outerMiddleware(), [](Request&) { return std::move(*pending); });
+  return [outer = std::move(outer)](Request& request, Response answer) {
+    pending = &answer;
+    return outer(request);
+  };
+}
+
 void Server::Impl::addCoreRoutes() {
   router.add("GET", "/healthz", [](Request&) { return Response::json(200, "{\"status\":\"ok\"}"); });
   router.add("GET", "/readyz", [this](Request&) { return readiness(); });
@@ -449,6 +470,7 @@ void Server::Impl::addCoreRoutes() {
   router.add("GET", "/metrics", [this](Request&) {
     Response response;
     response.body = metrics.render(http ? http->openConnections() : 0, http ? http->inFlight() : 0);
+    if (http) response.body += http->metricsText();
     response.body += "# HELP mmm_ws_connections Open WebSocket connections.\n# TYPE mmm_ws_connections gauge\n"
                      "mmm_ws_connections " + std::to_string(hub->connections()) + "\n"
                      "# HELP mmm_ws_slow_closed_total WebSockets closed for not draining their queue.\n"
@@ -523,11 +545,11 @@ void Server::start() {
     hub->endSession(key);
   });
   impl_->plugins.start(BackEnds{*impl_->store, *impl_->sessions, *impl_->bus, *impl_->pusher});
-  impl_->http = std::make_unique<HttpServer>(impl_->settings.http, impl_->buildPipeline(), impl_->log,
-                                             [hub = impl_->hub.get()](Poco::Net::StreamSocket socket,
-                                                                      std::int64_t userId, std::string key) {
-                                               hub->adopt(std::move(socket), userId, std::move(key));
-                                             });
+  impl_->http = std::make_unique<HttpServer>(
+      impl_->settings.http, impl_->buildPipeline(), impl_->buildEarlyAnswer(), impl_->logging.make("front"),
+      [hub = impl_->hub.get()](int fd, std::int64_t userId, std::string key, std::string pending) {
+        hub->adopt(fd, userId, std::move(key), std::move(pending));
+      });
   try {
     impl_->http->start();
   } catch (...) {

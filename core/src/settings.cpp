@@ -17,12 +17,19 @@ const ConfigSchema& settingsSchema() {
   static const ConfigSchema schema = S::map({
       {"server", S::map({
                      {"listen", S::string().withDefault("127.0.0.1:8080")},
+                     {"io_threads", S::integer().range(1, 64).withDefault("2")},
                      {"threads", S::integer().range(1, 1024).withDefault("16")},
-                     {"queue", S::integer().range(1, 65536).withDefault("64")},
+                     {"queue", S::integer().range(1, 1000000).withDefault("1024")},
+                     {"backlog", S::integer().range(1, 65535).withDefault("1024")},
+                     {"max_connections", S::integer().range(1, 10000000).withDefault("16384")},
                      {"keep_alive", S::boolean().withDefault("true")},
                      {"keep_alive_timeout_s", S::integer().range(1, 3600).withDefault("5")},
                      {"max_keep_alive_requests", S::integer().range(0, 1000000).withDefault("1000")},
+                     {"header_timeout_s", S::integer().range(1, 3600).withDefault("10")},
                      {"request_timeout_s", S::integer().range(1, 3600).withDefault("15")},
+                     {"body_min_rate_bytes_s", S::integer().range(1, 1 << 30).withDefault("1024")},
+                     {"send_timeout_s", S::integer().range(1, 3600).withDefault("30")},
+                     {"max_header_bytes", S::integer().range(1024, 1 << 20).withDefault("16384")},
                      {"max_body_bytes", S::integer().range(0, 1LL << 30).withDefault("1048576")},
                      {"shutdown_timeout_s", S::integer().range(0, 3600).withDefault("30")},
                      {"trusted_proxies", S::list(S::string()).withDefault("[]")},
@@ -131,12 +138,19 @@ Settings readSettings(const YAML::Node& raw, const std::string& origin) {
   std::string listenWhere = origin;
   if (raw["server"] && raw["server"]["listen"]) listenWhere = where(raw["server"]["listen"], origin);
   parseListen(server["listen"].as<std::string>(), listenWhere, s.http.host, s.http.port);
+  s.http.ioThreads = server["io_threads"].as<int>();
   s.http.threads = server["threads"].as<int>();
   s.http.queue = server["queue"].as<int>();
+  s.http.backlog = server["backlog"].as<int>();
+  s.http.maxConnections = server["max_connections"].as<int>();
   s.http.keepAlive = server["keep_alive"].as<bool>();
   s.http.keepAliveTimeoutSeconds = server["keep_alive_timeout_s"].as<int>();
   s.http.maxKeepAliveRequests = server["max_keep_alive_requests"].as<int>();
+  s.http.headerTimeoutSeconds = server["header_timeout_s"].as<int>();
   s.http.requestTimeoutSeconds = server["request_timeout_s"].as<int>();
+  s.http.bodyMinRateBytes = server["body_min_rate_bytes_s"].as<int>();
+  s.http.sendTimeoutSeconds = server["send_timeout_s"].as<int>();
+  s.http.maxHeaderBytes = server["max_header_bytes"].as<int>();
   s.http.maxBodyBytes = server["max_body_bytes"].as<long long>();
   s.http.shutdownTimeoutSeconds = server["shutdown_timeout_s"].as<int>();
   s.http.trustedProxies = server["trusted_proxies"].as<std::vector<std::string>>();

@@ -16,12 +16,19 @@ struct Settings {
   struct Http {
     std::string host = "127.0.0.1";
     int port = 8080;
-    int threads = 16;
-    int queue = 64;
+    int ioThreads = 2;                 // epoll threads holding every connection
+    int threads = 16;                  // workers running handlers
+    int queue = 1024;                  // requests waiting for a worker; past it: 503
+    int backlog = 1024;                // the listening socket's accept queue
+    int maxConnections = 16384;        // past it a new connection is closed at once
     bool keepAlive = true;
     int keepAliveTimeoutSeconds = 5;
     int maxKeepAliveRequests = 1000;
-    int requestTimeoutSeconds = 15;
+    int headerTimeoutSeconds = 10;     // the whole header, from its first byte
+    int requestTimeoutSeconds = 15;    // the body's grace period…
+    int bodyMinRateBytes = 1024;       // …then at least this many bytes a second on average
+    int sendTimeoutSeconds = 30;       // a response the client does not read by then: closed
+    int maxHeaderBytes = 16384;        // request line and headers; past it: 431
     long long maxBodyBytes = 1 << 20;
     int shutdownTimeoutSeconds = 30;
     std::vector<std::string> trustedProxies;  // whose X-Forwarded-For is believed

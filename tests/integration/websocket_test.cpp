@@ -60,6 +60,17 @@ class WebSocketTest : public ApiTest {
 
 }  // namespace
 
+TEST_P(WebSocketTest, FramesSentWithTheUpgradeRequestReachTheHub) {
+  const auto a = newAccount();
+  const std::string ping = mmm::core::ws::encodeClient(Opcode::Ping, "early", 0x1234abcd, true);
+  WsClient client(port_, "/v1/ws?auth=Bearer%20" + a.token, "", 0, ping);
+  ASSERT_EQ(client.status(), 101) << client.head();
+  auto pong = client.next();
+  ASSERT_TRUE(pong);
+  EXPECT_EQ(pong->opcode, Opcode::Pong);
+  EXPECT_EQ(pong->payload, "early");
+}
+
 TEST_P(WebSocketTest, MembersGetTheStoredMessageOnEverySocketAndOthersNothing) {
   const auto a = newAccount(), b = newAccount(), c = newAccount();
   const auto channel = privateChannel(a, b);

@@ -28,7 +28,10 @@ class WsClient {
   /// Connects and sends the upgrade for `target` (e.g. "/v1/ws?auth=Bearer%20…").
   /// `receiveBuffer` > 0 shrinks the socket's receive buffer (before connecting, so the
   /// window stays small): a client that reads slowly, for real.
-  WsClient(std::uint16_t port, const std::string& target, const std::string& extraHeaders = "", int receiveBuffer = 0)
+  /// `sameWrite` is sent in the same write as the upgrade request (frames a client sends
+  /// before it has seen the 101).
+  WsClient(std::uint16_t port, const std::string& target, const std::string& extraHeaders = "", int receiveBuffer = 0,
+           const std::string& sameWrite = "")
       : socket_(Poco::Net::SocketAddress::IPv4) {
     if (receiveBuffer > 0) socket_.setReceiveBufferSize(receiveBuffer);
     socket_.connect(Poco::Net::SocketAddress("127.0.0.1", port));
@@ -36,7 +39,7 @@ class WsClient {
     const std::string request = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
                                 "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
-                                extraHeaders + "\r\n";
+                                extraHeaders + "\r\n" + sameWrite;
     socket_.sendBytes(request.data(), static_cast<int>(request.size()));
     // Read the response head (and, for an error, its body).
     while (buffer_.find("\r\n\r\n") == std::string::npos)

@@ -29,8 +29,9 @@ std::string settingsError(const std::string& yaml) {
 
 TEST(Config, UnknownKeyIsReportedWithFileLineAndColumn) {
   EXPECT_EQ(settingsError("server:\n  listen: '127.0.0.1:1'\n  treads: 4\n"),
-            "mmm.yaml:3:3: unknown key 'treads' (expected one of: listen, threads, queue, "
-            "keep_alive, keep_alive_timeout_s, max_keep_alive_requests, request_timeout_s, "
+            "mmm.yaml:3:3: unknown key 'treads' (expected one of: listen, io_threads, threads, queue, "
+            "backlog, max_connections, keep_alive, keep_alive_timeout_s, max_keep_alive_requests, "
+            "header_timeout_s, request_timeout_s, body_min_rate_bytes_s, send_timeout_s, max_header_bytes, "
             "max_body_bytes, shutdown_timeout_s, trusted_proxies)");
   EXPECT_EQ(settingsError("logging: {}\n"),
             "mmm.yaml:1:1: unknown key 'logging' (expected one of: server, cors, log, web, store, "

@@ -1,0 +1,70 @@
+#include "worker_pool.hpp"
+
+#include <spdlog/logger.h>
+
+#include <exception>
+
+namespace mmm::core {
+
+WorkerPool::WorkerPool(int threads, std::size_t maxQueued, std::shared_ptr<spdlog::logger> log)
+    : maxQueued_(maxQueued), log_(std::move(log)) {
+  threads_.reserve(static_cast<std::size_t>(threads));
+  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+}
+
+WorkerPool::~WorkerPool() { stop(); }
+
+bool WorkerPool::tryPost(Task& task) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_ || queue_.size() >= maxQueued_) {
+      rejected_++;
+      return false;
+    }
+    queue_.push_back(std::move(task));
+  }
+  wake_.notify_one();
+  return true;
+}
+
+std::size_t WorkerPool::queued() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return queue_.size();
+}
+
+void WorkerPool::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_ && threads_.empty()) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  for (auto& thread : threads_)
+    if (thread.joinable()) thread.join();
+  threads_.clear();
+}
+
+void WorkerPool::run() {
+  for (;;) {
+    Task task;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and nothing left to run
+      task = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    // A task must not take the pool down with it: count, log, go on.
+    try {
+      task();
+    } catch (const std::exception& e) {
+      failed_++;
+      log_->error("worker: a task failed: {}", e.what());
+    } catch (...) {
+      failed_++;
+      log_->error("worker: a task failed with a non-standard exception");
+    }
+  }
+}
+
+}  // namespace mmm::core

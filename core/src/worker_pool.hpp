@@ -1,0 +1,55 @@
+// A fixed set of threads that run handlers (which may block on the store) for the event
+// loops, behind a bounded queue: when the queue is full, tryPost() says so at once and the
+// caller answers 503 instead of stalling its loop.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace spdlog {
+class logger;
+}
+
+namespace mmm::core {
+
+class WorkerPool {
+ public:
+  using Task = std::function<void()>;
+
+  WorkerPool(int threads, std::size_t maxQueued, std::shared_ptr<spdlog::logger> log);
+  ~WorkerPool();
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  /// Queues `task`; false (and `task` untouched) when the queue is full or the pool stopped.
+  bool tryPost(Task& task);
+  /// Runs what is queued, then joins the threads. Idempotent.
+  void stop();
+
+  std::uint64_t rejected() const { return rejected_.load(); }
+  std::uint64_t failed() const { return failed_.load(); }
+  std::size_t queued() const;
+  int threads() const { return static_cast<int>(threads_.size()); }
+
+ private:
+  void run();
+
+  std::size_t maxQueued_;
+  std::shared_ptr<spdlog::logger> log_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Task> queue_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+  std::atomic<std::uint64_t> rejected_{0};
+  std::atomic<std::uint64_t> failed_{0};
+};
+
+}  // namespace mmm::core

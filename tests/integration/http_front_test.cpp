@@ -1,0 +1,210 @@
+// The event-loop HTTP front against a real server on port 0: smuggling attempts never run a
+// hidden request, early answers pass the outer middleware, idle and slow clients cost no
+// thread, a full worker queue answers 503 at once, pipelining and 100-continue work.
+#include "test_http.hpp"
+
+#include <gtest/gtest.h>
+
+#include <Poco/Net/NetException.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+using namespace mmm::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Everything the server sends on one connection until it closes it (or `timeout` passes).
+std::string converse(std::uint16_t port, const std::string& raw, Poco::Timespan timeout = Poco::Timespan(10, 0)) {
+  Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port));
+  socket.setReceiveTimeout(timeout);
+  socket.sendBytes(raw.data(), static_cast<int>(raw.size()));
+  std::string data;
+  char buffer[8192];
+  for (;;) {
+    int n = 0;
+    try {
+      n = socket.receiveBytes(buffer, sizeof buffer);
+    } catch (const Poco::Exception&) {
+      break;
+    }
+    if (n <= 0) break;
+    data.append(buffer, static_cast<std::size_t>(n));
+  }
+  return data;
+}
+
+int countOf(const std::string& haystack, const std::string& needle) {
+  int n = 0;
+  for (auto at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) ++n;
+  return n;
+}
+
+class HttpFrontTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    server = mmm::Server::fromYaml(
+                 "server: {listen: '127.0.0.1:0', threads: 2, queue: 2, header_timeout_s: 1, "
+                 "keep_alive_timeout_s: 30, max_body_bytes: 1000, shutdown_timeout_s: 5}\n"
+                 "log: {level: warn}\nweb: {enabled: false}\n"
+                 "store: {url: '" + tempSqliteUrl() + "'}\n"
+                 "cors: {allowed_origins: ['https://app.example']}\n"
+                 "plugins: [{name: alpha}]\n",
+                 "http_front_test.yaml")
+                 .release();
+    server->start();
+    port = server->port();
+  }
+  static void TearDownTestSuite() {
+    delete server;
+    server = nullptr;
+  }
+  static inline mmm::Server* server = nullptr;
+  static inline std::uint16_t port = 0;
+};
+
+// A second request hidden in a body must never run: /alpha/throw would log a 500.
+const std::string kHidden = "GET /alpha/items/666 HTTP/1.1\r\nHost: a\r\n\r\n";
+
+}  // namespace
+
+TEST_F(HttpFrontTest, DifferingContentLengthsNeverRunAHiddenRequest) {
+  const std::string body = "{}" + kHidden;
+  auto reply = converse(port, "POST /alpha/echo HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
+                              "Content-Length: 2\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+  EXPECT_EQ(reply.rfind("HTTP/1.1 400 ", 0), 0u) << reply;
+  EXPECT_EQ(countOf(reply, "HTTP/1.1 "), 1) << reply;
+  EXPECT_EQ(reply.find("666"), std::string::npos) << reply;
+}
+
+TEST_F(HttpFrontTest, ObfuscatedOrStackedCodingsNeverRunAHiddenRequest) {
+  for (const std::string coding : {"Transfer-Encoding\t: chunked\r\n",
+                                   "Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n",
+                                   "Transfer-Encoding: chunked, identity\r\n"}) {
+    auto reply = converse(port, "POST /alpha/echo HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n" +
+                                    coding + "Content-Length: 7\r\n\r\n0\r\n\r\n" + kHidden);
+    EXPECT_EQ(reply.rfind("HTTP/1.1 400 ", 0), 0u) << coding << reply;
+    EXPECT_EQ(countOf(reply, "HTTP/1.1 "), 1) << coding << reply;
+  }
+}
+
+TEST_F(HttpFrontTest, StrictFramingRulesOnTheWire) {
+  EXPECT_EQ(converse(port, "GET /healthz HTTP/9.9\r\nHost: a\r\n\r\n").rfind("HTTP/1.1 505 ", 0), 0u);
+  EXPECT_EQ(converse(port, "GET /healthz HTTP/1.1\r\n\r\n").rfind("HTTP/1.1 400 ", 0), 0u);
+  EXPECT_EQ(converse(port, "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n").rfind("HTTP/1.1 400 ", 0), 0u);
+  EXPECT_EQ(converse(port, "POST /alpha/echo HTTP/1.1\r\nHost: a\r\nContent-Length: +2\r\n\r\n{}").rfind("HTTP/1.1 400 ", 0),
+            0u);
+  EXPECT_EQ(converse(port, "POST /alpha/echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                           "10000000000000002\r\n{}\r\n0\r\n\r\n")
+                .rfind("HTTP/1.1 400 ", 0),
+            0u);
+  auto big = converse(port, "GET /healthz HTTP/1.1\r\nHost: a\r\nX-Big: " + std::string(20000, 'x') + "\r\n\r\n");
+  EXPECT_EQ(big.rfind("HTTP/1.1 431 ", 0), 0u) << big.substr(0, 200);
+  // HTTP/1.0 is still served, and closed after the answer.
+  auto old = converse(port, "GET /healthz HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(old.rfind("HTTP/1.0 200 ", 0), 0u) << old;
+}
+
+TEST_F(HttpFrontTest, EarlyAnswersCarryTheRequestIdCorsAndAMetric) {
+  auto reply = sendRaw(port, "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\nOrigin: https://app.example\r\n\r\n");
+  EXPECT_EQ(reply.status, 400);
+  EXPECT_EQ(reply.header("x-request-id").size(), 16u);
+  EXPECT_EQ(reply.header("content-type"), "application/problem+json");
+  EXPECT_EQ(reply.header("access-control-allow-origin"), "https://app.example");
+  auto metrics = request(port, "GET", "/metrics").body;
+  EXPECT_NE(metrics.find("route=\"unmatched\",method=\"GET\",status=\"400\"} "), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("mmm_http_parse_errors_total "), std::string::npos);
+}
+
+TEST_F(HttpFrontTest, PipelinedRequestsAreAnsweredInOrder) {
+  std::string raw;
+  for (int i = 1; i <= 3; ++i) raw += "GET /alpha/items/" + std::to_string(i) + " HTTP/1.1\r\nHost: a\r\n\r\n";
+  raw += "GET /alpha/items/4 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
+  auto reply = converse(port, raw);
+  EXPECT_EQ(countOf(reply, "HTTP/1.1 200 "), 4) << reply;
+  std::size_t at = 0;
+  for (int i = 1; i <= 4; ++i) {
+    auto next = reply.find("\"id\":\"" + std::to_string(i) + "\"", at);
+    ASSERT_NE(next, std::string::npos) << i << reply;
+    at = next;
+  }
+}
+
+TEST_F(HttpFrontTest, ExpectContinueGetsA100ThenTheAnswer) {
+  Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port));
+  socket.setReceiveTimeout(Poco::Timespan(5, 0));
+  const std::string head = "POST /alpha/echo HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
+                           "Expect: 100-continue\r\nContent-Length: 7\r\nConnection: close\r\n\r\n";
+  socket.sendBytes(head.data(), static_cast<int>(head.size()));
+  char buffer[256];
+  const int n = socket.receiveBytes(buffer, sizeof buffer);
+  ASSERT_GT(n, 0);
+  EXPECT_EQ(std::string(buffer, static_cast<std::size_t>(n)), "HTTP/1.1 100 Continue\r\n\r\n");
+  socket.sendBytes("{\"a\":1}", 7);
+  std::string rest;
+  for (int got; (got = socket.receiveBytes(buffer, sizeof buffer)) > 0;) rest.append(buffer, static_cast<std::size_t>(got));
+  EXPECT_EQ(rest.rfind("HTTP/1.1 200 ", 0), 0u) << rest;
+  EXPECT_NE(rest.find("{\"a\":1}"), std::string::npos);
+}
+
+TEST_F(HttpFrontTest, IdleConnectionsHoldNoThreadSoOthersAreServed) {
+  // Far more idle connections than worker threads (2): the Poco front stalled on these.
+  std::vector<std::unique_ptr<Poco::Net::StreamSocket>> idle;
+  for (int i = 0; i < 300; ++i)
+    idle.push_back(std::make_unique<Poco::Net::StreamSocket>(Poco::Net::SocketAddress("127.0.0.1", port)));
+  // Half of them also began a request and stopped.
+  for (std::size_t i = 0; i < idle.size(); i += 2) idle[i]->sendBytes("GET /healthz HTTP/1.1\r\nHo", 26);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(request(port, "GET", "/healthz").status, 200);
+}
+
+TEST_F(HttpFrontTest, AHeaderNotCompleteWithinTheTimeoutIs408AndClosed) {
+  // One byte every 300 ms: each read is prompt, the header as a whole is not (limit 1 s).
+  Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port));
+  socket.setReceiveTimeout(Poco::Timespan(0, 100000));
+  const std::string slow = "GET /healthz HTTP/1.1\r\nHost: a\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+  std::string answer;
+  const auto begin = std::chrono::steady_clock::now();
+  char buffer[1024];
+  for (std::size_t i = 0; i < slow.size() && std::chrono::steady_clock::now() - begin < 8s; ++i) {
+    try {
+      socket.sendBytes(&slow[i], 1);
+    } catch (const Poco::Exception&) {
+      break;  // closed by the server
+    }
+    std::this_thread::sleep_for(200ms);
+    try {
+      const int n = socket.receiveBytes(buffer, sizeof buffer);
+      if (n <= 0) break;
+      answer.append(buffer, static_cast<std::size_t>(n));
+    } catch (const Poco::TimeoutException&) {
+    } catch (const Poco::Exception&) {
+      break;
+    }
+  }
+  EXPECT_EQ(answer.rfind("HTTP/1.1 408 ", 0), 0u) << answer;
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, 8s);  // cut off, not served to the end
+}
+
+TEST_F(HttpFrontTest, AFullWorkerQueueIsAnswered503AtOnce) {
+  // 2 workers and 2 queued: of 8 slow requests at once, some must be turned away.
+  std::atomic<int> ok{0}, busy{0}, retryAfter{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 8; ++i)
+    clients.emplace_back([&] {
+      auto reply = request(port, "GET", "/alpha/slow?ms=1500");
+      if (reply.status == 200) ok++;
+      if (reply.status == 503) {
+        busy++;
+        if (reply.header("retry-after") == "1") retryAfter++;
+      }
+    });
+  for (auto& client : clients) client.join();
+  EXPECT_GE(ok.load(), 2);
+  EXPECT_GE(busy.load(), 1);
+  EXPECT_EQ(retryAfter.load(), busy.load());
+  EXPECT_EQ(ok.load() + busy.load(), 8);
+  EXPECT_EQ(request(port, "GET", "/healthz").status, 200);
+}
