@@ -208,3 +208,13 @@ TEST_F(HttpFrontTest, AFullWorkerQueueIsAnswered503AtOnce) {
   EXPECT_EQ(ok.load() + busy.load(), 8);
   EXPECT_EQ(request(port, "GET", "/healthz").status, 200);
 }
+
+TEST(HttpCors, AWildcardNeverSendsCredentials) {
+  auto server = startServer("cors: {allowed_origins: ['*', 'https://trusted.example']}\nplugins: [{name: alpha}]\n");
+  auto any = request(server->port(), "GET", "/alpha/items/1", "Origin: https://evil.example\r\n");
+  EXPECT_EQ(any.header("access-control-allow-origin"), "*");
+  EXPECT_FALSE(any.has("access-control-allow-credentials"));
+  auto listed = request(server->port(), "GET", "/alpha/items/1", "Origin: https://trusted.example\r\n");
+  EXPECT_EQ(listed.header("access-control-allow-origin"), "https://trusted.example");
+  EXPECT_EQ(listed.header("access-control-allow-credentials"), "true");
+}
