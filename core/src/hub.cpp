@@ -84,6 +84,12 @@ class Hub::Worker {
     ::epoll_ctl(epoll_, EPOLL_CTL_ADD, wake_, &event);
   }
   ~Worker() {
+    // Sockets handed over after the loop stopped were never adopted: close them.
+    for (auto& command : inbox_)
+      if (auto* adopt = std::get_if<Adopt>(&command)) {
+        ::close(adopt->fd);
+        hub_.connections_--;
+      }
     ::close(epoll_);
     ::close(wake_);
   }
@@ -113,26 +119,38 @@ class Hub::Worker {
     auto nextTick = Clock::now();
     while (running_) {
       const int n = ::epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), 250);
+      if (n < 0 && errno != EINTR) failed("epoll_wait", std::strerror(errno));
       for (int i = 0; i < n; ++i) {
         const int fd = events[i].data.fd;
-        if (fd == wake_) {
-          std::uint64_t count;
-          [[maybe_unused]] auto r = ::read(wake_, &count, sizeof count);
-          drainInbox();
-          continue;
+        // A failure stays with the connection (or command batch) it happened in.
+        try {
+          if (fd == wake_) {
+            std::uint64_t count;
+            [[maybe_unused]] auto r = ::read(wake_, &count, sizeof count);
+            drainInbox();
+            continue;
+          }
+          auto it = connections_.find(fd);
+          if (it == connections_.end() || it->second->dead) continue;
+          Connection& c = *it->second;
+          if (events[i].events & (EPOLLERR | EPOLLHUP)) {
+            kill(c);
+            continue;
+          }
+          if (events[i].events & EPOLLIN) readFrom(c);
+          if (events[i].events & EPOLLOUT) flush(c);
+        } catch (const std::exception& e) {
+          failed("a connection", e.what());
+          if (auto it = connections_.find(fd); it != connections_.end()) kill(*it->second);
         }
-        auto it = connections_.find(fd);
-        if (it == connections_.end() || it->second->dead) continue;
-        Connection& c = *it->second;
-        if (events[i].events & (EPOLLERR | EPOLLHUP)) {
-          kill(c);
-          continue;
-        }
-        if (events[i].events & EPOLLIN) readFrom(c);
-        if (events[i].events & EPOLLOUT) flush(c);
       }
-      if (Clock::now() >= nextTick) {
-        tick();
+      try {
+        if (Clock::now() >= nextTick) {
+          tick();
+          nextTick = Clock::now() + std::chrono::milliseconds(500);
+        }
+      } catch (const std::exception& e) {
+        failed("the timer", e.what());
         nextTick = Clock::now() + std::chrono::milliseconds(500);
       }
       reap();
@@ -143,9 +161,16 @@ class Hub::Worker {
       if (c->offset == 0) [[maybe_unused]] auto sent = ::send(fd, bye.data(), bye.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
       ::shutdown(fd, SHUT_RDWR);
       hub_.connections_--;
+      hub_.removeKey(c->sessionKey);
     }
     connections_.clear();
     byUser_.clear();
+  }
+
+  // Counts and logs an error the loop survived.
+  void failed(const char* where, const char* what) {
+    hub_.errors_++;
+    hub_.log_->error("hub: error in {}: {}", where, what);
   }
 
   void drainInbox() {
@@ -208,6 +233,7 @@ class Hub::Worker {
       return;
     }
     byUser_[userId].push_back(fd);
+    hub_.addKey(c->sessionKey);
     Connection& added = *c;
     connections_[fd] = std::move(c);
     if (!pending.empty()) {  // frames that came with the upgrade request
@@ -232,6 +258,7 @@ class Hub::Worker {
       auto& fds = byUser_[it->second->userId];
       fds.erase(std::remove(fds.begin(), fds.end(), fd), fds.end());
       if (fds.empty()) byUser_.erase(it->second->userId);
+      hub_.removeKey(it->second->sessionKey);
       connections_.erase(it);  // closes the socket
       hub_.connections_--;
     }
@@ -244,7 +271,11 @@ class Hub::Worker {
     epoll_event event{};
     event.events = EPOLLIN | EPOLLRDHUP | (writing ? static_cast<std::uint32_t>(EPOLLOUT) : 0u);
     event.data.fd = c.fd;
-    ::epoll_ctl(epoll_, EPOLL_CTL_MOD, c.fd, &event);
+    if (::epoll_ctl(epoll_, EPOLL_CTL_MOD, c.fd, &event) != 0) {
+      // Unwatched, it would never be written to or heard from again: drop it, counted.
+      failed("epoll_ctl", std::strerror(errno));
+      kill(c);
+    }
   }
 
   // Queues a frame; sends at once unless `later` (then drainInbox flushes it).
@@ -475,6 +506,24 @@ void Hub::stop() {
 void Hub::adopt(int fd, std::int64_t userId, std::string sessionKey, std::string pending) {
   connections_++;
   workers_[next_++ % workers_.size()]->post(Adopt{fd, userId, std::move(sessionKey), std::move(pending)});
+}
+
+void Hub::addKey(const std::string& key) {
+  std::lock_guard<std::mutex> lock(keysMutex_);
+  ++sessionKeys_[key];
+}
+
+void Hub::removeKey(const std::string& key) {
+  std::lock_guard<std::mutex> lock(keysMutex_);
+  if (auto it = sessionKeys_.find(key); it != sessionKeys_.end() && --it->second <= 0) sessionKeys_.erase(it);
+}
+
+std::vector<std::string> Hub::sessionKeys() const {
+  std::lock_guard<std::mutex> lock(keysMutex_);
+  std::vector<std::string> keys;
+  keys.reserve(sessionKeys_.size());
+  for (const auto& [key, count] : sessionKeys_) keys.push_back(key);
+  return keys;
 }
 
 void Hub::endSession(const std::string& sessionKey) {

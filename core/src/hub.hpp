@@ -9,7 +9,9 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace spdlog {
@@ -50,16 +52,27 @@ class Hub {
 
   std::int64_t connections() const { return connections_.load(); }
   std::int64_t droppedSlow() const { return droppedSlow_.load(); }
+  /// Connections dropped after an unexpected error in the hub, and loop errors caught.
+  std::int64_t errors() const { return errors_.load(); }
+  /// The session keys that open sockets were opened with (each once), so that a watcher
+  /// can close those whose session expired or vanished: see endSession().
+  std::vector<std::string> sessionKeys() const;
 
   class Worker;
 
  private:
+  void addKey(const std::string& key);
+  void removeKey(const std::string& key);
+
   HubOptions options_;
   std::shared_ptr<spdlog::logger> log_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<std::size_t> next_{0};
   std::atomic<std::int64_t> connections_{0};
   std::atomic<std::int64_t> droppedSlow_{0};
+  std::atomic<std::int64_t> errors_{0};
+  mutable std::mutex keysMutex_;
+  std::unordered_map<std::string, int> sessionKeys_;  // key → open sockets
   bool started_ = false;
 };
 

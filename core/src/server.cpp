@@ -15,6 +15,7 @@
 #include "settings.hpp"
 #include "static_files.hpp"
 #include "store_impl.hpp"
+#include "ticker.hpp"
 #include "tokens.hpp"
 #include "ws_frame.hpp"
 #include "zmq_bus.hpp"
@@ -128,6 +129,7 @@ struct Server::Impl {
   std::unique_ptr<Hub> hub;
   std::unique_ptr<Bus::Subscription> hubFeed;      // the hub's subscription to pushes
   std::unique_ptr<Bus::Subscription> sessionFeed;  // …and to sessions ended
+  std::unique_ptr<Ticker> sessionWatch;            // closes sockets whose session is gone
   PluginHost plugins;
   std::unique_ptr<StaticFiles> web;
   std::unique_ptr<HttpServer> http;
@@ -475,7 +477,14 @@ void Server::Impl::addCoreRoutes() {
                      "mmm_ws_connections " + std::to_string(hub->connections()) + "\n"
                      "# HELP mmm_ws_slow_closed_total WebSockets closed for not draining their queue.\n"
                      "# TYPE mmm_ws_slow_closed_total counter\nmmm_ws_slow_closed_total " +
-                     std::to_string(hub->droppedSlow()) + "\n";
+                     std::to_string(hub->droppedSlow()) + "\n"
+                     "# HELP mmm_ws_errors_total Unexpected errors the hub survived (each drops its connection).\n"
+                     "# TYPE mmm_ws_errors_total counter\nmmm_ws_errors_total " + std::to_string(hub->errors()) + "\n"
+                     "# HELP mmm_bus_dropped_total Bus messages dropped, by where.\n# TYPE mmm_bus_dropped_total counter\n"
+                     "mmm_bus_dropped_total{reason=\"outbox_full\"} " + std::to_string(bus->droppedOutbox()) + "\n"
+                     "mmm_bus_dropped_total{reason=\"send_refused\"} " + std::to_string(bus->droppedSend()) + "\n"
+                     "# HELP mmm_bus_errors_total Errors the bus loop and its subscribers survived.\n"
+                     "# TYPE mmm_bus_errors_total counter\nmmm_bus_errors_total " + std::to_string(bus->errors()) + "\n";
     response.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     return response;
   });
@@ -544,6 +553,15 @@ void Server::start() {
                                                                                     const std::string& key) {
     hub->endSession(key);
   });
+  // A session that expired (or vanished without a sign-out message) closes its sockets too:
+  // validity is not only checked at the upgrade. A store that cannot answer closes nothing.
+  impl_->sessionWatch = std::make_unique<Ticker>(
+      "session watch", std::chrono::seconds(settings.hub.sessionCheckSeconds),
+      [hub = impl_->hub.get(), sessions = impl_->sessions.get()] {
+        for (const auto& key : hub->sessionKeys())
+          if (!sessions->store().get(key)) hub->endSession(key);
+      },
+      impl_->log);
   impl_->plugins.start(BackEnds{*impl_->store, *impl_->sessions, *impl_->bus, *impl_->pusher});
   impl_->http = std::make_unique<HttpServer>(
       impl_->settings.http, impl_->buildPipeline(), impl_->buildEarlyAnswer(), impl_->logging.make("front"),
@@ -555,6 +573,7 @@ void Server::start() {
   } catch (...) {
     impl_->http.reset();
     impl_->plugins.stop();
+    impl_->sessionWatch.reset();
     impl_->hubFeed.reset();
     impl_->sessionFeed.reset();
     impl_->hub->stop();
@@ -570,6 +589,7 @@ void Server::stop() {
   if (!impl_ || !impl_->running) return;
   impl_->log->info("stopping: finishing requests in flight");
   impl_->http->stop();
+  impl_->sessionWatch.reset();
   impl_->hubFeed.reset();
   impl_->sessionFeed.reset();
   impl_->hub->stop();  // closes every WebSocket with 1001

@@ -84,6 +84,7 @@ const ConfigSchema& settingsSchema() {
                   {"ping_interval_s", S::integer().range(1, 3600).withDefault("30")},
                   {"idle_timeout_s", S::integer().range(2, 7200).withDefault("75")},
                   {"send_buffer_bytes", S::integer().range(0, 64 << 20).withDefault("0")},
+                  {"session_check_s", S::integer().range(1, 3600).withDefault("30")},
               }).withDefault("{}")},
       {"plugins", S::list(S::map({
                               {"name", S::string().required()},
@@ -225,6 +226,7 @@ Settings readSettings(const YAML::Node& raw, const std::string& origin) {
   s.hub.pingIntervalSeconds = hub["ping_interval_s"].as<int>();
   s.hub.idleTimeoutSeconds = hub["idle_timeout_s"].as<int>();
   s.hub.sendBufferBytes = hub["send_buffer_bytes"].as<int>();
+  s.hub.sessionCheckSeconds = hub["session_check_s"].as<int>();
   checkValue(raw, "hub", "path", origin, [&] {
     if (s.hub.path.empty() || s.hub.path[0] != '/') throw std::invalid_argument("must start with '/'");
   });

@@ -81,6 +81,7 @@ struct Settings {
     int pingIntervalSeconds = 30;
     int idleTimeoutSeconds = 75;
     int sendBufferBytes = 0;
+    int sessionCheckSeconds = 30;  // how often open sockets' sessions are checked
   } hub;
   std::vector<PluginEntry> plugins;
 };

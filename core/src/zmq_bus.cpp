@@ -60,8 +60,14 @@ ZmqBus::~ZmqBus() {
 void ZmqBus::publish(const std::string& topic, const std::string& payload) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    // Bounded like the socket's high-water mark: past it, drop (at-most-once by design).
-    if (outbox_.size() >= static_cast<std::size_t>(options_.highWaterMark)) return;
+    // Bounded like the socket's high-water mark: past it, drop (at-most-once by design),
+    // counted and logged: clients recover from the store, operators must still know.
+    if (outbox_.size() >= static_cast<std::size_t>(options_.highWaterMark)) {
+      droppedOutbox_++;
+      warnEvery(lastDropWarning_, "bus outbox full (" + std::to_string(options_.highWaterMark) +
+                                      " messages): dropping '" + topic + "'");
+      return;
+    }
     outbox_.emplace_back(topic, payload);
   }
   const std::uint64_t one = 1;
@@ -89,7 +95,11 @@ void ZmqBus::dispatch(const std::string& topic, const std::string& payload) {
     try {
       entry->handler(topic, payload);
     } catch (const std::exception& e) {
+      errors_++;
       log_->error("bus subscriber for {} failed: {}", topic, e.what());
+    } catch (...) {
+      errors_++;
+      log_->error("bus subscriber for {} failed with a non-standard exception", topic);
     }
     std::lock_guard<std::mutex> lock(mutex_);
     --entry->running;
@@ -120,6 +130,13 @@ bool ZmqBus::healthy() const {
   return last != 0 && steadyMillis() - last < 3 * options_.heartbeat.count();
 }
 
+// Logs `message` at most once a second: a flood of drops must not become a flood of lines.
+void ZmqBus::warnEvery(std::atomic<std::int64_t>& last, const std::string& message) {
+  const auto now = steadyMillis();
+  auto previous = last.load();
+  if (now - previous >= 1000 && last.compare_exchange_strong(previous, now)) log_->warn("{}", message);
+}
+
 void ZmqBus::run() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -147,20 +164,26 @@ void ZmqBus::run() {
     return;
   }
   std::int64_t nextHeartbeat = 0;
-  while (running_) {
+  // Sends both parts or neither (a lone first part would glue onto the next message).
+  auto send = [&](const std::string& topic, const std::string& payload) {
+    if (!pub.send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) return false;
+    (void)pub.send(zmq::buffer(payload), zmq::send_flags::none);  // never blocks once the first part went
+    return true;
+  };
+  // One iteration: a heartbeat when due, then what the wake-up and the subscription bring.
+  auto step = [&] {
     zmq_pollitem_t items[] = {{sub.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, wakeFd_, ZMQ_POLLIN, 0}};
     const auto now = steadyMillis();
     if (now >= nextHeartbeat) {
       // Our own heartbeat coming back proves both directions work (and, at start, that the
       // subscription is live: no slow-joiner loss afterwards).
-      pub.send(zmq::buffer(std::string(kHeartbeat)), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-      pub.send(zmq::buffer(nodeId_), zmq::send_flags::dontwait);
+      send(kHeartbeat, nodeId_);
       nextHeartbeat = now + (healthy() ? options_.heartbeat.count() : 50);
     }
     try {
       zmq::poll(items, 2, std::chrono::milliseconds(std::max<std::int64_t>(1, nextHeartbeat - now)));
     } catch (const zmq::error_t& e) {
-      if (e.num() == EINTR) continue;
+      if (e.num() == EINTR) return;
       throw;
     }
     if (items[1].revents & ZMQ_POLLIN) {
@@ -171,9 +194,13 @@ void ZmqBus::run() {
         std::lock_guard<std::mutex> lock(mutex_);
         batch.swap(outbox_);
       }
-      for (const auto& [topic, payload] : batch) {
-        pub.send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-        pub.send(zmq::buffer(payload), zmq::send_flags::dontwait);
+      std::uint64_t dropped = 0;
+      for (const auto& [topic, payload] : batch)
+        if (!send(topic, payload)) ++dropped;
+      if (dropped) {
+        droppedSend_ += dropped;
+        warnEvery(lastDropWarning_, "bus: ZeroMQ refused " + std::to_string(dropped) +
+                                        " messages (high-water mark reached): dropped");
       }
     }
     if (items[0].revents & ZMQ_POLLIN) {
@@ -188,6 +215,17 @@ void ZmqBus::run() {
         }
         dispatch(topic, parts[1].to_string());
       }
+    }
+  };
+  while (running_) {
+    // One iteration's failure (a ZeroMQ error, a bad message) is counted and logged; the
+    // loop goes on, after a pause so that a persistent fault cannot spin.
+    try {
+      step();
+    } catch (const std::exception& e) {
+      errors_++;
+      warnEvery(lastErrorLog_, std::string("bus loop error: ") + e.what());
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   }
 }

@@ -45,10 +45,18 @@ class ZmqBus final : public Bus {
   /// True while our own heartbeats come back (the forwarder is reachable).
   bool healthy() const;
 
+  /// Messages dropped because the outbox was full (publishers faster than the bus thread).
+  std::uint64_t droppedOutbox() const { return droppedOutbox_.load(); }
+  /// Messages ZeroMQ would not take (its high-water mark reached, or no route).
+  std::uint64_t droppedSend() const { return droppedSend_.load(); }
+  /// Errors caught in the bus loop and in subscribers.
+  std::uint64_t errors() const { return errors_.load(); }
+
  private:
   class Sub;
   void run();
   void dispatch(const std::string& topic, const std::string& payload);
+  void warnEvery(std::atomic<std::int64_t>& last, const std::string& message);
 
   BusOptions options_;
   std::shared_ptr<spdlog::logger> log_;
@@ -67,6 +75,8 @@ class ZmqBus final : public Bus {
   std::uint64_t nextHandler_ = 1;
   std::atomic<bool> running_{false};
   std::atomic<std::int64_t> lastEcho_{0};  // steady-clock ms of our last heartbeat seen back
+  std::atomic<std::uint64_t> droppedOutbox_{0}, droppedSend_{0}, errors_{0};
+  std::atomic<std::int64_t> lastDropWarning_{0}, lastErrorLog_{0};
   std::thread thread_;
 };
 

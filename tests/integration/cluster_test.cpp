@@ -1,6 +1,8 @@
 // Two mmm-server nodes on one MariaDB and one Redis, joined by a bus forwarder: what
 // happens through one node reaches browsers and sessions on the other.
 #include "api_fixture.hpp"
+#include "session_store_impl.hpp"
+#include "tokens.hpp"
 #include "ws_client.hpp"
 
 #include <Poco/Net/ServerSocket.h>
@@ -28,6 +30,7 @@ class ClusterTest : public ::testing::Test {
         "store: {url: '" + db_.url() + "'}\n"
         "sessions: {url: '" + requiredEnv("MMM_TEST_REDIS_URL") + "', signing_key: '" + std::string(64, 'e') + "'}\n"
         "bus: {mode: cluster, publish: '" + frontend + "', subscribe: '" + backend + "'}\n"
+        "hub: {session_check_s: 1}\n"
         "plugins:\n" + kUsersPlugin + "  - name: chat\n";
     node1_ = std::make_unique<ServerProcess>(config);
     node2_ = std::make_unique<ServerProcess>(config);
@@ -80,6 +83,43 @@ TEST_F(ClusterTest, SigningOutOnOneNodeEndsTheSessionOnTheOther) {
   ASSERT_EQ(signUp.status, 201);
   const std::string token = signUp.header("authorization").substr(7);
   EXPECT_EQ(call(*node2_, "GET", "/v1/users/me", "", token).status, 200);
+  WsClient onNode2(node2_->port(), "/v1/ws?auth=Bearer%20" + token);
+  ASSERT_EQ(onNode2.status(), 101);
   EXPECT_EQ(call(*node1_, "DELETE", "/v1/sessions/mine", "", token).status, 200);
   EXPECT_EQ(call(*node2_, "GET", "/v1/users/me", "", token).status, 401);
+  // The socket on the other node is closed for the sign-out, with 1008.
+  auto frame = onNode2.next(5s);
+  ASSERT_TRUE(frame);
+  EXPECT_EQ(frame->opcode, mmm::core::ws::Opcode::Close);
+  EXPECT_EQ(frame->closeCode(), 1008);
+}
+
+TEST_F(ClusterTest, SocketsCloseOnEveryNodeWhenTheirSessionExpires) {
+  auto signUp = call(*node1_, "POST", "/v1/users",
+                     R"({"email":"ttl@example.org","password":"cluster-pass","passwordConf":"cluster-pass","userName":"ttler"})");
+  ASSERT_EQ(signUp.status, 201);
+  const std::string token = signUp.header("authorization").substr(7);
+  auto other = call(*node1_, "POST", "/v1/users",
+                    R"({"email":"stay@example.org","password":"cluster-pass","passwordConf":"cluster-pass","userName":"stayer"})");
+  ASSERT_EQ(other.status, 201);
+  WsClient onNode1(node1_->port(), "/v1/ws?auth=Bearer%20" + token);
+  WsClient onNode2(node2_->port(), "/v1/ws?auth=Bearer%20" + token);
+  WsClient bystander(node2_->port(), "/v1/ws?auth=Bearer%20" + other.header("authorization").substr(7));
+  ASSERT_EQ(onNode1.status(), 101);
+  ASSERT_EQ(onNode2.status(), 101);
+  ASSERT_EQ(bystander.status(), 101);
+  // What Redis does when the TTL passes: the key goes, and nobody publishes a sign-out.
+  mmm::core::RedisSessionStore redis(mmm::core::parseRedisUrl(requiredEnv("MMM_TEST_REDIS_URL")),
+                                     mmm::core::RedisOptions{}, quietLogger());
+  ASSERT_TRUE(redis.erase(mmm::core::TokenSigner::storageKey(token)));
+  for (auto* socket : {&onNode1, &onNode2}) {
+    auto frame = socket->next(5s);
+    ASSERT_TRUE(frame);
+    EXPECT_EQ(frame->opcode, mmm::core::ws::Opcode::Close);
+    EXPECT_EQ(frame->closeCode(), 1008);
+  }
+  bystander.send(mmm::core::ws::Opcode::Text, "ping");
+  auto pong = bystander.next(5s);
+  ASSERT_TRUE(pong);
+  EXPECT_EQ(pong->payload, "pong");
 }
