@@ -174,7 +174,6 @@ class HttpServer::Loop {
     Phase phase = Phase::Idle;
     bool keepAlive = true;
     bool peerClosed = false;  // the client shut its side down
-    bool upgrade = false;
     bool continued = false;   // "100 Continue" sent for this request
     std::uint32_t events = 0;  // epoll interest
     int requests = 0;
@@ -186,8 +185,6 @@ class HttpServer::Loop {
     std::unique_ptr<RequestParser> parser;  // only while a request is being read
     std::string head, body;                // the response being written
     std::size_t written = 0;
-    std::int64_t userId = 0;
-    std::string sessionKey;
   };
 
   bool watch(int fd, std::uint32_t events) {
@@ -519,10 +516,11 @@ class HttpServer::Loop {
       }
       Connection& c = *it->second;
       server_.finished();
+      if (completion.upgrade) {
+        handOver(c, std::move(completion));
+        continue;
+      }
       c.keepAlive = completion.keepAlive && !c.peerClosed;
-      c.upgrade = completion.upgrade;
-      c.userId = completion.userId;
-      c.sessionKey = std::move(completion.sessionKey);
       c.head = std::move(completion.head);
       c.body = std::move(completion.body);
       startWriting(c);
@@ -573,20 +571,26 @@ class HttpServer::Loop {
     written(c);
   }
 
-  // The whole response is on the wire: upgrade, close, or wait for the next request.
+  // An accepted upgrade: the socket, its 101 and any frames already read go to the sink.
+  void handOver(Connection& c, Completion completion) {
+    if (c.peerClosed) {
+      close(c);
+      return;
+    }
+    ::epoll_ctl(epoll_, EPOLL_CTL_DEL, c.fd, nullptr);
+    const int fd = c.fd;
+    c.fd = -1;  // the sink owns it now
+    server_.open_--;
+    server_.counters_.upgraded++;
+    dead_.push_back(fd);
+    server_.upgrades_(fd, completion.userId, std::move(completion.sessionKey), std::move(completion.head),
+                      std::move(c.in));
+  }
+
+  // The whole response is on the wire: close, or wait for the next request.
   void written(Connection& c) {
     std::string().swap(c.head);
     std::string().swap(c.body);
-    if (c.upgrade) {
-      ::epoll_ctl(epoll_, EPOLL_CTL_DEL, c.fd, nullptr);
-      const int fd = c.fd;
-      c.fd = -1;  // the hub owns it now
-      server_.open_--;
-      server_.counters_.upgraded++;
-      dead_.push_back(fd);
-      server_.upgrades_(fd, c.userId, std::move(c.sessionKey), std::move(c.in));
-      return;
-    }
     if (!c.keepAlive || c.peerClosed) {
       lingeringClose(c);
       return;

@@ -34,6 +34,7 @@ struct Adopt {
   int fd;
   std::int64_t userId;
   std::string sessionKey;
+  std::string handshake;
   std::string pending;
 };
 struct EndSession {
@@ -183,7 +184,8 @@ class Hub::Worker {
     // behind, several frames leave in one system call instead of one each.
     for (auto& command : commands) {  // (reaped by the caller's loop)
       if (auto* adopt = std::get_if<Adopt>(&command)) {
-        add(adopt->fd, adopt->userId, std::move(adopt->sessionKey), std::move(adopt->pending));
+        add(adopt->fd, adopt->userId, std::move(adopt->sessionKey), std::move(adopt->handshake),
+            std::move(adopt->pending));
       } else if (auto* end = std::get_if<EndSession>(&command)) {
         for (auto& [fd, c] : connections_)
           if (c->sessionKey == end->sessionKey) close(*c, ws::PolicyViolation, "signed out");
@@ -212,7 +214,7 @@ class Hub::Worker {
     dirty_.clear();
   }
 
-  void add(int fd, std::int64_t userId, std::string sessionKey, std::string pending) {
+  void add(int fd, std::int64_t userId, std::string sessionKey, std::string handshake, std::string pending) {
     auto c = std::make_unique<Connection>();
     c->fd = fd;  // closed with `c` from here on
     c->userId = userId;
@@ -236,7 +238,8 @@ class Hub::Worker {
     hub_.addKey(c->sessionKey);
     Connection& added = *c;
     connections_[fd] = std::move(c);
-    if (!pending.empty()) {  // frames that came with the upgrade request
+    if (!handshake.empty()) enqueue(added, std::make_shared<const std::string>(std::move(handshake)));
+    if (!pending.empty() && !added.dead) {  // frames that came with the upgrade request
       added.in = std::move(pending);
       handleFrames(added);
     }
@@ -503,9 +506,10 @@ void Hub::stop() {
   for (auto& worker : workers_) worker->stop();
 }
 
-void Hub::adopt(int fd, std::int64_t userId, std::string sessionKey, std::string pending) {
+void Hub::adopt(int fd, std::int64_t userId, std::string sessionKey, std::string handshake, std::string pending) {
   connections_++;
-  workers_[next_++ % workers_.size()]->post(Adopt{fd, userId, std::move(sessionKey), std::move(pending)});
+  workers_[next_++ % workers_.size()]->post(
+      Adopt{fd, userId, std::move(sessionKey), std::move(handshake), std::move(pending)});
 }
 
 void Hub::addKey(const std::string& key) {

@@ -42,9 +42,11 @@ class Hub {
   void stop();
 
   /// Takes over an upgraded connection of `userId`, opened with the session `sessionKey`:
-  /// the descriptor (now the hub's to close) and the bytes the client sent after the
-  /// upgrade request, which are frames already.
-  void adopt(int fd, std::int64_t userId, std::string sessionKey, std::string pending = {});
+  /// the descriptor (now the hub's to close), the handshake response still to be sent (it
+  /// goes first, so that every push delivered after this call follows it), and the bytes
+  /// the client sent after the upgrade request, which are frames already.
+  void adopt(int fd, std::int64_t userId, std::string sessionKey, std::string handshake = {},
+             std::string pending = {});
   /// Closes (1008) every socket opened with the session `sessionKey`: it was signed out.
   void endSession(const std::string& sessionKey);
   /// Queues `text` as one text frame for every socket of `userIds` (or of everyone).

@@ -565,8 +565,9 @@ void Server::start() {
   impl_->plugins.start(BackEnds{*impl_->store, *impl_->sessions, *impl_->bus, *impl_->pusher});
   impl_->http = std::make_unique<HttpServer>(
       impl_->settings.http, impl_->buildPipeline(), impl_->buildEarlyAnswer(), impl_->logging.make("front"),
-      [hub = impl_->hub.get()](int fd, std::int64_t userId, std::string key, std::string pending) {
-        hub->adopt(fd, userId, std::move(key), std::move(pending));
+      [hub = impl_->hub.get()](int fd, std::int64_t userId, std::string key, std::string response,
+                               std::string pending) {
+        hub->adopt(fd, userId, std::move(key), std::move(response), std::move(pending));
       });
   try {
     impl_->http->start();

@@ -87,6 +87,9 @@ class WsClient {
 
   /// True when the server closed the connection (a close frame or end of stream) within
   /// `timeout`; sets `closeCode` when it said why.
+  /// The server ended the TCP stream (seen by a read).
+  bool eof() const { return eof_; }
+
   bool closedWithin(std::chrono::milliseconds timeout, std::uint16_t& closeCode) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
