@@ -14,6 +14,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <future>
 #include <iostream>
 #include <string>
 
@@ -80,15 +81,20 @@ int main(int argc, char** argv) {
     mmm::core::Logging logging("info", "text");
     auto log = logging.make("bus-proxy");
     std::atomic<bool> stop{false};
+    std::promise<std::string> endpoints;
     std::thread proxy([&] {
       try {
-        mmm::core::runBusProxy(proxyFrontend, proxyBackend, stop, *log);
+        mmm::core::runBusProxy(proxyFrontend, proxyBackend, stop, *log,
+                               [&](const std::string& front, const std::string& back) {
+                                 endpoints.set_value(front + " " + back);
+                               });
       } catch (const std::exception& e) {
         log->critical("bus forwarder failed: {}", e.what());
         std::exit(1);
       }
     });
-    std::cout << "mmm-server bus forwarder running" << std::endl;
+    // Said once both sockets are bound, with the ports chosen for "tcp://HOST:*".
+    std::cout << "mmm-server bus forwarder running: " << endpoints.get_future().get() << std::endl;
     int received = 0;
     sigwait(&signals, &received);
     stop = true;

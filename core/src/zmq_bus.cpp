@@ -263,7 +263,7 @@ bool BusPusher::decode(const std::string& payload, bool& toAll, std::vector<std:
 }
 
 void runBusProxy(const std::string& frontend, const std::string& backend, const std::atomic<bool>& stop,
-                 spdlog::logger& log) {
+                 spdlog::logger& log, const std::function<void(const std::string&, const std::string&)>& bound) {
   zmq::context_t context(1);
   zmq::socket_t xsub(context, zmq::socket_type::xsub), xpub(context, zmq::socket_type::xpub);
   zmq::socket_t control(context, zmq::socket_type::pair), trigger(context, zmq::socket_type::pair);
@@ -271,7 +271,9 @@ void runBusProxy(const std::string& frontend, const std::string& backend, const 
   xpub.bind(backend);
   control.bind("inproc://mmm-bus-proxy-control");
   trigger.connect("inproc://mmm-bus-proxy-control");
-  log.info("bus forwarder: publishers connect to {}, subscribers to {}", frontend, backend);
+  const std::string front = xsub.get(zmq::sockopt::last_endpoint), back = xpub.get(zmq::sockopt::last_endpoint);
+  log.info("bus forwarder: publishers connect to {}, subscribers to {}", front, back);
+  if (bound) bound(front, back);
   std::thread watcher([&] {
     while (!stop) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     trigger.send(zmq::str_buffer("TERMINATE"), zmq::send_flags::none);

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -97,8 +98,10 @@ class BusPusher final : public Pusher {
 };
 
 /// Runs a forwarder (XSUB at `frontend` for publishers, XPUB at `backend` for subscribers)
-/// until `stop` becomes true. Throws on a bad endpoint.
+/// until `stop` becomes true. Throws on a bad endpoint. `bound` is called once both are
+/// bound, with the endpoints as bound ("tcp://127.0.0.1:*" becomes the port chosen).
 void runBusProxy(const std::string& frontend, const std::string& backend, const std::atomic<bool>& stop,
-                 spdlog::logger& log);
+                 spdlog::logger& log,
+                 const std::function<void(const std::string&, const std::string&)>& bound = nullptr);
 
 }  // namespace mmm::core

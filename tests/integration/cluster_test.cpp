@@ -5,24 +5,17 @@
 #include "tokens.hpp"
 #include "ws_client.hpp"
 
-#include <Poco/Net/ServerSocket.h>
-
 using namespace mmm::test;
 using namespace std::chrono_literals;
 
 namespace {
 
-std::uint16_t freePort() {
-  Poco::Net::ServerSocket probe(Poco::Net::SocketAddress("127.0.0.1", 0));
-  return probe.address().port();
-}
-
 class ClusterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string frontend = "tcp://127.0.0.1:" + std::to_string(freePort());
-    const std::string backend = "tcp://127.0.0.1:" + std::to_string(freePort());
-    proxy_ = ServerProcess::busProxy(frontend, backend);
+    proxy_ = ServerProcess::busProxy();
+    const std::string& frontend = proxy_->frontend();
+    const std::string& backend = proxy_->backend();
     const std::string config =
         "server: {listen: '127.0.0.1:0'}\n"
         "log: {level: info}\n"

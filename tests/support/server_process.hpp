@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -32,9 +33,13 @@ class ServerProcess {
   }
 
   /// Starts `mmm-server --bus-proxy FRONTEND BACKEND`; returns once it runs.
-  static std::unique_ptr<ServerProcess> busProxy(const std::string& frontend, const std::string& backend) {
-    return std::unique_ptr<ServerProcess>(new ServerProcess({"--bus-proxy", frontend, backend}));
+  /// A bus forwarder on ports of its own choosing (bound by the child: no port is picked,
+  /// released, and raced for); frontend() and backend() are where it listens.
+  static std::unique_ptr<ServerProcess> busProxy() {
+    return std::unique_ptr<ServerProcess>(new ServerProcess({"--bus-proxy", "tcp://127.0.0.1:*", "tcp://127.0.0.1:*"}));
   }
+  const std::string& frontend() const { return frontend_; }
+  const std::string& backend() const { return backend_; }
   ~ServerProcess() { stop(); }
 
   std::uint16_t port() const { return port_; }
@@ -54,7 +59,9 @@ class ServerProcess {
 
  private:
   explicit ServerProcess(const std::vector<std::string>& args) {
-    spawn(args, "mmm-server bus forwarder running", nextBase());
+    const std::string line = spawn(args, "mmm-server bus forwarder running: ", nextBase());
+    std::istringstream words(line.substr(std::string("mmm-server bus forwarder running: ").size()));
+    words >> frontend_ >> backend_;
   }
 
   static std::string nextBase() {
@@ -64,7 +71,8 @@ class ServerProcess {
 
   // Runs mmm-server with `args`, stderr to a log file, until stdout shows `ready` (a
   // scanf pattern; "%u" there is the port).
-  void spawn(const std::vector<std::string>& args, const char* ready, const std::string& base) {
+  // Returns the ready line.
+  std::string spawn(const std::vector<std::string>& args, const char* ready, const std::string& base) {
     log_ = base + ".log";
     int out[2];
     if (::pipe(out) != 0) throw std::runtime_error("pipe failed");
@@ -85,22 +93,26 @@ class ServerProcess {
     char line[256];
     bool started = false;
     const bool wantsPort = std::string(ready).find("%u") != std::string::npos;
+    std::string readyLine;
     while (!started && std::fgets(line, sizeof line, stream)) {
       unsigned port = 0;
       if (wantsPort && std::sscanf(line, ready, &port) == 1) port_ = static_cast<std::uint16_t>(port);
       started = wantsPort ? port_ != 0 : std::string(line).rfind(ready, 0) == 0;
+      if (started) readyLine = line;
     }
     std::fclose(stream);
     if (!started) {
       stop();
       throw std::runtime_error("mmm-server did not start: " + readFile(log_));
     }
+    return readyLine;
   }
 
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
   int status_ = -1;
   std::string config_, log_;
+  std::string frontend_, backend_;
 };
 
 }  // namespace mmm::test
