@@ -70,7 +70,36 @@ TEST(Bus, UnsubscribingWaitsForAHandlerInProgressAndStopsDelivery) {
   ASSERT_TRUE(eventually([&] { return inside.load(); }));
   subscription.reset();  // must not return while the handler still runs
   EXPECT_TRUE(finished.load());
+  // Messages are dispatched in publish order: once the sentinel after "y" has arrived, "y"
+  // has been dispatched too (or dropped for want of a subscriber), so no silence window.
+  std::atomic<bool> sentinel{false};
+  auto watcher = bus->subscribe("sentinel", [&](const std::string&, const std::string&) { sentinel = true; });
   bus->publish("slow", "y");
-  std::this_thread::sleep_for(200ms);
+  bus->publish("sentinel", "");
+  ASSERT_TRUE(eventually([&] { return sentinel.load(); }));
   EXPECT_EQ(calls.load(), 1);
+}
+
+TEST(Bus, AThrowingSubscriberIsCountedAndTheLoopGoesOn) {
+  auto bus = startedBus();
+  std::atomic<int> after{0};
+  auto bad = bus->subscribe("boom", [](const std::string&, const std::string& payload) {
+    if (payload == "std") throw std::runtime_error("subscriber failed");
+    throw 42;  // not even a std::exception
+  });
+  auto good = bus->subscribe("ok", [&](const std::string&, const std::string&) { ++after; });
+  bus->publish("boom", "std");
+  bus->publish("boom", "int");
+  bus->publish("ok", "");
+  ASSERT_TRUE(eventually([&] { return after.load() == 1; }));
+  EXPECT_EQ(bus->errors(), 2u);
+}
+
+TEST(Bus, AFullOutboxDropsAndCountsInsteadOfGrowing) {
+  BusOptions options;
+  options.publish = "inproc://bus-test-full";
+  options.highWaterMark = 100;
+  ZmqBus bus(options, mmm::test::quietLogger());  // not started: nothing drains the outbox
+  for (int i = 0; i < 150; ++i) bus.publish("chat.message", std::to_string(i));
+  EXPECT_EQ(bus.droppedOutbox(), 50u);
 }
