@@ -69,7 +69,9 @@ std::vector<unsigned char> TokenSigner::parseKey(const std::string& text) {
   ensureSodium();
   std::vector<unsigned char> key;
   bool ok = false;
-  if (text.size() % 2 == 0 && text.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos) {
+  // 32 bytes take at least 43 characters in any of these encodings; shorter text (the
+  // empty string included, whose buffer libsodium must not be handed) cannot be a key.
+  if (text.size() >= 43 && text.size() % 2 == 0 && text.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos) {
     key.assign(text.size() / 2, 0);
     std::size_t length = 0;
     ok = sodium_hex2bin(key.data(), key.size(), text.data(), text.size(), nullptr, &length, nullptr) == 0;
@@ -77,7 +79,7 @@ std::vector<unsigned char> TokenSigner::parseKey(const std::string& text) {
   }
   for (int variant : {sodium_base64_VARIANT_ORIGINAL, sodium_base64_VARIANT_ORIGINAL_NO_PADDING,
                       sodium_base64_VARIANT_URLSAFE, sodium_base64_VARIANT_URLSAFE_NO_PADDING})
-    if (!ok) ok = decode(text, variant, key);
+    if (!ok && text.size() >= 43) ok = decode(text, variant, key);
   if (!ok || key.size() < 32)
     throw std::invalid_argument(
         "expected at least 32 bytes as hex or base64 (e.g. the output of `openssl rand -base64 32`)");

@@ -66,5 +66,6 @@ TEST(Tokens, KeysAreParsedFromHexOrBase64AndMustBeLongEnough) {
   EXPECT_EQ(TokenSigner::parseKey("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=").size(), 32u);  // base64
   EXPECT_THROW(TokenSigner::parseKey("short"), std::invalid_argument);
   EXPECT_THROW(TokenSigner::parseKey(std::string(62, 'a')), std::invalid_argument);
+  EXPECT_THROW(TokenSigner::parseKey(""), std::invalid_argument);  // found by tests/fuzz/tokens_fuzz.cpp (UB before)
   EXPECT_THROW(TokenSigner(std::vector<unsigned char>(16)), std::invalid_argument);
 }
