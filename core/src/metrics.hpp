@@ -26,9 +26,15 @@ class Metrics {
     std::uint64_t count = 0;
     double sum = 0;
   };
-  mutable std::mutex mutex_;
-  std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests_;
-  std::map<std::pair<std::string, std::string>, Histogram> latency_;
+  // Each thread records into one of a few shards (its own lock, keys found without
+  // allocating), so that workers do not queue on one mutex per request; render() merges.
+  struct Shard {
+    std::mutex mutex;
+    std::map<std::tuple<std::string, std::string, int>, std::uint64_t, std::less<>> requests;
+    std::map<std::tuple<std::string, std::string>, Histogram, std::less<>> latency;
+  };
+  static constexpr std::size_t kShards = 8;
+  mutable std::array<Shard, kShards> shards_;
 };
 
 }  // namespace mmm::core
