@@ -60,6 +60,77 @@ class WebSocketTest : public ApiTest {
 
 }  // namespace
 
+TEST_P(WebSocketTest, IdleSocketsArePingedAndDroppedWhenSilentAndKeptWhenTheyAnswer) {
+  startServer(kUsersPlugin + "  - name: chat\n", "", "hub: {ping_interval_s: 1, idle_timeout_s: 2}\n");
+  const auto a = newAccount();
+  auto silent = connect(a), lively = connect(a);
+  silent->answerPings(false);
+  // The lively one answers every ping (next() does) for longer than the idle timeout.
+  const auto until = std::chrono::steady_clock::now() + 3500ms;
+  while (std::chrono::steady_clock::now() < until) lively->next(200ms);
+  // The silent one was pinged, never answered, and was closed as idle.
+  bool pinged = false;
+  std::optional<WsMessage> frame;
+  while ((frame = silent->next(3s)) && frame->opcode != Opcode::Close) pinged = pinged || frame->opcode == Opcode::Ping;
+  EXPECT_TRUE(pinged);
+  ASSERT_TRUE(frame) << "the silent socket was not closed";
+  EXPECT_EQ(frame->closeCode(), 1001);
+  lively->send(Opcode::Text, "ping");
+  EXPECT_EQ(lively->nextText(), "pong");
+}
+
+TEST_P(WebSocketTest, FragmentedMessagesAreReassembledAndLimitedAsAWhole) {
+  const auto a = newAccount();
+  auto client = connect(a);
+  client->send(Opcode::Text, "pi", false);
+  client->send(Opcode::Ping, "between");  // control frames may come between fragments
+  client->send(Opcode::Continuation, "ng");
+  auto pong = client->next();
+  ASSERT_TRUE(pong);
+  EXPECT_EQ(pong->opcode, Opcode::Pong);
+  EXPECT_EQ(client->nextText(), "pong");  // "pi" + "ng" was read as one message
+  // Each fragment fits the limit (64 KiB here); the message they make does not: 1009.
+  auto big = connect(a);
+  big->send(Opcode::Text, std::string(40000, 'x'), false);
+  big->send(Opcode::Continuation, std::string(40000, 'x'));
+  std::uint16_t code = 0;
+  EXPECT_TRUE(big->closedWithin(3s, code));
+  EXPECT_EQ(code, 1009);
+}
+
+TEST_P(WebSocketTest, AnotherProtocolVersionIs426NamingOurs) {
+  const auto a = newAccount();
+  WsClient client(port_, "/v1/ws?auth=Bearer%20" + a.token, "", 0);
+  ASSERT_EQ(client.status(), 101);  // the fixture's client says version 13
+  Poco::Net::StreamSocket raw(Poco::Net::SocketAddress("127.0.0.1", port_));
+  raw.setReceiveTimeout(Poco::Timespan(5, 0));
+  const std::string upgrade = "GET /v1/ws?auth=Bearer%20" + a.token + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                              "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                              "Sec-WebSocket-Version: 8\r\n\r\n";
+  raw.sendBytes(upgrade.data(), static_cast<int>(upgrade.size()));
+  char buffer[2048];
+  const int n = raw.receiveBytes(buffer, sizeof buffer);
+  const std::string answer(buffer, static_cast<std::size_t>(std::max(n, 0)));
+  EXPECT_EQ(answer.rfind("HTTP/1.1 426 ", 0), 0u) << answer;
+  EXPECT_NE(answer.find("Sec-WebSocket-Version: 13\r\n"), std::string::npos) << answer;
+}
+
+TEST_P(WebSocketTest, ASlowClientIsClosedByQueuedBytesToo) {
+  startServer(kUsersPlugin + "  - name: chat\n", "",
+              "hub: {max_queued_frames: 100000, max_queued_bytes: 65536, send_buffer_bytes: 16384}\n");
+  const auto a = newAccount(), lazy = newAccount();
+  WsClient sleeper(port_, "/v1/ws?auth=Bearer%20" + lazy.token, "", 4096);
+  ASSERT_EQ(sleeper.status(), 101);
+  const std::string filler(3000, 'x');
+  std::string metrics;
+  for (int i = 0; i < 300 && metrics.find("mmm_ws_slow_closed_total 1\n") == std::string::npos; ++i) {
+    ASSERT_EQ(post(a, 1, "bytes-" + std::to_string(i) + "-" + filler).status, 201);
+    if (i % 10 == 9) metrics = call("GET", "/metrics").body;
+  }
+  EXPECT_NE(metrics.find("mmm_ws_slow_closed_total 1\n"), std::string::npos)
+      << "64 KiB queued (far fewer than 100000 frames) must close the socket";
+}
+
 TEST_P(WebSocketTest, FramesSentWithTheUpgradeRequestReachTheHub) {
   const auto a = newAccount();
   const std::string ping = mmm::core::ws::encodeClient(Opcode::Ping, "early", 0x1234abcd, true);

@@ -66,7 +66,7 @@ class WsClient {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
       if (auto frame = parse()) {
-        if (frame->opcode == core::ws::Ping) {
+        if (frame->opcode == core::ws::Ping && answerPings_) {
           send(core::ws::Pong, frame->payload);
           continue;
         }
@@ -87,6 +87,9 @@ class WsClient {
 
   /// True when the server closed the connection (a close frame or end of stream) within
   /// `timeout`; sets `closeCode` when it said why.
+  /// Whether next() answers pings itself (true) or returns them like any frame.
+  void answerPings(bool answer) { answerPings_ = answer; }
+
   /// The server ended the TCP stream (seen by a read).
   bool eof() const { return eof_; }
 
@@ -149,6 +152,7 @@ class WsClient {
   std::string buffer_, head_;
   int status_ = 0;
   bool eof_ = false;
+  bool answerPings_ = true;
   std::mt19937 random_{std::random_device{}()};
 };
 
