@@ -84,6 +84,17 @@ class TestPlugin final : public mmm::Plugin {
       });
       return mmm::Response::json(200, "{\"count\":" + std::to_string(count) + "}");
     });
+    // Every name, one per line (the crash test counts them).
+    host.route("GET", base + "/db/items/names", [&store](mmm::Request&) {
+      auto names = store.read([&](mmm::DbSession& session) {
+        std::vector<std::string> all;
+        session << "SELECT name FROM " + kId + "_items ORDER BY id", into(all), now;
+        return all;
+      });
+      std::string text;
+      for (const auto& name : names) text += name + "\n";
+      return mmm::Response::text(200, text);
+    });
     mmm::Sessions& sessions = host.sessions();
     host.route("POST", base + "/sessions", [&sessions](mmm::Request& request) {
       return mmm::Response::text(201, sessions.create(request.queryParam("state").value_or("")));

@@ -135,5 +135,34 @@ done
 check "…and starts once MariaDB is up: $(http GET /alpha/db/items/count)" '[ -n "$port" ] && [ "$(status_of GET /alpha/db/items/count)" = 200 ]'
 kill -TERM "$pid"; wait "$pid"
 
+# --- MariaDB killed (SIGKILL) while clients write: what was answered 201 is there exactly once
+write_config "$work/crash.yaml"
+start_server "$work/crash.yaml" || { echo "mmm-server did not start:"; cat "$work/err"; exit 1; }
+writer() {  # writer N: POSTs names wN-1, wN-2, … for 4 s; records those answered 201
+  local n=0 end=$((SECONDS + 4))
+  while [ $SECONDS -lt $end ]; do
+    n=$((n + 1))
+    [ "$(curl -s -m 5 -X POST -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/alpha/db/items?name=w$1-$n")" = 201 ] &&
+      echo "w$1-$n" >> "$work/acknowledged.$1"
+  done
+}
+writers=()
+for w in 1 2 3 4; do writer "$w" & writers+=($!); done
+sleep 1.2
+kill -9 "$MMM_MARIADB_PID"; wait "$MMM_MARIADB_PID" 2>/dev/null; MMM_MARIADB_PID=""
+sleep 0.5
+launch_mariadb || exit 1
+wait "${writers[@]}"
+for _ in $(seq 1 50); do [ "$(status_of GET /alpha/db/items/names)" = 200 ] && break; sleep 0.2; done
+cat "$work"/acknowledged.* 2>/dev/null | sort > "$work/acknowledged"
+curl -s "http://127.0.0.1:$port/alpha/db/items/names" | grep '^w' | sort > "$work/stored"
+acknowledged=$(wc -l < "$work/acknowledged")
+check "writers got 201s before and after the kill: $acknowledged" '[ "$acknowledged" -gt 20 ]'
+check "every name answered 201 is stored: $(comm -23 "$work/acknowledged" "$work/stored" | wc -l) missing" \
+  '[ -z "$(comm -23 "$work/acknowledged" "$work/stored")" ]'
+check "nothing is stored twice: $(uniq -d "$work/stored" | wc -l) duplicated" '[ -z "$(uniq -d "$work/stored")" ]'
+check "the server lived through it" 'kill -0 "$pid"'
+kill -TERM "$pid"; wait "$pid"
+
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]

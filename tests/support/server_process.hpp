@@ -46,6 +46,16 @@ class ServerProcess {
   pid_t pid() const { return pid_; }
   const std::string& logFile() const { return log_; }
 
+  /// SIGKILL and wait: a crash, with no chance to finish anything.
+  void kill9() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    status_ = 128 + SIGKILL;
+  }
+
   /// SIGTERM and wait; the exit status.
   int stop() {
     if (pid_ <= 0) return status_;
