@@ -109,29 +109,6 @@ std::vector<std::string> startOrder(const std::vector<PluginNode>& plugins) {
   return order;
 }
 
-class PluginHost::Registry final : public Services {
- public:
-  void provide(const std::string& name, std::shared_ptr<void> service) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (!service) throw PluginError("service '" + name + "' provided as null");
-    if (!services_.emplace(name, std::move(service)).second)
-      throw PluginError("service '" + name + "' is provided twice");
-  }
-  std::shared_ptr<void> find(const std::string& name) const override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = services_.find(name);
-    return it == services_.end() ? nullptr : it->second;
-  }
-  void clear() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    services_.clear();
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::map<std::string, std::shared_ptr<void>> services_;
-};
-
 struct PluginHost::Loaded {
   const mmm_plugin_descriptor* descriptor = nullptr;
   std::string file;  // library path, or "(static)"
@@ -176,7 +153,7 @@ class PluginHost::Context final : public Host {
 };
 
 PluginHost::PluginHost(const Logging& logging, RouteSink routes)
-    : logging_(logging), routes_(std::move(routes)), services_(std::make_unique<Registry>()) {}
+    : logging_(logging), routes_(std::move(routes)), services_(std::make_unique<ServiceRegistry>()) {}
 
 PluginHost::~PluginHost() {
   stop();

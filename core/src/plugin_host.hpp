@@ -2,6 +2,8 @@
 // in the config (dlopen RTLD_NOW|RTLD_LOCAL, never unloaded) or are registered statically.
 #pragma once
 
+#include "service_registry.hpp"
+
 #include <mmm/abi.hpp>
 #include <mmm/config_schema.hpp>
 #include <mmm/http.hpp>
@@ -87,14 +89,13 @@ class PluginHost {
  private:
   struct Loaded;
   class Context;
-  class Registry;
 
   const Logging& logging_;
   RouteSink routes_;
   std::vector<const mmm_plugin_descriptor*> static_;
   std::vector<std::unique_ptr<Loaded>> plugins_;  // in start order
   std::vector<std::string> order_;
-  std::unique_ptr<Registry> services_;
+  std::unique_ptr<ServiceRegistry> services_;
   std::size_t started_ = 0;
 };
 

@@ -14,3 +14,17 @@ find_dependency(Poco COMPONENTS Foundation Net Util JSON Data DataSQLite DataMyS
 find_dependency(cppzmq)
 find_dependency(spdlog)
 find_dependency(yaml-cpp)
+
+# The build fingerprint (MMM_BUILD_KEY in mmm/abi.hpp) names the versions of the libraries
+# whose types cross the plugin boundary. Those without a version macro get one here, from
+# the package this build (host or plugin) actually found, on the targets the SDK links.
+if(NOT DEFINED fmt_VERSION)
+  find_package(fmt CONFIG QUIET)
+endif()
+get_property(MMM_YAML_DEFS TARGET yaml-cpp PROPERTY INTERFACE_COMPILE_DEFINITIONS)
+if(NOT MMM_YAML_DEFS MATCHES "MMM_YAML_CPP_VERSION")
+  set_property(TARGET yaml-cpp APPEND PROPERTY INTERFACE_COMPILE_DEFINITIONS
+    "MMM_YAML_CPP_VERSION=\"${yaml-cpp_VERSION}\"")
+  set_property(TARGET spdlog::spdlog APPEND PROPERTY INTERFACE_COMPILE_DEFINITIONS
+    "MMM_FMT_VERSION=\"${fmt_VERSION}\"")
+endif()

@@ -1,15 +1,28 @@
 // The binary contract between the host and a plugin: one plain descriptor behind one
 // extern "C" symbol, checked by the host before any plugin code runs.
+//
+// The model, honestly: only the descriptor below is C. Everything else a plugin touches
+// (Host, Request, Response, HttpError, services, and the Poco, yaml-cpp and spdlog objects
+// they hand out) is C++, and exceptions cross the boundary in both directions. So a plugin
+// runs only in a host built from the same SDK major version against the same C++ standard
+// library ABI and the same third-party library versions: MMM_BUILD_KEY below names each of
+// those, and the host refuses a plugin whose key differs, before running any of its code
+// (nginx couples its modules to the exact build the same way). Build plugins with the SDK's
+// CMake package (`find_package(mmm)`, `mmm_add_plugin`), which sets what the key needs.
 #pragma once
 
 #include <Poco/Version.h>
+#include <spdlog/version.h>
 
 #include <cstdint>
 
-// Major: bump on any incompatible change, including a change to the layout of a struct
-// or class in the SDK headers (Request, Response, HttpError, …). Minor: bump when the SDK
-// only grows (virtual functions appended to an interface, new services, new headers).
-#define MMM_ABI_MAJOR 2
+// Major: bump on any incompatible change: the layout of a struct or class in the SDK headers
+// (Request, Response, HttpError, …), and any change at all to an interface that plugins
+// implement (Plugin, and every service interface: a virtual appended there breaks plugins
+// built before it). Minor: bump only when something the host implements grows at the end
+// (a virtual appended to Host or Services, a new service interface, a new header), which
+// older plugins never see.
+#define MMM_ABI_MAJOR 3
 #define MMM_ABI_MINOR 0
 
 #if defined(__GNUC__)
@@ -21,29 +34,50 @@
 #define MMM_STRINGIFY_(x) #x
 #define MMM_STRINGIFY(x) MMM_STRINGIFY_(x)
 
-#if defined(__clang__)
-#define MMM_BUILD_COMPILER "clang-" __clang_version__
-#elif defined(__GNUC__)
-#define MMM_BUILD_COMPILER "gcc-" __VERSION__
+// What breaks a C++ boundary: the standard library and its ABI mode and debug mode, the
+// language level, and the versions of the libraries whose types cross it. The compiler's
+// exact version does not (GCC and Clang share the Itanium ABI and libstdc++).
+#if defined(_GLIBCXX_RELEASE)
+#define MMM_BUILD_STDLIB "libstdc++" MMM_STRINGIFY(_GLIBCXX_RELEASE)
+#elif defined(_LIBCPP_VERSION)
+#define MMM_BUILD_STDLIB "libc++" MMM_STRINGIFY(_LIBCPP_VERSION)
 #else
-#define MMM_BUILD_COMPILER "unknown"
+#define MMM_BUILD_STDLIB "stdlib?"
 #endif
-
 #if defined(_GLIBCXX_USE_CXX11_ABI)
 #define MMM_BUILD_CXXABI "cxx11abi=" MMM_STRINGIFY(_GLIBCXX_USE_CXX11_ABI)
 #else
 #define MMM_BUILD_CXXABI "cxx11abi=none"
 #endif
-
+#if defined(_GLIBCXX_DEBUG)
+#define MMM_BUILD_STLDEBUG "stl-debug"
+#else
+#define MMM_BUILD_STLDEBUG "stl-release"
+#endif
+#if __cplusplus >= 202002L
+#define MMM_BUILD_STD "c++20"
+#elif __cplusplus >= 201703L
+#define MMM_BUILD_STD "c++17"
+#else
+#define MMM_BUILD_STD "c++?"
+#endif
 #if defined(NDEBUG)
 #define MMM_BUILD_NDEBUG "ndebug"
 #else
 #define MMM_BUILD_NDEBUG "debug"
 #endif
+#ifndef MMM_YAML_CPP_VERSION  // set by the SDK's CMake package from the yaml-cpp it found
+#define MMM_YAML_CPP_VERSION "?"
+#endif
+#ifndef MMM_FMT_VERSION  // likewise, for the fmt that spdlog uses
+#define MMM_FMT_VERSION "?"
+#endif
 
 // Everything that must match between host and plugin besides the ABI version itself.
-#define MMM_BUILD_KEY \
-  MMM_BUILD_COMPILER ";" MMM_BUILD_CXXABI ";poco=" MMM_STRINGIFY(POCO_VERSION) ";" MMM_BUILD_NDEBUG
+#define MMM_BUILD_KEY                                                                              \
+  MMM_BUILD_STDLIB ";" MMM_BUILD_CXXABI ";" MMM_BUILD_STLDEBUG ";" MMM_BUILD_STD                  \
+  ";poco=" MMM_STRINGIFY(POCO_VERSION) ";yaml-cpp=" MMM_YAML_CPP_VERSION ";spdlog=" MMM_STRINGIFY( \
+      SPDLOG_VER_MAJOR) "." MMM_STRINGIFY(SPDLOG_VER_MINOR) ";fmt=" MMM_FMT_VERSION ";" MMM_BUILD_NDEBUG
 
 namespace mmm {
 class Plugin;

@@ -16,6 +16,7 @@ namespace mmm {
 class MMM_EXPORT ManagedChannels {
  public:
   static constexpr const char* kServiceName = "mmm.chat.managed-channels";
+  static constexpr int kServiceVersion = 1;
   virtual ~ManagedChannels() = default;
 
   /// A new private channel named `name`, created by `creatorId`, with `memberIds` (the

@@ -33,6 +33,7 @@ struct Profile {
 class MMM_EXPORT ProfileDirectory {
  public:
   static constexpr const char* kServiceName = "mmm.profiles";
+  static constexpr int kServiceVersion = 1;
   virtual ~ProfileDirectory() = default;
   virtual std::optional<Profile> find(std::int64_t id) = 0;
   /// The profiles of those `ids` that exist, in one query.
