@@ -5,16 +5,32 @@
 //   mmm-bench publish    --port P --token T --channel C --rate R --count M --size B
 //   mmm-bench raw-server --port P --connections N --rate R --count M --size B
 //   mmm-bench hold       --port P --path PATH --connections N [--source IP]
+//   mmm-bench http-idle  --port P --connections N [--path /healthz] [--source IP]
+//   mmm-bench probe      --port P [--requests 2000] [--path /healthz] [--interval-ms 0] [--connect-each] [--source IP]
+//   mmm-bench slowloris  --port P --connections N [--interval-ms 1000] [--timeout 60] [--source IP]
 //
 // Messages carry "seq=<n> t=<CLOCK_MONOTONIC ns>"; subscribers check order, gaps and
-// duplicates per connection and record latency in a histogram. Each prints one JSON line.
+// duplicates per connection and record latency in a histogram. Each prints one JSON line
+// (hold, http-idle and slowloris print {"ready":N} first). raw-server --port 0 binds a free
+// port and prints it.
+//
+// http-idle: N keep-alive connections that each send one complete request, read the whole
+// answer, then stay open and silent until SIGTERM; then it prints how many the server closed.
+// probe: a fresh client's sequential requests (one keep-alive connection, or a new
+// connection for each with --connect-each); latency from before the write (and the connect)
+// to the last byte of the answer; a request that fails or takes over 5 s is an error.
+// slowloris: N connections that each send a request header one byte per interval, never
+// completing it; reports when the server closed each (seconds after its first byte) and
+// how many were answered 408.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -62,44 +78,70 @@ double cpuSeconds() {
   std::exit(1);
 }
 
-int connectTo(int port, const std::string& source) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+// A connected socket, or -1 (errno set) when the connect fails.
+int tryConnect(int port, const std::string& source) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) die("socket");
   if (!source.empty()) {
     sockaddr_in local{};
     local.sin_family = AF_INET;
-    inet_pton(AF_INET, source.c_str(), &local.sin_addr);
+    if (inet_pton(AF_INET, source.c_str(), &local.sin_addr) != 1 || (ntohl(local.sin_addr.s_addr) >> 24) != 127)
+      die("--source must be a loopback address: " + source);
     if (::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) die("bind " + source);
   }
   sockaddr_in remote{};
   remote.sin_family = AF_INET;
   remote.sin_port = htons(static_cast<std::uint16_t>(port));
   inet_pton(AF_INET, "127.0.0.1", &remote.sin_addr);  // loopback only, always
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&remote), sizeof remote) != 0) die("connect");
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&remote), sizeof remote) != 0) {
+    const int error = errno;
+    ::close(fd);
+    errno = error;
+    return -1;
+  }
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   return fd;
 }
 
-void writeAll(int fd, const std::string& data) {
+int connectTo(int port, const std::string& source) {
+  const int fd = tryConnect(port, source);
+  if (fd < 0) die("connect");
+  return fd;
+}
+
+void setReceiveTimeout(int fd, int milliseconds) {
+  timeval tv{milliseconds / 1000, (milliseconds % 1000) * 1000};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+}
+
+bool tryWriteAll(int fd, const std::string& data) {
   std::size_t at = 0;
   while (at < data.size()) {
-    ssize_t n = ::write(fd, data.data() + at, data.size() - at);
+    ssize_t n = ::send(fd, data.data() + at, data.size() - at, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) die("write");
+    if (n <= 0) return false;
     at += static_cast<std::size_t>(n);
   }
+  return true;
+}
+
+void writeAll(int fd, const std::string& data) {
+  if (!tryWriteAll(fd, data)) die("write");
 }
 
 // A whole response: the head, then exactly Content-Length bytes of body (none for a 101).
-// `rest` keeps what came after it (for a 101, the first WebSocket bytes).
-int readHttpResponse(int fd, std::string& rest) {
+// `rest` keeps what came after it (for a 101, the first WebSocket bytes). -1 when the
+// connection fails or closes first (errno set, 0 for a close).
+int tryReadHttpResponse(int fd, std::string& rest) {
   std::string head = std::move(rest);
   rest.clear();
   char buffer[8192];
   while (head.find("\r\n\r\n") == std::string::npos) {
     ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n <= 0) die("read response");
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0) errno = 0;
+    if (n <= 0) return -1;
     head.append(buffer, static_cast<std::size_t>(n));
   }
   const auto end = head.find("\r\n\r\n") + 4;
@@ -110,11 +152,19 @@ int readHttpResponse(int fd, std::string& rest) {
   std::string body = head.substr(end);
   while (body.size() < length) {
     ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n <= 0) die("read body");
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0) errno = 0;
+    if (n <= 0) return -1;
     body.append(buffer, static_cast<std::size_t>(n));
   }
   rest = body.substr(length);
   return std::atoi(head.c_str() + 9);
+}
+
+int readHttpResponse(int fd, std::string& rest) {
+  const int status = tryReadHttpResponse(fd, rest);
+  if (status < 0) die("read response");
+  return status;
 }
 
 // Latency histogram: 10 µs buckets up to 1 s, then one overflow bucket.
@@ -131,7 +181,7 @@ struct Histogram {
     if (!count) return 0;
     std::uint64_t target = static_cast<std::uint64_t>(p * count), seen = 0;
     for (std::size_t i = 0; i < buckets.size(); ++i)
-      if ((seen += buckets[i]) > target) return (i + 1) * 0.01;
+      if ((seen += buckets[i]) > target) return std::min((i + 1) * 0.01, maxNs / 1e6);  // a bucket's upper bound, at most the max
     return maxNs / 1e6;
   }
 };
@@ -308,7 +358,9 @@ int rawServer() {
   inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
   if (::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) die("bind");
   ::listen(listener, 4096);
-  std::printf("{\"listening\":%d}\n", port);
+  socklen_t length = sizeof address;
+  getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);  // --port 0: the one given
+  std::printf("{\"listening\":%d}\n", ntohs(address.sin_port));
   std::fflush(stdout);
   std::vector<int> readers;
   while (static_cast<int>(readers.size()) < connections) {
@@ -348,11 +400,250 @@ int rawServer() {
   return 0;
 }
 
+// A signalfd for SIGTERM and SIGINT (blocked first, so neither kills the process).
+int terminationSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigprocmask(SIG_BLOCK, &set, nullptr);
+  const int fd = signalfd(-1, &set, SFD_CLOEXEC);
+  if (fd < 0) die("signalfd");
+  return fd;
+}
+
+std::string httpGet(const std::string& path) {
+  return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: mmm-bench\r\n\r\n";
+}
+
+// N idle keep-alive connections, each after one whole request and answer.
+int httpIdle() {
+  const int port = static_cast<int>(num("port", 8080)), connections = static_cast<int>(num("connections", 1));
+  const std::string source = opt("source"), request = httpGet(opt("path", "/healthz"));
+  const int signals = terminationSignals();
+  std::vector<int> fds;
+  fds.reserve(static_cast<std::size_t>(connections));
+  long long non200 = 0, failed = 0;
+  for (int i = 0; i < connections; ++i) {
+    const int fd = tryConnect(port, source);
+    if (fd < 0) {
+      ++failed;
+      continue;
+    }
+    setReceiveTimeout(fd, 10000);
+    std::string rest;
+    int status = -1;
+    if (tryWriteAll(fd, request)) status = tryReadHttpResponse(fd, rest);
+    if (status < 0) {
+      ++failed;
+      ::close(fd);
+      continue;
+    }
+    if (status != 200) ++non200;
+    fds.push_back(fd);
+  }
+  std::printf("{\"ready\":%zu,\"failed\":%lld,\"non_200\":%lld}\n", fds.size(), failed, non200);
+  std::fflush(stdout);
+  const int epoll = epoll_create1(EPOLL_CLOEXEC);
+  epoll_event event{};
+  event.events = EPOLLIN;
+  event.data.fd = signals;
+  epoll_ctl(epoll, EPOLL_CTL_ADD, signals, &event);
+  for (int fd : fds) {
+    event.events = EPOLLIN | EPOLLRDHUP;
+    event.data.fd = fd;
+    epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event);
+  }
+  const std::int64_t start = nowNs();
+  long long closedByServer = 0, unexpectedBytes = 0;
+  double firstCloseS = -1;
+  std::vector<epoll_event> events(1024);
+  for (bool done = false; !done;) {
+    const int n = epoll_wait(epoll, events.data(), static_cast<int>(events.size()), -1);
+    for (int e = 0; e < n; ++e) {
+      const int fd = events[e].data.fd;
+      if (fd == signals) {
+        done = true;
+        continue;
+      }
+      char buffer[4096];
+      const ssize_t got = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
+      if (got > 0) {
+        unexpectedBytes += got;
+        continue;
+      }
+      if (got < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+      ++closedByServer;  // EOF or reset: the server let an idle connection go
+      if (firstCloseS < 0) firstCloseS = (nowNs() - start) / 1e9;
+      epoll_ctl(epoll, EPOLL_CTL_DEL, fd, nullptr);
+      ::close(fd);
+    }
+  }
+  std::printf("{\"held\":%zu,\"closed_by_server\":%lld,\"first_close_s\":%.1f,\"unexpected_bytes\":%lld,"
+              "\"held_s\":%.1f,\"client_cpu_s\":%.2f}\n",
+              fds.size(), closedByServer, firstCloseS, unexpectedBytes, (nowNs() - start) / 1e9, cpuSeconds());
+  return 0;
+}
+
+// A fresh client's latency: sequential GETs, one connection (or a new one per request).
+int probe() {
+  const int port = static_cast<int>(num("port", 8080));
+  const long long requests = num("requests", 2000), intervalNs = num("interval-ms", 0) * 1000000;
+  const bool connectEach = options.count("connect-each");
+  const std::string source = opt("source"), request = httpGet(opt("path", "/healthz"));
+  Histogram latency;
+  long long ok = 0, non200 = 0, errors = 0, connects = 0;
+  int fd = -1;
+  std::string rest;
+  const std::int64_t start = nowNs();
+  for (long long i = 0; i < requests; ++i) {
+    const std::int64_t due = start + i * intervalNs;
+    while (nowNs() < due) std::this_thread::sleep_for(std::chrono::microseconds(std::max<std::int64_t>(1, (due - nowNs()) / 1000)));
+    const std::int64_t began = nowNs();
+    if (fd < 0) {
+      fd = tryConnect(port, source);
+      if (fd < 0) {
+        ++errors;
+        continue;
+      }
+      ++connects;
+      setReceiveTimeout(fd, 5000);
+      rest.clear();
+    }
+    const int status = tryWriteAll(fd, request) ? tryReadHttpResponse(fd, rest) : -1;
+    if (status < 0) {
+      ++errors;
+      ::close(fd);
+      fd = -1;
+      continue;
+    }
+    latency.add(nowNs() - began);
+    (status == 200 ? ok : non200)++;
+    if (connectEach) {
+      ::close(fd);
+      fd = -1;
+    }
+  }
+  if (fd >= 0) ::close(fd);
+  std::printf("{\"requests\":%lld,\"ok\":%lld,\"non_200\":%lld,\"errors\":%lld,\"connections\":%lld,\"p50_ms\":%.2f,"
+              "\"p90_ms\":%.2f,\"p99_ms\":%.2f,\"max_ms\":%.2f,\"seconds\":%.1f}\n",
+              requests, ok, non200, errors, connects, latency.percentileMs(0.5), latency.percentileMs(0.9),
+              latency.percentileMs(0.99), latency.maxNs / 1e6, (nowNs() - start) / 1e9);
+  return 0;
+}
+
+// Slowloris: headers one byte per interval, never complete; when does the server close each?
+int slowloris() {
+  const int port = static_cast<int>(num("port", 8080)), connections = static_cast<int>(num("connections", 1));
+  const std::int64_t intervalNs = num("interval-ms", 1000) * 1000000;
+  const int timeout = static_cast<int>(num("timeout", 60));
+  const std::string source = opt("source");
+  const std::string prefix = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";  // then 'a' for ever
+  struct Slow {
+    int fd = -1;
+    std::int64_t firstByte = 0, nextSend = 0;
+    std::size_t sent = 0;
+    std::string answer;
+    double closedAfterS = -1;
+    bool reset = false;
+  };
+  std::vector<Slow> slow(static_cast<std::size_t>(connections));
+  const int epoll = epoll_create1(EPOLL_CLOEXEC);
+  long long failed = 0;
+  int open = 0;
+  for (std::size_t i = 0; i < slow.size(); ++i) {
+    Slow& s = slow[i];
+    s.fd = tryConnect(port, source);
+    if (s.fd < 0) {
+      ++failed;
+      continue;
+    }
+    fcntl(s.fd, F_SETFL, fcntl(s.fd, F_GETFL) | O_NONBLOCK);
+    s.firstByte = nowNs();
+    if (::send(s.fd, prefix.data(), 1, MSG_NOSIGNAL) != 1) die("send the first byte");
+    s.sent = 1;
+    s.nextSend = s.firstByte + intervalNs;
+    epoll_event event{};
+    event.events = EPOLLIN | EPOLLRDHUP;
+    event.data.u64 = i;
+    epoll_ctl(epoll, EPOLL_CTL_ADD, s.fd, &event);
+    ++open;
+  }
+  std::printf("{\"ready\":%d,\"failed\":%lld}\n", open, failed);
+  std::fflush(stdout);
+  auto closed = [&](Slow& s, bool reset) {
+    s.closedAfterS = (nowNs() - s.firstByte) / 1e9;
+    s.reset = reset;
+    epoll_ctl(epoll, EPOLL_CTL_DEL, s.fd, nullptr);
+    ::close(s.fd);
+    s.fd = -1;
+    --open;
+  };
+  const std::int64_t deadline = nowNs() + std::int64_t(timeout) * 1000000000;
+  std::vector<epoll_event> events(1024);
+  while (open > 0 && nowNs() < deadline) {
+    const int n = epoll_wait(epoll, events.data(), static_cast<int>(events.size()), 10);
+    for (int e = 0; e < n; ++e) {
+      Slow& s = slow[events[e].data.u64];
+      if (s.fd < 0) continue;
+      for (;;) {
+        char buffer[4096];
+        const ssize_t got = ::recv(s.fd, buffer, sizeof buffer, 0);
+        if (got > 0) {
+          if (s.answer.size() < 4096) s.answer.append(buffer, static_cast<std::size_t>(got));
+          continue;
+        }
+        if (got == 0) closed(s, false);
+        else if (errno == EINTR) continue;
+        else if (errno != EAGAIN) closed(s, true);
+        break;
+      }
+    }
+    const std::int64_t now = nowNs();
+    for (Slow& s : slow) {
+      if (s.fd < 0 || now < s.nextSend) continue;
+      const char byte = s.sent < prefix.size() ? prefix[s.sent] : 'a';
+      const ssize_t n = ::send(s.fd, &byte, 1, MSG_NOSIGNAL);
+      if (n == 1) {
+        ++s.sent;
+      } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+        // The server closed it; collect the close (and any answer) from a read.
+        const bool reset = errno == ECONNRESET || errno == EPIPE;
+        char buffer[4096];
+        const ssize_t got = ::recv(s.fd, buffer, sizeof buffer, 0);
+        if (got > 0 && s.answer.size() < 4096) s.answer.append(buffer, static_cast<std::size_t>(got));
+        closed(s, reset);
+        continue;
+      }
+      s.nextSend += intervalNs;
+    }
+  }
+  std::vector<double> after;
+  long long answered408 = 0, otherAnswers = 0, resets = 0, bytes = 0;
+  for (Slow& s : slow) {
+    bytes += static_cast<long long>(s.sent);
+    if (s.closedAfterS >= 0) after.push_back(s.closedAfterS);
+    if (s.answer.rfind("HTTP/1.1 408", 0) == 0) ++answered408;
+    else if (!s.answer.empty()) ++otherAnswers;
+    if (s.reset) ++resets;
+    if (s.fd >= 0) ::close(s.fd);
+  }
+  std::sort(after.begin(), after.end());
+  auto at = [&](double p) { return after.empty() ? -1.0 : after[std::min(after.size() - 1, std::size_t(p * after.size()))]; };
+  std::printf("{\"connections\":%d,\"failed\":%lld,\"closed\":%zu,\"still_open\":%d,\"answered_408\":%lld,"
+              "\"other_answers\":%lld,\"resets\":%lld,\"bytes_sent_avg\":%.1f,\"close_min_s\":%.2f,"
+              "\"close_p50_s\":%.2f,\"close_p99_s\":%.2f,\"close_max_s\":%.2f,\"client_cpu_s\":%.2f}\n",
+              connections, failed, after.size(), open, answered408, otherAnswers, resets,
+              connections ? double(bytes) / connections : 0.0, at(0), at(0.5), at(0.99),
+              after.empty() ? -1.0 : after.back(), cpuSeconds());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: mmm-bench subscribe|publish|raw-server|hold --option value …\n");
+    std::fprintf(stderr, "usage: mmm-bench subscribe|publish|raw-server|hold|http-idle|probe|slowloris --option value …\n");
     return 64;
   }
   std::signal(SIGPIPE, SIG_IGN);
@@ -367,6 +658,9 @@ int main(int argc, char** argv) {
   if (command == "hold") return subscribe(true);
   if (command == "publish") return publish();
   if (command == "raw-server") return rawServer();
+  if (command == "http-idle") return httpIdle();
+  if (command == "probe") return probe();
+  if (command == "slowloris") return slowloris();
   std::fprintf(stderr, "mmm-bench: unknown command %s\n", command.c_str());
   return 64;
 }
