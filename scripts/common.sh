@@ -46,12 +46,22 @@ ensure_browser_tests() {
 }
 
 # build [CMAKE-ARGS…]: configures once (Release), then builds incrementally.
-build() {
-  if [ ! -f "$MMM_BUILD_DIR/CMakeCache.txt" ]; then
-    log "configuring $MMM_BUILD_DIR (Release)"
-    cmake -S "$MMM_ROOT" -B "$MMM_BUILD_DIR" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+build() { build_in "$MMM_BUILD_DIR" Release "$@"; }
+
+# build_in DIR BUILD-TYPE [CMAKE-ARGS…] [-- TARGET…]: configures DIR once, then builds it
+# (the whole project, or the targets after "--"). ccache is used when the machine has it.
+build_in() {
+  local dir=$1 type=$2 args=() targets=()
+  shift 2
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do args+=("$1"); shift; done
+  [ "${1:-}" = -- ] && { shift; targets=("$@"); }
+  if [ ! -f "$dir/CMakeCache.txt" ]; then
+    log "configuring $dir ($type)"
+    command -v ccache >/dev/null 2>&1 && args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+    cmake -S "$MMM_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE="$type" "${args[@]}" >/dev/null
   fi
-  log "building"
-  cmake --build "$MMM_BUILD_DIR" -j"${MMM_JOBS:-2}" -- --no-print-directory | grep -vE '^\[ *[0-9]+%\] (Built target|Building|Linking)' || true
+  log "building $dir${targets:+ (${targets[*]})}"
+  cmake --build "$dir" -j"${MMM_JOBS:-2}" ${targets:+--target "${targets[@]}"} -- --no-print-directory |
+    grep -vE '^\[ *[0-9]+%\] (Built target|Building|Linking)' || true
   [ "${PIPESTATUS[0]}" -eq 0 ]
 }
