@@ -55,7 +55,7 @@ Channel ChatApi::readable(DbSession& session, std::int64_t channelId, std::int64
 Response ChatApi::listChannels(Request& request) {
   const auto user = authenticated(request).userId;
   auto channels = store_.read([&](DbSession& s) { return ChatRepository::visibleTo(s, user); });
-  return jsonResponse(200, json_.channels(channels));
+  return Response::json(200, json_.channels(channels));
 }
 
 Response ChatApi::createChannel(Request& request) {
@@ -94,7 +94,7 @@ Response ChatApi::createChannel(Request& request) {
     return *ChatRepository::channel(tx, id);
   });
   pushes_.channelNew(created);  // after the commit
-  return jsonResponse(201, json_.channel(created));
+  return Response::json(201, json_.channel(created));
 }
 
 Response ChatApi::history(Request& request) {
@@ -105,7 +105,7 @@ Response ChatApi::history(Request& request) {
     readable(s, id, user);
     return ChatRepository::history(s, id, query);
   });
-  return jsonResponse(200, json_.messages(messages));
+  return Response::json(200, json_.messages(messages));
 }
 
 Response ChatApi::post(Request& request) {
@@ -120,7 +120,7 @@ Response ChatApi::post(Request& request) {
     return *ChatRepository::message(tx, ChatRepository::postMessage(tx, sql, id, user, body));
   });
   pushes_.messageNew(channel, message);
-  return jsonResponse(201, json_.message(message));
+  return Response::json(201, json_.message(message));
 }
 
 Response ChatApi::patchChannel(Request& request) {
@@ -139,7 +139,7 @@ Response ChatApi::patchChannel(Request& request) {
     return *ChatRepository::channel(tx, id);
   });
   pushes_.channelUpdate(updated);
-  return jsonResponse(200, json_.channel(updated));
+  return Response::json(200, json_.channel(updated));
 }
 
 Response ChatApi::deleteChannel(Request& request) {
@@ -207,7 +207,7 @@ Response ChatApi::editMessage(Request& request) {
     return *ChatRepository::message(tx, id);
   });
   pushes_.messageUpdate(channel, edited);
-  return jsonResponse(200, json_.message(edited));
+  return Response::json(200, json_.message(edited));
 }
 
 Response ChatApi::deleteMessage(Request& request) {

@@ -7,8 +7,6 @@
 #include <mmm/text.hpp>
 #include <mmm/time.hpp>
 
-#include <Poco/JSON/Array.h>
-
 #include <spdlog/logger.h>
 
 #include <algorithm>
@@ -53,51 +51,62 @@ EventsApi::EventsApi(Store& store, ProfileDirectory& profiles, std::shared_ptr<M
                      std::shared_ptr<spdlog::logger> log)
     : store_(store), profiles_(profiles), channels_(std::move(channels)), log_(std::move(log)) {}
 
-Poco::JSON::Array::Ptr EventsApi::toJson(const std::vector<Event>& events) {
-  std::vector<std::int64_t> creators;
-  for (const auto& e : events) creators.push_back(e.creatorId);
-  std::sort(creators.begin(), creators.end());
-  creators.erase(std::unique(creators.begin(), creators.end()), creators.end());
-  const auto profiles = profiles_.findMany(creators);  // one query for the whole page
-  Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
-  for (const auto& e : events) {
-    Poco::JSON::Object::Ptr json = new Poco::JSON::Object;
-    json->set("id", static_cast<Poco::Int64>(e.id));
-    json->set("title", e.title);
-    json->set("datetime", formatRfc3339(e.startsAt));
-    json->set("location", e.location);
-    json->set("description", e.description);
-    if (channels_ && e.channelId)
-      json->set("channel", static_cast<Poco::Int64>(e.channelId));
-    else
-      json->set("channel", Poco::Dynamic::Var());
-    auto creator = profiles.find(e.creatorId);
-    if (creator != profiles.end())
-      json->set("creator", creator->second.toJson());
-    else
-      json->set("creator", Poco::Dynamic::Var());
-    json->set("memberCount", static_cast<Poco::Int64>(e.memberCount));
-    json->set("joined", e.joined);
-    array->add(json);
-  }
-  return array;
+std::map<std::int64_t, Profile> EventsApi::creators(const std::vector<Event>& events) {
+  std::vector<std::int64_t> ids;
+  ids.reserve(events.size());
+  for (const auto& e : events) ids.push_back(e.creatorId);
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return profiles_.findMany(ids);  // one query for the whole page
+}
+
+// Keys in sorted order, as Poco::JSON::Object wrote them before.
+void EventsApi::writeEvent(JsonWriter& json, const Event& e, const std::map<std::int64_t, Profile>& creators) const {
+  json.beginObject().key("channel");
+  if (channels_ && e.channelId)
+    json.value(e.channelId);
+  else
+    json.null();
+  json.key("creator");
+  if (auto creator = creators.find(e.creatorId); creator != creators.end())
+    creator->second.writeJson(json);
+  else
+    json.null();
+  json.field("datetime", formatRfc3339(e.startsAt))
+      .field("description", e.description)
+      .field("id", e.id)
+      .field("joined", e.joined)
+      .field("location", e.location)
+      .field("memberCount", e.memberCount)
+      .field("title", e.title)
+      .endObject();
+}
+
+std::string EventsApi::toJson(const std::vector<Event>& events) {
+  const auto profiles = creators(events);
+  JsonWriter json(256 + events.size() * 400);
+  json.beginArray();
+  for (const auto& e : events) writeEvent(json, e, profiles);
+  return json.endArray().take();
 }
 
 Response EventsApi::eventResponse(int status, const Event& event) {
-  return jsonResponse(status, toJson({event})->getObject(0));
+  JsonWriter json(512);
+  writeEvent(json, event, creators({event}));
+  return Response::json(status, json.take());
 }
 
 Response EventsApi::list(Request& request) {
   const auto viewer = authenticated(request).userId;
   const auto query = parseEventQuery(request);
   auto events = store_.read([&](DbSession& s) { return EventRepository::list(s, query, viewer); });
-  return jsonResponse(200, toJson(events));
+  return Response::json(200, toJson(events));
 }
 
 Response EventsApi::joined(Request& request) {
   const auto viewer = authenticated(request).userId;
   auto events = store_.read([&](DbSession& s) { return EventRepository::joinedBy(s, viewer); });
-  return jsonResponse(200, toJson(events));
+  return Response::json(200, toJson(events));
 }
 
 Response EventsApi::get(Request& request) {
