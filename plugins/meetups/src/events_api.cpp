@@ -99,20 +99,20 @@ Response EventsApi::eventResponse(int status, const Event& event) {
 Response EventsApi::list(Request& request) {
   const auto viewer = authenticated(request).userId;
   const auto query = parseEventQuery(request);
-  auto events = store_.read([&](DbSession& s) { return EventRepository::list(s, query, viewer); });
+  auto events = store_.read([&](DbSession& s) { return EventRepository::list(store_, s, query, viewer); });
   return Response::json(200, toJson(events));
 }
 
 Response EventsApi::joined(Request& request) {
   const auto viewer = authenticated(request).userId;
-  auto events = store_.read([&](DbSession& s) { return EventRepository::joinedBy(s, viewer); });
+  auto events = store_.read([&](DbSession& s) { return EventRepository::joinedBy(store_, s, viewer); });
   return Response::json(200, toJson(events));
 }
 
 Response EventsApi::get(Request& request) {
   const auto viewer = authenticated(request).userId;
   const auto id = pathId(request.param("id"), "event");
-  auto event = store_.read([&](DbSession& s) { return EventRepository::find(s, id, viewer); });
+  auto event = store_.read([&](DbSession& s) { return EventRepository::find(store_, s, id, viewer); });
   if (!event) throw HttpError(404, "no such event");
   return eventResponse(200, *event);
 }
@@ -130,7 +130,7 @@ Response EventsApi::create(Request& request) {
     const auto id = EventRepository::insert(tx, sql, event);
     EventRepository::addMember(tx, sql, id, creator);  // the creator joins their own event
     if (channels_) EventRepository::setChannel(tx, id, channels_->create(tx, event.title, creator, {creator}));
-    return *EventRepository::find(tx, id, creator);
+    return *EventRepository::find(store_, tx, id, creator);
   });
   if (channels_ && created.channelId) channels_->notifyCreated(created.channelId);
   log_->info("{} user {} created event {}", request.id, creator, created.id);
@@ -147,12 +147,12 @@ Response EventsApi::patch(Request& request) {
   if (!f.title && !f.startsAt && !f.location && !f.description)
     throw HttpError(400, "nothing to update: give title, datetime, location or description");
   auto updated = store_.transaction([&](DbSession& tx) {
-    auto event = EventRepository::find(tx, id, caller);
+    auto event = EventRepository::find(store_, tx, id, caller);
     if (!event) throw HttpError(404, "no such event");
     if (event->creatorId != caller) throw HttpError(403, "only the event's creator can change it");
     EventRepository::update(tx, id, f);
     if (channels_ && event->channelId && f.title) channels_->rename(tx, event->channelId, *f.title);
-    return *EventRepository::find(tx, id, caller);
+    return *EventRepository::find(store_, tx, id, caller);
   });
   if (channels_ && updated.channelId && f.title) channels_->notifyChanged(updated.channelId);
   return eventResponse(200, updated);
@@ -164,7 +164,7 @@ Response EventsApi::remove(Request& request) {
   std::vector<std::int64_t> formerMembers;
   std::int64_t channel = 0;
   store_.transaction([&](DbSession& tx) {
-    auto event = EventRepository::find(tx, id, caller);
+    auto event = EventRepository::find(store_, tx, id, caller);
     if (!event) throw HttpError(404, "no such event");
     if (event->creatorId != caller) throw HttpError(403, "only the event's creator can delete it");
     if (channels_ && event->channelId && channels_->exists(tx, event->channelId)) {
@@ -187,11 +187,11 @@ Response EventsApi::join(Request& request) {
   const Sql sql = store_.sql();
   bool added = false;
   auto event = store_.transaction([&](DbSession& tx) {
-    auto before = EventRepository::find(tx, id, user);
+    auto before = EventRepository::find(store_, tx, id, user);
     if (!before) throw HttpError(404, "no such event");
     added = EventRepository::addMember(tx, sql, id, user);  // the primary key refuses a duplicate
     if (added && channels_ && before->channelId) channels_->addMember(tx, before->channelId, user);
-    return *EventRepository::find(tx, id, user);
+    return *EventRepository::find(store_, tx, id, user);
   });
   if (added && channels_ && event.channelId) channels_->notifyChanged(event.channelId);
   return eventResponse(added ? 201 : 200, event);
@@ -202,7 +202,7 @@ Response EventsApi::leave(Request& request) {
   const auto id = pathId(request.param("id"), "event");
   std::int64_t channel = 0;
   store_.transaction([&](DbSession& tx) {
-    auto event = EventRepository::find(tx, id, user);
+    auto event = EventRepository::find(store_, tx, id, user);
     if (!event) throw HttpError(404, "no such event");
     if (event->creatorId == user) throw HttpError(409, "the creator cannot leave their own event; delete it instead");
     if (!EventRepository::removeMember(tx, id, user)) throw HttpError(404, "you are not a member of this event");
@@ -229,7 +229,7 @@ void EventsApi::reconcileChannels() {
   for (const auto id : ids) {
     try {
     store_.transaction([&](DbSession& tx) {
-      auto event = EventRepository::find(tx, id, 0);
+      auto event = EventRepository::find(store_, tx, id, 0);
       if (!event) return;  // deleted meanwhile
       const auto members = EventRepository::members(tx, id);
       if (!event->channelId || !channels_->exists(tx, event->channelId)) {
