@@ -16,18 +16,37 @@
 
 namespace mmm {
 
+namespace detail {
+// True for the bytes a JSON string cannot hold as they are: controls, '"', '\\', and bytes
+// >= 0x80 (which need the UTF-8 check).
+struct JsonSpecialBytes {
+  bool special[256] = {};
+  constexpr JsonSpecialBytes() {
+    for (int c = 0; c < 0x20; ++c) special[c] = true;
+    special[static_cast<unsigned char>('"')] = special[static_cast<unsigned char>('\\')] = true;
+    for (int c = 0x80; c < 0x100; ++c) special[c] = true;
+  }
+};
+inline constexpr JsonSpecialBytes kJsonSpecial{};
+}  // namespace detail
+
 /// Appends `raw` to `out` as a JSON string literal (quotes included). Escapes '"', '\\'
 /// and every control character below U+0020 (\n, \r, \t by name, the rest as \u00XX).
 /// Text that is not valid UTF-8 has each byte >= 0x80 replaced by U+FFFD, so the output
 /// is always valid UTF-8 JSON whatever bytes came in.
 inline void appendJsonString(std::string& out, std::string_view raw) {
   static constexpr char kHex[] = "0123456789abcdef";
-  const bool valid = isValidUtf8(raw);
+  int valid = -1;  // UTF-8 validity of `raw`, checked at its first byte >= 0x80 (-1: not yet)
   out.push_back('"');
   std::size_t run = 0;  // start of the pending span copied unchanged
   for (std::size_t i = 0; i < raw.size(); ++i) {
     const auto c = static_cast<unsigned char>(raw[i]);
-    if (c >= 0x20 && c != '"' && c != '\\' && (valid || c < 0x80)) continue;
+    if (!detail::kJsonSpecial.special[c]) continue;
+    if (c >= 0x80) {
+      // The ASCII before it is valid, so the check can start here.
+      if (valid < 0) valid = isValidUtf8(raw.substr(i)) ? 1 : 0;
+      if (valid) continue;
+    }
     out.append(raw.data() + run, i - run);
     run = i + 1;
     switch (c) {
