@@ -11,7 +11,9 @@
 namespace mmm::core {
 namespace {
 
-thread_local StoreConnection* active = nullptr;
+// The connections lent to this thread's store work, innermost first (work may run store
+// work of its own, on another connection, e.g. a profile lookup inside a transaction).
+thread_local const ActiveConnection* innermost = nullptr;
 
 class SqliteRow final : public SqlRow {
  public:
@@ -137,12 +139,16 @@ StoreConnection::StoreConnection(std::unique_ptr<DbSession> connected, bool sqli
   if (sqlite) statements = std::make_unique<SqliteStatementCache>(Poco::Data::SQLite::Utility::dbHandle(*session));
 }
 
-ActiveConnection::ActiveConnection(StoreConnection& connection) : previous_(active) { active = &connection; }
+ActiveConnection::ActiveConnection(StoreConnection& connection) : connection_(connection), outer_(innermost) {
+  innermost = this;
+}
 
-ActiveConnection::~ActiveConnection() { active = previous_; }
+ActiveConnection::~ActiveConnection() { innermost = outer_; }
 
 StoreConnection* ActiveConnection::find(const DbSession& session) {
-  return active && active->session.get() == &session ? active : nullptr;
+  for (const ActiveConnection* a = innermost; a; a = a->outer_)
+    if (a->connection_.session.get() == &session) return &a->connection_;
+  return nullptr;
 }
 
 std::size_t queryUncached(DbSession& session, const std::string& sql, const SqlValue* params, std::size_t count,

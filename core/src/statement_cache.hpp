@@ -67,7 +67,8 @@ class ActiveConnection {
   static StoreConnection* find(const DbSession& session);
 
  private:
-  StoreConnection* previous_;
+  StoreConnection& connection_;
+  const ActiveConnection* outer_;
 };
 
 /// Store::query without a cache: Poco::Data compiles the statement for this call.

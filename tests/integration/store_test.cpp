@@ -381,6 +381,26 @@ TEST_P(StoreTest, QueryKeepsItsCompiledStatementsOnThePooledConnection) {
   });
 }
 
+TEST_P(StoreTest, QueryOnAnOuterSessionFromInsideNestedWorkStillUsesItsCache) {
+  if (GetParam() != Backend::SQLite) GTEST_SKIP() << "MySQL goes through Poco::Data, which compiles per call";
+  auto live = [](DbSession& s) {
+    sqlite3* db = Poco::Data::SQLite::Utility::dbHandle(s);
+    int n = 0;
+    for (sqlite3_stmt* st = sqlite3_next_stmt(db, nullptr); st; st = sqlite3_next_stmt(db, st)) ++n;
+    return n;
+  };
+  const std::string sql = "SELECT COUNT(*) FROM things WHERE qty > ?";
+  store_->read([&](DbSession& outer) {
+    const int before = live(outer);
+    store_->read([&](DbSession& inner) {  // another pooled connection, lent inside the first
+      EXPECT_NE(&inner, &outer);
+      store_->query(outer, sql, {std::int64_t{1}}, nullptr);
+      store_->query(outer, sql, {std::int64_t{2}}, nullptr);
+      EXPECT_EQ(live(outer), before + 1);
+    });
+  });
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values(Backend::SQLite, Backend::MariaDB),
                          [](const auto& info) { return info.param == Backend::SQLite ? "SQLite" : "MariaDB"; });
 
