@@ -2,9 +2,7 @@
 
 #include <Poco/Net/HTTPResponse.h>
 
-#include <mmm/text.hpp>
-
-#include <cstdio>
+#include <mmm/json_writer.hpp>
 
 namespace mmm::core {
 
@@ -19,32 +17,11 @@ Handler chain(const std::vector<Middleware>& middlewares, Handler terminal) {
 }
 
 std::string jsonQuote(const std::string& raw) {
-  // Details may quote the client's bytes: keep the output valid UTF-8 whatever they were.
-  std::string text;
-  if (isValidUtf8(raw)) {
-    text = raw;
-  } else {
-    for (unsigned char c : raw) text += c < 0x80 ? std::string(1, static_cast<char>(c)) : "\xEF\xBF\xBD";
-  }
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
+  // Details may quote the client's bytes: the output stays valid UTF-8 whatever they were.
+  std::string out;
+  out.reserve(raw.size() + 2);
+  appendJsonString(out, raw);
+  return out;
 }
 
 Response problem(int status, const std::string& detail) {

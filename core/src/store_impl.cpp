@@ -94,7 +94,7 @@ PocoStore::PocoStore(StoreUrl url, StoreOptions options, std::shared_ptr<spdlog:
     : url_(std::move(url)),
       options_(options),
       log_(std::move(log)),
-      pool_([this] { return connect(); },
+      pool_([this] { return std::make_unique<StoreConnection>(connect(), url_.dialect == Dialect::SQLite); },
             {options.poolSize, options.acquireTimeout, options.maxIdle}) {
   registerConnectors();
   if (url_.dialect == Dialect::SQLite) {
@@ -128,7 +128,7 @@ std::unique_ptr<DbSession> PocoStore::connect() {
 void PocoStore::run(const std::function<void(DbSession&)>& work, bool transactional) {
   const Sql sql(url_.dialect);
   for (int attempt = 0;; ++attempt) {
-    std::optional<Pool<DbSession>::Lease> lease;
+    std::optional<Pool<StoreConnection>::Lease> lease;
     try {
       lease.emplace(pool_.acquire());
     } catch (const PoolExhausted& e) {
@@ -137,7 +137,8 @@ void PocoStore::run(const std::function<void(DbSession&)>& work, bool transactio
       log_->warn("cannot connect to {}: {}", url_.redacted, e.what());
       throw Unavailable("the database is unavailable");
     }
-    DbSession& session = **lease;
+    DbSession& session = *(*lease)->session;
+    const ActiveConnection active(**lease);  // Store::query finds its statement cache
     bool open = false;  // a transaction is open
     try {
       if (transactional) {
@@ -182,6 +183,13 @@ void PocoStore::run(const std::function<void(DbSession&)>& work, bool transactio
   }
 }
 
+std::size_t PocoStore::query(DbSession& session, const std::string& sql, const SqlValue* params, std::size_t count,
+                             const std::function<void(const SqlRow&)>& onRow) {
+  if (auto* connection = ActiveConnection::find(session); connection && connection->statements)
+    return connection->statements->run(sql, params, count, onRow);
+  return queryUncached(session, sql, params, count, onRow);
+}
+
 void PocoStore::runTransaction(const std::function<void(DbSession&)>& work) { run(work, true); }
 
 void PocoStore::runRead(const std::function<void(DbSession&)>& work) { run(work, false); }
@@ -191,7 +199,7 @@ void PocoStore::check() {
     auto lease = pool_.acquire();
     try {
       int one = 0;
-      *lease << "SELECT 1", into(one), now;
+      *lease->session << "SELECT 1", into(one), now;
       return;
     } catch (const std::exception&) {
       lease.broken();

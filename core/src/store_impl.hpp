@@ -2,6 +2,7 @@
 #pragma once
 
 #include "pool.hpp"
+#include "statement_cache.hpp"
 
 #include <mmm/store.hpp>
 
@@ -44,6 +45,9 @@ class PocoStore final : public Store {
   void runTransaction(const std::function<void(DbSession&)>& work) override;
   void runRead(const std::function<void(DbSession&)>& work) override;
   void migrate(const std::string& owner, const std::vector<Migration>& migrations) override;
+  using Store::query;
+  std::size_t query(DbSession& session, const std::string& sql, const SqlValue* params, std::size_t count,
+                    const std::function<void(const SqlRow&)>& onRow) override;
 
   /// Runs `SELECT 1`; throws the underlying error (with its reason) when it fails.
   void check();
@@ -56,7 +60,7 @@ class PocoStore final : public Store {
   StoreUrl url_;
   StoreOptions options_;
   std::shared_ptr<spdlog::logger> log_;
-  Pool<DbSession> pool_;
+  Pool<StoreConnection> pool_;
 };
 
 /// True when `e` (from Poco::Data) means the connection is gone rather than the statement

@@ -4,7 +4,11 @@
 
 #include <mmm/error.hpp>
 
+#include <Poco/Data/SQLite/Utility.h>
+
 #include <gtest/gtest.h>
+
+#include <sqlite3.h>
 
 #include <atomic>
 #include <thread>
@@ -294,6 +298,107 @@ TEST_P(StoreTest, ConcurrentStartersApplyEachMigrationExactlyOnce) {
     return n;
   });
   EXPECT_EQ(recorded, 3);
+}
+
+TEST_P(StoreTest, QueryBindsNumbersAndTextAndReadsRows) {
+  insert("fiddle", 2);
+  insert("Björk 🎻", 5);
+  insert("banjo", 9);
+  std::vector<std::pair<std::string, std::int64_t>> rows;
+  const std::string sql = "SELECT name, qty FROM things WHERE qty >= ? AND name <> ? ORDER BY qty";
+  auto read = store_->read([&](DbSession& s) {
+    return store_->query(s, sql, {std::int64_t{2}, std::string_view("banjo")},
+                         [&](const mmm::SqlRow& r) { rows.emplace_back(r.text(0), r.int64(1)); });
+  });
+  EXPECT_EQ(read, 2u);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0], std::make_pair(std::string("fiddle"), std::int64_t{2}));
+  EXPECT_EQ(rows[1], std::make_pair(std::string("Björk 🎻"), std::int64_t{5}));
+  // The same statement again, with other values (reused on SQLite), and an IN list.
+  rows.clear();
+  std::vector<mmm::SqlValue> names{std::string_view("banjo"), std::string_view("fiddle"), std::string_view("viola")};
+  mmm::padInList(names);
+  EXPECT_EQ(names.size(), 4u);
+  store_->read([&](DbSession& s) {
+    store_->query(s, sql, {std::int64_t{6}, std::string_view("x")},
+                  [&](const mmm::SqlRow& r) { rows.emplace_back(r.text(0), r.int64(1)); });
+    store_->query(s, "SELECT name, qty FROM things WHERE name IN (" + mmm::inListMarks(names.size()) + ") ORDER BY qty",
+                  names, [&](const mmm::SqlRow& r) { rows.emplace_back(r.text(0), r.int64(1)); });
+  });
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].first, "banjo");
+  EXPECT_EQ(rows[1].first, "fiddle");
+  EXPECT_EQ(rows[2].first, "banjo");
+}
+
+TEST_P(StoreTest, QueryWritesCountChangesRollBackAndReportDuplicates) {
+  insert("fiddle", 2);
+  const std::string update = "UPDATE things SET qty = ? WHERE name = ?";
+  EXPECT_EQ(store_->transaction([&](DbSession& s) {
+    return store_->query(s, update, {std::int64_t{8}, std::string_view("fiddle")}, nullptr);
+  }), 1u);
+  EXPECT_EQ(qtyOf("fiddle"), 8);
+  EXPECT_THROW(store_->transaction([&](DbSession& s) {
+    store_->query(s, update, {std::int64_t{1}, std::string_view("fiddle")}, nullptr);
+    throw std::runtime_error("changed my mind");
+  }), std::runtime_error);
+  EXPECT_EQ(qtyOf("fiddle"), 8);
+  const std::string add = "INSERT INTO things (name, qty) VALUES (?, ?)";
+  try {
+    store_->transaction([&](DbSession& s) { store_->query(s, add, {std::string_view("FIDDLE"), std::int64_t{1}}, nullptr); });
+    ADD_FAILURE() << "a duplicate name was inserted";
+  } catch (const std::exception& e) {
+    EXPECT_TRUE(mmm::isDuplicateKey(e)) << e.what();
+  }
+  // The statement that failed is still usable.
+  store_->transaction([&](DbSession& s) { store_->query(s, add, {std::string_view("cello"), std::int64_t{3}}, nullptr); });
+  EXPECT_EQ(qtyOf("cello"), 3);
+}
+
+TEST_P(StoreTest, QueryKeepsItsCompiledStatementsOnThePooledConnection) {
+  if (GetParam() != Backend::SQLite) GTEST_SKIP() << "MySQL goes through Poco::Data, which compiles per call";
+  auto store = makeStore(1);  // one connection: every lease gets the same one
+  auto live = [](DbSession& s) {  // statements SQLite holds compiled for this connection
+    sqlite3* db = Poco::Data::SQLite::Utility::dbHandle(s);
+    int n = 0;
+    for (sqlite3_stmt* st = sqlite3_next_stmt(db, nullptr); st; st = sqlite3_next_stmt(db, st)) ++n;
+    return n;
+  };
+  const std::string a = "SELECT COUNT(*) FROM things WHERE qty > ?", b = "SELECT COUNT(*) FROM things WHERE qty < ?";
+  const int before = store->read([&](DbSession& s) { return live(s); });
+  store->read([&](DbSession& s) {
+    store->query(s, a, {std::int64_t{1}}, nullptr);
+    EXPECT_EQ(live(s), before + 1);
+    store->query(s, a, {std::int64_t{2}}, nullptr);
+    EXPECT_EQ(live(s), before + 1);  // reused, not compiled again
+    store->query(s, b, {std::int64_t{2}}, nullptr);
+    EXPECT_EQ(live(s), before + 2);
+  });
+  store->transaction([&](DbSession& s) {  // a later lease of the same connection
+    store->query(s, a, {std::int64_t{3}}, nullptr);
+    store->query(s, b, {std::int64_t{3}}, nullptr);
+    EXPECT_EQ(live(s), before + 2);
+  });
+}
+
+TEST_P(StoreTest, QueryOnAnOuterSessionFromInsideNestedWorkStillUsesItsCache) {
+  if (GetParam() != Backend::SQLite) GTEST_SKIP() << "MySQL goes through Poco::Data, which compiles per call";
+  auto live = [](DbSession& s) {
+    sqlite3* db = Poco::Data::SQLite::Utility::dbHandle(s);
+    int n = 0;
+    for (sqlite3_stmt* st = sqlite3_next_stmt(db, nullptr); st; st = sqlite3_next_stmt(db, st)) ++n;
+    return n;
+  };
+  const std::string sql = "SELECT COUNT(*) FROM things WHERE qty > ?";
+  store_->read([&](DbSession& outer) {
+    const int before = live(outer);
+    store_->read([&](DbSession& inner) {  // another pooled connection, lent inside the first
+      EXPECT_NE(&inner, &outer);
+      store_->query(outer, sql, {std::int64_t{1}}, nullptr);
+      store_->query(outer, sql, {std::int64_t{2}}, nullptr);
+      EXPECT_EQ(live(outer), before + 1);
+    });
+  });
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values(Backend::SQLite, Backend::MariaDB),

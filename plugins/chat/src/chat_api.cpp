@@ -45,17 +45,17 @@ ChatApi::ChatApi(Store& store, ProfileDirectory& profiles, Pusher& pusher, std::
     : store_(store), profiles_(profiles), json_(profiles), pushes_(pusher, json_), log_(std::move(log)) {}
 
 Channel ChatApi::readable(DbSession& session, std::int64_t channelId, std::int64_t userId) {
-  auto channel = ChatRepository::channel(session, channelId);
+  auto channel = ChatRepository::channel(store_, session, channelId);
   if (!channel) throw HttpError(404, "no such channel");
-  if (channel->isPrivate && !ChatRepository::isMember(session, channelId, userId))
+  if (channel->isPrivate && !ChatRepository::isMember(store_, session, channelId, userId))
     throw HttpError(403, "this channel is private and you are not a member");
   return *channel;
 }
 
 Response ChatApi::listChannels(Request& request) {
   const auto user = authenticated(request).userId;
-  auto channels = store_.read([&](DbSession& s) { return ChatRepository::visibleTo(s, user); });
-  return jsonResponse(200, json_.channels(channels));
+  auto channels = store_.read([&](DbSession& s) { return ChatRepository::visibleTo(store_, s, user); });
+  return Response::json(200, json_.channels(channels));
 }
 
 Response ChatApi::createChannel(Request& request) {
@@ -91,10 +91,10 @@ Response ChatApi::createChannel(Request& request) {
   const Sql sql = store_.sql();
   auto created = store_.transaction([&](DbSession& tx) {
     const auto id = ChatRepository::createChannel(tx, sql, channel);
-    return *ChatRepository::channel(tx, id);
+    return *ChatRepository::channel(store_, tx, id);
   });
   pushes_.channelNew(created);  // after the commit
-  return jsonResponse(201, json_.channel(created));
+  return Response::json(201, json_.channel(created));
 }
 
 Response ChatApi::history(Request& request) {
@@ -103,9 +103,9 @@ Response ChatApi::history(Request& request) {
   const auto query = parseHistoryQuery(request);
   auto messages = store_.read([&](DbSession& s) {
     readable(s, id, user);
-    return ChatRepository::history(s, id, query);
+    return ChatRepository::history(store_, s, id, query);
   });
-  return jsonResponse(200, json_.messages(messages));
+  return Response::json(200, json_.messages(messages));
 }
 
 Response ChatApi::post(Request& request) {
@@ -117,10 +117,10 @@ Response ChatApi::post(Request& request) {
   // Stored (committed) before anything is pushed: what a client is sent can be read back.
   auto message = store_.transaction([&](DbSession& tx) {
     channel = readable(tx, id, user);
-    return *ChatRepository::message(tx, ChatRepository::postMessage(tx, sql, id, user, body));
+    return *ChatRepository::message(store_, tx, ChatRepository::postMessage(tx, sql, id, user, body));
   });
   pushes_.messageNew(channel, message);
-  return jsonResponse(201, json_.message(message));
+  return Response::json(201, json_.message(message));
 }
 
 Response ChatApi::patchChannel(Request& request) {
@@ -132,21 +132,21 @@ Response ChatApi::patchChannel(Request& request) {
   if (!name && !description) throw HttpError(400, "nothing to update: give name and/or description");
   if (name && name->find_first_not_of(" \t") == std::string::npos) throw HttpError(400, "name must not be empty");
   auto updated = store_.transaction([&](DbSession& tx) {
-    auto channel = ChatRepository::channel(tx, id);
+    auto channel = ChatRepository::channel(store_, tx, id);
     if (!channel) throw HttpError(404, "no such channel");
     if (channel->creatorId != user) throw HttpError(403, "only the channel's creator can change it");
     ChatRepository::updateChannel(tx, id, name, description);
-    return *ChatRepository::channel(tx, id);
+    return *ChatRepository::channel(store_, tx, id);
   });
   pushes_.channelUpdate(updated);
-  return jsonResponse(200, json_.channel(updated));
+  return Response::json(200, json_.channel(updated));
 }
 
 Response ChatApi::deleteChannel(Request& request) {
   const auto user = authenticated(request).userId;
   const auto id = pathId(request.param("id"), "channel");
   auto gone = store_.transaction([&](DbSession& tx) {
-    auto channel = ChatRepository::channel(tx, id);
+    auto channel = ChatRepository::channel(store_, tx, id);
     if (!channel) throw HttpError(404, "no such channel");
     if (channel->managed) throw HttpError(403, "an event's channel goes with its event");
     if (channel->creatorId != user) throw HttpError(403, "only the channel's creator can delete it");
@@ -164,12 +164,12 @@ Response ChatApi::addMember(Request& request) {
   if (!profiles_.find(newcomer)) throw HttpError(404, "no such user");
   const Sql sql = store_.sql();
   auto updated = store_.transaction([&](DbSession& tx) {
-    auto channel = ChatRepository::channel(tx, id);
+    auto channel = ChatRepository::channel(store_, tx, id);
     if (!channel) throw HttpError(404, "no such channel");
     if (channel->managed) throw HttpError(403, "an event's channel has the event's members: join the event");
     if (channel->creatorId != user) throw HttpError(403, "only the channel's creator can add members");
     ChatRepository::addMember(tx, sql, id, newcomer);  // the user in the body (fix)
-    return *ChatRepository::channel(tx, id);
+    return *ChatRepository::channel(store_, tx, id);
   });
   pushes_.channelUpdate(updated);
   return Response::text(201, "member added");
@@ -180,13 +180,13 @@ Response ChatApi::removeMember(Request& request) {
   const auto id = pathId(request.param("id"), "channel");
   const auto leaving = integerField(parseJsonObject(request), "id");
   auto updated = store_.transaction([&](DbSession& tx) {
-    auto channel = ChatRepository::channel(tx, id);
+    auto channel = ChatRepository::channel(store_, tx, id);
     if (!channel) throw HttpError(404, "no such channel");
     if (channel->managed) throw HttpError(403, "an event's channel has the event's members: leave the event");
     if (channel->creatorId != user && leaving != user)
       throw HttpError(403, "only the channel's creator can remove others");
     if (!ChatRepository::removeMember(tx, id, leaving)) throw HttpError(404, "no such member");
-    return *ChatRepository::channel(tx, id);
+    return *ChatRepository::channel(store_, tx, id);
   });
   pushes_.channelUpdate(updated);
   if (updated.isPrivate) pushes_.channelDelete(updated.id, true, {leaving});  // gone for the one removed
@@ -199,15 +199,15 @@ Response ChatApi::editMessage(Request& request) {
   const auto body = messageBody(parseJsonObject(request));
   Channel channel;
   auto edited = store_.transaction([&](DbSession& tx) {
-    auto message = ChatRepository::message(tx, id);
+    auto message = ChatRepository::message(store_, tx, id);
     if (!message) throw HttpError(404, "no such message");
     if (message->creatorId != user) throw HttpError(403, "only its author can edit a message");
     channel = readable(tx, message->channelId, user);  // not after leaving a private channel
     ChatRepository::editMessage(tx, id, body);
-    return *ChatRepository::message(tx, id);
+    return *ChatRepository::message(store_, tx, id);
   });
   pushes_.messageUpdate(channel, edited);
-  return jsonResponse(200, json_.message(edited));
+  return Response::json(200, json_.message(edited));
 }
 
 Response ChatApi::deleteMessage(Request& request) {
@@ -215,7 +215,7 @@ Response ChatApi::deleteMessage(Request& request) {
   const auto id = pathId(request.param("id"), "message");
   Channel channel;
   store_.transaction([&](DbSession& tx) {
-    auto message = ChatRepository::message(tx, id);
+    auto message = ChatRepository::message(store_, tx, id);
     if (!message) throw HttpError(404, "no such message");
     if (message->creatorId != user) throw HttpError(403, "only its author can delete a message");
     channel = readable(tx, message->channelId, user);  // not after leaving a private channel
@@ -239,7 +239,7 @@ std::int64_t ManagedChannelsService::create(DbSession& tx, const std::string& na
 }
 
 bool ManagedChannelsService::exists(DbSession& tx, std::int64_t channelId) {
-  return ChatRepository::channel(tx, channelId).has_value();
+  return ChatRepository::channel(api_.store(), tx, channelId).has_value();
 }
 
 void ManagedChannelsService::rename(DbSession& tx, std::int64_t channelId, const std::string& name) {
@@ -263,12 +263,12 @@ void ManagedChannelsService::remove(DbSession& tx, std::int64_t channelId) {
 }
 
 void ManagedChannelsService::notifyCreated(std::int64_t channelId) {
-  auto channel = api_.store().read([&](DbSession& s) { return ChatRepository::channel(s, channelId); });
+  auto channel = api_.store().read([&](DbSession& s) { return ChatRepository::channel(api_.store(), s, channelId); });
   if (channel) api_.pushes().channelNew(*channel);
 }
 
 void ManagedChannelsService::notifyChanged(std::int64_t channelId) {
-  auto channel = api_.store().read([&](DbSession& s) { return ChatRepository::channel(s, channelId); });
+  auto channel = api_.store().read([&](DbSession& s) { return ChatRepository::channel(api_.store(), s, channelId); });
   if (channel) api_.pushes().channelUpdate(*channel);
 }
 

@@ -1,6 +1,5 @@
 #include "chat_pushes.hpp"
 
-#include <mmm/json.hpp>
 #include <mmm/time.hpp>
 
 #include <algorithm>
@@ -8,121 +7,146 @@
 namespace mmm::chat {
 namespace {
 
-Poco::Dynamic::Var timeOrNull(std::int64_t millis) {
-  return millis ? Poco::Dynamic::Var(formatRfc3339(millis)) : Poco::Dynamic::Var();
+void timeOrNull(JsonWriter& json, std::int64_t millis) {
+  if (millis)
+    json.value(formatRfc3339(millis));
+  else
+    json.null();
 }
 
-Poco::Dynamic::Var profileOrNull(const std::map<std::int64_t, Profile>& profiles, std::int64_t id) {
-  auto it = profiles.find(id);
-  return it == profiles.end() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(it->second.toJson());
+void profileOrNull(JsonWriter& json, const std::map<std::int64_t, Profile>& profiles, std::int64_t id) {
+  if (auto it = profiles.find(id); it != profiles.end())
+    it->second.writeJson(json);
+  else
+    json.null();
+}
+
+std::vector<std::int64_t> sortedUnique(std::vector<std::int64_t> ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
 }
 
 }  // namespace
 
-Poco::JSON::Array::Ptr ChatJson::channels(const std::vector<Channel>& channels) {
+ChatJson::Profiles ChatJson::channelPeople(const std::vector<Channel>& channels) {
   std::vector<std::int64_t> people;
   for (const auto& c : channels) {
     people.insert(people.end(), c.members.begin(), c.members.end());
     if (c.creatorId) people.push_back(c.creatorId);
   }
-  std::sort(people.begin(), people.end());
-  people.erase(std::unique(people.begin(), people.end()), people.end());
-  const auto profiles = profiles_.findMany(people);  // one lookup for the whole list
-  Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
-  for (const auto& c : channels) {
-    Poco::JSON::Object::Ptr json = new Poco::JSON::Object;
-    json->set("id", static_cast<Poco::Int64>(c.id));
-    json->set("name", c.name);
-    json->set("description", c.description);
-    json->set("private", c.isPrivate);
-    Poco::JSON::Array::Ptr members = new Poco::JSON::Array;
-    for (auto id : c.members)
-      if (auto it = profiles.find(id); it != profiles.end()) members->add(it->second.toJson());
-    json->set("members", members);
-    json->set("createdAt", formatRfc3339(c.createdAt));
-    json->set("creator", profileOrNull(profiles, c.creatorId));
-    json->set("editedAt", timeOrNull(c.editedAt));
-    array->add(json);
-  }
-  return array;
+  return profiles_.findMany(sortedUnique(std::move(people)));  // one lookup for the whole list
 }
 
-Poco::JSON::Object::Ptr ChatJson::channel(const Channel& channel) { return channels({channel})->getObject(0); }
-
-Poco::JSON::Array::Ptr ChatJson::messages(const std::vector<Message>& messages) {
-  std::vector<std::int64_t> authors;
-  for (const auto& m : messages) authors.push_back(m.creatorId);
-  std::sort(authors.begin(), authors.end());
-  authors.erase(std::unique(authors.begin(), authors.end()), authors.end());
-  const auto profiles = profiles_.findMany(authors);
-  Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
-  for (const auto& m : messages) {
-    Poco::JSON::Object::Ptr json = new Poco::JSON::Object;
-    json->set("id", static_cast<Poco::Int64>(m.id));
-    json->set("channelID", static_cast<Poco::Int64>(m.channelId));
-    json->set("body", m.body);
-    json->set("createdAt", formatRfc3339(m.createdAt));
-    json->set("creator", profileOrNull(profiles, m.creatorId));
-    json->set("editedAt", timeOrNull(m.editedAt));
-    array->add(json);
-  }
-  return array;
+ChatJson::Profiles ChatJson::authors(const std::vector<Message>& messages) {
+  std::vector<std::int64_t> people;
+  people.reserve(messages.size());
+  for (const auto& m : messages) people.push_back(m.creatorId);
+  return profiles_.findMany(sortedUnique(std::move(people)));  // one lookup for the whole page
 }
 
-Poco::JSON::Object::Ptr ChatJson::message(const Message& message) { return messages({message})->getObject(0); }
+// Keys in sorted order, as Poco::JSON::Object wrote them before.
+void ChatJson::writeChannel(JsonWriter& json, const Channel& c, const Profiles& profiles) {
+  json.beginObject().field("createdAt", formatRfc3339(c.createdAt)).key("creator");
+  profileOrNull(json, profiles, c.creatorId);
+  json.field("description", c.description).key("editedAt");
+  timeOrNull(json, c.editedAt);
+  json.field("id", c.id).key("members").beginArray();
+  for (auto id : c.members)
+    if (auto it = profiles.find(id); it != profiles.end()) it->second.writeJson(json);
+  json.endArray().field("name", c.name).field("private", c.isPrivate).endObject();
+}
 
-void ChatPushes::send(Poco::JSON::Object::Ptr envelope, bool isPrivate, const std::vector<std::int64_t>& recipients) {
+void ChatJson::writeMessage(JsonWriter& json, const Message& m, const Profiles& profiles) {
+  json.beginObject()
+      .field("body", m.body)
+      .field("channelID", m.channelId)
+      .field("createdAt", formatRfc3339(m.createdAt))
+      .key("creator");
+  profileOrNull(json, profiles, m.creatorId);
+  json.key("editedAt");
+  timeOrNull(json, m.editedAt);
+  json.field("id", m.id).endObject();
+}
+
+std::string ChatJson::channels(const std::vector<Channel>& channels) {
+  const auto profiles = channelPeople(channels);
+  JsonWriter json(256 + channels.size() * 512);
+  json.beginArray();
+  for (const auto& c : channels) writeChannel(json, c, profiles);
+  return json.endArray().take();
+}
+
+std::string ChatJson::channel(const Channel& channel) {
+  JsonWriter json(512);
+  writeChannel(json, channel, channelPeople({channel}));
+  return json.take();
+}
+
+std::string ChatJson::messages(const std::vector<Message>& messages) {
+  const auto profiles = authors(messages);
+  JsonWriter json(256 + messages.size() * 320);
+  json.beginArray();
+  for (const auto& m : messages) writeMessage(json, m, profiles);
+  return json.endArray().take();
+}
+
+std::string ChatJson::message(const Message& message) {
+  JsonWriter json(512);
+  writeMessage(json, message, authors({message}));
+  return json.take();
+}
+
+void ChatPushes::send(JsonWriter& envelope, bool isPrivate, const std::vector<std::int64_t>& recipients) {
+  envelope.key("userIDs");
   if (isPrivate) {
-    Poco::JSON::Array::Ptr ids = new Poco::JSON::Array;
-    for (auto id : recipients) ids->add(static_cast<Poco::Int64>(id));
-    envelope->set("userIDs", ids);
-    pusher_.push(recipients, toJson(envelope));
+    envelope.beginArray();
+    for (auto id : recipients) envelope.value(id);
+    envelope.endArray().endObject();
+    pusher_.push(recipients, envelope.take());
   } else {
-    envelope->set("userIDs", Poco::Dynamic::Var());
-    pusher_.pushToAll(toJson(envelope));
+    envelope.null().endObject();
+    pusher_.pushToAll(envelope.take());
   }
 }
 
+// Envelope keys in sorted order too: channel/channelID/message/messageID, type, userIDs.
 void ChatPushes::messageNew(const Channel& channel, const Message& message) {
-  Poco::JSON::Object::Ptr envelope = new Poco::JSON::Object;
-  envelope->set("type", "message-new");
-  envelope->set("message", json_.message(message));
+  JsonWriter envelope(512);
+  envelope.beginObject().key("message").raw(json_.message(message)).field("type", "message-new");
   send(envelope, channel.isPrivate, channel.members);
 }
 
 void ChatPushes::messageUpdate(const Channel& channel, const Message& message) {
-  Poco::JSON::Object::Ptr envelope = new Poco::JSON::Object;
-  envelope->set("type", "message-update");
-  envelope->set("message", json_.message(message));
+  JsonWriter envelope(512);
+  envelope.beginObject().key("message").raw(json_.message(message)).field("type", "message-update");
   send(envelope, channel.isPrivate, channel.members);
 }
 
 void ChatPushes::messageDelete(const Channel& channel, std::int64_t messageId) {
-  Poco::JSON::Object::Ptr envelope = new Poco::JSON::Object;
-  envelope->set("type", "message-delete");
-  envelope->set("messageID", static_cast<Poco::Int64>(messageId));
-  envelope->set("channelID", static_cast<Poco::Int64>(channel.id));
+  JsonWriter envelope;
+  envelope.beginObject()
+      .field("channelID", channel.id)
+      .field("messageID", messageId)
+      .field("type", "message-delete");
   send(envelope, channel.isPrivate, channel.members);
 }
 
 void ChatPushes::channelNew(const Channel& channel) {
-  Poco::JSON::Object::Ptr envelope = new Poco::JSON::Object;
-  envelope->set("type", "channel-new");
-  envelope->set("channel", json_.channel(channel));
+  JsonWriter envelope(512);
+  envelope.beginObject().key("channel").raw(json_.channel(channel)).field("type", "channel-new");
   send(envelope, channel.isPrivate, channel.members);
 }
 
 void ChatPushes::channelUpdate(const Channel& channel) {
-  Poco::JSON::Object::Ptr envelope = new Poco::JSON::Object;
-  envelope->set("type", "channel-update");
-  envelope->set("channel", json_.channel(channel));
+  JsonWriter envelope(512);
+  envelope.beginObject().key("channel").raw(json_.channel(channel)).field("type", "channel-update");
   send(envelope, channel.isPrivate, channel.members);
 }
 
 void ChatPushes::channelDelete(std::int64_t channelId, bool isPrivate, const std::vector<std::int64_t>& recipients) {
-  Poco::JSON::Object::Ptr envelope = new Poco::JSON::Object;
-  envelope->set("type", "channel-delete");
-  envelope->set("channelID", static_cast<Poco::Int64>(channelId));
+  JsonWriter envelope;
+  envelope.beginObject().field("channelID", channelId).field("type", "channel-delete");
   send(envelope, isPrivate, recipients);
 }
 

@@ -6,22 +6,29 @@
 #include "chat_repository.hpp"
 
 #include <mmm/bus.hpp>
+#include <mmm/json_writer.hpp>
 #include <mmm/profiles.hpp>
 
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
+#include <map>
+#include <string>
 
 namespace mmm::chat {
 
 class ChatJson {
  public:
   explicit ChatJson(ProfileDirectory& profiles) : profiles_(profiles) {}
-  Poco::JSON::Array::Ptr channels(const std::vector<Channel>& channels);
-  Poco::JSON::Object::Ptr channel(const Channel& channel);
-  Poco::JSON::Array::Ptr messages(const std::vector<Message>& messages);
-  Poco::JSON::Object::Ptr message(const Message& message);
+  // Serialized JSON; the people in them are looked up in one query per call.
+  std::string channels(const std::vector<Channel>& channels);  // an array
+  std::string channel(const Channel& channel);                 // an object
+  std::string messages(const std::vector<Message>& messages);  // an array
+  std::string message(const Message& message);                 // an object
 
  private:
+  using Profiles = std::map<std::int64_t, Profile>;
+  Profiles channelPeople(const std::vector<Channel>& channels);
+  Profiles authors(const std::vector<Message>& messages);
+  static void writeChannel(JsonWriter& json, const Channel& channel, const Profiles& profiles);
+  static void writeMessage(JsonWriter& json, const Message& message, const Profiles& profiles);
   ProfileDirectory& profiles_;
 };
 
@@ -37,7 +44,8 @@ class ChatPushes {
   void channelDelete(std::int64_t channelId, bool isPrivate, const std::vector<std::int64_t>& recipients);
 
  private:
-  void send(Poco::JSON::Object::Ptr envelope, bool isPrivate, const std::vector<std::int64_t>& recipients);
+  /// Ends `envelope` (an open object whose keys so far sort before "userIDs") and sends it.
+  void send(JsonWriter& envelope, bool isPrivate, const std::vector<std::int64_t>& recipients);
   Pusher& pusher_;
   ChatJson& json_;
 };

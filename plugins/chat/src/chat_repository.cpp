@@ -14,43 +14,39 @@ constexpr const char* kChannelColumns =
 constexpr const char* kMessageColumns =
     "SELECT id, channel_id, body, creator_id, created_at, edited_at FROM chat_messages ";
 
-std::vector<Channel> readChannels(Poco::Data::Statement& statement) {
-  std::vector<Poco::Int64> ids, privates, creators, managed, created, edited;
-  std::vector<std::string> names, descriptions;
-  statement, into(ids), into(names), into(descriptions), into(privates), into(creators), into(managed), into(created),
-      into(edited), now;
-  std::vector<Channel> channels(ids.size());
-  for (std::size_t i = 0; i < ids.size(); ++i)
-    channels[i] = {ids[i], names[i], descriptions[i], privates[i] != 0, creators[i], managed[i] != 0,
-                   created[i], edited[i], {}};
+std::vector<Channel> selectChannels(Store& store, DbSession& session, const std::string& sql,
+                                    std::initializer_list<SqlValue> params) {
+  std::vector<Channel> channels;
+  store.query(session, sql, params, [&](const SqlRow& r) {
+    channels.push_back({r.int64(0), r.text(1), r.text(2), r.int64(3) != 0, r.int64(4), r.int64(5) != 0, r.int64(6),
+                        r.int64(7), {}});
+  });
   return channels;
 }
 
-std::vector<Message> readMessages(Poco::Data::Statement& statement) {
-  std::vector<Poco::Int64> ids, channels, creators, created, edited;
-  std::vector<std::string> bodies;
-  statement, into(ids), into(channels), into(bodies), into(creators), into(created), into(edited), now;
-  std::vector<Message> messages(ids.size());
-  for (std::size_t i = 0; i < ids.size(); ++i)
-    messages[i] = {ids[i], channels[i], bodies[i], creators[i], created[i], edited[i]};
+std::vector<Message> selectMessages(Store& store, DbSession& session, const std::string& sql,
+                                    std::initializer_list<SqlValue> params) {
+  std::vector<Message> messages;
+  store.query(session, sql, params, [&](const SqlRow& r) {
+    messages.push_back({r.int64(0), r.int64(1), r.text(2), r.int64(3), r.int64(4), r.int64(5)});
+  });
   return messages;
 }
 
-// Members of several channels in one query.
-void attachMembers(DbSession& session, std::vector<Channel>& channels) {
+// Members of several channels in one query (the IN list padded to a few shapes).
+void attachMembers(Store& store, DbSession& session, std::vector<Channel>& channels) {
   if (channels.empty()) return;
   std::map<std::int64_t, Channel*> byId;
-  std::string marks;
-  Poco::Data::Statement select(session);
+  std::vector<SqlValue> ids;
+  ids.reserve(channels.size());
   for (auto& c : channels) {
     byId[c.id] = &c;
-    marks += marks.empty() ? "?" : ", ?";
+    ids.emplace_back(c.id);
   }
-  select << "SELECT channel_id, user_id FROM chat_members WHERE channel_id IN (" << marks << ") ORDER BY user_id";
-  for (auto& c : channels) select, bind(static_cast<Poco::Int64>(c.id));
-  std::vector<Poco::Int64> channelIds, userIds;
-  select, into(channelIds), into(userIds), now;
-  for (std::size_t i = 0; i < channelIds.size(); ++i) byId[channelIds[i]]->members.push_back(userIds[i]);
+  padInList(ids);
+  const std::string sql =
+      "SELECT channel_id, user_id FROM chat_members WHERE channel_id IN (" + inListMarks(ids.size()) + ") ORDER BY user_id";
+  store.query(session, sql, ids, [&](const SqlRow& r) { byId[r.int64(0)]->members.push_back(r.int64(1)); });
 }
 
 }  // namespace
@@ -105,24 +101,20 @@ std::int64_t ChatRepository::createChannel(DbSession& tx, const Sql& sql, const 
   return id;
 }
 
-std::optional<Channel> ChatRepository::channel(DbSession& session, std::int64_t id) {
-  Poco::Int64 key = id;
-  Poco::Data::Statement select(session);
-  select << kChannelColumns << "WHERE id = ?", use(key);
-  auto channels = readChannels(select);
+std::optional<Channel> ChatRepository::channel(Store& store, DbSession& session, std::int64_t id) {
+  static const std::string sql = std::string(kChannelColumns) + "WHERE id = ?";
+  auto channels = selectChannels(store, session, sql, {id});
   if (channels.empty()) return std::nullopt;
-  attachMembers(session, channels);
+  attachMembers(store, session, channels);
   return channels.front();
 }
 
-std::vector<Channel> ChatRepository::visibleTo(DbSession& session, std::int64_t userId) {
-  Poco::Int64 user = userId;
-  Poco::Data::Statement select(session);
-  select << kChannelColumns
-         << "WHERE is_private = 0 OR id IN (SELECT channel_id FROM chat_members WHERE user_id = ?) ORDER BY id",
-      use(user);
-  auto channels = readChannels(select);
-  attachMembers(session, channels);
+std::vector<Channel> ChatRepository::visibleTo(Store& store, DbSession& session, std::int64_t userId) {
+  static const std::string sql =
+      std::string(kChannelColumns) +
+      "WHERE is_private = 0 OR id IN (SELECT channel_id FROM chat_members WHERE user_id = ?) ORDER BY id";
+  auto channels = selectChannels(store, session, sql, {userId});
+  attachMembers(store, session, channels);
   return channels;
 }
 
@@ -147,10 +139,10 @@ void ChatRepository::deleteChannel(DbSession& tx, std::int64_t id) {
   tx << "DELETE FROM chat_channels WHERE id = ?", use(key), now;
 }
 
-bool ChatRepository::isMember(DbSession& session, std::int64_t channelId, std::int64_t userId) {
-  Poco::Int64 channel = channelId, user = userId, count = 0;
-  session << "SELECT COUNT(*) FROM chat_members WHERE channel_id = ? AND user_id = ?", use(channel), use(user),
-      into(count), now;
+bool ChatRepository::isMember(Store& store, DbSession& session, std::int64_t channelId, std::int64_t userId) {
+  static const std::string sql = "SELECT COUNT(*) FROM chat_members WHERE channel_id = ? AND user_id = ?";
+  std::int64_t count = 0;
+  store.query(session, sql, {channelId, userId}, [&](const SqlRow& r) { count = r.int64(0); });
   return count > 0;
 }
 
@@ -186,29 +178,23 @@ std::int64_t ChatRepository::postMessage(DbSession& tx, const Sql& sql, std::int
   return id;
 }
 
-std::optional<Message> ChatRepository::message(DbSession& session, std::int64_t id) {
-  Poco::Int64 key = id;
-  Poco::Data::Statement select(session);
-  select << kMessageColumns << "WHERE id = ?", use(key);
-  auto messages = readMessages(select);
+std::optional<Message> ChatRepository::message(Store& store, DbSession& session, std::int64_t id) {
+  static const std::string sql = std::string(kMessageColumns) + "WHERE id = ?";
+  auto messages = selectMessages(store, session, sql, {id});
   if (messages.empty()) return std::nullopt;
   return messages.front();
 }
 
-std::vector<Message> ChatRepository::history(DbSession& session, std::int64_t channelId, const HistoryQuery& query) {
-  Poco::Int64 channel = channelId, limit = query.limit, bound = 0;
-  Poco::Data::Statement select(session);
-  select << kMessageColumns << "WHERE channel_id = ?", use(channel);
-  if (query.after) {
-    bound = *query.after;
-    select << " AND id > ? ORDER BY id ASC LIMIT ?", use(bound), use(limit);
-  } else if (query.before) {
-    bound = *query.before;
-    select << " AND id < ? ORDER BY id DESC LIMIT ?", use(bound), use(limit);
-  } else {
-    select << " ORDER BY id DESC LIMIT ?", use(limit);
-  }
-  return readMessages(select);
+std::vector<Message> ChatRepository::history(Store& store, DbSession& session, std::int64_t channelId,
+                                             const HistoryQuery& query) {
+  static const std::string after = std::string(kMessageColumns) + "WHERE channel_id = ? AND id > ? ORDER BY id ASC LIMIT ?";
+  static const std::string before =
+      std::string(kMessageColumns) + "WHERE channel_id = ? AND id < ? ORDER BY id DESC LIMIT ?";
+  static const std::string newest = std::string(kMessageColumns) + "WHERE channel_id = ? ORDER BY id DESC LIMIT ?";
+  const std::int64_t limit = query.limit;
+  if (query.after) return selectMessages(store, session, after, {channelId, *query.after, limit});
+  if (query.before) return selectMessages(store, session, before, {channelId, *query.before, limit});
+  return selectMessages(store, session, newest, {channelId, limit});
 }
 
 void ChatRepository::editMessage(DbSession& tx, std::int64_t id, const std::string& body) {

@@ -38,21 +38,24 @@ class ChatRepository {
   static std::vector<Migration> migrations();
 
   static std::int64_t createChannel(DbSession& tx, const Sql& sql, const Channel& channel);
-  static std::optional<Channel> channel(DbSession& session, std::int64_t id);
+  // The reads take the Store too: they run through Store::query (statements compiled once
+  // per connection).
+  static std::optional<Channel> channel(Store& store, DbSession& session, std::int64_t id);
   /// Public channels and the private ones `userId` belongs to, with members.
-  static std::vector<Channel> visibleTo(DbSession& session, std::int64_t userId);
+  static std::vector<Channel> visibleTo(Store& store, DbSession& session, std::int64_t userId);
   static void updateChannel(DbSession& tx, std::int64_t id, const std::optional<std::string>& name,
                             const std::optional<std::string>& description);
   static void deleteChannel(DbSession& tx, std::int64_t id);
-  static bool isMember(DbSession& session, std::int64_t channelId, std::int64_t userId);
+  static bool isMember(Store& store, DbSession& session, std::int64_t channelId, std::int64_t userId);
   static bool addMember(DbSession& tx, const Sql& sql, std::int64_t channelId, std::int64_t userId);
   static bool removeMember(DbSession& tx, std::int64_t channelId, std::int64_t userId);
   static std::vector<std::int64_t> members(DbSession& session, std::int64_t channelId);
 
   static std::int64_t postMessage(DbSession& tx, const Sql& sql, std::int64_t channelId, std::int64_t userId,
                                   const std::string& body);
-  static std::optional<Message> message(DbSession& session, std::int64_t id);
-  static std::vector<Message> history(DbSession& session, std::int64_t channelId, const HistoryQuery& query);
+  static std::optional<Message> message(Store& store, DbSession& session, std::int64_t id);
+  static std::vector<Message> history(Store& store, DbSession& session, std::int64_t channelId,
+                                      const HistoryQuery& query);
   static void editMessage(DbSession& tx, std::int64_t id, const std::string& body);
   static void deleteMessage(DbSession& tx, std::int64_t id);
 };

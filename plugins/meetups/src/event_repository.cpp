@@ -15,15 +15,13 @@ constexpr const char* kSelect =
     " (SELECT COUNT(*) FROM event_members j WHERE j.event_id = e.id AND j.user_id = ?)"
     " FROM events e ";
 
-std::vector<Event> read(Poco::Data::Statement& statement) {
-  std::vector<Poco::Int64> ids, starts, creators, channels, counts, joined;
-  std::vector<std::string> titles, locations, descriptions;
-  statement, into(ids), into(titles), into(starts), into(locations), into(descriptions), into(creators),
-      into(channels), into(counts), into(joined), now;
-  std::vector<Event> events(ids.size());
-  for (std::size_t i = 0; i < ids.size(); ++i)
-    events[i] = {ids[i],     titles[i],   starts[i], locations[i], descriptions[i],
-                 creators[i], channels[i], counts[i], joined[i] > 0};
+std::vector<Event> select(Store& store, DbSession& session, const std::string& sql,
+                          std::initializer_list<SqlValue> params) {
+  std::vector<Event> events;
+  store.query(session, sql, params, [&](const SqlRow& r) {
+    events.push_back({r.int64(0), r.text(1), r.int64(2), r.text(3), r.text(4), r.int64(5), r.int64(6), r.int64(7),
+                      r.int64(8) > 0});
+  });
   return events;
 }
 
@@ -63,33 +61,31 @@ std::int64_t EventRepository::insert(DbSession& tx, const Sql& sql, const Event&
   return id;
 }
 
-std::optional<Event> EventRepository::find(DbSession& session, std::int64_t id, std::int64_t viewer) {
-  Poco::Int64 v = viewer, key = id;
-  Poco::Data::Statement select(session);
-  select << kSelect << "WHERE e.id = ?", use(v), use(key);
-  auto events = read(select);
+std::optional<Event> EventRepository::find(Store& store, DbSession& session, std::int64_t id, std::int64_t viewer) {
+  static const std::string sql = std::string(kSelect) + "WHERE e.id = ?";
+  auto events = select(store, session, sql, {viewer, id});
   if (events.empty()) return std::nullopt;
   return events.front();
 }
 
-std::vector<Event> EventRepository::list(DbSession& session, const EventQuery& query, std::int64_t viewer) {
-  Poco::Int64 v = viewer, from = query.from, to = query.to, limit = query.limit, offset = query.offset;
-  std::string pattern = query.text ? likePattern(*query.text) : "";
-  Poco::Data::Statement select(session);
-  select << kSelect << "WHERE e.starts_at >= ? AND e.starts_at <= ?", use(v), use(from), use(to);
-  if (query.text)
-    select << " AND (e.title LIKE ? ESCAPE '!' OR e.description LIKE ? ESCAPE '!' OR e.location LIKE ? ESCAPE '!')",
-        use(pattern), use(pattern), use(pattern);
-  select << " ORDER BY e.starts_at, e.id LIMIT ? OFFSET ?", use(limit), use(offset);
-  return read(select);
+std::vector<Event> EventRepository::list(Store& store, DbSession& session, const EventQuery& query,
+                                         std::int64_t viewer) {
+  static const std::string range = std::string(kSelect) + "WHERE e.starts_at >= ? AND e.starts_at <= ?";
+  static const std::string order = " ORDER BY e.starts_at, e.id LIMIT ? OFFSET ?";
+  static const std::string all = range + order;
+  static const std::string matching =
+      range + " AND (e.title LIKE ? ESCAPE '!' OR e.description LIKE ? ESCAPE '!' OR e.location LIKE ? ESCAPE '!')" +
+      order;
+  const std::int64_t limit = query.limit, offset = query.offset;
+  if (!query.text) return select(store, session, all, {viewer, query.from, query.to, limit, offset});
+  const std::string pattern = likePattern(*query.text);
+  return select(store, session, matching, {viewer, query.from, query.to, pattern, pattern, pattern, limit, offset});
 }
 
-std::vector<Event> EventRepository::joinedBy(DbSession& session, std::int64_t viewer) {
-  Poco::Int64 v = viewer, member = viewer;
-  Poco::Data::Statement select(session);
-  select << kSelect << "JOIN event_members mine ON mine.event_id = e.id AND mine.user_id = ? ORDER BY e.starts_at, e.id",
-      use(v), use(member);
-  return read(select);
+std::vector<Event> EventRepository::joinedBy(Store& store, DbSession& session, std::int64_t viewer) {
+  static const std::string sql =
+      std::string(kSelect) + "JOIN event_members mine ON mine.event_id = e.id AND mine.user_id = ? ORDER BY e.starts_at, e.id";
+  return select(store, session, sql, {viewer, viewer});
 }
 
 void EventRepository::update(DbSession& tx, std::int64_t id, const EventFields& fields) {

@@ -34,9 +34,10 @@ class EventRepository {
 
   // Each runs on the caller's session, inside the caller's transaction where it changes.
   static std::int64_t insert(DbSession& tx, const Sql& sql, const Event& event);
-  static std::optional<Event> find(DbSession& session, std::int64_t id, std::int64_t viewer);
-  static std::vector<Event> list(DbSession& session, const EventQuery& query, std::int64_t viewer);
-  static std::vector<Event> joinedBy(DbSession& session, std::int64_t viewer);
+  // The reads run through Store::query (statements compiled once per connection).
+  static std::optional<Event> find(Store& store, DbSession& session, std::int64_t id, std::int64_t viewer);
+  static std::vector<Event> list(Store& store, DbSession& session, const EventQuery& query, std::int64_t viewer);
+  static std::vector<Event> joinedBy(Store& store, DbSession& session, std::int64_t viewer);
   static void update(DbSession& tx, std::int64_t id, const EventFields& fields);
   static void setChannel(DbSession& tx, std::int64_t id, std::int64_t channelId);
   /// Sets the channel only if it is still `expected` (0: none); false when another node

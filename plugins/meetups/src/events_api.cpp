@@ -7,8 +7,6 @@
 #include <mmm/text.hpp>
 #include <mmm/time.hpp>
 
-#include <Poco/JSON/Array.h>
-
 #include <spdlog/logger.h>
 
 #include <algorithm>
@@ -53,57 +51,68 @@ EventsApi::EventsApi(Store& store, ProfileDirectory& profiles, std::shared_ptr<M
                      std::shared_ptr<spdlog::logger> log)
     : store_(store), profiles_(profiles), channels_(std::move(channels)), log_(std::move(log)) {}
 
-Poco::JSON::Array::Ptr EventsApi::toJson(const std::vector<Event>& events) {
-  std::vector<std::int64_t> creators;
-  for (const auto& e : events) creators.push_back(e.creatorId);
-  std::sort(creators.begin(), creators.end());
-  creators.erase(std::unique(creators.begin(), creators.end()), creators.end());
-  const auto profiles = profiles_.findMany(creators);  // one query for the whole page
-  Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
-  for (const auto& e : events) {
-    Poco::JSON::Object::Ptr json = new Poco::JSON::Object;
-    json->set("id", static_cast<Poco::Int64>(e.id));
-    json->set("title", e.title);
-    json->set("datetime", formatRfc3339(e.startsAt));
-    json->set("location", e.location);
-    json->set("description", e.description);
-    if (channels_ && e.channelId)
-      json->set("channel", static_cast<Poco::Int64>(e.channelId));
-    else
-      json->set("channel", Poco::Dynamic::Var());
-    auto creator = profiles.find(e.creatorId);
-    if (creator != profiles.end())
-      json->set("creator", creator->second.toJson());
-    else
-      json->set("creator", Poco::Dynamic::Var());
-    json->set("memberCount", static_cast<Poco::Int64>(e.memberCount));
-    json->set("joined", e.joined);
-    array->add(json);
-  }
-  return array;
+std::map<std::int64_t, Profile> EventsApi::creators(const std::vector<Event>& events) {
+  std::vector<std::int64_t> ids;
+  ids.reserve(events.size());
+  for (const auto& e : events) ids.push_back(e.creatorId);
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return profiles_.findMany(ids);  // one query for the whole page
+}
+
+// Keys in sorted order, as Poco::JSON::Object wrote them before.
+void EventsApi::writeEvent(JsonWriter& json, const Event& e, const std::map<std::int64_t, Profile>& creators) const {
+  json.beginObject().key("channel");
+  if (channels_ && e.channelId)
+    json.value(e.channelId);
+  else
+    json.null();
+  json.key("creator");
+  if (auto creator = creators.find(e.creatorId); creator != creators.end())
+    creator->second.writeJson(json);
+  else
+    json.null();
+  json.field("datetime", formatRfc3339(e.startsAt))
+      .field("description", e.description)
+      .field("id", e.id)
+      .field("joined", e.joined)
+      .field("location", e.location)
+      .field("memberCount", e.memberCount)
+      .field("title", e.title)
+      .endObject();
+}
+
+std::string EventsApi::toJson(const std::vector<Event>& events) {
+  const auto profiles = creators(events);
+  JsonWriter json(256 + events.size() * 400);
+  json.beginArray();
+  for (const auto& e : events) writeEvent(json, e, profiles);
+  return json.endArray().take();
 }
 
 Response EventsApi::eventResponse(int status, const Event& event) {
-  return jsonResponse(status, toJson({event})->getObject(0));
+  JsonWriter json(512);
+  writeEvent(json, event, creators({event}));
+  return Response::json(status, json.take());
 }
 
 Response EventsApi::list(Request& request) {
   const auto viewer = authenticated(request).userId;
   const auto query = parseEventQuery(request);
-  auto events = store_.read([&](DbSession& s) { return EventRepository::list(s, query, viewer); });
-  return jsonResponse(200, toJson(events));
+  auto events = store_.read([&](DbSession& s) { return EventRepository::list(store_, s, query, viewer); });
+  return Response::json(200, toJson(events));
 }
 
 Response EventsApi::joined(Request& request) {
   const auto viewer = authenticated(request).userId;
-  auto events = store_.read([&](DbSession& s) { return EventRepository::joinedBy(s, viewer); });
-  return jsonResponse(200, toJson(events));
+  auto events = store_.read([&](DbSession& s) { return EventRepository::joinedBy(store_, s, viewer); });
+  return Response::json(200, toJson(events));
 }
 
 Response EventsApi::get(Request& request) {
   const auto viewer = authenticated(request).userId;
   const auto id = pathId(request.param("id"), "event");
-  auto event = store_.read([&](DbSession& s) { return EventRepository::find(s, id, viewer); });
+  auto event = store_.read([&](DbSession& s) { return EventRepository::find(store_, s, id, viewer); });
   if (!event) throw HttpError(404, "no such event");
   return eventResponse(200, *event);
 }
@@ -121,7 +130,7 @@ Response EventsApi::create(Request& request) {
     const auto id = EventRepository::insert(tx, sql, event);
     EventRepository::addMember(tx, sql, id, creator);  // the creator joins their own event
     if (channels_) EventRepository::setChannel(tx, id, channels_->create(tx, event.title, creator, {creator}));
-    return *EventRepository::find(tx, id, creator);
+    return *EventRepository::find(store_, tx, id, creator);
   });
   if (channels_ && created.channelId) channels_->notifyCreated(created.channelId);
   log_->info("{} user {} created event {}", request.id, creator, created.id);
@@ -138,12 +147,12 @@ Response EventsApi::patch(Request& request) {
   if (!f.title && !f.startsAt && !f.location && !f.description)
     throw HttpError(400, "nothing to update: give title, datetime, location or description");
   auto updated = store_.transaction([&](DbSession& tx) {
-    auto event = EventRepository::find(tx, id, caller);
+    auto event = EventRepository::find(store_, tx, id, caller);
     if (!event) throw HttpError(404, "no such event");
     if (event->creatorId != caller) throw HttpError(403, "only the event's creator can change it");
     EventRepository::update(tx, id, f);
     if (channels_ && event->channelId && f.title) channels_->rename(tx, event->channelId, *f.title);
-    return *EventRepository::find(tx, id, caller);
+    return *EventRepository::find(store_, tx, id, caller);
   });
   if (channels_ && updated.channelId && f.title) channels_->notifyChanged(updated.channelId);
   return eventResponse(200, updated);
@@ -155,7 +164,7 @@ Response EventsApi::remove(Request& request) {
   std::vector<std::int64_t> formerMembers;
   std::int64_t channel = 0;
   store_.transaction([&](DbSession& tx) {
-    auto event = EventRepository::find(tx, id, caller);
+    auto event = EventRepository::find(store_, tx, id, caller);
     if (!event) throw HttpError(404, "no such event");
     if (event->creatorId != caller) throw HttpError(403, "only the event's creator can delete it");
     if (channels_ && event->channelId && channels_->exists(tx, event->channelId)) {
@@ -178,11 +187,11 @@ Response EventsApi::join(Request& request) {
   const Sql sql = store_.sql();
   bool added = false;
   auto event = store_.transaction([&](DbSession& tx) {
-    auto before = EventRepository::find(tx, id, user);
+    auto before = EventRepository::find(store_, tx, id, user);
     if (!before) throw HttpError(404, "no such event");
     added = EventRepository::addMember(tx, sql, id, user);  // the primary key refuses a duplicate
     if (added && channels_ && before->channelId) channels_->addMember(tx, before->channelId, user);
-    return *EventRepository::find(tx, id, user);
+    return *EventRepository::find(store_, tx, id, user);
   });
   if (added && channels_ && event.channelId) channels_->notifyChanged(event.channelId);
   return eventResponse(added ? 201 : 200, event);
@@ -193,7 +202,7 @@ Response EventsApi::leave(Request& request) {
   const auto id = pathId(request.param("id"), "event");
   std::int64_t channel = 0;
   store_.transaction([&](DbSession& tx) {
-    auto event = EventRepository::find(tx, id, user);
+    auto event = EventRepository::find(store_, tx, id, user);
     if (!event) throw HttpError(404, "no such event");
     if (event->creatorId == user) throw HttpError(409, "the creator cannot leave their own event; delete it instead");
     if (!EventRepository::removeMember(tx, id, user)) throw HttpError(404, "you are not a member of this event");
@@ -220,7 +229,7 @@ void EventsApi::reconcileChannels() {
   for (const auto id : ids) {
     try {
     store_.transaction([&](DbSession& tx) {
-      auto event = EventRepository::find(tx, id, 0);
+      auto event = EventRepository::find(store_, tx, id, 0);
       if (!event) return;  // deleted meanwhile
       const auto members = EventRepository::members(tx, id);
       if (!event->channelId || !channels_->exists(tx, event->channelId)) {

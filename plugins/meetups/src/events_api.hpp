@@ -5,10 +5,13 @@
 
 #include <mmm/channels.hpp>
 #include <mmm/http.hpp>
+#include <mmm/json_writer.hpp>
 #include <mmm/profiles.hpp>
 #include <mmm/store.hpp>
 
+#include <map>
 #include <memory>
+#include <string>
 
 namespace spdlog {
 class logger;
@@ -36,7 +39,10 @@ class EventsApi {
   void reconcileChannels();
 
  private:
-  Poco::JSON::Array::Ptr toJson(const std::vector<Event>& events);
+  /// The events as a JSON array, their creators' profiles fetched in one lookup.
+  std::string toJson(const std::vector<Event>& events);
+  void writeEvent(JsonWriter& json, const Event& event, const std::map<std::int64_t, Profile>& creators) const;
+  std::map<std::int64_t, Profile> creators(const std::vector<Event>& events);
   Response eventResponse(int status, const Event& event);
 
   Store& store_;

@@ -11,18 +11,16 @@ namespace {
 
 constexpr const char* kColumns = "id, user_name, first_name, last_name, photo_url, email, pass_hash";
 
-// Reads rows of kColumns selected by `statement` (already holding its bindings).
-std::vector<UserRecord> readUsers(Poco::Data::Statement& statement) {
-  std::vector<Poco::Int64> ids;
-  std::vector<std::string> userNames, firstNames, lastNames, photos, emails, hashes;
-  statement, into(ids), into(userNames), into(firstNames), into(lastNames), into(photos), into(emails),
-      into(hashes), now;
-  std::vector<UserRecord> users(ids.size());
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    users[i].profile = {ids[i], userNames[i], firstNames[i], lastNames[i], photos[i]};
-    users[i].email = emails[i];
-    users[i].passwordHash = hashes[i];
-  }
+std::vector<UserRecord> selectUsers(Store& store, DbSession& session, const std::string& sql, const SqlValue* params,
+                                    std::size_t count) {
+  std::vector<UserRecord> users;
+  store.query(session, sql, params, count, [&](const SqlRow& r) {
+    UserRecord user;
+    user.profile = {r.int64(0), r.text(1), r.text(2), r.text(3), r.text(4)};
+    user.email = r.text(5);
+    user.passwordHash = r.text(6);
+    users.push_back(std::move(user));
+  });
   return users;
 }
 
@@ -90,22 +88,20 @@ std::int64_t UserRepository::create(const NewUser& user) {
 }
 
 std::optional<UserRecord> UserRepository::findById(std::int64_t id) {
+  static const std::string sql = std::string("SELECT ") + kColumns + " FROM users WHERE id = ?";
   return store_.read([&](DbSession& session) -> std::optional<UserRecord> {
-    Poco::Int64 key = id;
-    Poco::Data::Statement select(session);
-    select << "SELECT " << kColumns << " FROM users WHERE id = ?", use(key);
-    auto users = readUsers(select);
+    const SqlValue key = id;
+    auto users = selectUsers(store_, session, sql, &key, 1);
     if (users.empty()) return std::nullopt;
     return users.front();
   });
 }
 
 std::optional<UserRecord> UserRepository::findByEmail(const std::string& email) {
+  static const std::string sql = std::string("SELECT ") + kColumns + " FROM users WHERE email = ?";
   return store_.read([&](DbSession& session) -> std::optional<UserRecord> {
-    std::string key = email;
-    Poco::Data::Statement select(session);
-    select << "SELECT " << kColumns << " FROM users WHERE email = ?", use(key);
-    auto users = readUsers(select);
+    const SqlValue key = std::string_view(email);
+    auto users = selectUsers(store_, session, sql, &key, 1);
     if (users.empty()) return std::nullopt;
     return users.front();
   });
@@ -113,16 +109,16 @@ std::optional<UserRecord> UserRepository::findByEmail(const std::string& email) 
 
 std::map<std::int64_t, Profile> UserRepository::findMany(const std::vector<std::int64_t>& ids) {
   std::map<std::int64_t, Profile> profiles;
-  constexpr std::size_t kChunk = 500;  // bounded statement size
+  constexpr std::size_t kChunk = 512;  // bounded statement size (a power of two: see inListMarks)
   for (std::size_t start = 0; start < ids.size(); start += kChunk) {
     const std::size_t end = std::min(ids.size(), start + kChunk);
+    std::vector<SqlValue> keys(ids.begin() + static_cast<std::ptrdiff_t>(start),
+                               ids.begin() + static_cast<std::ptrdiff_t>(end));
+    padInList(keys);  // a few statement shapes, not one per page size
+    const std::string sql = std::string("SELECT ") + kColumns + " FROM users WHERE id IN (" + inListMarks(keys.size()) + ")";
     store_.read([&](DbSession& session) {
-      Poco::Data::Statement select(session);
-      std::string marks;
-      for (std::size_t i = start; i < end; ++i) marks += i == start ? "?" : ", ?";
-      select << "SELECT " << kColumns << " FROM users WHERE id IN (" << marks << ")";
-      for (std::size_t i = start; i < end; ++i) select, bind(static_cast<Poco::Int64>(ids[i]));
-      for (auto& user : readUsers(select)) profiles[user.profile.id] = std::move(user.profile);
+      for (auto& user : selectUsers(store_, session, sql, keys.data(), keys.size()))
+        profiles[user.profile.id] = std::move(user.profile);
     });
   }
   return profiles;

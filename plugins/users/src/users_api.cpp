@@ -6,6 +6,7 @@
 #include <mmm/error.hpp>
 #include <mmm/input.hpp>
 #include <mmm/json.hpp>
+#include <mmm/json_writer.hpp>
 
 #include <spdlog/logger.h>
 
@@ -36,7 +37,11 @@ std::int64_t userIdFrom(const std::string& segment, const SessionInfo& caller) {
   return segment == "me" ? caller.userId : pathId(segment, "user");
 }
 
-Response profileResponse(int status, const Profile& profile) { return jsonResponse(status, profile.toJson()); }
+Response profileResponse(int status, const Profile& profile) {
+  JsonWriter json;
+  profile.writeJson(json);
+  return Response::json(status, json.take());
+}
 
 }  // namespace
 
@@ -51,11 +56,20 @@ UsersApi::UsersApi(UserRepository& users, const PasswordHasher& hasher, Sessions
       log_(std::move(log)) {}
 
 Response UsersApi::startSession(Request& request, const Profile& profile) {
-  auto state = profile.toJson();
-  state->set("signedInAt", static_cast<Poco::Int64>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                        std::chrono::system_clock::now().time_since_epoch())
-                                                        .count()));
-  const std::string token = sessions_.create(toJson(state));
+  // The profile with signedInAt, keys sorted as Poco::JSON::Object wrote them before.
+  const std::int64_t signedInAt =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  JsonWriter state;
+  state.beginObject()
+      .field("firstName", profile.firstName)
+      .field("id", profile.id)
+      .field("lastName", profile.lastName)
+      .field("photoURL", profile.photoURL)
+      .field("signedInAt", signedInAt)
+      .field("userName", profile.userName)
+      .endObject();
+  const std::string token = sessions_.create(state.take());
   Response response = profileResponse(201, profile);
   response.set("Authorization", "Bearer " + token);
   response.set("Set-Cookie", sessions_.cookie(token));

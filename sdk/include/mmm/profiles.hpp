@@ -3,6 +3,7 @@
 #pragma once
 
 #include <mmm/abi.hpp>
+#include <mmm/json_writer.hpp>
 
 #include <Poco/JSON/Object.h>
 
@@ -27,6 +28,16 @@ struct Profile {
     json->set("lastName", lastName);
     json->set("photoURL", photoURL);
     return json;
+  }
+  /// The same object, written straight into `json` (the hot paths' way).
+  void writeJson(JsonWriter& json) const {
+    json.beginObject()
+        .field("firstName", firstName)
+        .field("id", id)
+        .field("lastName", lastName)
+        .field("photoURL", photoURL)
+        .field("userName", userName)
+        .endObject();
   }
 };
 

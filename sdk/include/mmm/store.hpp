@@ -13,10 +13,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <variant>
 #include <vector>
 
 namespace mmm {
@@ -100,6 +102,27 @@ class Sql {
   Dialect dialect_;
 };
 
+/// "?, ?, ?" for an IN list of `count` values, rounded up to a power of two so that a
+/// statement cache sees a few shapes, not one per length: pad the values with
+/// padInList (repeating a value in an IN list changes nothing).
+inline std::string inListMarks(std::size_t count) {
+  std::size_t slots = 1;
+  while (slots < count) slots *= 2;
+  std::string marks;
+  marks.reserve(slots * 3);
+  for (std::size_t i = 0; i < slots; ++i) marks += i ? ", ?" : "?";
+  return marks;
+}
+/// Repeats the last of `values` (not empty) up to the slot count inListMarks chose.
+template <class Values>
+void padInList(Values& values) {
+  std::size_t slots = 1;
+  while (slots < values.size()) slots *= 2;
+  if (values.empty()) return;
+  const auto last = values.back();
+  values.resize(slots, last);
+}
+
 /// One numbered schema change of one owner (a plugin). Statements are expanded with
 /// Sql::expand and run in order; versions start at 1 and never change once released.
 struct Migration {
@@ -116,6 +139,19 @@ inline bool isDuplicateKey(const std::exception& e) {
   return text.find("UNIQUE constraint failed") != std::string::npos ||  // SQLite
          text.find("Duplicate entry") != std::string::npos;            // MariaDB/MySQL (1062)
 }
+
+/// A value bound to a `?` of Store::query, in order.
+using SqlValue = std::variant<std::int64_t, std::string_view>;
+
+/// One result row of Store::query, read by 0-based column position. NULL reads as 0 or "".
+class SqlRow {
+ public:
+  virtual std::int64_t int64(int column) const = 0;
+  virtual std::string text(int column) const = 0;
+
+ protected:
+  ~SqlRow() = default;
+};
 
 class MMM_EXPORT Store {
  public:
@@ -136,6 +172,23 @@ class MMM_EXPORT Store {
   /// in a transaction where the dialect allows DDL in one, and records them. Safe when
   /// several nodes start at once: one applies, the others wait and find them recorded.
   virtual void migrate(const std::string& owner, const std::vector<Migration>& migrations) = 0;
+
+  /// Runs one statement of `sql` with `?` placeholders bound to `params` on `session`,
+  /// calling `onRow` for each result row; returns the number of rows read (or changed).
+  /// On a session this store handed to runRead/runTransaction, the statement is compiled
+  /// once per pooled connection and kept for the next call with the same text (SQLite;
+  /// Poco::Data recompiles every Statement on each execute, see store_impl.cpp). Give it
+  /// SQL of a bounded number of shapes: the text is the cache key.
+  virtual std::size_t query(DbSession& session, const std::string& sql, const SqlValue* params, std::size_t count,
+                            const std::function<void(const SqlRow&)>& onRow) = 0;
+  std::size_t query(DbSession& session, const std::string& sql, std::initializer_list<SqlValue> params,
+                    const std::function<void(const SqlRow&)>& onRow) {
+    return query(session, sql, params.begin(), params.size(), onRow);
+  }
+  std::size_t query(DbSession& session, const std::string& sql, const std::vector<SqlValue>& params,
+                    const std::function<void(const SqlRow&)>& onRow) {
+    return query(session, sql, params.data(), params.size(), onRow);
+  }
 
   /// runTransaction, returning what `work` returns.
   template <class Work>

@@ -17,6 +17,26 @@ inline std::int64_t nowMillis() {
       .count();
 }
 
+namespace detail {
+// gmtime_r and snprintf: any year, but slow (a time-zone lock and a format parse per call).
+inline std::string formatRfc3339Slow(std::int64_t seconds, int ms) {
+  const std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buffer[64];
+  if (ms)
+    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+  else
+    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return buffer;
+}
+inline void putDigits(char* at, int value, int count) {
+  for (int i = count - 1; i >= 0; --i, value /= 10) at[i] = static_cast<char>('0' + value % 10);
+}
+}  // namespace detail
+
 /// "2026-12-06T18:00:00Z" (with ".123" when the milliseconds are not zero).
 inline std::string formatRfc3339(std::int64_t millis) {
   std::int64_t seconds = millis / 1000, ms = millis % 1000;
@@ -24,17 +44,37 @@ inline std::string formatRfc3339(std::int64_t millis) {
     ms += 1000;
     --seconds;
   }
-  const std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buffer[64];
-  if (ms)
-    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-  else
-    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return buffer;
+  // The civil date from days since the epoch (Howard Hinnant's civil_from_days): the
+  // history of 100 messages formats 100 of these per request.
+  std::int64_t days = seconds / 86400, secondOfDay = seconds % 86400;
+  if (secondOfDay < 0) {
+    secondOfDay += 86400;
+    --days;
+  }
+  const std::int64_t z = days + 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const std::int64_t dayOfEra = z - era * 146097;
+  const std::int64_t yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146096) / 365;
+  const std::int64_t dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100);
+  const std::int64_t mp = (5 * dayOfYear + 2) / 153;
+  const int day = static_cast<int>(dayOfYear - (153 * mp + 2) / 5 + 1);
+  const int month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  const std::int64_t year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  if (year < 0 || year > 9999) return detail::formatRfc3339Slow(seconds, static_cast<int>(ms));
+  char buffer[24] = "0000-00-00T00:00:00.000";
+  detail::putDigits(buffer, static_cast<int>(year), 4);
+  detail::putDigits(buffer + 5, month, 2);
+  detail::putDigits(buffer + 8, day, 2);
+  detail::putDigits(buffer + 11, static_cast<int>(secondOfDay / 3600), 2);
+  detail::putDigits(buffer + 14, static_cast<int>(secondOfDay / 60 % 60), 2);
+  detail::putDigits(buffer + 17, static_cast<int>(secondOfDay % 60), 2);
+  std::size_t length = 19;
+  if (ms) {
+    detail::putDigits(buffer + 20, static_cast<int>(ms), 3);
+    length = 23;
+  }
+  buffer[length++] = 'Z';
+  return std::string(buffer, length);
 }
 
 /// Parses an RFC 3339 date-time ("2026-12-06T18:00:00Z", "…T19:00:00.5+01:00"; 't', 'z'

@@ -1,0 +1,194 @@
+// mmm::JsonWriter: escaping, numbers, nesting, misuse, and agreement with Poco::JSON (what
+// the plugins used before) on the output a parser sees.
+#include <mmm/json_writer.hpp>
+#include <mmm/profiles.hpp>
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/JSON/Stringifier.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <limits>
+#include <sstream>
+
+namespace {
+
+std::string jsonString(std::string_view raw) {
+  std::string out;
+  mmm::appendJsonString(out, raw);
+  return out;
+}
+
+std::string pocoCondensed(const Poco::Dynamic::Var& value) {
+  std::ostringstream out;
+  Poco::JSON::Stringifier::condense(value, out);
+  return out.str();
+}
+
+TEST(JsonWriterEscaping, PlainTextIsCopiedBetweenQuotes) {
+  EXPECT_EQ(jsonString(""), R"("")");
+  EXPECT_EQ(jsonString("hello, world / ok"), R"("hello, world / ok")");
+}
+
+TEST(JsonWriterEscaping, QuotesAndBackslashesAreEscaped) {
+  EXPECT_EQ(jsonString(R"(say "hi" \ bye)"), R"("say \"hi\" \\ bye")");
+}
+
+TEST(JsonWriterEscaping, EveryControlCharacterIsEscaped) {
+  EXPECT_EQ(jsonString("a\nb\rc\td"), R"("a\nb\rc\td")");
+  EXPECT_EQ(jsonString(std::string_view("\0", 1)), R"("\u0000")");
+  EXPECT_EQ(jsonString("\x01\x08\x0c\x1f"), R"("\u0001\u0008\u000c\u001f")");
+  for (int c = 0; c < 0x20; ++c) {
+    const std::string out = jsonString(std::string(1, static_cast<char>(c)));
+    for (char byte : out) EXPECT_GE(static_cast<unsigned char>(byte), 0x20) << "control " << c;
+  }
+  EXPECT_EQ(jsonString("\x7f"), "\"\x7f\"");  // DEL is legal in a JSON string
+}
+
+TEST(JsonWriterEscaping, ValidUtf8IsKeptAsIs) {
+  EXPECT_EQ(jsonString("Café ♫ 𝄞"), "\"Café ♫ 𝄞\"");
+}
+
+TEST(JsonWriterEscaping, InvalidUtf8BytesBecomeReplacementCharacters) {
+  // A lone continuation byte, a truncated sequence, an overlong '/', a surrogate.
+  EXPECT_EQ(jsonString("a\x80z"), "\"a\xEF\xBF\xBDz\"");
+  EXPECT_EQ(jsonString("\xE2\x99"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");
+  EXPECT_EQ(jsonString("\xC0\xAF"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");
+  EXPECT_EQ(jsonString("\xED\xA0\x80"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");
+  // Once any byte is invalid, every byte >= 0x80 is replaced (as the core's jsonQuote did);
+  // ASCII escapes still apply.
+  EXPECT_EQ(jsonString("é\xFF\"\n"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\\\"\\n\"");
+  EXPECT_TRUE(mmm::isValidUtf8(jsonString("\xF8\x88\x80\x80\x80 \xFE")));
+}
+
+TEST(JsonWriterEscaping, ParsesBackToTheSameText) {
+  const std::string text = std::string("tab\tquote\"slash\\nul") + '\0' + "é♫\x1b end";
+  Poco::JSON::Parser parser;
+  auto parsed = parser.parse("[" + jsonString(text) + "]").extract<Poco::JSON::Array::Ptr>();
+  EXPECT_EQ(parsed->getElement<std::string>(0), text);
+}
+
+TEST(JsonWriterNumbers, IntegersAtTheirLimits) {
+  mmm::JsonWriter json;
+  json.beginArray()
+      .value(std::int64_t{0})
+      .value(-1)
+      .value(std::numeric_limits<std::int64_t>::max())
+      .value(std::numeric_limits<std::int64_t>::min())
+      .endArray();
+  EXPECT_EQ(json.take(), "[0,-1,9223372036854775807,-9223372036854775808]");
+}
+
+TEST(JsonWriterNumbers, DoublesRoundTripAndNonFiniteIsNull) {
+  mmm::JsonWriter json;
+  json.beginArray()
+      .value(0.5)
+      .value(-2.0)
+      .value(0.1)
+      .value(1e300)
+      .value(std::numeric_limits<double>::quiet_NaN())
+      .value(std::numeric_limits<double>::infinity())
+      .endArray();
+  EXPECT_EQ(json.take(), "[0.5,-2,0.1,1e+300,null,null]");
+}
+
+TEST(JsonWriterNesting, ObjectsAndArraysGetCommasAndColons) {
+  mmm::JsonWriter json;
+  json.beginObject()
+      .field("a", 1)
+      .key("b")
+      .beginArray()
+      .beginObject()
+      .endObject()
+      .beginArray()
+      .endArray()
+      .null()
+      .value(true)
+      .value(false)
+      .endArray()
+      .key("c")
+      .beginObject()
+      .field("d", "e")
+      .key("f")
+      .raw(R"({"g":[1,2]})")
+      .endObject()
+      .endObject();
+  EXPECT_EQ(json.take(), R"({"a":1,"b":[{},[],null,true,false],"c":{"d":"e","f":{"g":[1,2]}}})");
+}
+
+TEST(JsonWriterNesting, KeysAreEscapedToo) {
+  mmm::JsonWriter json;
+  json.beginObject().field("a\"b", "x").endObject();
+  EXPECT_EQ(json.take(), R"({"a\"b":"x"})");
+}
+
+TEST(JsonWriterNesting, SixtyFourLevelsAndNoMore) {
+  mmm::JsonWriter json;
+  for (int i = 0; i < 64; ++i) json.beginArray();
+  EXPECT_THROW(json.beginArray(), std::logic_error);
+  for (int i = 0; i < 64; ++i) json.endArray();
+  EXPECT_EQ(json.take(), std::string(64, '[') + std::string(64, ']'));
+}
+
+TEST(JsonWriterNesting, TheWriterIsReusableAfterTake) {
+  mmm::JsonWriter json;
+  json.beginArray().value(1).endArray();
+  EXPECT_EQ(json.take(), "[1]");
+  json.beginObject().endObject();
+  EXPECT_EQ(json.take(), "{}");
+}
+
+TEST(JsonWriterMisuse, InvalidSequencesThrow) {
+  {
+    mmm::JsonWriter json;
+    json.beginObject();
+    EXPECT_THROW(json.value(1), std::logic_error);  // a value without a key
+  }
+  {
+    mmm::JsonWriter json;
+    json.beginArray();
+    EXPECT_THROW(json.key("k"), std::logic_error);  // a key in an array
+    EXPECT_THROW(json.endObject(), std::logic_error);
+    EXPECT_THROW(json.take(), std::logic_error);  // still open
+  }
+  {
+    mmm::JsonWriter json;
+    json.beginObject().key("k");
+    EXPECT_THROW(json.endObject(), std::logic_error);  // the key's value is missing
+    EXPECT_THROW(json.key("again"), std::logic_error);
+  }
+  {
+    mmm::JsonWriter json;
+    json.value(1);
+    EXPECT_THROW(json.value(2), std::logic_error);  // two top-level values
+    EXPECT_THROW(json.endArray(), std::logic_error);
+  }
+}
+
+TEST(JsonWriterCompatibility, AProfileIsWrittenAsPocoWroteIt) {
+  const mmm::Profile profile{42, "ann \"the\" bass", "Ann", "Lée", "https://www.gravatar.com/avatar/00"};
+  mmm::JsonWriter json;
+  profile.writeJson(json);
+  EXPECT_EQ(json.take(), pocoCondensed(profile.toJson()));
+}
+
+TEST(JsonWriterCompatibility, SortedKeysMatchPocoObjectsByteForByte) {
+  Poco::JSON::Object::Ptr object = new Poco::JSON::Object;
+  object->set("title", "Jam \\ session\n");
+  object->set("id", static_cast<Poco::Int64>(7));
+  object->set("joined", true);
+  object->set("channel", Poco::Dynamic::Var());
+  mmm::JsonWriter json;
+  json.beginObject()
+      .key("channel")
+      .null()
+      .field("id", std::int64_t{7})
+      .field("joined", true)
+      .field("title", "Jam \\ session\n")
+      .endObject();
+  EXPECT_EQ(json.take(), pocoCondensed(object));
+}
+
+}  // namespace
