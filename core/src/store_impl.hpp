@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace spdlog {
@@ -58,6 +59,9 @@ class PocoStore final : public Store {
   std::shared_ptr<spdlog::logger> log_;
   Pool<DbSession> pool_;
 };
+
+/// The MySQL/MariaDB error number `e` carries (a Poco::Data::MySQL exception), if any.
+std::optional<int> mysqlErrorNumber(const std::exception& e);
 
 /// True when `e` (from Poco::Data) means the connection is gone rather than the statement
 /// failed: a fresh connection may succeed.

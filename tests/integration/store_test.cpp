@@ -213,6 +213,45 @@ TEST_P(StoreTest, ExhaustedPoolAnswersUnavailableAfterTheTimeout) {
   small.runRead([](DbSession&) {});  // free again
 }
 
+// Kills the connection `session` runs on, from another connection (MariaDB only).
+void killConnectionOf(DbSession& session, PocoStore& other) {
+  Poco::Int64 id = 0;
+  session << "SELECT CONNECTION_ID()", into(id), now;
+  other.runRead([&](DbSession& s) { s << "KILL CONNECTION " + std::to_string(id), now; });
+}
+
+TEST_P(StoreTest, AConnectionLostBeforeCommitIsRetriedOnAFreshOne) {
+  if (GetParam() != Backend::MariaDB) GTEST_SKIP() << "needs a server connection to kill";
+  auto killer = makeStore(1);
+  int runs = 0;
+  store_->transaction([&](DbSession& s) {
+    if (++runs == 1) killConnectionOf(s, *killer);
+    s << "INSERT INTO things (name) VALUES ('once')", now;  // fails on the killed connection
+  });
+  EXPECT_EQ(runs, 2);
+  EXPECT_EQ(count(), 1);
+}
+
+TEST_P(StoreTest, AConnectionLostAtCommitIsUnavailableAndNeverRunAgain) {
+  if (GetParam() != Backend::MariaDB) GTEST_SKIP() << "needs a server connection to kill";
+  auto killer = makeStore(1);
+  int runs = 0;
+  try {
+    store_->transaction([&](DbSession& s) {
+      ++runs;
+      s << "INSERT INTO things (name) VALUES ('maybe')", now;
+      killConnectionOf(s, *killer);  // the next statement on it is the COMMIT
+    });
+    ADD_FAILURE() << "the commit on a killed connection succeeded";
+  } catch (const mmm::Unavailable& e) {
+    EXPECT_EQ(e.status(), 503);
+  }
+  EXPECT_EQ(runs, 1) << "the work ran again after its COMMIT failed";
+  EXPECT_EQ(count(), 0);  // the server rolled the killed transaction back
+  insert("after");        // and the pool is healthy again
+  EXPECT_EQ(count(), 1);
+}
+
 TEST_P(StoreTest, MigrationsAreAppliedOnceAndRecorded) {
   std::vector<mmm::Migration> migrations = {
       {1, "create notes", {"CREATE TABLE notes (id {{pk}}, body VARCHAR(255) NOT NULL){{table_options}}"}},
