@@ -257,6 +257,52 @@ TEST_P(UsersTest, RepeatedFailuresAreThrottledWith429) {
   expectProfile(signIn(b.email, b.password), 201);
 }
 
+TEST_P(UsersTest, ConcurrentWrongPasswordsGetExactlyTheLimitOf401s) {
+  // A hash of a few milliseconds, as in production only shorter: the time between the
+  // throttle's check and its count is the window the racing requests used.
+  startServer("  - name: users\n"
+              "    config:\n"
+              "      password_hash: {ops_limit: 1, mem_limit_kib: 16384}\n"
+              "      throttle: {max_failures_per_email: 5, max_failures_per_address: 1000, window_s: 60}\n");
+  const auto a = newAccount();
+  std::atomic<int> wrong{0}, throttled{0}, other{0}, ready{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 30; ++i)
+    threads.emplace_back([&] {
+      ++ready;
+      while (ready < 30) std::this_thread::yield();  // all at once
+      const int status = signIn(a.email, "wrong-password").status;
+      if (status == 401) ++wrong;
+      else if (status == 429) ++throttled;
+      else ++other;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wrong.load(), 5);
+  EXPECT_EQ(throttled.load(), 25);
+  EXPECT_EQ(other.load(), 0);
+}
+
+TEST_P(UsersTest, SuccessfulSignInsDoNotCountAgainstTheirAddress) {
+  startServer("  - name: users\n"
+              "    config:\n"
+              "      password_hash: {ops_limit: 1, mem_limit_kib: 8}\n"
+              "      throttle: {max_failures_per_email: 100, max_failures_per_address: 3, window_s: 60}\n",
+              ", trusted_proxies: ['127.0.0.1']");
+  const auto a = newAccount();
+  // Addresses of this test alone (Redis is shared by every test running).
+  const std::string office = "203.0.113." + std::to_string(std::random_device{}() % 250 + 1);
+  const std::string elsewhere = "2001:db8::" + std::to_string(std::random_device{}() % 9000 + 1000);
+  auto signInFrom = [&](const std::string& address, const std::string& email, const std::string& password) {
+    return call("POST", "/v1/sessions", R"({"email":")" + email + R"(","password":")" + password + R"("})", "",
+                "X-Forwarded-For: " + address + "\r\n");
+  };
+  for (int i = 0; i < 6; ++i) tokenOf(signInFrom(office, a.email, a.password));  // people behind one address
+  for (int i = 0; i < 3; ++i) expectProblem(signInFrom(office, unique("victim") + "@example.org", "guess"), 401);
+  expectProblem(signInFrom(office, unique("victim") + "@example.org", "guess"), 429);
+  expectProblem(signInFrom(office, a.email, a.password), 429);      // the address is blocked for everyone
+  EXPECT_EQ(signInFrom(elsewhere, a.email, a.password).status, 201);  // but only that address
+}
+
 TEST_P(UsersTest, SignInsAreRecordedWithTheClientAddress) {
   const auto a = newAccount();
   tokenOf(signIn(a.email, a.password));

@@ -118,16 +118,15 @@ Response UsersApi::signIn(Request& request) {
   const std::string email = normalizeEmail(requiredString(body, "email"));
   const std::string password = requiredString(body, "password");
   if (password.size() > 4096) throw HttpError(400, "password is too long");
-  if (auto wait = throttle_.blocked(email, request.clientIp)) {
+  if (auto wait = throttle_.attempt(email, request.clientIp)) {
     log_->warn("{} sign-in throttled for {}", request.id, request.clientIp);
     throw HttpError(429, "too many failed sign-ins; try again later", {{"Retry-After", std::to_string(wait->count())}});
   }
   auto user = users_.findByEmail(email);
   if (!authenticator_.verify(user ? std::optional<std::string>(user->passwordHash) : std::nullopt, password)) {
-    throttle_.failed(email, request.clientIp);
     throw HttpError(401, "wrong email or password", {{"WWW-Authenticate", "Bearer"}});
   }
-  throttle_.succeeded(email);
+  throttle_.succeeded(email, request.clientIp);
   if (hasher_.needsRehash(user->passwordHash)) users_.updatePasswordHash(user->profile.id, hasher_.hash(password));
   users_.recordSignIn(user->profile.id, request.clientIp);
   log_->info("{} user {} signed in from {}", request.id, user->profile.id, request.clientIp);
