@@ -133,11 +133,18 @@ struct Server::Impl {
   bool loaded = false;
   bool randomSigningKey = false;
   bool running = false;
+  bool started = false;  // once: a server is not started again after stop()
+  // What start() has brought up, as undo actions in start order: stop() and a start that
+  // fails unwind the same list in reverse.
+  std::vector<std::function<void()>> teardown;
 
   Handler buildPipeline();
   Response dispatch(Request& request);
   void addCoreRoutes();
   void createBackEnds();
+  void createMessaging();
+  void startParts();
+  void unwind();
   Response readiness();
   void resolveSession(Request& request);
   bool originAllowed(const Request& request) const;
@@ -274,6 +281,15 @@ void Server::Impl::createBackEnds() {
   } else {
     key = TokenSigner::parseKey(ss.signingKey);
   }
+
+  sessions = std::make_unique<TokenSessions>(backEnd, TokenSigner(std::move(key)),
+                                             std::chrono::seconds(ss.ttlSeconds),
+                                             CookieOptions{ss.cookieName, ss.cookieSecure});
+}
+
+// The bus and the hub hold threads once started, so they are made at start (not at load,
+// which --check-config runs) and made afresh by a start that follows a failed one.
+void Server::Impl::createMessaging() {
   BusOptions busOptions;
   busOptions.cluster = settings.bus.cluster;
   busOptions.publish = settings.bus.publish;
@@ -291,10 +307,18 @@ void Server::Impl::createBackEnds() {
   hubOptions.idleTimeout = std::chrono::seconds(settings.hub.idleTimeoutSeconds);
   hubOptions.sendBufferBytes = settings.hub.sendBufferBytes;
   hub = std::make_unique<Hub>(hubOptions, logging.make("hub"));
+}
 
-  sessions = std::make_unique<TokenSessions>(backEnd, TokenSigner(std::move(key)),
-                                             std::chrono::seconds(ss.ttlSeconds),
-                                             CookieOptions{ss.cookieName, ss.cookieSecure});
+void Server::Impl::unwind() {
+  while (!teardown.empty()) {
+    auto undo = std::move(teardown.back());
+    teardown.pop_back();
+    try {
+      undo();
+    } catch (const std::exception& e) {
+      log->error("while stopping: {}", describe(e));
+    }
+  }
 }
 
 // 200 when every dependency answers, else 503; the body says which one is down.
@@ -493,66 +517,72 @@ void Server::load() {
 }
 
 void Server::start() {
-  if (impl_->http) throw std::logic_error("an mmm::Server can be started only once");
+  if (impl_->started) throw std::logic_error("an mmm::Server can be started only once");
   load();
-  impl_->addCoreRoutes();
-  const auto& settings = impl_->settings;
-  waitUntilReachable("the store at " + impl_->store->url().redacted, settings.store.connectWaitSeconds,
-                     *impl_->log, [&] { impl_->store->check(); });
-  if (impl_->redisSessions)
+  try {
+    impl_->startParts();
+  } catch (...) {
+    impl_->unwind();
+    throw;
+  }
+  impl_->started = impl_->running = true;
+  impl_->log->info("listening on {}:{} (plugins: {})", impl_->settings.http.host, port(),
+                   join(impl_->plugins.order(), ", "));
+}
+
+void Server::Impl::startParts() {
+  addCoreRoutes();
+  teardown.push_back([this] { router.clear(); });  // the plugins' routes go with them
+  waitUntilReachable("the store at " + store->url().redacted, settings.store.connectWaitSeconds, *log,
+                     [&] { store->check(); });
+  if (redisSessions)
     waitUntilReachable("the session store at " + parseRedisUrl(settings.sessions.url).redacted,
-                       settings.sessions.connectWaitSeconds, *impl_->log,
-                       [&] { impl_->redisSessions->check(); });
-  if (impl_->randomSigningKey)
-    impl_->log->warn("sessions.signing_key is not set: using a random key, so sessions end with the process");
-  if (!impl_->bus->start(std::chrono::milliseconds(settings.bus.startTimeoutMs)))
-    impl_->log->warn("the bus is not up yet ({} → {}); it keeps trying, /readyz reports it", settings.bus.publish,
-                     settings.bus.subscribe);
-  impl_->hub->start();
-  impl_->hubFeed = impl_->bus->subscribe(BusPusher::kTopic, [hub = impl_->hub.get()](const std::string&,
-                                                                                   const std::string& payload) {
+                       settings.sessions.connectWaitSeconds, *log, [&] { redisSessions->check(); });
+  if (randomSigningKey)
+    log->warn("sessions.signing_key is not set: using a random key, so sessions end with the process");
+  createMessaging();
+  // The bus and the hub outlive their stop (a late push finds them stopped, not gone);
+  // createMessaging replaces them at the next start.
+  teardown.push_back([this] { bus->stop(); });
+  if (!bus->start(std::chrono::milliseconds(settings.bus.startTimeoutMs)))
+    log->warn("the bus is not up yet ({} → {}); it keeps trying, /readyz reports it", settings.bus.publish,
+              settings.bus.subscribe);
+  hubFeed = bus->subscribe(BusPusher::kTopic, [hub = hub.get()](const std::string&, const std::string& payload) {
     bool toAll = false;
     std::vector<std::int64_t> users;
     std::string text;
     if (BusPusher::decode(payload, toAll, users, text)) hub->deliver(users, toAll, text);
   });
   // A sign-out on any node closes that session's WebSockets on every node.
-  impl_->sessions->onDestroyed([bus = impl_->bus.get()](const std::string& key) { bus->publish(kSessionEnded, key); });
-  impl_->sessionFeed = impl_->bus->subscribe(kSessionEnded, [hub = impl_->hub.get()](const std::string&,
-                                                                                    const std::string& key) {
+  sessions->onDestroyed([bus = bus.get()](const std::string& key) { bus->publish(kSessionEnded, key); });
+  sessionFeed = bus->subscribe(kSessionEnded, [hub = hub.get()](const std::string&, const std::string& key) {
     hub->endSession(key);
   });
-  impl_->plugins.start(BackEnds{*impl_->store, *impl_->sessions, *impl_->bus, *impl_->pusher});
-  impl_->http = std::make_unique<HttpServer>(impl_->settings.http, impl_->buildPipeline(), impl_->log,
-                                             [hub = impl_->hub.get()](Poco::Net::StreamSocket socket,
-                                                                      std::int64_t userId, std::string key) {
-                                               hub->adopt(std::move(socket), userId, std::move(key));
-                                             });
-  try {
-    impl_->http->start();
-  } catch (...) {
-    impl_->http.reset();
-    impl_->plugins.stop();
-    impl_->hubFeed.reset();
-    impl_->sessionFeed.reset();
-    impl_->hub->stop();
-    impl_->bus->stop();
-    throw;
-  }
-  impl_->running = true;
-  impl_->log->info("listening on {}:{} (plugins: {})", impl_->settings.http.host, port(),
-                   join(impl_->plugins.order(), ", "));
+  teardown.push_back([this] {
+    hubFeed.reset();
+    sessionFeed.reset();
+    sessions->onDestroyed(nullptr);
+  });
+  plugins.start(BackEnds{*store, *sessions, *bus, *pusher});  // stops those it started if one fails
+  teardown.push_back([this] { plugins.stop(); });
+  // Started after the plugins so that it stops before them: sockets close with 1001 first.
+  hub->start();
+  teardown.push_back([this] { hub->stop(); });  // closes every WebSocket with 1001
+  http = std::make_unique<HttpServer>(settings.http, buildPipeline(), log,
+                                      [hub = hub.get()](Poco::Net::StreamSocket socket, std::int64_t userId,
+                                                        std::string key) {
+                                        hub->adopt(std::move(socket), userId, std::move(key));
+                                      });
+  teardown.push_back([this] { http.reset(); });  // if it fails to start
+  http->start();
+  // Stops accepting and finishes requests in flight; kept, so port() answers after stop().
+  teardown.back() = [this] { http->stop(); };
 }
 
 void Server::stop() {
   if (!impl_ || !impl_->running) return;
   impl_->log->info("stopping: finishing requests in flight");
-  impl_->http->stop();
-  impl_->hubFeed.reset();
-  impl_->sessionFeed.reset();
-  impl_->hub->stop();  // closes every WebSocket with 1001
-  impl_->plugins.stop();
-  impl_->bus->stop();
+  impl_->unwind();
   impl_->running = false;
   impl_->log->info("stopped");
   impl_->logging.flush();

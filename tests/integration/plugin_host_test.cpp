@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <unistd.h>
 
 using namespace mmm::test;
@@ -20,6 +21,12 @@ std::string startError(const std::string& plugins) {
     return e.what();
   }
   return "";
+}
+
+std::size_t threadCount() {
+  std::size_t count = 0;
+  for ([[maybe_unused]] const auto& task : std::filesystem::directory_iterator("/proc/self/task")) ++count;
+  return count;
 }
 
 std::string tempFile() {
@@ -104,6 +111,26 @@ TEST(PluginHost, AFailedStartStopsThoseAlreadyStarted) {
   EXPECT_EQ(error, "plugin 'beta' failed to start: told to fail");
   EXPECT_EQ(readFile(trace), "start alpha\nstart beta\nstop alpha\n");
   std::remove(trace.c_str());
+}
+
+TEST(PluginHost, AFailedStartStopsTheHubAndBusAndCanBeTriedAgain) {
+  auto server = mmm::Server::fromYaml("server: {listen: '127.0.0.1:0', threads: 4}\n"
+                                      "log: {level: warn}\nweb: {enabled: false}\n"
+                                      "store: {url: '" + tempSqliteUrl() + "'}\n"
+                                      "plugins: [{name: alpha}, {name: beta, config: {fail_start: true}}]\n",
+                                      "test.yaml");
+  server->load();
+  const std::size_t before = threadCount();
+  for (int attempt = 1; attempt <= 2; ++attempt) {
+    try {
+      server->start();
+      ADD_FAILURE() << "started with a plugin that fails";
+    } catch (const std::exception& e) {
+      // Not "duplicate route GET /healthz" on the second try.
+      EXPECT_STREQ(e.what(), "plugin 'beta' failed to start: told to fail") << "attempt " << attempt;
+    }
+    EXPECT_EQ(threadCount(), before) << "threads left running after failed start " << attempt;
+  }
 }
 
 TEST(PluginHost, DisabledPluginsRoutesAre404WhileTheRestServe) {
