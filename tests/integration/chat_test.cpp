@@ -165,6 +165,16 @@ TEST_P(ChatTest, Members) {
   expectProblem(call("DELETE", path, R"({"id":)" + std::to_string(b.id) + "}", a.token), 404);
 }
 
+TEST_P(ChatTest, MemberIdsPastTheIntegerRangeAre400) {
+  const auto a = newAccount();
+  auto channel = newChannel(a, R"({"name":"band","private":true})");
+  const std::string path = "/v1/channels/" + id(channel) + "/members";
+  const std::string tooBig = "9999999999999999999";
+  expectProblem(call("POST", path, R"({"id":)" + tooBig + "}", a.token), 400);
+  expectProblem(call("DELETE", path, R"({"id":)" + tooBig + "}", a.token), 400);
+  expectProblem(call("POST", "/v1/channels", R"({"name":"x","members":[{"id":)" + tooBig + "}]}", a.token), 400);
+}
+
 TEST_P(ChatTest, EditAndDeleteMessages) {
   const auto a = newAccount(), b = newAccount();
   const auto mid = post(a, 1, "first draft");

@@ -157,6 +157,14 @@ TEST_P(EventsTest, JoinIsIdempotentAndLeaveWorks) {
   expectProblem(call("GET", "/v1/events/join"), 401);
 }
 
+TEST_P(EventsTest, JoinWithAnIdPastTheIntegerRangeIs400) {
+  const auto a = newAccount();
+  for (const char* id : {"9999999999999999999", "18446744073709551615", "99999999999999999999999", "-9999999999999999999",
+                         "1e300", "9223372036854775808"})
+    expectProblem(call("POST", "/v1/events/join", std::string(R"({"id":)") + id + "}", a.token), 400);
+  expectProblem(call("POST", "/v1/events/join", R"({"id":9223372036854775807})", a.token), 404);  // in range
+}
+
 TEST_P(EventsTest, FiftyConcurrentJoinsGiveExactCounts) {
   const auto creator = newAccount();
   auto event = createEvent(creator, eventBody("Crowd", inDays(10)));

@@ -4,6 +4,7 @@
 #include <mmm/error.hpp>
 #include <mmm/text.hpp>
 
+#include <Poco/Exception.h>
 #include <Poco/JSON/Object.h>
 
 #include <charconv>
@@ -36,10 +37,15 @@ inline std::optional<std::string> stringField(const Poco::JSON::Object::Ptr& bod
   return text;
 }
 
-/// An integer field of a JSON body (an id); 400 when absent or not an integer.
+/// An integer field of a JSON body (an id); 400 when absent, not an integer or out of range.
 inline std::int64_t integerField(const Poco::JSON::Object::Ptr& body, const std::string& name) {
   if (!body->has(name) || !body->get(name).isInteger()) throw HttpError(400, name + " must be a number");
-  return body->getValue<Poco::Int64>(name);
+  try {
+    return body->getValue<Poco::Int64>(name);
+  } catch (const Poco::RangeException&) {
+    // Poco parses integers up to 2^64 - 1 as unsigned; converting one past 2^63 - 1 throws.
+    throw HttpError(400, name + " is out of range");
+  }
 }
 
 }  // namespace mmm
