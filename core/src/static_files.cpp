@@ -1,5 +1,6 @@
 #include "static_files.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -101,8 +102,11 @@ std::optional<Response> StaticFiles::serve(const Request& request) const {
   if (S_ISDIR(st.st_mode)) {
     if (request.path.back() != '/') {
       // Redirect so that relative links inside index.html resolve against the directory.
+      // One leading '/' only: "//js/" would be a protocol-relative URL, i.e. another host.
+      const auto firstNonSlash = request.rawPath.find_first_not_of('/');
+      const std::string path = "/" + request.rawPath.substr(std::min(firstNonSlash, request.rawPath.size()));
       Response redirect = Response::text(301, "moved\n");
-      redirect.set("Location", request.rawPath + "/" + (request.query.empty() ? "" : "?" + request.query));
+      redirect.set("Location", path + "/" + (request.query.empty() ? "" : "?" + request.query));
       return redirect;
     }
     file += "/index.html";

@@ -64,3 +64,12 @@ TEST_F(StaticHttpTest, TraversalNeverLeavesTheRoot) {
     EXPECT_EQ(reply.body.find("top secret"), std::string::npos) << target;
   }
 }
+
+TEST_F(StaticHttpTest, ADirectoryRedirectStaysOnThisHost) {
+  for (const std::string target : {"//css", "///css", "/%2Fcss"}) {
+    auto reply = request(port, "GET", target);
+    if (reply.status != 301) continue;  // refusing is fine too
+    EXPECT_NE(reply.header("location").rfind("//", 0), 0u) << target << " -> " << reply.header("location");
+  }
+  EXPECT_EQ(request(port, "GET", "/css").header("location"), "/css/");
+}

@@ -66,6 +66,17 @@ TEST_F(StaticFilesTest, DirectoriesServeIndexHtml) {
   EXPECT_EQ(*redirect->header("Location"), "/sub/");
 }
 
+TEST_F(StaticFilesTest, ADirectoryRedirectNeverNamesAnotherHost) {
+  // "//sub/" in a Location is protocol-relative: the browser would go to the host "sub".
+  for (const char* path : {"//sub", "///sub", "//sub//"}) {
+    auto redirect = get(path);
+    if (!redirect || redirect->status != 301) continue;  // refusing is fine too
+    const std::string location(*redirect->header("Location"));
+    EXPECT_NE(location.rfind("//", 0), 0u) << path << " -> " << location;
+  }
+  EXPECT_EQ(*get("//sub")->header("Location"), "/sub/");
+}
+
 TEST_F(StaticFilesTest, RevalidationWithETagGives304) {
   auto first = get("/app.js");
   auto etag = std::string(*first->header("ETag"));
