@@ -123,16 +123,15 @@ PocoStore::PocoStore(StoreUrl url, StoreOptions options, std::shared_ptr<spdlog:
       pool_([this] { return connect(); },
             {options.poolSize, options.acquireTimeout, options.maxIdle}) {
   registerConnectors();
-  if (url_.dialect == Dialect::SQLite) {
-    auto parent = std::filesystem::path(url_.path).parent_path();
-    if (!parent.empty()) std::filesystem::create_directories(parent);
-  }
 }
 
 PocoStore::~PocoStore() = default;
 
 std::unique_ptr<DbSession> PocoStore::connect() {
   if (url_.dialect == Dialect::SQLite) {
+    // Made at the first connection, not at construction: --check-config touches no disk.
+    auto parent = std::filesystem::path(url_.path).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent);
     auto session = std::make_unique<DbSession>("SQLite", url_.path, options_.connectTimeoutSeconds);
     execute(*session, "PRAGMA busy_timeout = 5000");  // wait for another writer instead of failing
     execute(*session, "PRAGMA foreign_keys = ON");     // per connection in SQLite

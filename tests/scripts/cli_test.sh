@@ -53,6 +53,11 @@ YAML
 out=$("$server" --config "$work/good.yaml" --check-config 2>/dev/null); status=$?
 [ "$status" -eq 0 ] && [ "$out" = "configuration OK (plugins: hello)" ] \
   && pass "--check-config on a valid file: exit 0, '$out'" || fail "--check-config valid: exit $status, '$out'"
+# --check-config has no side effects: the SQLite store's folder is not created.
+sed "s|sqlite:$work/good.db|sqlite:$work/fresh/data/mmm.db|" "$work/good.yaml" > "$work/fresh.yaml"
+out=$("$server" --config "$work/fresh.yaml" --check-config 2>&1); status=$?
+[ "$status" -eq 0 ] && [ ! -e "$work/fresh" ] && pass "--check-config creates no store folder" \
+  || fail "--check-config side effects: exit $status, $(ls -d "$work/fresh" 2>&1), '$out'"
 # The embedded default serves web/ relative to the working directory: the repository root.
 out=$(cd "$(dirname "$0")/../.." && "$server" --check-config 2>&1 >/dev/null) && pass "--check-config on the embedded default: exit 0" \
   || fail "--check-config on the embedded default: $out"
