@@ -227,10 +227,12 @@ Response ChatApi::deleteMessage(Request& request) {
 
 // --- the service for other plugins' channels
 
+std::string managedChannelName(const std::string& text) { return std::string(truncateUtf8(text, kMaxName)); }
+
 std::int64_t ManagedChannelsService::create(DbSession& tx, const std::string& name, std::int64_t creatorId,
                                             const std::vector<std::int64_t>& memberIds) {
   Channel channel;
-  channel.name = name;
+  channel.name = managedChannelName(name);
   channel.isPrivate = true;
   channel.creatorId = creatorId;
   channel.managed = true;
@@ -243,7 +245,7 @@ bool ManagedChannelsService::exists(DbSession& tx, std::int64_t channelId) {
 }
 
 void ManagedChannelsService::rename(DbSession& tx, std::int64_t channelId, const std::string& name) {
-  ChatRepository::updateChannel(tx, channelId, name.substr(0, 1020), std::nullopt);
+  ChatRepository::updateChannel(tx, channelId, managedChannelName(name), std::nullopt);
 }
 
 void ManagedChannelsService::addMember(DbSession& tx, std::int64_t channelId, std::int64_t userId) {

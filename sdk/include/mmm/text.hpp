@@ -52,4 +52,15 @@ inline std::size_t utf8Length(std::string_view text) {
   return count;
 }
 
+/// The longest prefix of valid UTF-8 `text` with at most `maxChars` code points: never
+/// cut inside a character's bytes.
+inline std::string_view truncateUtf8(std::string_view text, std::size_t maxChars) {
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;  // a continuation byte
+    if (chars++ == maxChars) return text.substr(0, i);
+  }
+  return text;
+}
+
 }  // namespace mmm
