@@ -97,6 +97,24 @@ TEST_P(EventsTest, CreateValidation) {
   EXPECT_EQ(jsonArray(call("GET", "/v1/events", "", a.token))->size(), 1u);
 }
 
+TEST_P(EventsTest, ControlCharactersInTextAre400) {
+  const auto a = newAccount();
+  const std::string future = inDays(2);
+  for (const char* bad : {"a\\u0000b", "a\\u001bb", "a\\u0085b", "a\\nb", "a\\tb"}) {
+    expectProblem(call("POST", "/v1/events", eventBody(bad, future), a.token), 400);
+    expectProblem(call("POST", "/v1/events", eventBody("Jam", future, bad), a.token), 400);
+  }
+  for (const char* bad : {"a\\u0000b", "a\\u001bb", "a\\u0085b", "a\\rb"})
+    expectProblem(call("POST", "/v1/events", eventBody("Jam", future, "Here", bad), a.token), 400);
+  // A description may have lines and tabs; they come back as sent.
+  auto event = createEvent(a, eventBody("Jam", future, "Here", "bring:\\n\\ta fiddle"));
+  EXPECT_EQ(event->getValue<std::string>("description"), "bring:\n\ta fiddle");
+  const std::string path = "/v1/events/" + std::to_string(event->getValue<Poco::Int64>("id"));
+  expectProblem(call("PATCH", path, R"({"title":"a\u0000b"})", a.token), 400);
+  expectProblem(call("PATCH", path, R"({"description":"a\u0000b"})", a.token), 400);
+  EXPECT_EQ(json(call("GET", path, "", a.token))->getValue<std::string>("title"), "Jam");
+}
+
 TEST_P(EventsTest, GetPatchDeleteWithTheirErrors) {
   const auto a = newAccount(), b = newAccount();
   auto event = createEvent(a, eventBody("Jam", inDays(5)));

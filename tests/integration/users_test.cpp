@@ -100,6 +100,22 @@ TEST_P(UsersTest, SignUpValidationIs400And415) {
   expectProfile(signUp(name + "@example.org", "longenough", name), 201);
 }
 
+TEST_P(UsersTest, ControlCharactersInTextAre400) {
+  const std::string name = unique("ctl");
+  for (const char* bad : {"a\\u0000b", "a\\u001bb", "a\\u0085b", "a\\nb", "a\\tb"}) {
+    expectProblem(signUp(name + "@example.org", "longenough", name, bad, "Ng"), 400);
+    expectProblem(signUp(name + "@example.org", "longenough", name, "Bob", bad), 400);
+    expectProblem(signUp(name + "@example.org", "longenough", name + bad), 400);
+    expectProblem(signUp(name + bad + "@example.org", "longenough", name), 400);
+  }
+  const auto a = newAccount();
+  expectProblem(call("PATCH", "/v1/users/me", R"({"firstName":"a\u0000b"})", a.token), 400);
+  expectProblem(call("PATCH", "/v1/users/me", R"({"lastName":"a\u009fb"})", a.token), 400);
+  EXPECT_EQ(json(call("GET", "/v1/users/me", "", a.token))->getValue<std::string>("firstName"), "Bob");
+  // A password is a secret, compared and never shown: a tab in it is its owner's business.
+  expectProfile(signUp(name + "@example.org", "tab\\tin-password", name), 201);
+}
+
 TEST_P(UsersTest, DuplicateEmailInAnotherCaseOrUserNameIs409) {
   const auto a = newAccount();
   std::string upper = a.email;
