@@ -133,6 +133,20 @@ TEST(PluginHost, AFailedStartStopsTheHubAndBusAndCanBeTriedAgain) {
   }
 }
 
+TEST(PluginHost, ATruncatedLibraryIsRefusedNamingTheFileBeforeItIsMapped) {
+  // dlopen of a file shorter than its headers say dies of SIGBUS, taking the process along.
+  const std::string original = binDir() + "/libmmm_alpha.so";
+  const auto size = std::filesystem::file_size(original);
+  for (std::uintmax_t keep : {size - 1, size / 2, std::uintmax_t{100}, std::uintmax_t{10}, std::uintmax_t{0}}) {
+    const std::string copy = tempDir() + "/libmmm_truncated_" + std::to_string(keep) + ".so";
+    std::filesystem::copy_file(original, copy, std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::resize_file(copy, keep);
+    const auto error = startError("[{name: alpha, library: '" + copy + "'}]");
+    EXPECT_NE(error.find("cannot load plugin 'alpha' from " + copy + ": "), std::string::npos) << error;
+  }
+  EXPECT_EQ(startError("[{name: alpha, library: '" + original + "'}]"), "");  // the whole file loads
+}
+
 TEST(PluginHost, DisabledPluginsRoutesAre404WhileTheRestServe) {
   auto server = startServer("plugins: [{name: alpha}, {name: gamma, enabled: false}]\n");
   EXPECT_EQ(request(server->port(), "GET", "/alpha/items/1").status, 200);

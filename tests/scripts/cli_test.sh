@@ -58,6 +58,13 @@ sed "s|sqlite:$work/good.db|sqlite:$work/fresh/data/mmm.db|" "$work/good.yaml" >
 out=$("$server" --config "$work/fresh.yaml" --check-config 2>&1); status=$?
 [ "$status" -eq 0 ] && [ ! -e "$work/fresh" ] && pass "--check-config creates no store folder" \
   || fail "--check-config side effects: exit $status, $(ls -d "$work/fresh" 2>&1), '$out'"
+# A truncated plugin library is refused before it is mapped (dlopen would die of SIGBUS):
+# exit 78 (EX_CONFIG) with the file named.
+head -c "$(( $(stat -c %s "$bin/libmmm_hello.so") / 2 ))" "$bin/libmmm_hello.so" > "$work/libmmm_half.so"
+sed "s|  - name: hello|  - name: hello\n    library: $work/libmmm_half.so|" "$work/good.yaml" > "$work/truncated.yaml"
+err=$("$server" --config "$work/truncated.yaml" --check-config 2>&1 >/dev/null); status=$?
+[ "$status" -eq 78 ] && [[ "$err" == *"$work/libmmm_half.so: truncated or damaged"* ]] \
+  && pass "a truncated plugin library: exit 78, '$err'" || fail "a truncated plugin library: exit $status, '$err'"
 # The embedded default serves web/ relative to the working directory: the repository root.
 out=$(cd "$(dirname "$0")/../.." && "$server" --check-config 2>&1 >/dev/null) && pass "--check-config on the embedded default: exit 0" \
   || fail "--check-config on the embedded default: $out"
