@@ -27,6 +27,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <filesystem>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -511,6 +512,16 @@ void Server::load() {
     } catch (const std::exception& e) {
       throw ConfigError(impl_->origin + ": web.root: " + e.what() +
                         " (relative paths are resolved against the working directory)");
+    }
+    const auto storeUrl = parseStoreUrl(impl_->settings.store.url);
+    if (storeUrl.dialect == Dialect::SQLite) {
+      // The folder, not just the file: the -wal and -shm files sit beside it.
+      auto folder = std::filesystem::path(storeUrl.path).parent_path();
+      if (folder.empty()) folder = ".";
+      if (impl_->web->contains(folder.string()))
+        throw ConfigError(impl_->origin + ": web.root '" + impl_->settings.web.root +
+                          "' contains the SQLite store's folder '" + folder.string() +
+                          "', so the database would be served: put one outside the other");
     }
   }
   impl_->loaded = true;

@@ -23,6 +23,10 @@ class StaticFilesTest : public ::testing::Test {
     write(base / "web/style.css", "body{}");
     write(base / "web/sub/index.html", "<p>sub</p>");
     write(base / "secret.txt", "top secret");
+    fs::create_directories(base / "web/.git");
+    write(base / "web/.git/config", "[remote]");
+    write(base / "web/.env", "KEY=secret");
+    write(base / "web/sub/.hidden.js", "hidden");
     fs::create_symlink(base / "secret.txt", base / "web/link.txt");
     files = std::make_unique<StaticFiles>((base / "web").string(), 60);
   }
@@ -96,6 +100,21 @@ TEST_F(StaticFilesTest, NothingOutsideTheRootIsReachable) {
   withNul += '\0';
   EXPECT_FALSE(get(withNul));
   EXPECT_FALSE(get(base.string() + "/secret.txt"));  // an absolute path stays under the root
+}
+
+TEST_F(StaticFilesTest, NoSegmentStartingWithADotIsServed) {
+  for (const char* path : {"/.git/config", "/.git/", "/.git", "/.env", "/sub/.hidden.js", "/.%2e/app.js"})
+    EXPECT_FALSE(get(path)) << path;
+  EXPECT_TRUE(get("/app.js"));
+}
+
+TEST_F(StaticFilesTest, ContainsTellsWhatIsUnderTheRoot) {
+  EXPECT_TRUE(files->contains((base / "web").string()));
+  EXPECT_TRUE(files->contains((base / "web/data").string()));  // need not exist
+  EXPECT_TRUE(files->contains((base / "web/sub/../data/x").string()));
+  EXPECT_FALSE(files->contains(base.string()));
+  EXPECT_FALSE(files->contains((base / "website").string()));
+  EXPECT_FALSE(files->contains((base / "web/../data").string()));
 }
 
 TEST(StaticFiles, MissingRootIsRefused) {
