@@ -14,6 +14,7 @@
 #include "settings.hpp"
 #include "static_files.hpp"
 #include "store_impl.hpp"
+#include "store_lock.hpp"
 #include "tokens.hpp"
 #include "ws_frame.hpp"
 #include "zmq_bus.hpp"
@@ -120,6 +121,7 @@ struct Server::Impl {
   Router router;
   Metrics metrics;
   std::unique_ptr<PocoStore> store;
+  std::unique_ptr<StoreLock> storeLock;  // SQLite only, while started
   std::shared_ptr<MemorySessionStore> memorySessions;  // one of these two
   std::shared_ptr<RedisSessionStore> redisSessions;
   std::unique_ptr<TokenSessions> sessions;
@@ -544,6 +546,10 @@ void Server::start() {
 void Server::Impl::startParts() {
   addCoreRoutes();
   teardown.push_back([this] { router.clear(); });  // the plugins' routes go with them
+  if (store->dialect() == Dialect::SQLite) {
+    storeLock = std::make_unique<StoreLock>(store->url().path);
+    teardown.push_back([this] { storeLock.reset(); });
+  }
   waitUntilReachable("the store at " + store->url().redacted, settings.store.connectWaitSeconds, *log,
                      [&] { store->check(); });
   if (redisSessions)

@@ -165,3 +165,27 @@ TEST(PluginHost, TwoServersInOneProcessAreIndependent) {
   one->stop();
   EXPECT_EQ(request(two->port(), "GET", "/gamma/items/2").status, 200);
 }
+
+TEST(Server, ASecondServerOnOneSqliteFileIsRefusedUntilTheFirstStops) {
+  const std::string url = tempSqliteUrl();
+  auto make = [&] {
+    return mmm::Server::fromYaml("server: {listen: '127.0.0.1:0', threads: 4}\nlog: {level: warn}\n"
+                                 "web: {enabled: false}\nstore: {url: '" + url + "'}\nplugins: [{name: alpha}]\n",
+                                 "test.yaml");
+  };
+  auto first = make();
+  first->start();
+  auto second = make();
+  try {
+    second->start();
+    ADD_FAILURE() << "two servers started on one SQLite file";
+  } catch (const std::exception& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("is using the SQLite store " + url.substr(7)), std::string::npos) << message;
+    EXPECT_NE(message.find(".lock"), std::string::npos) << message;
+  }
+  EXPECT_EQ(request(first->port(), "GET", "/alpha/items/1").status, 200);  // the first is unharmed
+  first->stop();
+  second->start();  // free again
+  EXPECT_EQ(request(second->port(), "GET", "/alpha/items/1").status, 200);
+}
