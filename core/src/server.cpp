@@ -480,7 +480,10 @@ void Server::Impl::addCoreRoutes() {
                      "mmm_ws_connections " + std::to_string(hub->connections()) + "\n"
                      "# HELP mmm_ws_slow_closed_total WebSockets closed for not draining their queue.\n"
                      "# TYPE mmm_ws_slow_closed_total counter\nmmm_ws_slow_closed_total " +
-                     std::to_string(hub->droppedSlow()) + "\n";
+                     std::to_string(hub->droppedSlow()) + "\n"
+                     "# HELP mmm_store_full_errors_total Writes the database refused for want of room.\n"
+                     "# TYPE mmm_store_full_errors_total counter\nmmm_store_full_errors_total " +
+                     std::to_string(store->storageFullErrors()) + "\n";
     response.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     return response;
   });

@@ -25,6 +25,11 @@ using namespace Poco::Data::Keywords;
 namespace mmm::core {
 namespace {
 
+std::int64_t steadyMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 void registerConnectors() {
   // Process-wide in Poco; registering once is enough for any number of stores.
   static std::once_flag once;
@@ -116,6 +121,16 @@ bool isConnectionLost(const std::exception& e) {
   return dynamic_cast<const Poco::Data::MySQL::ConnectionException*>(&e) != nullptr;
 }
 
+bool isStorageFull(const std::exception& e) {
+  // SQLITE_FULL; and SQLITE_IOERR, which is how SQLite reports a write refused with EFBIG
+  // (past RLIMIT_FSIZE) or failing for want of room outside its own checks.
+  if (dynamic_cast<const Poco::Data::SQLite::DatabaseFullException*>(&e) ||
+      dynamic_cast<const Poco::Data::SQLite::IOErrorException*>(&e))
+    return true;
+  const auto number = mysqlErrorNumber(e);
+  return number == 1021 /* ER_DISK_FULL */ || number == 1114 /* ER_RECORD_FILE_FULL: table is full */;
+}
+
 PocoStore::PocoStore(StoreUrl url, StoreOptions options, std::shared_ptr<spdlog::logger> log)
     : url_(std::move(url)),
       options_(options),
@@ -177,6 +192,7 @@ void PocoStore::run(const std::function<void(DbSession&)>& work, bool transactio
         committing = true;
         execute(session, "COMMIT");
         open = false;
+        fullSinceMs_ = 0;  // a write went through: there is room again
       }
       return;
     } catch (const HttpError&) {
@@ -196,6 +212,13 @@ void PocoStore::run(const std::function<void(DbSession&)>& work, bool transactio
         } catch (const std::exception&) {
           lease->broken();
         }
+      }
+      if (!lost && isStorageFull(e)) {
+        ++fullErrors_;
+        fullSinceMs_ = steadyMillis();
+        lease->broken();  // after an I/O error SQLite's connection is best replaced
+        log_->error("the database is out of space: {}", describe(e));
+        throw Unavailable("the database is out of space");
       }
       if (!lost) throw;
       if (committing) {
@@ -222,6 +245,12 @@ void PocoStore::runTransaction(const std::function<void(DbSession&)>& work) { ru
 void PocoStore::runRead(const std::function<void(DbSession&)>& work) { run(work, false); }
 
 void PocoStore::check() {
+  // SELECT 1 still answers on a full disk: report the store as down for a while after a
+  // write failed for want of room, unless one has succeeded since.
+  const auto fullSince = fullSinceMs_.load();
+  if (fullSince != 0 && steadyMillis() - fullSince < kFullReportMs)
+    throw std::runtime_error("out of space: a write failed for want of room " +
+                             std::to_string((steadyMillis() - fullSince) / 1000) + " s ago");
   for (int attempt = 0;; ++attempt) {
     auto lease = pool_.acquire();
     try {

@@ -5,7 +5,9 @@
 
 #include <mmm/store.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,8 +48,11 @@ class PocoStore final : public Store {
   void runRead(const std::function<void(DbSession&)>& work) override;
   void migrate(const std::string& owner, const std::vector<Migration>& migrations) override;
 
-  /// Runs `SELECT 1`; throws the underlying error (with its reason) when it fails.
+  /// Runs `SELECT 1`; throws the underlying error (with its reason) when it fails, and
+  /// throws for a minute after a write failed for want of room (unless one succeeded since).
   void check();
+  /// Writes refused for want of room (disk full, file-size limit, table full) so far.
+  std::uint64_t storageFullErrors() const { return fullErrors_; }
   const StoreUrl& url() const { return url_; }
 
  private:
@@ -58,10 +63,17 @@ class PocoStore final : public Store {
   StoreOptions options_;
   std::shared_ptr<spdlog::logger> log_;
   Pool<DbSession> pool_;
+  static constexpr std::int64_t kFullReportMs = 60000;
+  std::atomic<std::uint64_t> fullErrors_{0};
+  std::atomic<std::int64_t> fullSinceMs_{0};  // steady clock; 0: no recent failure
 };
 
 /// The MySQL/MariaDB error number `e` carries (a Poco::Data::MySQL exception), if any.
 std::optional<int> mysqlErrorNumber(const std::exception& e);
+
+/// True when `e` (from Poco::Data) means the database has no room left for a write:
+/// answered 503, not 500, and reported by /readyz.
+bool isStorageFull(const std::exception& e);
 
 /// True when `e` (from Poco::Data) means the connection is gone rather than the statement
 /// failed: a fresh connection may succeed.

@@ -168,6 +168,38 @@ wait "$pid"; status=$?
 [ "$(cat "$work/trace")" = $'start alpha\nstop alpha' ] && pass "plugin stopped on SIGTERM" \
   || fail "plugin trace: $(cat "$work/trace")"
 
+# Past a file-size limit (ulimit -f) SQLite's writes fail with EFBIG: the server answers 503,
+# /readyz reports the store and /metrics counts it, instead of dying of SIGXFSZ.
+cat > "$work/fsize.yaml" <<YAML
+server: {listen: "127.0.0.1:0"}
+web: {enabled: false}
+store: {url: "sqlite:$work/fsize/mmm.db"}
+plugins:
+  - name: alpha
+    library: $bin/libmmm_alpha.so
+    config: {use_store: true}
+YAML
+printf '#!/usr/bin/env bash\nulimit -f 512\nexec "%s" "$@"\n' "$server" > "$work/limited-server"
+chmod +x "$work/limited-server"
+real_server=$server; server=$work/limited-server
+start_server "$work/fsize.yaml" || exit 1
+server=$real_server
+name=$(head -c 3000 /dev/zero | tr '\0' n)
+code=201
+for _ in $(seq 1 600); do
+  code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$port/alpha/db/items?name=$name")
+  [ "$code" = 201 ] || break
+done
+ready=$(curl -s "http://127.0.0.1:$port/readyz")
+full=$(curl -s "http://127.0.0.1:$port/metrics" | sed -n 's/^mmm_store_full_errors_total //p')
+if [ "$code" = 503 ] && kill -0 "$pid" 2>/dev/null && [[ "$ready" == *'"store":"unavailable"'* ]] && [ "${full:-0}" -ge 1 ] \
+   && grep -q "out of space" "$work/err"; then
+  pass "past the file-size limit: 503, alive, /readyz $ready, mmm_store_full_errors_total $full"
+else
+  fail "past the file-size limit: last answer $code, alive: $(kill -0 "$pid" 2>/dev/null && echo yes || echo no), /readyz '$ready', metric '$full'"
+fi
+kill -TERM "$pid" 2>/dev/null; wait "$pid"
+
 # SIGINT too.
 start_server "$work/good.yaml" || exit 1
 kill -INT "$pid"; wait "$pid"; status=$?
