@@ -76,6 +76,9 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  // Past a file-size limit (ulimit -f) a write then fails with EFBIG, answered 503 as a
+  // full disk, instead of the process dying of SIGXFSZ without a word.
+  std::signal(SIGXFSZ, SIG_IGN);
 
   if (busProxy) {
     mmm::core::Logging logging("info", "text");

@@ -1,6 +1,7 @@
 #include "plugin_host.hpp"
 
 #include "config.hpp"
+#include "elf_file.hpp"
 #include "logging.hpp"
 
 #include <mmm/error.hpp>
@@ -195,6 +196,8 @@ void PluginHost::load(const std::vector<PluginEntry>& entries, const std::string
     } else {
       file = entry.library.empty() ? "libmmm_" + entry.name + ".so" : entry.library;
       if (file.find('/') == std::string::npos) file = executableDirectory() + "/" + file;
+      if (auto problem = elfLoadProblem(file))
+        throw PluginError(entry.where + ": cannot load plugin '" + entry.name + "' from " + file + ": " + *problem);
       // RTLD_LOCAL keeps each plugin's symbols to itself; it is never dlclose'd.
       void* handle = ::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
       if (!handle) {

@@ -40,6 +40,8 @@ bool isParam(const std::string& segment) {
 Router::Router() : root_(std::make_unique<Node>()) {}
 Router::~Router() = default;
 
+void Router::clear() { root_ = std::make_unique<Node>(); }
+
 void Router::add(const std::string& method, const std::string& pattern, Handler handler) {
   if (pattern.empty() || pattern[0] != '/')
     throw std::invalid_argument("route pattern must start with '/': " + pattern);

@@ -19,6 +19,9 @@ class Router {
   /// Throws std::invalid_argument on a malformed pattern or a duplicate route.
   void add(const std::string& method, const std::string& pattern, Handler handler);
 
+  /// Removes every route (a server that failed to start registers them again).
+  void clear();
+
   struct Match {
     enum class Kind { Found, NotFound, MethodNotAllowed } kind = Kind::NotFound;
     const Handler* handler = nullptr;

@@ -15,6 +15,7 @@
 #include "settings.hpp"
 #include "static_files.hpp"
 #include "store_impl.hpp"
+#include "store_lock.hpp"
 #include "ticker.hpp"
 #include "tokens.hpp"
 #include "ws_frame.hpp"
@@ -29,6 +30,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <filesystem>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -121,6 +123,7 @@ struct Server::Impl {
   Router router;
   Metrics metrics;
   std::unique_ptr<PocoStore> store;
+  std::unique_ptr<StoreLock> storeLock;  // SQLite only, while started
   std::shared_ptr<MemorySessionStore> memorySessions;  // one of these two
   std::shared_ptr<RedisSessionStore> redisSessions;
   std::unique_ptr<TokenSessions> sessions;
@@ -136,6 +139,10 @@ struct Server::Impl {
   bool loaded = false;
   bool randomSigningKey = false;
   bool running = false;
+  bool started = false;  // once: a server is not started again after stop()
+  // What start() has brought up, as undo actions in start order: stop() and a start that
+  // fails unwind the same list in reverse.
+  std::vector<std::function<void()>> teardown;
 
   std::vector<Middleware> outerMiddleware();
   Handler buildPipeline();
@@ -143,6 +150,9 @@ struct Server::Impl {
   Response dispatch(Request& request);
   void addCoreRoutes();
   void createBackEnds();
+  void createMessaging();
+  void startParts();
+  void unwind();
   Response readiness();
   void resolveSession(Request& request);
   bool originAllowed(const Request& request) const;
@@ -279,6 +289,15 @@ void Server::Impl::createBackEnds() {
   } else {
     key = TokenSigner::parseKey(ss.signingKey);
   }
+
+  sessions = std::make_unique<TokenSessions>(backEnd, TokenSigner(std::move(key)),
+                                             std::chrono::seconds(ss.ttlSeconds),
+                                             CookieOptions{ss.cookieName, ss.cookieSecure});
+}
+
+// The bus and the hub hold threads once started, so they are made at start (not at load,
+// which --check-config runs) and made afresh by a start that follows a failed one.
+void Server::Impl::createMessaging() {
   BusOptions busOptions;
   busOptions.cluster = settings.bus.cluster;
   busOptions.publish = settings.bus.publish;
@@ -296,10 +315,18 @@ void Server::Impl::createBackEnds() {
   hubOptions.idleTimeout = std::chrono::seconds(settings.hub.idleTimeoutSeconds);
   hubOptions.sendBufferBytes = settings.hub.sendBufferBytes;
   hub = std::make_unique<Hub>(hubOptions, logging.make("hub"));
+}
 
-  sessions = std::make_unique<TokenSessions>(backEnd, TokenSigner(std::move(key)),
-                                             std::chrono::seconds(ss.ttlSeconds),
-                                             CookieOptions{ss.cookieName, ss.cookieSecure});
+void Server::Impl::unwind() {
+  while (!teardown.empty()) {
+    auto undo = std::move(teardown.back());
+    teardown.pop_back();
+    try {
+      undo();
+    } catch (const std::exception& e) {
+      log->error("while stopping: {}", describe(e));
+    }
+  }
 }
 
 // 200 when every dependency answers, else 503; the body says which one is down.
@@ -484,7 +511,10 @@ void Server::Impl::addCoreRoutes() {
                      "mmm_bus_dropped_total{reason=\"outbox_full\"} " + std::to_string(bus->droppedOutbox()) + "\n"
                      "mmm_bus_dropped_total{reason=\"send_refused\"} " + std::to_string(bus->droppedSend()) + "\n"
                      "# HELP mmm_bus_errors_total Errors the bus loop and its subscribers survived.\n"
-                     "# TYPE mmm_bus_errors_total counter\nmmm_bus_errors_total " + std::to_string(bus->errors()) + "\n";
+                     "# TYPE mmm_bus_errors_total counter\nmmm_bus_errors_total " + std::to_string(bus->errors()) + "\n"
+                     "# HELP mmm_store_full_errors_total Writes the database refused for want of room.\n"
+                     "# TYPE mmm_store_full_errors_total counter\nmmm_store_full_errors_total " +
+                     std::to_string(store->storageFullErrors()) + "\n";
     response.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     return response;
   });
@@ -519,83 +549,101 @@ void Server::load() {
       throw ConfigError(impl_->origin + ": web.root: " + e.what() +
                         " (relative paths are resolved against the working directory)");
     }
+    const auto storeUrl = parseStoreUrl(impl_->settings.store.url);
+    if (storeUrl.dialect == Dialect::SQLite) {
+      // The folder, not just the file: the -wal and -shm files sit beside it.
+      auto folder = std::filesystem::path(storeUrl.path).parent_path();
+      if (folder.empty()) folder = ".";
+      if (impl_->web->contains(folder.string()))
+        throw ConfigError(impl_->origin + ": web.root '" + impl_->settings.web.root +
+                          "' contains the SQLite store's folder '" + folder.string() +
+                          "', so the database would be served: put one outside the other");
+    }
   }
   impl_->loaded = true;
 }
 
 void Server::start() {
-  if (impl_->http) throw std::logic_error("an mmm::Server can be started only once");
+  if (impl_->started) throw std::logic_error("an mmm::Server can be started only once");
   load();
-  impl_->addCoreRoutes();
-  const auto& settings = impl_->settings;
-  waitUntilReachable("the store at " + impl_->store->url().redacted, settings.store.connectWaitSeconds,
-                     *impl_->log, [&] { impl_->store->check(); });
-  if (impl_->redisSessions)
+  try {
+    impl_->startParts();
+  } catch (...) {
+    impl_->unwind();
+    throw;
+  }
+  impl_->started = impl_->running = true;
+  impl_->log->info("listening on {}:{} (plugins: {})", impl_->settings.http.host, port(),
+                   join(impl_->plugins.order(), ", "));
+}
+
+void Server::Impl::startParts() {
+  addCoreRoutes();
+  teardown.push_back([this] { router.clear(); });  // the plugins' routes go with them
+  if (store->dialect() == Dialect::SQLite) {
+    storeLock = std::make_unique<StoreLock>(store->url().path);
+    teardown.push_back([this] { storeLock.reset(); });
+  }
+  waitUntilReachable("the store at " + store->url().redacted, settings.store.connectWaitSeconds, *log,
+                     [&] { store->check(); });
+  if (redisSessions)
     waitUntilReachable("the session store at " + parseRedisUrl(settings.sessions.url).redacted,
-                       settings.sessions.connectWaitSeconds, *impl_->log,
-                       [&] { impl_->redisSessions->check(); });
-  if (impl_->randomSigningKey)
-    impl_->log->warn("sessions.signing_key is not set: using a random key, so sessions end with the process");
-  if (!impl_->bus->start(std::chrono::milliseconds(settings.bus.startTimeoutMs)))
-    impl_->log->warn("the bus is not up yet ({} → {}); it keeps trying, /readyz reports it", settings.bus.publish,
-                     settings.bus.subscribe);
-  impl_->hub->start();
-  impl_->hubFeed = impl_->bus->subscribe(BusPusher::kTopic, [hub = impl_->hub.get()](const std::string&,
-                                                                                   const std::string& payload) {
+                       settings.sessions.connectWaitSeconds, *log, [&] { redisSessions->check(); });
+  if (randomSigningKey)
+    log->warn("sessions.signing_key is not set: using a random key, so sessions end with the process");
+  createMessaging();
+  // The bus and the hub outlive their stop (a late push finds them stopped, not gone);
+  // createMessaging replaces them at the next start.
+  teardown.push_back([this] { bus->stop(); });
+  if (!bus->start(std::chrono::milliseconds(settings.bus.startTimeoutMs)))
+    log->warn("the bus is not up yet ({} → {}); it keeps trying, /readyz reports it", settings.bus.publish,
+              settings.bus.subscribe);
+  hubFeed = bus->subscribe(BusPusher::kTopic, [hub = hub.get()](const std::string&, const std::string& payload) {
     bool toAll = false;
     std::vector<std::int64_t> users;
     std::string text;
     if (BusPusher::decode(payload, toAll, users, text)) hub->deliver(users, toAll, text);
   });
   // A sign-out on any node closes that session's WebSockets on every node.
-  impl_->sessions->onDestroyed([bus = impl_->bus.get()](const std::string& key) { bus->publish(kSessionEnded, key); });
-  impl_->sessionFeed = impl_->bus->subscribe(kSessionEnded, [hub = impl_->hub.get()](const std::string&,
-                                                                                    const std::string& key) {
+  sessions->onDestroyed([bus = bus.get()](const std::string& key) { bus->publish(kSessionEnded, key); });
+  sessionFeed = bus->subscribe(kSessionEnded, [hub = hub.get()](const std::string&, const std::string& key) {
     hub->endSession(key);
   });
   // A session that expired (or vanished without a sign-out message) closes its sockets too:
   // validity is not only checked at the upgrade. A store that cannot answer closes nothing.
-  impl_->sessionWatch = std::make_unique<Ticker>(
+  sessionWatch = std::make_unique<Ticker>(
       "session watch", std::chrono::seconds(settings.hub.sessionCheckSeconds),
-      [hub = impl_->hub.get(), sessions = impl_->sessions.get()] {
+      [hub = hub.get(), sessions = sessions.get()] {
         for (const auto& key : hub->sessionKeys())
           if (!sessions->store().get(key)) hub->endSession(key);
       },
-      impl_->log);
-  impl_->plugins.start(BackEnds{*impl_->store, *impl_->sessions, *impl_->bus, *impl_->pusher});
-  impl_->http = std::make_unique<HttpServer>(
-      impl_->settings.http, impl_->buildPipeline(), impl_->buildEarlyAnswer(), impl_->logging.make("front"),
-      [hub = impl_->hub.get()](int fd, std::int64_t userId, std::string key, std::string response,
-                               std::string pending) {
+      log);
+  teardown.push_back([this] {
+    sessionWatch.reset();
+    hubFeed.reset();
+    sessionFeed.reset();
+    sessions->onDestroyed(nullptr);
+  });
+  plugins.start(BackEnds{*store, *sessions, *bus, *pusher});  // stops those it started if one fails
+  teardown.push_back([this] { plugins.stop(); });
+  // Started after the plugins so that it stops before them: sockets close with 1001 first.
+  hub->start();
+  teardown.push_back([this] { hub->stop(); });  // closes every WebSocket with 1001
+  http = std::make_unique<HttpServer>(
+      settings.http, buildPipeline(), buildEarlyAnswer(), logging.make("front"),
+      [hub = hub.get()](int fd, std::int64_t userId, std::string key, std::string response, std::string pending) {
         hub->adopt(fd, userId, std::move(key), std::move(response), std::move(pending));
       });
-  try {
-    impl_->http->start();
-  } catch (...) {
-    impl_->http.reset();
-    impl_->plugins.stop();
-    impl_->sessionWatch.reset();
-    impl_->hubFeed.reset();
-    impl_->sessionFeed.reset();
-    impl_->hub->stop();
-    impl_->bus->stop();
-    throw;
-  }
-  impl_->running = true;
-  impl_->log->info("listening on {}:{} (plugins: {})", impl_->settings.http.host, port(),
-                   join(impl_->plugins.order(), ", "));
+  teardown.push_back([this] { http.reset(); });  // if it fails to start
+  http->start();
+  // Stops accepting and finishes requests in flight; kept, so port() answers after stop().
+  teardown.back() = [this] { http->stop(); };
 }
 
 void Server::stop() {
   if (!impl_ || !impl_->running) return;
   impl_->log->info("stopping: finishing requests in flight");
-  impl_->http->stop();
-  impl_->sessionWatch.reset();
-  impl_->hubFeed.reset();
-  impl_->sessionFeed.reset();
-  impl_->hub->stop();  // closes every WebSocket with 1001
-  impl_->plugins.stop();
-  impl_->bus->stop();
+  impl_->unwind();
   impl_->running = false;
   impl_->log->info("stopped");
   impl_->logging.flush();

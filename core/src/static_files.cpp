@@ -1,5 +1,7 @@
 #include "static_files.hpp"
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -29,7 +31,8 @@ std::string httpDate(time_t when) {
 
 // Rejects anything that could name a file outside the root before touching the disk:
 // "." and ".." segments (the path is already percent-decoded, so %2e%2e lands here),
-// backslashes and NUL bytes.
+// backslashes and NUL bytes; and every segment starting with '.', which names what a
+// folder keeps to itself (.git, .env, .htpasswd), never something to publish.
 bool safeRelativePath(const std::string& path) {
   if (path.empty() || path[0] != '/') return false;
   if (path.find('\0') != std::string::npos || path.find('\\') != std::string::npos) return false;
@@ -38,7 +41,7 @@ bool safeRelativePath(const std::string& path) {
     auto slash = path.find('/', start);
     if (slash == std::string::npos) slash = path.size();
     std::string segment = path.substr(start, slash - start);
-    if (segment == "." || segment == "..") return false;
+    if (!segment.empty() && segment[0] == '.') return false;
     start = slash + 1;
   }
   return true;
@@ -89,6 +92,14 @@ StaticFiles::StaticFiles(const std::string& root, int maxAgeSeconds)
   if (root_.size() > 1 && root_.back() == '/') root_.pop_back();
 }
 
+bool StaticFiles::contains(const std::string& path) const {
+  std::error_code error;
+  // weakly_canonical: the folder may not exist yet (the store makes it at its first use).
+  const std::string resolved = std::filesystem::weakly_canonical(std::filesystem::absolute(path), error).string();
+  if (error) return false;
+  return resolved == root_ || resolved.rfind(root_ == "/" ? root_ : root_ + "/", 0) == 0;
+}
+
 std::optional<Response> StaticFiles::serve(const Request& request) const {
   if (!safeRelativePath(request.path)) return std::nullopt;
   auto resolved = canonical(root_ + request.path);
@@ -101,8 +112,11 @@ std::optional<Response> StaticFiles::serve(const Request& request) const {
   if (S_ISDIR(st.st_mode)) {
     if (request.path.back() != '/') {
       // Redirect so that relative links inside index.html resolve against the directory.
+      // One leading '/' only: "//js/" would be a protocol-relative URL, i.e. another host.
+      const auto firstNonSlash = request.rawPath.find_first_not_of('/');
+      const std::string path = "/" + request.rawPath.substr(std::min(firstNonSlash, request.rawPath.size()));
       Response redirect = Response::text(301, "moved\n");
-      redirect.set("Location", request.rawPath + "/" + (request.query.empty() ? "" : "?" + request.query));
+      redirect.set("Location", path + "/" + (request.query.empty() ? "" : "?" + request.query));
       return redirect;
     }
     file += "/index.html";

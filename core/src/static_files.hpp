@@ -1,5 +1,5 @@
 // Serves files under one root directory: content types, index.html for directories,
-// ETag/Last-Modified revalidation, and no way out of the root.
+// ETag/Last-Modified revalidation, no way out of the root and no dot-files.
 #pragma once
 
 #include <mmm/http.hpp>
@@ -13,6 +13,9 @@ class StaticFiles {
  public:
   /// Throws std::runtime_error if `root` is not a readable directory.
   StaticFiles(const std::string& root, int maxAgeSeconds);
+
+  /// True when `path` (a file or folder, which need not exist) is the root or under it.
+  bool contains(const std::string& path) const;
 
   /// nullopt when there is no such file under the root (the caller answers 404).
   /// `request.path` must be the decoded path.

@@ -14,6 +14,7 @@
 #include <spdlog/logger.h>
 
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
 #include <mutex>
 #include <set>
@@ -23,6 +24,11 @@ using namespace Poco::Data::Keywords;
 
 namespace mmm::core {
 namespace {
+
+std::int64_t steadyMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 void registerConnectors() {
   // Process-wide in Poco; registering once is enough for any number of stores.
@@ -79,15 +85,50 @@ StoreUrl parseStoreUrl(const std::string& url) {
   throw std::invalid_argument("expected sqlite:PATH or mysql://USER:PASS@HOST:PORT/DB");
 }
 
+std::optional<int> mysqlErrorNumber(const std::exception& e) {
+  const auto* mysql = dynamic_cast<const Poco::Data::MySQL::MySQLException*>(&e);
+  if (!mysql) return std::nullopt;
+  // Poco 1.11 keeps no number, only text composed as "[Comment]: …\t[mysql_error]: <server's
+  // message>\t[mysql_errno]: N\t[mysql_sqlstate]: …" (the stmt_ variants for statements). The
+  // server's message may quote the offending value, so take the last marker: what follows
+  // it is a 5-character SQL state and our own SQL text, never user data.
+  const std::string& text = mysql->message();
+  std::size_t at = std::string::npos;
+  std::size_t length = 0;
+  for (const std::string marker : {"\t[mysql_stmt_errno]: ", "\t[mysql_errno]: "}) {
+    const auto found = text.rfind(marker);
+    if (found != std::string::npos && (at == std::string::npos || found > at)) {
+      at = found;
+      length = marker.size();
+    }
+  }
+  if (at == std::string::npos) return std::nullopt;
+  int number = 0;
+  const char* begin = text.data() + at + length;
+  const auto [end, error] = std::from_chars(begin, text.data() + text.size(), number);
+  if (error != std::errc() || end == begin) return std::nullopt;
+  return number;
+}
+
 bool isConnectionLost(const std::exception& e) {
-  if (dynamic_cast<const Poco::Data::MySQL::ConnectionException*>(&e)) return true;
-  const std::string text = describe(e);
-  // MySQL client errors: 2002/2003 can't connect, 2006 gone away, 2013 lost connection,
-  // 4031 disconnected for inactivity, 1927 connection killed.
-  for (const char* marker : {"2002", "2003", "2006", "2013", "4031", "1927", "gone away",
-                             "Lost connection", "Can't connect", "Connection refused"})
-    if (text.find(marker) != std::string::npos) return true;
-  return false;
+  if (const auto number = mysqlErrorNumber(e)) {
+    // 2002/2003 can't connect, 2006 gone away, 2013/2055 lost connection, 1053 server
+    // shutting down, 1927 connection killed, 4031 disconnected for inactivity.
+    static const std::set<int> lost = {2002, 2003, 2006, 2013, 2055, 1053, 1927, 4031};
+    return lost.count(*number) > 0;
+  }
+  // A connection error that carries no number (Poco's own, e.g. no handle) is still one.
+  return dynamic_cast<const Poco::Data::MySQL::ConnectionException*>(&e) != nullptr;
+}
+
+bool isStorageFull(const std::exception& e) {
+  // SQLITE_FULL; and SQLITE_IOERR, which is how SQLite reports a write refused with EFBIG
+  // (past RLIMIT_FSIZE) or failing for want of room outside its own checks.
+  if (dynamic_cast<const Poco::Data::SQLite::DatabaseFullException*>(&e) ||
+      dynamic_cast<const Poco::Data::SQLite::IOErrorException*>(&e))
+    return true;
+  const auto number = mysqlErrorNumber(e);
+  return number == 1021 /* ER_DISK_FULL */ || number == 1114 /* ER_RECORD_FILE_FULL: table is full */;
 }
 
 PocoStore::PocoStore(StoreUrl url, StoreOptions options, std::shared_ptr<spdlog::logger> log)
@@ -97,16 +138,15 @@ PocoStore::PocoStore(StoreUrl url, StoreOptions options, std::shared_ptr<spdlog:
       pool_([this] { return std::make_unique<StoreConnection>(connect(), url_.dialect == Dialect::SQLite); },
             {options.poolSize, options.acquireTimeout, options.maxIdle}) {
   registerConnectors();
-  if (url_.dialect == Dialect::SQLite) {
-    auto parent = std::filesystem::path(url_.path).parent_path();
-    if (!parent.empty()) std::filesystem::create_directories(parent);
-  }
 }
 
 PocoStore::~PocoStore() = default;
 
 std::unique_ptr<DbSession> PocoStore::connect() {
   if (url_.dialect == Dialect::SQLite) {
+    // Made at the first connection, not at construction: --check-config touches no disk.
+    auto parent = std::filesystem::path(url_.path).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent);
     auto session = std::make_unique<DbSession>("SQLite", url_.path, options_.connectTimeoutSeconds);
     execute(*session, "PRAGMA busy_timeout = 5000");  // wait for another writer instead of failing
     execute(*session, "PRAGMA foreign_keys = ON");     // per connection in SQLite
@@ -114,12 +154,14 @@ std::unique_ptr<DbSession> PocoStore::connect() {
     execute(*session, "PRAGMA synchronous = NORMAL");  // safe with WAL
     return session;
   }
-  // auto-reconnect and one retry (run) cover connections the server closed; the pool's
-  // idle limit stays below MariaDB's wait_timeout.
+  // No auto-reconnect: after a silent reconnect, the rest of a transaction would run in
+  // autocommit on a new connection, its first part rolled back. A lost connection surfaces
+  // as an error instead, and run() retries the whole unit once (if it had not reached
+  // COMMIT); the pool's idle limit stays below MariaDB's wait_timeout.
   const std::string connection = "host=" + url_.host + ";port=" + std::to_string(url_.port) +
                                  ";user=" + url_.user + ";password=" + url_.password +
                                  ";db=" + url_.database +
-                                 ";compress=false;auto-reconnect=true;character-set=utf8mb4";
+                                 ";compress=false;auto-reconnect=false;character-set=utf8mb4";
   auto session = std::make_unique<DbSession>("MySQL", connection, options_.connectTimeoutSeconds);
   execute(*session, "SET time_zone = '+00:00'");
   return session;
@@ -139,7 +181,8 @@ void PocoStore::run(const std::function<void(DbSession&)>& work, bool transactio
     }
     DbSession& session = *(*lease)->session;
     const ActiveConnection active(**lease);  // Store::query finds its statement cache
-    bool open = false;  // a transaction is open
+    bool open = false;        // a transaction is open
+    bool committing = false;  // COMMIT was sent: the outcome is unknown if it fails
     try {
       if (transactional) {
         execute(session, sql.begin());
@@ -147,8 +190,10 @@ void PocoStore::run(const std::function<void(DbSession&)>& work, bool transactio
       }
       work(session);
       if (transactional) {
+        committing = true;
         execute(session, "COMMIT");
         open = false;
+        fullSinceMs_ = 0;  // a write went through: there is room again
       }
       return;
     } catch (const HttpError&) {
@@ -169,15 +214,28 @@ void PocoStore::run(const std::function<void(DbSession&)>& work, bool transactio
           lease->broken();
         }
       }
+      if (!lost && isStorageFull(e)) {
+        ++fullErrors_;
+        fullSinceMs_ = steadyMillis();
+        lease->broken();  // after an I/O error SQLite's connection is best replaced
+        log_->error("the database is out of space: {}", describe(e));
+        throw Unavailable("the database is out of space");
+      }
       if (!lost) throw;
+      if (committing) {
+        // The commit may or may not have happened: running the work again could duplicate it.
+        log_->warn("database connection lost during COMMIT, outcome unknown: {}", describe(e));
+        pool_.clearIdle();
+        throw Unavailable("the database connection was lost; the change may or may not have been saved");
+      }
       // A connection that died before COMMIT rolled back on the server: retry once on a
       // fresh one (stale pooled connections die this way after a server restart).
       if (attempt == 0) {
-        log_->info("database connection lost ({}); retrying on a fresh connection", e.what());
+        log_->info("database connection lost ({}); retrying on a fresh connection", describe(e));
         pool_.clearIdle();
         continue;
       }
-      log_->warn("database connection lost again: {}", e.what());
+      log_->warn("database connection lost again: {}", describe(e));
       throw Unavailable("the database is unavailable");
     }
   }
@@ -195,6 +253,12 @@ void PocoStore::runTransaction(const std::function<void(DbSession&)>& work) { ru
 void PocoStore::runRead(const std::function<void(DbSession&)>& work) { run(work, false); }
 
 void PocoStore::check() {
+  // SELECT 1 still answers on a full disk: report the store as down for a while after a
+  // write failed for want of room, unless one has succeeded since.
+  const auto fullSince = fullSinceMs_.load();
+  if (fullSince != 0 && steadyMillis() - fullSince < kFullReportMs)
+    throw std::runtime_error("out of space: a write failed for want of room " +
+                             std::to_string((steadyMillis() - fullSince) / 1000) + " s ago");
   for (int attempt = 0;; ++attempt) {
     auto lease = pool_.acquire();
     try {

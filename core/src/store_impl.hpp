@@ -6,8 +6,11 @@
 
 #include <mmm/store.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace spdlog {
@@ -49,8 +52,11 @@ class PocoStore final : public Store {
   std::size_t query(DbSession& session, const std::string& sql, const SqlValue* params, std::size_t count,
                     const std::function<void(const SqlRow&)>& onRow) override;
 
-  /// Runs `SELECT 1`; throws the underlying error (with its reason) when it fails.
+  /// Runs `SELECT 1`; throws the underlying error (with its reason) when it fails, and
+  /// throws for a minute after a write failed for want of room (unless one succeeded since).
   void check();
+  /// Writes refused for want of room (disk full, file-size limit, table full) so far.
+  std::uint64_t storageFullErrors() const { return fullErrors_; }
   const StoreUrl& url() const { return url_; }
 
  private:
@@ -61,7 +67,17 @@ class PocoStore final : public Store {
   StoreOptions options_;
   std::shared_ptr<spdlog::logger> log_;
   Pool<StoreConnection> pool_;
+  static constexpr std::int64_t kFullReportMs = 60000;
+  std::atomic<std::uint64_t> fullErrors_{0};
+  std::atomic<std::int64_t> fullSinceMs_{0};  // steady clock; 0: no recent failure
 };
+
+/// The MySQL/MariaDB error number `e` carries (a Poco::Data::MySQL exception), if any.
+std::optional<int> mysqlErrorNumber(const std::exception& e);
+
+/// True when `e` (from Poco::Data) means the database has no room left for a write:
+/// answered 503, not 500, and reported by /readyz.
+bool isStorageFull(const std::exception& e);
 
 /// True when `e` (from Poco::Data) means the connection is gone rather than the statement
 /// failed: a fresh connection may succeed.

@@ -177,7 +177,9 @@ test('screenshots of every view at desktop and phone widths', async () => {
     await signUp(m);
     await m.page.getByText('+ New event').click();
     await m.page.screenshot({path: path.join(shots, `events-${label}.png`), fullPage: true});
-    await m.page.locator('.event', {hasText: eventTitle}).getByRole('button', {name: 'Join'}).click();
+    const card = m.page.locator('.event', {hasText: eventTitle});
+    await card.getByRole('button', {name: 'Join'}).click();
+    await card.getByText("✓ You're going").waitFor();  // joined before the chat is opened
     await m.page.goto(eventUrl);
     await messages(m.page).filter({hasText: 'Back to normal'}).waitFor();
     await m.page.screenshot({path: path.join(shots, `event-chat-${label}.png`), fullPage: true});

@@ -79,6 +79,22 @@ TEST_P(ChatTest, CreateChannel) {
   expectProblem(call("POST", "/v1/channels", R"({"name":"x"})"), 401);
 }
 
+TEST_P(ChatTest, ControlCharactersInChannelsAndMessagesAre400) {
+  const auto a = newAccount();
+  for (const char* bad : {"a\\u0000b", "a\\u001bb", "a\\u009fb", "a\\nb", "a\\tb"})
+    expectProblem(call("POST", "/v1/channels", std::string(R"({"name":")") + bad + "\"}", a.token), 400);
+  for (const char* bad : {"a\\u0000b", "a\\u0007b", "a\\u0085b", "a\\rb"}) {
+    expectProblem(call("POST", "/v1/channels", std::string(R"({"name":"ok","description":")") + bad + "\"}", a.token), 400);
+    expectProblem(call("POST", "/v1/channels/1", std::string(R"({"body":")") + bad + "\"}", a.token), 400);
+  }
+  auto channel = newChannel(a, R"({"name":"lines","description":"one\ntwo"})");
+  EXPECT_EQ(channel->getValue<std::string>("description"), "one\ntwo");
+  const auto message = post(a, channel->getValue<Poco::Int64>("id"), "verse\\n\\tchorus");
+  expectProblem(call("PATCH", "/v1/messages/" + std::to_string(message), R"({"body":"a\u0000b"})", a.token), 400);
+  expectProblem(call("PATCH", "/v1/channels/" + id(channel), R"({"name":"a\u0000b"})", a.token), 400);
+  EXPECT_EQ(bodies(call("GET", "/v1/channels/" + id(channel), "", a.token)), (std::vector<std::string>{"verse\n\tchorus"}));
+}
+
 TEST_P(ChatTest, HistoryNewestFirstBeforeAndAfter) {
   const auto a = newAccount();
   auto channel = newChannel(a, R"({"name":"log"})");
@@ -169,6 +185,16 @@ TEST_P(ChatTest, Members) {
   expectProblem(call("PATCH", "/v1/messages/" + std::to_string(bMessage), R"({"body":"rewritten"})", b.token), 403);
   expectProblem(call("DELETE", "/v1/messages/" + std::to_string(bMessage), "", b.token), 403);
   expectProblem(call("DELETE", path, R"({"id":)" + std::to_string(b.id) + "}", a.token), 404);
+}
+
+TEST_P(ChatTest, MemberIdsPastTheIntegerRangeAre400) {
+  const auto a = newAccount();
+  auto channel = newChannel(a, R"({"name":"band","private":true})");
+  const std::string path = "/v1/channels/" + id(channel) + "/members";
+  const std::string tooBig = "9999999999999999999";
+  expectProblem(call("POST", path, R"({"id":)" + tooBig + "}", a.token), 400);
+  expectProblem(call("DELETE", path, R"({"id":)" + tooBig + "}", a.token), 400);
+  expectProblem(call("POST", "/v1/channels", R"({"name":"x","members":[{"id":)" + tooBig + "}]}", a.token), 400);
 }
 
 TEST_P(ChatTest, EditAndDeleteMessages) {

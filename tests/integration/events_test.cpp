@@ -97,6 +97,24 @@ TEST_P(EventsTest, CreateValidation) {
   EXPECT_EQ(jsonArray(call("GET", "/v1/events", "", a.token))->size(), 1u);
 }
 
+TEST_P(EventsTest, ControlCharactersInTextAre400) {
+  const auto a = newAccount();
+  const std::string future = inDays(2);
+  for (const char* bad : {"a\\u0000b", "a\\u001bb", "a\\u0085b", "a\\nb", "a\\tb"}) {
+    expectProblem(call("POST", "/v1/events", eventBody(bad, future), a.token), 400);
+    expectProblem(call("POST", "/v1/events", eventBody("Jam", future, bad), a.token), 400);
+  }
+  for (const char* bad : {"a\\u0000b", "a\\u001bb", "a\\u0085b", "a\\rb"})
+    expectProblem(call("POST", "/v1/events", eventBody("Jam", future, "Here", bad), a.token), 400);
+  // A description may have lines and tabs; they come back as sent.
+  auto event = createEvent(a, eventBody("Jam", future, "Here", "bring:\\n\\ta fiddle"));
+  EXPECT_EQ(event->getValue<std::string>("description"), "bring:\n\ta fiddle");
+  const std::string path = "/v1/events/" + std::to_string(event->getValue<Poco::Int64>("id"));
+  expectProblem(call("PATCH", path, R"({"title":"a\u0000b"})", a.token), 400);
+  expectProblem(call("PATCH", path, R"({"description":"a\u0000b"})", a.token), 400);
+  EXPECT_EQ(json(call("GET", path, "", a.token))->getValue<std::string>("title"), "Jam");
+}
+
 TEST_P(EventsTest, GetPatchDeleteWithTheirErrors) {
   const auto a = newAccount(), b = newAccount();
   auto event = createEvent(a, eventBody("Jam", inDays(5)));
@@ -155,6 +173,14 @@ TEST_P(EventsTest, JoinIsIdempotentAndLeaveWorks) {
   expectProblem(call("DELETE", leave, "", b.token), 404);  // not a member any more
   EXPECT_EQ(json(call("GET", "/v1/events/" + std::to_string(id), "", a.token))->getValue<Poco::Int64>("memberCount"), 1);
   expectProblem(call("GET", "/v1/events/join"), 401);
+}
+
+TEST_P(EventsTest, JoinWithAnIdPastTheIntegerRangeIs400) {
+  const auto a = newAccount();
+  for (const char* id : {"9999999999999999999", "18446744073709551615", "99999999999999999999999", "-9999999999999999999",
+                         "1e300", "9223372036854775808"})
+    expectProblem(call("POST", "/v1/events/join", std::string(R"({"id":)") + id + "}", a.token), 400);
+  expectProblem(call("POST", "/v1/events/join", R"({"id":9223372036854775807})", a.token), 404);  // in range
 }
 
 TEST_P(EventsTest, FiftyConcurrentJoinsGiveExactCounts) {

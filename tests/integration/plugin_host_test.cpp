@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <unistd.h>
 
 using namespace mmm::test;
@@ -20,6 +21,12 @@ std::string startError(const std::string& plugins) {
     return e.what();
   }
   return "";
+}
+
+std::size_t threadCount() {
+  std::size_t count = 0;
+  for ([[maybe_unused]] const auto& task : std::filesystem::directory_iterator("/proc/self/task")) ++count;
+  return count;
 }
 
 std::string tempFile() {
@@ -106,6 +113,40 @@ TEST(PluginHost, AFailedStartStopsThoseAlreadyStarted) {
   std::remove(trace.c_str());
 }
 
+TEST(PluginHost, AFailedStartStopsTheHubAndBusAndCanBeTriedAgain) {
+  auto server = mmm::Server::fromYaml("server: {listen: '127.0.0.1:0', threads: 4}\n"
+                                      "log: {level: warn}\nweb: {enabled: false}\n"
+                                      "store: {url: '" + tempSqliteUrl() + "'}\n"
+                                      "plugins: [{name: alpha}, {name: beta, config: {fail_start: true}}]\n",
+                                      "test.yaml");
+  server->load();
+  const std::size_t before = threadCount();
+  for (int attempt = 1; attempt <= 2; ++attempt) {
+    try {
+      server->start();
+      ADD_FAILURE() << "started with a plugin that fails";
+    } catch (const std::exception& e) {
+      // Not "duplicate route GET /healthz" on the second try.
+      EXPECT_STREQ(e.what(), "plugin 'beta' failed to start: told to fail") << "attempt " << attempt;
+    }
+    EXPECT_EQ(threadCount(), before) << "threads left running after failed start " << attempt;
+  }
+}
+
+TEST(PluginHost, ATruncatedLibraryIsRefusedNamingTheFileBeforeItIsMapped) {
+  // dlopen of a file shorter than its headers say dies of SIGBUS, taking the process along.
+  const std::string original = binDir() + "/libmmm_alpha.so";
+  const auto size = std::filesystem::file_size(original);
+  for (std::uintmax_t keep : {size - 1, size / 2, std::uintmax_t{100}, std::uintmax_t{10}, std::uintmax_t{0}}) {
+    const std::string copy = tempDir() + "/libmmm_truncated_" + std::to_string(keep) + ".so";
+    std::filesystem::copy_file(original, copy, std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::resize_file(copy, keep);
+    const auto error = startError("[{name: alpha, library: '" + copy + "'}]");
+    EXPECT_NE(error.find("cannot load plugin 'alpha' from " + copy + ": "), std::string::npos) << error;
+  }
+  EXPECT_EQ(startError("[{name: alpha, library: '" + original + "'}]"), "");  // the whole file loads
+}
+
 TEST(PluginHost, DisabledPluginsRoutesAre404WhileTheRestServe) {
   auto server = startServer("plugins: [{name: alpha}, {name: gamma, enabled: false}]\n");
   EXPECT_EQ(request(server->port(), "GET", "/alpha/items/1").status, 200);
@@ -123,4 +164,28 @@ TEST(PluginHost, TwoServersInOneProcessAreIndependent) {
   EXPECT_EQ(request(two->port(), "GET", "/gamma/items/1").status, 200);
   one->stop();
   EXPECT_EQ(request(two->port(), "GET", "/gamma/items/2").status, 200);
+}
+
+TEST(Server, ASecondServerOnOneSqliteFileIsRefusedUntilTheFirstStops) {
+  const std::string url = tempSqliteUrl();
+  auto make = [&] {
+    return mmm::Server::fromYaml("server: {listen: '127.0.0.1:0', threads: 4}\nlog: {level: warn}\n"
+                                 "web: {enabled: false}\nstore: {url: '" + url + "'}\nplugins: [{name: alpha}]\n",
+                                 "test.yaml");
+  };
+  auto first = make();
+  first->start();
+  auto second = make();
+  try {
+    second->start();
+    ADD_FAILURE() << "two servers started on one SQLite file";
+  } catch (const std::exception& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("is using the SQLite store " + url.substr(7)), std::string::npos) << message;
+    EXPECT_NE(message.find(".lock"), std::string::npos) << message;
+  }
+  EXPECT_EQ(request(first->port(), "GET", "/alpha/items/1").status, 200);  // the first is unharmed
+  first->stop();
+  second->start();  // free again
+  EXPECT_EQ(request(second->port(), "GET", "/alpha/items/1").status, 200);
 }

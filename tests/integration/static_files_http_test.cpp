@@ -1,6 +1,8 @@
 // Static files through a real server: traversal attempts as raw bytes on the wire.
 #include "test_http.hpp"
 
+#include <mmm/error.hpp>
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -62,5 +64,42 @@ TEST_F(StaticHttpTest, TraversalNeverLeavesTheRoot) {
     auto reply = request(port, "GET", target);
     EXPECT_TRUE(reply.status == 404 || reply.status == 400) << target << " -> " << reply.status;
     EXPECT_EQ(reply.body.find("top secret"), std::string::npos) << target;
+  }
+}
+
+TEST_F(StaticHttpTest, ADirectoryRedirectStaysOnThisHost) {
+  for (const std::string target : {"//css", "///css", "/%2Fcss"}) {
+    auto reply = request(port, "GET", target);
+    if (reply.status != 301) continue;  // refusing is fine too
+    EXPECT_NE(reply.header("location").rfind("//", 0), 0u) << target << " -> " << reply.header("location");
+  }
+  EXPECT_EQ(request(port, "GET", "/css").header("location"), "/css/");
+}
+
+TEST_F(StaticHttpTest, AWebRootHoldingTheStoreIsRefusedAtStart) {
+  // web.root "." with the store in ./data served the database (emails, password hashes).
+  const std::string root = base.string();
+  try {
+    auto s = mmm::Server::fromYaml("server: {listen: '127.0.0.1:0'}\nlog: {level: 'off'}\n"
+                                   "store: {url: 'sqlite:" + root + "/data/mmm.db'}\n"
+                                   "web: {root: '" + root + "'}\n", "t.yaml");
+    s->start();
+    ADD_FAILURE() << "started with the store under the web root";
+  } catch (const mmm::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("contains the SQLite store's folder"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(base / "data")) << "the refused start created the store";
+  // The store beside the web root, not in it, is fine.
+  auto beside = startServerWith("web: {root: '" + (base / "web").string() + "'}\n");
+  EXPECT_EQ(request(beside->port(), "GET", "/").status, 200);
+}
+
+TEST_F(StaticHttpTest, DotFilesAndFoldersAreNeverServed) {
+  fs::create_directories(base / "web/.git");
+  std::ofstream(base / "web/.git/config") << "[remote]";
+  std::ofstream(base / "web/.env") << "KEY=secret";
+  for (const std::string target : {"/.git/config", "/.env", "/%2egit/config", "/css/../.env"}) {
+    auto reply = request(port, "GET", target);
+    EXPECT_TRUE(reply.status == 404 || reply.status == 400) << target << " -> " << reply.status;
   }
 }

@@ -217,6 +217,90 @@ TEST_P(StoreTest, ExhaustedPoolAnswersUnavailableAfterTheTimeout) {
   small.runRead([](DbSession&) {});  // free again
 }
 
+// Kills the connection `session` runs on, from another connection (MariaDB only).
+void killConnectionOf(DbSession& session, PocoStore& other) {
+  Poco::Int64 id = 0;
+  session << "SELECT CONNECTION_ID()", into(id), now;
+  other.runRead([&](DbSession& s) { s << "KILL CONNECTION " + std::to_string(id), now; });
+}
+
+TEST_P(StoreTest, AConnectionLostBeforeCommitIsRetriedOnAFreshOne) {
+  if (GetParam() != Backend::MariaDB) GTEST_SKIP() << "needs a server connection to kill";
+  auto killer = makeStore(1);
+  int runs = 0;
+  store_->transaction([&](DbSession& s) {
+    if (++runs == 1) killConnectionOf(s, *killer);
+    s << "INSERT INTO things (name) VALUES ('once')", now;  // fails on the killed connection
+  });
+  EXPECT_EQ(runs, 2);
+  EXPECT_EQ(count(), 1);
+}
+
+TEST_P(StoreTest, AConnectionLostAtCommitIsUnavailableAndNeverRunAgain) {
+  if (GetParam() != Backend::MariaDB) GTEST_SKIP() << "needs a server connection to kill";
+  auto killer = makeStore(1);
+  int runs = 0;
+  try {
+    store_->transaction([&](DbSession& s) {
+      ++runs;
+      s << "INSERT INTO things (name) VALUES ('maybe')", now;
+      killConnectionOf(s, *killer);  // the next statement on it is the COMMIT
+    });
+    ADD_FAILURE() << "the commit on a killed connection succeeded";
+  } catch (const mmm::Unavailable& e) {
+    EXPECT_EQ(e.status(), 503);
+  }
+  EXPECT_EQ(runs, 1) << "the work ran again after its COMMIT failed";
+  EXPECT_EQ(count(), 0);  // the server rolled the killed transaction back
+  insert("after");        // and the pool is healthy again
+  EXPECT_EQ(count(), 1);
+}
+
+TEST_P(StoreTest, AFullDatabaseIsUnavailableAndReportedUntilAWriteGoesThrough) {
+  // One connection, so the size limit set on it holds for every unit of work below.
+  mmm::core::StoreOptions options;
+  options.poolSize = 1;
+  PocoStore small(parseStoreUrl(url_), options, mmm::test::quietLogger());
+  const bool mysql = GetParam() == Backend::MariaDB;
+  // A full disk, made small: SQLite stops growing the file past max_page_count (SQLITE_FULL);
+  // a MEMORY table stops at max_heap_table_size ("The table is full", 1114).
+  small.runRead([&](DbSession& s) {
+    if (mysql) {
+      s << "SET SESSION max_heap_table_size = 16384", now;
+      s << "CREATE TABLE cramped (body VARCHAR(1000) NOT NULL) ENGINE=MEMORY", now;
+    } else {
+      s << "CREATE TABLE cramped (body TEXT NOT NULL)", now;
+      Poco::Int64 pages = 0;
+      s << "PRAGMA page_count", into(pages), now;
+      s << "PRAGMA max_page_count = " + std::to_string(pages + 2), now;
+    }
+  });
+  const std::string body(1000, 'x');
+  auto write = [&] {
+    small.transaction([&](DbSession& s) {
+      std::string b = body;
+      s << "INSERT INTO cramped (body) VALUES (?)", use(b), now;
+    });
+  };
+  int written = 0;
+  try {
+    for (; written < 1000; ++written) write();
+    ADD_FAILURE() << "never full";
+  } catch (const mmm::Unavailable& e) {
+    EXPECT_EQ(e.status(), 503);
+  }
+  EXPECT_GT(written, 0);
+  EXPECT_EQ(small.storageFullErrors(), 1u);
+  EXPECT_THROW(small.check(), std::runtime_error);  // /readyz says the store is not ok
+  // Room again: a write goes through and the store is reported ok at once.
+  small.runRead([&](DbSession& s) {
+    if (mysql) s << "DELETE FROM cramped", now;
+    else s << "PRAGMA max_page_count = 1000000", now;
+  });
+  write();
+  EXPECT_NO_THROW(small.check());
+}
+
 TEST_P(StoreTest, MigrationsAreAppliedOnceAndRecorded) {
   std::vector<mmm::Migration> migrations = {
       {1, "create notes", {"CREATE TABLE notes (id {{pk}}, body VARCHAR(255) NOT NULL){{table_options}}"}},

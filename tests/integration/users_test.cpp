@@ -3,6 +3,7 @@
 #include "api_fixture.hpp"
 
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 using namespace mmm::test;
@@ -16,6 +17,30 @@ class UsersTest : public ApiTest {
 
   HttpReply signIn(const std::string& email, const std::string& password) {
     return call("POST", "/v1/sessions", R"({"email":")" + email + R"(","password":")" + password + R"("})");
+  }
+
+  // 20 sign-ups racing for one user name: one 201, the rest 409.
+  void expectOneWinnerAmongConcurrentSignUps(const std::string& userName) {
+    std::atomic<int> created{0}, conflicts{0};
+    std::vector<int> other;
+    std::mutex otherMutex;
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 20; ++i)
+      threads.emplace_back([&, i] {
+        auto reply = call("POST", "/v1/users",
+                          R"({"email":"racer)" + std::to_string(i) + userName + R"(@example.org","password":"race-password","passwordConf":"race-password","userName":")" +
+                              userName + R"("})");
+        if (reply.status == 201) ++created;
+        else if (reply.status == 409) ++conflicts;
+        else {
+          std::lock_guard lock(otherMutex);
+          other.push_back(reply.status);
+        }
+      });
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(created.load(), 1) << userName;
+    EXPECT_EQ(conflicts.load(), 19) << userName;
+    EXPECT_EQ(other, std::vector<int>{}) << userName;
   }
 
   static void expectProfile(const HttpReply& reply, int status) {
@@ -75,6 +100,22 @@ TEST_P(UsersTest, SignUpValidationIs400And415) {
   expectProfile(signUp(name + "@example.org", "longenough", name), 201);
 }
 
+TEST_P(UsersTest, ControlCharactersInTextAre400) {
+  const std::string name = unique("ctl");
+  for (const char* bad : {"a\\u0000b", "a\\u001bb", "a\\u0085b", "a\\nb", "a\\tb"}) {
+    expectProblem(signUp(name + "@example.org", "longenough", name, bad, "Ng"), 400);
+    expectProblem(signUp(name + "@example.org", "longenough", name, "Bob", bad), 400);
+    expectProblem(signUp(name + "@example.org", "longenough", name + bad), 400);
+    expectProblem(signUp(name + bad + "@example.org", "longenough", name), 400);
+  }
+  const auto a = newAccount();
+  expectProblem(call("PATCH", "/v1/users/me", R"({"firstName":"a\u0000b"})", a.token), 400);
+  expectProblem(call("PATCH", "/v1/users/me", R"({"lastName":"a\u009fb"})", a.token), 400);
+  EXPECT_EQ(json(call("GET", "/v1/users/me", "", a.token))->getValue<std::string>("firstName"), "Bob");
+  // A password is a secret, compared and never shown: a tab in it is its owner's business.
+  expectProfile(signUp(name + "@example.org", "tab\\tin-password", name), 201);
+}
+
 TEST_P(UsersTest, DuplicateEmailInAnotherCaseOrUserNameIs409) {
   const auto a = newAccount();
   std::string upper = a.email;
@@ -91,22 +132,14 @@ TEST_P(UsersTest, DuplicateEmailInAnotherCaseOrUserNameIs409) {
 }
 
 TEST_P(UsersTest, ConcurrentSignUpsWithOneUserNameGiveOne201AndNo500) {
-  const std::string userName = unique("race");
-  std::atomic<int> created{0}, conflicts{0}, other{0};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 20; ++i)
-    threads.emplace_back([&, i] {
-      auto reply = call("POST", "/v1/users",
-                        R"({"email":"racer)" + std::to_string(i) + userName + R"(@example.org","password":"race-password","passwordConf":"race-password","userName":")" +
-                            userName + R"("})");
-      if (reply.status == 201) ++created;
-      else if (reply.status == 409) ++conflicts;
-      else ++other;
-    });
-  for (auto& t : threads) t.join();
-  EXPECT_EQ(created.load(), 1);
-  EXPECT_EQ(conflicts.load(), 19);
-  EXPECT_EQ(other.load(), 0);
+  expectOneWinnerAmongConcurrentSignUps(unique("race"));
+}
+
+// The losers' "Duplicate entry 'drummer2013…'" quotes the name: it must not read as MySQL
+// error 2013 (connection lost), which gave 503s.
+TEST_P(UsersTest, ConcurrentSignUpsWithANameLikeAnErrorNumberGiveOne201AndNo503) {
+  expectOneWinnerAmongConcurrentSignUps(unique("drummer2013x"));
+  expectOneWinnerAmongConcurrentSignUps(unique("gone2006away2013x"));
 }
 
 TEST_P(UsersTest, GetUserByIdOrMe) {
@@ -238,6 +271,52 @@ TEST_P(UsersTest, RepeatedFailuresAreThrottledWith429) {
   tokenOf(signIn(b.email, b.password));
   for (int i = 0; i < 2; ++i) expectProblem(signIn(b.email, "wrong-password"), 401);
   expectProfile(signIn(b.email, b.password), 201);
+}
+
+TEST_P(UsersTest, ConcurrentWrongPasswordsGetExactlyTheLimitOf401s) {
+  // A hash of a few milliseconds, as in production only shorter: the time between the
+  // throttle's check and its count is the window the racing requests used.
+  startServer("  - name: users\n"
+              "    config:\n"
+              "      password_hash: {ops_limit: 1, mem_limit_kib: 16384}\n"
+              "      throttle: {max_failures_per_email: 5, max_failures_per_address: 1000, window_s: 60}\n");
+  const auto a = newAccount();
+  std::atomic<int> wrong{0}, throttled{0}, other{0}, ready{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 30; ++i)
+    threads.emplace_back([&] {
+      ++ready;
+      while (ready < 30) std::this_thread::yield();  // all at once
+      const int status = signIn(a.email, "wrong-password").status;
+      if (status == 401) ++wrong;
+      else if (status == 429) ++throttled;
+      else ++other;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wrong.load(), 5);
+  EXPECT_EQ(throttled.load(), 25);
+  EXPECT_EQ(other.load(), 0);
+}
+
+TEST_P(UsersTest, SuccessfulSignInsDoNotCountAgainstTheirAddress) {
+  startServer("  - name: users\n"
+              "    config:\n"
+              "      password_hash: {ops_limit: 1, mem_limit_kib: 8}\n"
+              "      throttle: {max_failures_per_email: 100, max_failures_per_address: 3, window_s: 60}\n",
+              ", trusted_proxies: ['127.0.0.1']");
+  const auto a = newAccount();
+  // Addresses of this test alone (Redis is shared by every test running).
+  const std::string office = "203.0.113." + std::to_string(std::random_device{}() % 250 + 1);
+  const std::string elsewhere = "2001:db8::" + std::to_string(std::random_device{}() % 9000 + 1000);
+  auto signInFrom = [&](const std::string& address, const std::string& email, const std::string& password) {
+    return call("POST", "/v1/sessions", R"({"email":")" + email + R"(","password":")" + password + R"("})", "",
+                "X-Forwarded-For: " + address + "\r\n");
+  };
+  for (int i = 0; i < 6; ++i) tokenOf(signInFrom(office, a.email, a.password));  // people behind one address
+  for (int i = 0; i < 3; ++i) expectProblem(signInFrom(office, unique("victim") + "@example.org", "guess"), 401);
+  expectProblem(signInFrom(office, unique("victim") + "@example.org", "guess"), 429);
+  expectProblem(signInFrom(office, a.email, a.password), 429);      // the address is blocked for everyone
+  EXPECT_EQ(signInFrom(elsewhere, a.email, a.password).status, 201);  // but only that address
 }
 
 TEST_P(UsersTest, SignInsAreRecordedWithTheClientAddress) {

@@ -53,6 +53,18 @@ YAML
 out=$("$server" --config "$work/good.yaml" --check-config 2>/dev/null); status=$?
 [ "$status" -eq 0 ] && [ "$out" = "configuration OK (plugins: hello)" ] \
   && pass "--check-config on a valid file: exit 0, '$out'" || fail "--check-config valid: exit $status, '$out'"
+# --check-config has no side effects: the SQLite store's folder is not created.
+sed "s|sqlite:$work/good.db|sqlite:$work/fresh/data/mmm.db|" "$work/good.yaml" > "$work/fresh.yaml"
+out=$("$server" --config "$work/fresh.yaml" --check-config 2>&1); status=$?
+[ "$status" -eq 0 ] && [ ! -e "$work/fresh" ] && pass "--check-config creates no store folder" \
+  || fail "--check-config side effects: exit $status, $(ls -d "$work/fresh" 2>&1), '$out'"
+# A truncated plugin library is refused before it is mapped (dlopen would die of SIGBUS):
+# exit 78 (EX_CONFIG) with the file named.
+head -c "$(( $(stat -c %s "$bin/libmmm_hello.so") / 2 ))" "$bin/libmmm_hello.so" > "$work/libmmm_half.so"
+sed "s|  - name: hello|  - name: hello\n    library: $work/libmmm_half.so|" "$work/good.yaml" > "$work/truncated.yaml"
+err=$("$server" --config "$work/truncated.yaml" --check-config 2>&1 >/dev/null); status=$?
+[ "$status" -eq 78 ] && [[ "$err" == *"$work/libmmm_half.so: truncated or damaged"* ]] \
+  && pass "a truncated plugin library: exit 78, '$err'" || fail "a truncated plugin library: exit $status, '$err'"
 # The embedded default serves web/ relative to the working directory: the repository root.
 out=$(cd "$(dirname "$0")/../.." && "$server" --check-config 2>&1 >/dev/null) && pass "--check-config on the embedded default: exit 0" \
   || fail "--check-config on the embedded default: $out"
@@ -155,6 +167,38 @@ wait "$pid"; status=$?
 [ "$status" -eq 0 ] && pass "exit status after SIGTERM: 0" || fail "exit status after SIGTERM: $status"
 [ "$(cat "$work/trace")" = $'start alpha\nstop alpha' ] && pass "plugin stopped on SIGTERM" \
   || fail "plugin trace: $(cat "$work/trace")"
+
+# Past a file-size limit (ulimit -f) SQLite's writes fail with EFBIG: the server answers 503,
+# /readyz reports the store and /metrics counts it, instead of dying of SIGXFSZ.
+cat > "$work/fsize.yaml" <<YAML
+server: {listen: "127.0.0.1:0"}
+web: {enabled: false}
+store: {url: "sqlite:$work/fsize/mmm.db"}
+plugins:
+  - name: alpha
+    library: $bin/libmmm_alpha.so
+    config: {use_store: true}
+YAML
+printf '#!/usr/bin/env bash\nulimit -f 512\nexec "%s" "$@"\n' "$server" > "$work/limited-server"
+chmod +x "$work/limited-server"
+real_server=$server; server=$work/limited-server
+start_server "$work/fsize.yaml" || exit 1
+server=$real_server
+name=$(head -c 3000 /dev/zero | tr '\0' n)
+code=201
+for _ in $(seq 1 600); do
+  code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$port/alpha/db/items?name=$name")
+  [ "$code" = 201 ] || break
+done
+ready=$(curl -s "http://127.0.0.1:$port/readyz")
+full=$(curl -s "http://127.0.0.1:$port/metrics" | sed -n 's/^mmm_store_full_errors_total //p')
+if [ "$code" = 503 ] && kill -0 "$pid" 2>/dev/null && [[ "$ready" == *'"store":"unavailable"'* ]] && [ "${full:-0}" -ge 1 ] \
+   && grep -q "out of space" "$work/err"; then
+  pass "past the file-size limit: 503, alive, /readyz $ready, mmm_store_full_errors_total $full"
+else
+  fail "past the file-size limit: last answer $code, alive: $(kill -0 "$pid" 2>/dev/null && echo yes || echo no), /readyz '$ready', metric '$full'"
+fi
+kill -TERM "$pid" 2>/dev/null; wait "$pid"
 
 # SIGINT too.
 start_server "$work/good.yaml" || exit 1

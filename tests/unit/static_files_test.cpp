@@ -23,6 +23,10 @@ class StaticFilesTest : public ::testing::Test {
     write(base / "web/style.css", "body{}");
     write(base / "web/sub/index.html", "<p>sub</p>");
     write(base / "secret.txt", "top secret");
+    fs::create_directories(base / "web/.git");
+    write(base / "web/.git/config", "[remote]");
+    write(base / "web/.env", "KEY=secret");
+    write(base / "web/sub/.hidden.js", "hidden");
     fs::create_symlink(base / "secret.txt", base / "web/link.txt");
     files = std::make_unique<StaticFiles>((base / "web").string(), 60);
   }
@@ -66,6 +70,17 @@ TEST_F(StaticFilesTest, DirectoriesServeIndexHtml) {
   EXPECT_EQ(*redirect->header("Location"), "/sub/");
 }
 
+TEST_F(StaticFilesTest, ADirectoryRedirectNeverNamesAnotherHost) {
+  // "//sub/" in a Location is protocol-relative: the browser would go to the host "sub".
+  for (const char* path : {"//sub", "///sub", "//sub//"}) {
+    auto redirect = get(path);
+    if (!redirect || redirect->status != 301) continue;  // refusing is fine too
+    const std::string location(*redirect->header("Location"));
+    EXPECT_NE(location.rfind("//", 0), 0u) << path << " -> " << location;
+  }
+  EXPECT_EQ(*get("//sub")->header("Location"), "/sub/");
+}
+
 TEST_F(StaticFilesTest, RevalidationWithETagGives304) {
   auto first = get("/app.js");
   auto etag = std::string(*first->header("ETag"));
@@ -85,6 +100,21 @@ TEST_F(StaticFilesTest, NothingOutsideTheRootIsReachable) {
   withNul += '\0';
   EXPECT_FALSE(get(withNul));
   EXPECT_FALSE(get(base.string() + "/secret.txt"));  // an absolute path stays under the root
+}
+
+TEST_F(StaticFilesTest, NoSegmentStartingWithADotIsServed) {
+  for (const char* path : {"/.git/config", "/.git/", "/.git", "/.env", "/sub/.hidden.js", "/.%2e/app.js"})
+    EXPECT_FALSE(get(path)) << path;
+  EXPECT_TRUE(get("/app.js"));
+}
+
+TEST_F(StaticFilesTest, ContainsTellsWhatIsUnderTheRoot) {
+  EXPECT_TRUE(files->contains((base / "web").string()));
+  EXPECT_TRUE(files->contains((base / "web/data").string()));  // need not exist
+  EXPECT_TRUE(files->contains((base / "web/sub/../data/x").string()));
+  EXPECT_FALSE(files->contains(base.string()));
+  EXPECT_FALSE(files->contains((base / "website").string()));
+  EXPECT_FALSE(files->contains((base / "web/../data").string()));
 }
 
 TEST(StaticFiles, MissingRootIsRefused) {

@@ -17,7 +17,7 @@ constexpr std::size_t kMaxDescription = 4000;
 constexpr std::size_t kMaxBody = 4096;
 
 std::string messageBody(const Poco::JSON::Object::Ptr& body) {
-  auto value = stringField(body, "body", kMaxBody);
+  auto value = stringField(body, "body", kMaxBody, TextRule::MultiLine);
   if (!value || value->empty()) throw HttpError(400, "body must be 1 to 4096 characters");
   return *value;
 }
@@ -65,7 +65,7 @@ Response ChatApi::createChannel(Request& request) {
   if (!name || name->find_first_not_of(" \t") == std::string::npos) throw HttpError(400, "name is required");
   Channel channel;
   channel.name = *name;
-  channel.description = stringField(body, "description", kMaxDescription).value_or("");
+  channel.description = stringField(body, "description", kMaxDescription, TextRule::MultiLine).value_or("");
   if (body->has("private") && !body->isNull("private")) {
     if (!body->get("private").isBoolean()) throw HttpError(400, "private must be true or false");
     channel.isPrivate = body->getValue<bool>("private");
@@ -128,7 +128,7 @@ Response ChatApi::patchChannel(Request& request) {
   const auto id = pathId(request.param("id"), "channel");
   const auto body = parseJsonObject(request);
   auto name = stringField(body, "name", kMaxName);
-  auto description = stringField(body, "description", kMaxDescription);
+  auto description = stringField(body, "description", kMaxDescription, TextRule::MultiLine);
   if (!name && !description) throw HttpError(400, "nothing to update: give name and/or description");
   if (name && name->find_first_not_of(" \t") == std::string::npos) throw HttpError(400, "name must not be empty");
   auto updated = store_.transaction([&](DbSession& tx) {
@@ -227,10 +227,12 @@ Response ChatApi::deleteMessage(Request& request) {
 
 // --- the service for other plugins' channels
 
+std::string managedChannelName(const std::string& text) { return std::string(truncateUtf8(text, kMaxName)); }
+
 std::int64_t ManagedChannelsService::create(DbSession& tx, const std::string& name, std::int64_t creatorId,
                                             const std::vector<std::int64_t>& memberIds) {
   Channel channel;
-  channel.name = name;
+  channel.name = managedChannelName(name);
   channel.isPrivate = true;
   channel.creatorId = creatorId;
   channel.managed = true;
@@ -243,7 +245,7 @@ bool ManagedChannelsService::exists(DbSession& tx, std::int64_t channelId) {
 }
 
 void ManagedChannelsService::rename(DbSession& tx, std::int64_t channelId, const std::string& name) {
-  ChatRepository::updateChannel(tx, channelId, name.substr(0, 1020), std::nullopt);
+  ChatRepository::updateChannel(tx, channelId, managedChannelName(name), std::nullopt);
 }
 
 void ManagedChannelsService::addMember(DbSession& tx, std::int64_t channelId, std::int64_t userId) {

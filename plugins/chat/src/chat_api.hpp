@@ -21,6 +21,10 @@ namespace mmm::chat {
 /// Reads before, after and limit; throws HttpError 400 for a bad value.
 HistoryQuery parseHistoryQuery(const Request& request);
 
+/// A channel name made from another plugin's text (an event title): at most the 255
+/// characters a name may have, cut between characters.
+std::string managedChannelName(const std::string& text);
+
 class ChatApi {
  public:
   ChatApi(Store& store, ProfileDirectory& profiles, Pusher& pusher, std::shared_ptr<spdlog::logger> log);

@@ -19,8 +19,8 @@ constexpr std::size_t kMaxShortText = 255;
 constexpr std::size_t kMaxDescription = 4000;
 
 std::optional<std::string> text(const Poco::JSON::Object::Ptr& body, const char* name, std::size_t maxChars,
-                                bool allowEmpty) {
-  auto value = stringField(body, name, maxChars);
+                                bool allowEmpty, TextRule rule = TextRule::SingleLine) {
+  auto value = stringField(body, name, maxChars, rule);
   if (value && !allowEmpty && value->find_first_not_of(" \t\r\n") == std::string::npos)
     throw HttpError(400, std::string(name) + " must not be empty");
   return value;
@@ -40,7 +40,7 @@ EventFields fields(const Poco::JSON::Object::Ptr& body) {
   EventFields f;
   f.title = text(body, "title", kMaxShortText, false);
   f.location = text(body, "location", kMaxShortText, false);
-  f.description = text(body, "description", kMaxDescription, true);
+  f.description = text(body, "description", kMaxDescription, true, TextRule::MultiLine);
   f.startsAt = datetime(body);
   return f;
 }

@@ -1,5 +1,6 @@
-// Counts failed sign-ins per email and per client address in the session store, so every
-// node shares them; past a limit, sign-in answers 429 until the window ends.
+// Counts sign-in attempts per email and per client address in the session store, so every
+// node shares them; past a limit, sign-in answers 429 until the window ends. A success
+// clears the email's count, so in effect it counts failures in a row.
 #pragma once
 
 #include <mmm/sessions.hpp>
@@ -20,15 +21,20 @@ class SignInThrottle {
  public:
   SignInThrottle(SessionStore& store, ThrottleLimits limits) : store_(store), limits_(limits) {}
 
-  /// Seconds to wait when either counter is at its limit; nullopt when a try is allowed.
-  std::optional<std::chrono::seconds> blocked(const std::string& email, const std::string& clientIp);
-  void failed(const std::string& email, const std::string& clientIp);
-  /// A success clears the email's count (the address's stays: it may be guessing others).
-  void succeeded(const std::string& email);
+  /// Counts a sign-in attempt before the password is checked, and answers from the counts
+  /// that increment returned: seconds to wait when either is past its limit, nullopt when
+  /// the attempt may go on. Counting first is what keeps concurrent guesses to the limit
+  /// (a separate check, then count, lets every request in flight pass the check).
+  std::optional<std::chrono::seconds> attempt(const std::string& email, const std::string& clientIp);
+  /// A success clears the email's count, and is counted for the address so that its
+  /// failures are its attempts minus its successes (it may be guessing others' passwords
+  /// between its own sign-ins, so its count is not cleared).
+  void succeeded(const std::string& email, const std::string& clientIp);
 
  private:
   static std::string emailKey(const std::string& email);
-  static std::string addressKey(const std::string& clientIp);
+  static std::string addressKey(const std::string& clientIp);           // attempts
+  static std::string addressSuccessesKey(const std::string& clientIp);  // successes
   std::int64_t count(const std::string& key);
 
   SessionStore& store_;

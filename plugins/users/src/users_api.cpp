@@ -18,12 +18,14 @@ namespace {
 // Lengths are checked by the validation rules, which say more than a generic limit.
 constexpr std::size_t kAnyLength = 1 << 20;
 
-std::optional<std::string> stringField(const Poco::JSON::Object::Ptr& body, const char* name) {
-  return mmm::stringField(body, name, kAnyLength);
+std::optional<std::string> stringField(const Poco::JSON::Object::Ptr& body, const char* name,
+                                       TextRule rule = TextRule::SingleLine) {
+  return mmm::stringField(body, name, kAnyLength, rule);
 }
 
-std::string requiredString(const Poco::JSON::Object::Ptr& body, const char* name) {
-  auto value = stringField(body, name);
+std::string requiredString(const Poco::JSON::Object::Ptr& body, const char* name,
+                           TextRule rule = TextRule::SingleLine) {
+  auto value = stringField(body, name, rule);
   if (!value) throw HttpError(400, std::string(name) + " is required");
   return *value;
 }
@@ -80,8 +82,8 @@ Response UsersApi::startSession(Request& request, const Profile& profile) {
 Response UsersApi::signUp(Request& request) {
   const auto body = parseJsonObject(request);
   const std::string email = requiredString(body, "email");
-  const std::string password = requiredString(body, "password");
-  const std::string passwordConf = requiredString(body, "passwordConf");
+  const std::string password = requiredString(body, "password", TextRule::Secret);
+  const std::string passwordConf = requiredString(body, "passwordConf", TextRule::Secret);
   const std::string userName = requiredString(body, "userName");
   const std::string firstName = stringField(body, "firstName").value_or("");
   const std::string lastName = stringField(body, "lastName").value_or("");
@@ -130,18 +132,17 @@ Response UsersApi::patchUser(Request& request) {
 Response UsersApi::signIn(Request& request) {
   const auto body = parseJsonObject(request);
   const std::string email = normalizeEmail(requiredString(body, "email"));
-  const std::string password = requiredString(body, "password");
+  const std::string password = requiredString(body, "password", TextRule::Secret);
   if (password.size() > 4096) throw HttpError(400, "password is too long");
-  if (auto wait = throttle_.blocked(email, request.clientIp)) {
+  if (auto wait = throttle_.attempt(email, request.clientIp)) {
     log_->warn("{} sign-in throttled for {}", request.id, request.clientIp);
     throw HttpError(429, "too many failed sign-ins; try again later", {{"Retry-After", std::to_string(wait->count())}});
   }
   auto user = users_.findByEmail(email);
   if (!authenticator_.verify(user ? std::optional<std::string>(user->passwordHash) : std::nullopt, password)) {
-    throttle_.failed(email, request.clientIp);
     throw HttpError(401, "wrong email or password", {{"WWW-Authenticate", "Bearer"}});
   }
-  throttle_.succeeded(email);
+  throttle_.succeeded(email, request.clientIp);
   if (hasher_.needsRehash(user->passwordHash)) users_.updatePasswordHash(user->profile.id, hasher_.hash(password));
   users_.recordSignIn(user->profile.id, request.clientIp);
   log_->info("{} user {} signed in from {}", request.id, user->profile.id, request.clientIp);

@@ -4,6 +4,7 @@
 #include <mmm/error.hpp>
 #include <mmm/text.hpp>
 
+#include <Poco/Exception.h>
 #include <Poco/JSON/Object.h>
 
 #include <charconv>
@@ -22,10 +23,19 @@ inline std::int64_t pathId(const std::string& segment, const std::string& what) 
   return id;
 }
 
+/// What a text field may hold besides printable characters (API.md, "Hardening of Part 1").
+enum class TextRule {
+  SingleLine,  // names, titles, emails: no control characters at all
+  MultiLine,   // message bodies, descriptions: \n and \t, no other control character
+  Secret,      // passwords: compared, never shown, so any character (refusing one could lock
+               // out an account made before the rule)
+};
+
 /// A string field of a JSON body: nullopt when absent or null; 400 when it is not a string,
-/// not UTF-8, or longer than `maxChars` characters.
+/// not UTF-8, longer than `maxChars` characters, or holds a control character `rule` refuses
+/// (NUL would be stored, then read back cut short).
 inline std::optional<std::string> stringField(const Poco::JSON::Object::Ptr& body, const std::string& name,
-                                              std::size_t maxChars) {
+                                              std::size_t maxChars, TextRule rule = TextRule::SingleLine) {
   if (!body->has(name) || body->isNull(name)) return std::nullopt;
   const auto value = body->get(name);
   if (!value.isString()) throw HttpError(400, name + " must be a string");
@@ -33,13 +43,22 @@ inline std::optional<std::string> stringField(const Poco::JSON::Object::Ptr& bod
   if (!isValidUtf8(text)) throw HttpError(400, name + " is not valid UTF-8");
   if (utf8Length(text) > maxChars)
     throw HttpError(400, name + " must be at most " + std::to_string(maxChars) + " characters long");
+  if (rule == TextRule::SingleLine && hasControlCharacter(text))
+    throw HttpError(400, name + " must not contain control characters, line breaks or tabs");
+  if (rule == TextRule::MultiLine && hasControlCharacter(text, "\n\t"))
+    throw HttpError(400, name + " must not contain control characters other than line breaks and tabs");
   return text;
 }
 
-/// An integer field of a JSON body (an id); 400 when absent or not an integer.
+/// An integer field of a JSON body (an id); 400 when absent, not an integer or out of range.
 inline std::int64_t integerField(const Poco::JSON::Object::Ptr& body, const std::string& name) {
   if (!body->has(name) || !body->get(name).isInteger()) throw HttpError(400, name + " must be a number");
-  return body->getValue<Poco::Int64>(name);
+  try {
+    return body->getValue<Poco::Int64>(name);
+  } catch (const Poco::RangeException&) {
+    // Poco parses integers up to 2^64 - 1 as unsigned; converting one past 2^63 - 1 throws.
+    throw HttpError(400, name + " is out of range");
+  }
 }
 
 }  // namespace mmm

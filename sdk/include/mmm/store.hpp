@@ -163,8 +163,9 @@ class MMM_EXPORT Store {
   /// Runs `work` inside a transaction on a pooled connection: committed when `work`
   /// returns, rolled back when it throws (the exception goes on). If the connection is
   /// found lost before the commit, `work` runs once more on a fresh connection, so it must
-  /// not have effects outside the database. Throws Unavailable when the database cannot be
-  /// reached or the pool stays exhausted.
+  /// not have effects outside the database. A connection lost during the COMMIT itself
+  /// leaves the outcome unknown: `work` does not run again and Unavailable is thrown.
+  /// Throws Unavailable when the database cannot be reached or the pool stays exhausted.
   virtual void runTransaction(const std::function<void(DbSession&)>& work) = 0;
   /// The same without a transaction (each statement commits), for reads.
   virtual void runRead(const std::function<void(DbSession&)>& work) = 0;

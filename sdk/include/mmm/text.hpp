@@ -52,4 +52,27 @@ inline std::size_t utf8Length(std::string_view text) {
   return count;
 }
 
+/// True when valid UTF-8 `text` holds a control character: C0 (U+0000–U+001F), DEL or C1
+/// (U+0080–U+009F), other than those in `allowed` (say "\n\t").
+inline bool hasControlCharacter(std::string_view text, std::string_view allowed = {}) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if ((c < 0x20 || c == 0x7F) && allowed.find(static_cast<char>(c)) == std::string_view::npos) return true;
+    // C1 controls are U+0080–U+009F, in UTF-8 C2 80 – C2 9F.
+    if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) <= 0x9F) return true;
+  }
+  return false;
+}
+
+/// The longest prefix of valid UTF-8 `text` with at most `maxChars` code points: never
+/// cut inside a character's bytes.
+inline std::string_view truncateUtf8(std::string_view text, std::size_t maxChars) {
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;  // a continuation byte
+    if (chars++ == maxChars) return text.substr(0, i);
+  }
+  return text;
+}
+
 }  // namespace mmm

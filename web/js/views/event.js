@@ -146,11 +146,13 @@ function chat(page, channel) {
     const body = input.value.trim();
     if (!body) return;
     status.textContent = '';
+    // Cleared at once, not when the answer comes: the next message may be typed meanwhile.
+    input.value = '';
     try {
       place(await api('POST', `/v1/channels/${channel}`, {body}));
-      input.value = '';
       toBottom();
     } catch (error) {
+      if (!input.value) input.value = body;  // back in the box, to send again
       status.textContent = error.message;
     }
   });
