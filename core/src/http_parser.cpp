@@ -124,7 +124,10 @@ std::size_t RequestParser::feed(std::string_view data) {
     boost::system::error_code ec;
     const std::size_t n = impl_->parser.put(boost::asio::const_buffer(data.data() + taken, data.size() - taken), ec);
     taken += n;
-    if (ec == http::error::need_more) ec = {};
+    // Beast's contract: after need_more, call again only with more bytes appended (it keeps
+    // state about what it has already seen, and asserts that the buffer grew).
+    const bool needMore = ec == http::error::need_more;
+    if (needMore) ec = {};
     if (ec) {
       if (ec == http::error::header_limit)
         fail(431, "the request line and headers exceed the limit");
@@ -141,7 +144,7 @@ std::size_t RequestParser::feed(std::string_view data) {
       state_ = State::Done;
       return taken;
     }
-    if (n == 0 || taken == data.size()) break;  // needs bytes we do not have yet
+    if (needMore || n == 0 || taken == data.size()) break;  // needs bytes we do not have yet
   }
   return taken;
 }

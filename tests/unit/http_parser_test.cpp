@@ -83,6 +83,18 @@ TEST(HttpParser, ABodyArrivingInPiecesIsAssembled) {
   EXPECT_EQ(parser.take().body, "0123456789");
 }
 
+// Found by tests/fuzz/http_parser_fuzz.cpp: the final chunk followed by a bare LF, all in
+// one buffer. The parser used to call Beast again with no new bytes, against its contract.
+TEST(HttpParser, AFinalChunkWithABrokenTrailerWaitsForMoreOrFails) {
+  RequestParser parser({});
+  std::string pending = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\n";
+  pending.erase(0, parser.feed(pending));
+  EXPECT_EQ(parser.state(), State::NeedMore);
+  pending += "\r\n\r\n";  // the end of the trailer section arrives: decided, either way
+  parser.feed(pending);
+  EXPECT_NE(parser.state(), State::NeedMore);
+}
+
 TEST(HttpParser, ChunkedBodiesAreDecoded) {
   RequestParser parser({});
   const std::string raw = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
