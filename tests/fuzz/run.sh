@@ -13,7 +13,10 @@ targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(http_parser ws_frame router tokens)
 out=${MMM_FUZZ_DIR:-$(mktemp -d /tmp/mmm-fuzz.XXXXXX)}
 mkdir -p "$out"
-flags=(-std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+# NDEBUG as the server is built (Release): Boost 1.74's Beast has an assertion that fires on a
+# valid byte sequence ("0\r\n" then one byte; boostorg/beast#2861, fixed upstream in 2024),
+# while the code after it handles the case. The sanitizers stay on.
+flags=(-std=c++17 -O1 -g -DNDEBUG -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -I"$root/core/src" -I"$root/sdk/include")
 
 sources_of() {  # TARGET → the sources and libraries it links
