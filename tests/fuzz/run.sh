@@ -33,7 +33,7 @@ status=0
 for target in "${targets[@]}"; do
   read -r -a extra <<<"$(sources_of "$target")"
   binary="$out/${target}_fuzz"
-  newest=$( (ls -t "$root/tests/fuzz/${target}_fuzz.cpp" "${extra[0]}" "$binary" 2>/dev/null || true) | head -1)
+  newest=$( (ls -t "$root/tests/fuzz/${target}_fuzz.cpp" "${extra[0]}" "$root/tests/fuzz/run.sh" "$binary" 2>/dev/null || true) | head -1)
   if [ "$newest" != "$binary" ]; then
     echo "building ${target}_fuzz"
     clang++ "${flags[@]}" "$root/tests/fuzz/${target}_fuzz.cpp" "${extra[@]}" -o "$binary"
