@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds libFuzzer targets with clang (ASan + UBSan) and runs each for a while.
 #   tests/fuzz/run.sh [SECONDS] [TARGET…]        (default: 30 s, every target)
-#   MMM_FUZZ_RUNS=10000000 tests/fuzz/run.sh 0 http_parser   (a number of executions instead)
+#   MMM_FUZZ_RUNS=10000000 tests/fuzz/run.sh 0 http_parser   (a number of executions instead;
+#   MMM_FUZZ_MAX_LEN caps the input size, 8192 by default)
 # Targets: http_parser, ws_frame, router, tokens. The corpus in tests/fuzz/corpus/<target>/
 # is the seed; new inputs go to a scratch copy (MMM_FUZZ_DIR), so a run never changes the
 # repository. Exits non-zero on a crash or sanitizer report (the input is kept there).
@@ -45,7 +46,7 @@ for target in "${targets[@]}"; do
   [ -n "${MMM_FUZZ_RUNS:-}" ] && limit=(-runs="$MMM_FUZZ_RUNS")
   echo "fuzzing $target (${MMM_FUZZ_RUNS:-$seconds s})"
   set +e
-  "$binary" "${limit[@]}" -max_len=8192 -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$out/$target-" \
+  "$binary" "${limit[@]}" -max_len="${MMM_FUZZ_MAX_LEN:-8192}" -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$out/$target-" \
     -print_final_stats=1 "$corpus" > "$out/$target.log" 2>&1
   rc=$?
   set -e
