@@ -1,5 +1,10 @@
 #include "http_parser.hpp"
 
+// GCC 12 warns that Beast's boost::optional<std::uint64_t> members "may be used
+// uninitialized" once put() is inlined here: a known false positive of -Wmaybe-uninitialized
+// with boost::optional, about code that is not ours.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>

@@ -50,7 +50,7 @@ for target in "${targets[@]}"; do
     -print_final_stats=1 "$corpus" > "$out/$target.log" 2>&1
   rc=$?
   set -e
-  grep -E "^(Done [0-9]+ runs|stat::number_of_executed_units|stat::average_exec_per_sec)|==ERROR|^SUMMARY|runtime error" \
+  grep -a -E "^(Done [0-9]+ runs|stat::number_of_executed_units|stat::average_exec_per_sec)|==ERROR|^SUMMARY|runtime error" \
     "$out/$target.log" || true
   if [ $rc -ne 0 ]; then
     echo "$target: libFuzzer exited $rc; see $out/$target.log and $out/$target-*" >&2

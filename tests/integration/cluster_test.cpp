@@ -29,8 +29,11 @@ class ClusterTest : public ::testing::Test {
     node2_ = std::make_unique<ServerProcess>(config);
   }
   void TearDown() override {  // (a start that failed in SetUp leaves some of them null)
-    for (auto* process : {node1_.get(), node2_.get(), proxy_.get()})
-      if (process) EXPECT_EQ(process->stop(), 0);
+    for (auto* process : {node1_.get(), node2_.get(), proxy_.get()}) {
+      if (process) {
+        EXPECT_EQ(process->stop(), 0);
+      }
+    }
   }
 
   HttpReply call(const ServerProcess& node, const std::string& method, const std::string& path,
