@@ -17,26 +17,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Everything the server sends on one connection until it closes it (or `timeout` passes).
-std::string converse(std::uint16_t port, const std::string& raw, Poco::Timespan timeout = Poco::Timespan(10, 0)) {
-  Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port));
-  socket.setReceiveTimeout(timeout);
-  socket.sendBytes(raw.data(), static_cast<int>(raw.size()));
-  std::string data;
-  char buffer[8192];
-  for (;;) {
-    int n = 0;
-    try {
-      n = socket.receiveBytes(buffer, sizeof buffer);
-    } catch (const Poco::Exception&) {
-      break;
-    }
-    if (n <= 0) break;
-    data.append(buffer, static_cast<std::size_t>(n));
-  }
-  return data;
-}
-
 int countOf(const std::string& haystack, const std::string& needle) {
   int n = 0;
   for (auto at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) ++n;
@@ -73,7 +53,7 @@ const std::string kHidden = "GET /alpha/items/666 HTTP/1.1\r\nHost: a\r\n\r\n";
 
 TEST_F(HttpFrontTest, DifferingContentLengthsNeverRunAHiddenRequest) {
   const std::string body = "{}" + kHidden;
-  auto reply = converse(port, "POST /alpha/echo HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
+  auto reply = sendRawBytes(port, "POST /alpha/echo HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
                               "Content-Length: 2\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
   EXPECT_EQ(reply.rfind("HTTP/1.1 400 ", 0), 0u) << reply;
   EXPECT_EQ(countOf(reply, "HTTP/1.1 "), 1) << reply;
@@ -84,7 +64,7 @@ TEST_F(HttpFrontTest, ObfuscatedOrStackedCodingsNeverRunAHiddenRequest) {
   for (const std::string coding : {"Transfer-Encoding\t: chunked\r\n",
                                    "Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n",
                                    "Transfer-Encoding: chunked, identity\r\n"}) {
-    auto reply = converse(port, "POST /alpha/echo HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n" +
+    auto reply = sendRawBytes(port, "POST /alpha/echo HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n" +
                                     coding + "Content-Length: 7\r\n\r\n0\r\n\r\n" + kHidden);
     EXPECT_EQ(reply.rfind("HTTP/1.1 400 ", 0), 0u) << coding << reply;
     EXPECT_EQ(countOf(reply, "HTTP/1.1 "), 1) << coding << reply;
@@ -92,19 +72,19 @@ TEST_F(HttpFrontTest, ObfuscatedOrStackedCodingsNeverRunAHiddenRequest) {
 }
 
 TEST_F(HttpFrontTest, StrictFramingRulesOnTheWire) {
-  EXPECT_EQ(converse(port, "GET /healthz HTTP/9.9\r\nHost: a\r\n\r\n").rfind("HTTP/1.1 505 ", 0), 0u);
-  EXPECT_EQ(converse(port, "GET /healthz HTTP/1.1\r\n\r\n").rfind("HTTP/1.1 400 ", 0), 0u);
-  EXPECT_EQ(converse(port, "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n").rfind("HTTP/1.1 400 ", 0), 0u);
-  EXPECT_EQ(converse(port, "POST /alpha/echo HTTP/1.1\r\nHost: a\r\nContent-Length: +2\r\n\r\n{}").rfind("HTTP/1.1 400 ", 0),
+  EXPECT_EQ(sendRawBytes(port, "GET /healthz HTTP/9.9\r\nHost: a\r\n\r\n").rfind("HTTP/1.1 505 ", 0), 0u);
+  EXPECT_EQ(sendRawBytes(port, "GET /healthz HTTP/1.1\r\n\r\n").rfind("HTTP/1.1 400 ", 0), 0u);
+  EXPECT_EQ(sendRawBytes(port, "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n").rfind("HTTP/1.1 400 ", 0), 0u);
+  EXPECT_EQ(sendRawBytes(port, "POST /alpha/echo HTTP/1.1\r\nHost: a\r\nContent-Length: +2\r\n\r\n{}").rfind("HTTP/1.1 400 ", 0),
             0u);
-  EXPECT_EQ(converse(port, "POST /alpha/echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+  EXPECT_EQ(sendRawBytes(port, "POST /alpha/echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
                            "10000000000000002\r\n{}\r\n0\r\n\r\n")
                 .rfind("HTTP/1.1 400 ", 0),
             0u);
-  auto big = converse(port, "GET /healthz HTTP/1.1\r\nHost: a\r\nX-Big: " + std::string(20000, 'x') + "\r\n\r\n");
+  auto big = sendRawBytes(port, "GET /healthz HTTP/1.1\r\nHost: a\r\nX-Big: " + std::string(20000, 'x') + "\r\n\r\n");
   EXPECT_EQ(big.rfind("HTTP/1.1 431 ", 0), 0u) << big.substr(0, 200);
   // HTTP/1.0 is still served, and closed after the answer.
-  auto old = converse(port, "GET /healthz HTTP/1.0\r\n\r\n");
+  auto old = sendRawBytes(port, "GET /healthz HTTP/1.0\r\n\r\n");
   EXPECT_EQ(old.rfind("HTTP/1.0 200 ", 0), 0u) << old;
 }
 
@@ -123,7 +103,7 @@ TEST_F(HttpFrontTest, PipelinedRequestsAreAnsweredInOrder) {
   std::string raw;
   for (int i = 1; i <= 3; ++i) raw += "GET /alpha/items/" + std::to_string(i) + " HTTP/1.1\r\nHost: a\r\n\r\n";
   raw += "GET /alpha/items/4 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
-  auto reply = converse(port, raw);
+  auto reply = sendRawBytes(port, raw);
   EXPECT_EQ(countOf(reply, "HTTP/1.1 200 "), 4) << reply;
   std::size_t at = 0;
   for (int i = 1; i <= 4; ++i) {

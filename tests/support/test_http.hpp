@@ -30,11 +30,12 @@ struct HttpReply {
   bool has(const std::string& name) const { return headers.count(name) > 0; }
 };
 
-/// Sends `raw` (a complete request; add "Connection: close", or half-close) and reads
-/// until EOF.
-inline HttpReply sendRaw(std::uint16_t port, const std::string& raw, bool halfClose = false) {
+/// Sends `raw` as it is and returns every byte the server sends until it closes the
+/// connection (or `timeout` passes): several responses when `raw` pipelines requests.
+inline std::string sendRawBytes(std::uint16_t port, const std::string& raw, bool halfClose = false,
+                                Poco::Timespan timeout = Poco::Timespan(10, 0)) {
   Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port));
-  socket.setReceiveTimeout(Poco::Timespan(10, 0));
+  socket.setReceiveTimeout(timeout);
   socket.sendBytes(raw.data(), static_cast<int>(raw.size()));
   if (halfClose) socket.shutdownSend();
   std::string data;
@@ -49,6 +50,13 @@ inline HttpReply sendRaw(std::uint16_t port, const std::string& raw, bool halfCl
     if (n <= 0) break;
     data.append(buffer, static_cast<std::size_t>(n));
   }
+  return data;
+}
+
+/// Sends `raw` (a complete request; add "Connection: close", or half-close) and reads
+/// until EOF.
+inline HttpReply sendRaw(std::uint16_t port, const std::string& raw, bool halfClose = false) {
+  const std::string data = sendRawBytes(port, raw, halfClose);
   HttpReply reply;
   auto end = data.find("\r\n\r\n");
   if (end == std::string::npos) throw std::runtime_error("no HTTP response: '" + data + "'");
