@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <sstream>
 
@@ -70,6 +71,55 @@ TEST(JsonWriterEscaping, ParsesBackToTheSameText) {
   EXPECT_EQ(parsed->getElement<std::string>(0), text);
 }
 
+
+// The same rules, one byte at a time: what the word-at-a-time scan must agree with.
+std::string referenceJsonString(std::string_view raw) {
+  const bool valid = mmm::isValidUtf8(raw);
+  std::string out = "\"";
+  for (unsigned char c : raw) {
+    if (c == '"') out += "\\\"";
+    else if (c == '\\') out += "\\\\";
+    else if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else if (c == '\t') out += "\\t";
+    else if (c < 0x20) {
+      char escape[8];
+      std::snprintf(escape, sizeof escape, "\\u%04x", c);
+      out += escape;
+    } else if (c >= 0x80 && !valid) out += "\xEF\xBF\xBD";
+    else out += static_cast<char>(c);
+  }
+  return out + "\"";
+}
+
+TEST(JsonWriterEscaping, EverySpecialByteIsFoundAtEveryPositionOfAWord) {
+  // Each byte that needs attention (and some that do not), alone at each offset of texts
+  // of 1 to 24 bytes, so it falls in every lane of a word, in the tail, and across words.
+  const std::string specials = std::string("\"\\\n\r\t\x01\x1f\x7f !~\x80\xC3") + std::string(1, '\0');
+  for (std::size_t length = 1; length <= 24; ++length)
+    for (std::size_t at = 0; at < length; ++at)
+      for (char special : specials) {
+        std::string text(length, 'a');
+        text[at] = special;
+        ASSERT_EQ(jsonString(text), referenceJsonString(text)) << "length " << length << " at " << at;
+      }
+}
+
+TEST(JsonWriterEscaping, WordScanAgreesWithTheByteRulesOnRandomText) {
+  // Mostly ASCII with some UTF-8 (valid, then broken later in the text) and controls.
+  std::uint32_t seed = 12345;
+  auto next = [&seed] { return seed = seed * 1664525u + 1013904223u; };
+  const std::string pieces[] = {"a", "Z", " ", "\"", "\\", "\n", "\x02", "é", "♫", "𝄞", "\xE2\x99", "\x80", "\xFF"};
+  for (int round = 0; round < 5000; ++round) {
+    std::string text;
+    const auto length = next() % 40;
+    for (std::uint32_t i = 0; i < length; ++i) {
+      const auto r = next() % 100;
+      text += r < 80 ? pieces[r % 3] : pieces[3 + r % 10];
+    }
+    ASSERT_EQ(jsonString(text), referenceJsonString(text)) << "round " << round;
+  }
+}
 TEST(JsonWriterNumbers, IntegersAtTheirLimits) {
   mmm::JsonWriter json;
   json.beginArray()
