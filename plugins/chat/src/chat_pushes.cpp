@@ -14,13 +14,6 @@ void timeOrNull(JsonWriter& json, std::int64_t millis) {
     json.null();
 }
 
-void profileOrNull(JsonWriter& json, const std::map<std::int64_t, Profile>& profiles, std::int64_t id) {
-  if (auto it = profiles.find(id); it != profiles.end())
-    it->second.writeJson(json);
-  else
-    json.null();
-}
-
 std::vector<std::int64_t> sortedUnique(std::vector<std::int64_t> ids) {
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
@@ -35,25 +28,25 @@ ChatJson::Profiles ChatJson::channelPeople(const std::vector<Channel>& channels)
     people.insert(people.end(), c.members.begin(), c.members.end());
     if (c.creatorId) people.push_back(c.creatorId);
   }
-  return profiles_.findMany(sortedUnique(std::move(people)));  // one lookup for the whole list
+  return Profiles(profiles_.findMany(sortedUnique(std::move(people))));  // one lookup for the whole list
 }
 
 ChatJson::Profiles ChatJson::authors(const std::vector<Message>& messages) {
   std::vector<std::int64_t> people;
   people.reserve(messages.size());
   for (const auto& m : messages) people.push_back(m.creatorId);
-  return profiles_.findMany(sortedUnique(std::move(people)));  // one lookup for the whole page
+  return Profiles(profiles_.findMany(sortedUnique(std::move(people))));  // one lookup for the whole page
 }
 
 // Keys in sorted order, as Poco::JSON::Object wrote them before.
 void ChatJson::writeChannel(JsonWriter& json, const Channel& c, const Profiles& profiles) {
   json.beginObject().field("createdAt", formatRfc3339(c.createdAt)).key("creator");
-  profileOrNull(json, profiles, c.creatorId);
+  profiles.write(json, c.creatorId);
   json.field("description", c.description).key("editedAt");
   timeOrNull(json, c.editedAt);
   json.field("id", c.id).key("members").beginArray();
   for (auto id : c.members)
-    if (auto it = profiles.find(id); it != profiles.end()) it->second.writeJson(json);
+    if (profiles.contains(id)) profiles.write(json, id);
   json.endArray().field("name", c.name).field("private", c.isPrivate).endObject();
 }
 
@@ -63,7 +56,7 @@ void ChatJson::writeMessage(JsonWriter& json, const Message& m, const Profiles& 
       .field("channelID", m.channelId)
       .field("createdAt", formatRfc3339(m.createdAt))
       .key("creator");
-  profileOrNull(json, profiles, m.creatorId);
+  profiles.write(json, m.creatorId);
   json.key("editedAt");
   timeOrNull(json, m.editedAt);
   json.field("id", m.id).endObject();

@@ -24,7 +24,7 @@ class ChatJson {
   std::string message(const Message& message);                 // an object
 
  private:
-  using Profiles = std::map<std::int64_t, Profile>;
+  using Profiles = RenderedProfiles;
   Profiles channelPeople(const std::vector<Channel>& channels);
   Profiles authors(const std::vector<Message>& messages);
   static void writeChannel(JsonWriter& json, const Channel& channel, const Profiles& profiles);

@@ -51,27 +51,24 @@ EventsApi::EventsApi(Store& store, ProfileDirectory& profiles, std::shared_ptr<M
                      std::shared_ptr<spdlog::logger> log)
     : store_(store), profiles_(profiles), channels_(std::move(channels)), log_(std::move(log)) {}
 
-std::map<std::int64_t, Profile> EventsApi::creators(const std::vector<Event>& events) {
+RenderedProfiles EventsApi::creators(const std::vector<Event>& events) {
   std::vector<std::int64_t> ids;
   ids.reserve(events.size());
   for (const auto& e : events) ids.push_back(e.creatorId);
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  return profiles_.findMany(ids);  // one query for the whole page
+  return RenderedProfiles(profiles_.findMany(ids));  // one query for the whole page
 }
 
 // Keys in sorted order, as Poco::JSON::Object wrote them before.
-void EventsApi::writeEvent(JsonWriter& json, const Event& e, const std::map<std::int64_t, Profile>& creators) const {
+void EventsApi::writeEvent(JsonWriter& json, const Event& e, const RenderedProfiles& creators) const {
   json.beginObject().key("channel");
   if (channels_ && e.channelId)
     json.value(e.channelId);
   else
     json.null();
   json.key("creator");
-  if (auto creator = creators.find(e.creatorId); creator != creators.end())
-    creator->second.writeJson(json);
-  else
-    json.null();
+  creators.write(json, e.creatorId);
   json.field("datetime", formatRfc3339(e.startsAt))
       .field("description", e.description)
       .field("id", e.id)

@@ -41,8 +41,8 @@ class EventsApi {
  private:
   /// The events as a JSON array, their creators' profiles fetched in one lookup.
   std::string toJson(const std::vector<Event>& events);
-  void writeEvent(JsonWriter& json, const Event& event, const std::map<std::int64_t, Profile>& creators) const;
-  std::map<std::int64_t, Profile> creators(const std::vector<Event>& events);
+  void writeEvent(JsonWriter& json, const Event& event, const RenderedProfiles& creators) const;
+  RenderedProfiles creators(const std::vector<Event>& events);
   Response eventResponse(int status, const Event& event);
 
   Store& store_;

@@ -41,6 +41,31 @@ struct Profile {
   }
 };
 
+/// Profiles written to JSON once each, for answers that name the same people many times:
+/// a page of a hundred messages by three authors renders three profiles, not a hundred.
+class RenderedProfiles {
+ public:
+  RenderedProfiles() = default;
+  explicit RenderedProfiles(const std::map<std::int64_t, Profile>& profiles) {
+    for (const auto& [id, profile] : profiles) {
+      JsonWriter json(192);
+      profile.writeJson(json);
+      rendered_.emplace(id, json.take());
+    }
+  }
+  /// The profile of `id` as a JSON object, or null when there is none.
+  void write(JsonWriter& json, std::int64_t id) const {
+    if (auto it = rendered_.find(id); it != rendered_.end())
+      json.raw(it->second);
+    else
+      json.null();
+  }
+  bool contains(std::int64_t id) const { return rendered_.count(id) != 0; }
+
+ private:
+  std::map<std::int64_t, std::string> rendered_;
+};
+
 class MMM_EXPORT ProfileDirectory {
  public:
   static constexpr const char* kServiceName = "mmm.profiles";
