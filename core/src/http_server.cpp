@@ -153,11 +153,15 @@ class HttpServer::Loop {
     std::string sessionKey;
   };
   void post(Completion completion) {
+    bool first;
     {
       std::lock_guard<std::mutex> lock(mutex_);
+      first = inbox_.empty();
       inbox_.push_back(std::move(completion));
     }
-    wake();
+    // Only the first completion of a batch wakes the loop: it reads the eventfd before it
+    // takes the inbox, so anything added meanwhile is taken with the batch.
+    if (first) wake();
   }
   /// Stop accepting and close connections that are between requests.
   void drain() {
