@@ -3,6 +3,7 @@
 #include "config.hpp"
 #include "elf_file.hpp"
 #include "logging.hpp"
+#include "rate_limiter.hpp"
 
 #include <mmm/error.hpp>
 #include <mmm/host.hpp>
@@ -143,6 +144,18 @@ class PluginHost::Context final : public Host {
   Sessions& sessions() override { return backEnds_.sessions; }
   Bus& bus() override { return backEnds_.bus; }
   Pusher& pusher() override { return backEnds_.pusher; }
+  void route(const std::string& method, const std::string& pattern, Handler handler, const RateLimit& limit) override {
+    if (limit.off()) return route(method, pattern, std::move(handler));
+    if (limit.name.empty() || limit.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string::npos)
+      throw std::invalid_argument("rate limit names are lowercase letters, digits, '_' and '-': '" + limit.name + "'");
+    backEnds_.limiter.declare(name_, limit);
+    routes_(name_, method, pattern,
+            [&limiter = backEnds_.limiter, plugin = name_, limit, handler = std::move(handler)](Request& request) {
+              limiter.check(plugin, limit, request);
+              return handler(request);
+            });
+  }
+  RateLimiter& limiter() override { return backEnds_.limiter; }
 
  private:
   std::string name_;

@@ -33,6 +33,7 @@ class Store;
 namespace mmm::core {
 
 class Logging;
+class SessionRateLimiter;
 
 /// One entry of the config's `plugins:` list.
 struct PluginEntry {
@@ -63,6 +64,7 @@ struct BackEnds {
   Sessions& sessions;
   Bus& bus;
   Pusher& pusher;
+  SessionRateLimiter& limiter;
 };
 
 /// Calls `add` for each route a plugin registers; the host adds the plugin name.

@@ -10,6 +10,7 @@
 #include "metrics.hpp"
 #include "pipeline.hpp"
 #include "plugin_host.hpp"
+#include "rate_limiter.hpp"
 #include "router.hpp"
 #include "session_store_impl.hpp"
 #include "settings.hpp"
@@ -127,6 +128,7 @@ struct Server::Impl {
   std::shared_ptr<MemorySessionStore> memorySessions;  // one of these two
   std::shared_ptr<RedisSessionStore> redisSessions;
   std::unique_ptr<TokenSessions> sessions;
+  std::unique_ptr<SessionRateLimiter> limiter;
   std::unique_ptr<ZmqBus> bus;
   std::unique_ptr<BusPusher> pusher;
   std::unique_ptr<Hub> hub;
@@ -293,6 +295,7 @@ void Server::Impl::createBackEnds() {
   sessions = std::make_unique<TokenSessions>(backEnd, TokenSigner(std::move(key)),
                                              std::chrono::seconds(ss.ttlSeconds),
                                              CookieOptions{ss.cookieName, ss.cookieSecure});
+  limiter = std::make_unique<SessionRateLimiter>(*backEnd, logging.make("limits"));
 }
 
 // The bus and the hub hold threads once started, so they are made at start (not at load,
@@ -514,7 +517,7 @@ void Server::Impl::addCoreRoutes() {
                      "# TYPE mmm_bus_errors_total counter\nmmm_bus_errors_total " + std::to_string(bus->errors()) + "\n"
                      "# HELP mmm_store_full_errors_total Writes the database refused for want of room.\n"
                      "# TYPE mmm_store_full_errors_total counter\nmmm_store_full_errors_total " +
-                     std::to_string(store->storageFullErrors()) + "\n";
+                     std::to_string(store->storageFullErrors()) + "\n" + limiter->metricsText();
     response.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     return response;
   });
@@ -624,7 +627,7 @@ void Server::Impl::startParts() {
     sessionFeed.reset();
     sessions->onDestroyed(nullptr);
   });
-  plugins.start(BackEnds{*store, *sessions, *bus, *pusher});  // stops those it started if one fails
+  plugins.start(BackEnds{*store, *sessions, *bus, *pusher, *limiter});  // stops those it started if one fails
   teardown.push_back([this] { plugins.stop(); });
   // Started after the plugins so that it stops before them: sockets close with 1001 first.
   hub->start();

@@ -21,10 +21,11 @@ class ClusterTest : public ::testing::Test {
         "log: {level: info}\n"
         "web: {enabled: false}\n"
         "store: {url: '" + db_.url() + "'}\n"
-        "sessions: {url: '" + requiredEnv("MMM_TEST_REDIS_URL") + "', signing_key: '" + std::string(64, 'e') + "'}\n"
+        "sessions: {url: '" + redisUrl(redisDatabase()) + "', signing_key: '" +
+        std::string(64, 'e') + "'}\n"
         "bus: {mode: cluster, publish: '" + frontend + "', subscribe: '" + backend + "'}\n"
         "hub: {session_check_s: 1}\n"
-        "plugins:\n" + kUsersPlugin + "  - name: chat\n";
+        "plugins:\n" + kUsersPlugin + chatPlugin();
     node1_ = std::make_unique<ServerProcess>(config);
     node2_ = std::make_unique<ServerProcess>(config);
   }
@@ -36,6 +37,9 @@ class ClusterTest : public ::testing::Test {
     }
   }
 
+  virtual std::string chatPlugin() const { return kChatPlugin; }
+  virtual int redisDatabase() const { return -1; }
+
   HttpReply call(const ServerProcess& node, const std::string& method, const std::string& path,
                  const std::string& body = "", const std::string& token = "") {
     std::string headers = body.empty() ? "" : kJsonType;
@@ -45,6 +49,16 @@ class ClusterTest : public ::testing::Test {
 
   MysqlDatabase db_;
   std::unique_ptr<ServerProcess> proxy_, node1_, node2_;
+};
+
+// Both nodes with a message limit of 3 per 5 s, counters in a Redis database of their own
+// (they are keyed by user id, which starts at 1 in every test database).
+class ClusterRateLimitTest : public ClusterTest {
+ protected:
+  std::string chatPlugin() const override {
+    return "  - name: chat\n    config: {rate_limits: {messages: {count: 3, window_s: 5}}}\n";
+  }
+  int redisDatabase() const override { return 4; }
 };
 
 }  // namespace
@@ -117,4 +131,18 @@ TEST_F(ClusterTest, SocketsCloseOnEveryNodeWhenTheirSessionExpires) {
   auto pong = bystander.next(5s);
   ASSERT_TRUE(pong);
   EXPECT_EQ(pong->payload, "pong");
+}
+
+TEST_F(ClusterRateLimitTest, BothNodesCountAgainstOneLimit) {
+  auto signUp = call(*node1_, "POST", "/v1/users",
+                     R"({"email":"limited@example.org","password":"cluster-pass","passwordConf":"cluster-pass","userName":"limited"})");
+  ASSERT_EQ(signUp.status, 201) << signUp.body;
+  const std::string token = signUp.header("authorization").substr(7);
+  EXPECT_EQ(call(*node1_, "POST", "/v1/channels/1", R"({"body":"one"})", token).status, 201);
+  EXPECT_EQ(call(*node2_, "POST", "/v1/channels/1", R"({"body":"two"})", token).status, 201);
+  EXPECT_EQ(call(*node1_, "POST", "/v1/channels/1", R"({"body":"three"})", token).status, 201);
+  // Each node has seen one or two: only a shared count refuses the fourth.
+  auto refused = call(*node2_, "POST", "/v1/channels/1", R"({"body":"four"})", token);
+  EXPECT_EQ(refused.status, 429) << refused.body;
+  EXPECT_FALSE(refused.header("retry-after").empty());
 }

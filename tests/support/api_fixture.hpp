@@ -44,12 +44,31 @@ struct Account {
   std::int64_t id = 0;
 };
 
-/// The users plugin with cheap password hashing (tests create many accounts).
+/// MMM_TEST_REDIS_URL, on Redis database `database` instead of its own (-1: as it is).
+inline std::string redisUrl(int database = -1) {
+  std::string url = requiredEnv("MMM_TEST_REDIS_URL");
+  if (database < 0) return url;
+  const auto slash = url.rfind('/');
+  if (slash > url.find("//") + 1 && url.find_first_not_of("0123456789", slash + 1) == std::string::npos)
+    url.erase(slash);
+  return url + "/" + std::to_string(database);
+}
+
+/// The users plugin with cheap password hashing and no sign-up limit (tests create many
+/// accounts from one address). Rate limits are tested on their own (rate_limit_test.cpp).
 inline const std::string kUsersPlugin =
     "  - name: users\n"
     "    config:\n"
     "      password_hash: {ops_limit: 1, mem_limit_kib: 8}\n"
-    "      throttle: {max_failures_per_email: 3, max_failures_per_address: 1000, window_s: 60}\n";
+    "      throttle: {max_failures_per_email: 3, max_failures_per_address: 1000, window_s: 60}\n"
+    "      rate_limits: {sign_ups: {count: 0}}\n";
+/// The chat and meetups plugins with their rate limits off (tests post in bursts).
+inline const std::string kChatPlugin =
+    "  - name: chat\n"
+    "    config: {rate_limits: {messages: {count: 0}, channels: {count: 0}}}\n";
+inline const std::string kMeetupsPlugin =
+    "  - name: meetups\n"
+    "    config: {rate_limits: {events: {count: 0}}}\n";
 
 class ApiTest : public ::testing::TestWithParam<Backends> {
  protected:
@@ -64,7 +83,7 @@ class ApiTest : public ::testing::TestWithParam<Backends> {
     if (GetParam() == Backends::MariaDBRedis) {
       if (!mysql_) mysql_ = std::make_unique<MysqlDatabase>();
       storeUrl_ = mysql_->url();
-      sessions = requiredEnv("MMM_TEST_REDIS_URL");
+      sessions = redisUrl(redisDatabase_);
     } else if (storeUrl_.empty()) {
       storeUrl_ = tempSqliteUrl();
     }
@@ -132,6 +151,7 @@ class ApiTest : public ::testing::TestWithParam<Backends> {
 
   std::unique_ptr<MysqlDatabase> mysql_;
   std::string storeUrl_;
+  int redisDatabase_ = -1;  // a Redis database of the test's own (for keys by user id); -1: as given
   std::unique_ptr<ServerProcess> server_;
   std::uint16_t port_ = 0;
   std::vector<std::string> secrets_;

@@ -21,6 +21,9 @@ class logger;
 
 namespace mmm {
 
+struct RateLimit;
+class RateLimiter;
+
 class MMM_EXPORT Host {
  public:
   virtual ~Host() = default;
@@ -43,6 +46,15 @@ class MMM_EXPORT Host {
   virtual Bus& bus() = 0;
   /// Pushes to the browsers' WebSockets, on every node.
   virtual Pusher& pusher() = 0;
+
+  // 3.2
+  /// Adds a route whose requests first count against `limit` (see mmm/rate_limit.hpp):
+  /// past it the answer is 429 with Retry-After and `handler` does not run. A limit that
+  /// is off (count 0) adds the route as it is.
+  virtual void route(const std::string& method, const std::string& pattern, Handler handler,
+                     const RateLimit& limit) = 0;
+  /// The rate limiter, for counting what is not a whole request (say, one kind of change).
+  virtual RateLimiter& limiter() = 0;
 };
 
 }  // namespace mmm

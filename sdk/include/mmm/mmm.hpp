@@ -13,6 +13,7 @@
 #include <mmm/json.hpp>
 #include <mmm/plugin.hpp>
 #include <mmm/profiles.hpp>
+#include <mmm/rate_limit.hpp>
 #include <mmm/services.hpp>
 #include <mmm/sessions.hpp>
 #include <mmm/store.hpp>

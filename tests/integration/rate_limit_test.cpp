@@ -1,0 +1,87 @@
+// Rate limits on real servers: a limit hit and recovered after Retry-After, callers counted
+// apart, anonymous routes counted by client address, and the refusals in /metrics. (Two
+// nodes sharing one limit: cluster_test.cpp. The arithmetic: unit/rate_limiter_test.cpp.)
+#include "api_fixture.hpp"
+
+#include <random>
+#include <thread>
+
+using namespace mmm::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+class RateLimitTest : public ApiTest {
+ protected:
+  void SetUp() override {
+    // Counters are keyed by user id, and user ids start at 1 in every test database: a
+    // Redis database of this test's own keeps other tests' counters apart.
+    redisDatabase_ = 3;
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(Backends, RateLimitTest, ::testing::Values(Backends::SQLiteMemory, Backends::MariaDBRedis),
+                         backendsName);
+
+TEST_P(RateLimitTest, MessagesPastTheLimitGet429WithRetryAfterThenPassAgain) {
+  startServer(kUsersPlugin + "  - name: chat\n    config: {rate_limits: {messages: {count: 3, window_s: 2}}}\n");
+  const auto a = newAccount(), b = newAccount();
+  for (int i = 0; i < 3; ++i) {
+    auto posted = call("POST", "/v1/channels/1", R"({"body":"hello )" + std::to_string(i) + R"("})", a.token);
+    ASSERT_EQ(posted.status, 201) << i << ": " << posted.body;
+  }
+  auto refused = call("POST", "/v1/channels/1", R"({"body":"one too many"})", a.token);
+  expectProblem(refused, 429);
+  const auto retryAfter = refused.header("retry-after");
+  ASSERT_FALSE(retryAfter.empty());
+  const int seconds = std::stoi(retryAfter);
+  EXPECT_GE(seconds, 1);
+  EXPECT_LE(seconds, 4);  // at most two windows
+  EXPECT_NE(json(refused)->getValue<std::string>("detail").find("at most 3 per 2 s"), std::string::npos) << refused.body;
+
+  // Someone else is counted apart; the refused message was not stored.
+  EXPECT_EQ(call("POST", "/v1/channels/1", R"({"body":"from b"})", b.token).status, 201);
+  auto history = call("GET", "/v1/channels/1", "", a.token);
+  EXPECT_EQ(history.body.find("one too many"), std::string::npos);
+
+  auto metrics = call("GET", "/metrics");
+  EXPECT_NE(metrics.body.find("mmm_rate_limited_total{limit=\"chat.messages\"} 1\n"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("mmm_rate_limited_total{limit=\"chat.channels\"} 0\n"), std::string::npos);
+
+  // Retry-After is honest: after it, the next message passes.
+  std::this_thread::sleep_for(std::chrono::seconds(seconds));
+  auto again = call("POST", "/v1/channels/1", R"({"body":"after waiting"})", a.token);
+  EXPECT_EQ(again.status, 201) << again.body;
+}
+
+TEST_P(RateLimitTest, SignUpsAreCountedPerClientAddress) {
+  // Behind a trusted proxy the client address comes from X-Forwarded-For: two made-up
+  // addresses (fresh each run) stand for two clients.
+  startServer("  - name: users\n"
+              "    config:\n"
+              "      password_hash: {ops_limit: 1, mem_limit_kib: 8}\n"
+              "      rate_limits: {sign_ups: {count: 2, window_s: 3600}}\n",
+              ", trusted_proxies: ['127.0.0.1']");
+  std::mt19937 random(std::random_device{}());
+  const auto address = [&random] {
+    return "10." + std::to_string(random() % 256) + "." + std::to_string(random() % 256) + "." +
+           std::to_string(random() % 254 + 1);
+  };
+  const std::string first = address(), second = address();
+  auto signUpFrom = [&](const std::string& ip) {
+    const auto password = unique("pw-secret-");
+    secrets_.push_back(password);
+    return call("POST", "/v1/users",
+                R"({"email":")" + unique("s") + R"(@example.org","password":")" + password +
+                    R"(","passwordConf":")" + password + R"(","userName":")" + unique("u") + R"("})",
+                "", "X-Forwarded-For: " + ip + "\r\n");
+  };
+  EXPECT_EQ(signUpFrom(first).status, 201);
+  EXPECT_EQ(signUpFrom(first).status, 201);
+  auto refused = signUpFrom(first);
+  expectProblem(refused, 429);
+  EXPECT_FALSE(refused.header("retry-after").empty());
+  EXPECT_EQ(signUpFrom(second).status, 201) << "another address was refused too";
+}
+
+}  // namespace
