@@ -47,6 +47,7 @@ void checkRange(const YAML::Node& node, const std::string& origin, const ConfigS
                 double value) {
   if ((schema.min() && value < *schema.min()) || (schema.max() && value > *schema.max())) {
     std::ostringstream expected;
+    expected.precision(15);  // whole bounds as written (1000000, not 1e+06)
     expected << "expected a value from " << *schema.min() << " to " << *schema.max() << ", got "
              << node.Scalar();
     fail(node, origin, expected.str());

@@ -8,7 +8,7 @@ using namespace mmm::test;
 
 namespace {
 
-const std::string kChatPlugins = kUsersPlugin + "  - name: chat\n  - name: meetups\n";
+const std::string kChatPlugins = kUsersPlugin + kChatPlugin + kMeetupsPlugin;
 
 class ChatTest : public ApiTest {
  protected:

@@ -17,7 +17,7 @@ namespace {
 
 class CrashTest : public ApiTest {
  protected:
-  const std::string plugins = kUsersPlugin + "  - name: chat\n  - name: meetups\n";
+  const std::string plugins = kUsersPlugin + kChatPlugin + kMeetupsPlugin;
 
   // Every message body of the channel, oldest last, paging back with before=.
   std::vector<std::string> allMessages(std::int64_t channel, const std::string& token) {

@@ -14,8 +14,7 @@ using namespace mmm::test;
 
 namespace {
 
-const std::string kMeetupsWithoutChat = kUsersPlugin +
-                                        "  - name: meetups\n"
+const std::string kMeetupsWithoutChat = kUsersPlugin + kMeetupsPlugin +
                                         "  - name: chat\n"
                                         "    enabled: false\n";
 
@@ -262,7 +261,7 @@ namespace {
 
 class EventsChatTest : public EventsTest {
  protected:
-  void SetUp() override { startServer(kUsersPlugin + "  - name: chat\n  - name: meetups\n"); }
+  void SetUp() override { startServer(kUsersPlugin + kChatPlugin + kMeetupsPlugin); }
 
   std::vector<std::int64_t> channelMembers(const Account& viewer, std::int64_t channel) {
     auto channels = jsonArray(call("GET", "/v1/channels", "", viewer.token));
@@ -333,7 +332,7 @@ TEST_P(EventsChatTest, EventsMadeWhileChatWasOffGetTheirChannelsWhenItIsOn) {
   const auto id = event->getValue<Poco::Int64>("id");
   EXPECT_TRUE(event->isNull("channel"));
   ASSERT_EQ(call("POST", "/v1/events/join", R"({"id":)" + std::to_string(id) + "}", b.token).status, 201);
-  startServer(kUsersPlugin + "  - name: chat\n  - name: meetups\n");  // chat on, same store
+  startServer(kUsersPlugin + kChatPlugin + kMeetupsPlugin);  // chat on, same store
   // Sessions lived in memory: sign in again.
   auto signIn = [&](const Account& who) {
     auto reply = call("POST", "/v1/sessions", R"({"email":")" + who.email + R"(","password":")" + who.password + R"("})");

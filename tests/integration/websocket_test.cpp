@@ -15,7 +15,7 @@ namespace {
 class WebSocketTest : public ApiTest {
  protected:
   void SetUp() override {
-    startServer(kUsersPlugin + "  - name: chat\n", "",
+    startServer(kUsersPlugin + kChatPlugin, "",
                 "cors: {allowed_origins: ['https://app.example']}\n"
                 "hub: {threads: 2, max_queued_frames: 64, max_frame_bytes: 65536, send_buffer_bytes: 16384}\n");
   }
@@ -61,7 +61,7 @@ class WebSocketTest : public ApiTest {
 }  // namespace
 
 TEST_P(WebSocketTest, IdleSocketsArePingedAndDroppedWhenSilentAndKeptWhenTheyAnswer) {
-  startServer(kUsersPlugin + "  - name: chat\n", "", "hub: {ping_interval_s: 1, idle_timeout_s: 2}\n");
+  startServer(kUsersPlugin + kChatPlugin, "", "hub: {ping_interval_s: 1, idle_timeout_s: 2}\n");
   const auto a = newAccount();
   auto silent = connect(a), lively = connect(a);
   silent->answerPings(false);
@@ -116,7 +116,7 @@ TEST_P(WebSocketTest, AnotherProtocolVersionIs426NamingOurs) {
 }
 
 TEST_P(WebSocketTest, ASlowClientIsClosedByQueuedBytesToo) {
-  startServer(kUsersPlugin + "  - name: chat\n", "",
+  startServer(kUsersPlugin + kChatPlugin, "",
               "hub: {max_queued_frames: 100000, max_queued_bytes: 65536, send_buffer_bytes: 16384}\n");
   const auto a = newAccount(), lazy = newAccount();
   WsClient sleeper(port_, "/v1/ws?auth=Bearer%20" + lazy.token, "", 4096);

@@ -27,8 +27,9 @@ web: {enabled: false}
 store: {url: "sqlite:$work/bench.db"}
 plugins:
   - name: users
-    config: {password_hash: {ops_limit: 1, mem_limit_kib: 8}}
+    config: {password_hash: {ops_limit: 1, mem_limit_kib: 8}, rate_limits: {sign_ups: {count: 0}}}
   - name: chat
+    config: {rate_limits: {messages: {count: 0}, channels: {count: 0}}}
 YAML
 "$bin/mmm-server" --config "$work/mmm.yaml" > "$work/out" 2> "$work/err" &
 pids+=("$!")

@@ -39,6 +39,11 @@ expect_config_error unset-env $'server:\n  listen: "${MMM_CLI_TEST_UNSET}"' \
   "$work/unset-env.yaml:2:11: environment variable MMM_CLI_TEST_UNSET is not set"
 expect_config_error bad-plugin $'plugins:\n  - name: nothere' \
   "cannot load plugin 'nothere'"
+# A plugin's rate limits are checked by its schema: a negative count, an unknown limit.
+expect_config_error negative-limit $'plugins:\n  - name: users\n  - name: chat\n    config:\n      rate_limits: {messages: {count: -1}}' \
+  "negative-limit.yaml:5:39: expected a value from 0 to 1000000, got -1"
+expect_config_error unknown-limit $'plugins:\n  - name: users\n  - name: chat\n    config:\n      rate_limits: {reactions: {count: 5}}' \
+  "unknown key 'reactions'"
 
 # A valid file passes --check-config with exit 0, and names the plugins it would start.
 cat > "$work/good.yaml" <<YAML

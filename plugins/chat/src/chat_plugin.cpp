@@ -10,6 +10,12 @@ namespace {
 
 class ChatPlugin final : public Plugin {
  public:
+  ConfigSchema configSchema() const override {
+    // API.md's default for messages; channels are limited too (a flood of public channels
+    // costs every other user's channel list).
+    return ConfigSchema::map({{"rate_limits", rateLimitsSchema({{"messages", 20, 10}, {"channels", 30, 3600}})}});
+  }
+
   void start(Host& host) override {
     host.store().migrate("chat", ChatRepository::migrations());
     profiles_ = host.services().find<ProfileDirectory>();
@@ -17,9 +23,11 @@ class ChatPlugin final : public Plugin {
     api_ = std::make_unique<ChatApi>(host.store(), *profiles_, host.pusher(), host.logger());
     ChatApi& api = *api_;
     host.route("GET", "/v1/channels", [&api](Request& r) { return api.listChannels(r); });
-    host.route("POST", "/v1/channels", [&api](Request& r) { return api.createChannel(r); });
+    const auto messages = rateLimit(host, "messages", RateLimit::Key::User);
+    const auto channels = rateLimit(host, "channels", RateLimit::Key::User);
+    host.route("POST", "/v1/channels", [&api](Request& r) { return api.createChannel(r); }, channels);
     host.route("GET", "/v1/channels/{id}", [&api](Request& r) { return api.history(r); });
-    host.route("POST", "/v1/channels/{id}", [&api](Request& r) { return api.post(r); });
+    host.route("POST", "/v1/channels/{id}", [&api](Request& r) { return api.post(r); }, messages);
     host.route("PATCH", "/v1/channels/{id}", [&api](Request& r) { return api.patchChannel(r); });
     host.route("DELETE", "/v1/channels/{id}", [&api](Request& r) { return api.deleteChannel(r); });
     host.route("POST", "/v1/channels/{id}/members", [&api](Request& r) { return api.addMember(r); });

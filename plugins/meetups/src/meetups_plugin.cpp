@@ -10,6 +10,10 @@ namespace {
 
 class MeetupsPlugin final : public Plugin {
  public:
+  ConfigSchema configSchema() const override {
+    return ConfigSchema::map({{"rate_limits", rateLimitsSchema({{"events", 30, 3600}})}});
+  }
+
   void start(Host& host) override {
     host.store().migrate("meetups", EventRepository::migrations());
     auto profiles = host.services().find<ProfileDirectory>();
@@ -22,7 +26,8 @@ class MeetupsPlugin final : public Plugin {
 
     EventsApi& api = *api_;
     host.route("GET", "/v1/events", [&api](Request& r) { return api.list(r); });
-    host.route("POST", "/v1/events", [&api](Request& r) { return api.create(r); });
+    host.route("POST", "/v1/events", [&api](Request& r) { return api.create(r); },
+               rateLimit(host, "events", RateLimit::Key::User));
     host.route("GET", "/v1/events/join", [&api](Request& r) { return api.joined(r); });
     host.route("POST", "/v1/events/join", [&api](Request& r) { return api.join(r); });
     host.route("GET", "/v1/events/{id}", [&api](Request& r) { return api.get(r); });

@@ -44,6 +44,7 @@ class UsersPlugin final : public Plugin {
                          {"max_failures_per_address", S::integer().range(1, 1000000).withDefault("50")},
                          {"window_s", S::integer().range(1, 86400).withDefault("900")},
                      }).withDefault("{}")},
+        {"rate_limits", rateLimitsSchema({{"sign_ups", 10, 3600}})},
     });
   }
 
@@ -70,7 +71,8 @@ class UsersPlugin final : public Plugin {
     api_ = std::make_unique<UsersApi>(*users_, *hasher_, host.sessions(), *throttle_, options, log);
 
     UsersApi& api = *api_;
-    host.route("POST", "/v1/users", [&api](Request& r) { return api.signUp(r); });
+    host.route("POST", "/v1/users", [&api](Request& r) { return api.signUp(r); },
+               rateLimit(host, "sign_ups", RateLimit::Key::Address));
     host.route("GET", "/v1/users/{id}", [&api](Request& r) { return api.getUser(r); });
     host.route("PATCH", "/v1/users/{id}", [&api](Request& r) { return api.patchUser(r); });
     host.route("POST", "/v1/sessions", [&api](Request& r) { return api.signIn(r); });
