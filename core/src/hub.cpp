@@ -508,6 +508,7 @@ void Hub::stop() {
 
 void Hub::adopt(int fd, std::int64_t userId, std::string sessionKey, std::string handshake, std::string pending) {
   connections_++;
+  std::lock_guard<std::mutex> order(orderMutex_);  // see deliver()
   workers_[next_++ % workers_.size()]->post(
       Adopt{fd, userId, std::move(sessionKey), std::move(handshake), std::move(pending)});
 }
@@ -539,6 +540,9 @@ void Hub::deliver(const std::vector<std::int64_t>& userIds, bool toAll, const st
   auto frame = std::make_shared<const std::string>(ws::encode(ws::Text, text));
   std::shared_ptr<const std::unordered_set<std::int64_t>> users;
   if (!toAll) users = std::make_shared<const std::unordered_set<std::int64_t>>(userIds.begin(), userIds.end());
+  // One order for every worker: a socket adopted after this push was posted to one worker
+  // must not see it arrive on another (the poster could be preempted between the two).
+  std::lock_guard<std::mutex> order(orderMutex_);
   for (auto& worker : workers_) worker->post(Deliver{frame, users});
 }
 

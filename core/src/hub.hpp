@@ -49,7 +49,8 @@ class Hub {
              std::string pending = {});
   /// Closes (1008) every socket opened with the session `sessionKey`: it was signed out.
   void endSession(const std::string& sessionKey);
-  /// Queues `text` as one text frame for every socket of `userIds` (or of everyone).
+  /// Queues `text` as one text frame for every socket of `userIds` (or of everyone) that
+  /// was adopted before this call: never to one adopted after it.
   void deliver(const std::vector<std::int64_t>& userIds, bool toAll, const std::string& text);
 
   std::int64_t connections() const { return connections_.load(); }
@@ -73,6 +74,7 @@ class Hub {
   std::atomic<std::int64_t> connections_{0};
   std::atomic<std::int64_t> droppedSlow_{0};
   std::atomic<std::int64_t> errors_{0};
+  std::mutex orderMutex_;  // adopt() and deliver() post in one order to every worker
   mutable std::mutex keysMutex_;
   std::unordered_map<std::string, int> sessionKeys_;  // key → open sockets
   bool started_ = false;
