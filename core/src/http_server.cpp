@@ -151,6 +151,7 @@ class HttpServer::Loop {
     bool upgrade;
     std::int64_t userId;
     std::string sessionKey;
+    std::string slot;
   };
   void post(Completion completion) {
     bool first;
@@ -466,7 +467,7 @@ class HttpServer::Loop {
         server_.log_->error("{} unhandled error outside the pipeline: {}", request.id, e.what());
         response = problem(500, "internal server error");
       }
-      Completion done{fd, serial, {}, {}, keepAlive && !asksToClose(response), response.status == 101, 0, {}};
+      Completion done{fd, serial, {}, {}, keepAlive && !asksToClose(response), response.status == 101, 0, {}, {}};
       if (done.upgrade) {
         const auto user = response.header(kUpgradeUserHeader);
         if (!user || !server_.upgrades_) {
@@ -474,8 +475,10 @@ class HttpServer::Loop {
           done.upgrade = false;
         } else {
           const std::string value(*user);
+          const auto space = value.find(' '), second = value.find(' ', space + 1);
           done.userId = std::stoll(value);
-          done.sessionKey = value.substr(std::min(value.size(), value.find(' ') + 1));
+          if (const auto slot = value.substr(space + 1, second - space - 1); slot != "-") done.slot = slot;
+          done.sessionKey = value.substr(std::min(value.size(), second + 1));
         }
       }
       done.head = serializeHead(response, version, done.keepAlive, done.upgrade);
@@ -588,7 +591,7 @@ class HttpServer::Loop {
     server_.counters_.upgraded++;
     dead_.push_back(fd);
     server_.upgrades_(fd, completion.userId, std::move(completion.sessionKey), std::move(completion.head),
-                      std::move(c.in));
+                      std::move(c.in), std::move(completion.slot));
   }
 
   // The whole response is on the wire: close, or wait for the next request.

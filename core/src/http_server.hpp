@@ -25,15 +25,16 @@ class logger;
 
 namespace mmm::core {
 
-/// A 101 answer carries this internal header, "<user id> <session key>"; the server strips
-/// it, sends the handshake, and hands the socket to the upgrade sink.
+/// A 101 answer carries this internal header, "<user id> <quota slot or -> <session key>";
+/// the server strips it, sends the handshake, and hands the socket to the upgrade sink. (A
+/// slot whose socket never reaches the sink, its client gone meanwhile, expires unrenewed.)
 inline constexpr const char* kUpgradeUserHeader = "X-Mmm-Upgrade-User";
 /// Takes over an upgraded connection: its descriptor (non-blocking, now the sink's to
 /// close), the 101 response still to be written (the sink writes it first, so that no push
 /// can reach the client before the sink holds the socket), and the bytes the client sent
 /// after the upgrade request, already read.
 using UpgradeSink = std::function<void(int fd, std::int64_t userId, std::string sessionKey, std::string response,
-                                       std::string pending)>;
+                                       std::string pending, std::string slot)>;
 /// Runs the outer middleware (request id, access log, metrics, CORS) around an answer the
 /// server gave itself: a malformed request, a full pool, a timeout.
 using EarlyAnswer = std::function<Response(Request&, Response)>;

@@ -13,6 +13,7 @@
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <variant>
 
 #include <fcntl.h>
@@ -36,6 +37,7 @@ struct Adopt {
   std::string sessionKey;
   std::string handshake;
   std::string pending;
+  std::string slot;
 };
 struct EndSession {
   std::string sessionKey;
@@ -56,6 +58,7 @@ struct Connection {
   int fd = -1;  // owned
   std::int64_t userId = 0;
   std::string sessionKey;  // the session it was opened with
+  std::string slot;        // its lease in the per-user socket quota (empty: none)
   std::string in;          // bytes read, not yet parsed
   std::string message;     // a fragmented message being reassembled
   std::uint8_t messageOpcode = 0;
@@ -69,6 +72,8 @@ struct Connection {
   Clock::time_point lastHeard = Clock::now();
   Clock::time_point lastPing = Clock::now();
   Clock::time_point closeDeadline{};
+  Clock::time_point framesSince{};  // the start of the second whose frames are counted
+  int frames = 0;
 };
 
 }  // namespace
@@ -90,6 +95,7 @@ class Hub::Worker {
       if (auto* adopt = std::get_if<Adopt>(&command)) {
         ::close(adopt->fd);
         hub_.connections_--;
+        hub_.removeKey({}, adopt->slot);
       }
     ::close(epoll_);
     ::close(wake_);
@@ -162,7 +168,7 @@ class Hub::Worker {
       if (c->offset == 0) [[maybe_unused]] auto sent = ::send(fd, bye.data(), bye.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
       ::shutdown(fd, SHUT_RDWR);
       hub_.connections_--;
-      hub_.removeKey(c->sessionKey);
+      hub_.removeKey(c->sessionKey, c->slot);
     }
     connections_.clear();
     byUser_.clear();
@@ -185,7 +191,7 @@ class Hub::Worker {
     for (auto& command : commands) {  // (reaped by the caller's loop)
       if (auto* adopt = std::get_if<Adopt>(&command)) {
         add(adopt->fd, adopt->userId, std::move(adopt->sessionKey), std::move(adopt->handshake),
-            std::move(adopt->pending));
+            std::move(adopt->pending), std::move(adopt->slot));
       } else if (auto* end = std::get_if<EndSession>(&command)) {
         for (auto& [fd, c] : connections_)
           if (c->sessionKey == end->sessionKey) close(*c, ws::PolicyViolation, "signed out");
@@ -214,11 +220,13 @@ class Hub::Worker {
     dirty_.clear();
   }
 
-  void add(int fd, std::int64_t userId, std::string sessionKey, std::string handshake, std::string pending) {
+  void add(int fd, std::int64_t userId, std::string sessionKey, std::string handshake, std::string pending,
+           std::string slot) {
     auto c = std::make_unique<Connection>();
     c->fd = fd;  // closed with `c` from here on
     c->userId = userId;
     c->sessionKey = std::move(sessionKey);
+    c->slot = std::move(slot);
     const int flags = ::fcntl(fd, F_GETFL);
     if (flags >= 0) ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
     const int one = 1;
@@ -232,10 +240,11 @@ class Hub::Worker {
     if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &event) != 0) {
       hub_.log_->warn("hub: cannot watch the socket of user {}: {}", userId, std::strerror(errno));
       hub_.connections_--;  // counted by adopt(); the socket closes with `c`
+      hub_.removeKey({}, c->slot);
       return;
     }
     byUser_[userId].push_back(fd);
-    hub_.addKey(c->sessionKey);
+    hub_.addKey(c->sessionKey, c->slot);
     Connection& added = *c;
     connections_[fd] = std::move(c);
     if (!handshake.empty()) enqueue(added, std::make_shared<const std::string>(std::move(handshake)));
@@ -261,7 +270,7 @@ class Hub::Worker {
       auto& fds = byUser_[it->second->userId];
       fds.erase(std::remove(fds.begin(), fds.end(), fd), fds.end());
       if (fds.empty()) byUser_.erase(it->second->userId);
-      hub_.removeKey(it->second->sessionKey);
+      hub_.removeKey(it->second->sessionKey, it->second->slot);
       connections_.erase(it);  // closes the socket
       hub_.connections_--;
     }
@@ -392,6 +401,18 @@ class Hub::Worker {
       }
       if (!result.consumed) break;
       at += result.consumed;
+      if (const int limit = options.maxClientFramesPerSecond; limit > 0) {
+        const auto now = Clock::now();
+        if (now - c.framesSince >= std::chrono::seconds(1)) {
+          c.framesSince = now;
+          c.frames = 0;
+        }
+        if (++c.frames > limit) {
+          hub_.droppedChatty_++;
+          close(c, ws::PolicyViolation, "too many frames per second");
+          return false;
+        }
+      }
       switch (frame.opcode) {
         case ws::Ping:
           enqueue(c, std::make_shared<const std::string>(ws::encode(ws::Pong, frame.payload)));
@@ -506,21 +527,41 @@ void Hub::stop() {
   for (auto& worker : workers_) worker->stop();
 }
 
-void Hub::adopt(int fd, std::int64_t userId, std::string sessionKey, std::string handshake, std::string pending) {
+void Hub::adopt(int fd, std::int64_t userId, std::string sessionKey, std::string handshake, std::string pending,
+                std::string slot) {
   connections_++;
   std::lock_guard<std::mutex> order(orderMutex_);  // see deliver()
   workers_[next_++ % workers_.size()]->post(
-      Adopt{fd, userId, std::move(sessionKey), std::move(handshake), std::move(pending)});
+      Adopt{fd, userId, std::move(sessionKey), std::move(handshake), std::move(pending), std::move(slot)});
 }
 
-void Hub::addKey(const std::string& key) {
+void Hub::addKey(const std::string& key, const std::string& slot) {
   std::lock_guard<std::mutex> lock(keysMutex_);
   ++sessionKeys_[key];
+  if (!slot.empty()) ++slots_[slot];
 }
 
-void Hub::removeKey(const std::string& key) {
+// `key` empty: a socket never counted (only its slot is given back).
+void Hub::removeKey(const std::string& key, const std::string& slot) {
   std::lock_guard<std::mutex> lock(keysMutex_);
-  if (auto it = sessionKeys_.find(key); it != sessionKeys_.end() && --it->second <= 0) sessionKeys_.erase(it);
+  if (!key.empty())
+    if (auto it = sessionKeys_.find(key); it != sessionKeys_.end() && --it->second <= 0) sessionKeys_.erase(it);
+  if (slot.empty()) return;
+  if (auto it = slots_.find(slot); it != slots_.end() && --it->second <= 0) slots_.erase(it);
+  releasedSlots_.push_back(slot);
+}
+
+std::vector<std::string> Hub::slots() const {
+  std::lock_guard<std::mutex> lock(keysMutex_);
+  std::vector<std::string> slots;
+  slots.reserve(slots_.size());
+  for (const auto& [slot, count] : slots_) slots.push_back(slot);
+  return slots;
+}
+
+std::vector<std::string> Hub::takeReleasedSlots() {
+  std::lock_guard<std::mutex> lock(keysMutex_);
+  return std::exchange(releasedSlots_, {});
 }
 
 std::vector<std::string> Hub::sessionKeys() const {

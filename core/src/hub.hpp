@@ -28,6 +28,7 @@ struct HubOptions {
   std::chrono::seconds pingInterval{30};
   std::chrono::seconds idleTimeout{75};         // nothing heard for this long: dropped
   int sendBufferBytes = 0;                      // SO_SNDBUF per socket; 0: the kernel's default
+  int maxClientFramesPerSecond = 0;             // frames a client may send per second; past it: close 1008; 0: any
 };
 
 class Hub {
@@ -44,9 +45,11 @@ class Hub {
   /// Takes over an upgraded connection of `userId`, opened with the session `sessionKey`:
   /// the descriptor (now the hub's to close), the handshake response still to be sent (it
   /// goes first, so that every push delivered after this call follows it), and the bytes
-  /// the client sent after the upgrade request, which are frames already.
+  /// the client sent after the upgrade request, which are frames already. `slot`, if not
+  /// empty, is the socket's lease in the per-user quota: listed by slots() while the socket
+  /// is open, then once by takeReleasedSlots().
   void adopt(int fd, std::int64_t userId, std::string sessionKey, std::string handshake = {},
-             std::string pending = {});
+             std::string pending = {}, std::string slot = {});
   /// Closes (1008) every socket opened with the session `sessionKey`: it was signed out.
   void endSession(const std::string& sessionKey);
   /// Queues `text` as one text frame for every socket of `userIds` (or of everyone) that
@@ -60,12 +63,17 @@ class Hub {
   /// The session keys that open sockets were opened with (each once), so that a watcher
   /// can close those whose session expired or vanished: see endSession().
   std::vector<std::string> sessionKeys() const;
+  /// The quota slots of open sockets, and those of sockets closed since the last call.
+  std::vector<std::string> slots() const;
+  std::vector<std::string> takeReleasedSlots();
+  /// Sockets closed (1008) for sending more frames per second than allowed.
+  std::int64_t droppedChatty() const { return droppedChatty_.load(); }
 
   class Worker;
 
  private:
-  void addKey(const std::string& key);
-  void removeKey(const std::string& key);
+  void addKey(const std::string& key, const std::string& slot);
+  void removeKey(const std::string& key, const std::string& slot);
 
   HubOptions options_;
   std::shared_ptr<spdlog::logger> log_;
@@ -74,9 +82,12 @@ class Hub {
   std::atomic<std::int64_t> connections_{0};
   std::atomic<std::int64_t> droppedSlow_{0};
   std::atomic<std::int64_t> errors_{0};
+  std::atomic<std::int64_t> droppedChatty_{0};
   std::mutex orderMutex_;  // adopt() and deliver() post in one order to every worker
   mutable std::mutex keysMutex_;
   std::unordered_map<std::string, int> sessionKeys_;  // key → open sockets
+  std::unordered_map<std::string, int> slots_;        // quota slot → open sockets (1)
+  std::vector<std::string> releasedSlots_;
   bool started_ = false;
 };
 

@@ -13,6 +13,7 @@
 #include "rate_limiter.hpp"
 #include "router.hpp"
 #include "session_store_impl.hpp"
+#include "socket_quota.hpp"
 #include "settings.hpp"
 #include "static_files.hpp"
 #include "store_impl.hpp"
@@ -135,6 +136,8 @@ struct Server::Impl {
   std::unique_ptr<Bus::Subscription> hubFeed;      // the hub's subscription to pushes
   std::unique_ptr<Bus::Subscription> sessionFeed;  // …and to sessions ended
   std::unique_ptr<Ticker> sessionWatch;            // closes sockets whose session is gone
+  std::unique_ptr<SocketQuota> socketQuota;        // WebSockets per user, on every node
+  std::unique_ptr<Ticker> quotaKeeper;             // renews and frees the quota's slots
   PluginHost plugins;
   std::unique_ptr<StaticFiles> web;
   std::unique_ptr<HttpServer> http;
@@ -227,7 +230,18 @@ Response Server::Impl::acceptWebSocket(Request& request) {
   response.set("Upgrade", "websocket");
   response.set("Connection", "Upgrade");
   response.set("Sec-WebSocket-Accept", ws::acceptKey(*key));
-  response.set(kUpgradeUserHeader, std::to_string(session.userId) + " " + TokenSigner::storageKey(session.token));
+  std::string slot = "-";
+  if (socketQuota) {
+    auto claimed = socketQuota->claim(session.userId);
+    if (!claimed)
+      throw HttpError(429,
+                      "at most " + std::to_string(socketQuota->perUser()) +
+                          " WebSockets per user may be open at once; close one first",
+                      {{"Retry-After", "5"}});
+    slot = std::move(*claimed);
+  }
+  response.set(kUpgradeUserHeader,
+               std::to_string(session.userId) + " " + slot + " " + TokenSigner::storageKey(session.token));
   return response;
 }
 
@@ -317,6 +331,7 @@ void Server::Impl::createMessaging() {
   hubOptions.pingInterval = std::chrono::seconds(settings.hub.pingIntervalSeconds);
   hubOptions.idleTimeout = std::chrono::seconds(settings.hub.idleTimeoutSeconds);
   hubOptions.sendBufferBytes = settings.hub.sendBufferBytes;
+  hubOptions.maxClientFramesPerSecond = settings.hub.maxClientFramesPerSecond;
   hub = std::make_unique<Hub>(hubOptions, logging.make("hub"));
 }
 
@@ -508,6 +523,9 @@ void Server::Impl::addCoreRoutes() {
                      "# HELP mmm_ws_slow_closed_total WebSockets closed for not draining their queue.\n"
                      "# TYPE mmm_ws_slow_closed_total counter\nmmm_ws_slow_closed_total " +
                      std::to_string(hub->droppedSlow()) + "\n"
+                     "# HELP mmm_ws_chatty_closed_total WebSockets closed for sending too many frames per second.\n"
+                     "# TYPE mmm_ws_chatty_closed_total counter\nmmm_ws_chatty_closed_total " +
+                     std::to_string(hub->droppedChatty()) + "\n"
                      "# HELP mmm_ws_errors_total Unexpected errors the hub survived (each drops its connection).\n"
                      "# TYPE mmm_ws_errors_total counter\nmmm_ws_errors_total " + std::to_string(hub->errors()) + "\n"
                      "# HELP mmm_bus_dropped_total Bus messages dropped, by where.\n# TYPE mmm_bus_dropped_total counter\n"
@@ -621,7 +639,24 @@ void Server::Impl::startParts() {
           if (!sessions->store().get(key)) hub->endSession(key);
       },
       log);
+  // Each open socket's quota slot is renewed well within its lease; a closed one's is freed
+  // within a second (the hub's threads never wait on the session store themselves).
+  if (settings.hub.maxSocketsPerUser > 0) {
+    socketQuota = std::make_unique<SocketQuota>(sessions->store(), settings.hub.maxSocketsPerUser, std::chrono::seconds(60));
+    quotaKeeper = std::make_unique<Ticker>(
+        "socket quota", std::chrono::seconds(1),
+        [hub = hub.get(), quota = socketQuota.get(), nextRenewal = std::chrono::steady_clock::now()]() mutable {
+          auto released = hub->takeReleasedSlots();
+          if (const auto now = std::chrono::steady_clock::now(); now >= nextRenewal) {
+            quota->renew(hub->slots());
+            nextRenewal = now + quota->lease() / 3;
+          }
+          quota->release(released);
+        },
+        log);
+  }
   teardown.push_back([this] {
+    quotaKeeper.reset();
     sessionWatch.reset();
     hubFeed.reset();
     sessionFeed.reset();
@@ -631,11 +666,21 @@ void Server::Impl::startParts() {
   teardown.push_back([this] { plugins.stop(); });
   // Started after the plugins so that it stops before them: sockets close with 1001 first.
   hub->start();
-  teardown.push_back([this] { hub->stop(); });  // closes every WebSocket with 1001
+  teardown.push_back([this] {
+    hub->stop();  // closes every WebSocket with 1001
+    if (socketQuota) {
+      try {
+        socketQuota->release(hub->takeReleasedSlots());
+      } catch (const std::exception& e) {
+        log->warn("the WebSockets' quota slots were not freed (they expire within a minute): {}", e.what());
+      }
+    }
+  });
   http = std::make_unique<HttpServer>(
       settings.http, buildPipeline(), buildEarlyAnswer(), logging.make("front"),
-      [hub = hub.get()](int fd, std::int64_t userId, std::string key, std::string response, std::string pending) {
-        hub->adopt(fd, userId, std::move(key), std::move(response), std::move(pending));
+      [hub = hub.get()](int fd, std::int64_t userId, std::string key, std::string response, std::string pending,
+                        std::string slot) {
+        hub->adopt(fd, userId, std::move(key), std::move(response), std::move(pending), std::move(slot));
       });
   teardown.push_back([this] { http.reset(); });  // if it fails to start
   http->start();

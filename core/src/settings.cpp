@@ -85,6 +85,8 @@ const ConfigSchema& settingsSchema() {
                   {"idle_timeout_s", S::integer().range(2, 7200).withDefault("75")},
                   {"send_buffer_bytes", S::integer().range(0, 64 << 20).withDefault("0")},
                   {"session_check_s", S::integer().range(1, 3600).withDefault("30")},
+                  {"max_sockets_per_user", S::integer().range(0, 100000).withDefault("20")},
+                  {"max_client_frames_per_s", S::integer().range(0, 1000000).withDefault("10")},
               }).withDefault("{}")},
       {"plugins", S::list(S::map({
                               {"name", S::string().required()},
@@ -227,6 +229,8 @@ Settings readSettings(const YAML::Node& raw, const std::string& origin) {
   s.hub.idleTimeoutSeconds = hub["idle_timeout_s"].as<int>();
   s.hub.sendBufferBytes = hub["send_buffer_bytes"].as<int>();
   s.hub.sessionCheckSeconds = hub["session_check_s"].as<int>();
+  s.hub.maxSocketsPerUser = hub["max_sockets_per_user"].as<int>();
+  s.hub.maxClientFramesPerSecond = hub["max_client_frames_per_s"].as<int>();
   checkValue(raw, "hub", "path", origin, [&] {
     if (s.hub.path.empty() || s.hub.path[0] != '/') throw std::invalid_argument("must start with '/'");
   });

@@ -82,6 +82,8 @@ struct Settings {
     int idleTimeoutSeconds = 75;
     int sendBufferBytes = 0;
     int sessionCheckSeconds = 30;  // how often open sockets' sessions are checked
+    int maxSocketsPerUser = 20;    // on all nodes together; 0: no limit
+    int maxClientFramesPerSecond = 10;  // on one socket; past it: close 1008; 0: no limit
   } hub;
   std::vector<PluginEntry> plugins;
 };

@@ -5,6 +5,8 @@
 #include "tokens.hpp"
 #include "ws_client.hpp"
 
+#include <thread>
+
 using namespace mmm::test;
 using namespace std::chrono_literals;
 
@@ -24,7 +26,7 @@ class ClusterTest : public ::testing::Test {
         "sessions: {url: '" + redisUrl(redisDatabase()) + "', signing_key: '" +
         std::string(64, 'e') + "'}\n"
         "bus: {mode: cluster, publish: '" + frontend + "', subscribe: '" + backend + "'}\n"
-        "hub: {session_check_s: 1}\n"
+        "hub: {session_check_s: 1, max_sockets_per_user: " + std::to_string(socketsPerUser()) + "}\n"
         "plugins:\n" + kUsersPlugin + chatPlugin();
     node1_ = std::make_unique<ServerProcess>(config);
     node2_ = std::make_unique<ServerProcess>(config);
@@ -39,6 +41,7 @@ class ClusterTest : public ::testing::Test {
 
   virtual std::string chatPlugin() const { return kChatPlugin; }
   virtual int redisDatabase() const { return -1; }
+  virtual int socketsPerUser() const { return 20; }
 
   HttpReply call(const ServerProcess& node, const std::string& method, const std::string& path,
                  const std::string& body = "", const std::string& token = "") {
@@ -51,7 +54,7 @@ class ClusterTest : public ::testing::Test {
   std::unique_ptr<ServerProcess> proxy_, node1_, node2_;
 };
 
-// Both nodes with a message limit of 3 per 5 s, counters in a Redis database of their own
+// Both nodes with a message limit of 3 per 5 s and 2 WebSockets per user, counters in a Redis database of their own
 // (they are keyed by user id, which starts at 1 in every test database).
 class ClusterRateLimitTest : public ClusterTest {
  protected:
@@ -59,6 +62,7 @@ class ClusterRateLimitTest : public ClusterTest {
     return "  - name: chat\n    config: {rate_limits: {messages: {count: 3, window_s: 5}}}\n";
   }
   int redisDatabase() const override { return 4; }
+  int socketsPerUser() const override { return 2; }
 };
 
 }  // namespace
@@ -145,4 +149,24 @@ TEST_F(ClusterRateLimitTest, BothNodesCountAgainstOneLimit) {
   auto refused = call(*node2_, "POST", "/v1/channels/1", R"({"body":"four"})", token);
   EXPECT_EQ(refused.status, 429) << refused.body;
   EXPECT_FALSE(refused.header("retry-after").empty());
+}
+
+TEST_F(ClusterRateLimitTest, WebSocketsPerUserAreCountedOnBothNodes) {
+  auto signUp = call(*node1_, "POST", "/v1/users",
+                     R"({"email":"sockets@example.org","password":"cluster-pass","passwordConf":"cluster-pass","userName":"sockets"})");
+  ASSERT_EQ(signUp.status, 201) << signUp.body;
+  const std::string target = "/v1/ws?auth=Bearer%20" + signUp.header("authorization").substr(7);
+  auto first = std::make_unique<WsClient>(node1_->port(), target);
+  WsClient second(node2_->port(), target);
+  ASSERT_EQ(first->status(), 101);
+  ASSERT_EQ(second.status(), 101);
+  EXPECT_EQ(WsClient(node1_->port(), target).status(), 429);
+  EXPECT_EQ(WsClient(node2_->port(), target).status(), 429);
+  first.reset();  // node 1 frees its slot; node 2 may then take it
+  int status = 0;
+  for (int i = 0; i < 40 && status != 101; ++i) {
+    std::this_thread::sleep_for(100ms);
+    status = WsClient(node2_->port(), target).status();
+  }
+  EXPECT_EQ(status, 101);
 }

@@ -17,7 +17,8 @@ class WebSocketTest : public ApiTest {
   void SetUp() override {
     startServer(kUsersPlugin + kChatPlugin, "",
                 "cors: {allowed_origins: ['https://app.example']}\n"
-                "hub: {threads: 2, max_queued_frames: 64, max_frame_bytes: 65536, send_buffer_bytes: 16384}\n");
+                "hub: {threads: 2, max_queued_frames: 64, max_frame_bytes: 65536, send_buffer_bytes: 16384,"
+                " max_sockets_per_user: 0, max_client_frames_per_s: 0}\n");  // limits: tested on their own
   }
 
   std::unique_ptr<WsClient> connect(const Account& who) {
@@ -371,6 +372,48 @@ TEST_P(WebSocketTest, ShutdownClosesSocketsWithGoingAway) {
   std::uint16_t code = 0;
   EXPECT_TRUE(client->closedWithin(3s, code));
   EXPECT_EQ(code, 1001);
+}
+
+TEST_P(WebSocketTest, AClientSendingTooManyFramesPerSecondIsClosedWith1008) {
+  startServer(kUsersPlugin + kChatPlugin, "", "hub: {max_client_frames_per_s: 5}\n");
+  const auto a = newAccount();
+  // Five a second is fine, second after second.
+  auto calm = connect(a);
+  for (int second = 0; second < 2; ++second) {
+    for (int i = 0; i < 5; ++i) {
+      calm->send(Opcode::Text, "ping");
+      EXPECT_EQ(calm->nextText(2s), "pong") << "second " << second << ", frame " << i;
+    }
+    std::this_thread::sleep_for(1100ms);
+  }
+  // The sixth within a second closes the socket.
+  auto chatty = connect(a);
+  for (int i = 0; i < 6; ++i) chatty->send(Opcode::Text, "ping");
+  std::uint16_t code = 0;
+  EXPECT_TRUE(chatty->closedWithin(3s, code));
+  EXPECT_EQ(code, 1008);
+  calm->send(Opcode::Text, "ping");
+  EXPECT_EQ(calm->nextText(2s), "pong") << "the calm socket suffered too";
+  EXPECT_NE(call("GET", "/metrics").body.find("mmm_ws_chatty_closed_total 1\n"), std::string::npos);
+}
+
+TEST_P(WebSocketTest, TheSocketPastTheQuotaOfAUserGets429UntilOneCloses) {
+  startServer(kUsersPlugin + kChatPlugin, "", "hub: {max_sockets_per_user: 3}\n");
+  const auto a = newAccount(), b = newAccount();
+  std::vector<std::unique_ptr<WsClient>> open;
+  for (int i = 0; i < 3; ++i) open.push_back(connect(a));
+  WsClient fourth(port_, "/v1/ws?auth=Bearer%20" + a.token);
+  EXPECT_EQ(fourth.status(), 429) << fourth.head();
+  EXPECT_NE(fourth.head().find("Retry-After:"), std::string::npos) << fourth.head();
+  EXPECT_EQ(WsClient(port_, "/v1/ws?auth=Bearer%20" + b.token).status(), 101) << "another user was refused";
+  // A socket that closes gives its slot back (within a second or two).
+  open.pop_back();
+  int status = 0;
+  for (int i = 0; i < 40 && status != 101; ++i) {
+    std::this_thread::sleep_for(100ms);
+    status = WsClient(port_, "/v1/ws?auth=Bearer%20" + a.token).status();
+  }
+  EXPECT_EQ(status, 101) << "the closed socket's slot was never freed";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, WebSocketTest, ::testing::Values(Backends::SQLiteMemory), backendsName);

@@ -25,6 +25,7 @@ server: {listen: "127.0.0.1:0", header_timeout_s: 2}
 log: {level: warn, access: false}
 web: {enabled: false}
 store: {url: "sqlite:$work/bench.db"}
+hub: {max_sockets_per_user: 0}  # one user holds every socket, as in bench/run
 plugins:
   - name: users
     config: {password_hash: {ops_limit: 1, mem_limit_kib: 8}, rate_limits: {sign_ups: {count: 0}}}
