@@ -34,7 +34,7 @@ std::string trim(std::string_view text) {
 
 }  // namespace
 
-TrustedProxies::TrustedProxies(const std::vector<std::string>& entries) {
+AddressRanges::AddressRanges(const std::vector<std::string>& entries) {
   for (const auto& entry : entries) {
     auto slash = entry.find('/');
     Range range;
@@ -57,7 +57,7 @@ TrustedProxies::TrustedProxies(const std::vector<std::string>& entries) {
   }
 }
 
-bool TrustedProxies::trusts(const std::string& ip) const {
+bool AddressRanges::contains(const std::string& ip) const {
   std::vector<unsigned char> bytes;
   if (!parseIp(ip, bytes)) return false;
   for (const auto& range : ranges_) {

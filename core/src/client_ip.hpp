@@ -8,15 +8,13 @@
 
 namespace mmm::core {
 
-class TrustedProxies {
+/// A set of IPv4/IPv6 addresses and CIDR ranges ("10.0.0.0/8", "::1"). IPv4-mapped IPv6
+/// addresses count as IPv4.
+class AddressRanges {
  public:
-  /// Entries are IPv4/IPv6 addresses or CIDR ranges ("10.0.0.0/8", "::1"). Throws
-  /// std::invalid_argument on a malformed entry.
-  explicit TrustedProxies(const std::vector<std::string>& entries = {});
-
-  bool trusts(const std::string& ip) const;
-  /// `peerIp` as seen on the socket; `forwardedFor` the X-Forwarded-For header (may be empty).
-  std::string clientIp(const std::string& peerIp, std::string_view forwardedFor) const;
+  /// Throws std::invalid_argument on a malformed entry.
+  explicit AddressRanges(const std::vector<std::string>& entries = {});
+  bool contains(const std::string& ip) const;
 
  private:
   struct Range {
@@ -24,6 +22,19 @@ class TrustedProxies {
     int prefix;
   };
   std::vector<Range> ranges_;
+};
+
+class TrustedProxies {
+ public:
+  /// Entries as for AddressRanges.
+  explicit TrustedProxies(const std::vector<std::string>& entries = {}) : proxies_(entries) {}
+
+  bool trusts(const std::string& ip) const { return proxies_.contains(ip); }
+  /// `peerIp` as seen on the socket; `forwardedFor` the X-Forwarded-For header (may be empty).
+  std::string clientIp(const std::string& peerIp, std::string_view forwardedFor) const;
+
+ private:
+  AddressRanges proxies_;
 };
 
 }  // namespace mmm::core

@@ -1,6 +1,7 @@
 // mmm::Server: settings, logging, router, middleware, plugins and the HTTP server, wired.
 #include <mmm/server.hpp>
 
+#include "client_ip.hpp"
 #include "config.hpp"
 #include "errors.hpp"
 #include "http_parser.hpp"
@@ -514,7 +515,9 @@ void Server::Impl::addCoreRoutes() {
   router.add("GET", "/healthz", [](Request&) { return Response::json(200, "{\"status\":\"ok\"}"); });
   router.add("GET", "/readyz", [this](Request&) { return readiness(); });
   router.add("GET", settings.hub.path, [this](Request& request) { return acceptWebSocket(request); });
-  router.add("GET", "/metrics", [this](Request&) {
+  router.add("GET", "/metrics", [this, allowed = AddressRanges(settings.metrics.allow)](Request& request) {
+    if (!allowed.contains(request.clientIp))
+      throw HttpError(403, "metrics are served to the addresses in metrics.allow only");
     Response response;
     response.body = metrics.render(http ? http->openConnections() : 0, http ? http->inFlight() : 0);
     if (http) response.body += http->metricsText();
@@ -565,7 +568,8 @@ void Server::load() {
   impl_->createBackEnds();
   if (impl_->settings.web.enabled) {
     try {
-      impl_->web = std::make_unique<StaticFiles>(impl_->settings.web.root, impl_->settings.web.maxAgeSeconds);
+      impl_->web = std::make_unique<StaticFiles>(impl_->settings.web.root, impl_->settings.web.maxAgeSeconds,
+                                                 impl_->settings.web.contentSecurityPolicy);
     } catch (const std::exception& e) {
       throw ConfigError(impl_->origin + ": web.root: " + e.what() +
                         " (relative paths are resolved against the working directory)");

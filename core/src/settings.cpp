@@ -49,7 +49,13 @@ const ConfigSchema& settingsSchema() {
                   {"enabled", S::boolean().withDefault("true")},
                   {"root", S::string().withDefault("web")},
                   {"max_age_s", S::integer().range(0, 31536000).withDefault("300")},
+                  // No inline script or style, nothing from elsewhere but avatars, no framing.
+                  {"content_security_policy", S::string().withDefault("\"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https://www.gravatar.com; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'\"")},
               }).withDefault("{}")},
+      {"metrics", S::map({
+                      // Client addresses (after trusted proxies) that may read /metrics.
+                      {"allow", S::list(S::string()).withDefault("['127.0.0.0/8', '::1']")},
+                  }).withDefault("{}")},
       {"store", S::map({
                     {"url", S::string().withDefault("'sqlite:data/mmm.db'")},
                     {"pool_size", S::integer().range(1, 1024).withDefault("8")},
@@ -169,6 +175,13 @@ Settings readSettings(const YAML::Node& raw, const std::string& origin) {
   s.web.enabled = root["web"]["enabled"].as<bool>();
   s.web.root = root["web"]["root"].as<std::string>();
   s.web.maxAgeSeconds = root["web"]["max_age_s"].as<int>();
+  s.web.contentSecurityPolicy = root["web"]["content_security_policy"].as<std::string>();
+  checkValue(raw, "web", "content_security_policy", origin, [&] {
+    if (s.web.contentSecurityPolicy.find_first_of("\r\n") != std::string::npos)
+      throw std::invalid_argument("must be one line");
+  });
+  s.metrics.allow = root["metrics"]["allow"].as<std::vector<std::string>>();
+  checkValue(raw, "metrics", "allow", origin, [&] { AddressRanges check(s.metrics.allow); });
 
   const auto store = root["store"];
   s.store.url = store["url"].as<std::string>();

@@ -46,7 +46,11 @@ struct Settings {
     bool enabled = true;
     std::string root = "web";
     int maxAgeSeconds = 300;
+    std::string contentSecurityPolicy;  // sent with every file of the UI
   } web;
+  struct MetricsAccess {
+    std::vector<std::string> allow = {"127.0.0.0/8", "::1"};  // who may read /metrics
+  } metrics;
   struct Store {
     std::string url = "sqlite:data/mmm.db";
     int poolSize = 8;

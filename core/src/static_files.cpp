@@ -82,8 +82,8 @@ std::string contentTypeFor(const std::string& path) {
   return "application/octet-stream";
 }
 
-StaticFiles::StaticFiles(const std::string& root, int maxAgeSeconds)
-    : maxAgeSeconds_(maxAgeSeconds) {
+StaticFiles::StaticFiles(const std::string& root, int maxAgeSeconds, std::string contentSecurityPolicy)
+    : maxAgeSeconds_(maxAgeSeconds), contentSecurityPolicy_(std::move(contentSecurityPolicy)) {
   auto resolved = canonical(root);
   struct stat st;
   if (!resolved || ::stat(resolved->c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
@@ -136,6 +136,9 @@ std::optional<Response> StaticFiles::serve(const Request& request) const {
   response.set("Cache-Control",
                html ? "no-cache" : "public, max-age=" + std::to_string(maxAgeSeconds_));
   response.set("X-Content-Type-Options", "nosniff");
+  if (!contentSecurityPolicy_.empty()) response.set("Content-Security-Policy", contentSecurityPolicy_);
+  response.set("Referrer-Policy", "same-origin");
+  response.set("X-Frame-Options", "DENY");  // for browsers without CSP's frame-ancestors
   auto ifNoneMatch = request.header("If-None-Match");
   if (ifNoneMatch && (*ifNoneMatch == etag || *ifNoneMatch == "*")) {
     response.status = 304;

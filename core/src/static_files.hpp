@@ -12,7 +12,9 @@ namespace mmm::core {
 class StaticFiles {
  public:
   /// Throws std::runtime_error if `root` is not a readable directory.
-  StaticFiles(const std::string& root, int maxAgeSeconds);
+  /// `contentSecurityPolicy` (if not empty) goes with every file, with the other
+  /// protective headers (nosniff, Referrer-Policy, X-Frame-Options).
+  StaticFiles(const std::string& root, int maxAgeSeconds, std::string contentSecurityPolicy = {});
 
   /// True when `path` (a file or folder, which need not exist) is the root or under it.
   bool contains(const std::string& path) const;
@@ -24,6 +26,7 @@ class StaticFiles {
  private:
   std::string root_;  // canonical, without a trailing '/'
   int maxAgeSeconds_;
+  std::string contentSecurityPolicy_;
 };
 
 /// The content type for a file name, by extension.

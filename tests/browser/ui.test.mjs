@@ -65,6 +65,12 @@ async function newMusician(name, viewport = {width: 1280, height: 800}) {
   const context = await browser.newContext({viewport});
   const page = await context.newPage();
   page.on('pageerror', (error) => assert.fail(`page error in ${name}'s browser: ${error.message}`));
+  // The UI must work under its Content-Security-Policy: a blocked script, style, socket or
+  // image is a failure, not a silent gap.
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy/i.test(message.text()))
+      assert.fail(`CSP violation in ${name}'s browser: ${message.text()}`);
+  });
   return {name, context, page, email: `${name}.${unique}@example.org`, password: `${name}-secret-pw`};
 }
 

@@ -260,3 +260,31 @@ TEST_F(HttpTest, ConcurrentClientsAllGetAnswers) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), 200);
 }
+
+// /metrics answers only the addresses in metrics.allow (loopback by default), judged by the
+// client address: X-Forwarded-For counts only from a trusted proxy.
+TEST(MetricsAccess, OnlyListedClientAddressesReadMetrics) {
+  auto start = [](const std::string& serverExtra, const std::string& sections) {
+    auto server = mmm::Server::fromYaml("server: {listen: '127.0.0.1:0'" + serverExtra +
+                                            "}\nlog: {level: 'off'}\nweb: {enabled: false}\nstore: {url: '" +
+                                            tempSqliteUrl() + "'}\n" + sections,
+                                        "metrics.yaml");
+    server->start();
+    return server;
+  };
+  auto loopback = start("", "");
+  EXPECT_EQ(request(loopback->port(), "GET", "/metrics").status, 200);
+  // A client cannot claim another address without a trusted proxy…
+  EXPECT_EQ(request(loopback->port(), "GET", "/metrics", "X-Forwarded-For: 203.0.113.9\r\n").status, 200);
+
+  auto listed = start("", "metrics: {allow: ['10.0.0.0/8']}\n");
+  auto refused = request(listed->port(), "GET", "/metrics");
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_EQ(refused.body.find("mmm_http_requests_total"), std::string::npos);
+
+  // …behind one, the forwarded address is the client's.
+  auto proxied = start(", trusted_proxies: ['127.0.0.1']", "metrics: {allow: ['10.0.0.0/8']}\n");
+  EXPECT_EQ(request(proxied->port(), "GET", "/metrics", "X-Forwarded-For: 10.1.2.3\r\n").status, 200);
+  EXPECT_EQ(request(proxied->port(), "GET", "/metrics", "X-Forwarded-For: 203.0.113.9\r\n").status, 403);
+  EXPECT_EQ(request(proxied->port(), "GET", "/metrics").status, 403);  // the proxy itself is not listed
+}

@@ -46,6 +46,15 @@ TEST_F(StaticHttpTest, ServesIndexAndAssets) {
   EXPECT_EQ(index.status, 200);
   EXPECT_EQ(index.body, "<h1>hi</h1>");
   EXPECT_EQ(index.header("content-type"), "text/html; charset=utf-8");
+  // The UI's protective headers: no inline script, no framing, no sniffing, no referrer
+  // beyond this site.
+  const auto csp = index.header("content-security-policy");
+  EXPECT_NE(csp.find("script-src 'self';"), std::string::npos) << csp;
+  EXPECT_EQ(csp.find("unsafe-inline"), std::string::npos) << csp;
+  EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos) << csp;
+  EXPECT_EQ(index.header("x-content-type-options"), "nosniff");
+  EXPECT_EQ(index.header("referrer-policy"), "same-origin");
+  EXPECT_EQ(index.header("x-frame-options"), "DENY");
   auto css = request(port, "GET", "/css/site.css");
   EXPECT_EQ(css.status, 200);
   EXPECT_EQ(css.header("content-type"), "text/css; charset=utf-8");

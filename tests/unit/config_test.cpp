@@ -34,8 +34,8 @@ TEST(Config, UnknownKeyIsReportedWithFileLineAndColumn) {
             "header_timeout_s, request_timeout_s, body_min_rate_bytes_s, send_timeout_s, max_header_bytes, "
             "max_body_bytes, shutdown_timeout_s, trusted_proxies)");
   EXPECT_EQ(settingsError("logging: {}\n"),
-            "mmm.yaml:1:1: unknown key 'logging' (expected one of: server, cors, log, web, store, "
-            "sessions, bus, hub, plugins)");
+            "mmm.yaml:1:1: unknown key 'logging' (expected one of: server, cors, log, web, metrics, "
+            "store, sessions, bus, hub, plugins)");
 }
 
 TEST(Config, WrongTypeIsReportedWithFileLineAndColumn) {
