@@ -108,7 +108,8 @@ int main(int argc, char** argv) {
   std::unique_ptr<mmm::Server> server;
   try {
     server = configPath.empty()
-                 ? mmm::Server::fromYaml(mmm::core::embeddedDefaultConfig(), "config/mmm.yaml (embedded)")
+                 ? mmm::Server::fromYaml(mmm::core::embeddedDefaultConfig(), "config/mmm.yaml (embedded)",
+                                         "config")  // as if it were ./config/mmm.yaml
                  : mmm::Server::fromFile(configPath);
     if (!listen.empty()) server->setListen(listen);
     server->load();

@@ -103,9 +103,9 @@ void waitUntilReachable(const std::string& what, int waitSeconds, spdlog::logger
 }  // namespace
 
 struct Server::Impl {
-  Impl(YAML::Node raw, std::string origin)
+  Impl(YAML::Node raw, std::string origin, const std::string& base = {})
       : origin(std::move(origin)),
-        settings(readSettings(raw, this->origin)),
+        settings(readSettings(raw, this->origin, base)),
         logging(settings.log.level, settings.log.format),
         log(logging.make("server")),
         accessLog(logging.make("http")),
@@ -548,8 +548,16 @@ std::unique_ptr<Server> Server::fromYaml(const std::string& yaml, const std::str
   return std::unique_ptr<Server>(new Server(std::make_unique<Impl>(parseYaml(yaml, origin), origin)));
 }
 
+std::unique_ptr<Server> Server::fromYaml(const std::string& yaml, const std::string& origin,
+                                         const std::string& baseDirectory) {
+  return std::unique_ptr<Server>(new Server(std::make_unique<Impl>(parseYaml(yaml, origin), origin, baseDirectory)));
+}
+
 std::unique_ptr<Server> Server::fromFile(const std::string& path) {
-  return std::unique_ptr<Server>(new Server(std::make_unique<Impl>(loadYamlFile(path), path)));
+  // Relative paths in the file are the file's (std::filesystem::absolute: the folder stays
+  // right even if the working directory changes later).
+  const auto base = std::filesystem::absolute(path).parent_path().string();
+  return std::unique_ptr<Server>(new Server(std::make_unique<Impl>(loadYamlFile(path), path, base)));
 }
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -572,7 +580,7 @@ void Server::load() {
                                                  impl_->settings.web.contentSecurityPolicy);
     } catch (const std::exception& e) {
       throw ConfigError(impl_->origin + ": web.root: " + e.what() +
-                        " (relative paths are resolved against the working directory)");
+                        " (a relative path is relative to the config file's folder)");
     }
     const auto storeUrl = parseStoreUrl(impl_->settings.store.url);
     if (storeUrl.dialect == Dialect::SQLite) {

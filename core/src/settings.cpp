@@ -9,6 +9,7 @@
 #include <mmm/error.hpp>
 
 #include <charconv>
+#include <filesystem>
 
 namespace mmm::core {
 
@@ -140,8 +141,14 @@ void checkValue(const YAML::Node& raw, const char* section, const char* key, con
 
 }  // namespace
 
-Settings readSettings(const YAML::Node& raw, const std::string& origin) {
+Settings readSettings(const YAML::Node& raw, const std::string& origin, const std::string& base) {
   YAML::Node root = validate(raw, settingsSchema(), origin);
+  // A relative path in a file means relative to that file's folder, wherever the server
+  // was started from.
+  const auto resolve = [&base](const std::string& path) {
+    if (base.empty() || path.empty() || path.front() == '/') return path;
+    return (std::filesystem::path(base) / path).lexically_normal().string();
+  };
   Settings s;
   const auto server = root["server"];
   std::string listenWhere = origin;
@@ -173,7 +180,7 @@ Settings readSettings(const YAML::Node& raw, const std::string& origin) {
   s.log.access = root["log"]["access"].as<bool>();
 
   s.web.enabled = root["web"]["enabled"].as<bool>();
-  s.web.root = root["web"]["root"].as<std::string>();
+  s.web.root = resolve(root["web"]["root"].as<std::string>());
   s.web.maxAgeSeconds = root["web"]["max_age_s"].as<int>();
   s.web.contentSecurityPolicy = root["web"]["content_security_policy"].as<std::string>();
   checkValue(raw, "web", "content_security_policy", origin, [&] {
@@ -185,6 +192,7 @@ Settings readSettings(const YAML::Node& raw, const std::string& origin) {
 
   const auto store = root["store"];
   s.store.url = store["url"].as<std::string>();
+  if (s.store.url.rfind("sqlite:", 0) == 0) s.store.url = "sqlite:" + resolve(s.store.url.substr(7));
   s.store.poolSize = store["pool_size"].as<int>();
   s.store.acquireTimeoutMs = store["acquire_timeout_ms"].as<int>();
   s.store.idleTimeoutSeconds = store["idle_timeout_s"].as<int>();
@@ -254,7 +262,11 @@ Settings readSettings(const YAML::Node& raw, const std::string& origin) {
     PluginEntry entry;
     entry.name = plugins[i]["name"].as<std::string>();
     entry.enabled = plugins[i]["enabled"].as<bool>();
-    if (plugins[i]["library"]) entry.library = plugins[i]["library"].as<std::string>();
+    if (plugins[i]["library"]) {
+      entry.library = plugins[i]["library"].as<std::string>();
+      // A bare file name is looked up next to the executable; a path is the file's.
+      if (entry.library.find('/') != std::string::npos) entry.library = resolve(entry.library);
+    }
     if (auto config = plugins[i]["config"]) entry.config = config;
     entry.where = where(rawPlugins[i], origin);
     if (entry.name.empty() ||

@@ -97,7 +97,10 @@ struct Settings {
 const ConfigSchema& settingsSchema();
 
 /// Validates `root` and reads it. Throws ConfigError with file:line:column.
-Settings readSettings(const YAML::Node& root, const std::string& origin);
+/// `base`: the folder relative paths in the file mean (web.root, a sqlite: store, a plugin
+/// library given as a path); empty for the working directory (inline YAML, the embedded
+/// default).
+Settings readSettings(const YAML::Node& root, const std::string& origin, const std::string& base = {});
 
 /// Splits "HOST:PORT" (IPv6 as "[::1]:8080"). Throws ConfigError prefixed with `where`.
 void parseListen(const std::string& text, const std::string& where, std::string& host, int& port);

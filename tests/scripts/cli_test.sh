@@ -73,13 +73,17 @@ err=$("$server" --config "$work/truncated.yaml" --check-config 2>&1 >/dev/null);
 # The embedded default serves web/ relative to the working directory: the repository root.
 out=$(cd "$(dirname "$0")/../.." && "$server" --check-config 2>&1 >/dev/null) && pass "--check-config on the embedded default: exit 0" \
   || fail "--check-config on the embedded default: $out"
+# The repository's config file works from any folder: its relative paths are its own.
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+out=$(cd / && "$server" --config "$repo/config/mmm.yaml" --check-config 2>&1 >/dev/null) \
+  && pass "config/mmm.yaml from /: --check-config exit 0" || fail "config/mmm.yaml from /: $out"
 # The shipped production config is valid once its environment is given.
 out=$(cd "$(dirname "$0")/../.." && MMM_STORE_URL=mysql://u:p@127.0.0.1:3306/mmm MMM_REDIS_URL=redis://127.0.0.1:6379/0 \
-      MMM_SESSION_KEY=$(printf '%064d' 7) MMM_PUBLIC_ORIGIN=https://meetup.example MMM_WEB_ROOT=web \
+      MMM_SESSION_KEY=$(printf '%064d' 7) MMM_PUBLIC_ORIGIN=https://meetup.example MMM_WEB_ROOT="$repo/web" \
       "$server" --config config/production.yaml --check-config 2>&1 >/dev/null) \
   && pass "config/production.yaml passes --check-config" || fail "config/production.yaml: $out"
 out=$(cd "$(dirname "$0")/../.." && MMM_STORE_URL=mysql://u:p@127.0.0.1:3306/mmm MMM_REDIS_URL=redis://127.0.0.1:6379/0 \
-      MMM_SESSION_KEY=$(printf '%064d' 7) MMM_PUBLIC_ORIGIN=https://meetup.example MMM_WEB_ROOT=web MMM_BUS_HOST=127.0.0.1 \
+      MMM_SESSION_KEY=$(printf '%064d' 7) MMM_PUBLIC_ORIGIN=https://meetup.example MMM_WEB_ROOT="$repo/web" MMM_BUS_HOST=127.0.0.1 \
       "$server" --config config/cluster.yaml --check-config 2>&1 >/dev/null) \
   && pass "config/cluster.yaml passes --check-config" || fail "config/cluster.yaml: $out"
 out=$(cd "$(dirname "$0")/../.." && "$server" --config config/production.yaml --check-config 2>&1)
@@ -116,6 +120,29 @@ body=$(curl -s "http://127.0.0.1:$port/hello/env")
 [ "$body" = '{"greeting":"Hello, env!"}' ] && pass "\${MMM_CLI_GREETING:-Hello} default: $body" \
   || fail "env default: '$body'"
 kill -TERM "$pid"; wait "$pid"
+
+# A config file elsewhere, the server started from /: its web root, SQLite file and plugin
+# library are found beside the file, not in the working directory.
+mkdir -p "$work/site/web" "$work/site/plugins"
+echo "<h1>beside the config</h1>" > "$work/site/web/index.html"
+cp "$bin/libmmm_hello.so" "$work/site/plugins/"
+cat > "$work/site/mmm.yaml" <<YAML
+server: {listen: "127.0.0.1:0"}
+web: {root: web}
+store: {url: "sqlite:state/mmm.db"}
+log: {level: warn}
+plugins:
+  - name: hello
+    library: plugins/libmmm_hello.so
+YAML
+cd / && start_server "$work/site/mmm.yaml" && cd - >/dev/null || exit 1
+body=$(curl -s "http://127.0.0.1:$port/")
+hello=$(curl -s "http://127.0.0.1:$port/hello/there")
+kill -TERM "$pid"; wait "$pid"
+[ "$body" = "<h1>beside the config</h1>" ] && [ -f "$work/site/state/mmm.db" ] && [ ! -e /state ] \
+  && [ "$hello" = '{"greeting":"Hello, there!"}' ] \
+  && pass "relative paths are the config file's: web root, SQLite file, plugin library" \
+  || fail "relative paths: body '$body', hello '$hello', $(ls "$work/site/state" 2>&1)"
 
 # log.format json: one JSON object per line, with the request id in access lines.
 sed 's/^log: {level: warn}$/log: {level: info, format: json}/' "$work/good.yaml" > "$work/json.yaml"

@@ -20,8 +20,14 @@ namespace mmm {
 class MMM_EXPORT Server {
  public:
   /// Parses and validates a configuration; throws ConfigError ("origin:line:col: …").
+  /// Relative paths in `yaml` (web.root, a sqlite: store, plugin libraries given as paths)
+  /// are relative to the working directory…
   static std::unique_ptr<Server> fromYaml(const std::string& yaml,
                                           const std::string& origin = "<inline>");
+  /// …or to `baseDirectory` (itself relative to the working directory, or absolute).
+  static std::unique_ptr<Server> fromYaml(const std::string& yaml, const std::string& origin,
+                                          const std::string& baseDirectory);
+  /// Relative paths in the file are relative to the file's folder.
   static std::unique_ptr<Server> fromFile(const std::string& path);
   ~Server();
   Server(const Server&) = delete;
