@@ -250,7 +250,9 @@ void Server::Impl::resolveSession(Request& request) {
   std::optional<std::string> token;
   bool viaCookie = false;
   if (auto header = request.header("Authorization")) token = bearer(*header);
-  if (!token)
+  // A token in the URL ends up in logs and histories: only the WebSocket upgrade, where a
+  // browser cannot set a header, may carry one there.
+  if (!token && request.path == settings.hub.path)
     if (auto query = request.queryParam("auth")) token = bearer(*query);
   if (!token)
     if (auto cookies = request.header("Cookie")) {

@@ -374,6 +374,15 @@ TEST_P(WebSocketTest, ShutdownClosesSocketsWithGoingAway) {
   EXPECT_EQ(code, 1001);
 }
 
+TEST_P(WebSocketTest, ATokenInTheQueryCountsOnTheUpgradeOnly) {
+  const auto a = newAccount();
+  EXPECT_EQ(connect(a)->status(), 101);  // ?auth=Bearer%20… on /v1/ws
+  EXPECT_EQ(WsClient(port_, "/v1/ws?auth=Bearer+" + a.token).status(), 101);
+  expectProblem(call("GET", "/v1/users/me?auth=Bearer%20" + a.token), 401);
+  EXPECT_EQ(call("POST", "/v1/channels/1?auth=Bearer%20" + a.token, R"({"body":"via the URL"})").status, 401);
+  EXPECT_EQ(call("GET", "/v1/users/me", "", a.token).status, 200);  // the header, as ever
+}
+
 TEST_P(WebSocketTest, AClientSendingTooManyFramesPerSecondIsClosedWith1008) {
   startServer(kUsersPlugin + kChatPlugin, "", "hub: {max_client_frames_per_s: 5}\n");
   const auto a = newAccount();
