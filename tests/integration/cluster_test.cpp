@@ -50,6 +50,19 @@ class ClusterTest : public ::testing::Test {
     return request(node.port(), method, path, headers, body);
   }
 
+  // Posts `body` to General on node 1; the socket (on node 2) must get it as the next frame.
+  void postAndExpectOn(WsClient& socket, const std::string& body, const std::string& token) {
+    auto posted = call(*node1_, "POST", "/v1/channels/1", R"({"body":")" + body + R"("})", token);
+    ASSERT_EQ(posted.status, 201) << posted.body;
+    auto text = socket.nextText(5s);
+    ASSERT_FALSE(text.empty()) << "'" << body << "' did not arrive on the other node";
+    Poco::JSON::Parser parser;
+    auto frame = parser.parse(text).extract<Poco::JSON::Object::Ptr>();
+    EXPECT_EQ(frame->getValue<std::string>("type"), "message-new");
+    EXPECT_EQ(frame->getObject("message")->getValue<std::string>("body"), body);
+    EXPECT_EQ(frame->getObject("message")->getValue<Poco::Int64>("id"), json(posted)->getValue<Poco::Int64>("id"));
+  }
+
   // Asks `node`'s /readyz until its bus check says `want` ("ok" or "unavailable"), for up to
   // 15 s (a node notices within three missed heartbeats, 3 s); the last reply.
   HttpReply readyWhenBusIs(const ServerProcess& node, const std::string& want) {
@@ -95,15 +108,7 @@ TEST_F(ClusterTest, AMessagePostedOnOneNodeReachesASocketOnTheOther) {
 
   WsClient onNode2(node2_->port(), "/v1/ws?auth=Bearer%20" + token);  // the session is shared through Redis
   ASSERT_EQ(onNode2.status(), 101);
-  auto posted = call(*node1_, "POST", "/v1/channels/1", R"({"body":"across the cluster"})", token);
-  ASSERT_EQ(posted.status, 201);
-  auto text = onNode2.nextText(5s);
-  ASSERT_FALSE(text.empty()) << "nothing arrived on node 2";
-  Poco::JSON::Parser parser;
-  auto frame = parser.parse(text).extract<Poco::JSON::Object::Ptr>();
-  EXPECT_EQ(frame->getValue<std::string>("type"), "message-new");
-  EXPECT_EQ(frame->getObject("message")->getValue<std::string>("body"), "across the cluster");
-  EXPECT_EQ(frame->getObject("message")->getValue<Poco::Int64>("id"), json(posted)->getValue<Poco::Int64>("id"));
+  postAndExpectOn(onNode2, "across the cluster", token);
 }
 
 TEST_F(ClusterTest, SigningOutOnOneNodeEndsTheSessionOnTheOther) {
@@ -219,13 +224,5 @@ TEST_F(ClusterTest, ReadinessFollowsTheBusForwarderThroughARestartAndDeliveryRes
   }
 
   // A message posted on node 1 after the restart reaches the socket on node 2.
-  auto posted = call(*node1_, "POST", "/v1/channels/1", R"({"body":"after the forwarder came back"})", token);
-  ASSERT_EQ(posted.status, 201) << posted.body;
-  auto text = onNode2.nextText(5s);
-  ASSERT_FALSE(text.empty()) << "nothing arrived on node 2 after the forwarder restarted";
-  Poco::JSON::Parser parser;
-  auto frame = parser.parse(text).extract<Poco::JSON::Object::Ptr>();
-  EXPECT_EQ(frame->getValue<std::string>("type"), "message-new");
-  EXPECT_EQ(frame->getObject("message")->getValue<std::string>("body"), "after the forwarder came back");
-  EXPECT_EQ(frame->getObject("message")->getValue<Poco::Int64>("id"), json(posted)->getValue<Poco::Int64>("id"));
+  postAndExpectOn(onNode2, "after the forwarder came back", token);
 }
