@@ -2,11 +2,15 @@
 
 #include <mmm/error.hpp>
 
+#include <yaml-cpp/depthguard.h>  // YAML::DeepRecursion (yaml-cpp 0.7)
+
 #include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <sstream>
 
 namespace mmm::core {
@@ -100,6 +104,17 @@ YAML::Node validateScalar(const YAML::Node& node, const ConfigSchema& schema,
 YAML::Node validateNode(const YAML::Node& node, const ConfigSchema& schema,
                         const std::string& origin);
 
+// A default is YAML text in the schema; each is parsed once (a file that sets little takes
+// some 70 defaults, and parsing is 15 times the cost of a copy), and a copy handed out.
+YAML::Node parsedDefault(const std::string& yaml) {
+  static std::mutex mutex;
+  static std::map<std::string, YAML::Node> parsed;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = parsed.find(yaml);
+  if (it == parsed.end()) it = parsed.emplace(yaml, YAML::Load(yaml)).first;
+  return YAML::Clone(it->second);
+}
+
 YAML::Node validateMap(const YAML::Node& node, const ConfigSchema& schema,
                        const std::string& origin) {
   if (!node.IsMap()) fail(node, origin, "expected a mapping, got " + nodeKind(node));
@@ -122,7 +137,7 @@ YAML::Node validateMap(const YAML::Node& node, const ConfigSchema& schema,
     if (value && !value.IsNull()) {
       out[field.name] = validateNode(value, field.schema, origin);
     } else if (field.schema.defaultValue()) {
-      YAML::Node def = YAML::Load(*field.schema.defaultValue());
+      YAML::Node def = parsedDefault(*field.schema.defaultValue());
       out[field.name] = validateNode(def, field.schema, origin + " (default of " + field.name + ")");
     } else if (field.schema.isRequired()) {
       for (auto it = node.begin(); it != node.end(); ++it)
@@ -160,10 +175,17 @@ std::string where(const YAML::Node& node, const std::string& origin) {
 }
 
 YAML::Node parseYaml(const std::string& text, const std::string& origin) {
+  if (text.size() > kMaxConfigBytes)
+    throw ConfigError(origin + ": larger than " + std::to_string(kMaxConfigBytes >> 20) +
+                      " MiB: is this the configuration file?");
   try {
     YAML::Node root = YAML::Load(text);
     if (!root || root.IsNull()) return YAML::Node(YAML::NodeType::Map);
     return root;
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp's guard against a stack overflow (CVE-2017-5950); its message is "bad file".
+    throw ConfigError(markText(e.mark, origin) + ": nested more than " + std::to_string(e.depth() - 1) +
+                      " levels deep");
   } catch (const YAML::ParserException& e) {
     throw ConfigError(markText(e.mark, origin) + ": " + e.msg);
   }
@@ -172,9 +194,10 @@ YAML::Node parseYaml(const std::string& text, const std::string& origin) {
 YAML::Node loadYamlFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(path + ": cannot read the configuration file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parseYaml(text.str(), path);
+  std::string text(kMaxConfigBytes + 1, '\0');  // one byte more tells a file that is too large
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  return parseYaml(text, path);
 }
 
 std::string substituteEnv(const std::string& value, const std::string& where) {

@@ -5,14 +5,20 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cstddef>
 #include <string>
 
 namespace mmm::core {
 
-/// Parses YAML text; a syntax error becomes ConfigError("origin:line:col: …").
+/// A configuration is a page of YAML: past this size it is refused before parsing, so memory
+/// stays bounded whatever file is named.
+constexpr std::size_t kMaxConfigBytes = 1 << 20;
+
+/// Parses YAML text; a syntax error becomes ConfigError("origin:line:col: …"), and so does
+/// nesting deeper than yaml-cpp's recursion guard allows (its own message says "bad file").
 YAML::Node parseYaml(const std::string& text, const std::string& origin);
 
-/// Reads and parses a file; an unreadable file is a ConfigError naming it.
+/// Reads and parses a file; an unreadable or too large file is a ConfigError naming it.
 YAML::Node loadYamlFile(const std::string& path);
 
 /// Replaces ${NAME} and ${NAME:-default} in `value`; `$${` stays a literal `${`.

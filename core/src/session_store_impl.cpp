@@ -204,16 +204,16 @@ bool RedisSessionStore::erase(const std::string& key) {
 }
 
 std::int64_t RedisSessionStore::increment(const std::string& key, std::chrono::milliseconds ttl) {
-  // SET NX starts the counter with its expiry; INCR keeps that expiry.
-  Poco::Redis::Array create;
-  create << "SET" << "mmm:" + key << "0" << "PX" << std::to_string(std::max<long long>(1, ttl.count())) << "NX";
-  Poco::Redis::Array incr;
-  incr << "INCR" << "mmm:" + key;
-  return withConnection([&](Poco::Redis::Client& client) {
-    auto reply = client.sendCommand(create);  // "+OK", or nil when the counter exists
-    if (reply->isError()) throw Poco::Redis::RedisException(reply->toString());
-    return client.execute<Poco::Int64>(incr);
-  });
+  // One script, run atomically: the counter that INCR creates gets its expiry in the same
+  // step. (SET NX then INCR as two commands let a counter expire between them, and INCR
+  // then made one without expiry: a rate limit shut for good.) INCR keeps the expiry.
+  static const std::string script =
+      "local n = redis.call('INCR', KEYS[1]) "
+      "if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end "
+      "return n";
+  Poco::Redis::Array command;
+  command << "EVAL" << script << "1" << "mmm:" + key << std::to_string(std::max<long long>(1, ttl.count()));
+  return withConnection([&](Poco::Redis::Client& client) { return client.execute<Poco::Int64>(command); });
 }
 
 void RedisSessionStore::check() {

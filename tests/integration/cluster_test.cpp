@@ -50,6 +50,35 @@ class ClusterTest : public ::testing::Test {
     return request(node.port(), method, path, headers, body);
   }
 
+  // Posts `body` to General on node 1; the socket (on node 2) must get it as the next frame.
+  void postAndExpectOn(WsClient& socket, const std::string& body, const std::string& token) {
+    auto posted = call(*node1_, "POST", "/v1/channels/1", R"({"body":")" + body + R"("})", token);
+    ASSERT_EQ(posted.status, 201) << posted.body;
+    auto text = socket.nextText(5s);
+    ASSERT_FALSE(text.empty()) << "'" << body << "' did not arrive on the other node";
+    Poco::JSON::Parser parser;
+    auto frame = parser.parse(text).extract<Poco::JSON::Object::Ptr>();
+    EXPECT_EQ(frame->getValue<std::string>("type"), "message-new");
+    EXPECT_EQ(frame->getObject("message")->getValue<std::string>("body"), body);
+    EXPECT_EQ(frame->getObject("message")->getValue<Poco::Int64>("id"), json(posted)->getValue<Poco::Int64>("id"));
+  }
+
+  // Asks `node`'s /readyz until its bus check says `want` ("ok" or "unavailable"), for up to
+  // 15 s (a node notices within three missed heartbeats, 3 s); the last reply.
+  HttpReply readyWhenBusIs(const ServerProcess& node, const std::string& want) {
+    const auto until = std::chrono::steady_clock::now() + 15s;
+    HttpReply reply;
+    do {
+      reply = call(node, "GET", "/readyz");
+      if (reply.status == 200 || reply.status == 503) {
+        auto checks = json(reply)->getObject("checks");
+        if (checks && checks->optValue<std::string>("bus", "") == want) return reply;
+      }
+      std::this_thread::sleep_for(100ms);
+    } while (std::chrono::steady_clock::now() < until);
+    return reply;
+  }
+
   MysqlDatabase db_;
   std::unique_ptr<ServerProcess> proxy_, node1_, node2_;
 };
@@ -79,15 +108,7 @@ TEST_F(ClusterTest, AMessagePostedOnOneNodeReachesASocketOnTheOther) {
 
   WsClient onNode2(node2_->port(), "/v1/ws?auth=Bearer%20" + token);  // the session is shared through Redis
   ASSERT_EQ(onNode2.status(), 101);
-  auto posted = call(*node1_, "POST", "/v1/channels/1", R"({"body":"across the cluster"})", token);
-  ASSERT_EQ(posted.status, 201);
-  auto text = onNode2.nextText(5s);
-  ASSERT_FALSE(text.empty()) << "nothing arrived on node 2";
-  Poco::JSON::Parser parser;
-  auto frame = parser.parse(text).extract<Poco::JSON::Object::Ptr>();
-  EXPECT_EQ(frame->getValue<std::string>("type"), "message-new");
-  EXPECT_EQ(frame->getObject("message")->getValue<std::string>("body"), "across the cluster");
-  EXPECT_EQ(frame->getObject("message")->getValue<Poco::Int64>("id"), json(posted)->getValue<Poco::Int64>("id"));
+  postAndExpectOn(onNode2, "across the cluster", token);
 }
 
 TEST_F(ClusterTest, SigningOutOnOneNodeEndsTheSessionOnTheOther) {
@@ -169,4 +190,39 @@ TEST_F(ClusterRateLimitTest, WebSocketsPerUserAreCountedOnBothNodes) {
     status = WsClient(node2_->port(), target).status();
   }
   EXPECT_EQ(status, 101);
+}
+
+TEST_F(ClusterTest, ReadinessFollowsTheBusForwarderThroughARestartAndDeliveryResumes) {
+  auto signUp = call(*node1_, "POST", "/v1/users",
+                     R"({"email":"fwd@example.org","password":"cluster-pass","passwordConf":"cluster-pass","userName":"fwder"})");
+  ASSERT_EQ(signUp.status, 201) << signUp.body;
+  const std::string token = signUp.header("authorization").substr(7);
+  WsClient onNode2(node2_->port(), "/v1/ws?auth=Bearer%20" + token);  // opened before the outage
+  ASSERT_EQ(onNode2.status(), 101);
+  for (auto* node : {node1_.get(), node2_.get()}) EXPECT_EQ(call(*node, "GET", "/readyz").status, 200);
+
+  // The forwarder dies (no goodbye): both nodes report the bus down, and only the bus.
+  const std::string frontend = proxy_->frontend(), backend = proxy_->backend();
+  proxy_->kill9();
+  for (auto* node : {node1_.get(), node2_.get()}) {
+    auto down = readyWhenBusIs(*node, "unavailable");
+    ASSERT_EQ(down.status, 503) << down.body;
+    auto body = json(down);
+    EXPECT_EQ(body->getValue<std::string>("status"), "not ready");
+    EXPECT_EQ(body->getObject("checks")->getValue<std::string>("store"), "ok");
+    EXPECT_EQ(body->getObject("checks")->getValue<std::string>("sessions"), "ok");
+  }
+  // Requests that need no bus still work meanwhile.
+  EXPECT_EQ(call(*node2_, "GET", "/v1/users/me", "", token).status, 200);
+
+  // Back on the same endpoints: the nodes reconnect by themselves and are ready again.
+  proxy_ = ServerProcess::busProxy(frontend, backend);
+  for (auto* node : {node1_.get(), node2_.get()}) {
+    auto up = readyWhenBusIs(*node, "ok");
+    ASSERT_EQ(up.status, 200) << up.body;
+    EXPECT_EQ(json(up)->getValue<std::string>("status"), "ready");
+  }
+
+  // A message posted on node 1 after the restart reaches the socket on node 2.
+  postAndExpectOn(onNode2, "after the forwarder came back", token);
 }

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <random>
 #include <thread>
@@ -115,6 +116,59 @@ TEST_P(SessionStoreTest, SessionsExpire) {
   EXPECT_EQ(sessions.find(token), "soon gone");
   std::this_thread::sleep_for(1300ms);
   EXPECT_EQ(sessions.find(token), std::nullopt);
+}
+
+// --- increment: the counters behind the sign-in throttle, shared by every node.
+
+TEST_P(SessionStoreTest, IncrementStartsAtOneAndReturnsEachNewCount) {
+  for (std::int64_t expected = 1; expected <= 5; ++expected) EXPECT_EQ(store_->increment(key("n"), 60s), expected);
+  EXPECT_EQ(store_->increment(key("other"), 60s), 1);  // counters are per key
+  EXPECT_EQ(store_->increment(key("n"), 60s), 6);
+  EXPECT_TRUE(store_->erase(key("n")));  // a counter is an ordinary key: erased, it starts again
+  EXPECT_EQ(store_->increment(key("n"), 60s), 1);
+}
+
+TEST_P(SessionStoreTest, ConcurrentIncrementsCountEachOnceAndReturnDistinctValues) {
+  constexpr int kThreads = 8, kEach = 250;
+  std::vector<std::vector<std::int64_t>> seen(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) seen[t].push_back(store_->increment(key("shared"), 60s));
+    });
+  for (auto& thread : threads) thread.join();
+  std::vector<std::int64_t> all;
+  for (const auto& values : seen) all.insert(all.end(), values.begin(), values.end());
+  std::sort(all.begin(), all.end());
+  // Exactly 1…N*M, each once: no increment lost, none counted twice, no value handed out twice.
+  ASSERT_EQ(all.size(), static_cast<std::size_t>(kThreads * kEach));
+  for (std::size_t i = 0; i < all.size(); ++i) ASSERT_EQ(all[i], static_cast<std::int64_t>(i + 1)) << "at " << i;
+  EXPECT_EQ(store_->increment(key("shared"), 60s), kThreads * kEach + 1);
+}
+
+TEST_P(SessionStoreTest, ACounterExpiresAfterItsTtlFromTheFirstIncrementNotTheLast) {
+  EXPECT_EQ(store_->increment(key("window"), 2000ms), 1);
+  std::this_thread::sleep_for(1200ms);
+  EXPECT_EQ(store_->increment(key("window"), 2000ms), 2);  // inside the window (0.8 s to spare)
+  // 2.4 s after the first increment, 1.2 s after the last: a window that incrementing
+  // extended would still be open; this one has closed, and a new one starts at 1.
+  std::this_thread::sleep_for(1200ms);
+  EXPECT_EQ(store_->increment(key("window"), 2000ms), 1);
+  EXPECT_EQ(store_->increment(key("window"), 2000ms), 2);
+}
+
+TEST_P(SessionStoreTest, ACounterThatExpiresWhileBeingIncrementedStillExpires) {
+  // Windows of 1 ms, incremented back to back for a while: a counter expiring between
+  // "start the window" and "add one" must not come back as a counter without expiry, which
+  // would lock a rate limit shut for good.
+  const auto until = std::chrono::steady_clock::now() + 500ms;
+  int calls = 0;
+  while (std::chrono::steady_clock::now() < until || calls < 200) {
+    store_->increment(key("flicker"), 1ms);
+    ++calls;
+  }
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(store_->increment(key("flicker"), 60s), 1) << "after " << calls << " increments";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SessionStoreTest, ::testing::Values(Backend::Memory, Backend::Redis),

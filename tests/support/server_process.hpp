@@ -38,6 +38,10 @@ class ServerProcess {
   static std::unique_ptr<ServerProcess> busProxy() {
     return std::unique_ptr<ServerProcess>(new ServerProcess({"--bus-proxy", "tcp://127.0.0.1:*", "tcp://127.0.0.1:*"}));
   }
+  /// A bus forwarder on the given endpoints: one that restarts where the nodes expect it.
+  static std::unique_ptr<ServerProcess> busProxy(const std::string& frontend, const std::string& backend) {
+    return std::unique_ptr<ServerProcess>(new ServerProcess({"--bus-proxy", frontend, backend}));
+  }
   const std::string& frontend() const { return frontend_; }
   const std::string& backend() const { return backend_; }
   ~ServerProcess() { stop(); }

@@ -123,3 +123,30 @@ TEST(Config, EmbeddedDefaultIsValid) {
   EXPECT_EQ(settings.http.port, 8080);
   EXPECT_TRUE(settings.web.enabled);
 }
+
+// yaml-cpp 0.7 stops at 500 levels instead of overflowing the stack (CVE-2017-5950), with the
+// message "bad file"; the error says what is wrong, where. The config fuzzer has such seeds.
+TEST(Config, DeepNestingIsAClearErrorNotAStackOverflow) {
+  for (const std::string& deep : {"plugins: [{name: users, config: " + std::string(10000, '[') +
+                                      std::string(10000, ']') + "}]\n",
+                                  "server: " + std::string(10000, '{'),
+                                  [] {
+                                    std::string block = "x:\n";
+                                    for (int i = 0; i < 1000; ++i) block += std::string(i, ' ') + "-\n";
+                                    return block;
+                                  }()}) {
+    const auto error = settingsError(deep);
+    EXPECT_EQ(error.rfind("mmm.yaml:", 0), 0u) << error;
+    EXPECT_NE(error.find("nested more than 499 levels deep"), std::string::npos) << error;
+  }
+  // 400 levels are still read (and then checked against the schema like any other value).
+  EXPECT_EQ(settingsError("server: {listen: " + std::string(400, '[') + std::string(400, ']') + "}\n"),
+            "mmm.yaml:1:18: expected a string, got a list");
+}
+
+TEST(Config, ATextLargerThanTheLimitIsRefusedBeforeParsing) {
+  const auto error = settingsError("# " + std::string(mmm::core::kMaxConfigBytes, 'x') + "\n");
+  EXPECT_EQ(error, "mmm.yaml: larger than 1 MiB: is this the configuration file?");
+  EXPECT_NE(settingsError("# " + std::string(mmm::core::kMaxConfigBytes - 10, 'x') + "\nx: 1\n").find("unknown key 'x'"),
+            std::string::npos);
+}

@@ -10,36 +10,6 @@
 
 
 namespace mmm::chat {
-namespace {
-
-constexpr std::size_t kMaxName = 255;
-constexpr std::size_t kMaxDescription = 4000;
-constexpr std::size_t kMaxBody = 4096;
-
-std::string messageBody(const Poco::JSON::Object::Ptr& body) {
-  auto value = stringField(body, "body", kMaxBody, TextRule::MultiLine);
-  if (!value || value->empty()) throw HttpError(400, "body must be 1 to 4096 characters");
-  return *value;
-}
-
-
-}  // namespace
-
-HistoryQuery parseHistoryQuery(const Request& request) {
-  HistoryQuery query;
-  auto number = [](const std::string& name, const std::string& value, std::int64_t min, std::int64_t max) {
-    std::int64_t parsed = 0;
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
-    if (value.empty() || ec != std::errc() || end != value.data() + value.size() || parsed < min || parsed > max)
-      throw HttpError(400, name + " must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
-    return parsed;
-  };
-  if (auto before = request.queryParam("before")) query.before = number("before", *before, 1, INT64_MAX);
-  if (auto after = request.queryParam("after")) query.after = number("after", *after, 0, INT64_MAX);
-  if (query.before && query.after) throw HttpError(400, "give before or after, not both");
-  if (auto limit = request.queryParam("limit")) query.limit = static_cast<int>(number("limit", *limit, 1, 100));
-  return query;
-}
 
 ChatApi::ChatApi(Store& store, ProfileDirectory& profiles, Pusher& pusher, std::shared_ptr<spdlog::logger> log)
     : store_(store), profiles_(profiles), json_(profiles), pushes_(pusher, json_), log_(std::move(log)) {}
@@ -60,34 +30,10 @@ Response ChatApi::listChannels(Request& request) {
 
 Response ChatApi::createChannel(Request& request) {
   const auto user = authenticated(request).userId;
-  const auto body = parseJsonObject(request);
-  auto name = stringField(body, "name", kMaxName);
-  if (!name || name->find_first_not_of(" \t") == std::string::npos) throw HttpError(400, "name is required");
-  Channel channel;
-  channel.name = *name;
-  channel.description = stringField(body, "description", kMaxDescription, TextRule::MultiLine).value_or("");
-  if (body->has("private") && !body->isNull("private")) {
-    if (!body->get("private").isBoolean()) throw HttpError(400, "private must be true or false");
-    channel.isPrivate = body->getValue<bool>("private");
-  }
-  channel.creatorId = user;  // the caller, never the body (fix)
-  std::vector<std::int64_t> members{user};
-  if (body->has("members") && !body->isNull("members")) {
-    auto list = body->getArray("members");
-    if (!list) throw HttpError(400, "members must be a list of {id}");
-    if (list->size() > 1000) throw HttpError(400, "at most 1000 members at once");
-    for (std::size_t i = 0; i < list->size(); ++i) {
-      auto item = list->getObject(i);
-      if (!item) throw HttpError(400, "members must be a list of {id}");
-      members.push_back(integerField(item, "id"));
-    }
-  }
-  std::sort(members.begin(), members.end());
-  members.erase(std::unique(members.begin(), members.end()), members.end());
-  const auto known = profiles_.findMany(members);
-  for (auto id : members)
+  const Channel channel = parseNewChannel(request, user);
+  const auto known = profiles_.findMany(channel.members);
+  for (auto id : channel.members)
     if (!known.count(id)) throw HttpError(404, "no such user: " + std::to_string(id));
-  channel.members = members;
   const Sql sql = store_.sql();
   auto created = store_.transaction([&](DbSession& tx) {
     const auto id = ChatRepository::createChannel(tx, sql, channel);
@@ -111,7 +57,7 @@ Response ChatApi::history(Request& request) {
 Response ChatApi::post(Request& request) {
   const auto user = authenticated(request).userId;
   const auto id = pathId(request.param("id"), "channel");
-  const auto body = messageBody(parseJsonObject(request));
+  const auto body = parseMessageBody(request);
   const Sql sql = store_.sql();
   Channel channel;
   // Stored (committed) before anything is pushed: what a client is sent can be read back.
@@ -126,16 +72,12 @@ Response ChatApi::post(Request& request) {
 Response ChatApi::patchChannel(Request& request) {
   const auto user = authenticated(request).userId;
   const auto id = pathId(request.param("id"), "channel");
-  const auto body = parseJsonObject(request);
-  auto name = stringField(body, "name", kMaxName);
-  auto description = stringField(body, "description", kMaxDescription, TextRule::MultiLine);
-  if (!name && !description) throw HttpError(400, "nothing to update: give name and/or description");
-  if (name && name->find_first_not_of(" \t") == std::string::npos) throw HttpError(400, "name must not be empty");
+  const auto changes = parseChannelChanges(request);
   auto updated = store_.transaction([&](DbSession& tx) {
     auto channel = ChatRepository::channel(store_, tx, id);
     if (!channel) throw HttpError(404, "no such channel");
     if (channel->creatorId != user) throw HttpError(403, "only the channel's creator can change it");
-    ChatRepository::updateChannel(tx, id, name, description);
+    ChatRepository::updateChannel(tx, id, changes.name, changes.description);
     return *ChatRepository::channel(store_, tx, id);
   });
   pushes_.channelUpdate(updated);
@@ -160,7 +102,7 @@ Response ChatApi::deleteChannel(Request& request) {
 Response ChatApi::addMember(Request& request) {
   const auto user = authenticated(request).userId;
   const auto id = pathId(request.param("id"), "channel");
-  const auto newcomer = integerField(parseJsonObject(request), "id");
+  const auto newcomer = parseMemberId(request);
   if (!profiles_.find(newcomer)) throw HttpError(404, "no such user");
   const Sql sql = store_.sql();
   auto updated = store_.transaction([&](DbSession& tx) {
@@ -178,7 +120,7 @@ Response ChatApi::addMember(Request& request) {
 Response ChatApi::removeMember(Request& request) {
   const auto user = authenticated(request).userId;
   const auto id = pathId(request.param("id"), "channel");
-  const auto leaving = integerField(parseJsonObject(request), "id");
+  const auto leaving = parseMemberId(request);
   auto updated = store_.transaction([&](DbSession& tx) {
     auto channel = ChatRepository::channel(store_, tx, id);
     if (!channel) throw HttpError(404, "no such channel");
@@ -196,7 +138,7 @@ Response ChatApi::removeMember(Request& request) {
 Response ChatApi::editMessage(Request& request) {
   const auto user = authenticated(request).userId;
   const auto id = pathId(request.param("id"), "message");
-  const auto body = messageBody(parseJsonObject(request));
+  const auto body = parseMessageBody(request);
   Channel channel;
   auto edited = store_.transaction([&](DbSession& tx) {
     auto message = ChatRepository::message(store_, tx, id);
@@ -227,7 +169,7 @@ Response ChatApi::deleteMessage(Request& request) {
 
 // --- the service for other plugins' channels
 
-std::string managedChannelName(const std::string& text) { return std::string(truncateUtf8(text, kMaxName)); }
+std::string managedChannelName(const std::string& text) { return std::string(truncateUtf8(text, kMaxChannelName)); }
 
 std::int64_t ManagedChannelsService::create(DbSession& tx, const std::string& name, std::int64_t creatorId,
                                             const std::vector<std::int64_t>& memberIds) {

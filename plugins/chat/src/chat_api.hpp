@@ -2,6 +2,7 @@
 // plugins use for the channels they own.
 #pragma once
 
+#include "chat_input.hpp"
 #include "chat_pushes.hpp"
 #include "chat_repository.hpp"
 
@@ -17,9 +18,6 @@ class logger;
 }
 
 namespace mmm::chat {
-
-/// Reads before, after and limit; throws HttpError 400 for a bad value.
-HistoryQuery parseHistoryQuery(const Request& request);
 
 /// A channel name made from another plugin's text (an event title): at most the 255
 /// characters a name may have, cut between characters.

@@ -1,5 +1,7 @@
 #include "events_api.hpp"
 
+#include "event_input.hpp"
+
 #include <mmm/auth.hpp>
 #include <mmm/error.hpp>
 #include <mmm/input.hpp>
@@ -13,39 +15,6 @@
 #include <set>
 
 namespace mmm::meetups {
-namespace {
-
-constexpr std::size_t kMaxShortText = 255;
-constexpr std::size_t kMaxDescription = 4000;
-
-std::optional<std::string> text(const Poco::JSON::Object::Ptr& body, const char* name, std::size_t maxChars,
-                                bool allowEmpty, TextRule rule = TextRule::SingleLine) {
-  auto value = stringField(body, name, maxChars, rule);
-  if (value && !allowEmpty && value->find_first_not_of(" \t\r\n") == std::string::npos)
-    throw HttpError(400, std::string(name) + " must not be empty");
-  return value;
-}
-
-// Events may be listed in the past, not created (or moved) there.
-std::optional<std::int64_t> datetime(const Poco::JSON::Object::Ptr& body) {
-  if (!body->has("datetime") || body->isNull("datetime")) return std::nullopt;
-  const auto value = body->get("datetime");
-  auto parsed = value.isString() ? parseRfc3339(value.extract<std::string>()) : std::nullopt;
-  if (!parsed) throw HttpError(400, "datetime must be an RFC 3339 date-time such as 2026-12-06T18:00:00Z");
-  if (*parsed <= nowMillis()) throw HttpError(400, "datetime must be in the future");
-  return parsed;
-}
-
-EventFields fields(const Poco::JSON::Object::Ptr& body) {
-  EventFields f;
-  f.title = text(body, "title", kMaxShortText, false);
-  f.location = text(body, "location", kMaxShortText, false);
-  f.description = text(body, "description", kMaxDescription, true, TextRule::MultiLine);
-  f.startsAt = datetime(body);
-  return f;
-}
-
-}  // namespace
 
 EventsApi::EventsApi(Store& store, ProfileDirectory& profiles, std::shared_ptr<ManagedChannels> channels,
                      std::shared_ptr<spdlog::logger> log)
@@ -116,11 +85,7 @@ Response EventsApi::get(Request& request) {
 
 Response EventsApi::create(Request& request) {
   const auto creator = authenticated(request).userId;
-  const auto body = parseJsonObject(request);
-  const auto f = fields(body);
-  if (!f.title) throw HttpError(400, "title is required");
-  if (!f.startsAt) throw HttpError(400, "datetime is required");
-  if (!f.location) throw HttpError(400, "location is required");
+  const auto f = parseNewEvent(request);
   Event event{0, *f.title, *f.startsAt, *f.location, f.description.value_or(""), creator, 0, 0, false};
   const Sql sql = store_.sql();
   auto created = store_.transaction([&](DbSession& tx) {
@@ -139,10 +104,7 @@ Response EventsApi::create(Request& request) {
 Response EventsApi::patch(Request& request) {
   const auto caller = authenticated(request).userId;
   const auto id = pathId(request.param("id"), "event");
-  const auto body = parseJsonObject(request);
-  const auto f = fields(body);
-  if (!f.title && !f.startsAt && !f.location && !f.description)
-    throw HttpError(400, "nothing to update: give title, datetime, location or description");
+  const auto f = parseEventChanges(request);
   auto updated = store_.transaction([&](DbSession& tx) {
     auto event = EventRepository::find(store_, tx, id, caller);
     if (!event) throw HttpError(404, "no such event");
@@ -178,9 +140,7 @@ Response EventsApi::remove(Request& request) {
 
 Response EventsApi::join(Request& request) {
   const auto user = authenticated(request).userId;
-  const auto body = parseJsonObject(request);
-  const std::int64_t id = integerField(body, "id");
-  if (id <= 0) throw HttpError(404, "no such event");
+  const std::int64_t id = parseJoinedEventId(request);
   const Sql sql = store_.sql();
   bool added = false;
   auto event = store_.transaction([&](DbSession& tx) {

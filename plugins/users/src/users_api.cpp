@@ -1,11 +1,11 @@
 #include "users_api.hpp"
 
+#include "users_input.hpp"
 #include "validation.hpp"
 
 #include <mmm/auth.hpp>
 #include <mmm/error.hpp>
 #include <mmm/input.hpp>
-#include <mmm/json.hpp>
 #include <mmm/json_writer.hpp>
 
 #include <spdlog/logger.h>
@@ -14,25 +14,6 @@
 
 namespace mmm::users {
 namespace {
-
-// Lengths are checked by the validation rules, which say more than a generic limit.
-constexpr std::size_t kAnyLength = 1 << 20;
-
-std::optional<std::string> stringField(const Poco::JSON::Object::Ptr& body, const char* name,
-                                       TextRule rule = TextRule::SingleLine) {
-  return mmm::stringField(body, name, kAnyLength, rule);
-}
-
-std::string requiredString(const Poco::JSON::Object::Ptr& body, const char* name,
-                           TextRule rule = TextRule::SingleLine) {
-  auto value = stringField(body, name, rule);
-  if (!value) throw HttpError(400, std::string(name) + " is required");
-  return *value;
-}
-
-void check(const std::optional<std::string>& problem) {
-  if (problem) throw HttpError(400, *problem);
-}
 
 // "me" → the caller; digits → that id; anything else → 404.
 std::int64_t userIdFrom(const std::string& segment, const SessionInfo& caller) {
@@ -80,27 +61,14 @@ Response UsersApi::startSession(Request& request, const Profile& profile) {
 }
 
 Response UsersApi::signUp(Request& request) {
-  const auto body = parseJsonObject(request);
-  const std::string email = requiredString(body, "email");
-  const std::string password = requiredString(body, "password", TextRule::Secret);
-  const std::string passwordConf = requiredString(body, "passwordConf", TextRule::Secret);
-  const std::string userName = requiredString(body, "userName");
-  const std::string firstName = stringField(body, "firstName").value_or("");
-  const std::string lastName = stringField(body, "lastName").value_or("");
-  check(checkEmail(email));
-  check(checkPassword(password, options_.minPasswordLength));
-  if (password != passwordConf) throw HttpError(400, "password and passwordConf do not match");
-  check(checkUserName(userName));
-  check(checkPersonName(firstName));
-  check(checkPersonName(lastName));
-
-  NewUser user{normalizeEmail(email), "", userName, firstName, lastName, gravatarUrl(email)};
+  const auto in = parseSignUp(request, options_.minPasswordLength);
+  NewUser user{normalizeEmail(in.email), "", in.userName, in.firstName, in.lastName, gravatarUrl(in.email)};
   // Refuse a clash before paying for a hash; create() catches the race that remains.
   if (auto taken = users_.taken(user.email, user.userName); taken != Taken::None)
     throw HttpError(409, taken == Taken::Email ? "that email is already registered" : "that userName is taken");
-  user.passwordHash = hasher_.hash(password);
+  user.passwordHash = hasher_.hash(in.password);
   const std::int64_t id = users_.create(user);
-  log_->info("{} new user {} ({})", request.id, id, userName);
+  log_->info("{} new user {} ({})", request.id, id, in.userName);
   Response response = startSession(request, {id, user.userName, user.firstName, user.lastName, user.photoURL});
   response.set("Location", "/v1/users/" + std::to_string(id));
   return response;
@@ -117,23 +85,15 @@ Response UsersApi::patchUser(Request& request) {
   const auto& caller = authenticated(request);
   const std::int64_t id = userIdFrom(request.param("id"), caller);
   if (id != caller.userId) throw HttpError(403, "you can only change your own profile");
-  const auto body = parseJsonObject(request);
-  const auto firstName = stringField(body, "firstName");
-  const auto lastName = stringField(body, "lastName");
-  if (!firstName && !lastName) throw HttpError(400, "nothing to update: give firstName and/or lastName");
-  if (firstName) check(checkPersonName(*firstName));
-  if (lastName) check(checkPersonName(*lastName));
-  if (!users_.updateNames(id, firstName, lastName)) throw HttpError(404, "no such user");
+  const auto changes = parseNameChanges(request);
+  if (!users_.updateNames(id, changes.firstName, changes.lastName)) throw HttpError(404, "no such user");
   auto user = users_.findById(id);
   if (!user) throw HttpError(404, "no such user");
   return profileResponse(200, user->profile);
 }
 
 Response UsersApi::signIn(Request& request) {
-  const auto body = parseJsonObject(request);
-  const std::string email = normalizeEmail(requiredString(body, "email"));
-  const std::string password = requiredString(body, "password", TextRule::Secret);
-  if (password.size() > 4096) throw HttpError(400, "password is too long");
+  const auto [email, password] = parseCredentials(request);
   if (auto wait = throttle_.attempt(email, request.clientIp)) {
     log_->warn("{} sign-in throttled for {}", request.id, request.clientIp);
     throw HttpError(429, "too many failed sign-ins; try again later", {{"Retry-After", std::to_string(wait->count())}});

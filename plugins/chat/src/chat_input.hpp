@@ -1,0 +1,39 @@
+// The request bodies and query strings of the Chat section, read and checked without
+// touching the store: what the handlers act on, or an HttpError 4xx (415, 400) for bad input.
+#pragma once
+
+#include "chat_repository.hpp"
+
+#include <mmm/http.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace mmm::chat {
+
+constexpr std::size_t kMaxChannelName = 255;
+constexpr std::size_t kMaxChannelDescription = 4000;
+constexpr std::size_t kMaxMessageBody = 4096;
+
+/// Reads before, after and limit; throws HttpError 400 for a bad value.
+HistoryQuery parseHistoryQuery(const Request& request);
+
+/// POST /v1/channels: name, description, private and members. The creator is `creatorId`
+/// (the caller, never the body); members are sorted, unique and include the creator.
+Channel parseNewChannel(const Request& request, std::int64_t creatorId);
+
+/// PATCH /v1/channels/{id}: at least one of the two.
+struct ChannelChanges {
+  std::optional<std::string> name, description;
+};
+ChannelChanges parseChannelChanges(const Request& request);
+
+/// The body of POST /v1/channels/{id} and PATCH /v1/messages/{id}: {"body": "1 to 4096 characters"}.
+std::string parseMessageBody(const Request& request);
+
+/// The user of POST and DELETE /v1/channels/{id}/members: {"id": N}.
+std::int64_t parseMemberId(const Request& request);
+
+}  // namespace mmm::chat

@@ -1,0 +1,171 @@
+// libFuzzer target: request bodies (and query strings) into every bundled plugin's input
+// parsing, the same functions the handlers call before they touch the store (users_input,
+// chat_input, event_input, event_search). The first byte picks the route (low four bits) and
+// the Content-Type (top two bits); the rest is the body, or the query string for the GET
+// routes. Property: a 4xx HttpError or a value that keeps the contract's rules; nothing else
+// thrown, no crash, no sanitizer report.
+#include "chat_input.hpp"
+#include "event_input.hpp"
+#include "event_search.hpp"
+#include "users_input.hpp"
+
+#include <mmm/error.hpp>
+#include <mmm/text.hpp>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <string>
+
+namespace {
+
+constexpr std::size_t kMinPasswordLength = 8;
+
+[[noreturn]] void broken(const char* what) {
+  std::fprintf(stderr, "plugin_input_fuzz: %s\n", what);
+  std::abort();
+}
+
+void expect(bool ok, const char* what) {
+  if (!ok) broken(what);
+}
+
+// What every accepted text holds: UTF-8, at most `maxChars` characters, and no control
+// character but those `allowed`.
+void expectText(const std::string& text, std::size_t maxChars, const char* allowed, const char* what) {
+  expect(mmm::isValidUtf8(text), what);
+  expect(mmm::utf8Length(text) <= maxChars, what);
+  expect(!mmm::hasControlCharacter(text, allowed), what);
+}
+
+void expectOptionalText(const std::optional<std::string>& text, std::size_t maxChars, const char* allowed,
+                        const char* what) {
+  if (text) expectText(*text, maxChars, allowed, what);
+}
+
+bool blank(const std::string& text, const char* spaces) { return text.find_first_not_of(spaces) == std::string::npos; }
+
+void route(unsigned which, const mmm::Request& request) {
+  using namespace mmm;
+  switch (which) {
+    case 0: {  // POST /v1/users
+      const auto in = users::parseSignUp(request, kMinPasswordLength);
+      expectText(in.email, 254, "", "sign-up email");
+      expectText(in.userName, 255, "", "sign-up userName");
+      expect(!in.userName.empty(), "empty userName");
+      expectText(in.firstName, 128, "", "sign-up firstName");
+      expectText(in.lastName, 128, "", "sign-up lastName");
+      expect(isValidUtf8(in.password) && utf8Length(in.password) >= kMinPasswordLength && in.password.size() <= 1024,
+             "sign-up password");
+      break;
+    }
+    case 1: {  // PATCH /v1/users/{id}
+      const auto in = users::parseNameChanges(request);
+      expect(in.firstName || in.lastName, "no name change");
+      expectOptionalText(in.firstName, 128, "", "firstName");
+      expectOptionalText(in.lastName, 128, "", "lastName");
+      break;
+    }
+    case 2: {  // POST /v1/sessions
+      const auto in = users::parseCredentials(request);
+      expect(isValidUtf8(in.email) && !hasControlCharacter(in.email), "sign-in email");
+      expect(isValidUtf8(in.password) && in.password.size() <= 4096, "sign-in password");
+      break;
+    }
+    case 3: {  // POST /v1/channels
+      const auto channel = chat::parseNewChannel(request, 7);
+      expectText(channel.name, chat::kMaxChannelName, "", "channel name");
+      expect(!blank(channel.name, " \t"), "blank channel name");
+      expectText(channel.description, chat::kMaxChannelDescription, "\n\t", "channel description");
+      expect(channel.creatorId == 7, "creator from the body");
+      expect(!channel.members.empty() && channel.members.size() <= 1001, "member count");
+      bool creator = false;
+      for (std::size_t i = 0; i < channel.members.size(); ++i) {
+        creator = creator || channel.members[i] == 7;
+        expect(i == 0 || channel.members[i - 1] < channel.members[i], "members not sorted and unique");
+      }
+      expect(creator, "creator not a member");
+      break;
+    }
+    case 4: {  // PATCH /v1/channels/{id}
+      const auto changes = chat::parseChannelChanges(request);
+      expect(changes.name || changes.description, "no channel change");
+      expectOptionalText(changes.name, chat::kMaxChannelName, "", "channel name");
+      expect(!changes.name || !blank(*changes.name, " \t"), "blank channel name");
+      expectOptionalText(changes.description, chat::kMaxChannelDescription, "\n\t", "channel description");
+      break;
+    }
+    case 5: {  // POST /v1/channels/{id}, PATCH /v1/messages/{id}
+      const auto body = chat::parseMessageBody(request);
+      expect(!body.empty(), "empty message");
+      expectText(body, chat::kMaxMessageBody, "\n\t", "message body");
+      break;
+    }
+    case 6:  // POST and DELETE /v1/channels/{id}/members
+      chat::parseMemberId(request);
+      break;
+    case 7: {  // GET /v1/channels/{id}?before|after&limit
+      const auto query = chat::parseHistoryQuery(request);
+      expect(!(query.before && query.after), "before and after");
+      expect(!query.before || *query.before >= 1, "before");
+      expect(!query.after || *query.after >= 0, "after");
+      expect(query.limit >= 1 && query.limit <= 100, "history limit");
+      break;
+    }
+    case 8:    // POST /v1/events
+    case 9: {  // PATCH /v1/events/{id}
+      const auto f = which == 8 ? meetups::parseNewEvent(request) : meetups::parseEventChanges(request);
+      if (which == 8) expect(f.title && f.startsAt && f.location, "event without title, datetime or location");
+      expect(f.title || f.startsAt || f.location || f.description, "no event change");
+      expectOptionalText(f.title, 255, "", "event title");
+      expect(!f.title || !blank(*f.title, " \t\r\n"), "blank event title");
+      expectOptionalText(f.location, 255, "", "event location");
+      expect(!f.location || !blank(*f.location, " \t\r\n"), "blank event location");
+      expectOptionalText(f.description, 4000, "\n\t", "event description");
+      expect(!f.startsAt || *f.startsAt > 0, "event in the past");
+      break;
+    }
+    case 10:  // POST /v1/events/join
+      expect(meetups::parseJoinedEventId(request) > 0, "joined event id");
+      break;
+    default: {  // GET /v1/events?q&from&to&limit&offset
+      const auto query = meetups::parseEventQuery(request);
+      expect(query.from <= query.to, "from after to");
+      expect(query.limit >= 1 && query.limit <= 100, "events limit");
+      expect(query.offset >= 0 && query.offset <= 1000000, "events offset");
+      if (query.text) {
+        expect(isValidUtf8(*query.text) && utf8Length(*query.text) <= 255, "q");
+        expect(query.text->empty() || (query.text->front() != ' ' && query.text->back() != ' '), "q not trimmed");
+      }
+    }
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return 0;
+  const unsigned which = (data[0] & 0x0f) % 12;
+  static const char* const kContentTypes[] = {"application/json", "application/json; charset=utf-8",
+                                              " Application/JSON\t", "text/plain"};
+  mmm::Request request;
+  request.method = which == 7 || which == 11 ? "GET" : "POST";
+  const std::string rest(reinterpret_cast<const char*>(data + 1), size - 1);
+  if (request.method == "GET") {
+    request.query = rest;
+  } else {
+    request.headers.emplace_back("Content-Type", kContentTypes[data[0] >> 6]);
+    request.body = rest;
+  }
+  try {
+    route(which, request);
+  } catch (const mmm::HttpError& e) {
+    expect(e.status() >= 400 && e.status() <= 499, "not a 4xx");
+    expect(!e.detail().empty(), "a 4xx without a detail");
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "plugin_input_fuzz: route %u threw %s\n", which, e.what());
+    std::abort();
+  }
+  return 0;
+}
