@@ -280,7 +280,8 @@ TEST_P(UsersTest, ConcurrentWrongPasswordsGetExactlyTheLimitOf401s) {
   startServer("  - name: users\n"
               "    config:\n"
               "      password_hash: {ops_limit: 1, mem_limit_kib: 16384}\n"
-              "      throttle: {max_failures_per_email: 5, max_failures_per_address: 1000, window_s: 60}\n");
+              "      throttle: {max_failures_per_email: 5, max_failures_per_address: 1000, window_s: 60}\n"
+              "      rate_limits: {sign_ups: {count: 0}}\n");
   const auto a = newAccount();
   std::atomic<int> wrong{0}, throttled{0}, other{0}, ready{0};
   std::vector<std::thread> threads;
@@ -303,7 +304,8 @@ TEST_P(UsersTest, SuccessfulSignInsDoNotCountAgainstTheirAddress) {
   startServer("  - name: users\n"
               "    config:\n"
               "      password_hash: {ops_limit: 1, mem_limit_kib: 8}\n"
-              "      throttle: {max_failures_per_email: 100, max_failures_per_address: 3, window_s: 60}\n",
+              "      throttle: {max_failures_per_email: 100, max_failures_per_address: 3, window_s: 60}\n"
+              "      rate_limits: {sign_ups: {count: 0}}\n",
               ", trusted_proxies: ['127.0.0.1']");
   const auto a = newAccount();
   // Addresses of this test alone (Redis is shared by every test running).
