@@ -2,7 +2,9 @@
 
 #include <sodium.h>
 
+#include <array>
 #include <stdexcept>
+#include <utility>
 
 namespace mmm::core {
 namespace {
@@ -83,6 +85,14 @@ std::vector<unsigned char> TokenSigner::parseKey(const std::string& text) {
   if (!ok || key.size() < 32)
     throw std::invalid_argument(
         "expected at least 32 bytes as hex or base64 (e.g. the output of `openssl rand -base64 32`)");
+  // A placeholder (one byte repeated, a short pattern) is not a secret. 32 random bytes
+  // hold ~30 distinct values; fewer than 12 happens by chance with odds below 1 in 10^20.
+  std::array<bool, 256> seen{};
+  int distinct = 0;
+  for (unsigned char byte : key) distinct += !std::exchange(seen[byte], true);
+  if (distinct < 12)
+    throw std::invalid_argument("this key is not random (" + std::to_string(distinct) +
+                                " distinct byte values): make one with `openssl rand -base64 32`");
   return key;
 }
 

@@ -24,7 +24,7 @@ class ClusterTest : public ::testing::Test {
         "web: {enabled: false}\n"
         "store: {url: '" + db_.url() + "'}\n"
         "sessions: {url: '" + redisUrl(redisDatabase()) + "', signing_key: '" +
-        std::string(64, 'e') + "'}\n"
+        kTestSigningKey + "'}\n"
         "bus: {mode: cluster, publish: '" + frontend + "', subscribe: '" + backend + "'}\n"
         "hub: {session_check_s: 1, max_sockets_per_user: " + std::to_string(socketsPerUser()) + "}\n"
         "plugins:\n" + kUsersPlugin + chatPlugin();

@@ -1,6 +1,7 @@
 // One session-store suite, run against the in-memory store and the test Redis.
 #include "backends.hpp"
 #include "session_store_impl.hpp"
+#include "test_http.hpp"
 
 #include <mmm/error.hpp>
 
@@ -97,7 +98,7 @@ TEST_P(SessionStoreTest, TokenSessionsLifecycle) {
   EXPECT_EQ(token.size(), TokenSigner::kTokenLength);
   EXPECT_EQ(sessions.find(token), R"({"id":7})");
   // Another server with the same key and store (another node) sees the session…
-  const auto key = TokenSigner::parseKey(std::string(64, 'a'));
+  const auto key = TokenSigner::parseKey(mmm::test::kTestSigningKey);
   TokenSessions nodeA(store_, TokenSigner(key), 60s), nodeB(store_, TokenSigner(key), 60s);
   const std::string shared = nodeA.create("state");
   EXPECT_EQ(nodeB.find(shared), "state");

@@ -79,11 +79,11 @@ out=$(cd / && "$server" --config "$repo/config/mmm.yaml" --check-config 2>&1 >/d
   && pass "config/mmm.yaml from /: --check-config exit 0" || fail "config/mmm.yaml from /: $out"
 # The shipped production config is valid once its environment is given.
 out=$(cd "$(dirname "$0")/../.." && MMM_STORE_URL=mysql://u:p@127.0.0.1:3306/mmm MMM_REDIS_URL=redis://127.0.0.1:6379/0 \
-      MMM_SESSION_KEY=$(printf '%064d' 7) MMM_PUBLIC_ORIGIN=https://meetup.example MMM_WEB_ROOT="$repo/web" \
+      MMM_SESSION_KEY=f202fa86728ddd26fc00089f1c4ff3ab755dbce3574ff1e936399f681f27f758 MMM_PUBLIC_ORIGIN=https://meetup.example MMM_WEB_ROOT="$repo/web" \
       "$server" --config config/production.yaml --check-config 2>&1 >/dev/null) \
   && pass "config/production.yaml passes --check-config" || fail "config/production.yaml: $out"
 out=$(cd "$(dirname "$0")/../.." && MMM_STORE_URL=mysql://u:p@127.0.0.1:3306/mmm MMM_REDIS_URL=redis://127.0.0.1:6379/0 \
-      MMM_SESSION_KEY=$(printf '%064d' 7) MMM_PUBLIC_ORIGIN=https://meetup.example MMM_WEB_ROOT="$repo/web" MMM_BUS_HOST=127.0.0.1 \
+      MMM_SESSION_KEY=f202fa86728ddd26fc00089f1c4ff3ab755dbce3574ff1e936399f681f27f758 MMM_PUBLIC_ORIGIN=https://meetup.example MMM_WEB_ROOT="$repo/web" MMM_BUS_HOST=127.0.0.1 \
       "$server" --config config/cluster.yaml --check-config 2>&1 >/dev/null) \
   && pass "config/cluster.yaml passes --check-config" || fail "config/cluster.yaml: $out"
 out=$(cd "$(dirname "$0")/../.." && "$server" --config config/production.yaml --check-config 2>&1)

@@ -33,7 +33,7 @@ server: {listen: "127.0.0.1:0", threads: 4}
 web: {enabled: false}
 log: {level: warn, access: false}
 store: {url: "$MMM_TEST_MYSQL_URL", acquire_timeout_ms: 500${2:+, $2}}
-sessions: {url: "$redis_url", signing_key: "$(printf 'k%.0s' {1..48})", timeout_ms: 500}
+sessions: {url: "$redis_url", signing_key: "8gL6hnKN3Sb8AAifHE/zq3VdvONXT/HpNjmfaB8n91g=", timeout_ms: 500}
 plugins:
   - name: alpha
     library: $bin/libmmm_alpha.so

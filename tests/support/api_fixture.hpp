@@ -92,7 +92,7 @@ class ApiTest : public ::testing::TestWithParam<Backends> {
         "log: {level: debug}\n"
         "web: {enabled: false}\n"
         "store: {url: '" + storeUrl_ + "', pool_size: 16, acquire_timeout_ms: 10000}\n"
-        "sessions: {url: '" + sessions + "', signing_key: '" + std::string(64, 'c') + "'}\n" + sections +
+        "sessions: {url: '" + sessions + "', signing_key: '" + kTestSigningKey + "'}\n" + sections +
         "plugins:\n" + plugins);
     port_ = server_->port();
   }

@@ -18,6 +18,10 @@
 
 namespace mmm::test {
 
+/// A session signing key for tests (random once, written down: keys that look like
+/// placeholders, such as one byte repeated, are refused).
+inline const std::string kTestSigningKey = "f202fa86728ddd26fc00089f1c4ff3ab755dbce3574ff1e936399f681f27f758";
+
 struct HttpReply {
   int status = 0;
   std::multimap<std::string, std::string> headers;  // names lower-cased

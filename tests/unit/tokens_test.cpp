@@ -6,7 +6,9 @@ using mmm::core::TokenSigner;
 
 namespace {
 
-TokenSigner signer() { return TokenSigner(TokenSigner::parseKey(std::string(64, '7'))); }
+TokenSigner signer() {
+  return TokenSigner(TokenSigner::parseKey("f84c19ba3cc90bf5a672f389881565bdf8b661b3849eed876c386bd8fc3d1137"));
+}
 
 }  // namespace
 
@@ -62,10 +64,16 @@ TEST(Tokens, StorageKeyIsAHashNotTheToken) {
 }
 
 TEST(Tokens, KeysAreParsedFromHexOrBase64AndMustBeLongEnough) {
-  EXPECT_EQ(TokenSigner::parseKey(std::string(64, 'a')).size(), 32u);                       // hex
+  EXPECT_EQ(TokenSigner::parseKey("f84c19ba3cc90bf5a672f389881565bdf8b661b3849eed876c386bd8fc3d1137").size(), 32u);  // hex
   EXPECT_EQ(TokenSigner::parseKey("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=").size(), 32u);  // base64
   EXPECT_THROW(TokenSigner::parseKey("short"), std::invalid_argument);
   EXPECT_THROW(TokenSigner::parseKey(std::string(62, 'a')), std::invalid_argument);
   EXPECT_THROW(TokenSigner::parseKey(""), std::invalid_argument);  // found by tests/fuzz/tokens_fuzz.cpp (UB before)
+  // Placeholders are refused: one byte repeated (hex and base64), a short pattern.
+  EXPECT_THROW(TokenSigner::parseKey(std::string(64, '0')), std::invalid_argument);
+  EXPECT_THROW(TokenSigner::parseKey(std::string(64, 'a')), std::invalid_argument);
+  EXPECT_THROW(TokenSigner::parseKey(std::string(44, 'A')), std::invalid_argument);
+  EXPECT_THROW(TokenSigner::parseKey("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"),
+               std::invalid_argument);  // 8 distinct bytes
   EXPECT_THROW(TokenSigner(std::vector<unsigned char>(16)), std::invalid_argument);
 }
