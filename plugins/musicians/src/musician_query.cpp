@@ -2,11 +2,11 @@
 
 #include <mmm/error.hpp>
 #include <mmm/http.hpp>
+#include <mmm/input.hpp>
 #include <mmm/text.hpp>
 
 #include <Poco/UTF8String.h>
 
-#include <charconv>
 #include <cmath>
 #include <cstdlib>
 
@@ -14,14 +14,6 @@ namespace mmm::musicians {
 namespace {
 
 constexpr std::size_t kMaxQueryChars = 255;
-
-std::int64_t integer(const std::string& name, const std::string& value, std::int64_t min, std::int64_t max) {
-  std::int64_t parsed = 0;
-  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
-  if (value.empty() || ec != std::errc() || end != value.data() + value.size() || parsed < min || parsed > max)
-    throw HttpError(400, name + " must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
-  return parsed;
-}
 
 // A plain decimal number ("47.6", "-122", "2.5"): no exponent, hex, inf or nan.
 std::optional<double> decimal(const std::string& text) {
@@ -51,15 +43,6 @@ std::string slug(const std::string& name, const std::string& value, const Vocabu
 }  // namespace
 
 std::string foldCase(const std::string& text) { return Poco::UTF8::toLower(text); }
-
-std::string likePattern(const std::string& text) {
-  std::string pattern = "%";
-  for (char c : text) {
-    if (c == '!' || c == '%' || c == '_') pattern += '!';
-    pattern += c;
-  }
-  return pattern + "%";
-}
 
 MusicianQuery parseMusicianQuery(const Request& request, const Vocabulary& instruments, const Vocabulary& genres) {
   MusicianQuery query;
@@ -97,8 +80,8 @@ MusicianQuery parseMusicianQuery(const Request& request, const Vocabulary& instr
     if (!radius || *radius < 1 || *radius > 500) throw HttpError(400, "radiusKm must be a number from 1 to 500");
     query.radiusKm = *radius;
   }
-  if (auto v = request.queryParam("limit")) query.limit = static_cast<int>(integer("limit", *v, 1, 100));
-  if (auto v = request.queryParam("offset")) query.offset = integer("offset", *v, 0, 1000000);
+  if (auto v = request.queryParam("limit")) query.limit = static_cast<int>(queryInteger("limit", *v, 1, 100));
+  if (auto v = request.queryParam("offset")) query.offset = queryInteger("offset", *v, 0, 1000000);
   return query;
 }
 

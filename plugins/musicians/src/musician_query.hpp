@@ -38,7 +38,4 @@ MusicianQuery parseMusicianQuery(const Request& request, const Vocabulary& instr
 /// Case folding for text search (the stored search text is folded the same way).
 std::string foldCase(const std::string& text);
 
-/// A LIKE pattern matching `text` anywhere, with '!' as the escape character.
-std::string likePattern(const std::string& text);
-
 }  // namespace mmm::musicians

@@ -6,18 +6,13 @@
 
 #include <gtest/gtest.h>
 
+#include "test_vocabularies.hpp"
+
 using namespace mmm::musicians;
+using mmm::musicians::test::genres;
+using mmm::musicians::test::instruments;
 
 namespace {
-
-const Vocabulary& instruments() {
-  static const Vocabulary v(builtInInstruments(), {}, true);
-  return v;
-}
-const Vocabulary& genres() {
-  static const Vocabulary v(builtInGenres(), {}, false);
-  return v;
-}
 
 MusicianProfile parse(const std::string& body) {
   Poco::JSON::Parser parser;
@@ -25,12 +20,7 @@ MusicianProfile parse(const std::string& body) {
 }
 
 std::string refusal(const std::string& body) {
-  try {
-    parse(body);
-  } catch (const mmm::HttpError& e) {
-    return std::to_string(e.status()) + " " + e.detail();
-  }
-  return "accepted";
+  return test::refusal([&] { parse(body); });
 }
 
 }  // namespace

@@ -5,18 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include "test_vocabularies.hpp"
+
 using namespace mmm::musicians;
+using mmm::musicians::test::genres;
+using mmm::musicians::test::instruments;
 
 namespace {
-
-const Vocabulary& instruments() {
-  static const Vocabulary v(builtInInstruments(), {}, true);
-  return v;
-}
-const Vocabulary& genres() {
-  static const Vocabulary v(builtInGenres(), {}, false);
-  return v;
-}
 
 MusicianQuery parse(const std::string& query) {
   mmm::Request request;
@@ -25,12 +20,7 @@ MusicianQuery parse(const std::string& query) {
 }
 
 std::string refusal(const std::string& query) {
-  try {
-    parse(query);
-  } catch (const mmm::HttpError& e) {
-    return std::to_string(e.status()) + " " + e.detail();
-  }
-  return "accepted";
+  return test::refusal([&] { parse(query); });
 }
 
 }  // namespace
