@@ -409,6 +409,23 @@ TEST_P(MusiciansTest, PagesHaveNoRepeatsOrGaps) {
   EXPECT_EQ(search(viewer, "offset=1000000")->size(), 0u);
 }
 
+// Another plugin reads profiles and the vocabularies through the typed, versioned service.
+TEST_P(MusiciansTest, OtherPluginsReadTheDirectoryService) {
+  startServer(kUsersPlugin + kMusiciansPlugin + "  - name: musician_consumer\n");
+  const auto a = newAccount(), b = newAccount();
+  put(a, R"({"instruments":[{"slug":"double-bass","level":"advanced"},{"slug":"nyckelharpa","level":"pro"}],)"
+         R"("genres":["folk"],"available":true,"area":{"name":"Ballard","lat":47.6749,"lon":-122.385}})");
+  EXPECT_EQ(call("GET", "/consumer/directory").body, "present");
+  auto reply = call("GET", "/consumer/musicians/" + std::to_string(a.id));
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(reply.body, R"({"userId":)" + std::to_string(a.id) +
+                            R"(,"instruments":[{"slug":"double-bass","level":"advanced"},{"slug":"nyckelharpa","level":"pro"}],)"
+                            R"("genres":["folk"],"available":true,"area":{"name":"Ballard","lat":47.67,"lon":-122.39}})");
+  EXPECT_EQ(call("GET", "/consumer/musicians/" + std::to_string(b.id)).status, 404);  // never saved
+  EXPECT_EQ(call("GET", "/consumer/instruments/nyckelharpa").body, "yes 52 38");
+  EXPECT_EQ(call("GET", "/consumer/instruments/kazoo").body, "no 52 38");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, MusiciansTest, ::testing::Values(Backends::SQLiteMemory, Backends::MariaDBRedis),
                          backendsName);
 
@@ -436,6 +453,11 @@ TEST_P(MusiciansDisabledTest, UsersMeetupsAndChatWorkAndItsPathsAre404) {
   for (const char* path : {"/v1/musicians", "/v1/musicians/me", "/v1/instruments", "/v1/genres"})
     expectProblem(call("GET", path, "", a.token), 404);
   expectProblem(call("PUT", "/v1/musicians/me", R"({"bio":"x"})", a.token), 404);
+  // A plugin that uses the directory optionally starts without it, and says so.
+  startServer(kUsersPlugin + "  - name: chat\n  - name: meetups\n  - name: musicians\n    enabled: false\n"
+              "  - name: musician_consumer\n");
+  EXPECT_EQ(call("GET", "/consumer/directory").body, "absent");
+  EXPECT_EQ(call("POST", "/v1/sessions", R"({"email":")" + a.email + R"(","password":")" + a.password + R"("})").status, 201);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, MusiciansDisabledTest,
