@@ -141,10 +141,9 @@ MusicianProfile parseProfileBody(const Poco::JSON::Object::Ptr& body, const Voca
   return p;
 }
 
-void writeMusician(JsonWriter& json, const MusicianProfile& p, const Profile& user, std::optional<double> distanceKm) {
-  json.beginObject().key("user");
-  user.writeJson(json);
-  json.key("instruments").beginArray();
+std::string profileCard(const MusicianProfile& p) {
+  JsonWriter json(512 + p.bio.size());
+  json.beginObject().key("instruments").beginArray();
   for (const auto& skill : p.instruments)
     json.beginObject().field("slug", skill.slug).field("level", levelName(skill.level)).endObject();
   json.endArray().key("genres").beginArray();
@@ -166,8 +165,21 @@ void writeMusician(JsonWriter& json, const MusicianProfile& p, const Profile& us
     json.value(formatRfc3339(*p.updatedAt));
   else
     json.null();
-  if (distanceKm) json.field("distanceKm", roundKm(*distanceKm));
-  json.endObject();
+  return json.endObject().take();
+}
+
+void writeMusician(JsonWriter& json, const Profile& user, std::string_view card, std::optional<double> distanceKm) {
+  JsonWriter head(256);
+  user.writeJson(head);
+  // The card is an object written by profileCard: its members follow "user" as they are.
+  std::string value = "{\"user\":" + head.take();
+  if (card.size() > 2) value.append(",").append(card.substr(1, card.size() - 2));
+  if (distanceKm) {
+    JsonWriter distance(32);
+    distance.value(roundKm(*distanceKm));
+    value += ",\"distanceKm\":" + distance.take();
+  }
+  json.raw(value + "}");
 }
 
 }  // namespace mmm::musicians

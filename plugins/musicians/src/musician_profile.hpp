@@ -48,9 +48,13 @@ MusicianProfile parseProfileBody(const Poco::JSON::Object::Ptr& body, const Voca
 /// True for an absolute https:// URL with a host, no white space or control characters.
 bool isHttpsUrl(const std::string& url);
 
-/// {"user","instruments","genres","bio","links","seeking","available","area","updatedAt"}
-/// (and "distanceKm" when given).
-void writeMusician(JsonWriter& json, const MusicianProfile& profile, const Profile& user,
+/// The profile as a JSON object without its user: {"instruments","genres","bio","links",
+/// "seeking","available","area","updatedAt"}. Written once at save time and stored, so a
+/// page of search results reads one row per musician.
+std::string profileCard(const MusicianProfile& profile);
+
+/// {"user", …the card's members, "distanceKm" when given}, as one JSON value into `json`.
+void writeMusician(JsonWriter& json, const Profile& user, std::string_view card,
                    std::optional<double> distanceKm = std::nullopt);
 
 }  // namespace mmm::musicians

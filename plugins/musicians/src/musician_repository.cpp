@@ -38,11 +38,14 @@ std::vector<SqlValue> idParams(const std::vector<std::int64_t>& ids) {
 
 }  // namespace
 
-std::vector<Migration> MusicianRepository::migrations() {
+std::vector<Migration> MusicianRepository::migrations(Dialect dialect) {
+  // In SQLite only INTEGER PRIMARY KEY names the rowid (64 bits there): one B-tree to
+  // descend per profile instead of two. InnoDB clusters by the primary key anyway.
+  const std::string userKey = dialect == Dialect::SQLite ? " user_id INTEGER NOT NULL PRIMARY KEY,"
+                                                         : " user_id BIGINT NOT NULL PRIMARY KEY,";
   return {{1,
            "musician profiles, instruments and genres",
-           {"CREATE TABLE musician_profiles ("
-            " user_id BIGINT NOT NULL PRIMARY KEY,"
+           {"CREATE TABLE musician_profiles (" + userKey +
             " bio TEXT NOT NULL,"
             " links TEXT NOT NULL,"  // one URL per line (URLs hold no white space)
             " seeking VARCHAR(280) NOT NULL,"
@@ -53,6 +56,7 @@ std::vector<Migration> MusicianRepository::migrations() {
             " lat_e2 INT NULL,"
             " lon_e2 INT NULL,"
             " search_text TEXT NOT NULL,"  // user name, names, bio, seeking; case-folded
+            " card TEXT NOT NULL,"         // the profile as JSON (profileCard), for pages of results
             " updated_at BIGINT NOT NULL"
             "){{table_options}}",
             "CREATE INDEX musician_profiles_recent ON musician_profiles (updated_at, user_id)",
@@ -87,16 +91,16 @@ std::vector<Migration> MusicianRepository::migrations() {
 void MusicianRepository::save(DbSession& tx, const Sql& sql, const MusicianProfile& p, const std::string& searchText,
                               std::int64_t updatedAt) {
   Poco::Int64 user = p.userId, at = updatedAt;
-  std::string bio = p.bio, links = joinLines(p.links), seeking = p.seeking, text = searchText;
+  std::string bio = p.bio, links = joinLines(p.links), seeking = p.seeking, text = searchText, card = profileCard(p);
   int available = p.available ? 1 : 0;
   std::string areaName = p.area ? p.area->name : "";
   int lat = p.area ? p.area->latE2 : 0, lon = p.area ? p.area->lonE2 : 0;
   // The upsert locks the profile's row first, so two saves by one user queue up (MariaDB).
-  static const std::vector<std::string> columns = {"user_id", "bio",     "links",       "seeking",   "available",
-                                                   "area_name", "lat_e2", "lon_e2", "search_text", "updated_at"};
+  static const std::vector<std::string> columns = {"user_id",   "bio",    "links",  "seeking",     "available", "area_name",
+                                                   "lat_e2",    "lon_e2", "search_text", "card", "updated_at"};
   const std::vector<std::string> updates(columns.begin() + 1, columns.end());
   tx << sql.upsert("musician_profiles", columns, {"user_id"}, updates), use(user), use(bio), use(links), use(seeking),
-      use(available), use(areaName), use(lat), use(lon), use(text), use(at), now;
+      use(available), use(areaName), use(lat), use(lon), use(text), use(card), use(at), now;
   if (!p.area)
     tx << "UPDATE musician_profiles SET area_name = NULL, lat_e2 = NULL, lon_e2 = NULL WHERE user_id = ?", use(user), now;
 
@@ -123,6 +127,16 @@ void MusicianRepository::save(DbSession& tx, const Sql& sql, const MusicianProfi
       tx << "INSERT INTO musician_genres (user_id, genre, position, updated_at) VALUES (?, ?, ?, ?)", use(user),
           use(slug), use(position), use(at), now;
   }
+}
+
+std::map<std::int64_t, std::string> MusicianRepository::loadCards(Store& store, DbSession& session,
+                                                                  const std::vector<std::int64_t>& userIds) {
+  std::map<std::int64_t, std::string> cards;
+  if (userIds.empty()) return cards;
+  const auto params = idParams(userIds);
+  store.query(session, "SELECT user_id, card FROM musician_profiles WHERE user_id IN (" + inListMarks(params.size()) + ")",
+              params, [&](const SqlRow& r) { cards.emplace(r.int64(0), r.text(1)); });
+  return cards;
 }
 
 std::map<std::int64_t, MusicianProfile> MusicianRepository::load(Store& store, DbSession& session,

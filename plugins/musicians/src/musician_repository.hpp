@@ -23,12 +23,15 @@ struct MusicianHit {
 
 class MusicianRepository {
  public:
-  static std::vector<Migration> migrations();
+  static std::vector<Migration> migrations(Dialect dialect);
 
   /// Replaces the user's profile, instruments and genres (inside the caller's transaction).
   /// `searchText` is what `q` matches (names, bio, seeking), already case-folded.
   static void save(DbSession& tx, const Sql& sql, const MusicianProfile& profile, const std::string& searchText,
                    std::int64_t updatedAt);
+  /// The stored JSON cards (profileCard) of the saved profiles among `userIds`.
+  static std::map<std::int64_t, std::string> loadCards(Store& store, DbSession& session,
+                                                       const std::vector<std::int64_t>& userIds);
   /// The saved profiles among `userIds`.
   static std::map<std::int64_t, MusicianProfile> load(Store& store, DbSession& session,
                                                       const std::vector<std::int64_t>& userIds);

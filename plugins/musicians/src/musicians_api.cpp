@@ -44,12 +44,10 @@ Response MusiciansApi::get(Request& request) {
   const auto id = userIdOf(request, caller);
   const auto user = profiles_.find(id);
   if (!user) throw HttpError(404, "no such user");
-  auto saved = store_.read([&](DbSession& s) { return MusicianRepository::load(store_, s, {id}); });
-  MusicianProfile profile;  // never saved: the empty one
-  profile.userId = id;
-  if (auto it = saved.find(id); it != saved.end()) profile = std::move(it->second);
+  auto cards = store_.read([&](DbSession& s) { return MusicianRepository::loadCards(store_, s, {id}); });
+  const auto card = cards.count(id) ? cards[id] : profileCard(MusicianProfile{});  // never saved: the empty one
   JsonWriter json(1024);
-  writeMusician(json, profile, *user);
+  writeMusician(json, *user, card);
   return Response::json(200, json.take());
 }
 
@@ -67,7 +65,7 @@ Response MusiciansApi::put(Request& request) {
   store_.transaction([&](DbSession& tx) { MusicianRepository::save(tx, sql, profile, text, *profile.updatedAt); });
   log_->debug("{} user {} saved their musician profile", request.id, caller);
   JsonWriter json(1024);
-  writeMusician(json, profile, *user);
+  writeMusician(json, *user, profileCard(profile));
   return Response::json(200, json.take());
 }
 
@@ -75,12 +73,12 @@ Response MusiciansApi::search(Request& request) {
   authenticated(request);
   const auto query = parseMusicianQuery(request, instruments_, genres_);
   std::vector<MusicianHit> hits;
-  std::map<std::int64_t, MusicianProfile> saved;
+  std::map<std::int64_t, std::string> cards;
   store_.read([&](DbSession& s) {
     hits = MusicianRepository::search(store_, s, query);
     std::vector<std::int64_t> ids;
     for (const auto& hit : hits) ids.push_back(hit.userId);
-    saved = MusicianRepository::load(store_, s, ids);
+    cards = MusicianRepository::loadCards(store_, s, ids);
   });
   std::vector<std::int64_t> ids;
   for (const auto& hit : hits) ids.push_back(hit.userId);
@@ -88,10 +86,10 @@ Response MusiciansApi::search(Request& request) {
   JsonWriter json(256 + hits.size() * 600);
   json.beginArray();
   for (const auto& hit : hits) {
-    auto profile = saved.find(hit.userId);
+    auto card = cards.find(hit.userId);
     auto user = users.find(hit.userId);
-    if (profile == saved.end() || user == users.end()) continue;  // changed meanwhile
-    writeMusician(json, profile->second, user->second, hit.distanceKm);
+    if (card == cards.end() || user == users.end()) continue;  // changed meanwhile
+    writeMusician(json, user->second, card->second, hit.distanceKm);
   }
   return Response::json(200, json.endArray().take());
 }

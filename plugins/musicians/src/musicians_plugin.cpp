@@ -36,7 +36,7 @@ class MusiciansPlugin final : public Plugin {
     } catch (const std::invalid_argument& e) {
       throw ConfigError(std::string("plugin 'musicians': ") + e.what());
     }
-    host.store().migrate("musicians", MusicianRepository::migrations());
+    host.store().migrate("musicians", MusicianRepository::migrations(host.store().dialect()));
     profiles_ = host.services().find<ProfileDirectory>();
     if (!profiles_) throw std::runtime_error("the users plugin's profile directory is not available");
     api_ = std::make_unique<MusiciansApi>(host.store(), *profiles_, *instruments_, *genres_, host.logger());
