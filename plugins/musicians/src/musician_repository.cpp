@@ -104,8 +104,15 @@ void MusicianRepository::save(DbSession& tx, const Sql& sql, const MusicianProfi
   if (!p.area)
     tx << "UPDATE musician_profiles SET area_name = NULL, lat_e2 = NULL, lon_e2 = NULL WHERE user_id = ?", use(user), now;
 
-  tx << "DELETE FROM musician_instruments WHERE user_id = ?", use(user), now;
-  tx << "DELETE FROM musician_genres WHERE user_id = ?", use(user), now;
+  // The old rows go by their whole primary key: on MariaDB a delete that may match nothing
+  // ("WHERE user_id = ?") locks the gap, and concurrent first saves deadlock inserting into it.
+  std::vector<std::string> oldInstruments, oldGenres;
+  tx << "SELECT instrument FROM musician_instruments WHERE user_id = ?", use(user), into(oldInstruments), now;
+  tx << "SELECT genre FROM musician_genres WHERE user_id = ?", use(user), into(oldGenres), now;
+  for (auto& slug : oldInstruments)
+    tx << "DELETE FROM musician_instruments WHERE user_id = ? AND instrument = ?", use(user), use(slug), now;
+  for (auto& slug : oldGenres)
+    tx << "DELETE FROM musician_genres WHERE user_id = ? AND genre = ?", use(user), use(slug), now;
   for (std::size_t i = 0; i < p.instruments.size(); ++i) {
     std::string slug = p.instruments[i].slug;
     int level = static_cast<int>(p.instruments[i].level), position = static_cast<int>(i);
