@@ -8,6 +8,7 @@
 //   mmm-bench http-idle  --port P --connections N [--path /healthz] [--source IP]
 //   mmm-bench probe      --port P [--requests 2000] [--path /healthz] [--interval-ms 0] [--connect-each] [--source IP]
 //   mmm-bench slowloris  --port P --connections N [--interval-ms 1000] [--timeout 60] [--source IP]
+//   mmm-bench seed-musicians --port P --count N [--connections 8] [--seed 1] [--paths FILE]
 //
 // Messages carry "seq=<n> t=<CLOCK_MONOTONIC ns>"; subscribers check order, gaps and
 // duplicates per connection and record latency in a histogram. Each prints one JSON line
@@ -22,6 +23,11 @@
 // slowloris: N connections that each send a request header one byte per interval, never
 // completing it; reports when the server closed each (seconds after its first byte) and
 // how many were answered 408.
+// seed-musicians: signs up N users through the API and saves a musician profile for each
+// (deterministic from --seed): 80 % within 60 km of one of 20 cities (uniform over the
+// disc), 20 % anywhere between 60 S and 70 N; 1 to 3 instruments of the 30 commonest, each
+// at a uniform level; 1 to 3 genres. --paths writes the search paths bench/run asks for
+// (each city's centre with each of 5 instruments), one per line.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -34,6 +40,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <random>
+#include <cmath>
+#include <atomic>
 #include <array>
 #include <cctype>
 #include <cerrno>
@@ -133,7 +142,7 @@ void writeAll(int fd, const std::string& data) {
 // A whole response: the head, then exactly Content-Length bytes of body (none for a 101).
 // `rest` keeps what came after it (for a 101, the first WebSocket bytes). -1 when the
 // connection fails or closes first (errno set, 0 for a close).
-int tryReadHttpResponse(int fd, std::string& rest) {
+int tryReadHttpResponse(int fd, std::string& rest, std::string* headOut = nullptr) {
   std::string head = std::move(rest);
   rest.clear();
   char buffer[8192];
@@ -158,6 +167,7 @@ int tryReadHttpResponse(int fd, std::string& rest) {
     body.append(buffer, static_cast<std::size_t>(n));
   }
   rest = body.substr(length);
+  if (headOut) *headOut = head.substr(0, end);
   return std::atoi(head.c_str() + 9);
 }
 
@@ -639,11 +649,141 @@ int slowloris() {
   return 0;
 }
 
+
+// --- seed-musicians -------------------------------------------------------------------
+
+struct City {
+  const char* name;
+  double lat, lon;
+};
+// Suva sits next to the antimeridian, so its searches take the two-range bounding box.
+const City kCities[] = {{"Seattle", 47.61, -122.33},   {"New York", 40.71, -74.01},  {"London", 51.51, -0.13},
+                        {"Berlin", 52.52, 13.40},      {"Paris", 48.86, 2.35},       {"Madrid", 40.42, -3.70},
+                        {"Stockholm", 59.33, 18.07},   {"Lagos", 6.52, 3.38},        {"Nairobi", -1.29, 36.82},
+                        {"Cairo", 30.04, 31.24},       {"Mumbai", 19.08, 72.88},     {"Tokyo", 35.68, 139.69},
+                        {"Seoul", 37.57, 126.98},      {"Sydney", -33.87, 151.21},   {"Auckland", -36.85, 174.76},
+                        {"Sao Paulo", -23.55, -46.63}, {"Buenos Aires", -34.60, -58.38}, {"Mexico City", 19.43, -99.13},
+                        {"Toronto", 43.65, -79.38},    {"Suva", -18.14, 178.44}};
+const char* const kSeedInstruments[] = {"guitar",  "bass",      "drums",     "keys",       "vocals",  "violin",
+                                        "fiddle",  "cello",     "double-bass", "trumpet",  "saxophone", "trombone",
+                                        "clarinet", "flute",    "banjo",     "mandolin",   "ukulele", "accordion",
+                                        "harmonica", "percussion", "dj",     "piano",      "synthesizer", "organ",
+                                        "viola",   "harp",      "tuba",      "oboe",       "cajon",   "backing-vocals"};
+const char* const kSeedLevels[] = {"beginner", "intermediate", "advanced", "pro"};
+const char* const kSeedGenres[] = {"folk", "jazz", "blues", "rock", "pop", "punk", "metal", "indie", "country", "bluegrass",
+                                   "soul", "funk", "hip-hop", "electronic", "reggae", "latin", "classical", "celtic",
+                                   "swing", "world"};
+const char* const kQueryInstruments[] = {"guitar", "bass", "drums", "vocals", "keys"};
+
+// One musician's profile body, from its own generator (the same for a given seed and index).
+std::string musicianBody(std::uint64_t seed, long long index) {
+  std::mt19937_64 random(seed * 1000003 + static_cast<std::uint64_t>(index));
+  std::uniform_real_distribution<double> unit(0, 1);
+  double lat, lon;
+  if (unit(random) < 0.8) {
+    const City& city = kCities[random() % (sizeof kCities / sizeof kCities[0])];
+    const double r = 60.0 * std::sqrt(unit(random)) / 111.19, bearing = unit(random) * 2 * M_PI;
+    lat = city.lat + r * std::cos(bearing);
+    lon = city.lon + r * std::sin(bearing) / std::cos(city.lat * M_PI / 180);
+    if (lon > 180) lon -= 360;
+    if (lon < -180) lon += 360;
+  } else {
+    lat = -60 + unit(random) * 130;
+    lon = -180 + unit(random) * 360;
+  }
+  std::string instruments, genres;
+  std::vector<int> picked;
+  for (int n = static_cast<int>(random() % 3) + 1; n > 0; --n) {
+    const int i = static_cast<int>(random() % (sizeof kSeedInstruments / sizeof kSeedInstruments[0]));
+    if (std::find(picked.begin(), picked.end(), i) != picked.end()) continue;
+    picked.push_back(i);
+    instruments += std::string(instruments.empty() ? "" : ",") + "{\"slug\":\"" + kSeedInstruments[i] +
+                   "\",\"level\":\"" + kSeedLevels[random() % 4] + "\"}";
+  }
+  picked.clear();
+  for (int n = static_cast<int>(random() % 3) + 1; n > 0; --n) {
+    const int g = static_cast<int>(random() % (sizeof kSeedGenres / sizeof kSeedGenres[0]));
+    if (std::find(picked.begin(), picked.end(), g) != picked.end()) continue;
+    picked.push_back(g);
+    genres += std::string(genres.empty() ? "" : ",") + "\"" + kSeedGenres[g] + "\"";
+  }
+  char area[160];
+  std::snprintf(area, sizeof area, "{\"name\":\"Bench area %lld\",\"lat\":%.4f,\"lon\":%.4f}", index, lat, lon);
+  return "{\"instruments\":[" + instruments + "],\"genres\":[" + genres +
+         "],\"bio\":\"Benchmark musician " + std::to_string(index) +
+         "\",\"seeking\":\"people to play with\",\"links\":[],\"available\":" + (random() % 2 ? "true" : "false") +
+         ",\"area\":" + area + "}";
+}
+
+std::string request(const std::string& method, const std::string& path, const std::string& token,
+                    const std::string& body) {
+  std::string out = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
+  if (!token.empty()) out += "Authorization: Bearer " + token + "\r\n";
+  return out + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+// The token of a 201 answer's "Authorization: Bearer …" header, or "".
+std::string bearer(int status, const std::string& head) {
+  std::string lower = head;
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const auto at = lower.find("\r\nauthorization: bearer ");
+  if (status != 201 || at == std::string::npos) return "";
+  const auto begin = at + 24;
+  return head.substr(begin, head.find("\r\n", begin) - begin);
+}
+
+int seedMusicians() {
+  const int port = static_cast<int>(num("port", 8080));
+  const long long count = num("count", 1000), connections = std::max(1LL, num("connections", 8));
+  const auto seed = static_cast<std::uint64_t>(num("seed", 1));
+  if (!opt("paths").empty()) {
+    std::FILE* file = std::fopen(opt("paths").c_str(), "w");
+    if (!file) die("open " + opt("paths"));
+    for (const auto& city : kCities)
+      for (const char* instrument : kQueryInstruments)
+        std::fprintf(file, "/v1/musicians?instrument=%s&near=%.2f,%.2f\n", instrument, city.lat, city.lon);
+    std::fclose(file);
+  }
+  std::atomic<long long> made{0}, failed{0};
+  const std::int64_t start = nowNs();
+  std::vector<std::thread> workers;
+  for (long long w = 0; w < connections; ++w) {
+    workers.emplace_back([&, w] {
+      int fd = connectTo(port, "");
+      std::string rest, head;
+      for (long long i = w; i < count; i += connections) {
+        const std::string name = "bench" + std::to_string(seed) + "x" + std::to_string(i);
+        const std::string signUp = "{\"email\":\"" + name + "@example.org\",\"password\":\"bench-password\","
+                                   "\"passwordConf\":\"bench-password\",\"userName\":\"" + name +
+                                   "\",\"firstName\":\"Bench\",\"lastName\":\"Musician " + std::to_string(i) + "\"}";
+        writeAll(fd, request("POST", "/v1/users", "", signUp));
+        std::string token = bearer(tryReadHttpResponse(fd, rest, &head), head);
+        if (token.empty()) {  // taken by an earlier run with the same seed: sign in instead
+          writeAll(fd, request("POST", "/v1/sessions", "", "{\"email\":\"" + name + "@example.org\",\"password\":\"bench-password\"}"));
+          token = bearer(tryReadHttpResponse(fd, rest, &head), head);
+        }
+        if (token.empty()) {
+          ++failed;
+          continue;
+        }
+        writeAll(fd, request("PUT", "/v1/musicians/me", token, musicianBody(seed, i)));
+        (readHttpResponse(fd, rest) == 200 ? made : failed)++;
+      }
+      ::close(fd);
+    });
+  }
+  for (auto& worker : workers) worker.join();
+  const double seconds = (nowNs() - start) / 1e9;
+  std::printf("{\"musicians\":%lld,\"failed\":%lld,\"seconds\":%.1f,\"per_s\":%.0f}\n", made.load(), failed.load(),
+              seconds, made.load() / seconds);
+  return failed.load() ? 1 : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: mmm-bench subscribe|publish|raw-server|hold|http-idle|probe|slowloris --option value …\n");
+    std::fprintf(stderr, "usage: mmm-bench subscribe|publish|raw-server|hold|http-idle|probe|slowloris|seed-musicians --option value …\n");
     return 64;
   }
   std::signal(SIGPIPE, SIG_IGN);
@@ -661,6 +801,7 @@ int main(int argc, char** argv) {
   if (command == "http-idle") return httpIdle();
   if (command == "probe") return probe();
   if (command == "slowloris") return slowloris();
+  if (command == "seed-musicians") return seedMusicians();
   std::fprintf(stderr, "mmm-bench: unknown command %s\n", command.c_str());
   return 64;
 }

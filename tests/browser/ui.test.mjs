@@ -32,6 +32,7 @@ plugins:
     config: {password_hash: {ops_limit: 1, mem_limit_kib: 8}}
   - name: chat
   - name: meetups
+  - name: musicians
 `);
   server = spawn(path.join(binDir, 'mmm-server'), ['--config', path.join(work, 'mmm.yaml')], {stdio: ['ignore', 'pipe', 'inherit']});
   const port = await new Promise((resolve, reject) => {
@@ -61,8 +62,8 @@ after(async () => {
   rmSync(work, {recursive: true, force: true});
 });
 
-async function newMusician(name, viewport = {width: 1280, height: 800}) {
-  const context = await browser.newContext({viewport});
+async function newMusician(name, viewport = {width: 1280, height: 800}, contextOptions = {}) {
+  const context = await browser.newContext({viewport, ...contextOptions});
   const page = await context.newPage();
   page.on('pageerror', (error) => assert.fail(`page error in ${name}'s browser: ${error.message}`));
   // The UI must work under its Content-Security-Policy: a blocked script, style, socket or
@@ -217,4 +218,97 @@ test('profile names persist, and signing out returns to sign-in', async () => {
   await page.getByLabel('Password').fill('not-my-password');
   await page.getByRole('button', {name: 'Sign in'}).click();
   await page.getByText('That email and password do not match an account.').waitFor();
+});
+
+// Where the browser says each musician is (the context's geolocation, granted).
+const BALLARD = {latitude: 47.67612, longitude: -122.38507};  // rounds to 47.68, -122.39
+const DOWNTOWN = {latitude: 47.61, longitude: -122.33};       // 9.0 km from 47.68, -122.39
+
+test('a musician edits their profile with the keyboard and is found by instrument and distance', async () => {
+  const carl = await newMusician('carl', {width: 1280, height: 800}, {geolocation: BALLARD, permissions: ['geolocation']});
+  await signUp(carl);
+  const page = carl.page;
+  await page.getByRole('link', {name: 'My music'}).click();
+  await page.getByRole('heading', {name: 'Your musician profile'}).waitFor();
+
+  // Instruments: added and chosen with the keyboard alone.
+  await page.getByRole('button', {name: '+ Add an instrument'}).focus();
+  await page.keyboard.press('Enter');
+  await page.getByLabel('Instrument 1', {exact: true}).selectOption('double-bass');
+  await page.getByLabel('Level for instrument 1').selectOption('advanced');
+  await page.getByRole('button', {name: '+ Add an instrument'}).press('Enter');
+  await page.getByLabel('Instrument 2', {exact: true}).selectOption('fiddle');
+  await page.getByRole('button', {name: 'Remove instrument 2'}).press('Enter');
+  assert.equal(await page.getByLabel('Instrument 2', {exact: true}).count(), 0);
+  // Genre chips are checkboxes: Space toggles them.
+  await page.getByLabel('Folk', {exact: true}).focus();
+  await page.keyboard.press('Space');
+  await page.getByLabel('Bluegrass', {exact: true}).press('Space');
+  await page.getByText('2 of 10 chosen.').waitFor();
+  await page.getByLabel('Bio').fill('Upright bass, bluegrass and old-time.');
+  await page.getByLabel('Seeking').fill('a banjo player for a trio');
+  await page.getByLabel('Link 1').fill('https://soundcloud.com/carl-bass');
+  await page.getByRole('switch', {name: 'Available to play'}).press('Space');
+  await page.getByLabel('Area name').fill('Ballard, Seattle');
+  // "Use my location" asks the browser and rounds to 2 decimals.
+  await page.getByRole('button', {name: 'Use my location'}).press('Enter');
+  await page.getByText('Location set to 47.68, -122.39 (rounded). Save to keep it.').waitFor();
+  assert.equal(await page.getByLabel('Latitude').inputValue(), '47.68');
+  assert.equal(await page.getByLabel('Longitude').inputValue(), '-122.39');
+  await page.getByRole('button', {name: 'Save musician profile'}).press('Enter');
+  await page.getByText('Saved.').waitFor();
+  await page.screenshot({path: path.join(shots, 'my-music-desktop.png'), fullPage: true});
+
+  // Saved on the server: a reload shows it all again.
+  await page.reload();
+  await page.getByRole('heading', {name: 'Your musician profile'}).waitFor();
+  assert.equal(await page.getByLabel('Instrument 1', {exact: true}).inputValue(), 'double-bass');
+  assert.equal(await page.getByLabel('Level for instrument 1').inputValue(), 'advanced');
+  assert.ok(await page.getByLabel('Folk', {exact: true}).isChecked());
+  assert.ok(await page.getByRole('switch', {name: 'Available to play'}).isChecked());
+  assert.equal(await page.getByLabel('Latitude').inputValue(), '47.68');
+  assert.equal(await page.getByLabel('Area name').inputValue(), 'Ballard, Seattle');
+
+  // Dana, downtown, finds Carl by instrument, level and distance.
+  const dana = await newMusician('dana', {width: 1280, height: 800}, {geolocation: DOWNTOWN, permissions: ['geolocation']});
+  await signUp(dana);
+  await dana.page.getByRole('link', {name: 'Musicians', exact: true}).click();
+  await dana.page.getByRole('heading', {name: 'Musicians'}).waitFor();
+  await dana.page.getByLabel('Instrument', {exact: true}).selectOption('double-bass');
+  await dana.page.getByLabel('Level (at least)').selectOption('advanced');
+  await dana.page.getByLabel('Near me').check();
+  await dana.page.getByLabel('Radius (km)').fill('25');
+  await dana.page.getByRole('button', {name: 'Find musicians'}).click();
+  const card = dana.page.locator('.musician', {hasText: `@carl${unique}`});
+  await card.waitFor();
+  await card.getByText('Ballard, Seattle · 9.0 km away').waitFor();
+  await card.getByText('Double bass').waitFor();
+  await card.getByText('Available').waitFor();
+  await card.getByRole('link', {name: 'https://soundcloud.com/carl-bass'}).waitFor();
+  assert.equal(await dana.page.locator('.musician').count(), 1);
+  await dana.page.screenshot({path: path.join(shots, 'musicians-desktop.png'), fullPage: true});
+  // Too far for a 5 km radius; not a pro.
+  await dana.page.getByLabel('Radius (km)').fill('5');
+  await dana.page.getByRole('button', {name: 'Find musicians'}).click();
+  await dana.page.getByText('No musicians match. Try fewer filters or a wider radius.').waitFor();
+  await dana.page.getByLabel('Radius (km)').fill('10');
+  await dana.page.getByLabel('Level (at least)').selectOption('pro');
+  await dana.page.getByRole('button', {name: 'Find musicians'}).click();
+  await dana.page.getByText('No musicians match. Try fewer filters or a wider radius.').waitFor();
+  await dana.context.close();
+
+  // Both views on a phone.
+  const phone = await newMusician('phoneshot', {width: 390, height: 844}, {geolocation: DOWNTOWN, permissions: ['geolocation']});
+  await signUp(phone);
+  await phone.page.goto(`${base}/#/musicians`);
+  await phone.page.getByLabel('Near me').check();
+  await phone.page.getByRole('button', {name: 'Find musicians'}).click();
+  await phone.page.locator('.musician', {hasText: `@carl${unique}`}).waitFor();
+  await phone.page.screenshot({path: path.join(shots, 'musicians-phone.png'), fullPage: true});
+  await phone.page.goto(`${base}/#/my-music`);
+  await phone.page.getByRole('heading', {name: 'Your musician profile'}).waitFor();
+  await phone.page.getByRole('button', {name: '+ Add an instrument'}).click();
+  await phone.page.screenshot({path: path.join(shots, 'my-music-phone.png'), fullPage: true});
+  await phone.context.close();
+  await carl.context.close();
 });

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A short smoke run of the benchmark tools (never their figures): mmm-bench's subscriber,
 # publisher and raw-TCP ceiling move 20 messages to 10 connections each, losing none; its
-# idle HTTP holder, latency probe and slowloris client do what bench/run relies on.
+# idle HTTP holder, latency probe and slowloris client do what bench/run relies on; its
+# musician seeder saves the profiles it says it saved, and the paths it writes find them.
 # Every wait has a deadline, and every tool runs under `timeout`.
 # Usage: bench_smoke.sh BIN-DIR
 set -u
@@ -31,6 +32,7 @@ plugins:
     config: {password_hash: {ops_limit: 1, mem_limit_kib: 8}, rate_limits: {sign_ups: {count: 0}}}
   - name: chat
     config: {rate_limits: {messages: {count: 0}, channels: {count: 0}}}
+  - name: musicians
 YAML
 "$bin/mmm-server" --config "$work/mmm.yaml" > "$work/out" 2> "$work/err" &
 pids+=("$!")
@@ -87,4 +89,18 @@ result=$(timeout 30 "$bin/mmm-bench" slowloris --port "$port" --connections 5 --
 min=$(json "$result" close_min_s); max=$(json "$result" close_max_s)
 awk -v a="$min" -v b="$max" 'BEGIN { exit !(a >= 1.9 && b < 4) }' || fail "slowloris closes outside 1.9–4 s: $result"
 echo "ok   - slowloris: $result"
-echo "6 passed, 0 failed"
+# seed-musicians: 40 profiles through the API; a second run with the same seed signs in again.
+result=$(timeout 60 "$bin/mmm-bench" seed-musicians --port "$port" --count 40 --connections 4 --paths "$work/paths")
+[[ "$result" == '{"musicians":40,"failed":0,'* ]] || fail "seed-musicians: $result"
+result=$(timeout 60 "$bin/mmm-bench" seed-musicians --port "$port" --count 40 --connections 4)
+[[ "$result" == '{"musicians":40,"failed":0,'* ]] || fail "seed-musicians again: $result"
+[ "$(wc -l < "$work/paths")" = 100 ] || fail "seed-musicians --paths: $(wc -l < "$work/paths") paths"
+total=$(curl -s -m 10 -H "Authorization: Bearer $token" "http://127.0.0.1:$port/v1/musicians?limit=100" | grep -o '"updatedAt"' | wc -l)
+[ "$total" = 40 ] || fail "seed-musicians: $total profiles listed, not 40"
+near=0
+while read -r path; do
+  near=$(( near + $(curl -s -m 10 -H "Authorization: Bearer $token" "http://127.0.0.1:$port$path&radiusKm=500" | grep -o '"distanceKm"' | wc -l) ))
+done < "$work/paths"
+[ "$near" -ge 1 ] || fail "seed-musicians: none found within 500 km of a city with the paths"
+echo "ok   - seed-musicians: $result; $total listed, $near found near the cities by its paths"
+echo "7 passed, 0 failed"

@@ -4,6 +4,7 @@ import {Live} from './live.js';
 import {signInView, signUpView} from './views/auth.js';
 import {eventsView, myEventsView} from './views/events.js';
 import {eventView} from './views/event.js';
+import {musiciansView, myMusicView} from './views/musicians.js';
 import {profileView} from './views/profile.js';
 
 const main = document.getElementById('main');
@@ -61,6 +62,8 @@ const routes = [
   [/^#\/events$/, eventsView, true],
   [/^#\/my-events$/, myEventsView, true],
   [/^#\/events\/(\d+)$/, eventView, true],
+  [/^#\/musicians$/, musiciansView, true],
+  [/^#\/my-music$/, myMusicView, true],
   [/^#\/profile$/, profileView, true],
 ];
 

@@ -66,3 +66,19 @@ export function avatar(profile, size = 'small') {
   image.addEventListener('error', () => image.replaceWith(fallback));
   return image;
 }
+
+/** A labelled <select> with a slot for its error message; `options` are [value, text] pairs. */
+export function selectField({label, name, options, value = '', hint = '', id = `field-${name}`, ...rest}) {
+  const error = h('p', {class: 'field-error', id: `${id}-error`, 'aria-live': 'polite'});
+  const select = h('select', {id, name, 'aria-describedby': `${id}-error`, ...rest},
+      options.map(([optionValue, text]) => h('option', {value: optionValue}, text)));
+  select.value = value;
+  return h('div', {class: 'field'}, h('label', {for: id}, label), hint && h('p', {class: 'hint'}, hint), select, error);
+}
+
+/** A checkbox with its label beside it (role "switch" for an on/off setting). */
+export function checkField({label, name, checked = false, id = `field-${name}`, ...rest}) {
+  const box = h('input', {type: 'checkbox', id, name, ...rest});
+  box.checked = checked;
+  return h('div', {class: 'field check'}, box, h('label', {for: id}, label));
+}

@@ -23,6 +23,15 @@ inline std::int64_t pathId(const std::string& segment, const std::string& what) 
   return id;
 }
 
+/// A whole-number query parameter `name` from `min` to `max`; 400 naming it otherwise.
+inline std::int64_t queryInteger(const std::string& name, const std::string& value, std::int64_t min, std::int64_t max) {
+  std::int64_t parsed = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
+  if (value.empty() || ec != std::errc() || end != value.data() + value.size() || parsed < min || parsed > max)
+    throw HttpError(400, name + " must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
+  return parsed;
+}
+
 /// What a text field may hold besides printable characters (API.md, "Hardening of Part 1").
 enum class TextRule {
   SingleLine,  // names, titles, emails: no control characters at all

@@ -123,6 +123,17 @@ void padInList(Values& values) {
   values.resize(slots, last);
 }
 
+/// A LIKE pattern matching `text` anywhere, with '!' as the escape character (write
+/// `LIKE ? ESCAPE '!'`: the same in SQLite and MariaDB, unlike the backslash).
+inline std::string likePattern(std::string_view text) {
+  std::string pattern = "%";
+  for (char c : text) {
+    if (c == '!' || c == '%' || c == '_') pattern += '!';
+    pattern += c;
+  }
+  return pattern + "%";
+}
+
 /// One numbered schema change of one owner (a plugin). Statements are expanded with
 /// Sql::expand and run in order; versions start at 1 and never change once released.
 struct Migration {

@@ -1,0 +1,342 @@
+// Musicians: the directory (search by instrument, level, genre, text, and distance from
+// you) and your own musician profile (instruments with levels, genres, bio, links, what
+// you are seeking, availability, and your area, by name or from the browser's location).
+import {api} from '../api.js';
+import {app} from '../app.js';
+import {avatar, checkField, clearErrors, field, h, selectField, setFieldError} from '../dom.js';
+
+export const LEVELS = [['beginner', 'Beginner'], ['intermediate', 'Intermediate'], ['advanced', 'Advanced'], ['pro', 'Pro']];
+const LEVEL_NAMES = new Map(LEVELS);
+const MAX_INSTRUMENTS = 10, MAX_GENRES = 10, MAX_LINKS = 5;
+const PAGE = 20;
+
+let vocabularies = null;
+
+/** The instruments and genres, fetched once per page load. */
+async function loadVocabularies() {
+  if (!vocabularies) {
+    const [instruments, genres] = await Promise.all([api('GET', '/v1/instruments'), api('GET', '/v1/genres')]);
+    vocabularies = {
+      instruments, genres,
+      instrument: new Map(instruments.map((i) => [i.slug, i.name])),
+      genre: new Map(genres.map((g) => [g.slug, g.name])),
+    };
+  }
+  return vocabularies;
+}
+
+/** Two decimals (about 1 km): what the server stores, so a home is never pinpointed. */
+const round2 = (value) => Math.round(value * 100) / 100;
+
+/** The browser's position, rounded; rejects with a sentence people can read. */
+function myLocation() {
+  return new Promise((resolve, reject) => {
+    if (!navigator.geolocation) return reject(new Error('This browser cannot tell your location.'));
+    navigator.geolocation.getCurrentPosition(
+        (position) => resolve({lat: round2(position.coords.latitude), lon: round2(position.coords.longitude)}),
+        (error) => reject(new Error(error.code === 1 ? 'Location permission was refused.' : 'Your location could not be found.')),
+        {enableHighAccuracy: false, timeout: 15000, maximumAge: 600000});
+  });
+}
+
+/** Shows a page that explains the directory is off (the plugin is disabled: 404). */
+function unavailable(page, title, error) {
+  const text = error.status === 404 ? 'The musicians directory is not enabled on this server.' : error.message;
+  page.append(h('h1', {}, title), h('p', {class: 'form-error', role: 'alert'}, text));
+}
+
+function musicianCard(musician, vocab) {
+  const user = musician.user;
+  const name = `${user.firstName} ${user.lastName}`.trim() || user.userName;
+  const where = [musician.area?.name, musician.distanceKm !== undefined && `${musician.distanceKm.toFixed(1)} km away`]
+      .filter(Boolean).join(' · ');
+  return h('li', {class: 'card musician'},
+      h('div', {class: 'musician-head'}, avatar(user),
+          h('div', {},
+              h('h2', {}, name), h('p', {class: 'muted'}, `@${user.userName}`, where && ` · ${where}`)),
+          h('span', {class: 'spacer'}),
+          musician.available && h('span', {class: 'badge'}, 'Available')),
+      musician.instruments.length > 0 && h('ul', {class: 'skills', 'aria-label': 'Instruments'},
+          musician.instruments.map((i) => h('li', {},
+              h('strong', {}, vocab.instrument.get(i.slug) ?? i.slug), ` · ${LEVEL_NAMES.get(i.level) ?? i.level}`))),
+      musician.genres.length > 0 && h('ul', {class: 'chips', 'aria-label': 'Genres'},
+          musician.genres.map((g) => h('li', {class: 'chip'}, vocab.genre.get(g) ?? g))),
+      musician.seeking && h('p', {}, h('strong', {}, 'Seeking: '), musician.seeking),
+      musician.bio && h('p', {class: 'bio'}, musician.bio),
+      musician.links.length > 0 && h('ul', {class: 'links', 'aria-label': 'Links'},
+          musician.links.map((link) => h('li', {}, h('a', {href: link, rel: 'noopener noreferrer nofollow'}, link)))));
+}
+
+export async function musiciansView(page) {
+  let vocab;
+  try {
+    vocab = await loadVocabularies();
+  } catch (error) {
+    return unavailable(page, 'Musicians', error);
+  }
+  const list = h('ul', {class: 'musicians', 'aria-live': 'polite'});
+  const listError = h('p', {class: 'form-error', role: 'alert'});
+  const nearStatus = h('p', {class: 'hint', role: 'status'});
+  const more = h('button', {type: 'button', hidden: true}, 'Show more');
+  const levelSelect = selectField({label: 'Level (at least)', name: 'level',
+    options: [['', 'Any level'], ...LEVELS], disabled: true});
+  const search = h('form', {class: 'search musician-search', role: 'search'},
+      selectField({label: 'Instrument', name: 'instrument',
+        options: [['', 'Any instrument'], ...vocab.instruments.map((i) => [i.slug, i.name])]}),
+      levelSelect,
+      selectField({label: 'Genre', name: 'genre', options: [['', 'Any genre'], ...vocab.genres.map((g) => [g.slug, g.name])]}),
+      field({label: 'Search', name: 'q', type: 'search', placeholder: 'names, bio, seeking…', maxlength: 255}),
+      h('fieldset', {class: 'near'}, h('legend', {}, 'Distance'),
+          checkField({label: 'Near me', name: 'near'}),
+          field({label: 'Radius (km)', name: 'radiusKm', type: 'number', min: 1, max: 500, step: 1, value: '25',
+                 inputmode: 'numeric'}),
+          nearStatus),
+      checkField({label: 'Available only', name: 'available'}),
+      h('button', {class: 'primary', type: 'submit'}, 'Find musicians'));
+  const instrumentSelect = search.elements.namedItem('instrument');
+  instrumentSelect.addEventListener('change', () => {
+    levelSelect.querySelector('select').disabled = !instrumentSelect.value;
+  });
+
+  let query = null, offset = 0, here = null;
+  const fetchPage = async () => {
+    const params = new URLSearchParams(query);
+    params.set('limit', String(PAGE));
+    params.set('offset', String(offset));
+    const musicians = await api('GET', `/v1/musicians?${params}`);
+    list.append(...musicians.map((m) => musicianCard(m, vocab)));
+    offset += musicians.length;
+    more.hidden = musicians.length < PAGE;
+    return musicians.length;
+  };
+  const load = async () => {
+    const values = Object.fromEntries(new FormData(search));
+    listError.textContent = '';
+    const next = new URLSearchParams();
+    if (values.instrument) next.set('instrument', values.instrument);
+    if (values.instrument && values.level) next.set('level', values.level);
+    if (values.genre) next.set('genre', values.genre);
+    if (values.q?.trim()) next.set('q', values.q.trim());
+    if (values.available) next.set('available', 'true');
+    if (values.near) {
+      const radius = Number(values.radiusKm || 25);
+      if (!(radius >= 1 && radius <= 500)) {
+        setFieldError(search, 'radiusKm', 'Choose a radius from 1 to 500 km.');
+        return;
+      }
+      setFieldError(search, 'radiusKm', '');
+      if (!here) {
+        nearStatus.textContent = 'Finding your location…';
+        try {
+          here = await myLocation();
+        } catch (error) {
+          // Your saved area stands in for the browser's location.
+          const mine = await api('GET', '/v1/musicians/me').catch(() => null);
+          if (!mine?.area) {
+            nearStatus.textContent = `${error.message} Set your area in My music to search near it.`;
+            return;
+          }
+          here = {lat: mine.area.lat, lon: mine.area.lon};
+        }
+      }
+      nearStatus.textContent = `Near ${here.lat}, ${here.lon}`;
+      next.set('near', `${here.lat},${here.lon}`);
+      next.set('radiusKm', String(radius));
+    } else {
+      nearStatus.textContent = '';
+    }
+    query = next;
+    offset = 0;
+    list.replaceChildren();
+    try {
+      if (!(await fetchPage())) list.append(h('li', {class: 'empty'}, 'No musicians match. Try fewer filters or a wider radius.'));
+    } catch (error) {
+      listError.textContent = error.message;
+    }
+  };
+  search.addEventListener('submit', (event) => {
+    event.preventDefault();
+    load();
+  });
+  more.addEventListener('click', async () => {
+    try {
+      await fetchPage();
+    } catch (error) {
+      listError.textContent = error.message;
+    }
+  });
+  page.append(h('h1', {}, 'Musicians'),
+      h('p', {class: 'lead'}, 'Find people to play with. ', h('a', {href: '#/my-music'}, 'Edit your own musician profile'), '.'),
+      search, listError, list, more);
+  await load();
+}
+
+export async function myMusicView(page) {
+  let vocab, me;
+  try {
+    [vocab, me] = await Promise.all([loadVocabularies(), api('GET', '/v1/musicians/me')]);
+  } catch (error) {
+    return unavailable(page, 'Your musician profile', error);
+  }
+  const saved = h('p', {class: 'saved', role: 'status'});
+  const formError = h('p', {class: 'form-error', role: 'alert', tabindex: '-1'});
+
+  // Instruments: one row per instrument, each with its level.
+  const rows = h('ol', {class: 'instrument-rows'});
+  const addInstrument = h('button', {type: 'button'}, '+ Add an instrument');
+  const renumber = () => {
+    [...rows.children].forEach((row, i) => {
+      const n = i + 1;
+      const [instrument, level] = row.querySelectorAll('select');
+      const [instrumentLabel, levelLabel] = row.querySelectorAll('label');
+      instrument.id = `instrument-${n}`;
+      level.id = `level-${n}`;
+      instrumentLabel.htmlFor = instrument.id;
+      levelLabel.htmlFor = level.id;
+      instrumentLabel.textContent = `Instrument ${n}`;
+      levelLabel.textContent = `Level for instrument ${n}`;
+      row.querySelector('button').setAttribute('aria-label', `Remove instrument ${n}`);
+    });
+    addInstrument.disabled = rows.children.length >= MAX_INSTRUMENTS;
+  };
+  const instrumentRow = (skill = {slug: vocab.instruments[0].slug, level: 'intermediate'}) => {
+    const row = h('li', {class: 'instrument-row'},
+        selectField({label: 'Instrument', name: 'instrumentSlug', id: 'instrument-new', value: skill.slug,
+          options: vocab.instruments.map((i) => [i.slug, i.name])}),
+        selectField({label: 'Level', name: 'instrumentLevel', id: 'level-new', value: skill.level, options: LEVELS}),
+        h('button', {type: 'button', class: 'link', onclick: () => {
+          const next = row.nextElementSibling ?? row.previousElementSibling;
+          row.remove();
+          renumber();
+          (next?.querySelector('select') ?? addInstrument).focus();
+        }}, 'Remove'));
+    rows.append(row);
+    renumber();
+    return row;
+  };
+  me.instruments.forEach((skill) => instrumentRow(skill));
+  addInstrument.addEventListener('click', () => instrumentRow().querySelector('select').focus());
+
+  // Genres: chips that are checkboxes, at most ten.
+  const chips = h('div', {class: 'chips genre-chips'},
+      vocab.genres.map((g) => {
+        const box = h('input', {type: 'checkbox', name: 'genre', value: g.slug, id: `genre-${g.slug}`});
+        box.checked = me.genres.includes(g.slug);
+        return h('span', {class: 'chip-toggle'}, box, h('label', {for: box.id}, g.name));
+      }));
+  const genreCount = h('p', {class: 'hint', 'aria-live': 'polite'});
+  const limitGenres = () => {
+    const boxes = [...chips.querySelectorAll('input')];
+    const checked = boxes.filter((b) => b.checked).length;
+    for (const box of boxes) box.disabled = !box.checked && checked >= MAX_GENRES;
+    genreCount.textContent = `${checked} of ${MAX_GENRES} chosen.`;
+  };
+  chips.addEventListener('change', limitGenres);
+  limitGenres();
+
+  const links = h('div', {class: 'links-fields'},
+      Array.from({length: MAX_LINKS}, (_, i) => field({label: `Link ${i + 1}`, name: `link${i}`, type: 'url',
+        value: me.links[i] ?? '', maxlength: 500, placeholder: 'https://…', autocomplete: 'url'})));
+
+  const area = me.area ?? {name: '', lat: '', lon: ''};
+  const locationStatus = h('p', {class: 'hint', role: 'status'});
+  const useLocation = h('button', {type: 'button'}, 'Use my location');
+  const areaFields = h('fieldset', {class: 'area'}, h('legend', {}, 'Your area'),
+      h('p', {class: 'hint'}, 'Others see how far away you are, never more precisely than about 1 km.'),
+      field({label: 'Area name', name: 'areaName', value: area.name, maxlength: 100, placeholder: 'Ballard, Seattle'}),
+      h('div', {class: 'row'},
+          field({label: 'Latitude', name: 'lat', type: 'number', value: String(area.lat), min: -90, max: 90, step: 0.01}),
+          field({label: 'Longitude', name: 'lon', type: 'number', value: String(area.lon), min: -180, max: 180, step: 0.01})),
+      h('p', {class: 'area-actions'}, useLocation, ' ',
+          h('button', {type: 'button', class: 'link', onclick: () => {
+            for (const name of ['areaName', 'lat', 'lon']) form.elements.namedItem(name).value = '';
+            locationStatus.textContent = 'Area cleared. Save to keep it that way.';
+          }}, 'Clear area')),
+      locationStatus);
+  useLocation.addEventListener('click', async () => {
+    useLocation.disabled = true;
+    locationStatus.textContent = 'Asking your browser for your location…';
+    try {
+      const here = await myLocation();
+      form.elements.namedItem('lat').value = String(here.lat);
+      form.elements.namedItem('lon').value = String(here.lon);
+      locationStatus.textContent = `Location set to ${here.lat}, ${here.lon} (rounded). Save to keep it.`;
+    } catch (error) {
+      locationStatus.textContent = error.message;
+    } finally {
+      useLocation.disabled = false;
+    }
+  });
+
+  const form = h('form', {class: 'card', novalidate: true},
+      h('fieldset', {}, h('legend', {}, 'Instruments'), h('p', {class: 'hint'}, `Up to ${MAX_INSTRUMENTS}, each with your level.`),
+          rows, addInstrument),
+      h('fieldset', {}, h('legend', {}, 'Genres'), genreCount, chips),
+      field({label: 'Bio', name: 'bio', type: 'textarea', value: me.bio, maxlength: 2000, rows: 4,
+             placeholder: 'What you play, who with, what you love.'}),
+      field({label: 'Seeking', name: 'seeking', value: me.seeking, maxlength: 280, placeholder: 'a drummer for a folk trio'}),
+      h('fieldset', {}, h('legend', {}, 'Links'), h('p', {class: 'hint'}, 'Recordings, videos, your site: https:// addresses.'), links),
+      checkField({label: 'Available to play', name: 'available', checked: me.available, role: 'switch'}),
+      areaFields,
+      formError,
+      h('button', {class: 'primary', type: 'submit'}, 'Save musician profile'), saved);
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    saved.textContent = '';
+    const values = Object.fromEntries(new FormData(form));
+    const instruments = [...rows.children].map((row) => {
+      const [slug, level] = row.querySelectorAll('select');
+      return {slug: slug.value, level: level.value};
+    });
+    const seen = new Set();
+    const twice = instruments.find((i) => seen.has(i.slug) || !seen.add(i.slug));
+    if (twice) {
+      formError.textContent = `${vocab.instrument.get(twice.slug)} is listed twice.`;
+      return formError.focus();
+    }
+    const linkValues = Array.from({length: MAX_LINKS}, (_, i) => values[`link${i}`].trim());
+    let ok = true;
+    linkValues.forEach((link, i) => {
+      if (link && !/^https:\/\/[^\s/]+/i.test(link)) ok = !setFieldError(form, `link${i}`, 'Use a full https:// address.');
+    });
+    let areaBody = null;
+    if (values.lat !== '' || values.lon !== '') {
+      const lat = Number(values.lat), lon = Number(values.lon);
+      if (values.lat === '' || !(lat >= -90 && lat <= 90)) ok = !setFieldError(form, 'lat', 'Latitude is from -90 to 90.') && ok;
+      if (values.lon === '' || !(lon >= -180 && lon <= 180)) ok = !setFieldError(form, 'lon', 'Longitude is from -180 to 180.') && ok;
+      areaBody = {name: values.areaName.trim(), lat: round2(lat), lon: round2(lon)};
+    } else if (values.areaName.trim()) {
+      ok = !setFieldError(form, 'lat', 'Give coordinates for your area, or use your location.') && ok;
+    }
+    if (!ok) return form.querySelector('[aria-invalid="true"]')?.focus();
+    const body = {
+      instruments,
+      genres: [...chips.querySelectorAll('input:checked')].map((box) => box.value),
+      bio: values.bio, seeking: values.seeking,
+      links: linkValues.filter(Boolean),
+      available: Boolean(values.available),
+      area: areaBody,
+    };
+    try {
+      const result = await api('PUT', '/v1/musicians/me', body);
+      if (result.area) {
+        form.elements.namedItem('lat').value = String(result.area.lat);
+        form.elements.namedItem('lon').value = String(result.area.lon);
+      }
+      saved.textContent = 'Saved.';
+    } catch (error) {
+      const name = ['bio', 'seeking'].find((n) => error.message.toLowerCase().startsWith(n));
+      if (!(name && setFieldError(form, name, error.message))) {
+        formError.textContent = error.message;
+        formError.focus();
+      }
+    }
+  });
+
+  page.append(h('h1', {}, 'Your musician profile'),
+      h('p', {class: 'lead'}, `What other musicians see about you, ${app.me?.userName ?? ''}. `,
+          h('a', {href: '#/musicians'}, 'Find musicians')),
+      form);
+}
