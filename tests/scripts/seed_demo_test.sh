@@ -16,7 +16,7 @@ web: {enabled: false}
 store: {url: "sqlite:$work/mmm.db"}
 plugins:
   - name: users
-    config: {password_hash: {ops_limit: 1, mem_limit_kib: 8}}
+    config: {password_hash: {ops_limit: 1, mem_limit_kib: 8}, rate_limits: {sign_ups: {count: 0}}}
   - name: musicians
 YAML
 "$server" --config "$work/mmm.yaml" > "$work/out" 2> "$work/err" &
