@@ -23,7 +23,8 @@
 // (a virtual appended to Host or Services, a new service interface, a new header), which
 // older plugins never see.
 #define MMM_ABI_MAJOR 3
-#define MMM_ABI_MINOR 2  // 3.1: Store::query appended; 3.2: Host::route with a rate limit, Host::limiter (host-implemented)
+#define MMM_ABI_MINOR 3  // 3.1: Store::query appended; 3.2: Host::route with a rate limit, Host::limiter (host-implemented);
+                         // 3.3: Host::command, the UserRoles and AuditLog services (mmm/moderation.hpp)
 
 #if defined(__GNUC__)
 #define MMM_EXPORT __attribute__((visibility("default")))
