@@ -2,6 +2,7 @@
 #pragma once
 
 #include <mmm/error.hpp>
+#include <mmm/http.hpp>
 #include <mmm/text.hpp>
 
 #include <Poco/Exception.h>
@@ -11,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace mmm {
 
@@ -21,6 +23,19 @@ inline std::int64_t pathId(const std::string& segment, const std::string& what) 
   if (segment.empty() || ec != std::errc() || end != segment.data() + segment.size() || id <= 0)
     throw HttpError(404, "no such " + what);
   return id;
+}
+
+/// An integer query parameter from `min` to `max`: `fallback` when absent; 400 otherwise.
+inline std::int64_t queryInteger(const Request& request, std::string_view name, std::int64_t min, std::int64_t max,
+                                 std::int64_t fallback) {
+  const auto value = request.queryParam(name);
+  if (!value) return fallback;
+  std::int64_t parsed = 0;
+  auto [end, ec] = std::from_chars(value->data(), value->data() + value->size(), parsed);
+  if (value->empty() || ec != std::errc() || end != value->data() + value->size() || parsed < min || parsed > max)
+    throw HttpError(400, std::string(name) + " must be a whole number from " + std::to_string(min) + " to " +
+                             std::to_string(max));
+  return parsed;
 }
 
 /// What a text field may hold besides printable characters (API.md, "Hardening of Part 1").
