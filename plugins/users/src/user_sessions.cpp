@@ -19,7 +19,8 @@ void UserSessions::add(std::int64_t userId, const std::string& token) {
   auto& store = sessions_.store();
   // The counter outlives every slot of its window (the last one is made at its end).
   const std::int64_t slot = store.increment(prefix(userId, window) + ":count", ttl * 2 + std::chrono::minutes(1));
-  store.set(prefix(userId, window) + ":" + std::to_string(slot), token, ttl);
+  // The session's handle, not its token: the index holds no credential.
+  store.set(prefix(userId, window) + ":" + std::to_string(slot), sessions_.handle(token), ttl);
 }
 
 std::size_t UserSessions::endAll(std::int64_t userId) {
@@ -38,8 +39,8 @@ std::size_t UserSessions::endAll(std::int64_t userId) {
     }
     for (std::int64_t n = 1; n <= slots; ++n) {
       const auto key = base + ":" + std::to_string(n);
-      if (auto token = store.get(key)) {
-        if (sessions_.destroy(*token)) ++ended;
+      if (auto handle = store.get(key)) {
+        if (sessions_.destroyHandle(*handle)) ++ended;
         store.erase(key);
       }
     }

@@ -24,7 +24,7 @@
 // older plugins never see.
 #define MMM_ABI_MAJOR 3
 #define MMM_ABI_MINOR 3  // 3.1: Store::query appended; 3.2: Host::route with a rate limit, Host::limiter (host-implemented);
-                         // 3.3: Host::command, the UserRoles and AuditLog services (mmm/moderation.hpp)
+                         // 3.3: Host::command, Sessions::handle and destroyHandle, the moderation services (mmm/moderation.hpp)
 
 #if defined(__GNUC__)
 #define MMM_EXPORT __attribute__((visibility("default")))
