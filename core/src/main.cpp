@@ -28,19 +28,22 @@ constexpr int kExitConfig = 78;  // EX_CONFIG
 void usage(std::ostream& out) {
   out << "usage: mmm-server [--config FILE] [--listen HOST:PORT] [--check-config]\n"
          "       mmm-server --bus-proxy FRONTEND BACKEND\n"
+         "       mmm-server [--config FILE] --FLAG VALUE   (a plugin's offline action)\n"
          "\n"
          "  --config FILE       YAML configuration (default: the embedded config/mmm.yaml)\n"
          "  --listen HOST:PORT  override server.listen (port 0 picks a free port)\n"
          "  --check-config      validate the configuration and the plugins it enables, then exit\n"
          "  --bus-proxy F B     run the cluster's bus forwarder: nodes publish to F and subscribe\n"
          "                      to B (e.g. tcp://0.0.0.0:5555 tcp://0.0.0.0:5556)\n"
-         "  --help              this text\n";
+         "  --help              this text\n"
+         "  --FLAG VALUE        an offline action a plugin declares, e.g. the users plugin's\n"
+         "                      --grant-admin EMAIL: runs on the configured store, serves nothing\n";
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string configPath, listen, proxyFrontend, proxyBackend;
+  std::string configPath, listen, proxyFrontend, proxyBackend, commandFlag, commandValue;
   bool checkOnly = false, busProxy = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -62,6 +65,10 @@ int main(int argc, char** argv) {
     else if (arg == "--help" || arg == "-h") {
       usage(std::cout);
       return 0;
+    } else if (arg.size() > 2 && arg.compare(0, 2, "--") == 0 && commandFlag.empty() && i + 1 < argc) {
+      // Perhaps a plugin's command-line action (Host::command); known once plugins start.
+      commandFlag = arg.substr(2);
+      commandValue = value(arg.c_str());
     } else {
       std::cerr << "mmm-server: unknown argument '" << arg << "'\n";
       usage(std::cerr);
@@ -113,6 +120,15 @@ int main(int argc, char** argv) {
                  : mmm::Server::fromFile(configPath);
     if (!listen.empty()) server->setListen(listen);
     server->load();
+    if (!commandFlag.empty()) {
+      if (checkOnly || !listen.empty()) {
+        std::cerr << "mmm-server: --" << commandFlag << " runs alone (with --config only)\n";
+        return kExitUsage;
+      }
+      const int code = server->runCommand(commandFlag, commandValue, std::cout, std::cerr);
+      if (code == kExitUsage) usage(std::cerr);
+      return code;
+    }
     if (checkOnly) {
       std::cout << "configuration OK (plugins:";
       for (const auto& name : server->pluginOrder()) std::cout << ' ' << name;

@@ -126,8 +126,11 @@ struct PluginHost::Loaded {
 class PluginHost::Context final : public Host {
  public:
   Context(std::string name, YAML::Node config, std::shared_ptr<spdlog::logger> logger,
-          const RouteSink& routes, Services& services, const BackEnds& backEnds)
-      : name_(std::move(name)),
+          const RouteSink& routes, Services& services, const BackEnds& backEnds,
+          std::map<std::string, Command>& commands, const std::vector<std::string>& reservedFlags)
+      : commands_(commands),
+        reservedFlags_(reservedFlags),
+        name_(std::move(name)),
         config_(std::move(config)),
         logger_(std::move(logger)),
         routes_(routes),
@@ -156,8 +159,19 @@ class PluginHost::Context final : public Host {
             });
   }
   RateLimiter& limiter() override { return backEnds_.limiter; }
+  void command(const std::string& flag, const std::string& help, CommandAction action) override {
+    if (flag.empty() || flag.front() == '-' ||
+        flag.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos)
+      throw std::invalid_argument("command-line flags are lowercase letters, digits and '-': '" + flag + "'");
+    if (std::find(reservedFlags_.begin(), reservedFlags_.end(), flag) != reservedFlags_.end())
+      throw std::invalid_argument("--" + flag + " is the server's own flag");
+    auto [it, added] = commands_.emplace(flag, Command{name_, help, std::move(action)});
+    if (!added) throw std::invalid_argument("--" + flag + " is already declared by plugin '" + it->second.plugin + "'");
+  }
 
  private:
+  std::map<std::string, Command>& commands_;
+  const std::vector<std::string>& reservedFlags_;
   std::string name_;
   YAML::Node config_;
   std::shared_ptr<spdlog::logger> logger_;
@@ -266,7 +280,8 @@ void PluginHost::start(const BackEnds& backEnds) {
   for (; started_ < plugins_.size(); ++started_) {
     auto& p = *plugins_[started_];
     auto logger = logging_.make(p.name);
-    p.context = std::make_unique<Context>(p.name, p.config, logger, routes_, *services_, backEnds);
+    p.context = std::make_unique<Context>(p.name, p.config, logger, routes_, *services_, backEnds, commands_,
+                                          reservedFlags_);
     try {
       logger->info("starting plugin {} {} ({})", p.name, p.descriptor->version, p.file);
       p.plugin->start(*p.context);
@@ -279,6 +294,11 @@ void PluginHost::start(const BackEnds& backEnds) {
       throw PluginError("plugin '" + p.name + "' failed to start");
     }
   }
+}
+
+const PluginHost::Command* PluginHost::command(const std::string& flag) const {
+  auto it = commands_.find(flag);
+  return it == commands_.end() ? nullptr : &it->second;
 }
 
 void PluginHost::stop() {
@@ -294,6 +314,7 @@ void PluginHost::stop() {
     }
   }
   services_->clear();
+  commands_.clear();
 }
 
 }  // namespace mmm::core

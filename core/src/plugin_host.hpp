@@ -6,6 +6,7 @@
 
 #include <mmm/abi.hpp>
 #include <mmm/config_schema.hpp>
+#include <mmm/host.hpp>
 #include <mmm/http.hpp>
 
 #include <yaml-cpp/yaml.h>
@@ -88,6 +89,16 @@ class PluginHost {
 
   const std::vector<std::string>& order() const { return order_; }
 
+  /// A command-line action the started plugins declared (Host::command).
+  struct Command {
+    std::string plugin, help;
+    CommandAction action;
+  };
+  /// The action declared for `flag` (without "--"), or nullptr. After start.
+  const Command* command(const std::string& flag) const;
+  /// Flags the core itself takes: a plugin cannot declare these.
+  void reserveFlags(std::vector<std::string> flags) { reservedFlags_ = std::move(flags); }
+
  private:
   struct Loaded;
   class Context;
@@ -99,6 +110,8 @@ class PluginHost {
   std::vector<std::string> order_;
   std::unique_ptr<ServiceRegistry> services_;
   std::size_t started_ = 0;
+  std::map<std::string, Command> commands_;
+  std::vector<std::string> reservedFlags_;
 };
 
 /// Directory of the running executable (for plugin libraries "next to the executable").

@@ -34,6 +34,7 @@
 #include <cctype>
 #include <chrono>
 #include <filesystem>
+#include <ostream>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -612,6 +613,45 @@ void Server::start() {
                    join(impl_->plugins.order(), ", "));
 }
 
+std::vector<std::string> Server::coreFlags() {
+  return {"config", "listen", "check-config", "bus-proxy", "help"};
+}
+
+int Server::runCommand(const std::string& flag, const std::string& value, std::ostream& out, std::ostream& err) {
+  if (impl_->started) throw std::logic_error("runCommand is not for a started server");
+  load();
+  impl_->started = true;
+  // Only the back ends plugins reach at start: the store (locked, as a serving node locks
+  // it) and the session store. The bus and the hub are made but never started, so nothing
+  // is published and no socket is opened; no HTTP server is made at all.
+  struct Unwind {
+    Impl& impl;
+    ~Unwind() { impl.unwind(); }
+  } unwindAtEnd{*impl_};
+  impl_->teardown.push_back([this] { impl_->router.clear(); });
+  if (impl_->store->dialect() == Dialect::SQLite) {
+    impl_->storeLock = std::make_unique<StoreLock>(impl_->store->url().path);
+    impl_->teardown.push_back([this] { impl_->storeLock.reset(); });
+  }
+  waitUntilReachable("the store at " + impl_->store->url().redacted, impl_->settings.store.connectWaitSeconds,
+                     *impl_->log, [&] { impl_->store->check(); });
+  if (impl_->redisSessions)
+    waitUntilReachable("the session store at " + parseRedisUrl(impl_->settings.sessions.url).redacted,
+                       impl_->settings.sessions.connectWaitSeconds, *impl_->log,
+                       [&] { impl_->redisSessions->check(); });
+  impl_->createMessaging();
+  impl_->plugins.reserveFlags(coreFlags());
+  impl_->plugins.start(BackEnds{*impl_->store, *impl_->sessions, *impl_->bus, *impl_->pusher, *impl_->limiter});
+  impl_->teardown.push_back([this] { impl_->plugins.stop(); });
+  const auto* command = impl_->plugins.command(flag);
+  if (!command) {
+    err << "mmm-server: unknown argument '--" << flag << "' (no enabled plugin declares it)\n";
+    return 64;
+  }
+  impl_->log->info("running --{} of plugin {}", flag, command->plugin);
+  return command->action(value, out, err);
+}
+
 void Server::Impl::startParts() {
   addCoreRoutes();
   teardown.push_back([this] { router.clear(); });  // the plugins' routes go with them
@@ -676,6 +716,7 @@ void Server::Impl::startParts() {
     sessionFeed.reset();
     sessions->onDestroyed(nullptr);
   });
+  plugins.reserveFlags(Server::coreFlags());
   plugins.start(BackEnds{*store, *sessions, *bus, *pusher, *limiter});  // stops those it started if one fails
   teardown.push_back([this] { plugins.stop(); });
   // Started after the plugins so that it stops before them: sockets close with 1001 first.

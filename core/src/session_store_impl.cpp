@@ -256,7 +256,15 @@ std::string TokenSessions::clearedCookie() const {
 
 bool TokenSessions::destroy(std::string_view token) {
   if (!signer_.verify(token)) return false;
-  const std::string key = TokenSigner::storageKey(token);
+  return destroyHandle(TokenSigner::storageKey(token));
+}
+
+std::string TokenSessions::handle(std::string_view token) const {
+  return signer_.verify(token) ? TokenSigner::storageKey(token) : std::string();
+}
+
+bool TokenSessions::destroyHandle(const std::string& key) {
+  if (key.empty()) return false;
   const bool existed = store_->erase(key);
   if (onDestroyed_) onDestroyed_(key);
   return existed;

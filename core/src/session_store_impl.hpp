@@ -106,6 +106,8 @@ class TokenSessions final : public Sessions {
   SessionStore& store() override { return *store_; }
   std::string cookie(const std::string& token) const override;
   std::string clearedCookie() const override;
+  std::string handle(std::string_view token) const override;
+  bool destroyHandle(const std::string& handle) override;
   const std::string& cookieName() const { return cookie_.name; }
   /// Called with a session's storage key after it was destroyed (to end its WebSockets).
   void onDestroyed(std::function<void(const std::string&)> listener) { onDestroyed_ = std::move(listener); }

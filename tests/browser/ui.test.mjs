@@ -29,7 +29,7 @@ web: {root: '${path.join(root, 'web')}'}
 store: {url: 'sqlite:${path.join(work, 'mmm.db')}'}
 plugins:
   - name: users
-    config: {password_hash: {ops_limit: 1, mem_limit_kib: 8}}
+    config: {password_hash: {ops_limit: 1, mem_limit_kib: 8}, admins: ['ann.${unique}@example.org']}
   - name: chat
   - name: meetups
   - name: musicians
@@ -169,6 +169,29 @@ test('a lost WebSocket reconnects by itself and shows what was sent meanwhile, o
   // And live pushes flow again on the new socket.
   await send(bob.page, 'Back to normal');
   await messages(page).filter({hasText: 'Back to normal'}).waitFor();
+});
+
+test('a report reaches the admin, who deletes the message for everyone', async () => {
+  // Ann is an admin (the users plugin's admins); Bob is not and sees no admin page.
+  await ann.page.goto(eventUrl);
+  await bob.page.goto(eventUrl);
+  await ann.page.getByRole('link', {name: 'Admin'}).waitFor();
+  assert.equal(await bob.page.getByRole('link', {name: 'Admin'}).isVisible(), false);
+  await send(ann.page, 'Buy cheap strings at my shop');
+  const reported = bob.page.locator('.message', {hasText: 'Buy cheap strings at my shop'});
+  await reported.waitFor();
+  bob.page.once('dialog', (dialog) => dialog.accept('advertising'));
+  await reported.getByRole('button', {name: 'Report'}).click();
+  await bob.page.getByText('Thanks: an admin will look at it.').waitFor();
+
+  await ann.page.getByRole('link', {name: 'Admin'}).click();
+  const open = ann.page.locator('.reports li', {hasText: 'Buy cheap strings at my shop'});
+  await open.getByText('Reason: advertising').waitFor();
+  await open.getByRole('button', {name: 'Delete it'}).click();
+  await ann.page.getByText('No open reports.').waitFor();
+  await ann.page.locator('.audit li', {hasText: 'report.delete'}).waitFor();
+  // Gone from Bob's open chat without a reload (the delete is pushed).
+  await reported.waitFor({state: 'detached'});
 });
 
 test('screenshots of every view at desktop and phone widths', async () => {

@@ -27,7 +27,7 @@ class ClusterTest : public ::testing::Test {
         kTestSigningKey + "'}\n"
         "bus: {mode: cluster, publish: '" + frontend + "', subscribe: '" + backend + "'}\n"
         "hub: {session_check_s: 1, max_sockets_per_user: " + std::to_string(socketsPerUser()) + "}\n"
-        "plugins:\n" + kUsersPlugin + chatPlugin();
+        "plugins:\n" + kUsersPlugin + "      admins: ['cluster.admin@example.org']\n" + chatPlugin();
     node1_ = std::make_unique<ServerProcess>(config);
     node2_ = std::make_unique<ServerProcess>(config);
   }
@@ -126,6 +126,28 @@ TEST_F(ClusterTest, SigningOutOnOneNodeEndsTheSessionOnTheOther) {
   ASSERT_TRUE(frame);
   EXPECT_EQ(frame->opcode, mmm::core::ws::Opcode::Close);
   EXPECT_EQ(frame->closeCode(), 1008);
+}
+
+TEST_F(ClusterTest, SuspendingOnOneNodeClosesTheUsersSocketsOnTheOther) {
+  auto admin = call(*node1_, "POST", "/v1/users",
+                    R"({"email":"cluster.admin@example.org","password":"cluster-pass","passwordConf":"cluster-pass","userName":"boss"})");
+  ASSERT_EQ(admin.status, 201) << admin.body;
+  auto user = call(*node1_, "POST", "/v1/users",
+                   R"({"email":"rogue@example.org","password":"cluster-pass","passwordConf":"cluster-pass","userName":"rogue"})");
+  ASSERT_EQ(user.status, 201) << user.body;
+  const std::string userToken = user.header("authorization").substr(7);
+  const auto userId = json(user)->getValue<Poco::Int64>("id");
+  WsClient onNode2(node2_->port(), "/v1/ws?auth=Bearer%20" + userToken);
+  ASSERT_EQ(onNode2.status(), 101);
+  auto suspended = call(*node1_, "POST", "/v1/users/" + std::to_string(userId) + "/suspend", R"({"reason":"spam"})",
+                        admin.header("authorization").substr(7));
+  ASSERT_EQ(suspended.status, 200) << suspended.body;
+  auto frame = onNode2.next(5s);
+  ASSERT_TRUE(frame);
+  EXPECT_EQ(frame->opcode, mmm::core::ws::Opcode::Close);
+  EXPECT_EQ(frame->closeCode(), 1008);
+  auto signIn = call(*node2_, "POST", "/v1/sessions", R"({"email":"rogue@example.org","password":"cluster-pass"})");
+  EXPECT_EQ(signIn.status, 403) << signIn.body;
 }
 
 TEST_F(ClusterTest, SocketsCloseOnEveryNodeWhenTheirSessionExpires) {

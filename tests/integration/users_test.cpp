@@ -43,13 +43,15 @@ class UsersTest : public ApiTest {
     EXPECT_EQ(other, std::vector<int>{}) << userName;
   }
 
-  static void expectProfile(const HttpReply& reply, int status) {
+  /// `own`: one's own profile (GET /v1/users/me), which says one's roles too.
+  static void expectProfile(const HttpReply& reply, int status, bool own = false) {
     EXPECT_EQ(reply.status, status) << reply.body;
     EXPECT_EQ(reply.header("content-type"), "application/json");
     auto body = json(reply);
     for (const char* field : {"id", "userName", "firstName", "lastName", "photoURL"})
       EXPECT_TRUE(body->has(field)) << field << " missing in " << reply.body;
-    EXPECT_EQ(body->size(), 5u) << "unexpected fields in " << reply.body;  // no email, no hash
+    if (own) EXPECT_NE(reply.body.find(R"("roles":[])"), std::string::npos) << reply.body;
+    EXPECT_EQ(body->size(), own ? 6u : 5u) << "unexpected fields in " << reply.body;  // no email, no hash
     EXPECT_EQ(reply.body.find("email"), std::string::npos);
     EXPECT_EQ(reply.body.find("$argon2"), std::string::npos);
   }
@@ -145,7 +147,7 @@ TEST_P(UsersTest, ConcurrentSignUpsWithANameLikeAnErrorNumberGiveOne201AndNo503)
 TEST_P(UsersTest, GetUserByIdOrMe) {
   const auto a = newAccount(), b = newAccount();
   auto me = call("GET", "/v1/users/me", "", a.token);
-  expectProfile(me, 200);
+  expectProfile(me, 200, true);
   EXPECT_EQ(json(me)->getValue<Poco::Int64>("id"), a.id);
   auto other = call("GET", "/v1/users/" + std::to_string(b.id), "", a.token);
   expectProfile(other, 200);
@@ -206,7 +208,7 @@ TEST_P(UsersTest, SignInWithRightAndWrongCredentials) {
 
 TEST_P(UsersTest, SignOutEndsTheSessionAtOnce) {
   const auto a = newAccount();
-  expectProfile(call("GET", "/v1/users/me", "", a.token), 200);
+  expectProfile(call("GET", "/v1/users/me", "", a.token), 200, true);
   expectProblem(call("DELETE", "/v1/sessions/someone-else", "", a.token), 403);
   auto out = call("DELETE", "/v1/sessions/mine", "", a.token);
   EXPECT_EQ(out.status, 200);

@@ -232,6 +232,40 @@ else
 fi
 kill -TERM "$pid" 2>/dev/null; wait "$pid"
 
+# --grant-admin EMAIL (the users plugin's offline action): exit 0 and idempotent, exit 1
+# for an unknown email, and it serves nothing. The user then has the admin role.
+cat > "$work/users.yaml" <<YAML
+server: {listen: "127.0.0.1:0"}
+web: {enabled: false}
+store: {url: "sqlite:$work/users.db"}
+log: {level: warn}
+plugins:
+  - name: users
+    config: {password_hash: {ops_limit: 1, mem_limit_kib: 8}}
+YAML
+start_server "$work/users.yaml" || exit 1
+curl -s -o /dev/null -H 'Content-Type: application/json' "http://127.0.0.1:$port/v1/users" \
+  -d '{"email":"Boss@Example.org","password":"pw-secret-123","passwordConf":"pw-secret-123","userName":"boss","firstName":"B","lastName":"O"}'
+kill -TERM "$pid"; wait "$pid"
+out=$("$server" --config "$work/users.yaml" --grant-admin boss@example.org 2>"$work/grant-err"); status=$?
+[ "$status" -eq 0 ] && [[ "$out" == "granted admin to user "* ]] && ! grep -q "listening" <<<"$out" \
+  && pass "--grant-admin: exit 0, '$out'" || fail "--grant-admin: exit $status, '$out', $(cat "$work/grant-err")"
+out=$("$server" --config "$work/users.yaml" --grant-admin Boss@example.org 2>/dev/null); status=$?
+[ "$status" -eq 0 ] && [[ "$out" == "already an admin: user "* ]] \
+  && pass "--grant-admin again: exit 0, '$out'" || fail "--grant-admin again: exit $status, '$out'"
+err=$("$server" --config "$work/users.yaml" --grant-admin nobody@example.org 2>&1 >/dev/null); status=$?
+[ "$status" -eq 1 ] && [[ "$err" == *"no user has the email 'nobody@example.org'"* ]] \
+  && pass "--grant-admin unknown email: exit 1, '$err'" || fail "--grant-admin unknown email: exit $status, '$err'"
+err=$("$server" --config "$work/users.yaml" --no-such-action x 2>&1 >/dev/null); status=$?
+[ "$status" -eq 64 ] && [[ "$err" == *"unknown argument '--no-such-action'"* ]] \
+  && pass "an action no plugin declares: exit 64" || fail "an action no plugin declares: exit $status, '$err'"
+start_server "$work/users.yaml" || exit 1
+token=$(curl -s -D - -o /dev/null -H 'Content-Type: application/json' "http://127.0.0.1:$port/v1/sessions" \
+  -d '{"email":"boss@example.org","password":"pw-secret-123"}' | sed -n 's/^[Aa]uthorization: Bearer \([^\r]*\)\r*$/\1/p')
+me=$(curl -s -H "Authorization: Bearer $token" "http://127.0.0.1:$port/v1/users/me")
+[[ "$me" == *'"roles":["admin"]'* ]] && pass "the granted user's /v1/users/me: $me" || fail "after --grant-admin, /v1/users/me: '$me'"
+kill -TERM "$pid"; wait "$pid"
+
 # SIGINT too.
 start_server "$work/good.yaml" || exit 1
 kill -INT "$pid"; wait "$pid"; status=$?

@@ -6,6 +6,7 @@ import {eventsView, myEventsView} from './views/events.js';
 import {eventView} from './views/event.js';
 import {musiciansView, myMusicView} from './views/musicians.js';
 import {profileView} from './views/profile.js';
+import {adminView, isAdmin} from './views/moderation.js';
 
 const main = document.getElementById('main');
 const banner = document.getElementById('banner');
@@ -18,8 +19,11 @@ export const app = {
   reconnectListeners: new Set(),
 
   async signedIn(profile) {
+    // Sign-up and sign-in answer with the profile alone; one's roles come with /v1/users/me.
+    if (!profile.roles) profile = {...profile, roles: (await api('GET', '/v1/users/me').catch(() => ({}))).roles ?? []};
     this.me = profile;
     nav.hidden = false;
+    document.getElementById('nav-admin').hidden = !isAdmin();
     if (!this.live) {
       this.live = new Live({
         onPush: (push) => this.pushListeners.forEach((listener) => listener(push)),
@@ -65,6 +69,7 @@ const routes = [
   [/^#\/musicians$/, musiciansView, true],
   [/^#\/my-music$/, myMusicView, true],
   [/^#\/profile$/, profileView, true],
+  [/^#\/admin$/, adminView, true],
 ];
 
 let cleanup = null;

@@ -11,8 +11,14 @@
 
 namespace mmm::chat {
 
-ChatApi::ChatApi(Store& store, ProfileDirectory& profiles, Pusher& pusher, std::shared_ptr<spdlog::logger> log)
-    : store_(store), profiles_(profiles), json_(profiles), pushes_(pusher, json_), log_(std::move(log)) {}
+ChatApi::ChatApi(Store& store, ProfileDirectory& profiles, Pusher& pusher, std::shared_ptr<spdlog::logger> log,
+                 ChatPolicy policy)
+    : store_(store),
+      profiles_(profiles),
+      json_(profiles),
+      pushes_(pusher, json_),
+      log_(std::move(log)),
+      policy_(std::move(policy)) {}
 
 Channel ChatApi::readable(DbSession& session, std::int64_t channelId, std::int64_t userId) {
   auto channel = ChatRepository::channel(store_, session, channelId);
@@ -63,6 +69,7 @@ Response ChatApi::post(Request& request) {
   // Stored (committed) before anything is pushed: what a client is sent can be read back.
   auto message = store_.transaction([&](DbSession& tx) {
     channel = readable(tx, id, user);
+    refuseIfMuted(tx, id, user);
     return *ChatRepository::message(store_, tx, ChatRepository::postMessage(tx, sql, id, user, body));
   });
   pushes_.messageNew(channel, message);
@@ -155,14 +162,28 @@ Response ChatApi::editMessage(Request& request) {
 Response ChatApi::deleteMessage(Request& request) {
   const auto user = authenticated(request).userId;
   const auto id = pathId(request.param("id"), "message");
+  const bool admin = policy_.isAdmin(user);
   Channel channel;
+  std::int64_t author = 0;
   store_.transaction([&](DbSession& tx) {
     auto message = ChatRepository::message(store_, tx, id);
     if (!message) throw HttpError(404, "no such message");
-    if (message->creatorId != user) throw HttpError(403, "only its author can delete a message");
-    channel = readable(tx, message->channelId, user);  // not after leaving a private channel
+    author = message->creatorId;
+    if (author == user) {
+      channel = readable(tx, message->channelId, user);  // not after leaving a private channel
+    } else {
+      auto found = ChatRepository::channel(store_, tx, message->channelId);
+      if (!found) throw HttpError(404, "no such message");
+      if (!ChatPolicy::moderates(*found, user, admin))
+        throw HttpError(403, "only its author or the channel's moderators can delete a message");
+      channel = admin ? *found : readable(tx, message->channelId, user);
+    }
     ChatRepository::deleteMessage(tx, id);
   });
+  if (author != user) {
+    policy_.record({user, "message.delete", "message", id, ""});
+    log_->info("{} moderator {} deleted message {} of user {}", request.id, user, id, author);
+  }
   pushes_.messageDelete(channel, id);
   return Response::text(200, "message deleted");
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "chat_input.hpp"
+#include "chat_policy.hpp"
 #include "chat_pushes.hpp"
 #include "chat_repository.hpp"
 
@@ -25,7 +26,8 @@ std::string managedChannelName(const std::string& text);
 
 class ChatApi {
  public:
-  ChatApi(Store& store, ProfileDirectory& profiles, Pusher& pusher, std::shared_ptr<spdlog::logger> log);
+  ChatApi(Store& store, ProfileDirectory& profiles, Pusher& pusher, std::shared_ptr<spdlog::logger> log,
+          ChatPolicy policy = ChatPolicy(Moderation()));
 
   Response listChannels(Request& request);    // GET /v1/channels
   Response createChannel(Request& request);   // POST /v1/channels
@@ -37,6 +39,11 @@ class ChatApi {
   Response removeMember(Request& request);    // DELETE /v1/channels/{id}/members
   Response editMessage(Request& request);     // PATCH /v1/messages/{id}
   Response deleteMessage(Request& request);   // DELETE /v1/messages/{id}
+  Response mute(Request& request);            // POST /v1/channels/{id}/mutes (chat_moderation.cpp)
+  Response unmute(Request& request);          // DELETE /v1/channels/{id}/mutes/{userID}
+
+  /// Deletes a message as admin `actorId` (a resolved report) and pushes it; false when gone.
+  bool removeMessage(std::int64_t actorId, std::int64_t id);
 
   ChatJson& json() { return json_; }
   ChatPushes& pushes() { return pushes_; }
@@ -46,12 +53,15 @@ class ChatApi {
   /// The channel, if the caller may read it: 404 when there is none, 403 when private and
   /// the caller is not a member.
   Channel readable(DbSession& session, std::int64_t channelId, std::int64_t userId);
+  /// 403, saying until when, while `userId` is muted in the channel.
+  void refuseIfMuted(DbSession& session, std::int64_t channelId, std::int64_t userId);
 
   Store& store_;
   ProfileDirectory& profiles_;
   ChatJson json_;
   ChatPushes pushes_;
   std::shared_ptr<spdlog::logger> log_;
+  ChatPolicy policy_;
 };
 
 /// ManagedChannels for other plugins (the meetups plugin's event channels).

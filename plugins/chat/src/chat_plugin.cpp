@@ -1,6 +1,7 @@
 // The chat plugin: channels and messages over HTTP, pushes to browsers, and the channel
 // service for other plugins.
 #include "chat_api.hpp"
+#include "chat_moderation.hpp"
 #include "chat_repository.hpp"
 
 #include <mmm/mmm.hpp>
@@ -18,9 +19,11 @@ class ChatPlugin final : public Plugin {
 
   void start(Host& host) override {
     host.store().migrate("chat", ChatRepository::migrations());
+    host.store().migrate(MuteRepository::kMigrationOwner, MuteRepository::migrations());
     profiles_ = host.services().find<ProfileDirectory>();
     if (!profiles_) throw std::runtime_error("the users plugin's profile directory is not available");
-    api_ = std::make_unique<ChatApi>(host.store(), *profiles_, host.pusher(), host.logger());
+    api_ = std::make_unique<ChatApi>(host.store(), *profiles_, host.pusher(), host.logger(),
+                                     ChatPolicy(Moderation::find(host.services())));
     ChatApi& api = *api_;
     host.route("GET", "/v1/channels", [&api](Request& r) { return api.listChannels(r); });
     const auto messages = rateLimit(host, "messages", RateLimit::Key::User);
@@ -32,9 +35,12 @@ class ChatPlugin final : public Plugin {
     host.route("DELETE", "/v1/channels/{id}", [&api](Request& r) { return api.deleteChannel(r); });
     host.route("POST", "/v1/channels/{id}/members", [&api](Request& r) { return api.addMember(r); });
     host.route("DELETE", "/v1/channels/{id}/members", [&api](Request& r) { return api.removeMember(r); });
+    host.route("POST", "/v1/channels/{id}/mutes", [&api](Request& r) { return api.mute(r); });
+    host.route("DELETE", "/v1/channels/{id}/mutes/{userID}", [&api](Request& r) { return api.unmute(r); });
     host.route("PATCH", "/v1/messages/{id}", [&api](Request& r) { return api.editMessage(r); });
     host.route("DELETE", "/v1/messages/{id}", [&api](Request& r) { return api.deleteMessage(r); });
     host.services().provide<ManagedChannels>(std::make_shared<ManagedChannelsService>(api));
+    ReportTarget::provide(host.services(), "message", std::make_shared<MessageReportTarget>(api));
   }
 
  private:

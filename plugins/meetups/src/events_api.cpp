@@ -17,8 +17,8 @@
 namespace mmm::meetups {
 
 EventsApi::EventsApi(Store& store, ProfileDirectory& profiles, std::shared_ptr<ManagedChannels> channels,
-                     std::shared_ptr<spdlog::logger> log)
-    : store_(store), profiles_(profiles), channels_(std::move(channels)), log_(std::move(log)) {}
+                     std::shared_ptr<spdlog::logger> log, EventPolicy policy)
+    : store_(store), profiles_(profiles), channels_(std::move(channels)), log_(std::move(log)), policy_(std::move(policy)) {}
 
 RenderedProfiles EventsApi::creators(const std::vector<Event>& events) {
   std::vector<std::int64_t> ids;
@@ -105,14 +105,18 @@ Response EventsApi::patch(Request& request) {
   const auto caller = authenticated(request).userId;
   const auto id = pathId(request.param("id"), "event");
   const auto f = parseEventChanges(request);
+  const bool admin = policy_.isAdmin(caller);
+  std::int64_t creator = 0;
   auto updated = store_.transaction([&](DbSession& tx) {
     auto event = EventRepository::find(store_, tx, id, caller);
     if (!event) throw HttpError(404, "no such event");
-    if (event->creatorId != caller) throw HttpError(403, "only the event's creator can change it");
+    creator = event->creatorId;
+    EventPolicy::requireCanChange(creator, caller, admin, "change it");
     EventRepository::update(tx, id, f);
     if (channels_ && event->channelId && f.title) channels_->rename(tx, event->channelId, *f.title);
     return *EventRepository::find(store_, tx, id, caller);
   });
+  policy_.recordIfModerated(creator, caller, "event.edit", id);
   if (channels_ && updated.channelId && f.title) channels_->notifyChanged(updated.channelId);
   return eventResponse(200, updated);
 }
@@ -120,22 +124,49 @@ Response EventsApi::patch(Request& request) {
 Response EventsApi::remove(Request& request) {
   const auto caller = authenticated(request).userId;
   const auto id = pathId(request.param("id"), "event");
+  std::int64_t creator = 0;
+  const bool admin = policy_.isAdmin(caller);
+  const bool removed = deleteEvent(id, caller, [&](const Event& event) {
+    creator = event.creatorId;
+    EventPolicy::requireCanChange(creator, caller, admin, "delete it");
+  });
+  if (!removed) throw HttpError(404, "no such event");
+  policy_.recordIfModerated(creator, caller, "event.delete", id);
+  log_->info("{} user {} deleted event {}", request.id, caller, id);
+  return Response::text(200, "event deleted");
+}
+
+bool EventsApi::deleteEvent(std::int64_t id, std::int64_t caller, const std::function<void(const Event&)>& authorise) {
   std::vector<std::int64_t> formerMembers;
   std::int64_t channel = 0;
-  store_.transaction([&](DbSession& tx) {
+  const bool removed = store_.transaction([&](DbSession& tx) {
     auto event = EventRepository::find(store_, tx, id, caller);
-    if (!event) throw HttpError(404, "no such event");
-    if (event->creatorId != caller) throw HttpError(403, "only the event's creator can delete it");
+    if (!event) return false;
+    authorise(*event);
     if (channels_ && event->channelId && channels_->exists(tx, event->channelId)) {
       channel = event->channelId;
       formerMembers = channels_->members(tx, channel);
       channels_->remove(tx, channel);
     }
     EventRepository::remove(tx, id);
+    return true;
   });
   if (channel) channels_->notifyDeleted(channel, formerMembers);
-  log_->info("{} user {} deleted event {}", request.id, caller, id);
-  return Response::text(200, "event deleted");
+  return removed;
+}
+
+std::optional<ReportTarget::Found> EventReportTarget::find(std::int64_t id) {
+  auto event = api_.findEvent(id);
+  if (!event) return std::nullopt;
+  return Found{event->creatorId, event->title};
+}
+
+bool EventReportTarget::remove(std::int64_t actorId, std::int64_t id) {
+  return api_.deleteEvent(id, actorId, [](const Event&) {});
+}
+
+std::optional<Event> EventsApi::findEvent(std::int64_t id) {
+  return store_.read([&](DbSession& s) { return EventRepository::find(store_, s, id, 0); });
 }
 
 Response EventsApi::join(Request& request) {

@@ -1,6 +1,7 @@
 // The HTTP handlers of the Meetup events section of the API contract.
 #pragma once
 
+#include "event_policy.hpp"
 #include "event_repository.hpp"
 
 #include <mmm/channels.hpp>
@@ -9,7 +10,9 @@
 #include <mmm/profiles.hpp>
 #include <mmm/store.hpp>
 
+#include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 
@@ -23,7 +26,7 @@ class EventsApi {
  public:
   /// `channels` is null while the chat plugin is disabled: events then have no channel.
   EventsApi(Store& store, ProfileDirectory& profiles, std::shared_ptr<ManagedChannels> channels,
-            std::shared_ptr<spdlog::logger> log);
+            std::shared_ptr<spdlog::logger> log, EventPolicy policy = EventPolicy(Moderation()));
 
   Response list(Request& request);     // GET /v1/events
   Response create(Request& request);   // POST /v1/events
@@ -38,6 +41,11 @@ class EventsApi {
   /// made, or membership changed while it was off). Run at start.
   void reconcileChannels();
 
+  /// Deletes the event with its channel, after `authorise` (run in the transaction) lets
+  /// it; false when there is no such event. `caller` as for EventRepository::find.
+  bool deleteEvent(std::int64_t id, std::int64_t caller, const std::function<void(const Event&)>& authorise);
+  std::optional<Event> findEvent(std::int64_t id);
+
  private:
   /// The events as a JSON array, their creators' profiles fetched in one lookup.
   std::string toJson(const std::vector<Event>& events);
@@ -49,6 +57,18 @@ class EventsApi {
   ProfileDirectory& profiles_;
   std::shared_ptr<ManagedChannels> channels_;
   std::shared_ptr<spdlog::logger> log_;
+  EventPolicy policy_;
+};
+
+/// Events for the users plugin's reports ("event").
+class EventReportTarget final : public ReportTarget {
+ public:
+  explicit EventReportTarget(EventsApi& api) : api_(api) {}
+  std::optional<Found> find(std::int64_t id) override;
+  bool remove(std::int64_t actorId, std::int64_t id) override;
+
+ private:
+  EventsApi& api_;
 };
 
 }  // namespace mmm::meetups

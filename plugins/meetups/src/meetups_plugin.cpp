@@ -21,7 +21,8 @@ class MeetupsPlugin final : public Plugin {
     auto channels = host.services().find<ManagedChannels>();  // null while chat is disabled
     if (!channels) host.logger()->info("chat is disabled: events have no channels");
     profiles_ = profiles;
-    api_ = std::make_unique<EventsApi>(host.store(), *profiles_, channels, host.logger());
+    api_ = std::make_unique<EventsApi>(host.store(), *profiles_, channels, host.logger(),
+                                       EventPolicy(Moderation::find(host.services())));
     api_->reconcileChannels();
 
     EventsApi& api = *api_;
@@ -34,6 +35,7 @@ class MeetupsPlugin final : public Plugin {
     host.route("PATCH", "/v1/events/{id}", [&api](Request& r) { return api.patch(r); });
     host.route("DELETE", "/v1/events/{id}", [&api](Request& r) { return api.remove(r); });
     host.route("DELETE", "/v1/events/{id}/members/me", [&api](Request& r) { return api.leave(r); });
+    ReportTarget::provide(host.services(), "event", std::make_shared<EventReportTarget>(api));
   }
 
  private:

@@ -29,14 +29,18 @@ Response profileResponse(int status, const Profile& profile) {
 }  // namespace
 
 UsersApi::UsersApi(UserRepository& users, const PasswordHasher& hasher, Sessions& sessions, SignInThrottle& throttle,
-                   UsersOptions options, std::shared_ptr<spdlog::logger> log)
+                   UsersOptions options, std::shared_ptr<spdlog::logger> log, Roles& roles,
+                   ModerationApi& moderation, UserSessions& userSessions)
     : users_(users),
       hasher_(hasher),
       authenticator_(hasher),
       sessions_(sessions),
       throttle_(throttle),
       options_(options),
-      log_(std::move(log)) {}
+      log_(std::move(log)),
+      roles_(roles),
+      moderation_(moderation),
+      userSessions_(userSessions) {}
 
 Response UsersApi::startSession(Request& request, const Profile& profile) {
   // The profile with signedInAt, keys sorted as Poco::JSON::Object wrote them before.
@@ -53,6 +57,7 @@ Response UsersApi::startSession(Request& request, const Profile& profile) {
       .field("userName", profile.userName)
       .endObject();
   const std::string token = sessions_.create(state.take());
+  userSessions_.add(profile.id, token);
   Response response = profileResponse(201, profile);
   response.set("Authorization", "Bearer " + token);
   response.set("Set-Cookie", sessions_.cookie(token));
@@ -76,9 +81,23 @@ Response UsersApi::signUp(Request& request) {
 
 Response UsersApi::getUser(Request& request) {
   const auto& caller = authenticated(request);
-  auto user = users_.findById(userIdFrom(request.param("id"), caller));
+  const std::int64_t id = userIdFrom(request.param("id"), caller);
+  auto user = users_.findById(id);
   if (!user) throw HttpError(404, "no such user");
-  return profileResponse(200, user->profile);
+  if (id != caller.userId) return profileResponse(200, user->profile);
+  // One's own profile says one's roles too.
+  JsonWriter json;
+  const auto& p = user->profile;
+  json.beginObject()
+      .field("firstName", p.firstName)
+      .field("id", p.id)
+      .field("lastName", p.lastName)
+      .field("photoURL", p.photoURL)
+      .key("roles")
+      .beginArray();
+  for (const auto& role : roles_.of(id)) json.value(role);
+  json.endArray().field("userName", p.userName).endObject();
+  return Response::json(200, json.take());
 }
 
 Response UsersApi::patchUser(Request& request) {
@@ -103,6 +122,7 @@ Response UsersApi::signIn(Request& request) {
     throw HttpError(401, "wrong email or password", {{"WWW-Authenticate", "Bearer"}});
   }
   throttle_.succeeded(email, request.clientIp);
+  moderation_.checkNotSuspended(user->profile.id);  // told only to who knows the password
   if (hasher_.needsRehash(user->passwordHash)) users_.updatePasswordHash(user->profile.id, hasher_.hash(password));
   users_.recordSignIn(user->profile.id, request.clientIp);
   log_->info("{} user {} signed in from {}", request.id, user->profile.id, request.clientIp);

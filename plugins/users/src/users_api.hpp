@@ -1,9 +1,12 @@
 // The HTTP handlers of the Users section of the API contract.
 #pragma once
 
+#include "moderation_api.hpp"
 #include "password_hasher.hpp"
+#include "roles.hpp"
 #include "sign_in_throttle.hpp"
 #include "user_repository.hpp"
+#include "user_sessions.hpp"
 
 #include <mmm/http.hpp>
 #include <mmm/sessions.hpp>
@@ -23,7 +26,8 @@ struct UsersOptions {
 class UsersApi {
  public:
   UsersApi(UserRepository& users, const PasswordHasher& hasher, Sessions& sessions, SignInThrottle& throttle,
-           UsersOptions options, std::shared_ptr<spdlog::logger> log);
+           UsersOptions options, std::shared_ptr<spdlog::logger> log, Roles& roles, ModerationApi& moderation,
+           UserSessions& userSessions);
 
   Response signUp(Request& request);       // POST /v1/users
   Response getUser(Request& request);      // GET /v1/users/{id}
@@ -42,6 +46,9 @@ class UsersApi {
   SignInThrottle& throttle_;
   UsersOptions options_;
   std::shared_ptr<spdlog::logger> log_;
+  Roles& roles_;
+  ModerationApi& moderation_;
+  UserSessions& userSessions_;
 };
 
 }  // namespace mmm::users

@@ -1,9 +1,15 @@
 // The users plugin: wires the repository, hasher, throttle and handlers at start, and
 // provides the profile directory to the other plugins.
+#include "moderation_api.hpp"
+#include "moderation_repository.hpp"
 #include "password_hasher.hpp"
+#include "reports_api.hpp"
+#include "roles.hpp"
 #include "sign_in_throttle.hpp"
 #include "user_repository.hpp"
+#include "user_sessions.hpp"
 #include "users_api.hpp"
+#include "validation.hpp"
 
 #include <mmm/mmm.hpp>
 
@@ -45,6 +51,8 @@ class UsersPlugin final : public Plugin {
                          {"window_s", S::integer().range(1, 86400).withDefault("900")},
                      }).withDefault("{}")},
         {"rate_limits", rateLimitsSchema({{"sign_ups", 10, 3600}})},
+        // Emails of the admins (besides those granted with --grant-admin).
+        {"admins", S::list(S::string()).withDefault("[]")},
     });
   }
 
@@ -53,6 +61,13 @@ class UsersPlugin final : public Plugin {
     auto log = host.logger();
     host.store().migrate("users", UserRepository::migrations());
     users_ = std::make_unique<UserRepository>(host.store());
+    host.store().migrate(ModerationRepository::kMigrationOwner, ModerationRepository::migrations());
+    moderation_ = std::make_unique<ModerationRepository>(host.store());
+    std::set<std::string> admins;
+    for (const auto& email : config["admins"]) admins.insert(normalizeEmail(email.as<std::string>()));
+    roles_ = std::make_shared<Roles>(*users_, *moderation_, std::move(admins));
+    userSessions_ = std::make_unique<UserSessions>(host.sessions());
+    moderationApi_ = std::make_unique<ModerationApi>(*users_, *moderation_, *roles_, *userSessions_, log);
 
     const auto ops = config["password_hash"]["ops_limit"].as<unsigned long long>();
     const auto memKiB = config["password_hash"]["mem_limit_kib"].as<std::size_t>();
@@ -68,7 +83,8 @@ class UsersPlugin final : public Plugin {
 
     UsersOptions options;
     options.minPasswordLength = config["password_min_length"].as<std::size_t>();
-    api_ = std::make_unique<UsersApi>(*users_, *hasher_, host.sessions(), *throttle_, options, log);
+    api_ = std::make_unique<UsersApi>(*users_, *hasher_, host.sessions(), *throttle_, options, log, *roles_,
+                                      *moderationApi_, *userSessions_);
 
     UsersApi& api = *api_;
     host.route("POST", "/v1/users", [&api](Request& r) { return api.signUp(r); },
@@ -78,11 +94,33 @@ class UsersPlugin final : public Plugin {
     host.route("POST", "/v1/sessions", [&api](Request& r) { return api.signIn(r); });
     host.route("DELETE", "/v1/sessions/{which}", [&api](Request& r) { return api.signOut(r); });
 
+    ModerationApi& moderation = *moderationApi_;
+    host.route("POST", "/v1/users/{id}/suspend", [&moderation](Request& r) { return moderation.suspend(r); });
+    host.route("DELETE", "/v1/users/{id}/suspend", [&moderation](Request& r) { return moderation.unsuspend(r); });
+    host.route("GET", "/v1/audit", [&moderation](Request& r) { return moderation.audit(r); });
+    reportsApi_ = std::make_unique<ReportsApi>(*moderation_, *roles_, *moderationApi_, host.services(), log);
+    ReportsApi& reports = *reportsApi_;
+    host.route("POST", "/v1/reports", [&reports](Request& r) { return reports.create(r); });
+    host.route("GET", "/v1/reports", [&reports](Request& r) { return reports.list(r); });
+    host.route("POST", "/v1/reports/{id}/resolve", [&reports](Request& r) { return reports.resolve(r); });
+    host.command("grant-admin", "EMAIL: make that user an admin",
+                 [&moderation](const std::string& email, std::ostream& out, std::ostream& err) {
+                   return moderation.grantAdmin(email, out, err);
+                 });
+
     host.services().provide<ProfileDirectory>(std::make_shared<ProfilesService>(*users_));
+    host.services().provide<UserRoles>(roles_);
+    host.services().provide<AuditLog>(std::make_shared<AuditService>(*moderation_));
+    ReportTarget::provide(host.services(), "user", std::make_shared<UserReportTarget>(*users_));
   }
 
  private:
   std::unique_ptr<UserRepository> users_;
+  std::unique_ptr<ModerationRepository> moderation_;
+  std::shared_ptr<Roles> roles_;
+  std::unique_ptr<UserSessions> userSessions_;
+  std::unique_ptr<ModerationApi> moderationApi_;
+  std::unique_ptr<ReportsApi> reportsApi_;
   std::unique_ptr<Argon2idHasher> hasher_;
   std::unique_ptr<SignInThrottle> throttle_;
   std::unique_ptr<UsersApi> api_;

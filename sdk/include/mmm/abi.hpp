@@ -23,7 +23,8 @@
 // (a virtual appended to Host or Services, a new service interface, a new header), which
 // older plugins never see.
 #define MMM_ABI_MAJOR 3
-#define MMM_ABI_MINOR 2  // 3.1: Store::query appended; 3.2: Host::route with a rate limit, Host::limiter, mmm/musicians.hpp (host-implemented or new)
+#define MMM_ABI_MINOR 3  // 3.1: Store::query appended; 3.2: Host::route with a rate limit, Host::limiter, mmm/musicians.hpp;
+                         // 3.3: Host::command, Sessions::handle and destroyHandle, the moderation services (mmm/moderation.hpp)
 
 #if defined(__GNUC__)
 #define MMM_EXPORT __attribute__((visibility("default")))

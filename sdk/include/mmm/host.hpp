@@ -9,6 +9,8 @@
 #include <mmm/sessions.hpp>
 #include <mmm/store.hpp>
 
+#include <functional>
+#include <iosfwd>
 #include <memory>
 #include <string>
 
@@ -23,6 +25,11 @@ namespace mmm {
 
 struct RateLimit;
 class RateLimiter;
+
+/// An offline command-line action a plugin declares (see Host::command): runs with the
+/// flag's value, writes what it has to say to `out` (errors to `err`) and returns the
+/// process's exit code.
+using CommandAction = std::function<int(const std::string& value, std::ostream& out, std::ostream& err)>;
 
 class MMM_EXPORT Host {
  public:
@@ -55,6 +62,15 @@ class MMM_EXPORT Host {
                      const RateLimit& limit) = 0;
   /// The rate limiter, for counting what is not a whole request (say, one kind of change).
   virtual RateLimiter& limiter() = 0;
+
+  // 3.3
+  /// Declares `mmm-server --config FILE --FLAG VALUE`: an offline action (say, granting a
+  /// role). For it the server loads the config and starts the plugins on the store and the
+  /// session store, but serves nothing: no HTTP server, no hub, the bus not connected. It
+  /// runs `action`, stops the plugins and exits with the action's code. `flag` is lowercase
+  /// letters, digits and '-' (without the leading "--"); a flag the core has, or another
+  /// plugin declared, throws. Declared at start, like routes.
+  virtual void command(const std::string& flag, const std::string& help, CommandAction action) = 0;
 };
 
 }  // namespace mmm

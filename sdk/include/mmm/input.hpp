@@ -2,6 +2,7 @@
 #pragma once
 
 #include <mmm/error.hpp>
+#include <mmm/http.hpp>
 #include <mmm/text.hpp>
 
 #include <Poco/Exception.h>
@@ -11,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace mmm {
 
@@ -30,6 +32,13 @@ inline std::int64_t queryInteger(const std::string& name, const std::string& val
   if (value.empty() || ec != std::errc() || end != value.data() + value.size() || parsed < min || parsed > max)
     throw HttpError(400, name + " must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
   return parsed;
+}
+
+/// The query parameter `name` of `request` as queryInteger() reads it; `fallback` when absent.
+inline std::int64_t queryInteger(const Request& request, std::string_view name, std::int64_t min, std::int64_t max,
+                                 std::int64_t fallback) {
+  const auto value = request.queryParam(name);
+  return value ? queryInteger(std::string(name), std::string(*value), min, max) : fallback;
 }
 
 /// What a text field may hold besides printable characters (API.md, "Hardening of Part 1").

@@ -11,6 +11,7 @@
 #include <mmm/http.hpp>
 #include <mmm/input.hpp>
 #include <mmm/json.hpp>
+#include <mmm/moderation.hpp>
 #include <mmm/musicians.hpp>
 #include <mmm/plugin.hpp>
 #include <mmm/profiles.hpp>

@@ -11,6 +11,7 @@
 #include <mmm/abi.hpp>
 
 #include <cstdint>
+#include <iosfwd>
 #include <memory>
 #include <string>
 #include <vector>
@@ -47,6 +48,14 @@ class MMM_EXPORT Server {
   /// Stops accepting, finishes requests in flight, stops plugins in reverse order.
   /// Idempotent; the destructor calls it.
   void stop();
+
+  /// Runs the command-line action a plugin declared for `--flag value` (Host::command)
+  /// offline: loads, starts the plugins on the store and session store without the HTTP
+  /// server, the hub or the bus, runs the action, stops them. Returns the action's exit
+  /// code, or 64 (usage) when no plugin declared `flag`. Not with start.
+  int runCommand(const std::string& flag, const std::string& value, std::ostream& out, std::ostream& err);
+  /// Flags mmm-server takes itself, which no plugin may declare.
+  static std::vector<std::string> coreFlags();
 
   /// The bound port (useful with port 0). Valid after start.
   std::uint16_t port() const;

@@ -47,6 +47,14 @@ class MMM_EXPORT Sessions {
   /// and one that removes it. The core reads the same cookie back.
   virtual std::string cookie(const std::string& token) const = 0;
   virtual std::string clearedCookie() const = 0;
+
+  // 3.3
+  /// An opaque handle naming the session of `token` without being a credential (what the
+  /// store keys it by), for indexes that must not keep tokens; "" for a malformed token.
+  virtual std::string handle(std::string_view token) const = 0;
+  /// Ends the session named by `handle` just as destroy() ends one by its token (at once,
+  /// its WebSockets closed on every node). True if it existed.
+  virtual bool destroyHandle(const std::string& handle) = 0;
 };
 
 }  // namespace mmm

@@ -3,6 +3,7 @@
 import {api} from '../api.js';
 import {app} from '../app.js';
 import {avatar, formatWhen, h} from '../dom.js';
+import {isAdmin, report} from './moderation.js';
 
 const PAGE = 50;
 
@@ -20,6 +21,12 @@ export async function eventView(page, id) {
       h('h1', {}, event.title),
       h('p', {class: 'muted'}, `At ${event.location} · ${event.memberCount} going`),
       event.description && h('p', {}, event.description));
+  const reported = h('p', {class: 'muted', role: 'status'});
+  if (event.creator?.id !== app.me.id)
+    header.append(h('p', {class: 'actions'},
+        h('button', {type: 'button', class: 'link', onclick: () => report('event', event.id, reported)}, 'Report event'),
+        h('button', {type: 'button', class: 'link', onclick: () => report('user', event.creator.id, reported)},
+            'Report its creator')), reported);
   page.append(header);
 
   if (!event.joined) {
@@ -34,10 +41,11 @@ export async function eventView(page, id) {
     page.append(h('p', {class: 'muted'}, 'This server has chat turned off.'));
     return;
   }
-  return chat(page, event.channel);
+  // Moderators: the event's creator (its channel's creator) and the admins.
+  return chat(page, event.channel, event.creator?.id === app.me.id || isAdmin());
 }
 
-function chat(page, channel) {
+function chat(page, channel, moderator) {
   const messages = new Map();  // id → message, for de-duplication
   const list = h('ol', {class: 'messages', 'aria-live': 'polite', 'aria-label': 'Messages'});
   const scroller = h('div', {class: 'scroller', tabindex: '0'}, list);
@@ -58,9 +66,15 @@ function chat(page, channel) {
                 h('time', {datetime: message.createdAt}, formatWhen(message.createdAt)),
                 message.editedAt ? ' (edited)' : ''),
             body,
-            mine && h('p', {class: 'actions'},
+            mine ? h('p', {class: 'actions'},
                 h('button', {type: 'button', class: 'link', onclick: () => edit(message, item)}, 'Edit'),
-                h('button', {type: 'button', class: 'link', onclick: () => remove(message)}, 'Delete'))));
+                h('button', {type: 'button', class: 'link', onclick: () => remove(message)}, 'Delete'))
+                 : h('p', {class: 'actions'},
+                     h('button', {type: 'button', class: 'link', onclick: () => report('message', message.id, status)},
+                         'Report'),
+                     moderator && h('button', {type: 'button', class: 'link', onclick: () => remove(message)}, 'Delete'),
+                     moderator && message.creator && h('button', {type: 'button', class: 'link',
+                                                                 onclick: () => mute(message.creator)}, 'Mute'))));
     return item;
   };
 
@@ -136,6 +150,17 @@ function chat(page, channel) {
     try {
       await api('DELETE', `/v1/messages/${message.id}`);
       list.querySelector(`[data-id="${message.id}"]`)?.remove();
+    } catch (error) {
+      status.textContent = error.message;
+    }
+  };
+
+  const mute = async (who) => {
+    const minutes = Number(prompt(`Mute ${who.userName} in this chat for how many minutes? (1 to 10080)`, '60'));
+    if (!Number.isInteger(minutes) || minutes < 1) return;
+    try {
+      const muted = await api('POST', `/v1/channels/${channel}/mutes`, {id: who.id, minutes});
+      status.textContent = `${who.userName} is muted until ${formatWhen(muted.until)}.`;
     } catch (error) {
       status.textContent = error.message;
     }

@@ -19,7 +19,7 @@ export async function profileView(page) {
     saved.textContent = '';
     const values = Object.fromEntries(new FormData(form));
     try {
-      app.me = await api('PATCH', '/v1/users/me', values);
+      app.me = {...app.me, ...await api('PATCH', '/v1/users/me', values)};  // keeps the roles
       saved.textContent = 'Saved.';
     } catch (error) {
       if (!setFieldError(form, 'firstName', error.message)) form.querySelector('.form-error').textContent = error.message;

@@ -1,0 +1,83 @@
+// Reporting (anyone) and the admin page (admins only): open reports with what was
+// reported and the resolve actions, suspending and lifting, and the audit log.
+import {api} from '../api.js';
+import {app} from '../app.js';
+import {formatWhen, h} from '../dom.js';
+
+export const isAdmin = () => Boolean(app.me?.roles?.includes('admin'));
+
+/** Asks why, then reports a message, an event or a user; says how it went in `status`. */
+export async function report(kind, id, status) {
+  const reason = prompt(`Why are you reporting this ${kind}? (an admin will read it)`);
+  if (!reason || !reason.trim()) return;
+  try {
+    await api('POST', '/v1/reports', {kind, id, reason: reason.trim().slice(0, 1000)});
+    status.textContent = 'Thanks: an admin will look at it.';
+  } catch (error) {
+    status.textContent = error.message;
+  }
+}
+
+export async function adminView(page) {
+  page.append(h('h1', {}, 'Admin'));
+  if (!isAdmin()) {
+    page.append(h('p', {class: 'form-error', role: 'alert'}, 'Only admins can see this page.'));
+    return;
+  }
+  const status = h('p', {class: 'form-error', role: 'alert'});
+  const reports = h('ol', {class: 'reports', 'aria-label': 'Open reports'});
+  const audit = h('ol', {class: 'audit', 'aria-label': 'Audit log'});
+
+  const act = async (work) => {
+    status.textContent = '';
+    try {
+      await work();
+      await refresh();
+    } catch (error) {
+      status.textContent = error.message;
+    }
+  };
+
+  const renderReport = (r) => h('li', {class: 'card', 'data-id': r.id},
+      h('p', {class: 'meta'}, h('strong', {}, `${r.kind} ${r.targetID}`), ' reported ',
+          h('time', {datetime: r.createdAt}, formatWhen(r.createdAt)), ` by user ${r.reporterID}`),
+      h('p', {}, 'Reason: ', r.reason),
+      r.target ? h('blockquote', {}, r.target.excerpt, h('span', {class: 'muted'}, ` (by user ${r.target.authorID})`))
+               : h('p', {class: 'muted'}, 'It is gone.'),
+      h('p', {class: 'actions'},
+          h('button', {type: 'button', onclick: () => act(() => resolve(r.id, 'dismiss'))}, 'Dismiss'),
+          r.kind !== 'user' && h('button', {type: 'button', class: 'danger',
+                                            onclick: () => act(() => resolve(r.id, 'delete'))}, 'Delete it'),
+          h('button', {type: 'button', class: 'danger',
+                       onclick: () => act(() => resolve(r.id, 'suspend'))}, 'Suspend the author')));
+
+  const refresh = async () => {
+    const [open, log] = await Promise.all([api('GET', '/v1/reports?state=open'), api('GET', '/v1/audit?limit=50')]);
+    reports.replaceChildren(...(open.length ? open.map(renderReport) : [h('li', {class: 'muted'}, 'No open reports.')]));
+    audit.replaceChildren(...log.map((e) => h('li', {},
+        h('time', {datetime: e.createdAt}, formatWhen(e.createdAt)),
+        ` user ${e.actorID}: ${e.action} ${e.targetKind} ${e.targetID}`, e.reason ? ` (${e.reason})` : '')));
+  };
+
+  const userId = h('input', {id: 'suspend-user', type: 'number', min: 1, required: true});
+  const reason = h('input', {id: 'suspend-reason', maxlength: 1000});
+  const suspendForm = h('form', {class: 'card narrow'},
+      h('h2', {}, 'Suspend or lift'),
+      h('label', {for: 'suspend-user'}, 'User id'), userId,
+      h('label', {for: 'suspend-reason'}, 'Reason'), reason,
+      h('p', {class: 'actions'},
+          h('button', {type: 'submit', class: 'danger'}, 'Suspend'),
+          h('button', {type: 'button', onclick: () => act(() => api('DELETE', `/v1/users/${userId.value}/suspend`))},
+              'Lift suspension')));
+  suspendForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    act(() => api('POST', `/v1/users/${userId.value}/suspend`, {reason: reason.value}));
+  });
+
+  page.append(status, h('h2', {}, 'Open reports'), reports, suspendForm, h('h2', {}, 'Audit log'), audit);
+  await refresh().catch((error) => { status.textContent = error.message; });
+}
+
+function resolve(id, action) {
+  return api('POST', `/v1/reports/${id}/resolve`, {action});
+}
