@@ -4,6 +4,7 @@
 #include "password_hasher.hpp"
 #include "sign_in_throttle.hpp"
 #include "user_repository.hpp"
+#include "user_sessions.hpp"
 
 #include <mmm/http.hpp>
 #include <mmm/sessions.hpp>
@@ -18,6 +19,7 @@ namespace mmm::users {
 
 struct UsersOptions {
   std::size_t minPasswordLength = 8;
+  std::size_t maxSessionsPerUser = 20;
 };
 
 class UsersApi {
@@ -29,16 +31,17 @@ class UsersApi {
   Response getUser(Request& request);      // GET /v1/users/{id}
   Response patchUser(Request& request);    // PATCH /v1/users/{id}
   Response signIn(Request& request);       // POST /v1/sessions
-  Response signOut(Request& request);      // DELETE /v1/sessions/{which}
+  Response signOut(Request& request);      // DELETE /v1/sessions/{mine|all}
 
  private:
   /// 201 with the token in Authorization and the session cookie, and the profile.
-  Response startSession(Request& request, const Profile& profile);
+  Response startSession(Request& request, const Profile& profile, const std::string& email);
 
   UserRepository& users_;
   const PasswordHasher& hasher_;
   Authenticator authenticator_;
   Sessions& sessions_;
+  UserSessions userSessions_;
   SignInThrottle& throttle_;
   UsersOptions options_;
   std::shared_ptr<spdlog::logger> log_;
