@@ -498,7 +498,7 @@ TEST_P(UsersTest, ConcurrentSignUpsHoldAtMostTheBoundedHashesInMemory) {
   // within 2 × 64 MiB + 100 MiB, where unbounded hashing took ~4 GiB.
   startServer("  - name: users\n"
               "    config:\n"
-              "      password_hash: {ops_limit: 1, mem_limit_kib: 65536, max_concurrent: 2, max_wait_ms: 60000}\n"
+              "      password_hash: {ops_limit: 1, mem_limit_kib: 65536, max_concurrent: 2, max_waiting: 64, max_wait_ms: 60000}\n"
               "      rate_limits: {sign_ups: {count: 0}}\n");
   std::atomic<int> created{0}, ready{0};
   std::vector<int> other;

@@ -36,8 +36,14 @@ class BoundedHasher::Turn {
  public:
   explicit Turn(const BoundedHasher& owner) : owner_(owner) {
     std::unique_lock lock(owner_.mutex_);
-    if (!owner_.freed_.wait_for(lock, owner_.maxWait_, [&] { return owner_.running_ < owner_.maxConcurrent_; }))
-      throw HttpError(503, "the server is busy checking passwords; try again shortly", {{"Retry-After", "1"}});
+    auto free = [&] { return owner_.running_ < owner_.maxConcurrent_; };
+    if (!free()) {
+      if (owner_.waiting_ >= owner_.maxWaiting_) throw busy();
+      ++owner_.waiting_;
+      const bool turn = owner_.freed_.wait_for(lock, owner_.maxWait_, free);
+      --owner_.waiting_;
+      if (!turn) throw busy();
+    }
     ++owner_.running_;
   }
   ~Turn() {
@@ -51,11 +57,16 @@ class BoundedHasher::Turn {
   Turn& operator=(const Turn&) = delete;
 
  private:
+  static HttpError busy() {
+    return HttpError(503, "the server is busy checking passwords; try again shortly", {{"Retry-After", "1"}});
+  }
+
   const BoundedHasher& owner_;
 };
 
-BoundedHasher::BoundedHasher(const PasswordHasher& inner, std::size_t maxConcurrent, std::chrono::milliseconds maxWait)
-    : inner_(inner), maxConcurrent_(maxConcurrent == 0 ? 1 : maxConcurrent), maxWait_(maxWait) {}
+BoundedHasher::BoundedHasher(const PasswordHasher& inner, std::size_t maxConcurrent, std::size_t maxWaiting,
+                             std::chrono::milliseconds maxWait)
+    : inner_(inner), maxConcurrent_(maxConcurrent == 0 ? 1 : maxConcurrent), maxWaiting_(maxWaiting), maxWait_(maxWait) {}
 
 std::string BoundedHasher::hash(const std::string& password) const {
   Turn turn(*this);

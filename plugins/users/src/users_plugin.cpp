@@ -41,11 +41,13 @@ class UsersPlugin final : public Plugin {
         {"max_sessions_per_user", S::integer().range(1, 1000).withDefault("20")},
         // libsodium's INTERACTIVE limits (2 passes, 64 MiB) by default; tests may go lower.
         // Each hash in flight holds mem_limit_kib: at most max_concurrent run at once (0: one
-        // per core), the rest wait up to max_wait_ms, then get 503.
+        // per core), at most max_waiting more (0: four per concurrent hash) wait up to
+        // max_wait_ms for a turn; the rest get 503.
         {"password_hash", S::map({
                               {"ops_limit", S::integer().range(1, 1000).withDefault("2")},
                               {"mem_limit_kib", S::integer().range(8, 262144).withDefault("65536")},
                               {"max_concurrent", S::integer().range(0, 256).withDefault("0")},
+                              {"max_waiting", S::integer().range(0, 4096).withDefault("0")},
                               {"max_wait_ms", S::integer().range(0, 60000).withDefault("2000")},
                           }).withDefault("{}")},
         // Failed sign-ins: per (email, address) pair and per address in window_s, per email
@@ -76,8 +78,10 @@ class UsersPlugin final : public Plugin {
     argon2id_ = std::make_unique<Argon2idHasher>(ops, memKiB * 1024);
     std::size_t maxHashes = config["password_hash"]["max_concurrent"].as<std::size_t>();
     if (maxHashes == 0) maxHashes = std::max(1u, std::thread::hardware_concurrency());
-    hasher_ = std::make_unique<BoundedHasher>(
-        *argon2id_, maxHashes, std::chrono::milliseconds(config["password_hash"]["max_wait_ms"].as<int>()));
+    std::size_t maxWaiting = config["password_hash"]["max_waiting"].as<std::size_t>();
+    if (maxWaiting == 0) maxWaiting = 4 * maxHashes;
+    hasher_ = std::make_unique<BoundedHasher>(*argon2id_, maxHashes, maxWaiting,
+                                              std::chrono::milliseconds(config["password_hash"]["max_wait_ms"].as<int>()));
     log->info("at most {} password hashes at once, {} KiB each", maxHashes, memKiB);
 
     ThrottleLimits limits;
