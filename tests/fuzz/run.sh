@@ -33,7 +33,7 @@ sources_of() {  # TARGET → the sources and libraries it links
     plugin_input)
       echo "$root/plugins/users/src/users_input.cpp $root/plugins/users/src/validation.cpp" \
            "$root/plugins/chat/src/chat_input.cpp $root/plugins/meetups/src/event_input.cpp" \
-           "$root/plugins/meetups/src/event_search.cpp -lPocoJSON -lPocoFoundation" ;;
+           "$root/plugins/meetups/src/event_search.cpp -lutf8proc -lPocoJSON -lPocoFoundation" ;;
     config)
       echo "$root/core/src/config.cpp $root/core/src/settings.cpp $root/core/src/client_ip.cpp" \
            "$root/core/src/tokens.cpp $root/core/src/store_impl.cpp $root/core/src/statement_cache.cpp" \

@@ -150,6 +150,28 @@ TEST_F(ClusterTest, SuspendingOnOneNodeClosesTheUsersSocketsOnTheOther) {
   EXPECT_EQ(signIn.status, 403) << signIn.body;
 }
 
+TEST_F(ClusterTest, SigningOutEverywhereOnOneNodeClosesTheSocketsOfEverySessionOnTheOther) {
+  auto signUp = call(*node1_, "POST", "/v1/users",
+                     R"({"email":"all@example.org","password":"cluster-pass","passwordConf":"cluster-pass","userName":"aller"})");
+  ASSERT_EQ(signUp.status, 201);
+  const std::string first = signUp.header("authorization").substr(7);
+  auto signIn = call(*node2_, "POST", "/v1/sessions", R"({"email":"all@example.org","password":"cluster-pass"})");
+  ASSERT_EQ(signIn.status, 201);
+  const std::string second = signIn.header("authorization").substr(7);  // begun on the other node
+  WsClient firstOnNode2(node2_->port(), "/v1/ws?auth=Bearer%20" + first);
+  WsClient secondOnNode2(node2_->port(), "/v1/ws?auth=Bearer%20" + second);
+  ASSERT_EQ(firstOnNode2.status(), 101);
+  ASSERT_EQ(secondOnNode2.status(), 101);
+  EXPECT_EQ(call(*node1_, "DELETE", "/v1/sessions/all", "", first).status, 200);
+  for (const auto& token : {first, second}) EXPECT_EQ(call(*node2_, "GET", "/v1/users/me", "", token).status, 401);
+  for (auto* socket : {&firstOnNode2, &secondOnNode2}) {
+    auto frame = socket->next(5s);
+    ASSERT_TRUE(frame);
+    EXPECT_EQ(frame->opcode, mmm::core::ws::Opcode::Close);
+    EXPECT_EQ(frame->closeCode(), 1008);
+  }
+}
+
 TEST_F(ClusterTest, SocketsCloseOnEveryNodeWhenTheirSessionExpires) {
   auto signUp = call(*node1_, "POST", "/v1/users",
                      R"({"email":"ttl@example.org","password":"cluster-pass","passwordConf":"cluster-pass","userName":"ttler"})");

@@ -3,6 +3,7 @@
 #include "api_fixture.hpp"
 
 #include <atomic>
+#include <fstream>
 #include <mutex>
 #include <thread>
 
@@ -133,6 +134,60 @@ TEST_P(UsersTest, DuplicateEmailInAnotherCaseOrUserNameIs409) {
   expectProblem(signUp(unique("y") + "@example.org", "another-password", otherCase), 409);
 }
 
+TEST_P(UsersTest, UserNamesClashAfterNfkcAndCaseFoldingAndEmailsAfterFullCaseFolding) {
+  const std::string run = unique("");
+  // "Ａｌｉｃｅ" (fullwidth) then "alice": one name.
+  const std::string fullwidth = "\xef\xbc\xa1\xef\xbd\x8c\xef\xbd\x89\xef\xbd\x83\xef\xbd\x85" + run;
+  ASSERT_EQ(signUp("fw" + run + "@example.org", "pw-secret-fw", fullwidth).status, 201);
+  auto clash = signUp("fw2" + run + "@example.org", "pw-secret-fw", "alice" + run);
+  expectProblem(clash, 409);
+  EXPECT_NE(clash.body.find("userName"), std::string::npos) << clash.body;
+  expectProblem(signUp("fw3" + run + "@example.org", "pw-secret-fw", "al\xe2\x80\x8bice" + run), 409);  // zero-width
+  // Ä and ä: one account; signing in in either case finds it.
+  ASSERT_EQ(signUp("\xc3\x84nne" + run + "@example.org", "pw-secret-umlaut", "anne" + run).status, 201);
+  auto twin = signUp("\xc3\xa4nne" + run + "@example.org", "pw-secret-umlaut", "anne2" + run);
+  expectProblem(twin, 409);
+  EXPECT_NE(twin.body.find("email"), std::string::npos) << twin.body;
+  tokenOf(call("POST", "/v1/sessions", R"({"email":"\u00e4nne)" + run + R"(@Example.org","password":"pw-secret-umlaut"})"));
+  // Names of invisible characters alone, or with a bidirectional override, are 400.
+  for (const std::string& name : std::vector<std::string>{"\xe2\x80\x8b\xe2\x80\x8c", "\xe3\x85\xa4", "abc\xe2\x80\xae" "def" + run}) {
+    auto reply = signUp("inv" + unique("") + "@example.org", "pw-secret-inv", name);
+    expectProblem(reply, 400);
+  }
+}
+
+TEST_P(UsersTest, AccountsMadeBeforeTheFoldedKeysGetThemAtStart) {
+  const auto a = newAccount();
+  const std::string run = unique("");
+  ASSERT_EQ(signUp("\xc3\x96ld" + run + "@example.org", "pw-secret-old", "Old" + run).status, 201);  // Öld…
+  ASSERT_EQ(server_->stop(), 0);
+  {  // as a store before migrations 3 and 4: no keys, no unique index on them
+    mmm::core::PocoStore store(mmm::core::parseStoreUrl(storeUrl_), {}, quietLogger());
+    const bool mysql = store.dialect() == mmm::Dialect::MySQL;
+    store.transaction([&](mmm::DbSession& s) {
+      for (const char* index : {"users_email_key", "users_user_name_key"})
+        s << std::string("DROP INDEX ") + index + (mysql ? " ON users" : ""), now;
+      s << "UPDATE users SET email_key = NULL, user_name_key = NULL", now;
+      s << "DELETE FROM mmm_migrations WHERE owner = 'users' AND version = 4", now;
+    });
+  }
+  startServer(kUsersPlugin);
+  tokenOf(call("POST", "/v1/sessions", R"({"email":")" + a.email + R"(","password":")" + a.password + R"("})"));
+  expectProblem(signUp("\xc3\xb6ld" + run + "@example.org", "pw-secret-old", "other" + run), 409);  // öld…
+  expectProblem(signUp("new" + run + "@example.org", "pw-secret-old", "\xef\xbc\xaf" "LD" + run), 409);
+  mmm::core::PocoStore store(mmm::core::parseStoreUrl(storeUrl_), {}, quietLogger());
+  auto missing = store.read([&](mmm::DbSession& s) {
+    Poco::Int64 count = -1;
+    s << "SELECT COUNT(*) FROM users WHERE email_key IS NULL OR user_name_key IS NULL", into(count), now;
+    return count;
+  });
+  EXPECT_EQ(missing, 0);
+  // The unique index is back: a row with another's key is refused by the store itself.
+  EXPECT_THROW(store.transaction([&](mmm::DbSession& s) {
+    s << "UPDATE users SET user_name_key = (SELECT k FROM (SELECT MIN(user_name_key) AS k FROM users) AS t)", now;
+  }), std::exception);
+}
+
 TEST_P(UsersTest, ConcurrentSignUpsWithOneUserNameGiveOne201AndNo500) {
   expectOneWinnerAmongConcurrentSignUps(unique("race"));
 }
@@ -218,6 +273,56 @@ TEST_P(UsersTest, SignOutEndsTheSessionAtOnce) {
   expectProblem(call("GET", "/v1/users/me", "", a.token), 401);
   expectProblem(call("DELETE", "/v1/sessions/mine", "", a.token), 401);
   expectProblem(call("DELETE", "/v1/sessions/mine"), 401);
+}
+
+TEST_P(UsersTest, SignOutEverywhereEndsEverySessionOfTheCallerOnly) {
+  const auto a = newAccount(), b = newAccount();
+  std::vector<std::string> tokens{a.token};
+  for (int i = 0; i < 3; ++i) tokens.push_back(tokenOf(signIn(a.email, a.password)));
+  auto out = call("DELETE", "/v1/sessions/all", "", tokens[2]);
+  EXPECT_EQ(out.status, 200) << out.body;
+  EXPECT_EQ(out.header("content-type"), "text/plain; charset=utf-8");
+  EXPECT_EQ(out.header("set-cookie"), "mmm_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
+  for (const auto& token : tokens) expectProblem(call("GET", "/v1/users/me", "", token), 401);
+  expectProfile(call("GET", "/v1/users/me", "", b.token), 200);  // another user's session stays
+  expectProblem(call("DELETE", "/v1/sessions/all"), 401);
+  const auto again = tokenOf(signIn(a.email, a.password));  // signing in again works
+  expectProfile(call("GET", "/v1/users/me", "", again), 200);
+}
+
+TEST_P(UsersTest, AUserHoldsAtMostTwentySessionsTheOldestEnds) {
+  // Sign-ins in flight count as failures until they succeed: room for 30 at once.
+  startServer("  - name: users\n"
+              "    config:\n"
+              "      password_hash: {ops_limit: 1, mem_limit_kib: 8}\n"
+              "      throttle: {max_failures_per_pair: 100, max_failures_per_address: 1000}\n"
+              "      rate_limits: {sign_ups: {count: 0}}\n");
+  const auto a = newAccount();
+  std::vector<std::string> tokens{a.token};
+  for (int i = 0; i < 20; ++i) tokens.push_back(tokenOf(signIn(a.email, a.password)));
+  expectProblem(call("GET", "/v1/users/me", "", tokens[0]), 401);  // the 21st ended the first
+  for (std::size_t i = 1; i < tokens.size(); ++i) expectProfile(call("GET", "/v1/users/me", "", tokens[i]), 200);
+  tokens.push_back(tokenOf(signIn(a.email, a.password)));
+  expectProblem(call("GET", "/v1/users/me", "", tokens[1]), 401);
+  expectProfile(call("GET", "/v1/users/me", "", tokens[2]), 200);
+  // Concurrent sign-ins leave at most 20 alive, never fewer than 20.
+  std::vector<std::string> raced(30);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 30; ++i)
+    threads.emplace_back([&, i] {
+      auto reply = signIn(a.email, a.password);
+      auto header = reply.header("authorization");
+      if (reply.status == 201 && header.size() > 7) raced[i] = header.substr(7);
+    });
+  for (auto& t : threads) t.join();
+  int alive = 0;
+  for (auto& token : raced) {
+    ASSERT_FALSE(token.empty());
+    secrets_.push_back(token);
+    if (call("GET", "/v1/users/me", "", token).status == 200) ++alive;
+  }
+  for (const auto& token : tokens) EXPECT_EQ(call("GET", "/v1/users/me", "", token).status, 401);
+  EXPECT_EQ(alive, 20);
 }
 
 TEST_P(UsersTest, TokenInHeaderOrCookieButNotInTheQuery) {
@@ -324,6 +429,42 @@ TEST_P(UsersTest, SuccessfulSignInsDoNotCountAgainstTheirAddress) {
   EXPECT_EQ(signInFrom(elsewhere, a.email, a.password).status, 201);  // but only that address
 }
 
+TEST_P(UsersTest, AStrangersFailuresBlockHisPairButNeverTheOwnerElsewhere) {
+  // The fixture allows 3 failures per (email, address); the email's own limit here is 6.
+  startServer("  - name: users\n"
+              "    config:\n"
+              "      password_hash: {ops_limit: 1, mem_limit_kib: 8}\n"
+              "      throttle: {max_failures_per_pair: 3, max_failures_per_email: 6, max_failures_per_address: 1000,"
+              " window_s: 60, email_window_s: 120}\n"
+              "      rate_limits: {sign_ups: {count: 0}}\n",
+              ", trusted_proxies: ['127.0.0.1']");
+  const auto a = newAccount();
+  auto address = [](int n) {  // addresses of this test alone (Redis is shared by every test running)
+    static const auto base = std::random_device{}() % 9000 + 1000;  // four digits: one IPv6 group
+    return "2001:db8:" + std::to_string(base) + "::" + std::to_string(n);
+  };
+  auto signInFrom = [&](const std::string& from, const std::string& password) {
+    return call("POST", "/v1/sessions", R"({"email":")" + a.email + R"(","password":")" + password + R"("})", "",
+                "X-Forwarded-For: " + from + "\r\n");
+  };
+  for (int i = 0; i < 3; ++i) expectProblem(signInFrom(address(1), "stranger-guess"), 401);
+  for (int i = 0; i < 10; ++i) {  // hammering a blocked pair is no failure of the email
+    auto blocked = signInFrom(address(1), "stranger-guess");
+    expectProblem(blocked, 429);
+    EXPECT_EQ(blocked.header("retry-after"), "60");
+  }
+  expectProblem(signInFrom(address(1), a.password), 429);  // that pair is blocked, even for the owner
+  auto owner = signInFrom(address(2), a.password);          // but the owner signs in from elsewhere
+  EXPECT_EQ(owner.status, 201) << owner.body;
+  tokenOf(owner);
+  // Guesses spread over addresses meet the email's limit: 6 failures in a row, then 429 everywhere.
+  for (int n = 3; n < 6; ++n)
+    for (int i = 0; i < 2; ++i) expectProblem(signInFrom(address(n), "spread-guess"), 401);
+  auto spread = signInFrom(address(7), a.password);
+  expectProblem(spread, 429);
+  EXPECT_EQ(spread.header("retry-after"), "120");
+}
+
 TEST_P(UsersTest, SignInsAreRecordedWithTheClientAddress) {
   const auto a = newAccount();
   tokenOf(signIn(a.email, a.password));
@@ -339,6 +480,86 @@ TEST_P(UsersTest, SignInsAreRecordedWithTheClientAddress) {
     return found;
   });
   EXPECT_EQ(ips, (std::vector<std::string>{"127.0.0.1", "198.51.100.7"}));
+}
+
+namespace {
+
+// The peak resident memory of process `pid` in KiB (VmHWM in /proc/PID/status), 0 if unknown.
+long peakRssKiB(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  return 0;
+}
+
+}  // namespace
+
+TEST_P(UsersTest, ConcurrentSignUpsHoldAtMostTheBoundedHashesInMemory) {
+  // Real hash memory (64 MiB each), two hashes at once: 64 sign-ups in parallel must stay
+  // within 2 × 64 MiB + 100 MiB, where unbounded hashing took ~4 GiB.
+  startServer("  - name: users\n"
+              "    config:\n"
+              "      password_hash: {ops_limit: 1, mem_limit_kib: 65536, max_concurrent: 2, max_waiting: 64, max_wait_ms: 60000}\n"
+              "      rate_limits: {sign_ups: {count: 0}}\n");
+  std::atomic<int> created{0}, ready{0};
+  std::vector<int> other;
+  std::mutex otherMutex;
+  std::vector<std::thread> threads;
+  const std::string run = unique("rss");
+  for (int i = 0; i < 64; ++i)
+    threads.emplace_back([&, i] {
+      ++ready;
+      while (ready < 64) std::this_thread::yield();  // all at once
+      // Waiting for a turn takes as long as the hashes before it, on a loaded machine more
+      // than the usual 10 s: a patient client.
+      const std::string name = run + "-" + std::to_string(i);
+      const std::string body = R"({"email":")" + name + R"(@example.org","password":"rss-password","passwordConf":"rss-password","userName":")" + name + R"("})";
+      int status = 0;
+      try {
+        status = sendRaw(port_, "POST /v1/users HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + kJsonType +
+                                    "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body,
+                         false, Poco::Timespan(300, 0)).status;
+      } catch (const std::exception&) {
+        status = -1;  // no answer
+      }
+      if (status == 201) ++created;
+      else {
+        std::lock_guard lock(otherMutex);
+        other.push_back(status);
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created.load(), 64);
+  EXPECT_EQ(other, std::vector<int>{});
+  const long peak = peakRssKiB(server_->pid());
+  ASSERT_GT(peak, 0);
+  EXPECT_LT(peak, 2 * 65536 + 100 * 1024) << "peak RSS " << peak / 1024 << " MiB";
+  std::cout << "peak RSS of the server: " << peak / 1024 << " MiB\n";
+}
+
+TEST_P(UsersTest, HashesBeyondTheBoundWaitThenGet503WithRetryAfter) {
+  // One hash at a time, no waiting: of several sign-ups at once some get 503, none fail otherwise.
+  startServer("  - name: users\n"
+              "    config:\n"
+              "      password_hash: {ops_limit: 1, mem_limit_kib: 32768, max_concurrent: 1, max_wait_ms: 0}\n"
+              "      rate_limits: {sign_ups: {count: 0}}\n");
+  std::atomic<int> created{0}, busy{0}, other{0}, ready{0};
+  std::vector<std::thread> threads;
+  const std::string run = unique("busy");
+  for (int i = 0; i < 16; ++i)
+    threads.emplace_back([&, i] {
+      ++ready;
+      while (ready < 16) std::this_thread::yield();
+      const auto reply = signUp(run + "-" + std::to_string(i) + "@example.org", "busy-password", run + "-" + std::to_string(i));
+      if (reply.status == 201) ++created;
+      else if (reply.status == 503 && reply.header("retry-after") == "1") ++busy;
+      else ++other;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_GE(created.load(), 1);
+  EXPECT_GE(busy.load(), 1);
+  EXPECT_EQ(other.load(), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, UsersTest, ::testing::Values(Backends::SQLiteMemory, Backends::MariaDBRedis),

@@ -280,6 +280,22 @@ TEST_P(WebSocketTest, BadUpgradesAndBadFramesAreRefusedWithoutDisturbingOthers) 
   EXPECT_EQ(frame->getObject("message")->getValue<std::string>("body"), "still here");
 }
 
+TEST_P(WebSocketTest, SigningOutEverywhereClosesTheSocketsOfEverySession) {
+  const auto a = newAccount();
+  auto second = a;  // a second session of the same user (another device)
+  second.token = tokenOf(call("POST", "/v1/sessions", R"({"email":")" + a.email + R"(","password":")" + a.password + R"("})"));
+  auto first = connect(a), other = connect(second);
+  auto out = call("DELETE", "/v1/sessions/all", "", a.token);
+  ASSERT_EQ(out.status, 200) << out.body;
+  EXPECT_EQ(out.header("content-type"), "text/plain; charset=utf-8");
+  for (auto* socket : {first.get(), other.get()}) {
+    std::uint16_t code = 0;
+    EXPECT_TRUE(socket->closedWithin(3s, code));
+    EXPECT_EQ(code, 1008);
+  }
+  EXPECT_EQ(call("GET", "/v1/users/me", "", second.token).status, 401);
+}
+
 TEST_P(WebSocketTest, SigningOutClosesThatSessionsSocketsAtOnce) {
   const auto a = newAccount(), b = newAccount();
   const auto channel = privateChannel(a, b);

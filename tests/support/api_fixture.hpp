@@ -60,7 +60,7 @@ inline const std::string kUsersPlugin =
     "  - name: users\n"
     "    config:\n"
     "      password_hash: {ops_limit: 1, mem_limit_kib: 8}\n"
-    "      throttle: {max_failures_per_email: 3, max_failures_per_address: 1000, window_s: 60}\n"
+    "      throttle: {max_failures_per_pair: 3, max_failures_per_email: 1000, max_failures_per_address: 1000, window_s: 60}\n"
     "      rate_limits: {sign_ups: {count: 0}}\n";
 /// The chat and meetups plugins with their rate limits off (tests post in bursts).
 inline const std::string kChatPlugin =

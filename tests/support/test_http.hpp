@@ -59,8 +59,9 @@ inline std::string sendRawBytes(std::uint16_t port, const std::string& raw, bool
 
 /// Sends `raw` (a complete request; add "Connection: close", or half-close) and reads
 /// until EOF.
-inline HttpReply sendRaw(std::uint16_t port, const std::string& raw, bool halfClose = false) {
-  const std::string data = sendRawBytes(port, raw, halfClose);
+inline HttpReply sendRaw(std::uint16_t port, const std::string& raw, bool halfClose = false,
+                         Poco::Timespan timeout = Poco::Timespan(10, 0)) {
+  const std::string data = sendRawBytes(port, raw, halfClose, timeout);
   HttpReply reply;
   auto end = data.find("\r\n\r\n");
   if (end == std::string::npos) throw std::runtime_error("no HTTP response: '" + data + "'");

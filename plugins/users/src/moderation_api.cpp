@@ -24,10 +24,11 @@ std::string untilText(std::int64_t until) { return until ? " until " + formatRfc
 
 void ModerationApi::suspendUser(std::int64_t actorId, std::int64_t userId, const Suspension& suspension) {
   if (userId == actorId) throw HttpError(409, "you cannot suspend yourself");
-  if (!users_.findById(userId)) throw HttpError(404, "no such user");
+  const auto user = users_.findById(userId);
+  if (!user) throw HttpError(404, "no such user");
   moderation_.suspend(userId, suspension, actorId);
   // After the commit: a sign-in racing this one finds the suspension or is ended here.
-  const auto ended = sessions_.endAll(userId);
+  const auto ended = sessions_.endAll(userId, user->email);
   moderation_.recordAudit({actorId, "user.suspend", "user", userId, suspension.reason});
   log_->info("user {} suspended by {}{} ({} sessions ended)", userId, actorId, untilText(suspension.until), ended);
 }

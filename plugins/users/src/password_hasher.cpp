@@ -1,5 +1,7 @@
 #include "password_hasher.hpp"
 
+#include <mmm/error.hpp>
+
 #include <sodium.h>
 
 #include <stdexcept>
@@ -28,6 +30,52 @@ bool Argon2idHasher::verify(const std::string& hash, const std::string& password
 
 bool Argon2idHasher::needsRehash(const std::string& hash) const {
   return crypto_pwhash_str_needs_rehash(hash.c_str(), opsLimit_, memLimit_) != 0;
+}
+
+class BoundedHasher::Turn {
+ public:
+  explicit Turn(const BoundedHasher& owner) : owner_(owner) {
+    std::unique_lock lock(owner_.mutex_);
+    auto free = [&] { return owner_.running_ < owner_.maxConcurrent_; };
+    if (!free()) {
+      if (owner_.waiting_ >= owner_.maxWaiting_) throw busy();
+      ++owner_.waiting_;
+      const bool turn = owner_.freed_.wait_for(lock, owner_.maxWait_, free);
+      --owner_.waiting_;
+      if (!turn) throw busy();
+    }
+    ++owner_.running_;
+  }
+  ~Turn() {
+    {
+      std::lock_guard lock(owner_.mutex_);
+      --owner_.running_;
+    }
+    owner_.freed_.notify_one();
+  }
+  Turn(const Turn&) = delete;
+  Turn& operator=(const Turn&) = delete;
+
+ private:
+  static HttpError busy() {
+    return HttpError(503, "the server is busy checking passwords; try again shortly", {{"Retry-After", "1"}});
+  }
+
+  const BoundedHasher& owner_;
+};
+
+BoundedHasher::BoundedHasher(const PasswordHasher& inner, std::size_t maxConcurrent, std::size_t maxWaiting,
+                             std::chrono::milliseconds maxWait)
+    : inner_(inner), maxConcurrent_(maxConcurrent == 0 ? 1 : maxConcurrent), maxWaiting_(maxWaiting), maxWait_(maxWait) {}
+
+std::string BoundedHasher::hash(const std::string& password) const {
+  Turn turn(*this);
+  return inner_.hash(password);
+}
+
+bool BoundedHasher::verify(const std::string& hash, const std::string& password) const {
+  Turn turn(*this);
+  return inner_.verify(hash, password);
 }
 
 Authenticator::Authenticator(const PasswordHasher& hasher) : hasher_(hasher) {

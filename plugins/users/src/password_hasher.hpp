@@ -2,6 +2,10 @@
 // costs the same whether or not the email exists.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -28,6 +32,38 @@ class Argon2idHasher final : public PasswordHasher {
  private:
   unsigned long long opsLimit_;
   std::size_t memLimit_;
+};
+
+/// Another hasher with at most `maxConcurrent` hashes or verifications running at once: each
+/// holds the memory its costs name (64 MiB by default), so an unbounded number of them in
+/// parallel takes the server's memory with it. A call beyond the bound waits up to `maxWait`
+/// for a turn, then throws HttpError 503 with Retry-After; so does one that finds
+/// `maxWaiting` calls waiting already (each holds a server thread while it waits).
+/// Thread-safe.
+class BoundedHasher final : public PasswordHasher {
+ public:
+  BoundedHasher(const PasswordHasher& inner, std::size_t maxConcurrent, std::size_t maxWaiting,
+                std::chrono::milliseconds maxWait);
+  std::string hash(const std::string& password) const override;
+  bool verify(const std::string& hash, const std::string& password) const override;
+  bool needsRehash(const std::string& hash) const override { return inner_.needsRehash(hash); }
+  /// Calls waiting for a turn now.
+  std::size_t waiting() const {
+    std::lock_guard lock(mutex_);
+    return waiting_;
+  }
+
+ private:
+  class Turn;  // holds one of the slots for its lifetime
+
+  const PasswordHasher& inner_;
+  const std::size_t maxConcurrent_;
+  const std::size_t maxWaiting_;
+  const std::chrono::milliseconds maxWait_;
+  mutable std::mutex mutex_;
+  mutable std::condition_variable freed_;
+  mutable std::size_t running_ = 0;
+  mutable std::size_t waiting_ = 0;
 };
 
 /// Checks a password against a user's hash, or, for an unknown user, against a hash of a

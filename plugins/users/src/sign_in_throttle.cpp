@@ -5,11 +5,21 @@
 
 namespace mmm::users {
 
-// Keys hash the email so the session store never holds addresses in clear.
-std::string SignInThrottle::emailKey(const std::string& email) {
+namespace {
+
+std::string sha1Hex(const std::string& text) {
   Poco::SHA1Engine sha;
-  sha.update(email);
-  return "throttle:email:" + Poco::DigestEngine::digestToHex(sha.digest());
+  sha.update(text);
+  return Poco::DigestEngine::digestToHex(sha.digest());
+}
+
+}  // namespace
+
+// Keys hash the email so the session store never holds addresses in clear.
+std::string SignInThrottle::emailKey(const std::string& email) { return "throttle:email:" + sha1Hex(email); }
+
+std::string SignInThrottle::pairKey(const std::string& email, const std::string& clientIp) {
+  return "throttle:pair:" + sha1Hex(email + '\n' + clientIp);
 }
 
 std::string SignInThrottle::addressKey(const std::string& clientIp) { return "throttle:ip:" + clientIp; }
@@ -27,18 +37,18 @@ std::int64_t SignInThrottle::count(const std::string& key) {
 }
 
 std::optional<std::chrono::seconds> SignInThrottle::attempt(const std::string& email, const std::string& clientIp) {
-  const auto byEmail = store_.increment(emailKey(email), limits_.window);
   const auto byAddress = store_.increment(addressKey(clientIp), limits_.window);
   // A new window for the address: the successes counted in the last one no longer offset.
   if (byAddress == 1) store_.erase(addressSuccessesKey(clientIp));
   // An attempt counts as a failure until it succeeds (those in flight included).
-  const auto failuresByAddress = byAddress - count(addressSuccessesKey(clientIp));
-  if (byEmail > limits_.maxFailuresPerEmail || failuresByAddress > limits_.maxFailuresPerAddress)
-    return limits_.window;
+  if (byAddress - count(addressSuccessesKey(clientIp)) > limits_.maxFailuresPerAddress) return limits_.window;
+  if (store_.increment(pairKey(email, clientIp), limits_.window) > limits_.maxFailuresPerPair) return limits_.window;
+  if (store_.increment(emailKey(email), limits_.emailWindow) > limits_.maxFailuresPerEmail) return limits_.emailWindow;
   return std::nullopt;
 }
 
 void SignInThrottle::succeeded(const std::string& email, const std::string& clientIp) {
+  store_.erase(pairKey(email, clientIp));
   store_.erase(emailKey(email));
   store_.increment(addressSuccessesKey(clientIp), limits_.window);
 }

@@ -10,6 +10,10 @@
 #include <string>
 #include <vector>
 
+namespace spdlog {
+class logger;
+}
+
 namespace mmm::users {
 
 struct UserRecord {
@@ -32,8 +36,18 @@ class UserRepository {
   explicit UserRepository(Store& store) : store_(store) {}
 
   static std::vector<Migration> migrations();
+  /// The migrations up to the key columns, before their unique index: fillKeys() runs
+  /// between them and the rest.
+  static std::vector<Migration> migrationsBeforeKeys();
+  /// Fills the comparison keys of rows made before there were any.
+  void fillKeys(spdlog::logger& log);
 
-  /// The new user's id. Throws HttpError 409 when the email or the user name is taken,
+  /// The unique keys: an email and a user name as they are compared (see validation.hpp).
+  static std::string emailKey(const std::string& email);
+  static std::string userNameKey(const std::string& userName);
+
+  /// The new user's id. Throws HttpError 409 when the email or the user name is taken
+  /// (as compared: Unicode-folded),
   /// also when another sign-up with the same one commits first.
   std::int64_t create(const NewUser& user);
   Taken taken(const std::string& email, const std::string& userName);

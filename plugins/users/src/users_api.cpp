@@ -42,7 +42,7 @@ UsersApi::UsersApi(UserRepository& users, const PasswordHasher& hasher, Sessions
       moderation_(moderation),
       userSessions_(userSessions) {}
 
-Response UsersApi::startSession(Request& request, const Profile& profile) {
+Response UsersApi::startSession(Request& request, const Profile& profile, const std::string& email) {
   // The profile with signedInAt, keys sorted as Poco::JSON::Object wrote them before.
   const std::int64_t signedInAt =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -56,8 +56,7 @@ Response UsersApi::startSession(Request& request, const Profile& profile) {
       .field("signedInAt", signedInAt)
       .field("userName", profile.userName)
       .endObject();
-  const std::string token = sessions_.create(state.take());
-  userSessions_.add(profile.id, token);
+  const std::string token = userSessions_.start(profile.id, email, state.take());
   Response response = profileResponse(201, profile);
   response.set("Authorization", "Bearer " + token);
   response.set("Set-Cookie", sessions_.cookie(token));
@@ -74,7 +73,7 @@ Response UsersApi::signUp(Request& request) {
   user.passwordHash = hasher_.hash(in.password);
   const std::int64_t id = users_.create(user);
   log_->info("{} new user {} ({})", request.id, id, in.userName);
-  Response response = startSession(request, {id, user.userName, user.firstName, user.lastName, user.photoURL});
+  Response response = startSession(request, {id, user.userName, user.firstName, user.lastName, user.photoURL}, user.email);
   response.set("Location", "/v1/users/" + std::to_string(id));
   return response;
 }
@@ -113,7 +112,9 @@ Response UsersApi::patchUser(Request& request) {
 
 Response UsersApi::signIn(Request& request) {
   const auto [email, password] = parseCredentials(request);
-  if (auto wait = throttle_.attempt(email, request.clientIp)) {
+  // Counted by the email as compared, so that spelling it in other cases counts the same.
+  const std::string folded = foldEmail(email);
+  if (auto wait = throttle_.attempt(folded, request.clientIp)) {
     log_->warn("{} sign-in throttled for {}", request.id, request.clientIp);
     throw HttpError(429, "too many failed sign-ins; try again later", {{"Retry-After", std::to_string(wait->count())}});
   }
@@ -121,20 +122,29 @@ Response UsersApi::signIn(Request& request) {
   if (!authenticator_.verify(user ? std::optional<std::string>(user->passwordHash) : std::nullopt, password)) {
     throw HttpError(401, "wrong email or password", {{"WWW-Authenticate", "Bearer"}});
   }
-  throttle_.succeeded(email, request.clientIp);
+  throttle_.succeeded(folded, request.clientIp);
   moderation_.checkNotSuspended(user->profile.id);  // told only to who knows the password
   if (hasher_.needsRehash(user->passwordHash)) users_.updatePasswordHash(user->profile.id, hasher_.hash(password));
   users_.recordSignIn(user->profile.id, request.clientIp);
   log_->info("{} user {} signed in from {}", request.id, user->profile.id, request.clientIp);
-  return startSession(request, user->profile);
+  return startSession(request, user->profile, user->email);
 }
 
 Response UsersApi::signOut(Request& request) {
   const auto& caller = authenticated(request);
-  if (request.param("which") != "mine") throw HttpError(403, "you can only end your own session: DELETE /v1/sessions/mine");
-  sessions_.destroy(caller.token);
-  log_->info("{} user {} signed out", request.id, caller.userId);
-  Response response = Response::text(200, "signed out");
+  const std::string which = request.param("which");
+  if (which != "mine" && which != "all")
+    throw HttpError(403, "you can only end your own sessions: DELETE /v1/sessions/mine or /v1/sessions/all");
+  if (which == "all") {
+    auto user = users_.findById(caller.userId);
+    const std::size_t ended = user ? userSessions_.endAll(caller.userId, user->email) : 0;
+    sessions_.destroy(caller.token);  // also when it began before sessions were indexed
+    log_->info("{} user {} signed out everywhere ({} sessions)", request.id, caller.userId, ended);
+  } else {
+    sessions_.destroy(caller.token);
+    log_->info("{} user {} signed out", request.id, caller.userId);
+  }
+  Response response = Response::text(200, which == "all" ? "signed out everywhere" : "signed out");
   response.set("Set-Cookie", sessions_.clearedCookie());
   return response;
 }

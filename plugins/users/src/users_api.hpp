@@ -33,11 +33,11 @@ class UsersApi {
   Response getUser(Request& request);      // GET /v1/users/{id}
   Response patchUser(Request& request);    // PATCH /v1/users/{id}
   Response signIn(Request& request);       // POST /v1/sessions
-  Response signOut(Request& request);      // DELETE /v1/sessions/{which}
+  Response signOut(Request& request);      // DELETE /v1/sessions/{mine|all}
 
  private:
   /// 201 with the token in Authorization and the session cookie, and the profile.
-  Response startSession(Request& request, const Profile& profile);
+  Response startSession(Request& request, const Profile& profile, const std::string& email);
 
   UserRepository& users_;
   const PasswordHasher& hasher_;

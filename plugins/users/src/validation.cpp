@@ -5,8 +5,13 @@
 #include <Poco/DigestEngine.h>
 #include <Poco/MD5Engine.h>
 
+#include <utf8proc.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
+#include <memory>
+#include <stdexcept>
 
 namespace mmm::users {
 namespace {
@@ -41,6 +46,31 @@ bool isWhiteSpace(std::string_view text) {
       return true;
   }
   return false;
+}
+
+// Bidirectional embeddings, overrides and isolates: they reorder what follows them, so
+// a name holding one can show as another (U+202A–U+202E, U+2066–U+2069).
+bool hasBidiControl(const std::string& text) {
+  const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
+  utf8proc_ssize_t at = 0, size = static_cast<utf8proc_ssize_t>(text.size());
+  while (at < size) {
+    utf8proc_int32_t cp = 0;
+    const auto n = utf8proc_iterate(bytes + at, size - at, &cp);
+    if (n <= 0) return false;
+    if ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069)) return true;
+    at += n;
+  }
+  return false;
+}
+
+std::string utf8procMap(const std::string& text, int options) {
+  utf8proc_uint8_t* out = nullptr;
+  const auto size = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
+                                 static_cast<utf8proc_ssize_t>(text.size()), &out,
+                                 static_cast<utf8proc_option_t>(options));
+  std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owned(out, &std::free);
+  if (size < 0) throw std::invalid_argument(std::string("cannot normalise text: ") + utf8proc_errmsg(size));
+  return std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(size));
 }
 
 std::string trim(const std::string& text) {
@@ -95,6 +125,8 @@ std::optional<std::string> checkUserName(const std::string& userName) {
   if (userName.empty()) return "userName is required";
   if (!isValidUtf8(userName)) return "userName is not valid UTF-8";
   if (isWhiteSpace(userName)) return "userName must not contain white space";
+  if (hasBidiControl(userName)) return "userName must not contain bidirectional controls";
+  if (isInvisible(userName)) return "userName must have a visible character";
   if (utf8Length(userName) > kMaxUserNameChars)
     return "userName must be at most " + std::to_string(kMaxUserNameChars) + " characters long";
   return std::nullopt;
@@ -113,6 +145,38 @@ std::string normalizeEmail(const std::string& email) {
   std::string out = trim(email);
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
+}
+
+std::string foldUserName(const std::string& userName) {
+  // utf8proc_NFKC_Casefold, for a string with its length.
+  return utf8procMap(userName, UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE);
+}
+
+std::string foldEmail(const std::string& email) {
+  return utf8procMap(trim(email), UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD);
+}
+
+bool isInvisible(const std::string& text) {
+  const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
+  utf8proc_ssize_t at = 0, size = static_cast<utf8proc_ssize_t>(text.size());
+  while (at < size) {
+    utf8proc_int32_t cp = 0;
+    const auto n = utf8proc_iterate(bytes + at, size - at, &cp);
+    if (n <= 0) return false;  // not UTF-8: checked elsewhere
+    at += n;
+    const utf8proc_property_t* property = utf8proc_get_property(cp);
+    if (property->ignorable || cp == 0x2800) continue;  // default-ignorable; the braille blank
+    switch (property->category) {
+      case UTF8PROC_CATEGORY_CC: case UTF8PROC_CATEGORY_CF: case UTF8PROC_CATEGORY_CS:
+      case UTF8PROC_CATEGORY_CO: case UTF8PROC_CATEGORY_CN: case UTF8PROC_CATEGORY_ZS:
+      case UTF8PROC_CATEGORY_ZL: case UTF8PROC_CATEGORY_ZP: case UTF8PROC_CATEGORY_MN:
+      case UTF8PROC_CATEGORY_ME:
+        continue;
+      default:
+        return false;
+    }
+  }
+  return true;
 }
 
 std::string gravatarUrl(const std::string& email) {

@@ -51,3 +51,35 @@ TEST(Validation, GravatarOfTheTrimmedLowerCasedEmail) {
   EXPECT_EQ(gravatarUrl("  Bob@Example.ORG "), "https://www.gravatar.com/avatar/" + std::string("10ac39056a4b6f1f6804d724518ff2dc"));
   EXPECT_EQ(normalizeEmail("  Bob@Example.ORG "), "bob@example.org");
 }
+
+TEST(Validation, UserNamesAreComparedAfterNfkcAndCaseFolding) {
+  EXPECT_EQ(foldUserName("Alice"), "alice");
+  EXPECT_EQ(foldUserName("\xef\xbc\xa1\xef\xbd\x8c\xef\xbd\x89\xef\xbd\x83\xef\xbd\x85"), "alice");  // Ａｌｉｃｅ
+  EXPECT_EQ(foldUserName("al\xe2\x80\x8b" "ice"), "alice");        // a zero-width space inside
+  EXPECT_EQ(foldUserName("Stra\xc3\x9f" "e"), "strasse");          // ß folds to ss
+  EXPECT_EQ(foldUserName("\xef\xac\x81" "ddle"), "fiddle");        // the ﬁ ligature
+  EXPECT_EQ(foldUserName("J\xc3\xb6rg"), foldUserName("JO\xcc\x88RG"));  // composed or not
+  EXPECT_NE(foldUserName("alice"), foldUserName("alicia"));
+}
+
+TEST(Validation, EmailsAreComparedAfterFullCaseFolding) {
+  EXPECT_EQ(foldEmail(" \xc3\x84nne@Example.org "), foldEmail("\xc3\xa4nne@example.org"));  // Ä and ä
+  EXPECT_EQ(foldEmail("\xce\xa3\xce\x9f\xce\xa6\xce\x99\xce\x91@x.gr"), foldEmail("\xcf\x83\xce\xbf\xcf\x86\xce\xb9\xce\xb1@x.gr"));
+  EXPECT_EQ(foldEmail("bob@example.org"), "bob@example.org");
+  EXPECT_NE(foldEmail("bob@example.org"), foldEmail("rob@example.org"));
+}
+
+TEST(Validation, InvisibleOrBidiUserNamesAreRefused) {
+  for (const char* invisible : {"\xe2\x80\x8b", "\xe2\x80\x8b\xe2\x80\x8c\xe2\x80\x8d", "\xe2\x80\xae", "\xef\xbb\xbf",
+                                "\xe3\x85\xa4", "\xe2\xa0\x80", "\xcc\x81", "\xe2\x81\xa0"}) {
+    EXPECT_TRUE(isInvisible(invisible)) << invisible;
+    EXPECT_NE(checkUserName(invisible), std::nullopt) << invisible;
+  }
+  EXPECT_EQ(checkUserName("\xe2\x80\x8b\xe2\x80\x8b"), "userName must have a visible character");
+  EXPECT_EQ(checkUserName("admin\xe2\x80\xae" "nimda"), "userName must not contain bidirectional controls");
+  EXPECT_EQ(checkUserName("x\xe2\x81\xa6y"), "userName must not contain bidirectional controls");
+  for (const char* visible : {"a", "\xe6\x9d\x8e", "\xf0\x9f\x8e\xb8", "e\xcc\x81", "\xd8\xb9\xd9\x84\xd9\x8a"}) {
+    EXPECT_FALSE(isInvisible(visible)) << visible;
+    EXPECT_EQ(checkUserName(visible), std::nullopt) << visible;
+  }
+}
