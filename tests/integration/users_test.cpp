@@ -51,7 +51,9 @@ class UsersTest : public ApiTest {
     auto body = json(reply);
     for (const char* field : {"id", "userName", "firstName", "lastName", "photoURL"})
       EXPECT_TRUE(body->has(field)) << field << " missing in " << reply.body;
-    if (own) EXPECT_NE(reply.body.find(R"("roles":[])"), std::string::npos) << reply.body;
+    if (own) {
+      EXPECT_NE(reply.body.find(R"("roles":[])"), std::string::npos) << reply.body;
+    }
     EXPECT_EQ(body->size(), own ? 6u : 5u) << "unexpected fields in " << reply.body;  // no email, no hash
     EXPECT_EQ(reply.body.find("email"), std::string::npos);
     EXPECT_EQ(reply.body.find("$argon2"), std::string::npos);
