@@ -541,7 +541,13 @@ void Server::Impl::addCoreRoutes() {
                      "# TYPE mmm_bus_errors_total counter\nmmm_bus_errors_total " + std::to_string(bus->errors()) + "\n"
                      "# HELP mmm_store_full_errors_total Writes the database refused for want of room.\n"
                      "# TYPE mmm_store_full_errors_total counter\nmmm_store_full_errors_total " +
-                     std::to_string(store->storageFullErrors()) + "\n" + limiter->metricsText();
+                     std::to_string(store->storageFullErrors()) + "\n"
+                     "# HELP mmm_store_transactions_total Transactions run on the store.\n"
+                     "# TYPE mmm_store_transactions_total counter\nmmm_store_transactions_total " +
+                     std::to_string(store->transactions()) + "\n"
+                     "# HELP mmm_store_reads_total Units of work run on the store outside a transaction.\n"
+                     "# TYPE mmm_store_reads_total counter\nmmm_store_reads_total " +
+                     std::to_string(store->reads()) + "\n" + limiter->metricsText();
     response.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     return response;
   });

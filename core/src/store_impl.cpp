@@ -248,9 +248,15 @@ std::size_t PocoStore::query(DbSession& session, const std::string& sql, const S
   return queryUncached(session, sql, params, count, onRow);
 }
 
-void PocoStore::runTransaction(const std::function<void(DbSession&)>& work) { run(work, true); }
+void PocoStore::runTransaction(const std::function<void(DbSession&)>& work) {
+  ++transactions_;
+  run(work, true);
+}
 
-void PocoStore::runRead(const std::function<void(DbSession&)>& work) { run(work, false); }
+void PocoStore::runRead(const std::function<void(DbSession&)>& work) {
+  ++reads_;
+  run(work, false);
+}
 
 void PocoStore::check() {
   // SELECT 1 still answers on a full disk: report the store as down for a while after a

@@ -57,6 +57,9 @@ class PocoStore final : public Store {
   void check();
   /// Writes refused for want of room (disk full, file-size limit, table full) so far.
   std::uint64_t storageFullErrors() const { return fullErrors_; }
+  /// Units of work run so far: transactions, and reads outside one (a retry counts once).
+  std::uint64_t transactions() const { return transactions_; }
+  std::uint64_t reads() const { return reads_; }
   const StoreUrl& url() const { return url_; }
 
  private:
@@ -69,6 +72,7 @@ class PocoStore final : public Store {
   Pool<StoreConnection> pool_;
   static constexpr std::int64_t kFullReportMs = 60000;
   std::atomic<std::uint64_t> fullErrors_{0};
+  std::atomic<std::uint64_t> transactions_{0}, reads_{0};
   std::atomic<std::int64_t> fullSinceMs_{0};  // steady clock; 0: no recent failure
 };
 
