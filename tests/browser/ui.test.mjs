@@ -32,6 +32,7 @@ plugins:
     config: {password_hash: {ops_limit: 1, mem_limit_kib: 8}, admins: ['ann.${unique}@example.org']}
   - name: chat
   - name: meetups
+    config: {rate_limits: {events: {count: 0}}}  # one musician makes 101 (long lists)
   - name: musicians
 `);
   server = spawn(path.join(binDir, 'mmm-server'), ['--config', path.join(work, 'mmm.yaml')], {stdio: ['ignore', 'pipe', 'inherit']});
@@ -192,6 +193,40 @@ test('a report reaches the admin, who deletes the message for everyone', async (
   await ann.page.locator('.audit li', {hasText: 'report.delete'}).waitFor();
   // Gone from Bob's open chat without a reload (the delete is pushed).
   await reported.waitFor({state: 'detached'});
+});
+
+test('long lists come a page at a time, with "Show more events"', async () => {
+  const cara = await newMusician('cara');
+  await signUp(cara);
+  const title = `Cara gig ${unique}`;
+  // 101 events, made through the API from the page (her cookie, her origin).
+  const made = await cara.page.evaluate(async (title) => {
+    let ok = 0;
+    for (let i = 0; i < 101; ++i) {
+      const datetime = new Date(Date.UTC(2032, 0, 1 + (i % 28), 12, i % 60)).toISOString();
+      const response = await fetch('/v1/events', {method: 'POST', headers: {'Content-Type': 'application/json'},
+        body: JSON.stringify({title: `${title} ${i}`, datetime, location: 'Hall', description: ''})});
+      if (response.status === 201) ++ok;
+    }
+    return ok;
+  }, title);
+  assert.equal(made, 101);
+  const page = cara.page;
+  const more = page.getByRole('button', {name: 'Show more events'});
+  for (const [view, heading] of [['#/my-events', 'My events'], ['#/events', 'Find musicians to play with']]) {
+    await page.goto(`${base}/${view}`);
+    await page.getByRole('heading', {name: heading}).waitFor();
+    if (view === '#/events') {
+      await page.getByLabel('Search').fill(title);
+      await page.getByRole('button', {name: 'Search'}).click();
+    }
+    await more.waitFor();
+    assert.equal(await page.locator('.event', {hasText: title}).count(), 100, view);
+    await more.click();
+    await more.waitFor({state: 'hidden'});  // the second page was the last
+    assert.equal(await page.locator('.event', {hasText: title}).count(), 101, view);
+  }
+  await cara.context.close();
 });
 
 test('screenshots of every view at desktop and phone widths', async () => {

@@ -4,6 +4,8 @@
 
 #include <mmm/time.hpp>
 
+#include <algorithm>
+
 using namespace mmm::test;
 
 namespace {
@@ -214,6 +216,56 @@ TEST_P(ChatTest, EditAndDeleteMessages) {
   EXPECT_EQ(deleted.header("content-type"), "text/plain; charset=utf-8");
   expectProblem(call("DELETE", path, "", a.token), 404);
   EXPECT_TRUE(bodies(call("GET", "/v1/channels/1", "", a.token)).empty());
+}
+
+TEST_P(ChatTest, ChannelListsComeInBoundedPagesLatestMessageFirst) {
+  const auto a = newAccount(), b = newAccount(), c = newAccount();
+  std::vector<std::int64_t> made;  // public, in id order after General (1)
+  for (int i = 0; i < 203; ++i) made.push_back(newChannel(a, R"({"name":"room )" + std::to_string(i) + R"("})")->getValue<Poco::Int64>("id"));
+  const auto duo = newChannel(a, R"({"name":"duo","private":true,"members":[{"id":)" + std::to_string(b.id) + "}]}")
+                       ->getValue<Poco::Int64>("id");
+  newChannel(c, R"({"name":"c alone","private":true})");
+  // Messages, oldest first: in 150, duo, 7, 150 again, then one in 20 that is deleted.
+  post(a, made[150], "one");
+  post(b, duo, "two");
+  post(a, made[7], "three");
+  post(a, made[150], "four");
+  const auto gone = post(a, made[20], "five");
+  ASSERT_EQ(call("DELETE", "/v1/messages/" + std::to_string(gone), "", a.token).status, 200);
+  std::vector<std::int64_t> expected{made[150], made[7], duo, 1};  // by latest message, then by id
+  for (std::size_t i = 0; i < made.size(); ++i)
+    if (i != 150 && i != 7) expected.push_back(made[i]);
+  auto ids = [&](const std::string& query, const Account& who) {
+    std::vector<std::int64_t> out;
+    auto list = jsonArray(call("GET", "/v1/channels" + query, "", who.token));
+    for (std::size_t i = 0; i < list->size(); ++i) out.push_back(list->getObject(i)->getValue<Poco::Int64>("id"));
+    return out;
+  };
+  EXPECT_EQ(ids("", a).size(), 100u);  // the default
+  EXPECT_EQ(ids("?limit=200", a), std::vector<std::int64_t>(expected.begin(), expected.begin() + 200));
+  EXPECT_EQ(ids("?limit=1", b), std::vector<std::int64_t>{made[150]});
+  EXPECT_EQ(ids("?offset=200", a), std::vector<std::int64_t>(expected.begin() + 200, expected.end()));
+  // Pages of 37 walk the whole list once in that order: no repeat, no gap.
+  std::vector<std::int64_t> walked;
+  for (int offset = 0; offset < 250; offset += 37) {
+    auto page = ids("?limit=37&offset=" + std::to_string(offset), b);
+    EXPECT_LE(page.size(), 37u);
+    walked.insert(walked.end(), page.begin(), page.end());
+  }
+  EXPECT_EQ(walked, expected);  // b sees duo too; c's private channel is nobody else's
+  auto forC = ids("?limit=200&offset=3", c);
+  EXPECT_EQ(std::count(forC.begin(), forC.end(), duo), 0);
+  // Each channel comes with its own members only.
+  auto first = jsonArray(call("GET", "/v1/channels?limit=3", "", b.token));
+  EXPECT_EQ(first->getObject(0)->getArray("members")->size(), 1u);
+  EXPECT_EQ(first->getObject(2)->getArray("members")->size(), 2u);
+  EXPECT_EQ(first->getObject(2)->getValue<std::string>("name"), "duo");
+  for (const std::string bad : {"limit=0", "limit=201", "limit=-5", "limit=many", "limit=", "offset=-1", "offset=1e3",
+                                "offset=1000001"}) {
+    auto reply = call("GET", "/v1/channels?" + bad, "", a.token);
+    expectProblem(reply, 400);
+    EXPECT_EQ(json(reply)->getValue<std::string>("detail").rfind(bad.substr(0, bad.find('=')), 0), 0u) << reply.body;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ChatTest, ::testing::Values(Backends::SQLiteMemory, Backends::MariaDBRedis),

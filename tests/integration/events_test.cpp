@@ -252,6 +252,48 @@ TEST_P(EventsTest, PagingNeverRepeatsOrSkips) {
   EXPECT_EQ(jsonArray(call("GET", "/v1/events", "", a.token))->size(), 23u);  // default limit 50
 }
 
+TEST_P(EventsTest, JoinedEventsComeInBoundedPages) {
+  const auto a = newAccount(), b = newAccount();
+  std::set<std::int64_t> all;
+  for (int i = 0; i < 205; ++i) {
+    const auto id = createEvent(a, eventBody("Gig " + std::to_string(i), inDays(1 + i % 7, i)))->getValue<Poco::Int64>("id");
+    if (i % 2 == 0) {
+      ASSERT_EQ(call("POST", "/v1/events/join", R"({"id":)" + std::to_string(id) + "}", b.token).status, 201);
+    }
+    all.insert(id);
+  }
+  auto page = [&](const std::string& query, const Account& who) {
+    return jsonArray(call("GET", "/v1/events/join" + query, "", who.token));
+  };
+  EXPECT_EQ(page("", a)->size(), 100u);  // the default
+  EXPECT_EQ(page("?limit=200", a)->size(), 200u);
+  EXPECT_EQ(page("?limit=1", a)->size(), 1u);
+  EXPECT_EQ(page("?limit=200&offset=200", a)->size(), 5u);
+  EXPECT_EQ(page("?offset=205", a)->size(), 0u);
+  EXPECT_EQ(page("?limit=200", b)->size(), 103u);  // only those joined
+  // Pages of 40 walk the whole list once, soonest first, with no repeat and no gap.
+  std::vector<std::int64_t> seen;
+  std::string previous;
+  for (int offset = 0; offset < 240; offset += 40) {
+    auto events = page("?limit=40&offset=" + std::to_string(offset), a);
+    EXPECT_LE(events->size(), 40u);
+    for (std::size_t i = 0; i < events->size(); ++i) {
+      const auto datetime = events->getObject(i)->getValue<std::string>("datetime");
+      EXPECT_LE(previous, datetime);
+      previous = datetime;
+      seen.push_back(events->getObject(i)->getValue<Poco::Int64>("id"));
+    }
+  }
+  EXPECT_EQ(seen.size(), all.size());
+  EXPECT_EQ(std::set<std::int64_t>(seen.begin(), seen.end()), all);
+  for (const std::string bad : {"limit=0", "limit=201", "limit=-1", "limit=ten", "limit=", "limit=1.5", "offset=-1",
+                                "offset=x", "offset=1000001", "offset=99999999999999999999"}) {
+    auto reply = call("GET", "/v1/events/join?" + bad, "", a.token);
+    expectProblem(reply, 400);
+    EXPECT_EQ(json(reply)->getValue<std::string>("detail").rfind(bad.substr(0, bad.find('=')), 0), 0u) << reply.body;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, EventsTest, ::testing::Values(Backends::SQLiteMemory, Backends::MariaDBRedis),
                          backendsName);
 

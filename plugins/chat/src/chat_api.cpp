@@ -10,6 +10,11 @@
 
 
 namespace mmm::chat {
+namespace {
+
+constexpr int kDefaultListLimit = 100, kMaxListLimit = 200;  // GET /v1/channels (API.md)
+
+}  // namespace
 
 ChatApi::ChatApi(Store& store, ProfileDirectory& profiles, Pusher& pusher, std::shared_ptr<spdlog::logger> log,
                  ChatPolicy policy)
@@ -30,7 +35,8 @@ Channel ChatApi::readable(DbSession& session, std::int64_t channelId, std::int64
 
 Response ChatApi::listChannels(Request& request) {
   const auto user = authenticated(request).userId;
-  auto channels = store_.read([&](DbSession& s) { return ChatRepository::visibleTo(store_, s, user); });
+  const auto page = pageParams(request, kDefaultListLimit, kMaxListLimit);
+  auto channels = store_.read([&](DbSession& s) { return ChatRepository::visibleTo(store_, s, user, page); });
   return Response::json(200, json_.channels(channels));
 }
 
@@ -178,7 +184,7 @@ Response ChatApi::deleteMessage(Request& request) {
         throw HttpError(403, "only its author or the channel's moderators can delete a message");
       channel = admin ? *found : readable(tx, message->channelId, user);
     }
-    ChatRepository::deleteMessage(tx, id);
+    ChatRepository::deleteMessage(tx, id, message->channelId);
   });
   if (author != user) {
     policy_.record({user, "message.delete", "message", id, ""});

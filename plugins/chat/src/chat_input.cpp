@@ -5,23 +5,15 @@
 #include <mmm/json.hpp>
 
 #include <algorithm>
-#include <charconv>
 
 namespace mmm::chat {
 
 HistoryQuery parseHistoryQuery(const Request& request) {
   HistoryQuery query;
-  auto number = [](const std::string& name, const std::string& value, std::int64_t min, std::int64_t max) {
-    std::int64_t parsed = 0;
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
-    if (value.empty() || ec != std::errc() || end != value.data() + value.size() || parsed < min || parsed > max)
-      throw HttpError(400, name + " must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
-    return parsed;
-  };
-  if (auto before = request.queryParam("before")) query.before = number("before", *before, 1, INT64_MAX);
-  if (auto after = request.queryParam("after")) query.after = number("after", *after, 0, INT64_MAX);
+  if (auto before = request.queryParam("before")) query.before = queryInteger("before", *before, 1, INT64_MAX);
+  if (auto after = request.queryParam("after")) query.after = queryInteger("after", *after, 0, INT64_MAX);
   if (query.before && query.after) throw HttpError(400, "give before or after, not both");
-  if (auto limit = request.queryParam("limit")) query.limit = static_cast<int>(number("limit", *limit, 1, 100));
+  query.limit = static_cast<int>(queryInteger(request, "limit", 1, 100, query.limit));
   return query;
 }
 

@@ -124,7 +124,7 @@ bool ChatApi::removeMessage(std::int64_t actorId, std::int64_t id) {
     auto message = ChatRepository::message(store_, tx, id);
     if (!message) return;
     channel = ChatRepository::channel(store_, tx, message->channelId);
-    ChatRepository::deleteMessage(tx, id);
+    ChatRepository::deleteMessage(tx, id, message->channelId);
   });
   if (!channel) return false;
   log_->info("admin {} deleted message {} (reported)", actorId, id);

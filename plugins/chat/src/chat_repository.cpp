@@ -14,13 +14,14 @@ constexpr const char* kChannelColumns =
 constexpr const char* kMessageColumns =
     "SELECT id, channel_id, body, creator_id, created_at, edited_at FROM chat_messages ";
 
+Channel channelFrom(const SqlRow& r) {
+  return {r.int64(0), r.text(1), r.text(2), r.int64(3) != 0, r.int64(4), r.int64(5) != 0, r.int64(6), r.int64(7), {}};
+}
+
 std::vector<Channel> selectChannels(Store& store, DbSession& session, const std::string& sql,
                                     std::initializer_list<SqlValue> params) {
   std::vector<Channel> channels;
-  store.query(session, sql, params, [&](const SqlRow& r) {
-    channels.push_back({r.int64(0), r.text(1), r.text(2), r.int64(3) != 0, r.int64(4), r.int64(5) != 0, r.int64(6),
-                        r.int64(7), {}});
-  });
+  store.query(session, sql, params, [&](const SqlRow& r) { channels.push_back(channelFrom(r)); });
   return channels;
 }
 
@@ -33,20 +34,19 @@ std::vector<Message> selectMessages(Store& store, DbSession& session, const std:
   return messages;
 }
 
-// Members of several channels in one query (the IN list padded to a few shapes).
+// Members of several channels in a few queries (IN lists of bounded length).
 void attachMembers(Store& store, DbSession& session, std::vector<Channel>& channels) {
-  if (channels.empty()) return;
   std::map<std::int64_t, Channel*> byId;
-  std::vector<SqlValue> ids;
+  std::vector<std::int64_t> ids;
   ids.reserve(channels.size());
   for (auto& c : channels) {
     byId[c.id] = &c;
-    ids.emplace_back(c.id);
+    ids.push_back(c.id);
   }
-  padInList(ids);
-  const std::string sql =
-      "SELECT channel_id, user_id FROM chat_members WHERE channel_id IN (" + inListMarks(ids.size()) + ") ORDER BY user_id";
-  store.query(session, sql, ids, [&](const SqlRow& r) { byId[r.int64(0)]->members.push_back(r.int64(1)); });
+  forEachInList(ids, [&](const std::string& marks, const std::vector<SqlValue>& values) {
+    store.query(session, "SELECT channel_id, user_id FROM chat_members WHERE channel_id IN (" + marks + ") ORDER BY user_id",
+                values, [&](const SqlRow& r) { byId[r.int64(0)]->members.push_back(r.int64(1)); });
+  });
 }
 
 }  // namespace
@@ -85,6 +85,14 @@ std::vector<Migration> ChatRepository::migrations() {
        "the General channel",
        {"INSERT INTO chat_channels (name, description, is_private, creator_id, managed, created_at) "
         "VALUES ('General', 'Everyone is here', 0, 0, 0, {{now_ms}})"}},
+      // Lists show the channels with the latest message first; the public ones come off this
+      // index already in order, a page at a time.
+      {3,
+       "channels ordered by their latest message",
+       {"ALTER TABLE chat_channels ADD COLUMN last_message_id BIGINT NOT NULL DEFAULT 0",
+        "UPDATE chat_channels SET last_message_id ="
+        " COALESCE((SELECT MAX(m.id) FROM chat_messages m WHERE m.channel_id = chat_channels.id), 0)",
+        "CREATE INDEX chat_channels_recent ON chat_channels (is_private, last_message_id DESC, id)"}},
   };
 }
 
@@ -109,11 +117,23 @@ std::optional<Channel> ChatRepository::channel(Store& store, DbSession& session,
   return channels.front();
 }
 
-std::vector<Channel> ChatRepository::visibleTo(Store& store, DbSession& session, std::int64_t userId) {
+std::vector<Channel> ChatRepository::visibleTo(Store& store, DbSession& session, std::int64_t userId,
+                                              const Page& page) {
+  // The page is the top offset+limit of the public channels (read in order off an index)
+  // merged with the top offset+limit of the caller's private ones: the database reads and
+  // sorts no more than that, however many channels there are.
+  static const std::string columns =
+      "c.id, c.name, c.description, c.is_private, c.creator_id, c.managed, c.created_at, c.edited_at, c.last_message_id";
   static const std::string sql =
-      std::string(kChannelColumns) +
-      "WHERE is_private = 0 OR id IN (SELECT channel_id FROM chat_members WHERE user_id = ?) ORDER BY id";
-  auto channels = selectChannels(store, session, sql, {userId});
+      "SELECT id, name, description, is_private, creator_id, managed, created_at, edited_at FROM ("
+      " SELECT * FROM (SELECT " + columns + " FROM chat_channels c WHERE c.is_private = 0"
+      "  ORDER BY c.last_message_id DESC, c.id LIMIT ?) public_top"
+      " UNION ALL"
+      " SELECT * FROM (SELECT " + columns + " FROM chat_members m JOIN chat_channels c ON c.id = m.channel_id"
+      "  WHERE m.user_id = ? AND c.is_private = 1 ORDER BY c.last_message_id DESC, c.id LIMIT ?) private_top"
+      ") visible ORDER BY last_message_id DESC, id LIMIT ? OFFSET ?";
+  const std::int64_t reach = page.offset + page.limit, limit = page.limit;
+  auto channels = selectChannels(store, session, sql, {reach, userId, reach, limit, page.offset});
   attachMembers(store, session, channels);
   return channels;
 }
@@ -175,6 +195,9 @@ std::int64_t ChatRepository::postMessage(DbSession& tx, const Sql& sql, std::int
       use(text), use(user), use(at), now;
   Poco::Int64 id = 0;
   tx << sql.lastInsertId(), into(id), now;
+  // Never backwards: on MariaDB a later id may commit first.
+  tx << "UPDATE chat_channels SET last_message_id = ? WHERE id = ? AND last_message_id < ?", use(id), use(channel),
+      use(id), now;
   return id;
 }
 
@@ -203,9 +226,12 @@ void ChatRepository::editMessage(DbSession& tx, std::int64_t id, const std::stri
   tx << "UPDATE chat_messages SET body = ?, edited_at = ? WHERE id = ?", use(text), use(at), use(key), now;
 }
 
-void ChatRepository::deleteMessage(DbSession& tx, std::int64_t id) {
-  Poco::Int64 key = id;
+void ChatRepository::deleteMessage(DbSession& tx, std::int64_t id, std::int64_t channelId) {
+  Poco::Int64 key = id, channel = channelId;
   tx << "DELETE FROM chat_messages WHERE id = ?", use(key), now;
+  tx << "UPDATE chat_channels SET last_message_id ="
+        " COALESCE((SELECT MAX(id) FROM chat_messages WHERE channel_id = ?), 0) WHERE id = ?",
+      use(channel), use(channel), now;
 }
 
 }  // namespace mmm::chat

@@ -1,6 +1,7 @@
 // The chat plugin's tables: channels, their members, and messages.
 #pragma once
 
+#include <mmm/input.hpp>
 #include <mmm/store.hpp>
 
 #include <cstdint>
@@ -41,8 +42,9 @@ class ChatRepository {
   // The reads take the Store too: they run through Store::query (statements compiled once
   // per connection).
   static std::optional<Channel> channel(Store& store, DbSession& session, std::int64_t id);
-  /// Public channels and the private ones `userId` belongs to, with members.
-  static std::vector<Channel> visibleTo(Store& store, DbSession& session, std::int64_t userId);
+  /// A page of the public channels and the private ones `userId` belongs to, with members:
+  /// the latest message first (channels without one last), then by id.
+  static std::vector<Channel> visibleTo(Store& store, DbSession& session, std::int64_t userId, const Page& page);
   static void updateChannel(DbSession& tx, std::int64_t id, const std::optional<std::string>& name,
                             const std::optional<std::string>& description);
   static void deleteChannel(DbSession& tx, std::int64_t id);
@@ -57,7 +59,7 @@ class ChatRepository {
   static std::vector<Message> history(Store& store, DbSession& session, std::int64_t channelId,
                                       const HistoryQuery& query);
   static void editMessage(DbSession& tx, std::int64_t id, const std::string& body);
-  static void deleteMessage(DbSession& tx, std::int64_t id);
+  static void deleteMessage(DbSession& tx, std::int64_t id, std::int64_t channelId);
 };
 
 }  // namespace mmm::chat

@@ -82,10 +82,12 @@ std::vector<Event> EventRepository::list(Store& store, DbSession& session, const
   return select(store, session, matching, {viewer, query.from, query.to, pattern, pattern, pattern, limit, offset});
 }
 
-std::vector<Event> EventRepository::joinedBy(Store& store, DbSession& session, std::int64_t viewer) {
-  static const std::string sql =
-      std::string(kSelect) + "JOIN event_members mine ON mine.event_id = e.id AND mine.user_id = ? ORDER BY e.starts_at, e.id";
-  return select(store, session, sql, {viewer, viewer});
+std::vector<Event> EventRepository::joinedBy(Store& store, DbSession& session, std::int64_t viewer, const Page& page) {
+  static const std::string sql = std::string(kSelect) +
+                                 "JOIN event_members mine ON mine.event_id = e.id AND mine.user_id = ?"
+                                 " ORDER BY e.starts_at, e.id LIMIT ? OFFSET ?";
+  const std::int64_t limit = page.limit;
+  return select(store, session, sql, {viewer, viewer, limit, page.offset});
 }
 
 void EventRepository::update(DbSession& tx, std::int64_t id, const EventFields& fields) {

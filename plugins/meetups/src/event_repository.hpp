@@ -3,6 +3,7 @@
 
 #include "event_search.hpp"
 
+#include <mmm/input.hpp>
 #include <mmm/store.hpp>
 
 #include <cstdint>
@@ -37,7 +38,7 @@ class EventRepository {
   // The reads run through Store::query (statements compiled once per connection).
   static std::optional<Event> find(Store& store, DbSession& session, std::int64_t id, std::int64_t viewer);
   static std::vector<Event> list(Store& store, DbSession& session, const EventQuery& query, std::int64_t viewer);
-  static std::vector<Event> joinedBy(Store& store, DbSession& session, std::int64_t viewer);
+  static std::vector<Event> joinedBy(Store& store, DbSession& session, std::int64_t viewer, const Page& page);
   static void update(DbSession& tx, std::int64_t id, const EventFields& fields);
   static void setChannel(DbSession& tx, std::int64_t id, std::int64_t channelId);
   /// Sets the channel only if it is still `expected` (0: none); false when another node

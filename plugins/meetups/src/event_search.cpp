@@ -2,21 +2,12 @@
 
 #include <mmm/error.hpp>
 #include <mmm/http.hpp>
+#include <mmm/input.hpp>
 #include <mmm/text.hpp>
 #include <mmm/time.hpp>
 
-#include <charconv>
-
 namespace mmm::meetups {
 namespace {
-
-std::int64_t integer(const std::string& name, const std::string& value, std::int64_t min, std::int64_t max) {
-  std::int64_t parsed = 0;
-  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
-  if (value.empty() || ec != std::errc() || end != value.data() + value.size() || parsed < min || parsed > max)
-    throw HttpError(400, name + " must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
-  return parsed;
-}
 
 std::int64_t time(const std::string& name, const std::string& value) {
   auto parsed = parseRfc3339(value);
@@ -37,8 +28,8 @@ EventQuery parseEventQuery(const Request& request) {
   if (auto from = request.queryParam("from")) query.from = time("from", *from);
   if (auto to = request.queryParam("to")) query.to = time("to", *to);
   if (query.from > query.to) throw HttpError(400, "from must not be after to");
-  if (auto limit = request.queryParam("limit")) query.limit = static_cast<int>(integer("limit", *limit, 1, 100));
-  if (auto offset = request.queryParam("offset")) query.offset = integer("offset", *offset, 0, 1000000);
+  query.limit = static_cast<int>(queryInteger(request, "limit", 1, 100, query.limit));
+  query.offset = queryInteger(request, "offset", 0, kMaxListOffset, 0);
   return query;
 }
 

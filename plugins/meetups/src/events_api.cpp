@@ -15,6 +15,11 @@
 #include <set>
 
 namespace mmm::meetups {
+namespace {
+
+constexpr int kDefaultListLimit = 100, kMaxListLimit = 200;  // GET /v1/events/join (API.md)
+
+}  // namespace
 
 EventsApi::EventsApi(Store& store, ProfileDirectory& profiles, std::shared_ptr<ManagedChannels> channels,
                      std::shared_ptr<spdlog::logger> log, EventPolicy policy)
@@ -71,7 +76,8 @@ Response EventsApi::list(Request& request) {
 
 Response EventsApi::joined(Request& request) {
   const auto viewer = authenticated(request).userId;
-  auto events = store_.read([&](DbSession& s) { return EventRepository::joinedBy(store_, s, viewer); });
+  const auto page = pageParams(request, kDefaultListLimit, kMaxListLimit);
+  auto events = store_.read([&](DbSession& s) { return EventRepository::joinedBy(store_, s, viewer, page); });
   return Response::json(200, toJson(events));
 }
 

@@ -49,6 +49,19 @@ TEST(EventQuery, BadValuesAre400) {
     EXPECT_EQ(status(bad), 400) << bad;
 }
 
+TEST(EventQuery, BadListParametersAre400NamingThem) {
+  for (const char* name : {"limit", "offset"})
+    for (const std::string value : {"", "x", "1.5", "+1", "0x10", "99999999999999999999"}) {
+      try {
+        parse(std::string(name) + "=" + value);
+        ADD_FAILURE() << name << "=" << value;
+      } catch (const mmm::HttpError& e) {
+        EXPECT_EQ(e.status(), 400);
+        EXPECT_EQ(std::string(e.what()).rfind(name, 0), 0u) << e.what();
+      }
+    }
+}
+
 TEST(EventQuery, LikePatternsEscapeWildcards) {
   EXPECT_EQ(likePattern("jam"), "%jam%");
   EXPECT_EQ(likePattern("100%_fun!"), "%100!%!_fun!!%");

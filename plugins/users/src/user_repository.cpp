@@ -180,18 +180,16 @@ std::optional<UserRecord> UserRepository::findByEmail(const std::string& email) 
 
 std::map<std::int64_t, Profile> UserRepository::findMany(const std::vector<std::int64_t>& ids) {
   std::map<std::int64_t, Profile> profiles;
-  constexpr std::size_t kChunk = 512;  // bounded statement size (a power of two: see inListMarks)
-  for (std::size_t start = 0; start < ids.size(); start += kChunk) {
-    const std::size_t end = std::min(ids.size(), start + kChunk);
-    std::vector<SqlValue> keys(ids.begin() + static_cast<std::ptrdiff_t>(start),
-                               ids.begin() + static_cast<std::ptrdiff_t>(end));
-    padInList(keys);  // a few statement shapes, not one per page size
-    const std::string sql = std::string("SELECT ") + kColumns + " FROM users WHERE id IN (" + inListMarks(keys.size()) + ")";
-    store_.read([&](DbSession& session) {
-      for (auto& user : selectUsers(store_, session, sql, keys.data(), keys.size()))
-        profiles[user.profile.id] = std::move(user.profile);
-    });
-  }
+  forEachInList(
+      ids,
+      [&](const std::string& marks, const std::vector<SqlValue>& keys) {
+        const std::string sql = std::string("SELECT ") + kColumns + " FROM users WHERE id IN (" + marks + ")";
+        store_.read([&](DbSession& session) {
+          for (auto& user : selectUsers(store_, session, sql, keys.data(), keys.size()))
+            profiles[user.profile.id] = std::move(user.profile);
+        });
+      },
+      512);
   return profiles;
 }
 

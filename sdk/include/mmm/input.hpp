@@ -79,4 +79,23 @@ inline std::int64_t integerField(const Poco::JSON::Object::Ptr& body, const std:
   }
 }
 
+/// Which slice of a list a request asks for: `limit` items after skipping `offset`.
+struct Page {
+  int limit = 100;
+  std::int64_t offset = 0;
+};
+
+/// The deepest `offset` a list accepts: a page further in costs the database a walk past
+/// every row before it.
+constexpr std::int64_t kMaxListOffset = 1000000;
+
+/// Reads `limit` (1 to `maxLimit`, else `defaultLimit`) and `offset` (0 to kMaxListOffset,
+/// else 0); 400 naming the parameter for anything else (API.md, "Every list is bounded").
+inline Page pageParams(const Request& request, int defaultLimit, int maxLimit) {
+  Page page;
+  page.limit = static_cast<int>(queryInteger(request, "limit", 1, maxLimit, defaultLimit));
+  page.offset = queryInteger(request, "offset", 0, kMaxListOffset, 0);
+  return page;
+}
+
 }  // namespace mmm

@@ -11,6 +11,8 @@
 
 #include <Poco/Exception.h>
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -153,6 +155,19 @@ inline bool isDuplicateKey(const std::exception& e) {
 
 /// A value bound to a `?` of Store::query, in order.
 using SqlValue = std::variant<std::int64_t, std::string_view>;
+
+/// Calls `run(marks, values)` for each slice of at most `chunk` (a power of two) of `ids`,
+/// padded (padInList) with its "?, ?, …" (inListMarks): IN lists of bounded length and a
+/// few shapes, however many ids there are (SQLite refuses more than 32,766 values at once).
+template <class Run>
+void forEachInList(const std::vector<std::int64_t>& ids, Run&& run, std::size_t chunk = 256) {
+  for (std::size_t start = 0; start < ids.size(); start += chunk) {
+    const auto first = ids.begin() + static_cast<std::ptrdiff_t>(start);
+    std::vector<SqlValue> values(first, first + static_cast<std::ptrdiff_t>(std::min(chunk, ids.size() - start)));
+    padInList(values);
+    run(inListMarks(values.size()), values);
+  }
+}
 
 /// One result row of Store::query, read by 0-based column position. NULL reads as 0 or "".
 class SqlRow {

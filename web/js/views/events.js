@@ -1,7 +1,55 @@
-// Browsing, searching and creating events; joining and leaving; my events.
+// Browsing, searching and creating events; joining and leaving; my events. Both lists come
+// a page at a time (the API never sends more than a page), with "Show more events" for the
+// next one.
 import {api} from '../api.js';
 import {app} from '../app.js';
 import {clearErrors, field, formatWhen, h, setFieldError} from '../dom.js';
+
+const PAGE = 100;
+
+/**
+ * A list filled a page at a time: `fetchPage(offset)` gives the events from `offset` on, at
+ * most PAGE of them; `onChange(item, event, card)` runs after the reader joined or left
+ * `event`, shown as `item` (`card(event)` makes a new one).
+ * Returns the list's elements and `reload()`, which starts again from the first page.
+ */
+function pagedEvents({fetchPage, onChange, empty}) {
+  const list = h('ul', {class: 'events', 'aria-live': 'polite'});
+  const error = h('p', {class: 'form-error', role: 'alert'});
+  const more = h('button', {type: 'button', class: 'more', hidden: true}, 'Show more events');
+  let shown = 0;
+  const card = (event) => eventCard(event, (old) => onChange(old, event, card));
+  const page = async (fresh) => {
+    error.textContent = '';
+    more.disabled = true;
+    try {
+      const events = await fetchPage(fresh ? 0 : shown);
+      if (fresh) {
+        list.replaceChildren();
+        shown = 0;
+      }
+      list.append(...events.map(card));
+      shown += events.length;
+      more.hidden = events.length < PAGE;
+      if (!shown) list.append(empty());
+    } catch (failure) {
+      error.textContent = failure.message;
+    } finally {
+      more.disabled = false;
+    }
+  };
+  more.addEventListener('click', () => page(false));
+  return {
+    elements: [error, list, more],
+    reload: () => page(true),
+    forget: () => { shown -= 1; },  // a card left the list: the next page starts one earlier
+  };
+}
+
+// After joining or leaving: the event as it is now, in place of its card.
+async function refreshCard(old, event, card) {
+  old.replaceWith(card(await api('GET', `/v1/events/${event.id}`)));
+}
 
 function eventCard(event, onChange) {
   const status = h('p', {class: 'card-error', role: 'alert'});
@@ -14,7 +62,7 @@ function eventCard(event, onChange) {
     action = h('button', {type: 'button', onclick: async () => {
       try {
         await api('DELETE', `/v1/events/${event.id}/members/me`);
-        onChange();
+        await onChange(item);
       } catch (error) {
         status.textContent = error.message;
       }
@@ -23,13 +71,13 @@ function eventCard(event, onChange) {
     action = h('button', {class: 'primary', type: 'button', onclick: async () => {
       try {
         await api('POST', '/v1/events/join', {id: event.id});
-        onChange();
+        await onChange(item);
       } catch (error) {
         status.textContent = error.message;
       }
     }}, 'Join');
   }
-  return h('li', {class: 'card event'},
+  const item = h('li', {class: 'card event'},
       h('div', {class: 'event-when'}, h('time', {datetime: event.datetime}, formatWhen(event.datetime))),
       h('h2', {}, h('a', {href: `#/events/${event.id}`}, event.title)),
       h('p', {class: 'muted'}, `At ${event.location}`),
@@ -39,37 +87,33 @@ function eventCard(event, onChange) {
           event.creator && h('span', {class: 'muted'}, `by ${event.creator.userName}`),
           h('span', {class: 'spacer'}), action),
       status);
+  return item;
 }
 
 function dayStart(value) { return value ? new Date(`${value}T00:00`).toISOString() : null; }
 function dayEnd(value) { return value ? new Date(`${value}T23:59:59`).toISOString() : null; }
 
 export async function eventsView(page) {
-  const list = h('ul', {class: 'events', 'aria-live': 'polite'});
-  const listError = h('p', {class: 'form-error', role: 'alert'});
   const search = h('form', {class: 'search', role: 'search'},
       field({label: 'Search', name: 'q', type: 'search', placeholder: 'folk, jam, Ballard…'}),
       field({label: 'From', name: 'from', type: 'date'}),
       field({label: 'To', name: 'to', type: 'date'}),
       h('button', {type: 'submit'}, 'Search'));
-  const load = async () => {
-    const values = Object.fromEntries(new FormData(search));
-    const query = new URLSearchParams({limit: '100'});
-    if (values.q) query.set('q', values.q);
-    if (dayStart(values.from)) query.set('from', dayStart(values.from));
-    if (dayEnd(values.to)) query.set('to', dayEnd(values.to));
-    listError.textContent = '';
-    try {
-      const events = await api('GET', `/v1/events?${query}`);
-      list.replaceChildren(...events.map((event) => eventCard(event, load)));
-      if (!events.length) list.append(h('li', {class: 'empty'}, 'No events match. Why not create one?'));
-    } catch (error) {
-      listError.textContent = error.message;
-    }
-  };
+  const events = pagedEvents({
+    fetchPage: (offset) => {
+      const values = Object.fromEntries(new FormData(search));
+      const query = new URLSearchParams({limit: String(PAGE), offset: String(offset)});
+      if (values.q) query.set('q', values.q);
+      if (dayStart(values.from)) query.set('from', dayStart(values.from));
+      if (dayEnd(values.to)) query.set('to', dayEnd(values.to));
+      return api('GET', `/v1/events?${query}`);
+    },
+    onChange: refreshCard,
+    empty: () => h('li', {class: 'empty'}, 'No events match. Why not create one?'),
+  });
   search.addEventListener('submit', (event) => {
     event.preventDefault();
-    load();
+    events.reload();
   });
 
   const create = h('form', {class: 'card', novalidate: true},
@@ -102,19 +146,25 @@ export async function eventsView(page) {
     }
   });
 
-  page.append(h('h1', {}, 'Find musicians to play with'), search, listError, list,
+  page.append(h('h1', {}, 'Find musicians to play with'), search, ...events.elements,
       h('details', {class: 'create'}, h('summary', {}, '+ New event'), create));
-  await load();
+  await events.reload();
 }
 
 export async function myEventsView(page) {
-  const list = h('ul', {class: 'events'});
-  const load = async () => {
-    const events = await api('GET', '/v1/events/join');
-    list.replaceChildren(...events.map((event) => eventCard(event, load)));
-    if (!events.length) list.append(h('li', {class: 'empty'}, h('span', {}, 'You have not joined any event yet. '),
-        h('a', {href: '#/events'}, 'Find one')));
-  };
-  page.append(h('h1', {}, 'My events'), list);
-  await load();
+  const events = pagedEvents({
+    fetchPage: (offset) => api('GET', `/v1/events/join?limit=${PAGE}&offset=${offset}`),
+    onChange: async (old, event, card) => {
+      if (event.joined) {  // left it: no longer one of mine
+        old.remove();
+        events.forget();
+      } else {
+        await refreshCard(old, event, card);
+      }
+    },
+    empty: () => h('li', {class: 'empty'}, h('span', {}, 'You have not joined any event yet. '),
+        h('a', {href: '#/events'}, 'Find one')),
+  });
+  page.append(h('h1', {}, 'My events'), ...events.elements);
+  await events.reload();
 }
