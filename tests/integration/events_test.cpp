@@ -390,5 +390,49 @@ TEST_P(EventsChatTest, EventsMadeWhileChatWasOffGetTheirChannelsWhenItIsOn) {
             (std::vector<std::int64_t>{std::min(a.id, b.id), std::max(a.id, b.id)}));
 }
 
+TEST_P(EventsChatTest, ChangesMadeWhileChatWasOffReachTheChannelsAtTheNextStart) {
+  const std::string withChat = kUsersPlugin + kChatPlugin + kMeetupsPlugin;
+  auto a = newAccount(), b = newAccount(), c = newAccount();
+  const auto kept = createEvent(a, eventBody("Jam", inDays(6)));
+  const auto dropped = createEvent(a, eventBody("Gig", inDays(7)));
+  const auto keptId = std::to_string(kept->getValue<Poco::Int64>("id"));
+  const auto keptChannel = kept->getValue<Poco::Int64>("channel");
+  const auto droppedChannel = std::to_string(dropped->getValue<Poco::Int64>("channel"));
+  ASSERT_EQ(call("POST", "/v1/events/join", R"({"id":)" + keptId + "}", b.token).status, 201);
+  ASSERT_EQ(call("POST", "/v1/channels/" + droppedChannel, R"({"body":"see you"})", a.token).status, 201);
+
+  startServer(kMeetupsWithoutChat);  // chat off: the channels stay as they were
+  auto signIn = [&](Account& who) {
+    auto reply = call("POST", "/v1/sessions", R"({"email":")" + who.email + R"(","password":")" + who.password + R"("})");
+    ASSERT_EQ(reply.status, 201);
+    who.token = tokenOf(reply);
+  };
+  signIn(a), signIn(b), signIn(c);
+  ASSERT_EQ(call("DELETE", "/v1/events/" + keptId + "/members/me", "", b.token).status, 200);
+  ASSERT_EQ(call("POST", "/v1/events/join", R"({"id":)" + keptId + "}", c.token).status, 201);
+  ASSERT_EQ(call("PATCH", "/v1/events/" + keptId, R"({"title":"Big jam"})", a.token).status, 200);
+  ASSERT_EQ(call("DELETE", "/v1/events/" + std::to_string(dropped->getValue<Poco::Int64>("id")), "", a.token).status, 200);
+
+  startServer(withChat);  // chat on again: those changes reach the channels
+  signIn(a), signIn(b), signIn(c);
+  EXPECT_EQ(channelMembers(a, keptChannel), (std::vector<std::int64_t>{std::min(a.id, c.id), std::max(a.id, c.id)}));
+  expectProblem(call("GET", "/v1/channels/" + std::to_string(keptChannel), "", b.token), 403);
+  EXPECT_EQ(call("GET", "/v1/channels/" + std::to_string(keptChannel), "", c.token).status, 200);
+  auto channels = jsonArray(call("GET", "/v1/channels", "", a.token));
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < channels->size(); ++i) names.push_back(channels->getObject(i)->getValue<std::string>("name"));
+  EXPECT_EQ(names, (std::vector<std::string>{"General", "Big jam"}));  // renamed; the deleted event's gone
+  expectProblem(call("GET", "/v1/channels/" + droppedChannel, "", a.token), 404);
+  const auto log = readFile(server_->logFile());
+  EXPECT_NE(log.find("event channels: checked 1 events in 2 transactions: 0 channels made, 1 renamed, 2 membership "
+                     "changes; 1 channels of deleted events removed"),
+            std::string::npos)
+      << log;
+
+  startServer(withChat);  // and only once
+  signIn(a);
+  EXPECT_EQ(readFile(server_->logFile()).find("event channels: checked"), std::string::npos);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, EventsChatTest, ::testing::Values(Backends::SQLiteMemory, Backends::MariaDBRedis),
                          backendsName);

@@ -229,6 +229,14 @@ std::vector<std::int64_t> ManagedChannelsService::members(DbSession& tx, std::in
   return ChatRepository::members(tx, channelId);
 }
 
+std::map<std::int64_t, ManagedChannels::State> ManagedChannelsService::describe(
+    DbSession& tx, const std::vector<std::int64_t>& channelIds) {
+  std::map<std::int64_t, State> found;
+  for (auto& channel : ChatRepository::channels(api_.store(), tx, channelIds))
+    found[channel.id] = State{std::move(channel.name), std::move(channel.members)};
+  return found;
+}
+
 void ManagedChannelsService::remove(DbSession& tx, std::int64_t channelId) {
   ChatRepository::deleteChannel(tx, channelId);
 }

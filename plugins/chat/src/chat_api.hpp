@@ -75,6 +75,7 @@ class ManagedChannelsService final : public ManagedChannels {
   void addMember(DbSession& tx, std::int64_t channelId, std::int64_t userId) override;
   void removeMember(DbSession& tx, std::int64_t channelId, std::int64_t userId) override;
   std::vector<std::int64_t> members(DbSession& tx, std::int64_t channelId) override;
+  std::map<std::int64_t, State> describe(DbSession& tx, const std::vector<std::int64_t>& channelIds) override;
   void remove(DbSession& tx, std::int64_t channelId) override;
   void notifyCreated(std::int64_t channelId) override;
   void notifyChanged(std::int64_t channelId) override;

@@ -138,6 +138,16 @@ std::vector<Channel> ChatRepository::visibleTo(Store& store, DbSession& session,
   return channels;
 }
 
+std::vector<Channel> ChatRepository::channels(Store& store, DbSession& session, const std::vector<std::int64_t>& ids) {
+  std::vector<Channel> channels;
+  forEachInList(ids, [&](const std::string& marks, const std::vector<SqlValue>& values) {
+    store.query(session, std::string(kChannelColumns) + "WHERE id IN (" + marks + ")", values,
+                [&](const SqlRow& r) { channels.push_back(channelFrom(r)); });
+  });
+  attachMembers(store, session, channels);
+  return channels;
+}
+
 void ChatRepository::updateChannel(DbSession& tx, std::int64_t id, const std::optional<std::string>& name,
                                    const std::optional<std::string>& description) {
   Poco::Int64 key = id, at = nowMillis();

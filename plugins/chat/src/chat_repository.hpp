@@ -45,6 +45,8 @@ class ChatRepository {
   /// A page of the public channels and the private ones `userId` belongs to, with members:
   /// the latest message first (channels without one last), then by id.
   static std::vector<Channel> visibleTo(Store& store, DbSession& session, std::int64_t userId, const Page& page);
+  /// Those of `ids` that exist, with members.
+  static std::vector<Channel> channels(Store& store, DbSession& session, const std::vector<std::int64_t>& ids);
   static void updateChannel(DbSession& tx, std::int64_t id, const std::optional<std::string>& name,
                             const std::optional<std::string>& description);
   static void deleteChannel(DbSession& tx, std::int64_t id);

@@ -28,34 +28,44 @@ std::vector<Event> select(Store& store, DbSession& session, const std::string& s
 }  // namespace
 
 std::vector<Migration> EventRepository::migrations() {
-  return {{1,
-           "events and members",
-           {"CREATE TABLE events ("
-            " id {{pk}},"
-            " title VARCHAR(255) NOT NULL,"
-            " starts_at BIGINT NOT NULL,"
-            " location VARCHAR(255) NOT NULL,"
-            " description VARCHAR(4000) NOT NULL,"
-            " creator_id BIGINT NOT NULL,"
-            " channel_id BIGINT NULL,"
-            " created_at BIGINT NOT NULL"
-            "){{table_options}}",
-            // Listing is by date, soonest first, with the id as tie-breaker for stable pages.
-            "CREATE INDEX events_starts_at ON events (starts_at, id)",
-            "CREATE TABLE event_members ("
-            " event_id BIGINT NOT NULL REFERENCES events (id) ON DELETE CASCADE,"
-            " user_id BIGINT NOT NULL,"
-            " joined_at BIGINT NOT NULL,"
-            " PRIMARY KEY (event_id, user_id)"
-            "){{table_options}}",
-            "CREATE INDEX event_members_user ON event_members (user_id, event_id)"}}};
+  return {
+      {1,
+       "events and members",
+       {"CREATE TABLE events ("
+        " id {{pk}},"
+        " title VARCHAR(255) NOT NULL,"
+        " starts_at BIGINT NOT NULL,"
+        " location VARCHAR(255) NOT NULL,"
+        " description VARCHAR(4000) NOT NULL,"
+        " creator_id BIGINT NOT NULL,"
+        " channel_id BIGINT NULL,"
+        " created_at BIGINT NOT NULL"
+        "){{table_options}}",
+        // Listing is by date, soonest first, with the id as tie-breaker for stable pages.
+        "CREATE INDEX events_starts_at ON events (starts_at, id)",
+        "CREATE TABLE event_members ("
+        " event_id BIGINT NOT NULL REFERENCES events (id) ON DELETE CASCADE,"
+        " user_id BIGINT NOT NULL,"
+        " joined_at BIGINT NOT NULL,"
+        " PRIMARY KEY (event_id, user_id)"
+        "){{table_options}}",
+        "CREATE INDEX event_members_user ON event_members (user_id, event_id)"}},
+      // Every existing event starts stale: the first start after this checks each once.
+      {2,
+       "event channels brought in step at start only where something changed",
+       {"ALTER TABLE events ADD COLUMN channel_stale INTEGER NOT NULL DEFAULT 1",
+        "CREATE INDEX events_channel_stale ON events (channel_stale, id)",
+        "CREATE TABLE event_orphan_channels (channel_id BIGINT NOT NULL PRIMARY KEY){{table_options}}"}},
+  };
 }
 
-std::int64_t EventRepository::insert(DbSession& tx, const Sql& sql, const Event& event) {
+std::int64_t EventRepository::insert(DbSession& tx, const Sql& sql, const Event& event, bool channelStale) {
   Event e = event;
-  Poco::Int64 created = nowMillis();
-  tx << "INSERT INTO events (title, starts_at, location, description, creator_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-      use(e.title), use(e.startsAt), use(e.location), use(e.description), use(e.creatorId), use(created), now;
+  Poco::Int64 created = nowMillis(), stale = channelStale ? 1 : 0;
+  tx << "INSERT INTO events (title, starts_at, location, description, creator_id, created_at, channel_stale)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+      use(e.title), use(e.startsAt), use(e.location), use(e.description), use(e.creatorId), use(created), use(stale),
+      now;
   Poco::Int64 id = 0;
   tx << sql.lastInsertId(), into(id), now;
   return id;
@@ -115,14 +125,6 @@ void EventRepository::setChannel(DbSession& tx, std::int64_t id, std::int64_t ch
   tx << "UPDATE events SET channel_id = ? WHERE id = ?", use(channel), use(key), now;
 }
 
-bool EventRepository::replaceChannel(DbSession& tx, std::int64_t id, std::int64_t expected, std::int64_t channelId) {
-  Poco::Int64 key = id, channel = channelId, old = expected;
-  Poco::Data::Statement update(tx);
-  update << "UPDATE events SET channel_id = ? WHERE id = ? AND COALESCE(channel_id, 0) = ?", use(channel), use(key),
-      use(old);
-  return update.execute() == 1;
-}
-
 void EventRepository::remove(DbSession& tx, std::int64_t id) {
   Poco::Int64 key = id;
   tx << "DELETE FROM event_members WHERE event_id = ?", use(key), now;
@@ -143,17 +145,63 @@ bool EventRepository::removeMember(DbSession& tx, std::int64_t eventId, std::int
   return remove.execute() == 1;
 }
 
-std::vector<std::int64_t> EventRepository::members(DbSession& session, std::int64_t eventId) {
-  Poco::Int64 event = eventId;
-  std::vector<Poco::Int64> users;
-  session << "SELECT user_id FROM event_members WHERE event_id = ? ORDER BY user_id", use(event), into(users), now;
-  return {users.begin(), users.end()};
+void EventRepository::markChannelStale(DbSession& tx, std::int64_t id) {
+  Poco::Int64 key = id;
+  tx << "UPDATE events SET channel_stale = 1 WHERE id = ?", use(key), now;
 }
 
-std::vector<std::int64_t> EventRepository::allIds(DbSession& session) {
-  std::vector<Poco::Int64> ids;
-  session << "SELECT id FROM events ORDER BY id", into(ids), now;
-  return {ids.begin(), ids.end()};
+std::vector<Event> EventRepository::staleChannels(Store& store, DbSession& tx, std::int64_t after, int limit) {
+  // In MariaDB the rows stay locked until the commit: a node starting at the same time
+  // waits, then finds them current. SQLite's BEGIN IMMEDIATE already holds the whole file.
+  static const std::string select =
+      "SELECT id, title, creator_id, COALESCE(channel_id, 0) FROM events WHERE channel_stale = 1 AND id > ?"
+      " ORDER BY id LIMIT ?";
+  static const std::string selectForUpdate = select + " FOR UPDATE";
+  std::vector<Event> events;
+  store.query(tx, store.dialect() == Dialect::MySQL ? selectForUpdate : select, {after, std::int64_t{limit}},
+              [&](const SqlRow& r) {
+                Event e;
+                e.id = r.int64(0);
+                e.title = r.text(1);
+                e.creatorId = r.int64(2);
+                e.channelId = r.int64(3);
+                events.push_back(std::move(e));
+              });
+  return events;
+}
+
+std::map<std::int64_t, std::vector<std::int64_t>> EventRepository::membersOf(Store& store, DbSession& session,
+                                                                             const std::vector<std::int64_t>& eventIds) {
+  std::map<std::int64_t, std::vector<std::int64_t>> members;
+  forEachInList(eventIds, [&](const std::string& marks, const std::vector<SqlValue>& ids) {
+    store.query(session, "SELECT event_id, user_id FROM event_members WHERE event_id IN (" + marks + ") ORDER BY event_id, user_id",
+                ids, [&](const SqlRow& r) { members[r.int64(0)].push_back(r.int64(1)); });
+  });
+  return members;
+}
+
+void EventRepository::markChannelsCurrent(Store& store, DbSession& tx, const std::vector<std::int64_t>& eventIds) {
+  forEachInList(eventIds, [&](const std::string& marks, const std::vector<SqlValue>& ids) {
+    store.query(tx, "UPDATE events SET channel_stale = 0 WHERE id IN (" + marks + ")", ids, [](const SqlRow&) {});
+  });
+}
+
+void EventRepository::addOrphanChannel(DbSession& tx, const Sql& sql, std::int64_t channelId) {
+  Poco::Int64 channel = channelId;
+  tx << sql.insertIgnore("event_orphan_channels", {"channel_id"}), use(channel), now;
+}
+
+std::vector<std::int64_t> EventRepository::orphanChannels(Store& store, DbSession& session, int limit) {
+  std::vector<std::int64_t> channels;
+  store.query(session, "SELECT channel_id FROM event_orphan_channels ORDER BY channel_id LIMIT ?", {std::int64_t{limit}},
+              [&](const SqlRow& r) { channels.push_back(r.int64(0)); });
+  return channels;
+}
+
+void EventRepository::forgetOrphanChannels(Store& store, DbSession& tx, const std::vector<std::int64_t>& channelIds) {
+  forEachInList(channelIds, [&](const std::string& marks, const std::vector<SqlValue>& ids) {
+    store.query(tx, "DELETE FROM event_orphan_channels WHERE channel_id IN (" + marks + ")", ids, [](const SqlRow&) {});
+  });
 }
 
 }  // namespace mmm::meetups

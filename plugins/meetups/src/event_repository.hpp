@@ -7,6 +7,7 @@
 #include <mmm/store.hpp>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,23 +35,35 @@ class EventRepository {
   static std::vector<Migration> migrations();
 
   // Each runs on the caller's session, inside the caller's transaction where it changes.
-  static std::int64_t insert(DbSession& tx, const Sql& sql, const Event& event);
+  /// `channelStale`: the event's channel is not known to match it (chat is off).
+  static std::int64_t insert(DbSession& tx, const Sql& sql, const Event& event, bool channelStale);
   // The reads run through Store::query (statements compiled once per connection).
   static std::optional<Event> find(Store& store, DbSession& session, std::int64_t id, std::int64_t viewer);
   static std::vector<Event> list(Store& store, DbSession& session, const EventQuery& query, std::int64_t viewer);
   static std::vector<Event> joinedBy(Store& store, DbSession& session, std::int64_t viewer, const Page& page);
   static void update(DbSession& tx, std::int64_t id, const EventFields& fields);
   static void setChannel(DbSession& tx, std::int64_t id, std::int64_t channelId);
-  /// Sets the channel only if it is still `expected` (0: none); false when another node
-  /// got there first.
-  static bool replaceChannel(DbSession& tx, std::int64_t id, std::int64_t expected, std::int64_t channelId);
   static void remove(DbSession& tx, std::int64_t id);
   /// True when the user was not a member before.
   static bool addMember(DbSession& tx, const Sql& sql, std::int64_t eventId, std::int64_t userId);
   /// True when the user was a member.
   static bool removeMember(DbSession& tx, std::int64_t eventId, std::int64_t userId);
-  static std::vector<std::int64_t> members(DbSession& session, std::int64_t eventId);
-  static std::vector<std::int64_t> allIds(DbSession& session);
+
+  // Keeping event channels in step with events changed while the chat plugin was off:
+  // such an event is marked stale, and the next start with chat on brings its channel in
+  // line (EventsApi::reconcileChannels) and clears the mark.
+  static void markChannelStale(DbSession& tx, std::int64_t id);
+  /// Up to `limit` stale events with ids above `after`, in id order (id, title, creator,
+  /// channel only), locked against another node doing the same (MariaDB).
+  static std::vector<Event> staleChannels(Store& store, DbSession& tx, std::int64_t after, int limit);
+  /// The members of each of `eventIds` (at most a few hundred), sorted.
+  static std::map<std::int64_t, std::vector<std::int64_t>> membersOf(Store& store, DbSession& session,
+                                                                     const std::vector<std::int64_t>& eventIds);
+  static void markChannelsCurrent(Store& store, DbSession& tx, const std::vector<std::int64_t>& eventIds);
+  /// A channel whose event was deleted while chat was off, for the next start to delete.
+  static void addOrphanChannel(DbSession& tx, const Sql& sql, std::int64_t channelId);
+  static std::vector<std::int64_t> orphanChannels(Store& store, DbSession& session, int limit);
+  static void forgetOrphanChannels(Store& store, DbSession& tx, const std::vector<std::int64_t>& channelIds);
 };
 
 }  // namespace mmm::meetups

@@ -12,12 +12,13 @@
 #include <spdlog/logger.h>
 
 #include <algorithm>
-#include <set>
+#include <iterator>
 
 namespace mmm::meetups {
 namespace {
 
 constexpr int kDefaultListLimit = 100, kMaxListLimit = 200;  // GET /v1/events/join (API.md)
+constexpr int kReconcileBatch = 200;                          // events per start-up transaction
 
 }  // namespace
 
@@ -95,7 +96,7 @@ Response EventsApi::create(Request& request) {
   Event event{0, *f.title, *f.startsAt, *f.location, f.description.value_or(""), creator, 0, 0, false};
   const Sql sql = store_.sql();
   auto created = store_.transaction([&](DbSession& tx) {
-    const auto id = EventRepository::insert(tx, sql, event);
+    const auto id = EventRepository::insert(tx, sql, event, /*channelStale=*/!channels_);
     EventRepository::addMember(tx, sql, id, creator);  // the creator joins their own event
     if (channels_) EventRepository::setChannel(tx, id, channels_->create(tx, event.title, creator, {creator}));
     return *EventRepository::find(store_, tx, id, creator);
@@ -120,6 +121,7 @@ Response EventsApi::patch(Request& request) {
     EventPolicy::requireCanChange(creator, caller, admin, "change it");
     EventRepository::update(tx, id, f);
     if (channels_ && event->channelId && f.title) channels_->rename(tx, event->channelId, *f.title);
+    if (!channels_ && f.title) EventRepository::markChannelStale(tx, id);  // renamed at chat's next start
     return *EventRepository::find(store_, tx, id, caller);
   });
   policy_.recordIfModerated(creator, caller, "event.edit", id);
@@ -153,6 +155,8 @@ bool EventsApi::deleteEvent(std::int64_t id, std::int64_t caller, const std::fun
       channel = event->channelId;
       formerMembers = channels_->members(tx, channel);
       channels_->remove(tx, channel);
+    } else if (!channels_ && event->channelId) {
+      EventRepository::addOrphanChannel(tx, store_.sql(), event->channelId);  // deleted at chat's next start
     }
     EventRepository::remove(tx, id);
     return true;
@@ -181,6 +185,10 @@ Response EventsApi::join(Request& request) {
   const Sql sql = store_.sql();
   bool added = false;
   auto event = store_.transaction([&](DbSession& tx) {
+    // With chat off the channel falls behind: mark the event first, so that its row is
+    // locked before the member's insert takes a shared lock on it for the foreign key
+    // (MariaDB; upgrading that lock afterwards deadlocks concurrent joiners).
+    if (!channels_) EventRepository::markChannelStale(tx, id);
     auto before = EventRepository::find(store_, tx, id, user);
     if (!before) throw HttpError(404, "no such event");
     added = EventRepository::addMember(tx, sql, id, user);  // the primary key refuses a duplicate
@@ -196,6 +204,7 @@ Response EventsApi::leave(Request& request) {
   const auto id = pathId(request.param("id"), "event");
   std::int64_t channel = 0;
   store_.transaction([&](DbSession& tx) {
+    if (!channels_) EventRepository::markChannelStale(tx, id);  // first, as in join
     auto event = EventRepository::find(store_, tx, id, user);
     if (!event) throw HttpError(404, "no such event");
     if (event->creatorId == user) throw HttpError(409, "the creator cannot leave their own event; delete it instead");
@@ -212,40 +221,79 @@ Response EventsApi::leave(Request& request) {
   return Response::text(200, "left the event");
 }
 
-namespace {
-struct LostRace : std::exception {};
-}  // namespace
-
+// Bounded work at every start: only events changed while chat was off are stale (and, once,
+// every event after the upgrade that added the mark). They are checked in batches, a few
+// set-based queries per batch whatever its size, in one transaction per batch.
 void EventsApi::reconcileChannels() {
   if (!channels_) return;
-  const auto ids = store_.read([](DbSession& s) { return EventRepository::allIds(s); });
-  std::size_t created = 0, synced = 0;
-  for (const auto id : ids) {
-    try {
+  ReconcileCounts total;
+  // Channels of events deleted while chat was off.
+  for (bool more = true; more;) {
+    std::vector<std::int64_t> gone;
     store_.transaction([&](DbSession& tx) {
-      auto event = EventRepository::find(store_, tx, id, 0);
-      if (!event) return;  // deleted meanwhile
-      const auto members = EventRepository::members(tx, id);
-      if (!event->channelId || !channels_->exists(tx, event->channelId)) {
-        // Nodes starting together may both get here: only the first may set the channel.
-        const auto channel = channels_->create(tx, event->title, event->creatorId, members);
-        if (!EventRepository::replaceChannel(tx, id, event->channelId, channel))
-          throw LostRace();  // rolled back, channel and all
-        ++created;
-        return;
-      }
-      const auto current = channels_->members(tx, event->channelId);
-      const std::set<std::int64_t> want(members.begin(), members.end()), have(current.begin(), current.end());
-      for (auto user : want)
-        if (!have.count(user)) channels_->addMember(tx, event->channelId, user), ++synced;
-      for (auto user : have)
-        if (!want.count(user)) channels_->removeMember(tx, event->channelId, user), ++synced;
+      gone = EventRepository::orphanChannels(store_, tx, kReconcileBatch);
+      for (const auto& [channel, state] : channels_->describe(tx, gone)) channels_->remove(tx, channel);
+      EventRepository::forgetOrphanChannels(store_, tx, gone);
     });
-    } catch (const LostRace&) {
-      // another node gave the event its channel meanwhile
-    }
+    ++total.transactions;
+    total.deleted += gone.size();
+    more = gone.size() == static_cast<std::size_t>(kReconcileBatch);
   }
-  if (created || synced) log_->info("event channels: created {}, membership changes {}", created, synced);
+  // Stale events, in id order (`after` moves on only once a batch is committed).
+  for (std::int64_t after = 0;;) {
+    ReconcileCounts batch;
+    std::int64_t last = 0;
+    store_.transaction([&](DbSession& tx) {
+      batch = {};
+      last = 0;
+      const auto events = EventRepository::staleChannels(store_, tx, after, kReconcileBatch);
+      if (events.empty()) return;
+      last = events.back().id;
+      batch = reconcileBatch(tx, events);
+    });
+    ++total.transactions;
+    total += batch;
+    if (batch.checked < static_cast<std::size_t>(kReconcileBatch)) break;
+    after = last;
+  }
+  if (total.checked || total.deleted)
+    log_->info("event channels: checked {} events in {} transactions: {} channels made, {} renamed, {} membership "
+               "changes; {} channels of deleted events removed",
+               total.checked, total.transactions, total.created, total.renamed, total.memberships, total.deleted);
+  else
+    log_->debug("event channels: all current");
+}
+
+EventsApi::ReconcileCounts EventsApi::reconcileBatch(DbSession& tx, const std::vector<Event>& events) {
+  ReconcileCounts counts;
+  std::vector<std::int64_t> eventIds, channelIds;
+  for (const auto& e : events) {
+    eventIds.push_back(e.id);
+    if (e.channelId) channelIds.push_back(e.channelId);
+  }
+  auto members = EventRepository::membersOf(store_, tx, eventIds);
+  const auto channels = channels_->describe(tx, channelIds);
+  for (const auto& event : events) {
+    const auto& want = members[event.id];  // sorted
+    const auto found = channels.find(event.channelId);
+    ++counts.checked;
+    if (found == channels.end()) {  // none yet, or gone
+      EventRepository::setChannel(tx, event.id, channels_->create(tx, event.title, event.creatorId, want));
+      ++counts.created;
+      continue;
+    }
+    const auto channel = found->first;
+    const auto& have = found->second.members;  // sorted
+    if (found->second.name != event.title) channels_->rename(tx, channel, event.title), ++counts.renamed;
+    std::vector<std::int64_t> joined, left;
+    std::set_difference(want.begin(), want.end(), have.begin(), have.end(), std::back_inserter(joined));
+    std::set_difference(have.begin(), have.end(), want.begin(), want.end(), std::back_inserter(left));
+    for (auto user : joined) channels_->addMember(tx, channel, user);
+    for (auto user : left) channels_->removeMember(tx, channel, user);
+    counts.memberships += joined.size() + left.size();
+  }
+  EventRepository::markChannelsCurrent(store_, tx, eventIds);
+  return counts;
 }
 
 }  // namespace mmm::meetups

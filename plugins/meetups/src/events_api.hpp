@@ -37,8 +37,9 @@ class EventsApi {
   Response remove(Request& request);   // DELETE /v1/events/{id}
   Response leave(Request& request);    // DELETE /v1/events/{id}/members/me
 
-  /// Gives every event a channel with exactly its members (chat enabled after events were
-  /// made, or membership changed while it was off). Run at start.
+  /// Gives every event changed while chat was off a channel with exactly its members and
+  /// its title, and deletes the channels of events deleted meanwhile. Run at start; safe
+  /// when several nodes start at once.
   void reconcileChannels();
 
   /// Deletes the event with its channel, after `authorise` (run in the transaction) lets
@@ -47,6 +48,15 @@ class EventsApi {
   std::optional<Event> findEvent(std::int64_t id);
 
  private:
+  struct ReconcileCounts {
+    std::size_t checked = 0, created = 0, renamed = 0, memberships = 0, deleted = 0, transactions = 0;
+    ReconcileCounts& operator+=(const ReconcileCounts& o) {
+      checked += o.checked, created += o.created, renamed += o.renamed, memberships += o.memberships;
+      return *this;
+    }
+  };
+  /// Brings the channels of these stale events in line, and marks the events current.
+  ReconcileCounts reconcileBatch(DbSession& tx, const std::vector<Event>& events);
   /// The events as a JSON array, their creators' profiles fetched in one lookup.
   std::string toJson(const std::vector<Event>& events);
   void writeEvent(JsonWriter& json, const Event& event, const RenderedProfiles& creators) const;

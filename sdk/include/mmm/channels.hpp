@@ -8,6 +8,7 @@
 #include <mmm/store.hpp>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -16,8 +17,14 @@ namespace mmm {
 class MMM_EXPORT ManagedChannels {
  public:
   static constexpr const char* kServiceName = "mmm.chat.managed-channels";
-  static constexpr int kServiceVersion = 1;
+  static constexpr int kServiceVersion = 2;  // 2: describe()
   virtual ~ManagedChannels() = default;
+
+  /// A channel as describe() finds it.
+  struct State {
+    std::string name;
+    std::vector<std::int64_t> members;  // sorted
+  };
 
   /// A new private channel named `name`, created by `creatorId`, with `memberIds` (the
   /// creator included). Users cannot delete it through the chat API; its owner does.
@@ -30,6 +37,9 @@ class MMM_EXPORT ManagedChannels {
   /// Idempotent.
   virtual void removeMember(DbSession& tx, std::int64_t channelId, std::int64_t userId) = 0;
   virtual std::vector<std::int64_t> members(DbSession& tx, std::int64_t channelId) = 0;
+  /// Those of `channelIds` that exist, with their names and members, in a few queries
+  /// however many ids are asked for (the owner checks its channels in batches).
+  virtual std::map<std::int64_t, State> describe(DbSession& tx, const std::vector<std::int64_t>& channelIds) = 0;
   /// Deletes the channel with its messages and members.
   virtual void remove(DbSession& tx, std::int64_t channelId) = 0;
 
