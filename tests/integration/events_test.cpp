@@ -216,17 +216,61 @@ TEST_P(EventsTest, SearchDateRangeAndOrder) {
   EXPECT_EQ(list("?q=FOLK"), (std::vector<std::int64_t>{id(jam)}));                // title, any case
   EXPECT_EQ(list("?q=sheet+music"), (std::vector<std::int64_t>{id(choir)}));       // description
   EXPECT_EQ(list("?q=garage"), (std::vector<std::int64_t>{id(punk)}));             // location
-  EXPECT_EQ(list("?q=100%25"), (std::vector<std::int64_t>{id(punk)}));             // % is literal
-  EXPECT_EQ(list("?q=d_and"), (std::vector<std::int64_t>{id(punk)}));              // _ is literal
-  EXPECT_EQ(list("?q=_"), (std::vector<std::int64_t>{id(punk)}));
+  EXPECT_EQ(list("?q=100%25"), (std::vector<std::int64_t>{id(punk)}));             // % separates words
+  // q matches the starts of words (README): '_' belongs to a word, and nothing matches
+  // inside one (a substring search found punk for both of these before).
+  EXPECT_EQ(list("?q=loud_and"), (std::vector<std::int64_t>{id(punk)}));
+  EXPECT_TRUE(list("?q=d_and").empty());
+  EXPECT_TRUE(list("?q=_").empty());
   EXPECT_TRUE(list("?q=tuba").empty());
   EXPECT_EQ(list("?from=" + inDays(5) + "&to=" + inDays(15)), (std::vector<std::int64_t>{id(jam)}));
   EXPECT_EQ(list("?from=" + inDays(5)), (std::vector<std::int64_t>{id(jam), id(punk)}));
   EXPECT_EQ(list("?to=" + inDays(9, 1)), (std::vector<std::int64_t>{id(choir), id(jam)}));
-  EXPECT_EQ(list("?q=a&from=" + inDays(4)), (std::vector<std::int64_t>{id(jam), id(punk)}));
+  EXPECT_EQ(list("?q=s&from=" + inDays(2)), (std::vector<std::int64_t>{id(choir), id(jam)}));
+  EXPECT_EQ(list("?q=s&from=" + inDays(4)), (std::vector<std::int64_t>{id(jam)}));
   expectProblem(call("GET", "/v1/events?limit=101", "", a.token), 400);
   expectProblem(call("GET", "/v1/events?from=soon", "", a.token), 400);
   expectProblem(call("GET", "/v1/events"), 401);
+}
+
+TEST_P(EventsTest, SearchFindsEveryWordAtTheStartOfAWordIgnoringCaseAndAccents) {
+  const auto a = newAccount();
+  const auto jam = createEvent(a, eventBody("Sunday Folk Jamboree", inDays(2), "Café Müller, St. Mark's Square",
+                                            "DJ set after the session; 🎸 bring a capo"));
+  const auto choir = createEvent(a, eventBody("Chœur de l'été", inDays(3), "Église Saint-Jean", "répétition"));
+  auto list = [&](const std::string& query) { return ids(jsonArray(call("GET", "/v1/events?q=" + query, "", a.token))); };
+  const std::vector<std::int64_t> both{jam->getValue<Poco::Int64>("id"), choir->getValue<Poco::Int64>("id")};
+  const std::vector<std::int64_t> onlyJam{both[0]}, onlyChoir{both[1]}, none;
+  EXPECT_EQ(list("jam"), onlyJam);                       // a word's start
+  EXPECT_EQ(list("jamboree+sunday"), onlyJam);           // every word, in any order
+  EXPECT_EQ(list("folk+cafe+capo"), onlyJam);            // across title, location, description
+  EXPECT_EQ(list("CAF%C3%89+m%C3%BCller"), onlyJam);      // "CAFÉ müller": case
+  EXPECT_EQ(list("muller"), onlyJam);                    // and accents ignored
+  EXPECT_EQ(list("st+mark"), onlyJam);                   // short words too (MariaDB: not in its index)
+  EXPECT_EQ(list("dj"), onlyJam);
+  EXPECT_EQ(list("the"), onlyJam);                       // no stop words
+  EXPECT_EQ(list("%F0%9F%8E%B8+capo"), onlyJam);          // an emoji is no word
+  EXPECT_EQ(list("ete+eglise"), onlyChoir);
+  EXPECT_EQ(list("s"), both);                            // "Sunday", "Saint"
+  EXPECT_EQ(list("amboree"), none);                      // not inside a word
+  EXPECT_EQ(list("folk+tuba"), none);                    // not only some of the words
+  EXPECT_EQ(list("%21%3F"), none);                       // "!?": no word at all
+}
+
+TEST_P(EventsTest, SearchFollowsEditsAndDeletes) {
+  const auto a = newAccount();
+  const auto event = createEvent(a, eventBody("Polka night", inDays(2), "Ballard Commons", "accordions"));
+  const std::string path = "/v1/events/" + std::to_string(event->getValue<Poco::Int64>("id"));
+  auto count = [&](const std::string& q) { return jsonArray(call("GET", "/v1/events?q=" + q, "", a.token))->size(); };
+  EXPECT_EQ(count("polka"), 1u);
+  ASSERT_EQ(call("PATCH", path, R"({"title":"Tango night","description":"bandoneons"})", a.token).status, 200);
+  EXPECT_EQ(count("polka"), 0u);
+  EXPECT_EQ(count("accordions"), 0u);
+  EXPECT_EQ(count("tango+bandoneon"), 1u);
+  EXPECT_EQ(count("ballard"), 1u);  // the field not changed
+  ASSERT_EQ(call("DELETE", path, "", a.token).status, 200);
+  EXPECT_EQ(count("tango"), 0u);
+  EXPECT_EQ(count("ballard"), 0u);
 }
 
 TEST_P(EventsTest, PagingNeverRepeatsOrSkips) {

@@ -27,8 +27,8 @@ std::vector<Event> select(Store& store, DbSession& session, const std::string& s
 
 }  // namespace
 
-std::vector<Migration> EventRepository::migrations() {
-  return {
+std::vector<Migration> EventRepository::migrations(Dialect dialect) {
+  std::vector<Migration> migrations{
       {1,
        "events and members",
        {"CREATE TABLE events ("
@@ -57,6 +57,45 @@ std::vector<Migration> EventRepository::migrations() {
         "CREATE INDEX events_channel_stale ON events (channel_stale, id)",
         "CREATE TABLE event_orphan_channels (channel_id BIGINT NOT NULL PRIMARY KEY){{table_options}}"}},
   };
+  if (dialect == Dialect::SQLite) {
+    // An external-content FTS5 table over the events' text, kept by triggers; '_' is a word
+    // character as it is in InnoDB's parser.
+    const std::string columns = "title, location, description";
+    const std::string add = "INSERT INTO events_text (rowid, " + columns + ") VALUES (new.id, new.title, new.location, new.description);";
+    const std::string drop = "INSERT INTO events_text (events_text, rowid, " + columns +
+                             ") VALUES ('delete', old.id, old.title, old.location, old.description);";
+    migrations.push_back(
+        {3,
+         "full-text search over title, location and description",
+         {"CREATE VIRTUAL TABLE events_text USING fts5(" + columns +
+              ", content='events', content_rowid='id', tokenize=\"unicode61 remove_diacritics 2 tokenchars '_'\")",
+          "CREATE TRIGGER events_text_insert AFTER INSERT ON events BEGIN " + add + " END",
+          "CREATE TRIGGER events_text_delete AFTER DELETE ON events BEGIN " + drop + " END",
+          "CREATE TRIGGER events_text_update AFTER UPDATE OF " + columns + " ON events BEGIN " + drop + " " + add + " END",
+          "INSERT INTO events_text (events_text) VALUES ('rebuild')"}});
+  } else {
+    // InnoDB keeps the index in step with the table by itself, and builds it for the rows
+    // there are. Without stop words ("the", "who", "with" are words a musician searches for);
+    // the setting is read when the index is made.
+    migrations.push_back({3,
+                          "full-text search over title, location and description",
+                          {"SET SESSION innodb_ft_enable_stopword = 0",
+                           "CREATE FULLTEXT INDEX events_text ON events (title, location, description)",
+                           "SET SESSION innodb_ft_enable_stopword = DEFAULT"}});
+  }
+  return migrations;
+}
+
+FullTextLimits EventRepository::fullTextLimits(Store& store) {
+  FullTextLimits limits;
+  if (store.dialect() != Dialect::MySQL) return limits;
+  store.read([&](DbSession& session) {
+    store.query(session, "SELECT @@innodb_ft_min_token_size, @@innodb_ft_max_token_size", {}, [&](const SqlRow& r) {
+      limits.minTokenChars = static_cast<int>(r.int64(0));
+      limits.maxTokenChars = static_cast<int>(r.int64(1));
+    });
+  });
+  return limits;
 }
 
 std::int64_t EventRepository::insert(DbSession& tx, const Sql& sql, const Event& event, bool channelStale) {
@@ -79,17 +118,32 @@ std::optional<Event> EventRepository::find(Store& store, DbSession& session, std
 }
 
 std::vector<Event> EventRepository::list(Store& store, DbSession& session, const EventQuery& query,
-                                         std::int64_t viewer) {
+                                         std::int64_t viewer, const FullTextLimits& limits) {
   static const std::string range = std::string(kSelect) + "WHERE e.starts_at >= ? AND e.starts_at <= ?";
   static const std::string order = " ORDER BY e.starts_at, e.id LIMIT ? OFFSET ?";
   static const std::string all = range + order;
-  static const std::string matching =
-      range + " AND (e.title LIKE ? ESCAPE '!' OR e.description LIKE ? ESCAPE '!' OR e.location LIKE ? ESCAPE '!')" +
-      order;
   const std::int64_t limit = query.limit, offset = query.offset;
   if (!query.text) return select(store, session, all, {viewer, query.from, query.to, limit, offset});
-  const std::string pattern = likePattern(*query.text);
-  return select(store, session, matching, {viewer, query.from, query.to, pattern, pattern, pattern, limit, offset});
+  const auto words = searchWords(*query.text);
+  if (words.empty()) return {};
+  if (store.dialect() == Dialect::SQLite) {
+    static const std::string matching =
+        range + " AND e.id IN (SELECT rowid FROM events_text WHERE events_text MATCH ?)" + order;
+    const auto match = fts5Match(words);
+    return select(store, session, matching, {viewer, query.from, query.to, match, limit, offset});
+  }
+  // MariaDB: the index for the words it holds, an expression for the others; three shapes.
+  static const std::string indexed = " AND MATCH (e.title, e.location, e.description) AGAINST (? IN BOOLEAN MODE)";
+  static const std::string starts = " AND CONCAT_WS(' ', e.title, e.location, e.description) REGEXP ?";
+  static const std::string both = range + indexed + starts + order, indexOnly = range + indexed + order,
+                           startsOnly = range + starts + order;
+  const auto search = booleanSearch(words, limits.minTokenChars, limits.maxTokenChars);
+  const std::string_view against = search.against, wordStarts = search.wordStarts;
+  if (search.wordStarts.empty())
+    return select(store, session, indexOnly, {viewer, query.from, query.to, against, limit, offset});
+  if (search.against.empty())
+    return select(store, session, startsOnly, {viewer, query.from, query.to, wordStarts, limit, offset});
+  return select(store, session, both, {viewer, query.from, query.to, against, wordStarts, limit, offset});
 }
 
 std::vector<Event> EventRepository::joinedBy(Store& store, DbSession& session, std::int64_t viewer, const Page& page) {

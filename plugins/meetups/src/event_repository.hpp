@@ -30,16 +30,26 @@ struct EventFields {
   std::optional<std::int64_t> startsAt;
 };
 
+/// What MariaDB's FULLTEXT index holds: words of min to max characters (the server's
+/// innodb_ft_min_token_size and innodb_ft_max_token_size). SQLite's FTS5 table holds all.
+struct FullTextLimits {
+  int minTokenChars = 1, maxTokenChars = 1 << 20;
+};
+
 class EventRepository {
  public:
-  static std::vector<Migration> migrations();
+  /// The schema: the same tables on both dialects; text search through an FTS5 table kept
+  /// by triggers on SQLite, a FULLTEXT index on MariaDB.
+  static std::vector<Migration> migrations(Dialect dialect);
+  static FullTextLimits fullTextLimits(Store& store);
 
   // Each runs on the caller's session, inside the caller's transaction where it changes.
   /// `channelStale`: the event's channel is not known to match it (chat is off).
   static std::int64_t insert(DbSession& tx, const Sql& sql, const Event& event, bool channelStale);
   // The reads run through Store::query (statements compiled once per connection).
   static std::optional<Event> find(Store& store, DbSession& session, std::int64_t id, std::int64_t viewer);
-  static std::vector<Event> list(Store& store, DbSession& session, const EventQuery& query, std::int64_t viewer);
+  static std::vector<Event> list(Store& store, DbSession& session, const EventQuery& query, std::int64_t viewer,
+                                 const FullTextLimits& limits);
   static std::vector<Event> joinedBy(Store& store, DbSession& session, std::int64_t viewer, const Page& page);
   static void update(DbSession& tx, std::int64_t id, const EventFields& fields);
   static void setChannel(DbSession& tx, std::int64_t id, std::int64_t channelId);

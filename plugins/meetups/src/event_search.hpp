@@ -1,9 +1,16 @@
-// The query string of GET /v1/events, checked and turned into SQL conditions.
+// The query string of GET /v1/events, checked, and its text search turned into what each
+// dialect's full-text index understands.
+//
+// What q matches (the same on SQLite and MariaDB): q is cut into words (letters, digits
+// and '_'; anything else separates them), and an event matches when each word of q begins
+// some word of its title, location or description, ignoring case and accents. "folk jam"
+// finds "Sunday Folk Jamboree"; "olk" finds nothing; a q without any word finds nothing.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace mmm {
 struct Request;
@@ -22,8 +29,22 @@ struct EventQuery {
 /// Reads q, from, to, limit and offset; throws HttpError 400 for a bad value.
 EventQuery parseEventQuery(const Request& request);
 
-/// A LIKE pattern matching `text` anywhere, with '!' as the escape character (the same
-/// in SQLite and MariaDB, unlike the backslash).
-std::string likePattern(const std::string& text);
+/// The words of a search text, in order: runs of ASCII letters, digits and '_' and of
+/// non-ASCII characters other than punctuation and symbols (the tokenizers of SQLite's
+/// FTS5 table and of MariaDB's FULLTEXT index cut text the same way).
+std::vector<std::string> searchWords(const std::string& text);
+
+/// SQLite: an FTS5 MATCH expression that holds when every word begins a word of the row
+/// (`"folk"* AND "jam"*`).
+std::string fts5Match(const std::vector<std::string>& words);
+
+/// MariaDB: InnoDB's FULLTEXT index holds only words of innodb_ft_min_token_size to
+/// innodb_ft_max_token_size characters, so a word of q outside that range is matched by a
+/// regular expression instead.
+struct BooleanSearch {
+  std::string against;     // for MATCH … AGAINST (… IN BOOLEAN MODE): "+folk* +jam*"; empty: none
+  std::string wordStarts;  // for REGEXP: each remaining word begins a word; empty: none
+};
+BooleanSearch booleanSearch(const std::vector<std::string>& words, int minTokenChars, int maxTokenChars);
 
 }  // namespace mmm::meetups

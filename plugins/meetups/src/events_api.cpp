@@ -24,7 +24,12 @@ constexpr int kReconcileBatch = 200;                          // events per star
 
 EventsApi::EventsApi(Store& store, ProfileDirectory& profiles, std::shared_ptr<ManagedChannels> channels,
                      std::shared_ptr<spdlog::logger> log, EventPolicy policy)
-    : store_(store), profiles_(profiles), channels_(std::move(channels)), log_(std::move(log)), policy_(std::move(policy)) {}
+    : store_(store),
+      profiles_(profiles),
+      channels_(std::move(channels)),
+      log_(std::move(log)),
+      policy_(std::move(policy)),
+      fullText_(EventRepository::fullTextLimits(store)) {}
 
 RenderedProfiles EventsApi::creators(const std::vector<Event>& events) {
   std::vector<std::int64_t> ids;
@@ -71,7 +76,7 @@ Response EventsApi::eventResponse(int status, const Event& event) {
 Response EventsApi::list(Request& request) {
   const auto viewer = authenticated(request).userId;
   const auto query = parseEventQuery(request);
-  auto events = store_.read([&](DbSession& s) { return EventRepository::list(store_, s, query, viewer); });
+  auto events = store_.read([&](DbSession& s) { return EventRepository::list(store_, s, query, viewer, fullText_); });
   return Response::json(200, toJson(events));
 }
 

@@ -68,6 +68,7 @@ class EventsApi {
   std::shared_ptr<ManagedChannels> channels_;
   std::shared_ptr<spdlog::logger> log_;
   EventPolicy policy_;
+  const FullTextLimits fullText_;
 };
 
 /// Events for the users plugin's reports ("event").

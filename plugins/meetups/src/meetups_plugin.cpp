@@ -15,7 +15,7 @@ class MeetupsPlugin final : public Plugin {
   }
 
   void start(Host& host) override {
-    host.store().migrate("meetups", EventRepository::migrations());
+    host.store().migrate("meetups", EventRepository::migrations(host.store().dialect()));
     auto profiles = host.services().find<ProfileDirectory>();
     if (!profiles) throw std::runtime_error("the users plugin's profile directory is not available");
     auto channels = host.services().find<ManagedChannels>();  // null while chat is disabled

@@ -62,7 +62,33 @@ TEST(EventQuery, BadListParametersAre400NamingThem) {
     }
 }
 
-TEST(EventQuery, LikePatternsEscapeWildcards) {
-  EXPECT_EQ(likePattern("jam"), "%jam%");
-  EXPECT_EQ(likePattern("100%_fun!"), "%100!%!_fun!!%");
+TEST(SearchWords, LettersDigitsAndUnderscoreMakeWords) {
+  using Words = std::vector<std::string>;
+  EXPECT_EQ(searchWords("folk jam"), (Words{"folk", "jam"}));
+  EXPECT_EQ(searchWords("  St. Mark's, 100% loud_and_fast!"), (Words{"St", "Mark", "s", "100", "loud_and_fast"}));
+  EXPECT_EQ(searchWords("Café Müller naïve"), (Words{"Café", "Müller", "naïve"}));
+  EXPECT_EQ(searchWords("rock\xe2\x80\x99n\xe2\x80\x94roll \xf0\x9f\x8e\xb8 \xc2\xabjazz\xc2\xbb"),
+            (Words{"rock", "n", "roll", "jazz"}));  // ’ — 🎸 « »
+  EXPECT_EQ(searchWords("日本の音楽"), (Words{"日本の音楽"}));
+  EXPECT_TRUE(searchWords("%_%").size() == 1);  // '_' is a word character
+  EXPECT_TRUE(searchWords("!? -- ...").empty());
+  EXPECT_TRUE(searchWords("").empty());
+}
+
+TEST(SearchWords, Fts5MatchWantsEveryWordAsAPrefix) {
+  EXPECT_EQ(fts5Match({"folk"}), "\"folk\"*");
+  EXPECT_EQ(fts5Match({"folk", "jam"}), "\"folk\"* AND \"jam\"*");
+}
+
+TEST(SearchWords, MariaDbIndexTakesTheWordsItHoldsAndAnExpressionTheRest) {
+  auto both = booleanSearch({"dj", "night", "x", "Café"}, 3, 84);
+  EXPECT_EQ(both.against, "+night* +Café*");
+  EXPECT_EQ(both.wordStarts, "(*UCP)(?is)^(?=.*\\bdj)(?=.*\\bx)");
+  auto indexed = booleanSearch({"folk", "jam"}, 3, 84);
+  EXPECT_EQ(indexed.against, "+folk* +jam*");
+  EXPECT_EQ(indexed.wordStarts, "");
+  auto tooLong = booleanSearch({std::string(85, 'a'), "ok"}, 3, 84);
+  EXPECT_EQ(tooLong.against, "");
+  EXPECT_EQ(tooLong.wordStarts, "(*UCP)(?is)^(?=.*\\b" + std::string(85, 'a') + ")(?=.*\\bok)");
+  EXPECT_EQ(booleanSearch({"ab"}, 1, 84).against, "+ab*");  // a server indexing short words
 }
