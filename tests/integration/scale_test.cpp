@@ -124,7 +124,17 @@ TEST_P(ScaleTest, StartUpWorkIsBoundedAndListsArePagesOf50000EventsAnd40000Chann
   EXPECT_EQ(count("/v1/channels?offset=39990", viewer), 11u);
   EXPECT_EQ(count("/v1/events/join", owner), 100u);
   EXPECT_EQ(count("/v1/events/join?limit=200&offset=49950", owner), 50u);
-  EXPECT_EQ(count("/v1/events?q=jam+ballard&limit=100", owner), 100u);
+  // Search: a word in every event (walked in date order) and one in a single event.
+  auto eventIds = [&](const std::string& query) {
+    std::vector<std::int64_t> ids;
+    auto list = jsonArray(call("GET", "/v1/events" + query, "", owner.token));
+    for (std::size_t i = 0; i < list->size(); ++i) ids.push_back(list->getObject(i)->getValue<Poco::Int64>("id"));
+    return ids;
+  };
+  const auto firstPage = eventIds("?limit=100&offset=300");
+  EXPECT_EQ(firstPage.size(), 100u);
+  EXPECT_EQ(eventIds("?q=jam+ballard&limit=100&offset=300"), firstPage);
+  EXPECT_EQ(eventIds("?q=ballard+jam+49999"), std::vector<std::int64_t>{49999});
   const auto eventChannel = kFirstEventChannel + 40000 - 1;
   ASSERT_EQ(call("POST", "/v1/channels/30000", R"({"body":"first"})", viewer.token).status, 201);
   ASSERT_EQ(call("POST", "/v1/channels/" + std::to_string(eventChannel), R"({"body":"then"})", owner.token).status, 201);

@@ -15,6 +15,9 @@ constexpr const char* kSelect =
     " (SELECT COUNT(*) FROM event_members j WHERE j.event_id = e.id AND j.user_id = ?)"
     " FROM events e ";
 
+// A MATCH finding this many events is walked in date order rather than by its matches.
+constexpr std::int64_t kManyMatches = 2000;
+
 std::vector<Event> select(Store& store, DbSession& session, const std::string& sql,
                           std::initializer_list<SqlValue> params) {
   std::vector<Event> events;
@@ -127,10 +130,22 @@ std::vector<Event> EventRepository::list(Store& store, DbSession& session, const
   const auto words = searchWords(*query.text);
   if (words.empty()) return {};
   if (store.dialect() == Dialect::SQLite) {
-    static const std::string matching =
+    // SQLite cannot tell how many rows a MATCH finds, so it always walks the matches and
+    // sorts them: fine for a rare word, but a word in half the events costs all of those.
+    // Count up to a bound first: past it, walk the events in date order instead (the unary
+    // + keeps SQLite from driving by the matches' ids) and stop at the page's end.
+    static const std::string probe =
+        "SELECT COUNT(*) FROM (SELECT rowid FROM events_text WHERE events_text MATCH ? LIMIT " +
+        std::to_string(kManyMatches) + ")";
+    static const std::string byMatches =
         range + " AND e.id IN (SELECT rowid FROM events_text WHERE events_text MATCH ?)" + order;
+    static const std::string byDate =
+        range + " AND +e.id IN (SELECT rowid FROM events_text WHERE events_text MATCH ?)" + order;
     const auto match = fts5Match(words);
-    return select(store, session, matching, {viewer, query.from, query.to, match, limit, offset});
+    std::int64_t matches = 0;
+    store.query(session, probe, {match}, [&](const SqlRow& r) { matches = r.int64(0); });
+    return select(store, session, matches < kManyMatches ? byMatches : byDate,
+                  {viewer, query.from, query.to, match, limit, offset});
   }
   // MariaDB: the index for the words it holds, an expression for the others; three shapes.
   static const std::string indexed = " AND MATCH (e.title, e.location, e.description) AGAINST (? IN BOOLEAN MODE)";
