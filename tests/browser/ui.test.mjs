@@ -222,6 +222,10 @@ test('long lists come a page at a time, with "Show more events"', async () => {
     }
     await more.waitFor();
     assert.equal(await page.locator('.event', {hasText: title}).count(), 100, view);
+    if (view === '#/my-events') {
+      await more.scrollIntoViewIfNeeded();
+      await page.screenshot({path: path.join(shots, 'show-more-desktop.png')});
+    }
     await more.click();
     await more.waitFor({state: 'hidden'});  // the second page was the last
     assert.equal(await page.locator('.event', {hasText: title}).count(), 101, view);
