@@ -73,6 +73,9 @@ TEST(SearchWords, LettersDigitsAndUnderscoreMakeWords) {
   EXPECT_TRUE(searchWords("%_%").size() == 1);  // '_' is a word character
   EXPECT_TRUE(searchWords("!? -- ...").empty());
   EXPECT_TRUE(searchWords("").empty());
+  // Bytes that are not UTF-8 (refused before this is called) separate words, read in bounds.
+  EXPECT_EQ(searchWords(std::string("ab\xe2\x80", 4)), (Words{"ab"}));
+  EXPECT_EQ(searchWords("\xff" "cd\x80" "ef\xf0"), (Words{"cd", "ef"}));
 }
 
 TEST(SearchWords, Fts5MatchWantsEveryWordAsAPrefix) {
