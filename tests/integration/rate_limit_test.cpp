@@ -70,7 +70,7 @@ TEST_P(RateLimitTest, SignUpsAreCountedPerClientAddress) {
   const std::string first = address(), second = address();
   auto signUpFrom = [&](const std::string& ip) {
     const auto password = unique("pw-secret-");
-    secrets_.push_back(password);
+    keepSecret(password);
     return call("POST", "/v1/users",
                 R"({"email":")" + unique("s") + R"(@example.org","password":")" + password +
                     R"(","passwordConf":")" + password + R"(","userName":")" + unique("u") + R"("})",

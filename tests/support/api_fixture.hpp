@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <mutex>
 #include <random>
 
 namespace mmm::test {
@@ -104,6 +105,7 @@ class ApiTest : public ::testing::TestWithParam<Backends> {
     EXPECT_EQ(server_->stop(), 0);
     const std::string log = readFile(server_->logFile());
     EXPECT_NE(log.find("\"POST /v1/"), std::string::npos) << "the log was not captured";
+    std::lock_guard lock(secretsMutex_);
     for (const auto& secret : secrets_) EXPECT_EQ(log.find(secret), std::string::npos) << "leaked: " << secret;
   }
 
@@ -117,7 +119,7 @@ class ApiTest : public ::testing::TestWithParam<Backends> {
 
   HttpReply signUp(const std::string& email, const std::string& password, const std::string& userName,
                    const std::string& firstName = "Bob", const std::string& lastName = "Ng") {
-    secrets_.push_back(password);
+    keepSecret(password);
     return call("POST", "/v1/users",
                 R"({"email":")" + email + R"(","password":")" + password + R"(","passwordConf":")" + password +
                     R"(","userName":")" + userName + R"(","firstName":")" + firstName + R"(","lastName":")" +
@@ -137,7 +139,7 @@ class ApiTest : public ::testing::TestWithParam<Backends> {
     auto header = reply.header("authorization");
     EXPECT_EQ(header.rfind("Bearer ", 0), 0u) << header;
     const std::string token = header.size() > 7 ? header.substr(7) : "";
-    secrets_.push_back(token);
+    keepSecret(token);
     return token;
   }
 
@@ -154,6 +156,16 @@ class ApiTest : public ::testing::TestWithParam<Backends> {
   int redisDatabase_ = -1;  // a Redis database of the test's own (for keys by user id); -1: as given
   std::unique_ptr<ServerProcess> server_;
   std::uint16_t port_ = 0;
+
+  /// Remembers a password or token that the server's log must never hold (TearDown checks);
+  /// tests call it from several client threads at once.
+  void keepSecret(const std::string& secret) {
+    std::lock_guard lock(secretsMutex_);
+    secrets_.push_back(secret);
+  }
+
+ private:
+  std::mutex secretsMutex_;
   std::vector<std::string> secrets_;
 };
 
