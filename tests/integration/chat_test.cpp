@@ -94,6 +94,14 @@ TEST_P(ChatTest, ControlCharactersInChannelsAndMessagesAre400) {
   const auto message = post(a, channel->getValue<Poco::Int64>("id"), "verse\\n\\tchorus");
   expectProblem(call("PATCH", "/v1/messages/" + std::to_string(message), R"({"body":"a\u0000b"})", a.token), 400);
   expectProblem(call("PATCH", "/v1/channels/" + id(channel), R"({"name":"a\u0000b"})", a.token), 400);
+  // Names of zero-width or white-space characters alone show nothing: refused too.
+  for (const char* invisible : {"\\u200b", "\\u2060\\ufeff", "\\u00a0 "}) {
+    auto refused = call("POST", "/v1/channels", std::string(R"({"name":")") + invisible + "\"}", a.token);
+    expectProblem(refused, 400);
+    EXPECT_NE(refused.body.find("name must have a visible character"), std::string::npos) << refused.body;
+    expectProblem(call("PATCH", "/v1/channels/" + id(channel), std::string(R"({"name":")") + invisible + "\"}", a.token), 400);
+  }
+  EXPECT_NE(call("GET", "/v1/channels", "", a.token).body.find(R"("name":"lines")"), std::string::npos);
   EXPECT_EQ(bodies(call("GET", "/v1/channels/" + id(channel), "", a.token)), (std::vector<std::string>{"verse\n\tchorus"}));
 }
 

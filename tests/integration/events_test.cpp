@@ -114,6 +114,23 @@ TEST_P(EventsTest, ControlCharactersInTextAre400) {
   EXPECT_EQ(json(call("GET", path, "", a.token))->getValue<std::string>("title"), "Jam");
 }
 
+TEST_P(EventsTest, TitlesAndPlacesOfInvisibleCharactersAloneAre400) {
+  // Zero-width space, word joiner + BOM, RTL override, a no-break space, a Hangul filler.
+  const auto a = newAccount();
+  const std::string future = inDays(2);
+  for (const char* invisible : {"\\u200b", "\\u2060\\ufeff", "\\u202e", "\\u00a0", "\\u3164", "  "}) {
+    auto refused = call("POST", "/v1/events", eventBody(invisible, future), a.token);
+    expectProblem(refused, 400);
+    EXPECT_NE(refused.body.find("title must have a visible character"), std::string::npos) << refused.body;
+    expectProblem(call("POST", "/v1/events", eventBody("Jam", future, invisible), a.token), 400);
+  }
+  auto event = createEvent(a, eventBody("\\u200bJam", future));  // one visible character is enough
+  const std::string path = "/v1/events/" + std::to_string(event->getValue<Poco::Int64>("id"));
+  expectProblem(call("PATCH", path, R"({"title":"\u200b\u200c"})", a.token), 400);
+  EXPECT_EQ(json(call("GET", path, "", a.token))->getValue<std::string>("title"), "\xe2\x80\x8bJam");
+  EXPECT_EQ(jsonArray(call("GET", "/v1/events", "", a.token))->size(), 1u);
+}
+
 TEST_P(EventsTest, GetPatchDeleteWithTheirErrors) {
   const auto a = newAccount(), b = newAccount();
   auto event = createEvent(a, eventBody("Jam", inDays(5)));

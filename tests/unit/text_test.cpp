@@ -1,7 +1,8 @@
-// The SDK's checks on text from the network (sdk/include/mmm/text.hpp, input.hpp).
+// The SDK's checks on text from the network (sdk/include/mmm/text.hpp, input.hpp, unicode.hpp).
 #include <mmm/error.hpp>
 #include <mmm/input.hpp>
 #include <mmm/text.hpp>
+#include <mmm/unicode.hpp>
 
 #include <Poco/JSON/Parser.h>
 
@@ -52,4 +53,17 @@ TEST(Text, StringFieldAppliesTheRuleForItsKindOfText) {
     EXPECT_EQ(statusOf(json, TextRule::MultiLine), 200) << json;
   }
   EXPECT_EQ(statusOf(R"({"text":"Björk 🎻"})", TextRule::SingleLine), 200);
+}
+
+TEST(Unicode, TextOfOnlyWhiteSpaceFormatCharactersOrLoneMarksIsInvisible) {
+  // Zero-width space, ZWSP+ZWNJ+ZWJ, RTL override, BOM, Hangul filler, braille blank, a lone
+  // combining acute, word joiner, no-break space, ideographic space, a tab and a line break.
+  for (const char* invisible : {"", "\xe2\x80\x8b", "\xe2\x80\x8b\xe2\x80\x8c\xe2\x80\x8d", "\xe2\x80\xae",
+                                "\xef\xbb\xbf", "\xe3\x85\xa4", "\xe2\xa0\x80", "\xcc\x81", "\xe2\x81\xa0",
+                                "\xc2\xa0", "\xe3\x80\x80", " \t\n"})
+    EXPECT_TRUE(mmm::isInvisible(invisible)) << invisible;
+  // A letter, a CJK ideograph, an emoji, e + combining acute, Arabic, a digit, a dot.
+  for (const char* visible : {"a", "\xe6\x9d\x8e", "\xf0\x9f\x8e\xb8", "e\xcc\x81", "\xd8\xb9\xd9\x84\xd9\x8a",
+                              "\xe2\x80\x8b" "7", "."})
+    EXPECT_FALSE(mmm::isInvisible(visible)) << visible;
 }

@@ -3,6 +3,7 @@
 #include <mmm/error.hpp>
 #include <mmm/input.hpp>
 #include <mmm/json.hpp>
+#include <mmm/unicode.hpp>
 
 #include <algorithm>
 
@@ -20,7 +21,8 @@ HistoryQuery parseHistoryQuery(const Request& request) {
 Channel parseNewChannel(const Request& request, std::int64_t creatorId) {
   const auto body = parseJsonObject(request);
   auto name = stringField(body, "name", kMaxChannelName);
-  if (!name || name->find_first_not_of(" \t") == std::string::npos) throw HttpError(400, "name is required");
+  if (!name) throw HttpError(400, "name is required");
+  if (isInvisible(*name)) throw HttpError(400, "name must have a visible character");
   Channel channel;
   channel.name = *name;
   channel.description = stringField(body, "description", kMaxChannelDescription, TextRule::MultiLine).value_or("");
@@ -51,8 +53,7 @@ ChannelChanges parseChannelChanges(const Request& request) {
   ChannelChanges changes{stringField(body, "name", kMaxChannelName),
                          stringField(body, "description", kMaxChannelDescription, TextRule::MultiLine)};
   if (!changes.name && !changes.description) throw HttpError(400, "nothing to update: give name and/or description");
-  if (changes.name && changes.name->find_first_not_of(" \t") == std::string::npos)
-    throw HttpError(400, "name must not be empty");
+  if (changes.name && isInvisible(*changes.name)) throw HttpError(400, "name must have a visible character");
   return changes;
 }
 

@@ -4,6 +4,7 @@
 #include <mmm/input.hpp>
 #include <mmm/json.hpp>
 #include <mmm/time.hpp>
+#include <mmm/unicode.hpp>
 
 namespace mmm::meetups {
 namespace {
@@ -14,8 +15,10 @@ constexpr std::size_t kMaxDescription = 4000;
 std::optional<std::string> text(const Poco::JSON::Object::Ptr& body, const char* name, std::size_t maxChars,
                                 bool allowEmpty, TextRule rule = TextRule::SingleLine) {
   auto value = stringField(body, name, maxChars, rule);
-  if (value && !allowEmpty && value->find_first_not_of(" \t\r\n") == std::string::npos)
-    throw HttpError(400, std::string(name) + " must not be empty");
+  // Titles and places must show something: not empty, not white space or zero-width
+  // characters alone (API.md, "Hardening of Part 1").
+  if (value && !allowEmpty && isInvisible(*value))
+    throw HttpError(400, std::string(name) + " must have a visible character");
   return value;
 }
 

@@ -1,6 +1,7 @@
 #include "validation.hpp"
 
 #include <mmm/text.hpp>
+#include <mmm/unicode.hpp>
 
 #include <Poco/DigestEngine.h>
 #include <Poco/MD5Engine.h>
@@ -154,29 +155,6 @@ std::string foldUserName(const std::string& userName) {
 
 std::string foldEmail(const std::string& email) {
   return utf8procMap(trim(email), UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD);
-}
-
-bool isInvisible(const std::string& text) {
-  const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
-  utf8proc_ssize_t at = 0, size = static_cast<utf8proc_ssize_t>(text.size());
-  while (at < size) {
-    utf8proc_int32_t cp = 0;
-    const auto n = utf8proc_iterate(bytes + at, size - at, &cp);
-    if (n <= 0) return false;  // not UTF-8: checked elsewhere
-    at += n;
-    const utf8proc_property_t* property = utf8proc_get_property(cp);
-    if (property->ignorable || cp == 0x2800) continue;  // default-ignorable; the braille blank
-    switch (property->category) {
-      case UTF8PROC_CATEGORY_CC: case UTF8PROC_CATEGORY_CF: case UTF8PROC_CATEGORY_CS:
-      case UTF8PROC_CATEGORY_CO: case UTF8PROC_CATEGORY_CN: case UTF8PROC_CATEGORY_ZS:
-      case UTF8PROC_CATEGORY_ZL: case UTF8PROC_CATEGORY_ZP: case UTF8PROC_CATEGORY_MN:
-      case UTF8PROC_CATEGORY_ME:
-        continue;
-      default:
-        return false;
-    }
-  }
-  return true;
 }
 
 std::string gravatarUrl(const std::string& email) {

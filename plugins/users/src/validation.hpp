@@ -23,11 +23,6 @@ std::string normalizeEmail(const std::string& email);
 std::string foldUserName(const std::string& userName);
 std::string foldEmail(const std::string& email);
 
-/// True when `text` holds no visible character: only white space, controls, format
-/// characters (zero-width, bidirectional controls…), combining marks alone, unassigned or
-/// private-use code points, or other default-ignorable ones (Hangul fillers…).
-bool isInvisible(const std::string& text);
-
 /// https://www.gravatar.com/avatar/<md5 of the trimmed, lower-cased email>
 std::string gravatarUrl(const std::string& email);
 

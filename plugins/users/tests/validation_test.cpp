@@ -72,14 +72,12 @@ TEST(Validation, EmailsAreComparedAfterFullCaseFolding) {
 TEST(Validation, InvisibleOrBidiUserNamesAreRefused) {
   for (const char* invisible : {"\xe2\x80\x8b", "\xe2\x80\x8b\xe2\x80\x8c\xe2\x80\x8d", "\xe2\x80\xae", "\xef\xbb\xbf",
                                 "\xe3\x85\xa4", "\xe2\xa0\x80", "\xcc\x81", "\xe2\x81\xa0"}) {
-    EXPECT_TRUE(isInvisible(invisible)) << invisible;
     EXPECT_NE(checkUserName(invisible), std::nullopt) << invisible;
   }
   EXPECT_EQ(checkUserName("\xe2\x80\x8b\xe2\x80\x8b"), "userName must have a visible character");
   EXPECT_EQ(checkUserName("admin\xe2\x80\xae" "nimda"), "userName must not contain bidirectional controls");
   EXPECT_EQ(checkUserName("x\xe2\x81\xa6y"), "userName must not contain bidirectional controls");
   for (const char* visible : {"a", "\xe6\x9d\x8e", "\xf0\x9f\x8e\xb8", "e\xcc\x81", "\xd8\xb9\xd9\x84\xd9\x8a"}) {
-    EXPECT_FALSE(isInvisible(visible)) << visible;
     EXPECT_EQ(checkUserName(visible), std::nullopt) << visible;
   }
 }
