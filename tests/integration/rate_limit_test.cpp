@@ -3,6 +3,9 @@
 // nodes sharing one limit: cluster_test.cpp. The arithmetic: unit/rate_limiter_test.cpp.)
 #include "api_fixture.hpp"
 
+#include <mmm/time.hpp>
+
+#include <functional>
 #include <random>
 #include <thread>
 
@@ -17,6 +20,33 @@ class RateLimitTest : public ApiTest {
     // Counters are keyed by user id, and user ids start at 1 in every test database: a
     // Redis database of this test's own keeps other tests' counters apart.
     redisDatabase_ = 3;
+  }
+
+  // `attempt` passes `count` times, is then refused with 429, a Retry-After of at most two
+  // windows and a detail naming the limit, and is counted in /metrics under `limit`; after
+  // waiting Retry-After it passes again.
+  void expectHitAndRecovered(int count, int windowSeconds, const std::string& limit,
+                             const std::function<HttpReply()>& attempt) {
+    for (int i = 0; i < count; ++i) {
+      auto passed = attempt();
+      ASSERT_GE(passed.status, 200) << i << ": " << passed.body;
+      ASSERT_LT(passed.status, 300) << i << ": " << passed.body;
+    }
+    auto refused = attempt();
+    expectProblem(refused, 429);
+    const auto retryAfter = refused.header("retry-after");
+    ASSERT_FALSE(retryAfter.empty()) << limit;
+    const int seconds = std::stoi(retryAfter);
+    EXPECT_GE(seconds, 1);
+    EXPECT_LE(seconds, 2 * windowSeconds);
+    const std::string rule = "at most " + std::to_string(count) + " per " + std::to_string(windowSeconds) + " s";
+    EXPECT_NE(json(refused)->getValue<std::string>("detail").find(rule), std::string::npos) << refused.body;
+    const auto metrics = call("GET", "/metrics");
+    EXPECT_NE(metrics.body.find("mmm_rate_limited_total{limit=\"" + limit + "\"} 1\n"), std::string::npos) << metrics.body;
+    std::this_thread::sleep_for(std::chrono::seconds(seconds));
+    auto again = attempt();
+    EXPECT_GE(again.status, 200) << limit << " after Retry-After: " << again.body;
+    EXPECT_LT(again.status, 300) << limit << " after Retry-After: " << again.body;
   }
 };
 
@@ -82,6 +112,44 @@ TEST_P(RateLimitTest, SignUpsAreCountedPerClientAddress) {
   expectProblem(refused, 429);
   EXPECT_FALSE(refused.header("retry-after").empty());
   EXPECT_EQ(signUpFrom(second).status, 201) << "another address was refused too";
+}
+
+TEST_P(RateLimitTest, EventsPastTheLimitGet429ThenPassAgain) {
+  startServer(kUsersPlugin + kChatPlugin + "  - name: meetups\n    config: {rate_limits: {events: {count: 2, window_s: 2}}}\n");
+  const auto a = newAccount(), b = newAccount();
+  const auto tomorrow = mmm::formatRfc3339((mmm::nowMillis() + 86400 * 1000) / 1000 * 1000);
+  int n = 0;
+  auto create = [&](const Account& who) {
+    return call("POST", "/v1/events",
+                R"({"title":"Jam )" + std::to_string(++n) + R"(","datetime":")" + tomorrow + R"(","location":"Here"})",
+                who.token);
+  };
+  expectHitAndRecovered(2, 2, "meetups.events", [&] { return create(a); });
+  EXPECT_EQ(create(b).status, 201) << "another user is counted apart";
+  // Two, then one after the wait, then b's: the refused one was not stored.
+  EXPECT_EQ(jsonArray(call("GET", "/v1/events", "", a.token))->size(), 4u);
+}
+
+TEST_P(RateLimitTest, ChannelsPastTheLimitGet429ThenPassAgain) {
+  startServer(kUsersPlugin + "  - name: chat\n    config: {rate_limits: {channels: {count: 2, window_s: 2}}}\n");
+  const auto a = newAccount();
+  int n = 0;
+  expectHitAndRecovered(2, 2, "chat.channels", [&] {
+    return call("POST", "/v1/channels", R"({"name":"band )" + std::to_string(++n) + R"("})", a.token);
+  });
+  EXPECT_EQ(call("GET", "/v1/channels", "", a.token).body.find(R"("name":"band 3")"), std::string::npos)
+      << "the refused channel was stored";
+}
+
+TEST_P(RateLimitTest, SignUpsPastTheLimitGet429ThenPassAgain) {
+  startServer("  - name: users\n"
+              "    config:\n"
+              "      password_hash: {ops_limit: 1, mem_limit_kib: 8}\n"
+              "      rate_limits: {sign_ups: {count: 2, window_s: 2}}\n");
+  expectHitAndRecovered(2, 2, "users.sign_ups", [&] {
+    const auto name = unique("r");
+    return signUp(name + "@example.org", unique("pw-secret-"), name);
+  });
 }
 
 }  // namespace
