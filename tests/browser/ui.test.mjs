@@ -349,6 +349,13 @@ test('a musician edits their profile with the keyboard and is found by instrumen
   await card.getByRole('link', {name: 'https://soundcloud.com/carl-bass'}).waitFor();
   assert.equal(await dana.page.locator('.musician').count(), 1);
   await dana.page.screenshot({path: path.join(shots, 'musicians-desktop.png'), fullPage: true});
+  // Anyone may report a profile (not their own); the admin reads the report on the admin page.
+  dana.page.once('dialog', (dialog) => dialog.accept('not a real musician'));
+  await card.getByRole('button', {name: `Report @carl${unique}'s profile`}).click();
+  await card.getByText('Thanks: an admin will look at it.').waitFor();
+  await ann.page.goto(`${base}/#/admin`);
+  await ann.page.reload();  // she may be on that page already, showing the reports of then
+  await ann.page.locator('.reports li', {hasText: 'Reason: not a real musician'}).getByText(/^user \d+$/).waitFor();
   // Too far for a 5 km radius; not a pro.
   await dana.page.getByLabel('Radius (km)').fill('5');
   await dana.page.getByRole('button', {name: 'Find musicians'}).click();

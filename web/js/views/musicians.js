@@ -4,6 +4,7 @@
 import {api} from '../api.js';
 import {app} from '../app.js';
 import {avatar, checkField, clearErrors, field, h, selectField, setFieldError} from '../dom.js';
+import {report} from './moderation.js';
 
 export const LEVELS = [['beginner', 'Beginner'], ['intermediate', 'Intermediate'], ['advanced', 'Advanced'], ['pro', 'Pro']];
 const LEVEL_NAMES = new Map(LEVELS);
@@ -64,7 +65,16 @@ function musicianCard(musician, vocab) {
       musician.seeking && h('p', {}, h('strong', {}, 'Seeking: '), musician.seeking),
       musician.bio && h('p', {class: 'bio'}, musician.bio),
       musician.links.length > 0 && h('ul', {class: 'links', 'aria-label': 'Links'},
-          musician.links.map((link) => h('li', {}, h('a', {href: link, rel: 'noopener noreferrer nofollow'}, link)))));
+          musician.links.map((link) => h('li', {}, h('a', {href: link, rel: 'noopener noreferrer nofollow'}, link)))),
+      user.id !== app.me?.id && reportLine(user));
+}
+
+/** "Report profile", and where the outcome shows. */
+function reportLine(user) {
+  const status = h('span', {class: 'muted', role: 'status'});
+  return h('p', {class: 'report-line'},
+      h('button', {type: 'button', class: 'link', 'aria-label': `Report @${user.userName}'s profile`,
+        onclick: () => report('user', user.id, status)}, 'Report profile'), ' ', status);
 }
 
 export async function musiciansView(page) {
