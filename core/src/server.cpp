@@ -542,6 +542,12 @@ void Server::Impl::addCoreRoutes() {
                      "# HELP mmm_store_full_errors_total Writes the database refused for want of room.\n"
                      "# TYPE mmm_store_full_errors_total counter\nmmm_store_full_errors_total " +
                      std::to_string(store->storageFullErrors()) + "\n"
+                     "# HELP mmm_store_deadlocks_total Transactions chosen as a deadlock's victim (each run again).\n"
+                     "# TYPE mmm_store_deadlocks_total counter\nmmm_store_deadlocks_total " +
+                     std::to_string(store->deadlocks()) + "\n"
+                     "# HELP mmm_store_lock_timeouts_total Units of work given up (503) after waiting their time for a lock.\n"
+                     "# TYPE mmm_store_lock_timeouts_total counter\nmmm_store_lock_timeouts_total " +
+                     std::to_string(store->lockTimeouts()) + "\n"
                      "# HELP mmm_store_transactions_total Transactions run on the store.\n"
                      "# TYPE mmm_store_transactions_total counter\nmmm_store_transactions_total " +
                      std::to_string(store->transactions()) + "\n"

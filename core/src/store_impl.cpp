@@ -17,6 +17,7 @@
 #include <charconv>
 #include <filesystem>
 #include <mutex>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -24,6 +25,12 @@ using namespace Poco::Data::Keywords;
 
 namespace mmm::core {
 namespace {
+
+// A pause in [low, high] milliseconds, different for each thread.
+int randomBetween(int low, int high) {
+  thread_local std::minstd_rand generator(std::random_device{}());
+  return std::uniform_int_distribution<int>(low, high)(generator);
+}
 
 std::int64_t steadyMillis() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
@@ -121,6 +128,20 @@ bool isConnectionLost(const std::exception& e) {
   return dynamic_cast<const Poco::Data::MySQL::ConnectionException*>(&e) != nullptr;
 }
 
+// The database aborted this transaction in favour of another: InnoDB's deadlock victim
+// (1213, the whole transaction rolled back) or a lock wait past innodb_lock_wait_timeout
+// (1205); SQLite's write lock still held by another connection past busy_timeout.
+enum class Conflict { None, Deadlock, LockWait };
+Conflict conflictOf(const std::exception& e) {
+  if (dynamic_cast<const Poco::Data::SQLite::DBLockedException*>(&e) ||
+      dynamic_cast<const Poco::Data::SQLite::TableLockedException*>(&e))
+    return Conflict::LockWait;
+  const auto number = mysqlErrorNumber(e);
+  if (number == 1213) return Conflict::Deadlock;
+  if (number == 1205) return Conflict::LockWait;
+  return Conflict::None;
+}
+
 bool isStorageFull(const std::exception& e) {
   // SQLITE_FULL; and SQLITE_IOERR, which is how SQLite reports a write refused with EFBIG
   // (past RLIMIT_FSIZE) or failing for want of room outside its own checks.
@@ -169,6 +190,7 @@ std::unique_ptr<DbSession> PocoStore::connect() {
 
 void PocoStore::run(const std::function<void(DbSession&)>& work, bool transactional) {
   const Sql sql(url_.dialect);
+  int deadlocks = 0;  // this unit chosen as a deadlock's victim so far
   for (int attempt = 0;; ++attempt) {
     std::optional<Pool<StoreConnection>::Lease> lease;
     try {
@@ -220,6 +242,31 @@ void PocoStore::run(const std::function<void(DbSession&)>& work, bool transactio
         lease->broken();  // after an I/O error SQLite's connection is best replaced
         log_->error("the database is out of space: {}", describe(e));
         throw Unavailable("the database is out of space");
+      }
+      if (!lost && !committing) {
+        switch (conflictOf(e)) {
+          case Conflict::Deadlock:
+            // The other transaction goes on once this one rolled back: run the whole unit
+            // again (as after a lost connection, it has not committed), after a short and
+            // random pause so that the two do not meet again in step.
+            ++deadlocks_;
+            if (++deadlocks <= kDeadlockRetries) {
+              log_->info("deadlock, the transaction rolled back; running it again ({} of {})", deadlocks,
+                         kDeadlockRetries);
+              std::this_thread::sleep_for(std::chrono::milliseconds(randomBetween(1, 10 * deadlocks)));
+              continue;
+            }
+            log_->warn("deadlock again after {} retries: {}", kDeadlockRetries, describe(e));
+            throw Unavailable("the database is busy");
+          case Conflict::LockWait:
+            // It already waited its full time for the lock: another wait would hold the
+            // request past any client's patience.
+            ++lockTimeouts_;
+            log_->warn("gave up waiting for a database lock: {}", describe(e));
+            throw Unavailable("the database is busy");
+          case Conflict::None:
+            break;
+        }
       }
       if (!lost) throw;
       if (committing) {

@@ -57,6 +57,11 @@ class PocoStore final : public Store {
   void check();
   /// Writes refused for want of room (disk full, file-size limit, table full) so far.
   std::uint64_t storageFullErrors() const { return fullErrors_; }
+  /// Transactions chosen as a deadlock's victim (each runs again, up to kDeadlockRetries
+  /// times, then is 503); units of work given up as 503 after waiting their full time for a
+  /// lock.
+  std::uint64_t deadlocks() const { return deadlocks_; }
+  std::uint64_t lockTimeouts() const { return lockTimeouts_; }
   /// Units of work run so far: transactions, and reads outside one (a retry counts once).
   std::uint64_t transactions() const { return transactions_; }
   std::uint64_t reads() const { return reads_; }
@@ -71,7 +76,9 @@ class PocoStore final : public Store {
   std::shared_ptr<spdlog::logger> log_;
   Pool<StoreConnection> pool_;
   static constexpr std::int64_t kFullReportMs = 60000;
+  static constexpr int kDeadlockRetries = 3;
   std::atomic<std::uint64_t> fullErrors_{0};
+  std::atomic<std::uint64_t> deadlocks_{0}, lockTimeouts_{0};
   std::atomic<std::uint64_t> transactions_{0}, reads_{0};
   std::atomic<std::int64_t> fullSinceMs_{0};  // steady clock; 0: no recent failure
 };

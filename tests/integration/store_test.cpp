@@ -256,6 +256,41 @@ TEST_P(StoreTest, AConnectionLostAtCommitIsUnavailableAndNeverRunAgain) {
   EXPECT_EQ(count(), 1);
 }
 
+TEST_P(StoreTest, ADeadlockVictimRunsAgainAndBothTransactionsCommitOnce) {
+  if (GetParam() != Backend::MariaDB) GTEST_SKIP() << "SQLite's BEGIN IMMEDIATE takes the write lock first: no deadlock";
+  insert("a");
+  insert("b");
+  // Two transactions lock a and b, wait for each other, then each wants the other's row:
+  // InnoDB rolls one back (1213). The store runs that one again; both end committed once.
+  std::atomic<int> holding{0}, runs{0};
+  auto crossing = [&](const std::string& first, const std::string& second) {
+    int mine = 0;
+    try {
+      store_->transaction([&](DbSession& s) {
+        ++runs;
+        auto bump = [&](std::string name) { s << "UPDATE things SET qty = qty + 1 WHERE name = ?", use(name), now; };
+        bump(first);
+        if (++mine == 1) {
+          ++holding;
+          const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+          while (holding < 2 && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+        }
+        bump(second);
+      });
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << first << " then " << second << ": " << e.what();
+    }
+  };
+  std::thread one(crossing, "a", "b"), two(crossing, "b", "a");
+  one.join();
+  two.join();
+  EXPECT_EQ(holding.load(), 2) << "the two never held their first rows together";
+  EXPECT_EQ(runs.load(), 3) << "the victim ran once more, the other once";
+  EXPECT_EQ(store_->deadlocks(), 1u);
+  EXPECT_EQ(qtyOf("a"), 2);
+  EXPECT_EQ(qtyOf("b"), 2);
+}
+
 TEST_P(StoreTest, AFullDatabaseIsUnavailableAndReportedUntilAWriteGoesThrough) {
   // One connection, so the size limit set on it holds for every unit of work below.
   mmm::core::StoreOptions options;
