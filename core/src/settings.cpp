@@ -8,6 +8,9 @@
 
 #include <mmm/error.hpp>
 
+#include <Poco/Exception.h>
+#include <Poco/URI.h>
+
 #include <charconv>
 #include <filesystem>
 
@@ -34,6 +37,8 @@ const ConfigSchema& settingsSchema() {
                      {"max_body_bytes", S::integer().range(0, 1LL << 30).withDefault("1048576")},
                      {"shutdown_timeout_s", S::integer().range(0, 3600).withDefault("30")},
                      {"trusted_proxies", S::list(S::string()).withDefault("[]")},
+                     // Where users reach the site (behind a proxy: the proxy's address).
+                     {"public_url", S::string().withDefault("''")},
                  }).withDefault("{}")},
       {"cors", S::map({
                    {"allowed_origins", S::list(S::string()).withDefault("[]")},
@@ -139,6 +144,26 @@ void checkValue(const YAML::Node& raw, const char* section, const char* key, con
   }
 }
 
+// An absolute http(s) URL with a host and nothing after the path, without its trailing
+// slash; empty stays empty (not set).
+std::string checkPublicUrl(const std::string& text) {
+  if (text.empty()) return text;
+  Poco::URI uri;
+  try {
+    uri = Poco::URI(text);
+  } catch (const Poco::Exception&) {
+    throw std::invalid_argument("not a URL: expected like https://meetup.example.org");
+  }
+  if ((uri.getScheme() != "http" && uri.getScheme() != "https") || uri.getHost().empty())
+    throw std::invalid_argument("expected an http:// or https:// URL with a host, like https://meetup.example.org");
+  if (!uri.getRawQuery().empty() || !uri.getFragment().empty() || !uri.getUserInfo().empty() ||
+      text.find_first_of("?#") != std::string::npos)
+    throw std::invalid_argument("expected no user, query or fragment: only scheme, host, port and path");
+  std::string url = uri.getScheme() + text.substr(text.find(':'));  // the scheme in lower case
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
 }  // namespace
 
 Settings readSettings(const YAML::Node& raw, const std::string& origin, const std::string& base) {
@@ -171,6 +196,8 @@ Settings readSettings(const YAML::Node& raw, const std::string& origin, const st
   s.http.shutdownTimeoutSeconds = server["shutdown_timeout_s"].as<int>();
   s.http.trustedProxies = server["trusted_proxies"].as<std::vector<std::string>>();
   checkValue(raw, "server", "trusted_proxies", origin, [&] { TrustedProxies check(s.http.trustedProxies); });
+  s.http.publicUrl = server["public_url"].as<std::string>();
+  checkValue(raw, "server", "public_url", origin, [&] { s.http.publicUrl = checkPublicUrl(s.http.publicUrl); });
 
   s.cors.allowedOrigins = root["cors"]["allowed_origins"].as<std::vector<std::string>>();
   s.cors.maxAgeSeconds = root["cors"]["max_age_s"].as<int>();
@@ -207,7 +234,9 @@ Settings readSettings(const YAML::Node& raw, const std::string& origin, const st
   s.sessions.timeoutMs = sessions["timeout_ms"].as<int>();
   s.sessions.connectWaitSeconds = sessions["connect_wait_s"].as<int>();
   s.sessions.cookieName = sessions["cookie_name"].as<std::string>();
-  s.sessions.cookieSecure = sessions["cookie_secure"].as<bool>();
+  // A site served over HTTPS never sends its session cookie in the clear (the browser would
+  // refuse a Secure cookie over plain http, so loopback and plain-http set-ups leave it off).
+  s.sessions.cookieSecure = sessions["cookie_secure"].as<bool>() || s.http.publicUrl.rfind("https://", 0) == 0;
   checkValue(raw, "sessions", "cookie_name", origin, [&] {
     if (s.sessions.cookieName.empty() ||
         s.sessions.cookieName.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=

@@ -32,6 +32,7 @@ struct Settings {
     long long maxBodyBytes = 1 << 20;
     int shutdownTimeoutSeconds = 30;
     std::vector<std::string> trustedProxies;  // whose X-Forwarded-For is believed
+    std::string publicUrl;  // where users reach the site, no trailing slash; empty: not set
   } http;
   struct Cors {
     std::vector<std::string> allowedOrigins;  // exact origins, or "*"

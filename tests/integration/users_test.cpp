@@ -79,6 +79,15 @@ TEST_P(UsersTest, SignUpAnswers201WithTokenCookieAndProfile) {
   EXPECT_EQ(reply.header("location"), "/v1/users/" + std::to_string(body->getValue<Poco::Int64>("id")));
 }
 
+TEST_P(UsersTest, BehindAnHttpsPublicUrlTheCookieIsSecure) {
+  startServer(kUsersPlugin, ", public_url: 'https://meetup.example.org'");
+  const std::string password = "pw-" + unique("secure");
+  auto reply = signUp(unique("sec") + "@example.org", password, unique("secure"));
+  ASSERT_EQ(reply.status, 201) << reply.body;
+  EXPECT_EQ(reply.header("set-cookie"),
+            "mmm_session=" + tokenOf(reply) + "; Path=/; Max-Age=604800; HttpOnly; SameSite=Strict; Secure");
+}
+
 TEST_P(UsersTest, SignUpValidationIs400And415) {
   const std::string name = unique("v");
   auto body = [&](const std::string& email, const std::string& pw, const std::string& conf, const std::string& user) {

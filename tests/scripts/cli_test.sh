@@ -90,8 +90,8 @@ out=$(cd "$(dirname "$0")/../.." && MMM_STORE_URL=mysql://u:p@127.0.0.1:3306/mmm
       "$server" --config config/cluster.yaml --check-config 2>&1 >/dev/null) \
   && pass "config/cluster.yaml passes --check-config" || fail "config/cluster.yaml: $out"
 out=$(cd "$(dirname "$0")/../.." && "$server" --config config/production.yaml --check-config 2>&1)
-line=$(grep -n 'allowed_origins: \["${MMM_PUBLIC_ORIGIN}"\]' "$(dirname "$0")/../../config/production.yaml" | cut -d: -f1)
-[[ "$out" == *"config/production.yaml:$line:21: environment variable MMM_PUBLIC_ORIGIN is not set"* ]] \
+line=$(grep -n 'public_url: "${MMM_PUBLIC_ORIGIN}"' "$(dirname "$0")/../../config/production.yaml" | cut -d: -f1)
+[[ -n "$line" && "$out" == *"config/production.yaml:$line:15: environment variable MMM_PUBLIC_ORIGIN is not set"* ]] \
   && pass "config/production.yaml without its environment: $out" || fail "production.yaml without env: $out"
 "$server" --config "$work/nonexistent.yaml" --check-config >/dev/null 2>&1 \
   && fail "a missing config file was accepted" || pass "a missing config file: non-zero exit"

@@ -32,7 +32,7 @@ TEST(Config, UnknownKeyIsReportedWithFileLineAndColumn) {
             "mmm.yaml:3:3: unknown key 'treads' (expected one of: listen, io_threads, threads, queue, "
             "backlog, max_connections, keep_alive, keep_alive_timeout_s, max_keep_alive_requests, "
             "header_timeout_s, request_timeout_s, body_min_rate_bytes_s, send_timeout_s, max_header_bytes, "
-            "max_body_bytes, shutdown_timeout_s, trusted_proxies)");
+            "max_body_bytes, shutdown_timeout_s, trusted_proxies, public_url)");
   EXPECT_EQ(settingsError("logging: {}\n"),
             "mmm.yaml:1:1: unknown key 'logging' (expected one of: server, cors, log, web, metrics, "
             "store, sessions, bus, hub, plugins)");
@@ -78,6 +78,25 @@ TEST(Config, DefaultsAreFilledIn) {
   EXPECT_EQ(settings.http.maxBodyBytes, 1048576);
   EXPECT_EQ(settings.log.format, "text");
   EXPECT_TRUE(settings.plugins.empty());
+}
+
+TEST(Config, APublicHttpsUrlMakesTheSessionCookieSecure) {
+  auto secure = [](const std::string& yaml) {
+    return readSettings(parseYaml(yaml, "mmm.yaml"), "mmm.yaml").sessions.cookieSecure;
+  };
+  EXPECT_FALSE(secure(""));  // plain-http loopback: a Secure cookie would never come back
+  EXPECT_FALSE(secure("server: {public_url: 'http://127.0.0.1:8080'}\n"));
+  EXPECT_TRUE(secure("server: {public_url: 'https://meetup.example.org'}\n"));
+  EXPECT_TRUE(secure("server: {public_url: 'HTTPS://Meetup.example.org/'}\n"));
+  EXPECT_TRUE(secure("sessions: {cookie_secure: true}\n"));
+  EXPECT_TRUE(secure("server: {public_url: 'https://meetup.example.org'}\nsessions: {cookie_secure: false}\n"));
+  const auto settings = readSettings(parseYaml("server: {public_url: 'https://x.example.org/mmm/'}\n", "a.yaml"), "a.yaml");
+  EXPECT_EQ(settings.http.publicUrl, "https://x.example.org/mmm");  // no trailing slash
+  for (const char* bad : {"meetup.example.org", "ftp://x.example.org", "https://", "https://x.example.org/?a=1",
+                          "https://x.example.org/#top", "https://user@x.example.org"})
+    EXPECT_NE(settingsError(std::string("server: {public_url: '") + bad + "'}\n").find("server.public_url: expected"),
+              std::string::npos)
+        << bad << ": " << settingsError(std::string("server: {public_url: '") + bad + "'}\n");
 }
 
 TEST(Config, EnvironmentVariablesAreSubstituted) {
