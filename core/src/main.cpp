@@ -81,6 +81,7 @@ int main(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);  // an nginx habit: it must not take the site down
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
   // Past a file-size limit (ulimit -f) a write then fails with EFBIG, answered 503 as a
@@ -106,7 +107,7 @@ int main(int argc, char** argv) {
     // Said once both sockets are bound, with the ports chosen for "tcp://HOST:*".
     std::cout << "mmm-server bus forwarder running: " << endpoints.get_future().get() << std::endl;
     int received = 0;
-    sigwait(&signals, &received);
+    while (sigwait(&signals, &received) == 0 && received == SIGHUP) log->info("SIGHUP: the forwarder has no configuration to reload");
     stop = true;
     proxy.join();
     return 0;
@@ -150,7 +151,7 @@ int main(int argc, char** argv) {
   std::cout << "mmm-server listening on port " << server->port() << std::endl;
 
   int received = 0;
-  sigwait(&signals, &received);
+  while (sigwait(&signals, &received) == 0 && received == SIGHUP) server->hangUp(configPath);
   server->stop();  // logs its own progress, in the configured format
   return 0;
 }

@@ -764,6 +764,23 @@ void Server::stop() {
   impl_->logging.flush();
 }
 
+void Server::hangUp(const std::string& configPath) {
+  auto& log = *impl_->log;
+  if (configPath.empty()) {
+    log.warn("SIGHUP: running on the embedded default configuration, there is no file to reload");
+    return;
+  }
+  try {
+    auto candidate = fromFile(configPath);
+    candidate->load();
+    log.warn("SIGHUP: {} loads, but live reload is not built yet: the running configuration stays until a restart",
+             configPath);
+  } catch (const std::exception& e) {
+    log.error("SIGHUP: {} does not load, and nothing changed: {}", configPath, e.what());
+  }
+  impl_->logging.flush();
+}
+
 std::uint16_t Server::port() const { return impl_->http ? impl_->http->port() : 0; }
 
 std::vector<std::string> Server::pluginOrder() const { return impl_->plugins.order(); }

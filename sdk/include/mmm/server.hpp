@@ -48,6 +48,11 @@ class MMM_EXPORT Server {
   /// Stops accepting, finishes requests in flight, stops plugins in reverse order.
   /// Idempotent; the destructor calls it.
   void stop();
+  /// What mmm-server does on SIGHUP. Live reload is not built yet, so the running
+  /// configuration never changes here: the file at `configPath` is checked as
+  /// --check-config would, and the log says whether it loads and that a restart applies it
+  /// (empty `configPath`: running on the embedded default, nothing to check). Never throws.
+  void hangUp(const std::string& configPath);
 
   /// Runs the command-line action a plugin declared for `--flag value` (Host::command)
   /// offline: loads, starts the plugins on the store and session store without the HTTP
