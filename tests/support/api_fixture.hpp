@@ -103,6 +103,7 @@ class ApiTest : public ::testing::TestWithParam<Backends> {
   void TearDown() override {
     if (!server_) return;
     EXPECT_EQ(server_->stop(), 0);
+    if (IsSkipped()) return;  // a test that skipped itself may never have called the server
     const std::string log = readFile(server_->logFile());
     EXPECT_NE(log.find("\"POST /v1/"), std::string::npos) << "the log was not captured";
     std::lock_guard lock(secretsMutex_);
