@@ -20,17 +20,6 @@ constexpr std::int64_t kFirstEventChannel = kPublicChannels + 2;  // General is 
 
 class ScaleTest : public ApiTest {
  protected:
-  /// Stops the server and opens its store for the test.
-  std::unique_ptr<mmm::core::PocoStore> stopAndOpenStore() {
-    EXPECT_EQ(server_->stop(), 0);
-    return std::make_unique<mmm::core::PocoStore>(mmm::core::parseStoreUrl(storeUrl_), mmm::core::StoreOptions{},
-                                                  quietLogger());
-  }
-  static void execute(mmm::DbSession& session, const std::string& sql) {
-    Poco::Data::Statement statement(session);
-    statement << sql;
-    statement.execute();
-  }
   /// `rows` ("(…, …)" each) into `into` ("table (columns)"), 500 to a statement.
   static void insert(mmm::DbSession& session, const std::string& into, const std::vector<std::string>& rows) {
     for (std::size_t i = 0; i < rows.size(); i += 500) {
@@ -47,11 +36,6 @@ class ScaleTest : public ApiTest {
       return -1;
     }
     return std::stoll(text.substr(at + name.size() + 2));
-  }
-  void signIn(Account& who) {
-    auto reply = call("POST", "/v1/sessions", R"({"email":")" + who.email + R"(","password":")" + who.password + R"("})");
-    ASSERT_EQ(reply.status, 201) << reply.body;
-    who.token = tokenOf(reply);
   }
   std::size_t count(const std::string& path, const Account& who) {
     auto reply = call("GET", path, "", who.token);

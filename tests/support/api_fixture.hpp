@@ -144,12 +144,31 @@ class ApiTest : public ::testing::TestWithParam<Backends> {
     return token;
   }
 
+  /// A new session for `who` (after a restart that lost the sessions kept in memory).
+  void signIn(Account& who) {
+    auto reply = call("POST", "/v1/sessions", R"({"email":")" + who.email + R"(","password":")" + who.password + R"("})");
+    ASSERT_EQ(reply.status, 201) << reply.body;
+    who.token = tokenOf(reply);
+  }
+
   static void expectProblem(const HttpReply& reply, int status) {
     EXPECT_EQ(reply.status, status) << reply.body;
     EXPECT_EQ(reply.header("content-type"), "application/problem+json") << reply.body;
     if (reply.status == status) {
       EXPECT_EQ(json(reply)->getValue<int>("status"), status);
     }
+  }
+
+  /// Stops the server and opens its store for the test (to change it as an older version
+  /// would have left it).
+  std::unique_ptr<core::PocoStore> stopAndOpenStore() {
+    EXPECT_EQ(server_->stop(), 0);
+    return std::make_unique<core::PocoStore>(core::parseStoreUrl(storeUrl_), core::StoreOptions{}, quietLogger());
+  }
+  static void execute(DbSession& session, const std::string& sql) {
+    Poco::Data::Statement statement(session);
+    statement << sql;
+    statement.execute();
   }
 
   std::unique_ptr<MysqlDatabase> mysql_;
