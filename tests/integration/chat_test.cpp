@@ -5,6 +5,10 @@
 #include <mmm/time.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <map>
+#include <thread>
 
 using namespace mmm::test;
 
@@ -21,10 +25,15 @@ class ChatTest : public ApiTest {
     EXPECT_EQ(reply.status, 201) << reply.body;
     return json(reply);
   }
-  std::int64_t post(const Account& who, std::int64_t channel, const std::string& text) {
+  /// The message posted (null when the answer was not 201).
+  Poco::JSON::Object::Ptr postMessage(const Account& who, std::int64_t channel, const std::string& text) {
     auto reply = call("POST", "/v1/channels/" + std::to_string(channel), R"({"body":")" + text + R"("})", who.token);
     EXPECT_EQ(reply.status, 201) << reply.body;
-    return reply.status == 201 ? json(reply)->getValue<Poco::Int64>("id") : 0;
+    return reply.status == 201 ? json(reply) : nullptr;
+  }
+  std::int64_t post(const Account& who, std::int64_t channel, const std::string& text) {
+    auto message = postMessage(who, channel, text);
+    return message ? message->getValue<Poco::Int64>("id") : 0;
   }
   std::vector<std::string> bodies(const HttpReply& reply) {
     std::vector<std::string> out;
@@ -33,6 +42,14 @@ class ChatTest : public ApiTest {
     return out;
   }
   static std::string id(const Poco::JSON::Object::Ptr& o) { return std::to_string(o->getValue<Poco::Int64>("id")); }
+  static std::int64_t seq(const Poco::JSON::Object::Ptr& o) { return o ? o->getValue<Poco::Int64>("seq") : -1; }
+  /// The seqs of a history page, in the order given.
+  std::vector<std::int64_t> seqs(const HttpReply& reply) {
+    std::vector<std::int64_t> out;
+    auto array = jsonArray(reply);
+    for (std::size_t i = 0; i < array->size(); ++i) out.push_back(seq(array->getObject(i)));
+    return out;
+  }
 };
 
 }  // namespace
@@ -109,17 +126,26 @@ TEST_P(ChatTest, HistoryNewestFirstBeforeAndAfter) {
   const auto a = newAccount();
   auto channel = newChannel(a, R"({"name":"log"})");
   const auto cid = channel->getValue<Poco::Int64>("id");
-  std::vector<std::int64_t> ids;
-  for (int i = 1; i <= 7; ++i) ids.push_back(post(a, cid, "m" + std::to_string(i)));
+  // Posts to General in between: the channel's message ids are not 1, 2, 3…, its seqs are.
+  for (int i = 1; i <= 7; ++i) {
+    auto message = postMessage(a, cid, "m" + std::to_string(i));
+    ASSERT_TRUE(message);
+    EXPECT_EQ(seq(message), i);
+    post(a, 1, "elsewhere");
+  }
   const std::string path = "/v1/channels/" + std::to_string(cid);
   EXPECT_EQ(bodies(call("GET", path, "", a.token)), (std::vector<std::string>{"m7", "m6", "m5", "m4", "m3", "m2", "m1"}));
+  EXPECT_EQ(seqs(call("GET", path, "", a.token)), (std::vector<std::int64_t>{7, 6, 5, 4, 3, 2, 1}));
   EXPECT_EQ(bodies(call("GET", path + "?limit=2", "", a.token)), (std::vector<std::string>{"m7", "m6"}));
-  EXPECT_EQ(bodies(call("GET", path + "?before=" + std::to_string(ids[4]) + "&limit=3", "", a.token)),
-            (std::vector<std::string>{"m4", "m3", "m2"}));
-  EXPECT_EQ(bodies(call("GET", path + "?after=" + std::to_string(ids[3]), "", a.token)),
-            (std::vector<std::string>{"m5", "m6", "m7"}));
+  // before= and after= are seqs.
+  EXPECT_EQ(bodies(call("GET", path + "?before=5&limit=3", "", a.token)), (std::vector<std::string>{"m4", "m3", "m2"}));
+  EXPECT_EQ(bodies(call("GET", path + "?after=4", "", a.token)), (std::vector<std::string>{"m5", "m6", "m7"}));
+  EXPECT_EQ(bodies(call("GET", path + "?after=0&limit=2", "", a.token)), (std::vector<std::string>{"m1", "m2"}));
+  EXPECT_TRUE(bodies(call("GET", path + "?after=7", "", a.token)).empty());
+  EXPECT_TRUE(bodies(call("GET", path + "?before=1", "", a.token)).empty());
   auto first = jsonArray(call("GET", path + "?limit=1", "", a.token))->getObject(0);
   EXPECT_EQ(first->getValue<Poco::Int64>("channelID"), cid);
+  EXPECT_EQ(seq(first), 7);
   EXPECT_EQ(first->getObject("creator")->getValue<Poco::Int64>("id"), a.id);
   EXPECT_TRUE(first->isNull("editedAt"));
   expectProblem(call("GET", path + "?limit=101", "", a.token), 400);
@@ -127,6 +153,34 @@ TEST_P(ChatTest, HistoryNewestFirstBeforeAndAfter) {
   expectProblem(call("GET", "/v1/channels/999999", "", a.token), 404);
   expectProblem(call("GET", "/v1/channels/abc", "", a.token), 404);
   expectProblem(call("GET", path), 401);
+}
+
+TEST_P(ChatTest, SeqsArePerChannelAndADeletedMessageKeepsItsSeq) {
+  const auto a = newAccount(), b = newAccount();
+  const auto x = newChannel(a, R"({"name":"x"})")->getValue<Poco::Int64>("id");
+  const auto y = newChannel(a, R"({"name":"y","private":true})")->getValue<Poco::Int64>("id");
+  EXPECT_EQ(seq(postMessage(a, x, "x1")), 1);
+  EXPECT_EQ(seq(postMessage(a, y, "y1")), 1);  // each channel counts on its own
+  EXPECT_EQ(seq(postMessage(b, x, "x2")), 2);
+  auto x3 = postMessage(a, x, "x3");
+  EXPECT_EQ(seq(x3), 3);
+  // Refused posts take no number.
+  expectProblem(call("POST", "/v1/channels/" + std::to_string(y), R"({"body":"let me in"})", b.token), 403);
+  expectProblem(call("POST", "/v1/channels/" + std::to_string(x), R"({"body":""})", a.token), 400);
+  EXPECT_EQ(seq(postMessage(a, y, "y2")), 2);
+  // An edit keeps the seq; the newest message deleted, its seq is not given again.
+  auto edited = call("PATCH", "/v1/messages/" + id(x3), R"({"body":"x3, edited"})", a.token);
+  ASSERT_EQ(edited.status, 200) << edited.body;
+  EXPECT_EQ(seq(json(edited)), 3);
+  ASSERT_EQ(call("DELETE", "/v1/messages/" + id(x3), "", a.token).status, 200);
+  EXPECT_EQ(seq(postMessage(a, x, "x4")), 4);
+  const std::string path = "/v1/channels/" + std::to_string(x);
+  EXPECT_EQ(seqs(call("GET", path + "?after=0", "", a.token)), (std::vector<std::int64_t>{1, 2, 4}));
+  EXPECT_EQ(seqs(call("GET", path + "?after=2", "", a.token)), std::vector<std::int64_t>{4});
+  EXPECT_EQ(seqs(call("GET", path + "?before=4", "", a.token)), (std::vector<std::int64_t>{2, 1}));
+  // Deleting a channel's messages with it does not disturb another's count.
+  ASSERT_EQ(call("DELETE", path, "", a.token).status, 200);
+  EXPECT_EQ(seq(postMessage(a, y, "y3")), 3);
 }
 
 TEST_P(ChatTest, PrivateChannelsRefuseNonMembers) {
@@ -274,6 +328,126 @@ TEST_P(ChatTest, ChannelListsComeInBoundedPagesLatestMessageFirst) {
     expectProblem(reply, 400);
     EXPECT_EQ(json(reply)->getValue<std::string>("detail").rfind(bad.substr(0, bad.find('=')), 0), 0u) << reply.body;
   }
+}
+
+// Issue 15: message ids are allocated at INSERT, so on MariaDB two posts could commit out of
+// id order, and a reader resuming with after=<last id> could pass over the one that committed
+// later. A seq is taken from the channel's row, locked until COMMIT: twenty posters at once,
+// and a reader resuming after the last seq it saw gets every message once, as 1, 2, 3….
+// The posters also write to a second channel, so that ids and seqs part ways. (Before seqs,
+// this test failed on MariaDB with most posts a 500: each INSERT took a shared lock on the
+// channel's row for its foreign key, then the UPDATE of last_message_id wanted an exclusive
+// one, and concurrent posters deadlocked.)
+TEST_P(ChatTest, ConcurrentPostersAndAReaderResumingBySeqMissNothing) {
+  constexpr int kPosters = 20, kEach = 25, kPage = 100;
+  constexpr std::int64_t kMessages = kPosters * kEach;
+  const auto reader = newAccount();
+  const std::string path = "/v1/channels/" + id(newChannel(reader, R"({"name":"rush hour"})"));
+  const std::string side = "/v1/channels/" + id(newChannel(reader, R"({"name":"side room"})"));
+  std::vector<Account> posters;
+  for (int p = 0; p < kPosters; ++p) posters.push_back(newAccount());
+  std::atomic<int> running{kPosters}, refused{0};
+  std::vector<std::thread> threads;
+  struct Join {
+    std::vector<std::thread>& threads;
+    ~Join() {
+      for (auto& t : threads) t.join();
+    }
+  } join{threads};
+  for (int p = 0; p < kPosters; ++p)
+    threads.emplace_back([&, p] {
+      for (int i = 0; i < kEach; ++i) {
+        const std::string body = "p" + std::to_string(p) + "-" + std::to_string(i);
+        if (call("POST", path, R"({"body":")" + body + R"("})", posters[p].token).status != 201) ++refused;
+        if (i % 2 == 0 && call("POST", side, R"({"body":"aside"})", posters[p].token).status != 201) ++refused;
+      }
+      --running;
+    });
+  std::map<std::string, int> seen;  // body → times received
+  std::int64_t last = 0;
+  int resumes = 0, outOfOrder = 0, received = 0;
+  for (bool done = false; !done;) {
+    done = running == 0;  // once every post was answered, one more pass reads the rest
+    while (received <= 2 * kMessages) {  // past that, pages repeat themselves: failed already
+      auto reply = call("GET", path + "?after=" + std::to_string(last) + "&limit=" + std::to_string(kPage), "",
+                        reader.token);
+      if (reply.status != 200) {
+        ADD_FAILURE() << reply.status << " " << reply.body;
+        done = true;
+        break;
+      }
+      ++resumes;
+      auto page = jsonArray(reply);
+      for (std::size_t i = 0; i < page->size(); ++i) {
+        auto message = page->getObject(i);
+        if (seq(message) != last + 1) ++outOfOrder;
+        last = seq(message);
+        ++seen[message->getValue<std::string>("body")];
+        ++received;
+      }
+      if (page->size() < static_cast<std::size_t>(kPage)) break;
+    }
+  }
+  std::printf("[ reader   ] %d resumes with after=<last seq> while %d posters each posted %d messages\n", resumes,
+              kPosters, kEach);
+  EXPECT_EQ(refused, 0);
+  EXPECT_EQ(outOfOrder, 0) << "a seq came out of order or after a gap";
+  EXPECT_EQ(last, kMessages);
+  EXPECT_EQ(received, kMessages);
+  EXPECT_EQ(seen.size(), static_cast<std::size_t>(kMessages));
+  for (const auto& [body, times] : seen) EXPECT_EQ(times, 1) << body;
+  for (int p = 0; p < kPosters; ++p)
+    for (int i = 0; i < kEach; ++i)
+      EXPECT_EQ(seen.count("p" + std::to_string(p) + "-" + std::to_string(i)), 1u) << p << "-" << i;
+  // The side channel counted on its own: 1…260, oldest first.
+  std::vector<std::int64_t> sideSeqs, expected;
+  for (std::int64_t after = 0;;) {
+    auto page = seqs(call("GET", side + "?after=" + std::to_string(after), "", reader.token));
+    if (page.empty()) break;
+    sideSeqs.insert(sideSeqs.end(), page.begin(), page.end());
+    after = page.back();
+  }
+  for (std::int64_t n = 1; n <= kPosters * ((kEach + 1) / 2); ++n) expected.push_back(n);
+  EXPECT_EQ(sideSeqs, expected);
+}
+
+// Messages from before seqs existed are numbered per channel in id order, once, at the
+// upgrade; the next post follows on.
+TEST_P(ChatTest, MessagesFromBeforeSeqsAreNumberedInIdOrder) {
+  auto a = newAccount();
+  const auto x = newChannel(a, R"({"name":"x"})")->getValue<Poco::Int64>("id");
+  const auto y = newChannel(a, R"({"name":"y"})")->getValue<Poco::Int64>("id");
+  post(a, x, "x1");
+  post(a, y, "y1");
+  const auto gone = post(a, x, "x-gone");
+  post(a, x, "x2");
+  ASSERT_EQ(call("DELETE", "/v1/messages/" + std::to_string(gone), "", a.token).status, 200);
+  {
+    // Back to the schema before seqs, then more rows written there.
+    auto store = stopAndOpenStore();
+    const bool sqlite = GetParam() == Backends::SQLiteMemory;
+    store->runRead([&](mmm::DbSession& s) {
+      execute(s, sqlite ? "DROP INDEX chat_messages_seq" : "DROP INDEX chat_messages_seq ON chat_messages");
+      execute(s, "ALTER TABLE chat_messages DROP COLUMN seq");
+      execute(s, "ALTER TABLE chat_channels DROP COLUMN last_seq");
+      execute(s, "DELETE FROM mmm_migrations WHERE owner = 'chat' AND version = 4");
+      const std::string user = std::to_string(a.id);
+      for (const auto& [channel, body] : std::vector<std::pair<std::int64_t, std::string>>{
+               {y, "y2"}, {x, "x3"}, {y, "y3"}})
+        execute(s, "INSERT INTO chat_messages (channel_id, body, creator_id, created_at, edited_at) VALUES (" +
+                       std::to_string(channel) + ", '" + body + "', " + user + ", 0, 0)");
+    });
+  }
+  startServer(kChatPlugins);
+  signIn(a);
+  const std::string xPath = "/v1/channels/" + std::to_string(x), yPath = "/v1/channels/" + std::to_string(y);
+  EXPECT_EQ(bodies(call("GET", xPath + "?after=0", "", a.token)), (std::vector<std::string>{"x1", "x2", "x3"}));
+  EXPECT_EQ(seqs(call("GET", xPath + "?after=0", "", a.token)), (std::vector<std::int64_t>{1, 2, 3}));
+  EXPECT_EQ(bodies(call("GET", yPath + "?after=0", "", a.token)), (std::vector<std::string>{"y1", "y2", "y3"}));
+  EXPECT_EQ(seqs(call("GET", yPath + "?after=0", "", a.token)), (std::vector<std::int64_t>{1, 2, 3}));
+  EXPECT_EQ(seq(postMessage(a, x, "x4")), 4);
+  EXPECT_EQ(seq(postMessage(a, y, "y4")), 4);
+  EXPECT_EQ(seq(postMessage(a, 1, "first in General")), 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ChatTest, ::testing::Values(Backends::SQLiteMemory, Backends::MariaDBRedis),

@@ -327,18 +327,26 @@ TEST_P(WebSocketTest, CloseFramesAreEchoedOrRefusedByTheRules) {
 }
 
 TEST_P(WebSocketTest, AReconnectingClientGetsExactlyWhatItMissed) {
-  const auto a = newAccount();
+  const auto a = newAccount(), b = newAccount();
+  // A message elsewhere (pushed to b alone): General's ids and seqs differ.
+  ASSERT_EQ(post(b, privateChannel(b, b), "elsewhere").status, 201);
   auto client = connect(a);
   auto first = json(post(a, 1, "before"));
-  auto seen = parse(client->nextText())->getObject("message")->getValue<Poco::Int64>("id");
-  EXPECT_EQ(seen, first->getValue<Poco::Int64>("id"));
+  auto pushed = parse(client->nextText())->getObject("message");
+  EXPECT_EQ(pushed->getValue<Poco::Int64>("id"), first->getValue<Poco::Int64>("id"));
+  // The client resumes after the last seq it saw (the channel's count, not the message id).
+  const auto seen = pushed->getValue<Poco::Int64>("seq");
+  EXPECT_EQ(seen, first->getValue<Poco::Int64>("seq"));
   client.reset();  // disconnected
   std::vector<std::string> missed = {"while away 1", "while away 2", "while away 3"};
   for (const auto& text : missed) ASSERT_EQ(post(a, 1, text).status, 201);
   client = connect(a);
   auto resumed = jsonArray(call("GET", "/v1/channels/1?after=" + std::to_string(seen), "", a.token));
   ASSERT_EQ(resumed->size(), 3u);
-  for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(resumed->getObject(i)->getValue<std::string>("body"), missed[i]);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(resumed->getObject(i)->getValue<std::string>("body"), missed[i]);
+    EXPECT_EQ(resumed->getObject(i)->getValue<Poco::Int64>("seq"), seen + 1 + static_cast<Poco::Int64>(i));
+  }
   // The new socket is live: what comes next arrives on it. Pushes are asynchronous, so the
   // last messages posted before it connected may arrive too (the client dedupes by id).
   ASSERT_EQ(post(a, 1, "welcome back").status, 201);

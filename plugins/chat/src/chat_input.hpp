@@ -17,7 +17,7 @@ constexpr std::size_t kMaxChannelName = 255;
 constexpr std::size_t kMaxChannelDescription = 4000;
 constexpr std::size_t kMaxMessageBody = 4096;
 
-/// Reads before, after and limit; throws HttpError 400 for a bad value.
+/// Reads before, after (message seqs) and limit; throws HttpError 400 for a bad value.
 HistoryQuery parseHistoryQuery(const Request& request);
 
 /// POST /v1/channels: name, description, private and members. The creator is `creatorId`

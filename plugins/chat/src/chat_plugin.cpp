@@ -18,7 +18,7 @@ class ChatPlugin final : public Plugin {
   }
 
   void start(Host& host) override {
-    host.store().migrate("chat", ChatRepository::migrations());
+    host.store().migrate("chat", ChatRepository::migrations(host.store().dialect()));
     host.store().migrate(MuteRepository::kMigrationOwner, MuteRepository::migrations());
     profiles_ = host.services().find<ProfileDirectory>();
     if (!profiles_) throw std::runtime_error("the users plugin's profile directory is not available");

@@ -59,7 +59,7 @@ void ChatJson::writeMessage(JsonWriter& json, const Message& m, const Profiles& 
   profiles.write(json, m.creatorId);
   json.key("editedAt");
   timeOrNull(json, m.editedAt);
-  json.field("id", m.id).endObject();
+  json.field("id", m.id).field("seq", m.seq).endObject();
 }
 
 std::string ChatJson::channels(const std::vector<Channel>& channels) {

@@ -12,7 +12,7 @@ namespace {
 constexpr const char* kChannelColumns =
     "SELECT id, name, description, is_private, creator_id, managed, created_at, edited_at FROM chat_channels ";
 constexpr const char* kMessageColumns =
-    "SELECT id, channel_id, body, creator_id, created_at, edited_at FROM chat_messages ";
+    "SELECT id, channel_id, body, creator_id, created_at, edited_at, seq FROM chat_messages ";
 
 Channel channelFrom(const SqlRow& r) {
   return {r.int64(0), r.text(1), r.text(2), r.int64(3) != 0, r.int64(4), r.int64(5) != 0, r.int64(6), r.int64(7), {}};
@@ -29,7 +29,7 @@ std::vector<Message> selectMessages(Store& store, DbSession& session, const std:
                                     std::initializer_list<SqlValue> params) {
   std::vector<Message> messages;
   store.query(session, sql, params, [&](const SqlRow& r) {
-    messages.push_back({r.int64(0), r.int64(1), r.text(2), r.int64(3), r.int64(4), r.int64(5)});
+    messages.push_back({r.int64(0), r.int64(1), r.text(2), r.int64(3), r.int64(4), r.int64(5), r.int64(6)});
   });
   return messages;
 }
@@ -51,7 +51,15 @@ void attachMembers(Store& store, DbSession& session, std::vector<Channel>& chann
 
 }  // namespace
 
-std::vector<Migration> ChatRepository::migrations() {
+std::vector<Migration> ChatRepository::migrations(Dialect dialect) {
+  // Messages already there are numbered 1, 2, 3… per channel in id order.
+  const char* numberExisting =
+      dialect == Dialect::MySQL
+          ? "UPDATE chat_messages m JOIN (SELECT id, ROW_NUMBER() OVER (PARTITION BY channel_id ORDER BY id) AS n"
+            " FROM chat_messages) numbered ON numbered.id = m.id SET m.seq = numbered.n"
+          : "UPDATE chat_messages SET seq = numbered.n FROM (SELECT id, ROW_NUMBER() OVER"
+            " (PARTITION BY channel_id ORDER BY id) AS n FROM chat_messages) AS numbered"
+            " WHERE numbered.id = chat_messages.id";
   return {
       {1,
        "channels, members and messages",
@@ -93,6 +101,16 @@ std::vector<Migration> ChatRepository::migrations() {
         "UPDATE chat_channels SET last_message_id ="
         " COALESCE((SELECT MAX(m.id) FROM chat_messages m WHERE m.channel_id = chat_channels.id), 0)",
         "CREATE INDEX chat_channels_recent ON chat_channels (is_private, last_message_id DESC, id)"}},
+      // A message's seq comes from its channel's counter, taken in the posting transaction
+      // (postMessage): ids are allocated at INSERT and promise nothing about commit order, so
+      // a reader resuming after the last id it saw could miss one. History pages by seq.
+      {4,
+       "per-channel message sequence numbers",
+       {"ALTER TABLE chat_channels ADD COLUMN last_seq BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE chat_messages ADD COLUMN seq BIGINT NOT NULL DEFAULT 0", numberExisting,
+        "UPDATE chat_channels SET last_seq ="
+        " COALESCE((SELECT MAX(m.seq) FROM chat_messages m WHERE m.channel_id = chat_channels.id), 0)",
+        "CREATE UNIQUE INDEX chat_messages_seq ON chat_messages (channel_id, seq)"}},
   };
 }
 
@@ -201,11 +219,16 @@ std::int64_t ChatRepository::postMessage(DbSession& tx, const Sql& sql, std::int
                                          const std::string& body) {
   Poco::Int64 channel = channelId, user = userId, at = nowMillis();
   std::string text = body;
-  tx << "INSERT INTO chat_messages (channel_id, body, creator_id, created_at) VALUES (?, ?, ?, ?)", use(channel),
-      use(text), use(user), use(at), now;
+  // The UPDATE locks the channel's row until COMMIT (on SQLite the whole database is): the
+  // next poster to this channel waits here, so seq n+1 is never visible before seq n, and a
+  // rolled-back post gives its number back with the rest of its transaction.
+  tx << "UPDATE chat_channels SET last_seq = last_seq + 1 WHERE id = ?", use(channel), now;
+  Poco::Int64 seq = 0;
+  tx << "SELECT last_seq FROM chat_channels WHERE id = ?", use(channel), into(seq), now;
+  tx << "INSERT INTO chat_messages (channel_id, seq, body, creator_id, created_at) VALUES (?, ?, ?, ?, ?)",
+      use(channel), use(seq), use(text), use(user), use(at), now;
   Poco::Int64 id = 0;
   tx << sql.lastInsertId(), into(id), now;
-  // Never backwards: on MariaDB a later id may commit first.
   tx << "UPDATE chat_channels SET last_message_id = ? WHERE id = ? AND last_message_id < ?", use(id), use(channel),
       use(id), now;
   return id;
@@ -220,10 +243,11 @@ std::optional<Message> ChatRepository::message(Store& store, DbSession& session,
 
 std::vector<Message> ChatRepository::history(Store& store, DbSession& session, std::int64_t channelId,
                                              const HistoryQuery& query) {
-  static const std::string after = std::string(kMessageColumns) + "WHERE channel_id = ? AND id > ? ORDER BY id ASC LIMIT ?";
+  static const std::string after =
+      std::string(kMessageColumns) + "WHERE channel_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?";
   static const std::string before =
-      std::string(kMessageColumns) + "WHERE channel_id = ? AND id < ? ORDER BY id DESC LIMIT ?";
-  static const std::string newest = std::string(kMessageColumns) + "WHERE channel_id = ? ORDER BY id DESC LIMIT ?";
+      std::string(kMessageColumns) + "WHERE channel_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?";
+  static const std::string newest = std::string(kMessageColumns) + "WHERE channel_id = ? ORDER BY seq DESC LIMIT ?";
   const std::int64_t limit = query.limit;
   if (query.after) return selectMessages(store, session, after, {channelId, *query.after, limit});
   if (query.before) return selectMessages(store, session, before, {channelId, *query.before, limit});

@@ -25,10 +25,13 @@ struct Message {
   std::int64_t id = 0, channelId = 0;
   std::string body;
   std::int64_t creatorId = 0, createdAt = 0, editedAt = 0;
+  /// The message's place in its channel: 1, 2, 3… in commit order, no gaps, never reused
+  /// (a deleted message's seq stays taken).
+  std::int64_t seq = 0;
 };
 
-/// Which page of a channel's history: the newest, those before an id (newest first), or
-/// those after an id (oldest first).
+/// Which page of a channel's history: the newest, those before a seq (newest first), or
+/// those after a seq (oldest first).
 struct HistoryQuery {
   std::optional<std::int64_t> before, after;
   int limit = 100;
@@ -36,7 +39,7 @@ struct HistoryQuery {
 
 class ChatRepository {
  public:
-  static std::vector<Migration> migrations();
+  static std::vector<Migration> migrations(Dialect dialect);
 
   static std::int64_t createChannel(DbSession& tx, const Sql& sql, const Channel& channel);
   // The reads take the Store too: they run through Store::query (statements compiled once
@@ -55,6 +58,8 @@ class ChatRepository {
   static bool removeMember(DbSession& tx, std::int64_t channelId, std::int64_t userId);
   static std::vector<std::int64_t> members(DbSession& session, std::int64_t channelId);
 
+  /// Stores a message with the channel's next seq and returns its id. The channel's row stays
+  /// locked until the transaction ends, so posters to one channel commit in seq order.
   static std::int64_t postMessage(DbSession& tx, const Sql& sql, std::int64_t channelId, std::int64_t userId,
                                   const std::string& body);
   static std::optional<Message> message(Store& store, DbSession& session, std::int64_t id);
