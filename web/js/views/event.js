@@ -54,12 +54,14 @@ function chat(page, channel, moderator) {
   const input = h('textarea', {id: 'chat-input', name: 'body', rows: 2, maxlength: 4096, required: true,
                                placeholder: 'Write a message…', 'aria-label': 'Message'});
   const form = h('form', {class: 'composer'}, input, h('button', {class: 'primary', type: 'submit'}, 'Send'));
+  // Seqs (the channel's own 1, 2, 3… in commit order) of the oldest and newest message held:
+  // history pages back before the one and catches up after the other.
   let oldest = null, newest = 0, exhausted = false, loading = false;
 
   const render = (message) => {
     const mine = message.creator?.id === app.me.id;
     const body = h('p', {class: 'body'}, message.body);
-    const item = h('li', {class: `message${mine ? ' mine' : ''}`, 'data-id': message.id},
+    const item = h('li', {class: `message${mine ? ' mine' : ''}`, 'data-id': message.id, 'data-seq': message.seq},
         avatar(message.creator ?? {}),
         h('div', {},
             h('p', {class: 'meta'}, h('strong', {}, message.creator?.userName ?? 'someone'), ' ',
@@ -85,11 +87,11 @@ function chat(page, channel, moderator) {
     const existing = list.querySelector(`[data-id="${message.id}"]`);
     if (existing) return existing.replaceWith(item);
     if (known) return;
-    // Keep order by id wherever it arrives from (history, live push, catch-up).
-    const after = [...list.children].find((li) => Number(li.dataset.id) > message.id);
+    // Keep order by seq wherever it arrives from (history, live push, catch-up).
+    const after = [...list.children].find((li) => Number(li.dataset.seq) > message.seq);
     list.insertBefore(item, after ?? null);
-    newest = Math.max(newest, message.id);
-    oldest = oldest === null ? message.id : Math.min(oldest, message.id);
+    newest = Math.max(newest, message.seq);
+    oldest = oldest === null ? message.seq : Math.min(oldest, message.seq);
   };
 
   const atBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
@@ -113,7 +115,7 @@ function chat(page, channel, moderator) {
     }
   };
 
-  // After a reconnect: everything newer than what we have, oldest first, page by page.
+  // After a reconnect: everything after the newest seq we have, oldest first, page by page.
   const catchUp = async () => {
     try {
       for (;;) {
