@@ -154,6 +154,20 @@ test('a lost WebSocket reconnects by itself and shows what was sent meanwhile, o
   await messages(page).filter({hasText: 'Hi Ann, count me in'}).waitFor();
   await page.waitForFunction(() => document.getElementById('banner').hidden);
   assert.ok(pageSides.length >= 1);
+  // Messages in General first, so that this chat's message ids run ahead of its seqs: a
+  // catch-up after the newest id (not seq) would skip what was missed.
+  const elsewhere = await bob.page.evaluate(async () => {
+    let ok = 0;
+    for (let i = 0; i < 3; ++i) {
+      const response = await fetch('/v1/channels/1', {method: 'POST', headers: {'Content-Type': 'application/json'},
+        body: JSON.stringify({body: `elsewhere ${i}`})});
+      if (response.status === 201) ++ok;
+    }
+    return ok;
+  });
+  assert.equal(elsewhere, 3);
+  await send(bob.page, 'Just before the drop');
+  await messages(page).filter({hasText: 'Just before the drop'}).waitFor();
 
   blocked = true;
   for (const side of pageSides) await side.close({code: 4000, reason: 'test: dropped'});
@@ -165,7 +179,7 @@ test('a lost WebSocket reconnects by itself and shows what was sent meanwhile, o
 
   await messages(page).filter({hasText: 'Sent while Ann was away 2'}).waitFor({timeout: 15000});
   await page.waitForFunction(() => document.getElementById('banner').hidden);
-  for (const text of ['Sent while Ann was away 1', 'Sent while Ann was away 2', 'Hello from Ann'])
+  for (const text of ['Sent while Ann was away 1', 'Sent while Ann was away 2', 'Just before the drop', 'Hello from Ann'])
     assert.equal(await messages(page).filter({hasText: text}).count(), 1, `exactly one "${text}"`);
   // And live pushes flow again on the new socket.
   await send(bob.page, 'Back to normal');
