@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdio>
 #include <map>
+#include <mutex>
 #include <thread>
 
 using namespace mmm::test;
@@ -409,6 +410,41 @@ TEST_P(ChatTest, ConcurrentPostersAndAReaderResumingBySeqMissNothing) {
   }
   for (std::int64_t n = 1; n <= kPosters * ((kEach + 1) / 2); ++n) expected.push_back(n);
   EXPECT_EQ(sideSeqs, expected);
+}
+
+// Posts racing the channel's deletion are stored (201) or find it gone (404), never a 500.
+TEST_P(ChatTest, PostsRacingTheChannelsDeletionAre201Or404) {
+  constexpr int kPosters = 8;
+  const auto owner = newAccount();
+  const std::string path = "/v1/channels/" + id(newChannel(owner, R"({"name":"closing time"})"));
+  std::vector<Account> posters;
+  for (int p = 0; p < kPosters; ++p) posters.push_back(newAccount());
+  std::atomic<int> posted{0}, running{kPosters};
+  std::mutex mutex;
+  std::map<int, int> statuses;  // status → how many
+  std::vector<std::thread> threads;
+  struct Join {
+    std::vector<std::thread>& threads;
+    ~Join() {
+      for (auto& t : threads) t.join();
+    }
+  } join{threads};
+  for (int p = 0; p < kPosters; ++p)
+    threads.emplace_back([&, p] {
+      for (int status = 201; status == 201;) {
+        status = call("POST", path, R"({"body":"last orders"})", posters[p].token).status;
+        if (status == 201) ++posted;
+        std::lock_guard lock(mutex);
+        ++statuses[status];
+      }
+      --running;
+    });
+  while (posted < 4 * kPosters && running > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_EQ(call("DELETE", path, "", owner.token).status, 200);
+  for (auto& t : threads) t.join();
+  threads.clear();
+  for (const auto& [status, times] : statuses) EXPECT_TRUE(status == 201 || status == 404) << times << " × " << status;
+  EXPECT_EQ(statuses[404], kPosters);
 }
 
 // Messages from before seqs existed are numbered per channel in id order, once, at the

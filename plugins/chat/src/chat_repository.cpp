@@ -1,5 +1,6 @@
 #include "chat_repository.hpp"
 
+#include <mmm/error.hpp>
 #include <mmm/time.hpp>
 
 #include <map>
@@ -47,6 +48,14 @@ void attachMembers(Store& store, DbSession& session, std::vector<Channel>& chann
     store.query(session, "SELECT channel_id, user_id FROM chat_members WHERE channel_id IN (" + marks + ") ORDER BY user_id",
                 values, [&](const SqlRow& r) { byId[r.int64(0)]->members.push_back(r.int64(1)); });
   });
+}
+
+// Locks the channel's row until the transaction ends (an UPDATE that changes nothing still
+// takes the row lock on MariaDB; SQLite's BEGIN IMMEDIATE has the whole database already).
+// Whatever writes a channel's messages takes this lock first, as postMessage does, so that
+// writers queue on it instead of deadlocking on MariaDB.
+void lockChannel(DbSession& tx, Poco::Int64 channel) {
+  tx << "UPDATE chat_channels SET last_seq = last_seq WHERE id = ?", use(channel), now;
 }
 
 }  // namespace
@@ -182,6 +191,7 @@ void ChatRepository::updateChannel(DbSession& tx, std::int64_t id, const std::op
 
 void ChatRepository::deleteChannel(DbSession& tx, std::int64_t id) {
   Poco::Int64 key = id;
+  lockChannel(tx, key);
   tx << "DELETE FROM chat_messages WHERE channel_id = ?", use(key), now;
   tx << "DELETE FROM chat_members WHERE channel_id = ?", use(key), now;
   tx << "DELETE FROM chat_channels WHERE id = ?", use(key), now;
@@ -222,7 +232,10 @@ std::int64_t ChatRepository::postMessage(DbSession& tx, const Sql& sql, std::int
   // The UPDATE locks the channel's row until COMMIT (on SQLite the whole database is): the
   // next poster to this channel waits here, so seq n+1 is never visible before seq n, and a
   // rolled-back post gives its number back with the rest of its transaction.
-  tx << "UPDATE chat_channels SET last_seq = last_seq + 1 WHERE id = ?", use(channel), now;
+  Poco::Data::Statement count(tx);
+  count << "UPDATE chat_channels SET last_seq = last_seq + 1 WHERE id = ?", use(channel);
+  // On MariaDB the caller's check read a snapshot: the channel may have been deleted since.
+  if (count.execute() == 0) throw HttpError(404, "no such channel");
   Poco::Int64 seq = 0;
   tx << "SELECT last_seq FROM chat_channels WHERE id = ?", use(channel), into(seq), now;
   tx << "INSERT INTO chat_messages (channel_id, seq, body, creator_id, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -262,6 +275,7 @@ void ChatRepository::editMessage(DbSession& tx, std::int64_t id, const std::stri
 
 void ChatRepository::deleteMessage(DbSession& tx, std::int64_t id, std::int64_t channelId) {
   Poco::Int64 key = id, channel = channelId;
+  lockChannel(tx, channel);
   tx << "DELETE FROM chat_messages WHERE id = ?", use(key), now;
   tx << "UPDATE chat_channels SET last_message_id ="
         " COALESCE((SELECT MAX(id) FROM chat_messages WHERE channel_id = ?), 0) WHERE id = ?",

@@ -60,6 +60,7 @@ class ChatRepository {
 
   /// Stores a message with the channel's next seq and returns its id. The channel's row stays
   /// locked until the transaction ends, so posters to one channel commit in seq order.
+  /// HttpError 404 when the channel is gone.
   static std::int64_t postMessage(DbSession& tx, const Sql& sql, std::int64_t channelId, std::int64_t userId,
                                   const std::string& body);
   static std::optional<Message> message(Store& store, DbSession& session, std::int64_t id);
