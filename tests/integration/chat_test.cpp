@@ -17,10 +17,24 @@ namespace {
 
 const std::string kChatPlugins = kUsersPlugin + kChatPlugin + kMeetupsPlugin;
 
+/// Threads joined at the end of the scope, also when an assertion returns early.
+struct Threads : std::vector<std::thread> {
+  ~Threads() { joinAll(); }
+  void joinAll() {
+    for (auto& t : *this)
+      if (t.joinable()) t.join();
+  }
+};
+
 class ChatTest : public ApiTest {
  protected:
   void SetUp() override { startServer(kChatPlugins); }
 
+  std::vector<Account> accounts(int count) {
+    std::vector<Account> made;
+    for (int i = 0; i < count; ++i) made.push_back(newAccount());
+    return made;
+  }
   Poco::JSON::Object::Ptr newChannel(const Account& who, const std::string& body) {
     auto reply = call("POST", "/v1/channels", body, who.token);
     EXPECT_EQ(reply.status, 201) << reply.body;
@@ -345,16 +359,9 @@ TEST_P(ChatTest, ConcurrentPostersAndAReaderResumingBySeqMissNothing) {
   const auto reader = newAccount();
   const std::string path = "/v1/channels/" + id(newChannel(reader, R"({"name":"rush hour"})"));
   const std::string side = "/v1/channels/" + id(newChannel(reader, R"({"name":"side room"})"));
-  std::vector<Account> posters;
-  for (int p = 0; p < kPosters; ++p) posters.push_back(newAccount());
+  const auto posters = accounts(kPosters);
   std::atomic<int> running{kPosters}, refused{0};
-  std::vector<std::thread> threads;
-  struct Join {
-    std::vector<std::thread>& threads;
-    ~Join() {
-      for (auto& t : threads) t.join();
-    }
-  } join{threads};
+  Threads threads;
   for (int p = 0; p < kPosters; ++p)
     threads.emplace_back([&, p] {
       for (int i = 0; i < kEach; ++i) {
@@ -389,6 +396,7 @@ TEST_P(ChatTest, ConcurrentPostersAndAReaderResumingBySeqMissNothing) {
       if (page->size() < static_cast<std::size_t>(kPage)) break;
     }
   }
+  threads.joinAll();
   std::printf("[ reader   ] %d resumes with after=<last seq> while %d posters each posted %d messages\n", resumes,
               kPosters, kEach);
   EXPECT_EQ(refused, 0);
@@ -417,18 +425,11 @@ TEST_P(ChatTest, PostsRacingTheChannelsDeletionAre201Or404) {
   constexpr int kPosters = 8;
   const auto owner = newAccount();
   const std::string path = "/v1/channels/" + id(newChannel(owner, R"({"name":"closing time"})"));
-  std::vector<Account> posters;
-  for (int p = 0; p < kPosters; ++p) posters.push_back(newAccount());
+  const auto posters = accounts(kPosters);
   std::atomic<int> posted{0}, running{kPosters};
   std::mutex mutex;
   std::map<int, int> statuses;  // status → how many
-  std::vector<std::thread> threads;
-  struct Join {
-    std::vector<std::thread>& threads;
-    ~Join() {
-      for (auto& t : threads) t.join();
-    }
-  } join{threads};
+  Threads threads;
   for (int p = 0; p < kPosters; ++p)
     threads.emplace_back([&, p] {
       for (int status = 201; status == 201;) {
@@ -441,8 +442,7 @@ TEST_P(ChatTest, PostsRacingTheChannelsDeletionAre201Or404) {
     });
   while (posted < 4 * kPosters && running > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   EXPECT_EQ(call("DELETE", path, "", owner.token).status, 200);
-  for (auto& t : threads) t.join();
-  threads.clear();
+  threads.joinAll();
   for (const auto& [status, times] : statuses) EXPECT_TRUE(status == 201 || status == 404) << times << " × " << status;
   EXPECT_EQ(statuses[404], kPosters);
 }
