@@ -1,6 +1,7 @@
 #include "http_server.hpp"
 
 #include "http_parser.hpp"
+#include "metrics.hpp"
 #include "pipeline.hpp"
 #include "worker_pool.hpp"
 
@@ -784,8 +785,7 @@ void HttpServer::stop() {
 std::string HttpServer::metricsText() const {
   std::string out;
   auto counter = [&](const char* name, const char* help, std::uint64_t value) {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name + " " +
-           std::to_string(value) + "\n";
+    appendMetric(out, name, "counter", help, value);
   };
   const auto& c = counters_;
   counter("mmm_http_connections_accepted_total", "HTTP connections accepted.", c.accepted);
@@ -801,8 +801,7 @@ std::string HttpServer::metricsText() const {
   counter("mmm_http_overloaded_total", "Requests answered 503 because the worker queue was full.", c.overloaded);
   counter("mmm_http_upgrades_total", "Connections handed to the WebSocket hub.", c.upgraded);
   if (pool_) counter("mmm_http_worker_failures_total", "Worker tasks that threw.", pool_->failed());
-  out += "# HELP mmm_http_worker_queue Requests waiting for a worker.\n# TYPE mmm_http_worker_queue gauge\n";
-  out += "mmm_http_worker_queue " + std::to_string(pool_ ? pool_->queued() : 0) + "\n";
+  appendMetric(out, "mmm_http_worker_queue", "gauge", "Requests waiting for a worker.", pool_ ? pool_->queued() : 0);
   return out;
 }
 

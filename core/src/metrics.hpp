@@ -10,6 +10,14 @@
 
 namespace mmm::core {
 
+/// Appends one unlabelled metric in the Prometheus text format: its HELP and TYPE lines
+/// ("counter" or "gauge") and its value.
+inline void appendMetric(std::string& out, const char* name, const char* type, const char* help,
+                         std::uint64_t value) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ").append(name).append(" ");
+  out.append(type).append("\n").append(name).append(" ").append(std::to_string(value)).append("\n");
+}
+
 class Metrics {
  public:
   /// `route` is the matched pattern (or a fixed label such as "static" or "unmatched"),

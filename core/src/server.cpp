@@ -524,36 +524,31 @@ void Server::Impl::addCoreRoutes() {
     Response response;
     response.body = metrics.render(http ? http->openConnections() : 0, http ? http->inFlight() : 0);
     if (http) response.body += http->metricsText();
-    response.body += "# HELP mmm_ws_connections Open WebSocket connections.\n# TYPE mmm_ws_connections gauge\n"
-                     "mmm_ws_connections " + std::to_string(hub->connections()) + "\n"
-                     "# HELP mmm_ws_slow_closed_total WebSockets closed for not draining their queue.\n"
-                     "# TYPE mmm_ws_slow_closed_total counter\nmmm_ws_slow_closed_total " +
-                     std::to_string(hub->droppedSlow()) + "\n"
-                     "# HELP mmm_ws_chatty_closed_total WebSockets closed for sending too many frames per second.\n"
-                     "# TYPE mmm_ws_chatty_closed_total counter\nmmm_ws_chatty_closed_total " +
-                     std::to_string(hub->droppedChatty()) + "\n"
-                     "# HELP mmm_ws_errors_total Unexpected errors the hub survived (each drops its connection).\n"
-                     "# TYPE mmm_ws_errors_total counter\nmmm_ws_errors_total " + std::to_string(hub->errors()) + "\n"
-                     "# HELP mmm_bus_dropped_total Bus messages dropped, by where.\n# TYPE mmm_bus_dropped_total counter\n"
-                     "mmm_bus_dropped_total{reason=\"outbox_full\"} " + std::to_string(bus->droppedOutbox()) + "\n"
-                     "mmm_bus_dropped_total{reason=\"send_refused\"} " + std::to_string(bus->droppedSend()) + "\n"
-                     "# HELP mmm_bus_errors_total Errors the bus loop and its subscribers survived.\n"
-                     "# TYPE mmm_bus_errors_total counter\nmmm_bus_errors_total " + std::to_string(bus->errors()) + "\n"
-                     "# HELP mmm_store_full_errors_total Writes the database refused for want of room.\n"
-                     "# TYPE mmm_store_full_errors_total counter\nmmm_store_full_errors_total " +
-                     std::to_string(store->storageFullErrors()) + "\n"
-                     "# HELP mmm_store_deadlocks_total Transactions chosen as a deadlock's victim (each run again).\n"
-                     "# TYPE mmm_store_deadlocks_total counter\nmmm_store_deadlocks_total " +
-                     std::to_string(store->deadlocks()) + "\n"
-                     "# HELP mmm_store_lock_timeouts_total Units of work given up (503) after waiting their time for a lock.\n"
-                     "# TYPE mmm_store_lock_timeouts_total counter\nmmm_store_lock_timeouts_total " +
-                     std::to_string(store->lockTimeouts()) + "\n"
-                     "# HELP mmm_store_transactions_total Transactions run on the store.\n"
-                     "# TYPE mmm_store_transactions_total counter\nmmm_store_transactions_total " +
-                     std::to_string(store->transactions()) + "\n"
-                     "# HELP mmm_store_reads_total Units of work run on the store outside a transaction.\n"
-                     "# TYPE mmm_store_reads_total counter\nmmm_store_reads_total " +
-                     std::to_string(store->reads()) + "\n" + limiter->metricsText();
+    auto& out = response.body;
+    appendMetric(out, "mmm_ws_connections", "gauge", "Open WebSocket connections.",
+                 static_cast<std::uint64_t>(hub->connections()));
+    appendMetric(out, "mmm_ws_slow_closed_total", "counter", "WebSockets closed for not draining their queue.",
+                 hub->droppedSlow());
+    appendMetric(out, "mmm_ws_chatty_closed_total", "counter",
+                 "WebSockets closed for sending too many frames per second.", hub->droppedChatty());
+    appendMetric(out, "mmm_ws_errors_total", "counter",
+                 "Unexpected errors the hub survived (each drops its connection).", hub->errors());
+    out += "# HELP mmm_bus_dropped_total Bus messages dropped, by where.\n# TYPE mmm_bus_dropped_total counter\n"
+           "mmm_bus_dropped_total{reason=\"outbox_full\"} " + std::to_string(bus->droppedOutbox()) + "\n"
+           "mmm_bus_dropped_total{reason=\"send_refused\"} " + std::to_string(bus->droppedSend()) + "\n";
+    appendMetric(out, "mmm_bus_errors_total", "counter", "Errors the bus loop and its subscribers survived.",
+                 bus->errors());
+    appendMetric(out, "mmm_store_full_errors_total", "counter", "Writes the database refused for want of room.",
+                 store->storageFullErrors());
+    appendMetric(out, "mmm_store_deadlocks_total", "counter",
+                 "Transactions chosen as a deadlock's victim (each run again).", store->deadlocks());
+    appendMetric(out, "mmm_store_lock_timeouts_total", "counter",
+                 "Units of work given up (503) after waiting their time for a lock.", store->lockTimeouts());
+    appendMetric(out, "mmm_store_transactions_total", "counter", "Transactions run on the store.",
+                 store->transactions());
+    appendMetric(out, "mmm_store_reads_total", "counter", "Units of work run on the store outside a transaction.",
+                 store->reads());
+    out += limiter->metricsText();
     response.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     return response;
   });
