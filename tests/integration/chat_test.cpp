@@ -65,6 +65,22 @@ class ChatTest : public ApiTest {
     for (std::size_t i = 0; i < array->size(); ++i) out.push_back(seq(array->getObject(i)));
     return out;
   }
+  /// [{emoji, [user ids]}] of a message object, in order.
+  static std::vector<std::pair<std::string, std::vector<std::int64_t>>> reactionsOf(const Poco::JSON::Object::Ptr& m) {
+    std::vector<std::pair<std::string, std::vector<std::int64_t>>> out;
+    auto list = m ? m->getArray("reactions") : nullptr;
+    for (std::size_t i = 0; list && i < list->size(); ++i) {
+      auto r = list->getObject(i);
+      std::vector<std::int64_t> users;
+      auto ids = r->getArray("userIDs");
+      for (std::size_t j = 0; j < ids->size(); ++j) users.push_back(ids->getElement<Poco::Int64>(j));
+      out.emplace_back(r->getValue<std::string>("emoji"), users);
+    }
+    return out;
+  }
+  HttpReply react(const std::string& method, std::int64_t message, const std::string& emoji, const Account& who) {
+    return call(method, "/v1/messages/" + std::to_string(message) + "/reactions/" + emoji, "", who.token);
+  }
 };
 
 }  // namespace
@@ -484,6 +500,71 @@ TEST_P(ChatTest, MessagesFromBeforeSeqsAreNumberedInIdOrder) {
   EXPECT_EQ(seq(postMessage(a, x, "x4")), 4);
   EXPECT_EQ(seq(postMessage(a, y, "y4")), 4);
   EXPECT_EQ(seq(postMessage(a, 1, "first in General")), 1);
+}
+
+// Percent-encoded, as a browser sends them in the path.
+const std::string kThumbsUp = "%F0%9F%91%8D", kThumbsDown = "%F0%9F%91%8E", kGuitar = "%F0%9F%8E%B8";
+
+TEST_P(ChatTest, ReactionsAreIdempotentPerPersonInFirstUseOrder) {
+  const auto a = newAccount(), b = newAccount();
+  const auto channel = newChannel(a, R"({"name":"duo","private":true,"members":[{"id":)" + std::to_string(b.id) + "}]}")
+                           ->getValue<Poco::Int64>("id");
+  const auto message = post(a, channel, "first take");
+  using Reactions = std::vector<std::pair<std::string, std::vector<std::int64_t>>>;
+  auto reply = react("PUT", message, kThumbsUp, b);
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(json(reply)->getValue<Poco::Int64>("id"), message);
+  EXPECT_EQ(reactionsOf(json(reply)), (Reactions{{"👍", {b.id}}}));
+  EXPECT_EQ(reactionsOf(json(react("PUT", message, kThumbsUp, b))), (Reactions{{"👍", {b.id}}})) << "idempotent";
+  EXPECT_EQ(reactionsOf(json(react("PUT", message, kGuitar, a))), (Reactions{{"👍", {b.id}}, {"🎸", {a.id}}}));
+  // 👎 is not 👍 (MariaDB's default collation would find them equal).
+  EXPECT_EQ(reactionsOf(json(react("PUT", message, kThumbsDown, b))),
+            (Reactions{{"👍", {b.id}}, {"🎸", {a.id}}, {"👎", {b.id}}}));
+  EXPECT_EQ(reactionsOf(json(react("PUT", message, kThumbsUp, a))),
+            (Reactions{{"👍", {b.id, a.id}}, {"🎸", {a.id}}, {"👎", {b.id}}}));
+  // The history carries them too.
+  auto history = jsonArray(call("GET", "/v1/channels/" + std::to_string(channel), "", b.token));
+  EXPECT_EQ(reactionsOf(history->getObject(0)), (Reactions{{"👍", {b.id, a.id}}, {"🎸", {a.id}}, {"👎", {b.id}}}));
+  // Removing takes only the caller's own, and is idempotent too. The order is that of the
+  // earliest reaction still there: 👍's is now a's, after 🎸 and 👎.
+  EXPECT_EQ(reactionsOf(json(react("DELETE", message, kThumbsUp, b))),
+            (Reactions{{"🎸", {a.id}}, {"👎", {b.id}}, {"👍", {a.id}}}));
+  reply = react("DELETE", message, kThumbsUp, b);
+  EXPECT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(reactionsOf(json(reply)), (Reactions{{"🎸", {a.id}}, {"👎", {b.id}}, {"👍", {a.id}}}));
+  // An emoji nobody uses any more goes.
+  EXPECT_EQ(reactionsOf(json(react("DELETE", message, kGuitar, a))), (Reactions{{"👎", {b.id}}, {"👍", {a.id}}}));
+  // A new message has none.
+  EXPECT_EQ(reactionsOf(postMessage(b, channel, "second take")), Reactions{});
+}
+
+TEST_P(ChatTest, ReactionsAreForReadersOfKnownMessagesWithConfiguredEmoji) {
+  const auto a = newAccount(), b = newAccount(), outsider = newAccount();
+  const auto secret = newChannel(a, R"({"name":"duo","private":true,"members":[{"id":)" + std::to_string(b.id) + "}]}")
+                          ->getValue<Poco::Int64>("id");
+  const auto message = post(a, secret, "members only");
+  expectProblem(react("PUT", message, kThumbsUp, outsider), 403);
+  expectProblem(react("DELETE", message, kThumbsUp, outsider), 403);
+  expectProblem(react("PUT", 99999999, kThumbsUp, b), 404);
+  expectProblem(call("PUT", "/v1/messages/" + std::to_string(message) + "/reactions/" + kThumbsUp), 401);
+  for (const std::string bad : {"x", "%F0%9F%8D%95" /* 🍕 */, "%F0%9F%91%8D%F0%9F%91%8D", "%E2%9D%A4" /* ❤ without FE0F */})
+    expectProblem(react("PUT", message, bad, b), 400);
+  // The configured set, for the picker.
+  auto set = call("GET", "/v1/reactions", "", b.token);
+  ASSERT_EQ(set.status, 200) << set.body;
+  auto emoji = jsonArray(set);
+  ASSERT_EQ(emoji->size(), 17u);
+  EXPECT_EQ(emoji->getElement<std::string>(0), "👍");
+  EXPECT_EQ(emoji->getElement<std::string>(2), "❤️");
+  EXPECT_EQ(emoji->getElement<std::string>(16), "🎶");
+  // A deleted message takes its reactions along, and a channel its messages' reactions.
+  ASSERT_EQ(react("PUT", message, "%E2%9D%A4%EF%B8%8F", b).status, 200);  // ❤️
+  ASSERT_EQ(call("DELETE", "/v1/messages/" + std::to_string(message), "", a.token).status, 200);
+  expectProblem(react("PUT", message, kThumbsUp, b), 404);
+  expectProblem(react("DELETE", message, kThumbsUp, b), 404);
+  const auto band = newChannel(a, R"({"name":"band"})")->getValue<Poco::Int64>("id");
+  ASSERT_EQ(react("PUT", post(a, band, "hi"), kGuitar, outsider).status, 200) << "a public channel's readers are everyone";
+  EXPECT_EQ(call("DELETE", "/v1/channels/" + std::to_string(band), "", a.token).status, 200);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ChatTest, ::testing::Values(Backends::SQLiteMemory, Backends::MariaDBRedis),

@@ -141,6 +141,34 @@ TEST_P(RateLimitTest, ChannelsPastTheLimitGet429ThenPassAgain) {
       << "the refused channel was stored";
 }
 
+TEST_P(RateLimitTest, ReactionChangesPastTheLimitGet429ThenPassAgain) {
+  startServer(kUsersPlugin + "  - name: chat\n    config: {rate_limits: {reactions: {count: 3, window_s: 2}}}\n");
+  const auto a = newAccount(), b = newAccount();
+  auto posted = call("POST", "/v1/channels/1", R"({"body":"react to me"})", a.token);
+  ASSERT_EQ(posted.status, 201) << posted.body;
+  const std::string path = "/v1/messages/" + std::to_string(json(posted)->getValue<Poco::Int64>("id")) + "/reactions/";
+  int n = 0;  // on and off in turn: each one a change, and both methods count
+  expectHitAndRecovered(3, 2, "chat.reactions",
+                        [&] { return call(++n % 2 ? "PUT" : "DELETE", path + "%F0%9F%94%A5", "", a.token); });
+  EXPECT_EQ(call("PUT", path + "%F0%9F%94%A5", "", b.token).status, 200) << "another user is counted apart";
+}
+
+// At most 20 different emoji on one message, whatever the configured set allows.
+TEST_P(RateLimitTest, AMessageCarriesAtMost20DifferentReactions) {
+  std::string set;
+  for (int i = 0; i < 21; ++i) set += std::string(set.empty() ? "" : ", ") + "\"r" + std::to_string(i) + "\"";
+  startServer(kUsersPlugin + "  - name: chat\n    config: {rate_limits: {reactions: {count: 0}}, reactions: [" + set + "]}\n");
+  const auto a = newAccount(), b = newAccount();
+  auto posted = call("POST", "/v1/channels/1", R"({"body":"so many feelings"})", a.token);
+  ASSERT_EQ(posted.status, 201) << posted.body;
+  const std::string path = "/v1/messages/" + std::to_string(json(posted)->getValue<Poco::Int64>("id")) + "/reactions/";
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(call("PUT", path + "r" + std::to_string(i), "", a.token).status, 200) << i;
+  expectProblem(call("PUT", path + "r20", "", a.token), 400);
+  EXPECT_EQ(call("PUT", path + "r7", "", b.token).status, 200) << "one already there takes more people";
+  EXPECT_EQ(call("DELETE", path + "r0", "", a.token).status, 200);
+  EXPECT_EQ(call("PUT", path + "r20", "", a.token).status, 200) << "room again after one went";
+}
+
 TEST_P(RateLimitTest, SignUpsPastTheLimitGet429ThenPassAgain) {
   startServer("  - name: users\n"
               "    config:\n"

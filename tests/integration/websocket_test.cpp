@@ -179,6 +179,15 @@ TEST_P(WebSocketTest, MembersGetTheStoredMessageOnEverySocketAndOthersNothing) {
   auto update = nextOfType(*bSocket, "message-update");
   ASSERT_TRUE(update);
   EXPECT_EQ(update->getObject("message")->getValue<std::string>("body"), "hello, band");
+  // So does a reaction, with the message's reactions.
+  ASSERT_EQ(call("PUT", path + "/reactions/%F0%9F%8E%B8", "", b.token).status, 200);  // 🎸
+  auto reacted = nextOfType(*bSocket, "message-update");
+  ASSERT_TRUE(reacted);
+  auto reactions = reacted->getObject("message")->getArray("reactions");
+  ASSERT_TRUE(reactions);
+  ASSERT_EQ(reactions->size(), 1u);
+  EXPECT_EQ(reactions->getObject(0)->getValue<std::string>("emoji"), "🎸");
+  EXPECT_EQ(reactions->getObject(0)->getArray("userIDs")->getElement<Poco::Int64>(0), b.id);
   ASSERT_EQ(call("DELETE", path, "", a.token).status, 200);
   auto removal = nextOfType(*a2, "message-delete");
   ASSERT_TRUE(removal);

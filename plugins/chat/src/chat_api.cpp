@@ -8,6 +8,8 @@
 
 #include <spdlog/logger.h>
 
+#include <algorithm>
+
 
 namespace mmm::chat {
 namespace {
@@ -17,13 +19,14 @@ constexpr int kDefaultListLimit = 100, kMaxListLimit = 200;  // GET /v1/channels
 }  // namespace
 
 ChatApi::ChatApi(Store& store, ProfileDirectory& profiles, Pusher& pusher, std::shared_ptr<spdlog::logger> log,
-                 ChatPolicy policy)
+                 ChatPolicy policy, ReactionSet reactions)
     : store_(store),
       profiles_(profiles),
       json_(profiles),
       pushes_(pusher, json_),
       log_(std::move(log)),
-      policy_(std::move(policy)) {}
+      policy_(std::move(policy)),
+      reactions_(std::move(reactions)) {}
 
 Channel ChatApi::readable(DbSession& session, std::int64_t channelId, std::int64_t userId) {
   auto channel = ChatRepository::channel(store_, session, channelId);
@@ -192,6 +195,45 @@ Response ChatApi::deleteMessage(Request& request) {
   }
   pushes_.messageDelete(channel, id);
   return Response::text(200, "message deleted");
+}
+
+Response ChatApi::addReaction(Request& request) { return react(request, true); }
+Response ChatApi::removeReaction(Request& request) { return react(request, false); }
+
+Response ChatApi::react(Request& request, bool on) {
+  const auto user = authenticated(request).userId;
+  const auto id = pathId(request.param("id"), "message");
+  const std::string& emoji = request.param("emoji");
+  if (!reactions_.contains(emoji)) throw HttpError(400, "'" + emoji + "' is not one of this server's reactions (GET /v1/reactions)");
+  const Sql sql = store_.sql();
+  Channel channel;
+  bool changed = false;
+  auto message = store_.transaction([&](DbSession& tx) {
+    if (!ChatRepository::lockMessage(tx, id)) throw HttpError(404, "no such message");
+    auto message = *ChatRepository::message(store_, tx, id);
+    channel = readable(tx, message.channelId, user);
+    if (on) {
+      refuseIfMuted(tx, channel.id, user);
+      const bool used = std::any_of(message.reactions.begin(), message.reactions.end(),
+                                    [&](const Reaction& r) { return r.emoji == emoji; });
+      if (!used && message.reactions.size() >= kMaxReactionsPerMessage)
+        throw HttpError(400, "a message has at most " + std::to_string(kMaxReactionsPerMessage) + " different reactions");
+      changed = ChatRepository::addReaction(tx, sql, id, emoji, user);
+    } else {
+      changed = ChatRepository::removeReaction(tx, id, emoji, user);
+    }
+    return changed ? *ChatRepository::message(store_, tx, id) : message;
+  });
+  if (changed) pushes_.messageUpdate(channel, message);
+  return Response::json(200, json_.message(message));
+}
+
+Response ChatApi::reactionSet(Request& request) {
+  authenticated(request);
+  JsonWriter json(256);
+  json.beginArray();
+  for (const auto& emoji : reactions_.all()) json.value(emoji);
+  return Response::json(200, json.endArray().take());
 }
 
 // --- the service for other plugins' channels

@@ -5,6 +5,7 @@
 #include "chat_input.hpp"
 #include "chat_policy.hpp"
 #include "chat_pushes.hpp"
+#include "chat_reactions.hpp"
 #include "chat_repository.hpp"
 
 #include <mmm/channels.hpp>
@@ -27,7 +28,7 @@ std::string managedChannelName(const std::string& text);
 class ChatApi {
  public:
   ChatApi(Store& store, ProfileDirectory& profiles, Pusher& pusher, std::shared_ptr<spdlog::logger> log,
-          ChatPolicy policy = ChatPolicy(Moderation()));
+          ChatPolicy policy = ChatPolicy(Moderation()), ReactionSet reactions = ReactionSet(ReactionSet::defaults()));
 
   Response listChannels(Request& request);    // GET /v1/channels
   Response createChannel(Request& request);   // POST /v1/channels
@@ -39,6 +40,9 @@ class ChatApi {
   Response removeMember(Request& request);    // DELETE /v1/channels/{id}/members
   Response editMessage(Request& request);     // PATCH /v1/messages/{id}
   Response deleteMessage(Request& request);   // DELETE /v1/messages/{id}
+  Response addReaction(Request& request);     // PUT /v1/messages/{id}/reactions/{emoji}
+  Response removeReaction(Request& request);  // DELETE /v1/messages/{id}/reactions/{emoji}
+  Response reactionSet(Request& request);     // GET /v1/reactions
   Response mute(Request& request);            // POST /v1/channels/{id}/mutes (chat_moderation.cpp)
   Response unmute(Request& request);          // DELETE /v1/channels/{id}/mutes/{userID}
 
@@ -55,6 +59,8 @@ class ChatApi {
   Channel readable(DbSession& session, std::int64_t channelId, std::int64_t userId);
   /// 403, saying until when, while `userId` is muted in the channel.
   void refuseIfMuted(DbSession& session, std::int64_t channelId, std::int64_t userId);
+  /// The caller's reaction on or off (idempotent): the message, pushed when it changed.
+  Response react(Request& request, bool on);
 
   Store& store_;
   ProfileDirectory& profiles_;
@@ -62,6 +68,7 @@ class ChatApi {
   ChatPushes pushes_;
   std::shared_ptr<spdlog::logger> log_;
   ChatPolicy policy_;
+  ReactionSet reactions_;
 };
 
 /// ManagedChannels for other plugins (the meetups plugin's event channels).

@@ -6,6 +6,8 @@
 
 #include <mmm/mmm.hpp>
 
+#include <optional>
+
 namespace mmm::chat {
 namespace {
 
@@ -14,16 +16,29 @@ class ChatPlugin final : public Plugin {
   ConfigSchema configSchema() const override {
     // API.md's default for messages; channels are limited too (a flood of public channels
     // costs every other user's channel list).
-    return ConfigSchema::map({{"rate_limits", rateLimitsSchema({{"messages", 20, 10}, {"channels", 30, 3600}})}});
+    // Reaction changes: 60 a minute per user (API.md).
+    std::string reactions = "[";
+    for (const auto& emoji : ReactionSet::defaults()) reactions += (reactions.size() > 1 ? ", \"" : "\"") + emoji + "\"";
+    return ConfigSchema::map({
+        {"rate_limits", rateLimitsSchema({{"messages", 20, 10}, {"channels", 30, 3600}, {"reactions", 60, 60}})},
+        // What people may react with (at most 32 characters each).
+        {"reactions", ConfigSchema::list(ConfigSchema::string()).withDefault(reactions + "]")},
+    });
   }
 
   void start(Host& host) override {
+    std::optional<ReactionSet> reactions;
+    try {
+      reactions.emplace(host.config()["reactions"].as<std::vector<std::string>>());
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError(std::string("plugin 'chat': ") + e.what());
+    }
     host.store().migrate("chat", ChatRepository::migrations(host.store().dialect()));
     host.store().migrate(MuteRepository::kMigrationOwner, MuteRepository::migrations());
     profiles_ = host.services().find<ProfileDirectory>();
     if (!profiles_) throw std::runtime_error("the users plugin's profile directory is not available");
     api_ = std::make_unique<ChatApi>(host.store(), *profiles_, host.pusher(), host.logger(),
-                                     ChatPolicy(Moderation::find(host.services())));
+                                     ChatPolicy(Moderation::find(host.services())), std::move(*reactions));
     ChatApi& api = *api_;
     host.route("GET", "/v1/channels", [&api](Request& r) { return api.listChannels(r); });
     const auto messages = rateLimit(host, "messages", RateLimit::Key::User);
@@ -39,6 +54,11 @@ class ChatPlugin final : public Plugin {
     host.route("DELETE", "/v1/channels/{id}/mutes/{userID}", [&api](Request& r) { return api.unmute(r); });
     host.route("PATCH", "/v1/messages/{id}", [&api](Request& r) { return api.editMessage(r); });
     host.route("DELETE", "/v1/messages/{id}", [&api](Request& r) { return api.deleteMessage(r); });
+    const auto reacting = rateLimit(host, "reactions", RateLimit::Key::User);
+    host.route("PUT", "/v1/messages/{id}/reactions/{emoji}", [&api](Request& r) { return api.addReaction(r); }, reacting);
+    host.route("DELETE", "/v1/messages/{id}/reactions/{emoji}", [&api](Request& r) { return api.removeReaction(r); },
+               reacting);
+    host.route("GET", "/v1/reactions", [&api](Request& r) { return api.reactionSet(r); });
     host.services().provide<ManagedChannels>(std::make_shared<ManagedChannelsService>(api));
     ReportTarget::provide(host.services(), "message", std::make_shared<MessageReportTarget>(api));
   }

@@ -59,7 +59,13 @@ void ChatJson::writeMessage(JsonWriter& json, const Message& m, const Profiles& 
   profiles.write(json, m.creatorId);
   json.key("editedAt");
   timeOrNull(json, m.editedAt);
-  json.field("id", m.id).field("seq", m.seq).endObject();
+  json.field("id", m.id).key("reactions").beginArray();
+  for (const auto& r : m.reactions) {
+    json.beginObject().field("emoji", r.emoji).key("userIDs").beginArray();
+    for (auto id : r.userIds) json.value(id);
+    json.endArray().endObject();
+  }
+  json.endArray().field("seq", m.seq).endObject();
 }
 
 std::string ChatJson::channels(const std::vector<Channel>& channels) {

@@ -3,6 +3,7 @@
 #include <mmm/error.hpp>
 #include <mmm/time.hpp>
 
+#include <algorithm>
 #include <map>
 
 using namespace Poco::Data::Keywords;
@@ -30,8 +31,35 @@ std::vector<Message> selectMessages(Store& store, DbSession& session, const std:
                                     std::initializer_list<SqlValue> params) {
   std::vector<Message> messages;
   store.query(session, sql, params, [&](const SqlRow& r) {
-    messages.push_back({r.int64(0), r.int64(1), r.text(2), r.int64(3), r.int64(4), r.int64(5), r.int64(6)});
+    messages.push_back({r.int64(0), r.int64(1), r.text(2), r.int64(3), r.int64(4), r.int64(5), r.int64(6), {}});
   });
+  return messages;
+}
+
+// The reactions of several messages in a few queries, each emoji in first-use order.
+void attachReactions(Store& store, DbSession& session, std::vector<Message>& messages) {
+  if (messages.empty()) return;
+  std::map<std::int64_t, Message*> byId;
+  std::vector<std::int64_t> ids;
+  ids.reserve(messages.size());
+  for (auto& m : messages) {
+    byId[m.id] = &m;
+    ids.push_back(m.id);
+  }
+  forEachInList(ids, [&](const std::string& marks, const std::vector<SqlValue>& values) {
+    store.query(session, "SELECT message_id, emoji, user_id FROM chat_reactions WHERE message_id IN (" + marks + ") ORDER BY id",
+                values, [&](const SqlRow& r) {
+                  auto& reactions = byId[r.int64(0)]->reactions;
+                  auto emoji = r.text(1);
+                  auto it = std::find_if(reactions.begin(), reactions.end(), [&](const Reaction& x) { return x.emoji == emoji; });
+                  if (it == reactions.end()) it = reactions.insert(reactions.end(), Reaction{std::move(emoji), {}});
+                  it->userIds.push_back(r.int64(2));
+                });
+  });
+}
+
+std::vector<Message> withReactions(Store& store, DbSession& session, std::vector<Message> messages) {
+  attachReactions(store, session, messages);
   return messages;
 }
 
@@ -120,6 +148,17 @@ std::vector<Migration> ChatRepository::migrations(Dialect dialect) {
         "UPDATE chat_channels SET last_seq ="
         " COALESCE((SELECT MAX(m.seq) FROM chat_messages m WHERE m.channel_id = chat_channels.id), 0)",
         "CREATE UNIQUE INDEX chat_messages_seq ON chat_messages (channel_id, seq)"}},
+      // A row per person and emoji on a message; the id gives first-use order. The emoji
+      // compare byte for byte ({{bin}}): MariaDB's default collation finds 👍 and 👎 equal.
+      {5,
+       "reactions",
+       {"CREATE TABLE chat_reactions ("
+        " id {{pk}},"
+        " message_id BIGINT NOT NULL,"
+        " emoji VARCHAR(32) {{bin}} NOT NULL,"
+        " user_id BIGINT NOT NULL"
+        "){{table_options}}",
+        "CREATE UNIQUE INDEX chat_reactions_one ON chat_reactions (message_id, emoji, user_id)"}},
   };
 }
 
@@ -192,6 +231,8 @@ void ChatRepository::updateChannel(DbSession& tx, std::int64_t id, const std::op
 void ChatRepository::deleteChannel(DbSession& tx, std::int64_t id) {
   Poco::Int64 key = id;
   lockChannel(tx, key);
+  tx << "DELETE FROM chat_reactions WHERE message_id IN (SELECT id FROM chat_messages WHERE channel_id = ?)", use(key),
+      now;
   tx << "DELETE FROM chat_messages WHERE channel_id = ?", use(key), now;
   tx << "DELETE FROM chat_members WHERE channel_id = ?", use(key), now;
   tx << "DELETE FROM chat_channels WHERE id = ?", use(key), now;
@@ -251,6 +292,7 @@ std::optional<Message> ChatRepository::message(Store& store, DbSession& session,
   static const std::string sql = std::string(kMessageColumns) + "WHERE id = ?";
   auto messages = selectMessages(store, session, sql, {id});
   if (messages.empty()) return std::nullopt;
+  attachReactions(store, session, messages);
   return messages.front();
 }
 
@@ -262,9 +304,10 @@ std::vector<Message> ChatRepository::history(Store& store, DbSession& session, s
       std::string(kMessageColumns) + "WHERE channel_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?";
   static const std::string newest = std::string(kMessageColumns) + "WHERE channel_id = ? ORDER BY seq DESC LIMIT ?";
   const std::int64_t limit = query.limit;
-  if (query.after) return selectMessages(store, session, after, {channelId, *query.after, limit});
-  if (query.before) return selectMessages(store, session, before, {channelId, *query.before, limit});
-  return selectMessages(store, session, newest, {channelId, limit});
+  if (query.after) return withReactions(store, session, selectMessages(store, session, after, {channelId, *query.after, limit}));
+  if (query.before)
+    return withReactions(store, session, selectMessages(store, session, before, {channelId, *query.before, limit}));
+  return withReactions(store, session, selectMessages(store, session, newest, {channelId, limit}));
 }
 
 void ChatRepository::editMessage(DbSession& tx, std::int64_t id, const std::string& body) {
@@ -273,9 +316,39 @@ void ChatRepository::editMessage(DbSession& tx, std::int64_t id, const std::stri
   tx << "UPDATE chat_messages SET body = ?, edited_at = ? WHERE id = ?", use(text), use(at), use(key), now;
 }
 
+bool ChatRepository::lockMessage(DbSession& tx, std::int64_t id) {
+  Poco::Int64 key = id;
+  // Sets nothing new, so MariaDB reports no changed row: the SELECT tells whether it exists.
+  tx << "UPDATE chat_messages SET seq = seq WHERE id = ?", use(key), now;
+  Poco::Int64 found = 0;
+  tx << "SELECT COUNT(*) FROM chat_messages WHERE id = ?", use(key), into(found), now;
+  return found > 0;
+}
+
+bool ChatRepository::addReaction(DbSession& tx, const Sql& sql, std::int64_t messageId, const std::string& emoji,
+                                 std::int64_t userId) {
+  Poco::Int64 message = messageId, user = userId;
+  std::string text = emoji;
+  Poco::Data::Statement insert(tx);
+  insert << sql.insertIgnore("chat_reactions", {"message_id", "emoji", "user_id"}), use(message), use(text), use(user);
+  return insert.execute() == 1;
+}
+
+bool ChatRepository::removeReaction(DbSession& tx, std::int64_t messageId, const std::string& emoji,
+                                    std::int64_t userId) {
+  Poco::Int64 message = messageId, user = userId;
+  std::string text = emoji;
+  Poco::Data::Statement remove(tx);
+  remove << "DELETE FROM chat_reactions WHERE message_id = ? AND emoji = ? AND user_id = ?", use(message), use(text),
+      use(user);
+  return remove.execute() == 1;
+}
+
 void ChatRepository::deleteMessage(DbSession& tx, std::int64_t id, std::int64_t channelId) {
   Poco::Int64 key = id, channel = channelId;
   lockChannel(tx, channel);
+  lockMessage(tx, id);  // then the message, as a reaction's writer does: no lock cycle with one
+  tx << "DELETE FROM chat_reactions WHERE message_id = ?", use(key), now;
   tx << "DELETE FROM chat_messages WHERE id = ?", use(key), now;
   tx << "UPDATE chat_channels SET last_message_id ="
         " COALESCE((SELECT MAX(id) FROM chat_messages WHERE channel_id = ?), 0) WHERE id = ?",

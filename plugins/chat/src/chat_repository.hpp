@@ -21,6 +21,12 @@ struct Channel {
   std::vector<std::int64_t> members;
 };
 
+/// One emoji on a message and who put it there, in the order they did.
+struct Reaction {
+  std::string emoji;
+  std::vector<std::int64_t> userIds;
+};
+
 struct Message {
   std::int64_t id = 0, channelId = 0;
   std::string body;
@@ -28,6 +34,7 @@ struct Message {
   /// The message's place in its channel: 1, 2, 3… in commit order, no gaps, never reused
   /// (a deleted message's seq stays taken).
   std::int64_t seq = 0;
+  std::vector<Reaction> reactions;  // in first-use order
 };
 
 /// Which page of a channel's history: the newest, those before a seq (newest first), or
@@ -67,6 +74,13 @@ class ChatRepository {
   static std::vector<Message> history(Store& store, DbSession& session, std::int64_t channelId,
                                       const HistoryQuery& query);
   static void editMessage(DbSession& tx, std::int64_t id, const std::string& body);
+  /// Locks the message's row until the transaction ends; false when there is no such message.
+  /// Whatever changes a message's reactions takes this lock first.
+  static bool lockMessage(DbSession& tx, std::int64_t id);
+  /// `userId`'s `emoji` on the message; false when it was there already (or was not, to remove).
+  static bool addReaction(DbSession& tx, const Sql& sql, std::int64_t messageId, const std::string& emoji,
+                          std::int64_t userId);
+  static bool removeReaction(DbSession& tx, std::int64_t messageId, const std::string& emoji, std::int64_t userId);
   static void deleteMessage(DbSession& tx, std::int64_t id, std::int64_t channelId);
 };
 
