@@ -8,8 +8,9 @@ MMM_BUILD_DIR=${MMM_BUILD_DIR:-$MMM_ROOT/build}
 MMM_BUILD_PACKAGES=(g++ make cmake pkg-config libboost-dev libpoco-dev libmariadb-dev libsodium-dev libspdlog-dev
   libyaml-cpp-dev libzmq3-dev cppzmq-dev libutf8proc-dev)
 # …and to run every test (private MariaDB and Redis instances, and a browser, included).
+# (The emoji font: reactions in the browser's screenshots are drawn, not boxes.)
 MMM_TEST_PACKAGES=(libgtest-dev libgmock-dev curl mariadb-server mariadb-client redis-server redis-tools chromium
-  clang libclang-rt-14-dev)
+  fonts-noto-color-emoji clang libclang-rt-14-dev)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

@@ -141,6 +141,30 @@ test('two musicians meet: sign up, create, find, join and chat live', async () =
   assert.equal(await bob.page.evaluate(() => document.cookie), '', 'the token is not readable by script');
 });
 
+test('reactions: one picks an emoji, the other sees it live and adds theirs, then one takes it back', async () => {
+  await ann.page.goto(eventUrl);
+  await bob.page.goto(eventUrl);
+  const annsMessage = (page) => page.locator('.message', {hasText: 'Hello from Ann'});
+  await annsMessage(bob.page).waitFor();
+  await annsMessage(ann.page).waitFor();
+  await annsMessage(bob.page).getByLabel('Add a reaction').click();
+  await annsMessage(bob.page).getByRole('button', {name: 'React with 🎸'}).waitFor();
+  await bob.page.screenshot({path: path.join(shots, 'reaction-picker-desktop.png')});
+  await annsMessage(bob.page).getByRole('button', {name: 'React with 🎸'}).click();
+  // Ann sees Bob's guitar without reloading, and adds hers by clicking the chip.
+  const chip = (page, text) => annsMessage(page).locator('.chip', {hasText: text});
+  await chip(ann.page, '🎸 1').waitFor();
+  assert.equal(await chip(ann.page, '🎸 1').getAttribute('aria-pressed'), 'false');
+  await chip(ann.page, '🎸 1').click();
+  await chip(bob.page, '🎸 2').waitFor();
+  assert.equal(await chip(ann.page, '🎸 2').getAttribute('aria-pressed'), 'true');
+  // Bob takes his back: one left, Ann's.
+  await chip(bob.page, '🎸 2').click();
+  await chip(ann.page, '🎸 1').waitFor();
+  assert.equal(await chip(ann.page, '🎸 1').getAttribute('aria-pressed'), 'true');
+  assert.equal(await chip(bob.page, '🎸 1').getAttribute('aria-pressed'), 'false');
+});
+
 test('a lost WebSocket reconnects by itself and shows what was sent meanwhile, once', async () => {
   const page = ann.page;
   let blocked = false;

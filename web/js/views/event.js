@@ -57,6 +57,44 @@ function chat(page, channel, moderator) {
   // Seqs (the channel's own 1, 2, 3… in commit order) of the oldest and newest message held:
   // history pages back before the one and catches up after the other.
   let oldest = null, newest = 0, exhausted = false, loading = false;
+  // The emoji this server lets people react with (its config), for the picker.
+  let reactionSet = [];
+  api('GET', '/v1/reactions').then((set) => { reactionSet = set; }).catch(() => {});
+
+  const react = async (message, emoji, on) => {
+    try {
+      place(await api(on ? 'PUT' : 'DELETE', `/v1/messages/${message.id}/reactions/${encodeURIComponent(emoji)}`));
+    } catch (error) {
+      status.textContent = error.message;
+    }
+  };
+
+  // Chips ("🎸 2", pressed when one of them is the reader's), when there are any.
+  const chips = (message) => {
+    const used = message.reactions ?? [];
+    if (!used.length) return null;
+    return h('div', {class: 'reactions'}, used.map(({emoji, userIDs}) => {
+      const mine = userIDs.includes(app.me.id);
+      return h('button', {type: 'button', class: 'chip', 'aria-pressed': mine ? 'true' : 'false',
+                          'aria-label': `${emoji} ${userIDs.length}${mine ? ', yours: take it back' : ''}`,
+                          onclick: () => react(message, emoji, !mine)}, `${emoji} ${userIDs.length}`);
+    }));
+  };
+
+  // "☺+": the server's emoji, one click to react.
+  const picker = (message) => {
+    const picker = h('details', {class: 'picker'}, h('summary', {'aria-label': 'Add a reaction', title: 'Add a reaction'}, '☺+'));
+    picker.addEventListener('toggle', () => {
+      if (!picker.open || picker.querySelector('.choices')) return;
+      picker.append(h('div', {class: 'choices', role: 'group', 'aria-label': 'Reactions'},
+          reactionSet.map((emoji) => h('button', {type: 'button', 'aria-label': `React with ${emoji}`, onclick: () => {
+            picker.open = false;
+            const mine = message.reactions?.find((r) => r.emoji === emoji)?.userIDs.includes(app.me.id);
+            if (!mine) react(message, emoji, true);
+          }}, emoji))));
+    });
+    return picker;
+  };
 
   const render = (message) => {
     const mine = message.creator?.id === app.me.id;
@@ -68,10 +106,11 @@ function chat(page, channel, moderator) {
                 h('time', {datetime: message.createdAt}, formatWhen(message.createdAt)),
                 message.editedAt ? ' (edited)' : ''),
             body,
-            mine ? h('p', {class: 'actions'},
+            chips(message),
+            mine ? h('p', {class: 'actions'}, picker(message),
                 h('button', {type: 'button', class: 'link', onclick: () => edit(message, item)}, 'Edit'),
                 h('button', {type: 'button', class: 'link', onclick: () => remove(message)}, 'Delete'))
-                 : h('p', {class: 'actions'},
+                 : h('p', {class: 'actions'}, picker(message),
                      h('button', {type: 'button', class: 'link', onclick: () => report('message', message.id, status)},
                          'Report'),
                      moderator && h('button', {type: 'button', class: 'link', onclick: () => remove(message)}, 'Delete'),
