@@ -193,6 +193,32 @@ std::map<std::int64_t, Profile> UserRepository::findMany(const std::vector<std::
   return profiles;
 }
 
+std::map<std::string, std::int64_t> UserRepository::idsByUserName(const std::vector<std::string>& names) {
+  std::map<std::string, std::vector<std::string>> asGiven;  // key → the names given for it
+  std::vector<std::string> keys;
+  for (const auto& name : names) {
+    if (!isValidUtf8(name)) continue;  // no user's name
+    auto key = userNameKey(name);
+    auto& given = asGiven[key];
+    if (given.empty()) keys.push_back(key);
+    given.push_back(name);
+  }
+  std::map<std::string, std::int64_t> ids;
+  constexpr std::size_t kChunk = 64;
+  for (std::size_t start = 0; start < keys.size(); start += kChunk) {
+    std::vector<SqlValue> values;
+    for (std::size_t i = start; i < std::min(keys.size(), start + kChunk); ++i) values.emplace_back(std::string_view(keys[i]));
+    padInList(values);
+    store_.read([&](DbSession& session) {
+      store_.query(session, "SELECT id, user_name_key FROM users WHERE user_name_key IN (" + inListMarks(values.size()) + ")",
+                   values, [&](const SqlRow& r) {
+                     for (const auto& name : asGiven[r.text(1)]) ids[name] = r.int64(0);
+                   });
+    });
+  }
+  return ids;
+}
+
 bool UserRepository::updateNames(std::int64_t id, const std::optional<std::string>& firstName,
                                  const std::optional<std::string>& lastName) {
   return store_.transaction([&](DbSession& session) {

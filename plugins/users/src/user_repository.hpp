@@ -54,6 +54,8 @@ class UserRepository {
   std::optional<UserRecord> findById(std::int64_t id);
   std::optional<UserRecord> findByEmail(const std::string& email);
   std::map<std::int64_t, Profile> findMany(const std::vector<std::int64_t>& ids);
+  /// The ids of those of `names` that are users' (compared folded), keyed by the name as given.
+  std::map<std::string, std::int64_t> idsByUserName(const std::vector<std::string>& names);
   /// Only the names given are changed. False when there is no such user.
   bool updateNames(std::int64_t id, const std::optional<std::string>& firstName,
                    const std::optional<std::string>& lastName);

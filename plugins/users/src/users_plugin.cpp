@@ -37,6 +37,17 @@ class ProfilesService final : public ProfileDirectory {
   UserRepository& users_;
 };
 
+class UserNamesService final : public UserNameDirectory {
+ public:
+  explicit UserNamesService(UserRepository& users) : users_(users) {}
+  std::map<std::string, std::int64_t> resolve(const std::vector<std::string>& names) override {
+    return users_.idsByUserName(names);
+  }
+
+ private:
+  UserRepository& users_;
+};
+
 class UsersPlugin final : public Plugin {
  public:
   ConfigSchema configSchema() const override {
@@ -135,6 +146,7 @@ class UsersPlugin final : public Plugin {
                  });
 
     host.services().provide<ProfileDirectory>(std::make_shared<ProfilesService>(*users_));
+    host.services().provide<UserNameDirectory>(std::make_shared<UserNamesService>(*users_));
     host.services().provide<UserRoles>(roles_);
     host.services().provide<AuditLog>(std::make_shared<AuditService>(*moderation_));
     ReportTarget::provide(host.services(), "user", std::make_shared<UserReportTarget>(*users_));

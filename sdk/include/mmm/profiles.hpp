@@ -1,5 +1,5 @@
-// Profiles: a user as others see it, and the directory service the users plugin provides
-// for the other plugins (look up by id, one or many at a time).
+// Profiles: a user as others see it, and the directory services the users plugin provides
+// for the other plugins (look up by id, one or many at a time; ids by user name).
 #pragma once
 
 #include <mmm/abi.hpp>
@@ -74,6 +74,19 @@ class MMM_EXPORT ProfileDirectory {
   virtual std::optional<Profile> find(std::int64_t id) = 0;
   /// The profiles of those `ids` that exist, in one query.
   virtual std::map<std::int64_t, Profile> findMany(const std::vector<std::int64_t>& ids) = 0;
+};
+
+/// Users by their userName, compared as the users plugin compares names (Unicode NFKC and
+/// case folding: "@ANN" names ann): what the chat plugin resolves @mentions with. A separate
+/// service, so that ProfileDirectory's implementers are not broken by it (ABI 4.2).
+class MMM_EXPORT UserNameDirectory {
+ public:
+  static constexpr const char* kServiceName = "mmm.user-names";
+  static constexpr int kServiceVersion = 1;
+  virtual ~UserNameDirectory() = default;
+  /// For each of `names` that is some user's, that user's id, keyed by the name as given;
+  /// in a few queries however many names there are.
+  virtual std::map<std::string, std::int64_t> resolve(const std::vector<std::string>& names) = 0;
 };
 
 }  // namespace mmm
