@@ -96,10 +96,22 @@ void route(unsigned which, const mmm::Request& request) {
       expectOptionalText(changes.description, chat::kMaxChannelDescription, "\n\t", "channel description");
       break;
     }
-    case 5: {  // POST /v1/channels/{id}, PATCH /v1/messages/{id}
+    case 5: {  // POST /v1/channels/{id} (a reply, and the @mentions in it), PATCH /v1/messages/{id}
       const auto body = chat::parseMessageBody(request);
       expect(!body.empty(), "empty message");
       expectText(body, chat::kMaxMessageBody, "\n\t", "message body");
+      const auto message = chat::parseNewMessage(request);
+      expect(message.body == body, "the two parsers read the body differently");
+      expect(!message.replyTo || *message.replyTo >= 1, "replyTo not a message id");
+      const auto mentions = chat::mentionCandidates(message.body, chat::kMaxMentions);
+      expect(mentions.size() <= chat::kMaxMentions, "more mentions than the bound");
+      for (const auto& m : mentions) {
+        expect(!m.name.empty(), "an empty mention");
+        expect(m.trimmed.empty() || (m.trimmed.size() < m.name.size() && m.name.rfind(m.trimmed, 0) == 0),
+               "trimmed is not a shorter start of the name");
+        expectText(m.name, chat::kMaxMessageBody, "", "mentioned name");  // valid UTF-8, no space or control
+        expect(message.body.find("@" + m.name) != std::string::npos, "a mention not in the body");
+      }
       break;
     }
     case 6:  // POST and DELETE /v1/channels/{id}/members

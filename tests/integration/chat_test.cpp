@@ -2,6 +2,7 @@
 // SQLite and MariaDB.
 #include "api_fixture.hpp"
 
+#include <mmm/text.hpp>
 #include <mmm/time.hpp>
 
 #include <algorithm>
@@ -500,6 +501,78 @@ TEST_P(ChatTest, MessagesFromBeforeSeqsAreNumberedInIdOrder) {
   EXPECT_EQ(seq(postMessage(a, x, "x4")), 4);
   EXPECT_EQ(seq(postMessage(a, y, "y4")), 4);
   EXPECT_EQ(seq(postMessage(a, 1, "first in General")), 1);
+}
+
+TEST_P(ChatTest, RepliesQuoteTheFirst200CharactersOrSayTheMessageIsDeleted) {
+  const auto a = newAccount(), b = newAccount();
+  const auto channel = newChannel(a, R"({"name":"duo","private":true,"members":[{"id":)" + std::to_string(b.id) + "}]}")
+                           ->getValue<Poco::Int64>("id");
+  std::string longText;
+  for (int i = 0; i < 30; ++i) longText += "ça va bien ";  // 330 characters, some of two bytes
+  const auto original = post(a, channel, longText);
+  const auto path = "/v1/channels/" + std::to_string(channel);
+  auto reply = call("POST", path, R"({"body":"yes!","replyTo":)" + std::to_string(original) + "}", b.token);
+  ASSERT_EQ(reply.status, 201) << reply.body;
+  auto quote = json(reply)->getObject("replyTo");
+  ASSERT_TRUE(quote) << reply.body;
+  EXPECT_EQ(quote->getValue<Poco::Int64>("id"), original);
+  std::string first200;  // 18 times the 11 characters, then 2
+  for (int i = 0; i < 18; ++i) first200 += "ça va bien ";
+  EXPECT_EQ(quote->getValue<std::string>("body"), first200 + "ça");
+  EXPECT_EQ(mmm::utf8Length(quote->getValue<std::string>("body")), 200u);
+  EXPECT_EQ(quote->getObject("creator")->getValue<Poco::Int64>("id"), a.id);
+  EXPECT_FALSE(quote->has("deleted"));
+  auto history = jsonArray(call("GET", path, "", a.token));
+  EXPECT_EQ(history->getObject(0)->getObject("replyTo")->getValue<Poco::Int64>("id"), original);
+  EXPECT_TRUE(history->getObject(1)->isNull("replyTo")) << "a message that answers nothing";
+  // Only a message of the same channel, and only an id.
+  const auto elsewhere = post(a, 1, "in General");
+  for (const std::string& bad : std::vector<std::string>{std::to_string(elsewhere), "99999999", "0", "-3", "\"12\"", "1.5"})
+    expectProblem(call("POST", path, R"({"body":"hm","replyTo":)" + bad + "}", b.token), 400);
+  // The quoted message deleted: the answer stays and says so, without its text.
+  ASSERT_EQ(call("DELETE", "/v1/messages/" + std::to_string(original), "", a.token).status, 200);
+  history = jsonArray(call("GET", path, "", b.token));
+  ASSERT_EQ(history->size(), 1u);
+  quote = history->getObject(0)->getObject("replyTo");
+  ASSERT_TRUE(quote);
+  EXPECT_EQ(quote->getValue<Poco::Int64>("id"), original);
+  EXPECT_TRUE(quote->getValue<bool>("deleted"));
+  EXPECT_FALSE(quote->has("body"));
+  expectProblem(call("POST", path, R"({"body":"too late","replyTo":)" + std::to_string(original) + "}", b.token), 400);
+}
+
+TEST_P(ChatTest, MentionsNameThoseWhoCanReadTheChannelInAnyCaseAtMost20) {
+  const auto a = newAccount(), b = newAccount(), outsider = newAccount();
+  const auto channel = newChannel(a, R"({"name":"duo","private":true,"members":[{"id":)" + std::to_string(b.id) + "}]}")
+                           ->getValue<Poco::Int64>("id");
+  std::string upperB = b.userName;
+  std::transform(upperB.begin(), upperB.end(), upperB.begin(), [](unsigned char c) { return std::toupper(c); });
+  auto ids = [](const Poco::JSON::Object::Ptr& m) {
+    std::vector<std::int64_t> out;
+    auto list = m ? m->getArray("mentions") : nullptr;
+    for (std::size_t i = 0; list && i < list->size(); ++i) out.push_back(list->getElement<Poco::Int64>(i));
+    return out;
+  };
+  // b in capitals and with a comma; the outsider cannot read a private channel; an email is
+  // no mention; nobody has the last name.
+  auto message = postMessage(a, channel, "@" + upperB + ", ask @" + outsider.userName + " or mail x@" + b.userName +
+                                             " or @nobody-at-all");
+  EXPECT_EQ(ids(message), std::vector<std::int64_t>{b.id});
+  EXPECT_EQ(ids(postMessage(a, 1, "(@" + outsider.userName + ") and @" + b.userName + " in General")),
+            (std::vector<std::int64_t>{outsider.id, b.id}))
+      << "everyone reads a public channel; in the order named";
+  // An edit names again.
+  auto edited = call("PATCH", "/v1/messages/" + id(message), R"({"body":"never mind"})", a.token);
+  ASSERT_EQ(edited.status, 200) << edited.body;
+  EXPECT_EQ(ids(json(edited)), std::vector<std::int64_t>{});
+  // At most 20 however many are named.
+  std::string crowd;
+  std::vector<std::int64_t> everyone;
+  for (const auto& who : accounts(22)) {
+    crowd += "@" + who.userName + " ";
+    everyone.push_back(who.id);
+  }
+  EXPECT_EQ(ids(postMessage(a, 1, crowd)), std::vector<std::int64_t>(everyone.begin(), everyone.begin() + 20));
 }
 
 // Percent-encoded, as a browser sends them in the path.

@@ -224,12 +224,18 @@ TEST_P(ModerationTest, ModeratorsMuteAndUnmuteMembersOthersGet403) {
   expectProblem(call("POST", mutes, muteBody(member, "\"5\""), owner.token), 400);
   expectProblem(call("POST", mutes, R"({"id":999999999,"minutes":5})", owner.token), 404);
   expectProblem(call("POST", "/v1/channels/999999999/mutes", muteBody(member, "5"), owner.token), 404);
+  const auto earlier = "/v1/messages/" + std::to_string(postMessage(member, channel, "before the mute"));
+  ASSERT_EQ(call("PUT", earlier + "/reactions/%F0%9F%94%A5", "", member.token).status, 200);  // 🔥
   auto muted = call("POST", mutes, muteBody(member, "10"), owner.token);
   ASSERT_EQ(muted.status, 201) << muted.body;
   const auto until = json(muted)->getValue<std::string>("until");
   auto refused = call("POST", channel, R"({"body":"let me speak"})", member.token);
   expectProblem(refused, 403);
   EXPECT_NE(json(refused)->getValue<std::string>("detail").find("until " + until), std::string::npos) << refused.body;
+  // Nor by editing an earlier message, nor by reacting; taking a reaction back is fine.
+  expectProblem(call("PATCH", earlier, R"({"body":"let me speak after all"})", member.token), 403);
+  expectProblem(call("PUT", earlier + "/reactions/%F0%9F%91%8E", "", member.token), 403);
+  EXPECT_EQ(call("DELETE", earlier + "/reactions/%F0%9F%94%A5", "", member.token).status, 200);
   // Muted in that channel only.
   postMessage(member, "/v1/channels/1", "still fine here");
   expectProblem(call("DELETE", mutes + "/" + std::to_string(member.id), "", bystander.token), 403);

@@ -19,14 +19,45 @@ constexpr int kDefaultListLimit = 100, kMaxListLimit = 200;  // GET /v1/channels
 }  // namespace
 
 ChatApi::ChatApi(Store& store, ProfileDirectory& profiles, Pusher& pusher, std::shared_ptr<spdlog::logger> log,
-                 ChatPolicy policy, ReactionSet reactions)
+                 ChatPolicy policy, ReactionSet reactions, std::shared_ptr<UserNameDirectory> names)
     : store_(store),
       profiles_(profiles),
       json_(profiles),
       pushes_(pusher, json_),
       log_(std::move(log)),
       policy_(std::move(policy)),
-      reactions_(std::move(reactions)) {}
+      reactions_(std::move(reactions)),
+      names_(std::move(names)) {}
+
+std::vector<std::int64_t> ChatApi::named(const std::string& body) {
+  if (!names_) return {};
+  // Twice the bound: a few @-words that name nobody do not crowd out the people after them.
+  const auto candidates = mentionCandidates(body, 2 * kMaxMentions);
+  if (candidates.empty()) return {};
+  std::vector<std::string> lookup;
+  for (const auto& c : candidates) {
+    lookup.push_back(c.name);
+    if (!c.trimmed.empty()) lookup.push_back(c.trimmed);
+  }
+  const auto found = names_->resolve(lookup);
+  std::vector<std::int64_t> ids;
+  for (const auto& c : candidates) {
+    auto it = found.find(c.name);
+    if (it == found.end() && !c.trimmed.empty()) it = found.find(c.trimmed);
+    if (it != found.end() && std::find(ids.begin(), ids.end(), it->second) == ids.end()) ids.push_back(it->second);
+  }
+  return ids;
+}
+
+std::vector<std::int64_t> ChatApi::mentionable(const Channel& channel, const std::vector<std::int64_t>& named) {
+  std::vector<std::int64_t> ids;
+  for (auto id : named) {
+    if (ids.size() == kMaxMentions) break;
+    // Members are sorted (ChatRepository reads them by user id).
+    if (!channel.isPrivate || std::binary_search(channel.members.begin(), channel.members.end(), id)) ids.push_back(id);
+  }
+  return ids;
+}
 
 Channel ChatApi::readable(DbSession& session, std::int64_t channelId, std::int64_t userId) {
   auto channel = ChatRepository::channel(store_, session, channelId);
@@ -72,14 +103,19 @@ Response ChatApi::history(Request& request) {
 Response ChatApi::post(Request& request) {
   const auto user = authenticated(request).userId;
   const auto id = pathId(request.param("id"), "channel");
-  const auto body = parseMessageBody(request);
+  const auto input = parseNewMessage(request);
+  const auto people = named(input.body);
   const Sql sql = store_.sql();
   Channel channel;
   // Stored (committed) before anything is pushed: what a client is sent can be read back.
   auto message = store_.transaction([&](DbSession& tx) {
     channel = readable(tx, id, user);
     refuseIfMuted(tx, id, user);
-    return *ChatRepository::message(store_, tx, ChatRepository::postMessage(tx, sql, id, user, body));
+    if (input.replyTo && ChatRepository::channelOf(store_, tx, *input.replyTo) != std::optional<std::int64_t>(id))
+      throw HttpError(400, "replyTo must be a message of this channel");
+    const auto posted = ChatRepository::postMessage(tx, sql, id, user, input.body, input.replyTo.value_or(0),
+                                                    mentionable(channel, people));
+    return *ChatRepository::message(store_, tx, posted);
   });
   pushes_.messageNew(channel, message);
   return Response::json(201, json_.message(message));
@@ -155,13 +191,15 @@ Response ChatApi::editMessage(Request& request) {
   const auto user = authenticated(request).userId;
   const auto id = pathId(request.param("id"), "message");
   const auto body = parseMessageBody(request);
+  const auto people = named(body);
   Channel channel;
   auto edited = store_.transaction([&](DbSession& tx) {
     auto message = ChatRepository::message(store_, tx, id);
     if (!message) throw HttpError(404, "no such message");
     if (message->creatorId != user) throw HttpError(403, "only its author can edit a message");
     channel = readable(tx, message->channelId, user);  // not after leaving a private channel
-    ChatRepository::editMessage(tx, id, body);
+    refuseIfMuted(tx, channel.id, user);               // an edit is a way to post
+    ChatRepository::editMessage(tx, id, body, mentionable(channel, people));
     return *ChatRepository::message(store_, tx, id);
   });
   pushes_.messageUpdate(channel, edited);

@@ -28,7 +28,8 @@ std::string managedChannelName(const std::string& text);
 class ChatApi {
  public:
   ChatApi(Store& store, ProfileDirectory& profiles, Pusher& pusher, std::shared_ptr<spdlog::logger> log,
-          ChatPolicy policy = ChatPolicy(Moderation()), ReactionSet reactions = ReactionSet(ReactionSet::defaults()));
+          ChatPolicy policy = ChatPolicy(Moderation()), ReactionSet reactions = ReactionSet(ReactionSet::defaults()),
+          std::shared_ptr<UserNameDirectory> names = nullptr);
 
   Response listChannels(Request& request);    // GET /v1/channels
   Response createChannel(Request& request);   // POST /v1/channels
@@ -59,6 +60,11 @@ class ChatApi {
   Channel readable(DbSession& session, std::int64_t channelId, std::int64_t userId);
   /// 403, saying until when, while `userId` is muted in the channel.
   void refuseIfMuted(DbSession& session, std::int64_t channelId, std::int64_t userId);
+  /// The users `body` @-names (in order, distinct; none without a UserNameDirectory): a
+  /// store read, so outside the transaction.
+  std::vector<std::int64_t> named(const std::string& body);
+  /// Those of `named` who can read `channel` (everyone, or its members), at most kMaxMentions.
+  static std::vector<std::int64_t> mentionable(const Channel& channel, const std::vector<std::int64_t>& named);
   /// The caller's reaction on or off (idempotent): the message, pushed when it changed.
   Response react(Request& request, bool on);
 
@@ -69,6 +75,7 @@ class ChatApi {
   std::shared_ptr<spdlog::logger> log_;
   ChatPolicy policy_;
   ReactionSet reactions_;
+  std::shared_ptr<UserNameDirectory> names_;
 };
 
 /// ManagedChannels for other plugins (the meetups plugin's event channels).

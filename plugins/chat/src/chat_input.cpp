@@ -57,10 +57,50 @@ ChannelChanges parseChannelChanges(const Request& request) {
   return changes;
 }
 
-std::string parseMessageBody(const Request& request) {
-  auto value = stringField(parseJsonObject(request), "body", kMaxMessageBody, TextRule::MultiLine);
+namespace {
+
+std::string messageBody(const Poco::JSON::Object::Ptr& json) {
+  auto value = stringField(json, "body", kMaxMessageBody, TextRule::MultiLine);
   if (!value || value->empty()) throw HttpError(400, "body must be 1 to 4096 characters");
   return *value;
+}
+
+bool isSpace(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
+bool opensMention(char c) { return isSpace(c) || c == '(' || c == '[' || c == '{' || c == '"' || c == '\''; }
+bool endsSentence(char c) {
+  return c == '.' || c == ',' || c == '!' || c == '?' || c == ':' || c == ';' || c == ')' || c == ']' || c == '}' ||
+         c == '"' || c == '\'';
+}
+
+}  // namespace
+
+std::string parseMessageBody(const Request& request) { return messageBody(parseJsonObject(request)); }
+
+NewMessage parseNewMessage(const Request& request) {
+  const auto json = parseJsonObject(request);
+  NewMessage message{messageBody(json), std::nullopt};
+  if (json->has("replyTo") && !json->isNull("replyTo")) {
+    message.replyTo = integerField(json, "replyTo");
+    if (*message.replyTo < 1) throw HttpError(400, "replyTo must be a message id");
+  }
+  return message;
+}
+
+std::vector<MentionCandidate> mentionCandidates(const std::string& body, std::size_t limit) {
+  std::vector<MentionCandidate> found;
+  for (std::size_t at = body.find('@'); at != std::string::npos && found.size() < limit; at = body.find('@', at + 1)) {
+    if (at > 0 && !opensMention(body[at - 1])) continue;
+    std::size_t end = at + 1;
+    while (end < body.size() && !isSpace(body[end])) ++end;
+    MentionCandidate candidate{body.substr(at + 1, end - at - 1), {}};
+    std::size_t keep = candidate.name.size();
+    while (keep > 0 && endsSentence(candidate.name[keep - 1])) --keep;
+    if (keep < candidate.name.size()) candidate.trimmed = candidate.name.substr(0, keep);
+    if (candidate.name.empty()) continue;
+    const bool seen = std::any_of(found.begin(), found.end(), [&](const MentionCandidate& c) { return c.name == candidate.name; });
+    if (!seen) found.push_back(std::move(candidate));
+  }
+  return found;
 }
 
 std::int64_t parseMemberId(const Request& request) { return integerField(parseJsonObject(request), "id"); }

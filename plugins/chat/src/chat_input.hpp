@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace mmm::chat {
 
@@ -30,8 +31,30 @@ struct ChannelChanges {
 };
 ChannelChanges parseChannelChanges(const Request& request);
 
-/// The body of POST /v1/channels/{id} and PATCH /v1/messages/{id}: {"body": "1 to 4096 characters"}.
+/// The body of PATCH /v1/messages/{id}: {"body": "1 to 4096 characters"}.
 std::string parseMessageBody(const Request& request);
+
+/// The body of POST /v1/channels/{id}: {"body", "replyTo"?: a message id}.
+struct NewMessage {
+  std::string body;
+  std::optional<std::int64_t> replyTo;
+};
+NewMessage parseNewMessage(const Request& request);
+
+/// People a message names, at most (API.md).
+constexpr std::size_t kMaxMentions = 20;
+
+/// An "@name" in a message: `name` is the characters after the "@" up to white space;
+/// `trimmed` is `name` without the punctuation a sentence puts after a word ("@ann," or
+/// "(@ann)"), or empty when that is the same or nothing. A user name may itself end in
+/// punctuation, so both are looked up and `name` wins.
+struct MentionCandidate {
+  std::string name, trimmed;
+};
+
+/// The distinct @-words of `body` in order, at most `limit`: an "@" counts at the start of
+/// the text or after white space or an opening bracket, so an email address is no mention.
+std::vector<MentionCandidate> mentionCandidates(const std::string& body, std::size_t limit);
 
 /// The user of POST and DELETE /v1/channels/{id}/members: {"id": N}.
 std::int64_t parseMemberId(const Request& request);

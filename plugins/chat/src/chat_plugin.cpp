@@ -38,7 +38,8 @@ class ChatPlugin final : public Plugin {
     profiles_ = host.services().find<ProfileDirectory>();
     if (!profiles_) throw std::runtime_error("the users plugin's profile directory is not available");
     api_ = std::make_unique<ChatApi>(host.store(), *profiles_, host.pusher(), host.logger(),
-                                     ChatPolicy(Moderation::find(host.services())), std::move(*reactions));
+                                     ChatPolicy(Moderation::find(host.services())), std::move(*reactions),
+                                     host.services().find<UserNameDirectory>());  // no @mentions without it
     ChatApi& api = *api_;
     host.route("GET", "/v1/channels", [&api](Request& r) { return api.listChannels(r); });
     const auto messages = rateLimit(host, "messages", RateLimit::Key::User);

@@ -34,7 +34,10 @@ ChatJson::Profiles ChatJson::channelPeople(const std::vector<Channel>& channels)
 ChatJson::Profiles ChatJson::authors(const std::vector<Message>& messages) {
   std::vector<std::int64_t> people;
   people.reserve(messages.size());
-  for (const auto& m : messages) people.push_back(m.creatorId);
+  for (const auto& m : messages) {
+    people.push_back(m.creatorId);
+    if (m.replyTo && !m.replyTo->deleted) people.push_back(m.replyTo->creatorId);
+  }
   return Profiles(profiles_.findMany(sortedUnique(std::move(people))));  // one lookup for the whole page
 }
 
@@ -59,13 +62,25 @@ void ChatJson::writeMessage(JsonWriter& json, const Message& m, const Profiles& 
   profiles.write(json, m.creatorId);
   json.key("editedAt");
   timeOrNull(json, m.editedAt);
-  json.field("id", m.id).key("reactions").beginArray();
+  json.field("id", m.id).key("mentions").beginArray();
+  for (auto id : m.mentions) json.value(id);
+  json.endArray().key("reactions").beginArray();
   for (const auto& r : m.reactions) {
     json.beginObject().field("emoji", r.emoji).key("userIDs").beginArray();
     for (auto id : r.userIds) json.value(id);
     json.endArray().endObject();
   }
-  json.endArray().field("seq", m.seq).endObject();
+  json.endArray().key("replyTo");
+  if (!m.replyTo) {
+    json.null();
+  } else if (m.replyTo->deleted) {
+    json.beginObject().field("deleted", true).field("id", m.replyTo->id).endObject();
+  } else {
+    json.beginObject().field("body", m.replyTo->body).key("creator");
+    profiles.write(json, m.replyTo->creatorId);
+    json.field("id", m.replyTo->id).endObject();
+  }
+  json.field("seq", m.seq).endObject();
 }
 
 std::string ChatJson::channels(const std::vector<Channel>& channels) {

@@ -1,6 +1,7 @@
 #include "chat_repository.hpp"
 
 #include <mmm/error.hpp>
+#include <mmm/text.hpp>
 #include <mmm/time.hpp>
 
 #include <algorithm>
@@ -11,10 +12,12 @@ using namespace Poco::Data::Keywords;
 namespace mmm::chat {
 namespace {
 
+constexpr std::size_t kQuoteChars = 200;  // of a replied-to message (API.md)
+
 constexpr const char* kChannelColumns =
     "SELECT id, name, description, is_private, creator_id, managed, created_at, edited_at FROM chat_channels ";
 constexpr const char* kMessageColumns =
-    "SELECT id, channel_id, body, creator_id, created_at, edited_at, seq FROM chat_messages ";
+    "SELECT id, channel_id, body, creator_id, created_at, edited_at, seq, reply_to FROM chat_messages ";
 
 Channel channelFrom(const SqlRow& r) {
   return {r.int64(0), r.text(1), r.text(2), r.int64(3) != 0, r.int64(4), r.int64(5) != 0, r.int64(6), r.int64(7), {}};
@@ -31,20 +34,23 @@ std::vector<Message> selectMessages(Store& store, DbSession& session, const std:
                                     std::initializer_list<SqlValue> params) {
   std::vector<Message> messages;
   store.query(session, sql, params, [&](const SqlRow& r) {
-    messages.push_back({r.int64(0), r.int64(1), r.text(2), r.int64(3), r.int64(4), r.int64(5), r.int64(6), {}});
+    messages.push_back({r.int64(0), r.int64(1), r.text(2), r.int64(3), r.int64(4), r.int64(5), r.int64(6), {}, {}, {}});
+    if (const auto replyTo = r.int64(7)) messages.back().replyTo = Quote{replyTo, true, {}, 0};
   });
   return messages;
 }
 
-// The reactions of several messages in a few queries, each emoji in first-use order.
-void attachReactions(Store& store, DbSession& session, std::vector<Message>& messages) {
+// The reactions, quotes and mentions of several messages, in a few queries each: IN lists
+// of the page's ids (and of the ids it replies to).
+void attachDetails(Store& store, DbSession& session, std::vector<Message>& messages) {
   if (messages.empty()) return;
   std::map<std::int64_t, Message*> byId;
-  std::vector<std::int64_t> ids;
+  std::vector<std::int64_t> ids, quoted;
   ids.reserve(messages.size());
   for (auto& m : messages) {
     byId[m.id] = &m;
     ids.push_back(m.id);
+    if (m.replyTo) quoted.push_back(m.replyTo->id);
   }
   forEachInList(ids, [&](const std::string& marks, const std::vector<SqlValue>& values) {
     store.query(session, "SELECT message_id, emoji, user_id FROM chat_reactions WHERE message_id IN (" + marks + ") ORDER BY id",
@@ -55,11 +61,24 @@ void attachReactions(Store& store, DbSession& session, std::vector<Message>& mes
                   if (it == reactions.end()) it = reactions.insert(reactions.end(), Reaction{std::move(emoji), {}});
                   it->userIds.push_back(r.int64(2));
                 });
+    store.query(session, "SELECT message_id, user_id FROM chat_mentions WHERE message_id IN (" + marks + ") ORDER BY ordinal",
+                values, [&](const SqlRow& r) { byId[r.int64(0)]->mentions.push_back(r.int64(1)); });
   });
+  if (quoted.empty()) return;
+  std::map<std::int64_t, Quote> quotes;
+  forEachInList(quoted, [&](const std::string& marks, const std::vector<SqlValue>& values) {
+    store.query(session, "SELECT id, body, creator_id FROM chat_messages WHERE id IN (" + marks + ")", values,
+                [&](const SqlRow& r) {
+                  quotes[r.int64(0)] = Quote{r.int64(0), false, std::string(truncateUtf8(r.text(1), kQuoteChars)), r.int64(2)};
+                });
+  });
+  for (auto& m : messages)
+    if (m.replyTo)
+      if (auto it = quotes.find(m.replyTo->id); it != quotes.end()) m.replyTo = it->second;
 }
 
-std::vector<Message> withReactions(Store& store, DbSession& session, std::vector<Message> messages) {
-  attachReactions(store, session, messages);
+std::vector<Message> withDetails(Store& store, DbSession& session, std::vector<Message> messages) {
+  attachDetails(store, session, messages);
   return messages;
 }
 
@@ -82,6 +101,16 @@ void attachMembers(Store& store, DbSession& session, std::vector<Channel>& chann
 // takes the row lock on MariaDB; SQLite's BEGIN IMMEDIATE has the whole database already).
 // Whatever writes a channel's messages takes this lock first, as postMessage does, so that
 // writers queue on it instead of deadlocking on MariaDB.
+// `mentions` are distinct.
+void insertMentions(DbSession& tx, Poco::Int64 message, const std::vector<std::int64_t>& mentions) {
+  Poco::Int64 ordinal = 0;
+  for (Poco::Int64 user : mentions) {
+    ++ordinal;
+    tx << "INSERT INTO chat_mentions (message_id, user_id, ordinal) VALUES (?, ?, ?)", use(message), use(user),
+        use(ordinal), now;
+  }
+}
+
 void lockChannel(DbSession& tx, Poco::Int64 channel) {
   tx << "UPDATE chat_channels SET last_seq = last_seq WHERE id = ?", use(channel), now;
 }
@@ -159,6 +188,19 @@ std::vector<Migration> ChatRepository::migrations(Dialect dialect) {
         " user_id BIGINT NOT NULL"
         "){{table_options}}",
         "CREATE UNIQUE INDEX chat_reactions_one ON chat_reactions (message_id, emoji, user_id)"}},
+      // The message one answers (0: none). No foreign key: the answer stays when the
+      // message it quotes is deleted, and shows it deleted.
+      {6, "replies", {"ALTER TABLE chat_messages ADD COLUMN reply_to BIGINT NOT NULL DEFAULT 0"}},
+      // Who a message names, in the order it does; by user too, to count one's unread mentions.
+      {7,
+       "mentions",
+       {"CREATE TABLE chat_mentions ("
+        " message_id BIGINT NOT NULL,"
+        " user_id BIGINT NOT NULL,"
+        " ordinal INTEGER NOT NULL,"
+        " PRIMARY KEY (message_id, user_id)"
+        "){{table_options}}",
+        "CREATE INDEX chat_mentions_user ON chat_mentions (user_id, message_id)"}},
   };
 }
 
@@ -233,6 +275,8 @@ void ChatRepository::deleteChannel(DbSession& tx, std::int64_t id) {
   lockChannel(tx, key);
   tx << "DELETE FROM chat_reactions WHERE message_id IN (SELECT id FROM chat_messages WHERE channel_id = ?)", use(key),
       now;
+  tx << "DELETE FROM chat_mentions WHERE message_id IN (SELECT id FROM chat_messages WHERE channel_id = ?)", use(key),
+      now;
   tx << "DELETE FROM chat_messages WHERE channel_id = ?", use(key), now;
   tx << "DELETE FROM chat_members WHERE channel_id = ?", use(key), now;
   tx << "DELETE FROM chat_channels WHERE id = ?", use(key), now;
@@ -267,8 +311,9 @@ std::vector<std::int64_t> ChatRepository::members(DbSession& session, std::int64
 }
 
 std::int64_t ChatRepository::postMessage(DbSession& tx, const Sql& sql, std::int64_t channelId, std::int64_t userId,
-                                         const std::string& body) {
-  Poco::Int64 channel = channelId, user = userId, at = nowMillis();
+                                         const std::string& body, std::int64_t replyTo,
+                                         const std::vector<std::int64_t>& mentions) {
+  Poco::Int64 channel = channelId, user = userId, at = nowMillis(), quoted = replyTo;
   std::string text = body;
   // The UPDATE locks the channel's row until COMMIT (on SQLite the whole database is): the
   // next poster to this channel waits here, so seq n+1 is never visible before seq n, and a
@@ -279,10 +324,11 @@ std::int64_t ChatRepository::postMessage(DbSession& tx, const Sql& sql, std::int
   if (count.execute() == 0) throw HttpError(404, "no such channel");
   Poco::Int64 seq = 0;
   tx << "SELECT last_seq FROM chat_channels WHERE id = ?", use(channel), into(seq), now;
-  tx << "INSERT INTO chat_messages (channel_id, seq, body, creator_id, created_at) VALUES (?, ?, ?, ?, ?)",
-      use(channel), use(seq), use(text), use(user), use(at), now;
+  tx << "INSERT INTO chat_messages (channel_id, seq, body, creator_id, created_at, reply_to) VALUES (?, ?, ?, ?, ?, ?)",
+      use(channel), use(seq), use(text), use(user), use(at), use(quoted), now;
   Poco::Int64 id = 0;
   tx << sql.lastInsertId(), into(id), now;
+  insertMentions(tx, id, mentions);
   tx << "UPDATE chat_channels SET last_message_id = ? WHERE id = ? AND last_message_id < ?", use(id), use(channel),
       use(id), now;
   return id;
@@ -292,7 +338,7 @@ std::optional<Message> ChatRepository::message(Store& store, DbSession& session,
   static const std::string sql = std::string(kMessageColumns) + "WHERE id = ?";
   auto messages = selectMessages(store, session, sql, {id});
   if (messages.empty()) return std::nullopt;
-  attachReactions(store, session, messages);
+  attachDetails(store, session, messages);
   return messages.front();
 }
 
@@ -304,16 +350,26 @@ std::vector<Message> ChatRepository::history(Store& store, DbSession& session, s
       std::string(kMessageColumns) + "WHERE channel_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?";
   static const std::string newest = std::string(kMessageColumns) + "WHERE channel_id = ? ORDER BY seq DESC LIMIT ?";
   const std::int64_t limit = query.limit;
-  if (query.after) return withReactions(store, session, selectMessages(store, session, after, {channelId, *query.after, limit}));
+  if (query.after) return withDetails(store, session, selectMessages(store, session, after, {channelId, *query.after, limit}));
   if (query.before)
-    return withReactions(store, session, selectMessages(store, session, before, {channelId, *query.before, limit}));
-  return withReactions(store, session, selectMessages(store, session, newest, {channelId, limit}));
+    return withDetails(store, session, selectMessages(store, session, before, {channelId, *query.before, limit}));
+  return withDetails(store, session, selectMessages(store, session, newest, {channelId, limit}));
 }
 
-void ChatRepository::editMessage(DbSession& tx, std::int64_t id, const std::string& body) {
+void ChatRepository::editMessage(DbSession& tx, std::int64_t id, const std::string& body,
+                                 const std::vector<std::int64_t>& mentions) {
   Poco::Int64 key = id, at = nowMillis();
   std::string text = body;
   tx << "UPDATE chat_messages SET body = ?, edited_at = ? WHERE id = ?", use(text), use(at), use(key), now;
+  tx << "DELETE FROM chat_mentions WHERE message_id = ?", use(key), now;
+  insertMentions(tx, id, mentions);
+}
+
+std::optional<std::int64_t> ChatRepository::channelOf(Store& store, DbSession& session, std::int64_t id) {
+  static const std::string sql = "SELECT channel_id FROM chat_messages WHERE id = ?";
+  std::optional<std::int64_t> channel;
+  store.query(session, sql, {id}, [&](const SqlRow& r) { channel = r.int64(0); });
+  return channel;
 }
 
 bool ChatRepository::lockMessage(DbSession& tx, std::int64_t id) {
@@ -349,6 +405,7 @@ void ChatRepository::deleteMessage(DbSession& tx, std::int64_t id, std::int64_t 
   lockChannel(tx, channel);
   lockMessage(tx, id);  // then the message, as a reaction's writer does: no lock cycle with one
   tx << "DELETE FROM chat_reactions WHERE message_id = ?", use(key), now;
+  tx << "DELETE FROM chat_mentions WHERE message_id = ?", use(key), now;
   tx << "DELETE FROM chat_messages WHERE id = ?", use(key), now;
   tx << "UPDATE chat_channels SET last_message_id ="
         " COALESCE((SELECT MAX(id) FROM chat_messages WHERE channel_id = ?), 0) WHERE id = ?",

@@ -27,6 +27,15 @@ struct Reaction {
   std::vector<std::int64_t> userIds;
 };
 
+/// The message another one answers: its id, and its first 200 characters and author while
+/// it exists.
+struct Quote {
+  std::int64_t id = 0;
+  bool deleted = true;
+  std::string body;
+  std::int64_t creatorId = 0;
+};
+
 struct Message {
   std::int64_t id = 0, channelId = 0;
   std::string body;
@@ -35,6 +44,8 @@ struct Message {
   /// (a deleted message's seq stays taken).
   std::int64_t seq = 0;
   std::vector<Reaction> reactions;  // in first-use order
+  std::optional<Quote> replyTo;
+  std::vector<std::int64_t> mentions;  // user ids, in the order the text names them
 };
 
 /// Which page of a channel's history: the newest, those before a seq (newest first), or
@@ -69,11 +80,15 @@ class ChatRepository {
   /// locked until the transaction ends, so posters to one channel commit in seq order.
   /// HttpError 404 when the channel is gone.
   static std::int64_t postMessage(DbSession& tx, const Sql& sql, std::int64_t channelId, std::int64_t userId,
-                                  const std::string& body);
+                                  const std::string& body, std::int64_t replyTo = 0,
+                                  const std::vector<std::int64_t>& mentions = {});
+  /// The channel of message `id`, if there is such a message.
+  static std::optional<std::int64_t> channelOf(Store& store, DbSession& session, std::int64_t id);
   static std::optional<Message> message(Store& store, DbSession& session, std::int64_t id);
   static std::vector<Message> history(Store& store, DbSession& session, std::int64_t channelId,
                                       const HistoryQuery& query);
-  static void editMessage(DbSession& tx, std::int64_t id, const std::string& body);
+  static void editMessage(DbSession& tx, std::int64_t id, const std::string& body,
+                          const std::vector<std::int64_t>& mentions);
   /// Locks the message's row until the transaction ends; false when there is no such message.
   /// Whatever changes a message's reactions takes this lock first.
   static bool lockMessage(DbSession& tx, std::int64_t id);
