@@ -1,6 +1,7 @@
 // The Chat section of the API contract through real HTTP against a running mmm-server, on
 // SQLite and MariaDB.
 #include "api_fixture.hpp"
+#include "ws_client.hpp"
 
 #include <mmm/text.hpp>
 #include <mmm/time.hpp>
@@ -573,6 +574,76 @@ TEST_P(ChatTest, MentionsNameThoseWhoCanReadTheChannelInAnyCaseAtMost20) {
     everyone.push_back(who.id);
   }
   EXPECT_EQ(ids(postMessage(a, 1, crowd)), std::vector<std::int64_t>(everyone.begin(), everyone.begin() + 20));
+}
+
+TEST_P(ChatTest, ReadMarkersCountOthersUnreadMessagesAndMentionsAndNeverMoveBack) {
+  const auto a = newAccount(), b = newAccount(), outsider = newAccount();
+  const auto channel = newChannel(a, R"({"name":"duo","private":true,"members":[{"id":)" + std::to_string(b.id) + "}]}")
+                           ->getValue<Poco::Int64>("id");
+  const auto path = "/v1/channels/" + std::to_string(channel);
+  // The channel as `who` sees it in the list.
+  auto listed = [&](const Account& who) -> Poco::JSON::Object::Ptr {
+    auto list = jsonArray(call("GET", "/v1/channels", "", who.token));
+    for (std::size_t i = 0; i < list->size(); ++i)
+      if (list->getObject(i)->getValue<Poco::Int64>("id") == channel) return list->getObject(i);
+    return nullptr;
+  };
+  auto state = [](const Poco::JSON::Object::Ptr& o) {
+    return std::vector<std::int64_t>{o->getValue<Poco::Int64>("lastRead"), o->getValue<Poco::Int64>("unread"),
+                                     o->getValue<Poco::Int64>("mentions")};
+  };
+  using State = std::vector<std::int64_t>;
+  auto fresh = listed(b);
+  ASSERT_TRUE(fresh);
+  EXPECT_EQ(state(fresh), (State{0, 0, 0}));
+  EXPECT_TRUE(fresh->isNull("lastMessage"));
+
+  const auto m1 = post(a, channel, "one");
+  const auto m2 = post(a, channel, "two, @" + b.userName);
+  post(a, channel, "three");
+  auto own = postMessage(b, channel, "mine");  // not unread for its author
+  ASSERT_TRUE(own);
+  auto seen = listed(b);
+  EXPECT_EQ(state(seen), (State{0, 3, 1}));
+  auto last = seen->getObject("lastMessage");
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->getValue<Poco::Int64>("id"), own->getValue<Poco::Int64>("id"));
+  EXPECT_EQ(last->getValue<Poco::Int64>("seq"), 4);
+  EXPECT_EQ(last->getValue<std::string>("createdAt"), own->getValue<std::string>("createdAt"));
+  EXPECT_EQ(state(listed(a)), (State{0, 1, 0})) << "a's unread is b's message";
+
+  // b's other tab hears of each move.
+  WsClient socket(port_, "/v1/ws?auth=Bearer%20" + b.token);
+  ASSERT_EQ(socket.status(), 101) << socket.head();
+  auto read = call("PUT", path + "/read", R"({"messageID":)" + std::to_string(m2) + "}", b.token);
+  ASSERT_EQ(read.status, 200) << read.body;
+  EXPECT_EQ(json(read)->getValue<Poco::Int64>("channelID"), channel);
+  EXPECT_EQ(state(json(read)), (State{2, 1, 0}));
+  Poco::JSON::Object::Ptr pushed;
+  for (int i = 0; i < 10 && !pushed; ++i) {
+    auto text = socket.nextText();
+    ASSERT_FALSE(text.empty()) << "no read-update";
+    auto frame = Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
+    if (frame->getValue<std::string>("type") == "read-update") pushed = frame;
+  }
+  EXPECT_EQ(pushed->getValue<Poco::Int64>("channelID"), channel);
+  EXPECT_EQ(state(pushed), (State{2, 1, 0}));
+  // Never back.
+  read = call("PUT", path + "/read", R"({"messageID":)" + std::to_string(m1) + "}", b.token);
+  ASSERT_EQ(read.status, 200) << read.body;
+  EXPECT_EQ(state(json(read)), (State{2, 1, 0}));
+  read = call("PUT", path + "/read", R"({"messageID":)" + id(own) + "}", b.token);
+  EXPECT_EQ(state(json(read)), (State{4, 0, 0}));
+  EXPECT_EQ(state(listed(b)), (State{4, 0, 0})) << "the list agrees";
+
+  // Only a reader, only a message of the channel.
+  const auto elsewhere = post(a, 1, "in General");
+  expectProblem(call("PUT", path + "/read", R"({"messageID":)" + std::to_string(elsewhere) + "}", b.token), 400);
+  expectProblem(call("PUT", path + "/read", R"({"messageID":"2"})", b.token), 400);
+  expectProblem(call("PUT", path + "/read", "{}", b.token), 400);
+  expectProblem(call("PUT", path + "/read", R"({"messageID":)" + std::to_string(m1) + "}", outsider.token), 403);
+  expectProblem(call("PUT", "/v1/channels/99999999/read", R"({"messageID":1})", b.token), 404);
+  expectProblem(call("PUT", path + "/read", R"({"messageID":1})"), 401);
 }
 
 // Percent-encoded, as a browser sends them in the path.

@@ -70,8 +70,15 @@ Channel ChatApi::readable(DbSession& session, std::int64_t channelId, std::int64
 Response ChatApi::listChannels(Request& request) {
   const auto user = authenticated(request).userId;
   const auto page = pageParams(request, kDefaultListLimit, kMaxListLimit);
-  auto channels = store_.read([&](DbSession& s) { return ChatRepository::visibleTo(store_, s, user, page); });
-  return Response::json(200, json_.channels(channels));
+  std::map<std::int64_t, ReadState> states;
+  auto channels = store_.read([&](DbSession& s) {
+    auto found = ChatRepository::visibleTo(store_, s, user, page);
+    std::vector<std::int64_t> ids;
+    for (const auto& c : found) ids.push_back(c.id);
+    states = ChatRepository::readStates(store_, s, user, ids);
+    return found;
+  });
+  return Response::json(200, json_.channels(channels, &states));
 }
 
 Response ChatApi::createChannel(Request& request) {
@@ -233,6 +240,22 @@ Response ChatApi::deleteMessage(Request& request) {
   }
   pushes_.messageDelete(channel, id);
   return Response::text(200, "message deleted");
+}
+
+Response ChatApi::markRead(Request& request) {
+  const auto user = authenticated(request).userId;
+  const auto id = pathId(request.param("id"), "channel");
+  const auto messageId = parseReadMarker(request);
+  const Sql sql = store_.sql();
+  auto state = store_.transaction([&](DbSession& tx) {
+    readable(tx, id, user);
+    const auto seq = ChatRepository::seqIn(store_, tx, id, messageId);
+    if (!seq) throw HttpError(400, "messageID must be a message of this channel");
+    ChatRepository::markRead(tx, sql, id, user, *seq);
+    return ChatRepository::readStates(store_, tx, user, {id}).at(id);
+  });
+  pushes_.readUpdate(user, state);  // the reader's other tabs and devices, on every node
+  return Response::json(200, ChatJson::readState(state));
 }
 
 Response ChatApi::addReaction(Request& request) { return react(request, true); }

@@ -41,6 +41,7 @@ class ChatApi {
   Response removeMember(Request& request);    // DELETE /v1/channels/{id}/members
   Response editMessage(Request& request);     // PATCH /v1/messages/{id}
   Response deleteMessage(Request& request);   // DELETE /v1/messages/{id}
+  Response markRead(Request& request);        // PUT /v1/channels/{id}/read
   Response addReaction(Request& request);     // PUT /v1/messages/{id}/reactions/{emoji}
   Response removeReaction(Request& request);  // DELETE /v1/messages/{id}/reactions/{emoji}
   Response reactionSet(Request& request);     // GET /v1/reactions

@@ -103,6 +103,8 @@ std::vector<MentionCandidate> mentionCandidates(const std::string& body, std::si
   return found;
 }
 
+std::int64_t parseReadMarker(const Request& request) { return integerField(parseJsonObject(request), "messageID"); }
+
 std::int64_t parseMemberId(const Request& request) { return integerField(parseJsonObject(request), "id"); }
 
 }  // namespace mmm::chat

@@ -56,6 +56,9 @@ struct MentionCandidate {
 /// the text or after white space or an opening bracket, so an email address is no mention.
 std::vector<MentionCandidate> mentionCandidates(const std::string& body, std::size_t limit);
 
+/// The message of PUT /v1/channels/{id}/read: {"messageID": N}.
+std::int64_t parseReadMarker(const Request& request);
+
 /// The user of POST and DELETE /v1/channels/{id}/members: {"id": N}.
 std::int64_t parseMemberId(const Request& request);
 

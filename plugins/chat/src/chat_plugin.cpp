@@ -51,6 +51,7 @@ class ChatPlugin final : public Plugin {
     host.route("DELETE", "/v1/channels/{id}", [&api](Request& r) { return api.deleteChannel(r); });
     host.route("POST", "/v1/channels/{id}/members", [&api](Request& r) { return api.addMember(r); });
     host.route("DELETE", "/v1/channels/{id}/members", [&api](Request& r) { return api.removeMember(r); });
+    host.route("PUT", "/v1/channels/{id}/read", [&api](Request& r) { return api.markRead(r); });
     host.route("POST", "/v1/channels/{id}/mutes", [&api](Request& r) { return api.mute(r); });
     host.route("DELETE", "/v1/channels/{id}/mutes/{userID}", [&api](Request& r) { return api.unmute(r); });
     host.route("PATCH", "/v1/messages/{id}", [&api](Request& r) { return api.editMessage(r); });

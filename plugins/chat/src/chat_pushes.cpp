@@ -42,15 +42,43 @@ ChatJson::Profiles ChatJson::authors(const std::vector<Message>& messages) {
 }
 
 // Keys in sorted order, as Poco::JSON::Object wrote them before.
-void ChatJson::writeChannel(JsonWriter& json, const Channel& c, const Profiles& profiles) {
+void ChatJson::writeChannel(JsonWriter& json, const Channel& c, const Profiles& profiles, const ReadState* state) {
   json.beginObject().field("createdAt", formatRfc3339(c.createdAt)).key("creator");
   profiles.write(json, c.creatorId);
   json.field("description", c.description).key("editedAt");
   timeOrNull(json, c.editedAt);
-  json.field("id", c.id).key("members").beginArray();
+  json.field("id", c.id);
+  if (state) {
+    json.key("lastMessage");
+    if (state->lastMessage)
+      json.beginObject()
+          .field("createdAt", formatRfc3339(state->lastMessage->createdAt))
+          .field("id", state->lastMessage->id)
+          .field("seq", state->lastMessage->seq)
+          .endObject();
+    else
+      json.null();
+    json.field("lastRead", state->lastRead);
+  }
+  json.key("members").beginArray();
   for (auto id : c.members)
     if (profiles.contains(id)) profiles.write(json, id);
-  json.endArray().field("name", c.name).field("private", c.isPrivate).endObject();
+  json.endArray();
+  if (state) json.field("mentions", state->mentions);
+  json.field("name", c.name).field("private", c.isPrivate);
+  if (state) json.field("unread", state->unread);
+  json.endObject();
+}
+
+std::string ChatJson::readState(const ReadState& state) {
+  JsonWriter json(96);
+  json.beginObject()
+      .field("channelID", state.channelId)
+      .field("lastRead", state.lastRead)
+      .field("mentions", state.mentions)
+      .field("unread", state.unread)
+      .endObject();
+  return json.take();
 }
 
 void ChatJson::writeMessage(JsonWriter& json, const Message& m, const Profiles& profiles) {
@@ -83,11 +111,16 @@ void ChatJson::writeMessage(JsonWriter& json, const Message& m, const Profiles& 
   json.field("seq", m.seq).endObject();
 }
 
-std::string ChatJson::channels(const std::vector<Channel>& channels) {
+std::string ChatJson::channels(const std::vector<Channel>& channels, const std::map<std::int64_t, ReadState>* states) {
   const auto profiles = channelPeople(channels);
   JsonWriter json(256 + channels.size() * 512);
   json.beginArray();
-  for (const auto& c : channels) writeChannel(json, c, profiles);
+  for (const auto& c : channels) {
+    const ReadState* state = nullptr;
+    if (states)
+      if (auto it = states->find(c.id); it != states->end()) state = &it->second;
+    writeChannel(json, c, profiles, state);
+  }
   return json.endArray().take();
 }
 
@@ -144,6 +177,17 @@ void ChatPushes::messageDelete(const Channel& channel, std::int64_t messageId) {
       .field("messageID", messageId)
       .field("type", "message-delete");
   send(envelope, channel.isPrivate, channel.members);
+}
+
+void ChatPushes::readUpdate(std::int64_t userId, const ReadState& state) {
+  JsonWriter envelope(160);
+  envelope.beginObject()
+      .field("channelID", state.channelId)
+      .field("lastRead", state.lastRead)
+      .field("mentions", state.mentions)
+      .field("type", "read-update")
+      .field("unread", state.unread);
+  send(envelope, true, {userId});
 }
 
 void ChatPushes::channelNew(const Channel& channel) {

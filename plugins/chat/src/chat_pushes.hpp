@@ -18,7 +18,11 @@ class ChatJson {
  public:
   explicit ChatJson(ProfileDirectory& profiles) : profiles_(profiles) {}
   // Serialized JSON; the people in them are looked up in one query per call.
-  std::string channels(const std::vector<Channel>& channels);  // an array
+  /// An array; with `states`, each channel with the caller's lastRead, unread, mentions and
+  /// lastMessage (GET /v1/channels).
+  std::string channels(const std::vector<Channel>& channels, const std::map<std::int64_t, ReadState>* states = nullptr);
+  /// {"channelID","lastRead","mentions","unread"}
+  static std::string readState(const ReadState& state);
   std::string channel(const Channel& channel);                 // an object
   std::string messages(const std::vector<Message>& messages);  // an array
   std::string message(const Message& message);                 // an object
@@ -27,7 +31,8 @@ class ChatJson {
   using Profiles = RenderedProfiles;
   Profiles channelPeople(const std::vector<Channel>& channels);
   Profiles authors(const std::vector<Message>& messages);
-  static void writeChannel(JsonWriter& json, const Channel& channel, const Profiles& profiles);
+  static void writeChannel(JsonWriter& json, const Channel& channel, const Profiles& profiles,
+                           const ReadState* state = nullptr);
   static void writeMessage(JsonWriter& json, const Message& message, const Profiles& profiles);
   ProfileDirectory& profiles_;
 };
@@ -38,6 +43,8 @@ class ChatPushes {
   void messageNew(const Channel& channel, const Message& message);
   void messageUpdate(const Channel& channel, const Message& message);
   void messageDelete(const Channel& channel, std::int64_t messageId);
+  /// To the reader's own sockets: {"type":"read-update", …ChatJson::readState}.
+  void readUpdate(std::int64_t userId, const ReadState& state);
   void channelNew(const Channel& channel);
   void channelUpdate(const Channel& channel);
   /// `recipients`: those who could see it (a private channel's former members).

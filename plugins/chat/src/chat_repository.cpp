@@ -201,6 +201,15 @@ std::vector<Migration> ChatRepository::migrations(Dialect dialect) {
         " PRIMARY KEY (message_id, user_id)"
         "){{table_options}}",
         "CREATE INDEX chat_mentions_user ON chat_mentions (user_id, message_id)"}},
+      // Each reader's marker in a channel: the seq of the last message they have read.
+      {8,
+       "read markers",
+       {"CREATE TABLE chat_reads ("
+        " user_id BIGINT NOT NULL,"
+        " channel_id BIGINT NOT NULL,"
+        " last_read BIGINT NOT NULL,"
+        " PRIMARY KEY (user_id, channel_id)"
+        "){{table_options}}"}},
   };
 }
 
@@ -279,6 +288,7 @@ void ChatRepository::deleteChannel(DbSession& tx, std::int64_t id) {
       now;
   tx << "DELETE FROM chat_messages WHERE channel_id = ?", use(key), now;
   tx << "DELETE FROM chat_members WHERE channel_id = ?", use(key), now;
+  tx << "DELETE FROM chat_reads WHERE channel_id = ?", use(key), now;
   tx << "DELETE FROM chat_channels WHERE id = ?", use(key), now;
 }
 
@@ -410,6 +420,58 @@ void ChatRepository::deleteMessage(DbSession& tx, std::int64_t id, std::int64_t 
   tx << "UPDATE chat_channels SET last_message_id ="
         " COALESCE((SELECT MAX(id) FROM chat_messages WHERE channel_id = ?), 0) WHERE id = ?",
       use(channel), use(channel), now;
+}
+
+void ChatRepository::markRead(DbSession& tx, const Sql& sql, std::int64_t channelId, std::int64_t userId,
+                              std::int64_t seq) {
+  Poco::Int64 channel = channelId, user = userId, read = seq;
+  Poco::Data::Statement insert(tx);
+  insert << sql.insertIgnore("chat_reads", {"user_id", "channel_id", "last_read"}), use(user), use(channel), use(read);
+  if (insert.execute() == 1) return;
+  // A marker never moves back: of two tabs marking at once, the further one wins.
+  tx << "UPDATE chat_reads SET last_read = ? WHERE user_id = ? AND channel_id = ? AND last_read < ?", use(read), use(user),
+      use(channel), use(read), now;
+}
+
+std::optional<std::int64_t> ChatRepository::seqIn(Store& store, DbSession& session, std::int64_t channelId,
+                                                  std::int64_t messageId) {
+  static const std::string sql = "SELECT seq FROM chat_messages WHERE id = ? AND channel_id = ?";
+  std::optional<std::int64_t> seq;
+  store.query(session, sql, {messageId, channelId}, [&](const SqlRow& r) { seq = r.int64(0); });
+  return seq;
+}
+
+std::map<std::int64_t, ReadState> ChatRepository::readStates(Store& store, DbSession& session, std::int64_t userId,
+                                                             const std::vector<std::int64_t>& channelIds) {
+  std::map<std::int64_t, ReadState> states;
+  for (auto id : channelIds) states[id].channelId = id;
+  // Each a single statement over the page's channels (IN lists), never a query per channel.
+  // Messages after the marker are a range of the (channel_id, seq) index.
+  forEachInList(channelIds, [&](const std::string& marks, const std::vector<SqlValue>& ids) {
+    std::vector<SqlValue> values{userId};
+    values.insert(values.end(), ids.begin(), ids.end());
+    store.query(session, "SELECT channel_id, last_read FROM chat_reads WHERE user_id = ? AND channel_id IN (" + marks + ")",
+                values, [&](const SqlRow& r) { states[r.int64(0)].lastRead = r.int64(1); });
+    std::vector<SqlValue> withAuthor{userId, userId};
+    withAuthor.insert(withAuthor.end(), ids.begin(), ids.end());
+    store.query(session,
+                "SELECT m.channel_id, COUNT(*) FROM chat_messages m"
+                " LEFT JOIN chat_reads r ON r.user_id = ? AND r.channel_id = m.channel_id"
+                " WHERE m.creator_id <> ? AND m.channel_id IN (" + marks + ") AND m.seq > COALESCE(r.last_read, 0)"
+                " GROUP BY m.channel_id",
+                withAuthor, [&](const SqlRow& r) { states[r.int64(0)].unread = r.int64(1); });
+    store.query(session,
+                "SELECT m.channel_id, COUNT(*) FROM chat_mentions x JOIN chat_messages m ON m.id = x.message_id"
+                " LEFT JOIN chat_reads r ON r.user_id = ? AND r.channel_id = m.channel_id"
+                " WHERE x.user_id = ? AND m.creator_id <> x.user_id AND m.channel_id IN (" + marks + ")"
+                " AND m.seq > COALESCE(r.last_read, 0) GROUP BY m.channel_id",
+                withAuthor, [&](const SqlRow& r) { states[r.int64(0)].mentions = r.int64(1); });
+    store.query(session,
+                "SELECT m.channel_id, m.id, m.seq, m.created_at FROM chat_messages m WHERE m.channel_id IN (" + marks + ")"
+                " AND m.seq = (SELECT MAX(l.seq) FROM chat_messages l WHERE l.channel_id = m.channel_id)",
+                ids, [&](const SqlRow& r) { states[r.int64(0)].lastMessage = ReadState::Last{r.int64(1), r.int64(2), r.int64(3)}; });
+  });
+  return states;
 }
 
 }  // namespace mmm::chat

@@ -5,6 +5,7 @@
 #include <mmm/store.hpp>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,6 +47,16 @@ struct Message {
   std::vector<Reaction> reactions;  // in first-use order
   std::optional<Quote> replyTo;
   std::vector<std::int64_t> mentions;  // user ids, in the order the text names them
+};
+
+/// Where one reader is in a channel: the seq of the last message they have read (0: none),
+/// how many after it are others', how many of those name them, and the channel's latest.
+struct ReadState {
+  std::int64_t channelId = 0, lastRead = 0, unread = 0, mentions = 0;
+  struct Last {
+    std::int64_t id = 0, seq = 0, createdAt = 0;
+  };
+  std::optional<Last> lastMessage;
 };
 
 /// Which page of a channel's history: the newest, those before a seq (newest first), or
@@ -97,6 +108,15 @@ class ChatRepository {
                           std::int64_t userId);
   static bool removeReaction(DbSession& tx, std::int64_t messageId, const std::string& emoji, std::int64_t userId);
   static void deleteMessage(DbSession& tx, std::int64_t id, std::int64_t channelId);
+
+  /// Moves `userId`'s marker in the channel up to `seq`; never back.
+  static void markRead(DbSession& tx, const Sql& sql, std::int64_t channelId, std::int64_t userId, std::int64_t seq);
+  /// `userId`'s read state in each of `channelIds`, in four queries however many channels.
+  static std::map<std::int64_t, ReadState> readStates(Store& store, DbSession& session, std::int64_t userId,
+                                                      const std::vector<std::int64_t>& channelIds);
+  /// The seq of message `messageId` if it is in the channel.
+  static std::optional<std::int64_t> seqIn(Store& store, DbSession& session, std::int64_t channelId,
+                                           std::int64_t messageId);
 };
 
 }  // namespace mmm::chat
