@@ -165,6 +165,53 @@ test('reactions: one picks an emoji, the other sees it live and adds theirs, the
   assert.equal(await chip(bob.page, '🎸 1').getAttribute('aria-pressed'), 'false');
 });
 
+test('a reply naming Bob: completed with @, quoted, highlighted, and unread in both his tabs until he reads it', async () => {
+  // Bob is elsewhere, in two tabs.
+  await bob.page.goto(`${base}/#/my-events`);
+  const bobsOtherTab = await bob.context.newPage();
+  await bobsOtherTab.goto(`${base}/#/my-events`);
+  const card = (page) => page.locator('.event', {hasText: eventTitle});
+  await card(bobsOtherTab).waitFor();
+  assert.equal(await card(bobsOtherTab).locator('.badge.unread').count(), 0, 'all read so far');
+
+  await ann.page.goto(eventUrl);
+  const bobsMessage = ann.page.locator('.message', {hasText: 'Hi Ann, count me in'});
+  await bobsMessage.getByRole('button', {name: 'Reply'}).click();
+  await ann.page.locator('.reply-bar', {hasText: 'Replying to bob'}).waitFor();
+  const box = ann.page.getByLabel('Message', {exact: true});
+  await box.fill('@bo');
+  const suggestion = ann.page.getByRole('option', {name: new RegExp(`@bob${unique}`)});
+  await suggestion.waitFor();
+  await box.press('Enter');  // takes the suggestion, does not send
+  assert.equal(await box.inputValue(), `@bob${unique} `);
+  await box.pressSequentially('see you there');
+  await box.press('Enter');
+  const reply = ann.page.locator('.message', {hasText: 'see you there'});
+  await reply.locator('.quote', {hasText: 'Hi Ann, count me in'}).waitFor();
+
+  // Both of Bob's tabs show it unread, naming him, and "My events" counts it.
+  for (const page of [bob.page, bobsOtherTab]) {
+    await card(page).locator('.badge.unread', {hasText: '1 new · @'}).waitFor();
+    await page.locator('#nav-unread', {hasText: '1'}).waitFor();
+  }
+  // Bob reads it in one tab: the answer under its quote, his name marked, below "New messages".
+  await card(bob.page).getByRole('link', {name: eventTitle}).click();
+  const mine = bob.page.locator('.message.names-me', {hasText: 'see you there'});
+  await mine.locator('mark.mention.me', {hasText: `@bob${unique}`}).waitFor();
+  await bob.page.locator('.messages .divider + .message', {hasText: 'see you there'}).waitFor();
+  await bob.page.screenshot({path: path.join(shots, 'chat-reply-mention-desktop.png')});
+  // …and the badge goes in the other tab, without a reload, and stays gone after one.
+  await card(bobsOtherTab).locator('.badge.unread').waitFor({state: 'detached'});
+  await bobsOtherTab.locator('#nav-unread').waitFor({state: 'hidden'});
+  await bobsOtherTab.reload();
+  await card(bobsOtherTab).waitFor();
+  assert.equal(await card(bobsOtherTab).locator('.badge.unread').count(), 0, 'read, for the server too');
+  // The quote leads to the message it answers.
+  await mine.locator('.quote').click();
+  await bob.page.locator('.message.flash', {hasText: 'Hi Ann, count me in'}).waitFor();
+  await bobsOtherTab.close();
+});
+
 test('a lost WebSocket reconnects by itself and shows what was sent meanwhile, once', async () => {
   const page = ann.page;
   let blocked = false;

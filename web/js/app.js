@@ -1,6 +1,7 @@
 // The app: who is signed in, the routes, the live connection and the banner.
 import {api} from './api.js';
 import {Live} from './live.js';
+import {unread} from './unread.js';
 import {signInView, signUpView} from './views/auth.js';
 import {eventsView, myEventsView} from './views/events.js';
 import {eventView} from './views/event.js';
@@ -26,19 +27,25 @@ export const app = {
     document.getElementById('nav-admin').hidden = !isAdmin();
     if (!this.live) {
       this.live = new Live({
-        onPush: (push) => this.pushListeners.forEach((listener) => listener(push)),
+        onPush: (push) => {
+          unread.onPush(push);
+          this.pushListeners.forEach((listener) => listener(push));
+        },
         onDown: () => showBanner('Connection lost. Reconnecting…'),
         onUp: () => {
           hideBanner();
+          unread.load(this.me);  // what was missed while away
           this.reconnectListeners.forEach((listener) => listener());
         },
       });
       this.live.start();
     }
+    await unread.load(profile);
   },
 
   signedOut() {
     this.me = null;
+    unread.clear();
     nav.hidden = true;
     if (this.live) this.live.stop();
     this.live = null;
@@ -49,6 +56,15 @@ export const app = {
     else location.hash = hash;
   },
 };
+
+// The number of unread messages in one's event chats, beside "My events".
+unread.listeners.add(() => {
+  const count = document.getElementById('nav-unread');
+  const total = unread.total();
+  count.textContent = total ? String(total) : '';
+  count.hidden = !total;
+  count.setAttribute('aria-label', `${total} unread`);
+});
 
 function showBanner(text) {
   banner.textContent = text;

@@ -4,6 +4,7 @@
 import {api} from '../api.js';
 import {app} from '../app.js';
 import {clearErrors, field, formatWhen, h, setFieldError} from '../dom.js';
+import {unread, unreadBadge} from '../unread.js';
 
 const PAGE = 100;
 
@@ -54,6 +55,17 @@ async function refreshCard(old, event, card) {
 function eventCard(event, onChange) {
   const status = h('p', {class: 'card-error', role: 'alert'});
   const going = event.joined ? h('span', {class: 'badge'}, '✓ You\'re going') : null;
+  // Unread messages in its chat, kept current while the card is on screen.
+  const badge = h('span', {class: 'unread-slot'});
+  const showUnread = () => {
+    if (!badge.isConnected && badge.dataset.drawn) return unread.listeners.delete(showUnread);
+    badge.dataset.drawn = '1';
+    badge.replaceChildren(...(event.channel && event.joined ? [unreadBadge(unread.get(event.channel))].filter(Boolean) : []));
+  };
+  if (event.channel) {
+    unread.listeners.add(showUnread);
+    showUnread();
+  }
   const people = `${event.memberCount} ${event.memberCount === 1 ? 'musician' : 'musicians'} going`;
   let action;
   if (event.creator && app.me && event.creator.id === app.me.id) {
@@ -79,7 +91,7 @@ function eventCard(event, onChange) {
   }
   const item = h('li', {class: 'card event'},
       h('div', {class: 'event-when'}, h('time', {datetime: event.datetime}, formatWhen(event.datetime))),
-      h('h2', {}, h('a', {href: `#/events/${event.id}`}, event.title)),
+      h('h2', {}, h('a', {href: `#/events/${event.id}`}, event.title), ' ', badge),
       h('p', {class: 'muted'}, `At ${event.location}`),
       event.description && h('p', {}, event.description),
       h('div', {class: 'event-foot'},

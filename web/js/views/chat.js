@@ -1,0 +1,331 @@
+// An event's live chat: history with infinite scroll back, sending, replying, reacting,
+// @mentions with completion, editing and deleting one's own messages, live updates, a "New
+// messages" divider where the reader left off, marking read while on screen, and catching
+// up after a reconnect.
+import {api} from '../api.js';
+import {app} from '../app.js';
+import {avatar, formatWhen, h} from '../dom.js';
+import {unread} from '../unread.js';
+import {mentionCompleter, withMentions} from './mentions.js';
+import {report} from './moderation.js';
+
+const PAGE = 50;
+
+/** The chat of `channel` into `page`; returns the cleanup to run when leaving the view. */
+export function chat(page, channel, moderator) {
+  const messages = new Map();  // id → message, for de-duplication
+  const list = h('ol', {class: 'messages', 'aria-live': 'polite', 'aria-label': 'Messages'});
+  const scroller = h('div', {class: 'scroller', tabindex: '0'}, list);
+  const olderButton = h('button', {type: 'button', class: 'link'}, 'Load earlier messages');
+  const status = h('p', {class: 'form-error', role: 'alert'});
+  const input = h('textarea', {id: 'chat-input', name: 'body', rows: 2, maxlength: 4096, required: true,
+                               placeholder: 'Write a message… (@ to name someone)', 'aria-label': 'Message'});
+  const replyBar = h('div', {class: 'reply-bar', hidden: true});
+  const form = h('form', {class: 'composer'}, input, h('button', {class: 'primary', type: 'submit'}, 'Send'));
+  // Seqs (the channel's own 1, 2, 3… in commit order) of the oldest and newest message held:
+  // history pages back before the one and catches up after the other.
+  let oldest = null, newest = 0, exhausted = false, loading = false;
+  let members = [];          // the channel's people, for @-completion and highlighting
+  let replyingTo = null;     // the message the next one answers
+  let lastReadSent = 0;      // the seq this tab last marked read
+  // The emoji this server lets people react with (its config), for the picker.
+  let reactionSet = [];
+  api('GET', '/v1/reactions').then((set) => { reactionSet = set; }).catch(() => {});
+
+  const react = async (message, emoji, on) => {
+    try {
+      place(await api(on ? 'PUT' : 'DELETE', `/v1/messages/${message.id}/reactions/${encodeURIComponent(emoji)}`));
+    } catch (error) {
+      status.textContent = error.message;
+    }
+  };
+
+  // Chips ("🎸 2", pressed when one of them is the reader's), when there are any.
+  const chips = (message) => {
+    const used = message.reactions ?? [];
+    if (!used.length) return null;
+    return h('div', {class: 'reactions'}, used.map(({emoji, userIDs}) => {
+      const mine = userIDs.includes(app.me.id);
+      return h('button', {type: 'button', class: 'chip', 'aria-pressed': mine ? 'true' : 'false',
+                          'aria-label': `${emoji} ${userIDs.length}${mine ? ', yours: take it back' : ''}`,
+                          onclick: () => react(message, emoji, !mine)}, `${emoji} ${userIDs.length}`);
+    }));
+  };
+
+  // "☺+": the server's emoji, one click to react.
+  const picker = (message) => {
+    const picker = h('details', {class: 'picker'}, h('summary', {'aria-label': 'Add a reaction', title: 'Add a reaction'}, '☺+'));
+    picker.addEventListener('toggle', () => {
+      if (!picker.open || picker.querySelector('.choices')) return;
+      picker.append(h('div', {class: 'choices', role: 'group', 'aria-label': 'Reactions'},
+          reactionSet.map((emoji) => h('button', {type: 'button', 'aria-label': `React with ${emoji}`, onclick: () => {
+            picker.open = false;
+            const mine = message.reactions?.find((r) => r.emoji === emoji)?.userIDs.includes(app.me.id);
+            if (!mine) react(message, emoji, true);
+          }}, emoji))));
+    });
+    return picker;
+  };
+
+  // The message answered, above the answer; a click goes to it.
+  const quote = (message) => {
+    const quoted = message.replyTo;
+    if (!quoted) return null;
+    if (quoted.deleted) return h('p', {class: 'quote deleted'}, 'Reply to a deleted message');
+    return h('button', {type: 'button', class: 'quote', 'aria-label': `Reply to ${quoted.creator?.userName ?? 'someone'}: ${quoted.body}. Show it`,
+                        onclick: () => jumpTo(quoted.id)},
+        h('strong', {}, quoted.creator?.userName ?? 'someone'), ' ', quoted.body);
+  };
+
+  const render = (message) => {
+    const mine = message.creator?.id === app.me.id;
+    const namesMe = message.mentions?.includes(app.me.id);
+    const body = h('p', {class: 'body'}, withMentions(message.body, members, namesMe ? app.me : null));
+    const replyButton = h('button', {type: 'button', class: 'link', onclick: () => replyTo(message)}, 'Reply');
+    const item = h('li', {class: `message${mine ? ' mine' : ''}${namesMe && !mine ? ' names-me' : ''}`,
+                          'data-id': message.id, 'data-seq': message.seq},
+        avatar(message.creator ?? {}),
+        h('div', {},
+            h('p', {class: 'meta'}, h('strong', {}, message.creator?.userName ?? 'someone'), ' ',
+                h('time', {datetime: message.createdAt}, formatWhen(message.createdAt)),
+                message.editedAt ? ' (edited)' : ''),
+            quote(message),
+            body,
+            chips(message),
+            mine ? h('p', {class: 'actions'}, picker(message), replyButton,
+                h('button', {type: 'button', class: 'link', onclick: () => edit(message, item)}, 'Edit'),
+                h('button', {type: 'button', class: 'link', onclick: () => remove(message)}, 'Delete'))
+                 : h('p', {class: 'actions'}, picker(message), replyButton,
+                     h('button', {type: 'button', class: 'link', onclick: () => report('message', message.id, status)},
+                         'Report'),
+                     moderator && h('button', {type: 'button', class: 'link', onclick: () => remove(message)}, 'Delete'),
+                     moderator && message.creator && h('button', {type: 'button', class: 'link',
+                                                                 onclick: () => mute(message.creator)}, 'Mute'))));
+    return item;
+  };
+
+  const place = (message) => {
+    const known = messages.has(message.id);
+    messages.set(message.id, message);
+    const item = render(message);
+    const existing = list.querySelector(`[data-id="${message.id}"]`);
+    if (existing) return existing.replaceWith(item);
+    if (known) return;
+    // Keep order by seq wherever it arrives from (history, live push, catch-up).
+    const after = [...list.children].find((li) => Number(li.dataset.seq) > message.seq);
+    list.insertBefore(item, after ?? null);
+    newest = Math.max(newest, message.seq);
+    oldest = oldest === null ? message.seq : Math.min(oldest, message.seq);
+  };
+
+  const atBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
+  const toBottom = () => { scroller.scrollTop = scroller.scrollHeight; };
+
+  const loadOlder = async () => {
+    if (loading || exhausted) return;
+    loading = true;
+    const before = scroller.scrollHeight;
+    try {
+      const query = oldest ? `?before=${oldest}&limit=${PAGE}` : `?limit=${PAGE}`;
+      const page = await api('GET', `/v1/channels/${channel}${query}`);
+      page.forEach(place);
+      exhausted = page.length < PAGE;
+      olderButton.hidden = exhausted;
+      scroller.scrollTop += scroller.scrollHeight - before;  // keep what was on screen in place
+    } catch (error) {
+      status.textContent = error.message;
+    } finally {
+      loading = false;
+    }
+  };
+
+  // The quoted message, loading earlier pages until it is there (or the history ends).
+  const jumpTo = async (id) => {
+    for (let pages = 0; !list.querySelector(`[data-id="${id}"]`) && !exhausted && pages < 20; ++pages) await loadOlder();
+    const target = list.querySelector(`[data-id="${id}"]`);
+    if (!target) {
+      status.textContent = 'That message is no longer there.';
+      return;
+    }
+    target.scrollIntoView({block: 'center'});
+    target.classList.add('flash');
+    setTimeout(() => target.classList.remove('flash'), 1600);
+  };
+
+  // After a reconnect: everything after the newest seq we have, oldest first, page by page.
+  const catchUp = async () => {
+    try {
+      for (;;) {
+        const missed = await api('GET', `/v1/channels/${channel}?after=${newest}&limit=100`);
+        const stick = atBottom();
+        missed.forEach(place);
+        if (stick) toBottom();
+        if (missed.length < 100) break;
+      }
+      markRead();
+    } catch (error) {
+      status.textContent = error.message;
+    }
+  };
+
+  // The newest message held is read while this chat is on screen (the server keeps the
+  // furthest marker of all the reader's tabs).
+  let markTimer = null;
+  const markRead = () => {
+    clearTimeout(markTimer);
+    markTimer = setTimeout(async () => {
+      if (document.visibilityState !== 'visible' || newest <= lastReadSent) return;
+      const last = [...messages.values()].reduce((a, b) => (b.seq > (a?.seq ?? 0) ? b : a), null);
+      if (!last) return;
+      lastReadSent = last.seq;
+      try {
+        await api('PUT', `/v1/channels/${channel}/read`, {messageID: last.id});
+      } catch {
+        lastReadSent = 0;  // tried again with the next message or visit
+      }
+    }, 300);
+  };
+  const onVisible = () => { if (document.visibilityState === 'visible') markRead(); };
+
+  const replyTo = (message) => {
+    replyingTo = message;
+    replyBar.replaceChildren(
+        h('span', {}, 'Replying to ', h('strong', {}, message.creator?.userName ?? 'someone'), ': ',
+            message.body.length > 80 ? `${message.body.slice(0, 80)}…` : message.body),
+        h('button', {type: 'button', class: 'link', onclick: cancelReply}, 'Cancel reply'));
+    replyBar.hidden = false;
+    input.focus();
+  };
+  const cancelReply = () => {
+    replyingTo = null;
+    replyBar.hidden = true;
+    replyBar.replaceChildren();
+  };
+
+  const edit = (message, item) => {
+    const box = h('textarea', {rows: 2, maxlength: 4096, 'aria-label': 'Edit message'});
+    box.value = message.body;
+    const save = h('form', {class: 'edit'}, box, h('button', {class: 'primary', type: 'submit'}, 'Save'),
+        h('button', {type: 'button', onclick: () => item.replaceWith(render(message))}, 'Cancel'));
+    save.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      try {
+        place(await api('PATCH', `/v1/messages/${message.id}`, {body: box.value}));
+      } catch (error) {
+        status.textContent = error.message;
+      }
+    });
+    item.querySelector('.body').replaceWith(save);
+    box.focus();
+  };
+
+  const remove = async (message) => {
+    if (!confirm('Delete this message?')) return;
+    try {
+      await api('DELETE', `/v1/messages/${message.id}`);
+      list.querySelector(`[data-id="${message.id}"]`)?.remove();
+    } catch (error) {
+      status.textContent = error.message;
+    }
+  };
+
+  const mute = async (who) => {
+    const minutes = Number(prompt(`Mute ${who.userName} in this chat for how many minutes? (1 to 10080)`, '60'));
+    if (!Number.isInteger(minutes) || minutes < 1) return;
+    try {
+      const muted = await api('POST', `/v1/channels/${channel}/mutes`, {id: who.id, minutes});
+      status.textContent = `${who.userName} is muted until ${formatWhen(muted.until)}.`;
+    } catch (error) {
+      status.textContent = error.message;
+    }
+  };
+
+  const completer = mentionCompleter(input, () => members.filter((m) => m.id !== app.me.id));
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const body = input.value.trim();
+    if (!body) return;
+    status.textContent = '';
+    // Cleared at once, not when the answer comes: the next message may be typed meanwhile.
+    input.value = '';
+    const answering = replyingTo;
+    cancelReply();
+    try {
+      place(await api('POST', `/v1/channels/${channel}`, answering ? {body, replyTo: answering.id} : {body}));
+      toBottom();
+      markRead();
+    } catch (error) {
+      if (!input.value) input.value = body;  // back in the box, to send again
+      if (answering && !replyingTo) replyTo(answering);
+      status.textContent = error.message;
+    }
+  });
+  input.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && !event.shiftKey && !completer.isOpen()) {
+      event.preventDefault();
+      form.requestSubmit();
+    } else if (event.key === 'Escape' && replyingTo && !completer.isOpen()) {
+      cancelReply();
+    }
+  });
+  olderButton.addEventListener('click', loadOlder);
+  scroller.addEventListener('scroll', () => { if (scroller.scrollTop < 60) loadOlder(); });
+
+  const onPush = (push) => {
+    const message = push.message;
+    if ((push.type === 'message-new' || push.type === 'message-update') && message?.channelID === channel) {
+      const stick = atBottom();
+      place(message);
+      if (stick) toBottom();
+      if (push.type === 'message-new') markRead();
+    } else if (push.type === 'message-delete' && push.channelID === channel) {
+      messages.delete(push.messageID);
+      list.querySelector(`[data-id="${push.messageID}"]`)?.remove();
+    } else if (push.type === 'channel-update' && push.channel?.id === channel) {
+      members = push.channel.members ?? members;
+    } else if (push.type === 'channel-delete' && push.channelID === channel) {
+      form.replaceWith(h('p', {class: 'muted'}, 'This chat has ended.'));
+    }
+  };
+  app.pushListeners.add(onPush);
+  app.reconnectListeners.add(catchUp);
+  document.addEventListener('visibilitychange', onVisible);
+  unread.reading = channel;
+
+  page.append(h('section', {class: 'card chat', 'aria-label': 'Event chat'},
+      h('h2', {}, 'Chat'), olderButton, scroller, status, replyBar, form, completer.element));
+
+  // Where the reader left off (the server's marker, shared by all their tabs), then the
+  // newest page, with a divider before the first message since then that is not their own.
+  (async () => {
+    let lastRead = unread.get(channel).lastRead;
+    try {
+      const found = (await api('GET', '/v1/channels?limit=200')).find((c) => c.id === channel);
+      if (found) {
+        members = found.members ?? [];
+        lastRead = found.lastRead ?? lastRead;
+      }
+    } catch {
+      // no completion list; the chat works without it
+    }
+    await loadOlder();
+    const first = [...list.children].find((li) => Number(li.dataset.seq) > lastRead && !li.classList.contains('mine'));
+    if (first && lastRead > 0) {
+      list.insertBefore(h('li', {class: 'divider', role: 'separator'}, h('span', {}, 'New messages')), first);
+      first.scrollIntoView({block: 'center'});
+    } else {
+      toBottom();
+    }
+    markRead();
+  })();
+
+  return () => {
+    clearTimeout(markTimer);
+    if (unread.reading === channel) unread.reading = null;
+    app.pushListeners.delete(onPush);
+    app.reconnectListeners.delete(catchUp);
+    document.removeEventListener('visibilitychange', onVisible);
+    completer.close();
+  };
+}
