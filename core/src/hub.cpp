@@ -448,8 +448,8 @@ class Hub::Worker {
     return true;
   }
 
-  // A data frame: reassembled, checked, then ignored (clients do not publish through the
-  // socket), except "ping", which gets "pong".
+  // A data frame: reassembled and checked; "ping" gets "pong", other text goes to onText
+  // (the plugins that claimed its type), binary is ignored.
   bool message(Connection& c, ws::Frame& frame) {
     const auto& options = hub_.options_;
     const bool continuation = frame.opcode == ws::Continuation;
@@ -475,6 +475,8 @@ class Hub::Worker {
     }
     if (opcode == ws::Text && text == "ping")
       enqueue(c, std::make_shared<const std::string>(ws::encode(ws::Text, "pong")));
+    else if (opcode == ws::Text && options.onText)
+      options.onText(c.userId, std::move(text));
     return !c.closing;
   }
 

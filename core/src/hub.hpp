@@ -2,12 +2,13 @@
 // its own (epoll), never by HTTP threads. Each socket has a bounded send queue; a client
 // that does not drain it is closed (1008) without slowing the others. A push is framed
 // once and the same bytes are queued for every recipient. Generic: it delivers text to
-// user ids (or everyone) and knows nothing of chat.
+// user ids (or everyone), hands what clients send to onText, and knows nothing of chat.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -29,6 +30,9 @@ struct HubOptions {
   std::chrono::seconds idleTimeout{75};         // nothing heard for this long: dropped
   int sendBufferBytes = 0;                      // SO_SNDBUF per socket; 0: the kernel's default
   int maxClientFramesPerSecond = 0;             // frames a client may send per second; past it: close 1008; 0: any
+  /// Each complete text message a client sends (but "ping"), with its sender: called on a
+  /// hub thread, so it must only hand the text on (ClientFrames::dispatch). Empty: ignored.
+  std::function<void(std::int64_t userId, std::string text)> onText;
 };
 
 class Hub {

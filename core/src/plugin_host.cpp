@@ -1,5 +1,7 @@
 #include "plugin_host.hpp"
 
+#include "client_frames.hpp"
+
 #include "config.hpp"
 #include "elf_file.hpp"
 #include "logging.hpp"
@@ -159,6 +161,9 @@ class PluginHost::Context final : public Host {
             });
   }
   RateLimiter& limiter() override { return backEnds_.limiter; }
+  void onClientFrame(const std::string& type, ClientFrameHandler handler) override {
+    backEnds_.clientFrames.claim(name_, type, std::move(handler));
+  }
   void command(const std::string& flag, const std::string& help, CommandAction action) override {
     if (flag.empty() || flag.front() == '-' ||
         flag.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos)

@@ -35,6 +35,7 @@ namespace mmm::core {
 
 class Logging;
 class SessionRateLimiter;
+class ClientFrames;
 
 /// One entry of the config's `plugins:` list.
 struct PluginEntry {
@@ -66,6 +67,7 @@ struct BackEnds {
   Bus& bus;
   Pusher& pusher;
   SessionRateLimiter& limiter;
+  ClientFrames& clientFrames;
 };
 
 /// Calls `add` for each route a plugin registers; the host adds the plugin name.

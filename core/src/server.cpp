@@ -6,6 +6,7 @@
 #include "errors.hpp"
 #include "http_parser.hpp"
 #include "http_server.hpp"
+#include "client_frames.hpp"
 #include "hub.hpp"
 #include "logging.hpp"
 #include "metrics.hpp"
@@ -134,6 +135,7 @@ struct Server::Impl {
   std::unique_ptr<SessionRateLimiter> limiter;
   std::unique_ptr<ZmqBus> bus;
   std::unique_ptr<BusPusher> pusher;
+  std::unique_ptr<ClientFrames> clientFrames;    // what clients send, to the plugins (made before the hub)
   std::unique_ptr<Hub> hub;
   std::unique_ptr<Bus::Subscription> hubFeed;      // the hub's subscription to pushes
   std::unique_ptr<Bus::Subscription> sessionFeed;  // …and to sessions ended
@@ -336,6 +338,12 @@ void Server::Impl::createMessaging() {
   hubOptions.idleTimeout = std::chrono::seconds(settings.hub.idleTimeoutSeconds);
   hubOptions.sendBufferBytes = settings.hub.sendBufferBytes;
   hubOptions.maxClientFramesPerSecond = settings.hub.maxClientFramesPerSecond;
+  // Two threads for the plugins' frame handlers, apart from the HTTP workers: a flood of
+  // frames waits (or is dropped) there without taking a worker from a request.
+  clientFrames = std::make_unique<ClientFrames>(2, 4096, logging.make("frames"));
+  hubOptions.onText = [frames = clientFrames.get()](std::int64_t userId, std::string text) {
+    frames->dispatch(userId, std::move(text));
+  };
   hub = std::make_unique<Hub>(hubOptions, logging.make("hub"));
 }
 
@@ -533,6 +541,12 @@ void Server::Impl::addCoreRoutes() {
                  "WebSockets closed for sending too many frames per second.", hub->droppedChatty());
     appendMetric(out, "mmm_ws_errors_total", "counter",
                  "Unexpected errors the hub survived (each drops its connection).", hub->errors());
+    out += "# HELP mmm_ws_client_frames_total Frames clients sent (but pings), by what became of them.\n"
+           "# TYPE mmm_ws_client_frames_total counter\n"
+           "mmm_ws_client_frames_total{outcome=\"handled\"} " + std::to_string(clientFrames->handled()) + "\n"
+           "mmm_ws_client_frames_total{outcome=\"dropped\"} " + std::to_string(clientFrames->dropped()) + "\n"
+           "mmm_ws_client_frames_total{outcome=\"unclaimed\"} " + std::to_string(clientFrames->unclaimed()) + "\n"
+           "mmm_ws_client_frames_total{outcome=\"failed\"} " + std::to_string(clientFrames->failed()) + "\n";
     out += "# HELP mmm_bus_dropped_total Bus messages dropped, by where.\n# TYPE mmm_bus_dropped_total counter\n"
            "mmm_bus_dropped_total{reason=\"outbox_full\"} " + std::to_string(bus->droppedOutbox()) + "\n"
            "mmm_bus_dropped_total{reason=\"send_refused\"} " + std::to_string(bus->droppedSend()) + "\n";
@@ -648,7 +662,8 @@ int Server::runCommand(const std::string& flag, const std::string& value, std::o
                        [&] { impl_->redisSessions->check(); });
   impl_->createMessaging();
   impl_->plugins.reserveFlags(coreFlags());
-  impl_->plugins.start(BackEnds{*impl_->store, *impl_->sessions, *impl_->bus, *impl_->pusher, *impl_->limiter});
+  impl_->plugins.start(
+      BackEnds{*impl_->store, *impl_->sessions, *impl_->bus, *impl_->pusher, *impl_->limiter, *impl_->clientFrames});
   impl_->teardown.push_back([this] { impl_->plugins.stop(); });
   const auto* command = impl_->plugins.command(flag);
   if (!command) {
@@ -675,7 +690,9 @@ void Server::Impl::startParts() {
     log->warn("sessions.signing_key is not set: using a random key, so sessions end with the process");
   createMessaging();
   // The bus and the hub outlive their stop (a late push finds them stopped, not gone);
-  // createMessaging replaces them at the next start.
+  // createMessaging replaces them at the next start. The client frames' threads stop here
+  // too if the start fails (and, once all is up, between the hub and the plugins: below).
+  teardown.push_back([this] { clientFrames->stop(); });
   teardown.push_back([this] { bus->stop(); });
   if (!bus->start(std::chrono::milliseconds(settings.bus.startTimeoutMs)))
     log->warn("the bus is not up yet ({} → {}); it keeps trying, /readyz reports it", settings.bus.publish,
@@ -724,8 +741,10 @@ void Server::Impl::startParts() {
     sessions->onDestroyed(nullptr);
   });
   plugins.reserveFlags(Server::coreFlags());
-  plugins.start(BackEnds{*store, *sessions, *bus, *pusher, *limiter});  // stops those it started if one fails
+  plugins.start(BackEnds{*store, *sessions, *bus, *pusher, *limiter, *clientFrames});  // stops those it started if one fails
   teardown.push_back([this] { plugins.stop(); });
+  // After the hub stops (no more frames) and before the plugins do (their handlers).
+  teardown.push_back([this] { clientFrames->stop(); });
   // Started after the plugins so that it stops before them: sockets close with 1001 first.
   hub->start();
   teardown.push_back([this] {

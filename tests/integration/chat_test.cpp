@@ -3,6 +3,8 @@
 #include "api_fixture.hpp"
 #include "ws_client.hpp"
 
+#include <Poco/JSON/Parser.h>
+
 #include <mmm/text.hpp>
 #include <mmm/time.hpp>
 
@@ -82,6 +84,28 @@ class ChatTest : public ApiTest {
   }
   HttpReply react(const std::string& method, std::int64_t message, const std::string& emoji, const Account& who) {
     return call(method, "/v1/messages/" + std::to_string(message) + "/reactions/" + emoji, "", who.token);
+  }
+  /// A counter of /metrics (the whole line's name, labels included), or -1.
+  std::int64_t metric(const std::string& name) {
+    const auto body = call("GET", "/metrics").body;
+    const auto at = body.find("\n" + name + " ");
+    return at == std::string::npos ? -1 : std::stoll(body.substr(at + name.size() + 2));
+  }
+  /// Waits (at most 5 s) until the server has handled `count` client frames in all.
+  bool framesHandled(std::int64_t count) {
+    for (int i = 0; i < 250; ++i) {
+      if (metric("mmm_ws_client_frames_total{outcome=\"handled\"}") >= count) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+  /// The type of the next push `socket` gets (empty on timeout), and the push in `frame`.
+  static std::string nextType(WsClient& socket, Poco::JSON::Object::Ptr* frame = nullptr) {
+    const auto text = socket.nextText();
+    if (text.empty()) return "";
+    auto parsed = Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
+    if (frame) *frame = parsed;
+    return parsed->getValue<std::string>("type");
   }
 };
 
@@ -644,6 +668,59 @@ TEST_P(ChatTest, ReadMarkersCountOthersUnreadMessagesAndMentionsAndNeverMoveBack
   expectProblem(call("PUT", path + "/read", R"({"messageID":)" + std::to_string(m1) + "}", outsider.token), 403);
   expectProblem(call("PUT", "/v1/channels/99999999/read", R"({"messageID":1})", b.token), 404);
   expectProblem(call("PUT", path + "/read", R"({"messageID":1})"), 401);
+}
+
+TEST_P(ChatTest, TypingReachesTheOtherReadersAtMostEvery2SecondsAndNothingComesFromOutsiders) {
+  const auto a = newAccount(), b = newAccount(), outsider = newAccount();
+  const auto channel = newChannel(a, R"({"name":"duo","private":true,"members":[{"id":)" + std::to_string(b.id) + "}]}")
+                           ->getValue<Poco::Int64>("id");
+  WsClient aSocket(port_, "/v1/ws?auth=Bearer%20" + a.token), bSocket(port_, "/v1/ws?auth=Bearer%20" + b.token),
+      outsiderSocket(port_, "/v1/ws?auth=Bearer%20" + outsider.token);
+  ASSERT_EQ(bSocket.status(), 101);
+  ASSERT_EQ(outsiderSocket.status(), 101);
+  // Pushes made before a socket opened may still be on their way: a message all three
+  // hear marks where they end.
+  post(a, 1, "all here");
+  for (auto* socket : {&aSocket, &bSocket, &outsiderSocket}) {
+    std::string type;
+    for (int i = 0; i < 10 && type != "message-new"; ++i) type = nextType(*socket);
+    ASSERT_EQ(type, "message-new");
+  }
+  const std::string typing = R"({"type":"typing","channelID":)" + std::to_string(channel) + "}";
+  aSocket.send(mmm::core::ws::Text, typing);
+  Poco::JSON::Object::Ptr frame;
+  ASSERT_EQ(nextType(bSocket, &frame), "typing");
+  EXPECT_EQ(frame->getValue<Poco::Int64>("channelID"), channel);
+  EXPECT_EQ(frame->getValue<Poco::Int64>("userID"), a.id);
+  ASSERT_TRUE(framesHandled(1));
+  // Again at once: throttled. An outsider's, and frames that say nothing: ignored. Once all
+  // are handled, a message is the next thing b and the outsider hear of.
+  aSocket.send(mmm::core::ws::Text, typing);
+  outsiderSocket.send(mmm::core::ws::Text, typing);
+  aSocket.send(mmm::core::ws::Text, R"({"type":"typing"})");
+  aSocket.send(mmm::core::ws::Text, R"({"type":"typing","channelID":"7"})");
+  ASSERT_TRUE(framesHandled(5)) << metric("mmm_ws_client_frames_total{outcome=\"handled\"}") << " handled";
+  EXPECT_EQ(metric("mmm_ws_client_frames_total{outcome=\"failed\"}"), 0);
+  // Frames that are not JSON objects with a claimed type reach no plugin (the number past
+  // the integer range is not JSON Poco reads).
+  aSocket.send(mmm::core::ws::Text, "not json");
+  aSocket.send(mmm::core::ws::Text, R"({"type":"nobody-claims-this"})");
+  aSocket.send(mmm::core::ws::Text, R"({"type":"typing","channelID":99999999999999999999})");
+  for (int i = 0; i < 250 && metric("mmm_ws_client_frames_total{outcome=\"unclaimed\"}") < 3; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(metric("mmm_ws_client_frames_total{outcome=\"unclaimed\"}"), 3);
+  EXPECT_EQ(metric("mmm_ws_client_frames_total{outcome=\"dropped\"}"), 0);
+  post(a, channel, "sentinel");
+  EXPECT_EQ(nextType(bSocket), "message-new");
+  post(a, 1, "public sentinel");
+  EXPECT_EQ(nextType(outsiderSocket), "message-new") << "a private channel's typing reached an outsider";
+  EXPECT_EQ(nextType(aSocket), "message-new") << "the typist is not told of their own typing";
+  // After the interval, it passes again.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  aSocket.send(mmm::core::ws::Text, typing);
+  EXPECT_EQ(nextType(bSocket), "message-new");  // General's "public sentinel" first
+  ASSERT_EQ(nextType(bSocket, &frame), "typing");
+  EXPECT_EQ(frame->getValue<Poco::Int64>("userID"), a.id);
 }
 
 // Percent-encoded, as a browser sends them in the path.

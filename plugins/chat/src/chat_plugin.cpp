@@ -3,6 +3,7 @@
 #include "chat_api.hpp"
 #include "chat_moderation.hpp"
 #include "chat_repository.hpp"
+#include "chat_typing.hpp"
 
 #include <mmm/mmm.hpp>
 
@@ -61,6 +62,10 @@ class ChatPlugin final : public Plugin {
     host.route("DELETE", "/v1/messages/{id}/reactions/{emoji}", [&api](Request& r) { return api.removeReaction(r); },
                reacting);
     host.route("GET", "/v1/reactions", [&api](Request& r) { return api.reactionSet(r); });
+    typing_ = std::make_unique<TypingFrames>(host.store(), host.sessions().store(), api.pushes());
+    host.onClientFrame("typing", [typing = typing_.get()](std::int64_t user, const Poco::JSON::Object& frame) {
+      typing->handle(user, frame);
+    });
     host.services().provide<ManagedChannels>(std::make_shared<ManagedChannelsService>(api));
     ReportTarget::provide(host.services(), "message", std::make_shared<MessageReportTarget>(api));
   }
@@ -68,6 +73,7 @@ class ChatPlugin final : public Plugin {
  private:
   std::shared_ptr<ProfileDirectory> profiles_;
   std::unique_ptr<ChatApi> api_;
+  std::unique_ptr<TypingFrames> typing_;
 };
 
 }  // namespace

@@ -179,6 +179,15 @@ void ChatPushes::messageDelete(const Channel& channel, std::int64_t messageId) {
   send(envelope, channel.isPrivate, channel.members);
 }
 
+void ChatPushes::typing(const Channel& channel, std::int64_t userId) {
+  JsonWriter envelope(128);
+  envelope.beginObject().field("channelID", channel.id).field("type", "typing").field("userID", userId);
+  std::vector<std::int64_t> others;
+  for (auto id : channel.members)
+    if (id != userId) others.push_back(id);
+  send(envelope, channel.isPrivate, others);
+}
+
 void ChatPushes::readUpdate(std::int64_t userId, const ReadState& state) {
   JsonWriter envelope(160);
   envelope.beginObject()

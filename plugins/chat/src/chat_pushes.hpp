@@ -43,6 +43,9 @@ class ChatPushes {
   void messageNew(const Channel& channel, const Message& message);
   void messageUpdate(const Channel& channel, const Message& message);
   void messageDelete(const Channel& channel, std::int64_t messageId);
+  /// {"type":"typing","channelID","userID"} to the channel's readers but `userId` (a public
+  /// channel's go to everyone: clients skip their own).
+  void typing(const Channel& channel, std::int64_t userId);
   /// To the reader's own sockets: {"type":"read-update", …ChatJson::readState}.
   void readUpdate(std::int64_t userId, const ReadState& state);
   void channelNew(const Channel& channel);

@@ -9,11 +9,15 @@
 #include <mmm/sessions.hpp>
 #include <mmm/store.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <iosfwd>
 #include <memory>
 #include <string>
 
+namespace Poco::JSON {
+class Object;
+}
 namespace YAML {
 class Node;
 }
@@ -30,6 +34,9 @@ class RateLimiter;
 /// flag's value, writes what it has to say to `out` (errors to `err`) and returns the
 /// process's exit code.
 using CommandAction = std::function<int(const std::string& value, std::ostream& out, std::ostream& err)>;
+
+/// What Host::onClientFrame hands a plugin: the sender and the frame, a parsed JSON object.
+using ClientFrameHandler = std::function<void(std::int64_t userId, const Poco::JSON::Object& frame)>;
 
 class MMM_EXPORT Host {
  public:
@@ -71,6 +78,17 @@ class MMM_EXPORT Host {
   /// letters, digits and '-' (without the leading "--"); a flag the core has, or another
   /// plugin declared, throws. Declared at start, like routes.
   virtual void command(const std::string& flag, const std::string& help, CommandAction action) = 0;
+
+  // 4.3
+  /// Claims the frames browsers send on their WebSockets that are JSON objects with
+  /// `"type": type` (say, {"type":"typing","channelID":7}): each one, from a socket of this
+  /// node, is handed to `handler` with its sender's user id. Handlers run on a small pool of
+  /// their own, never on the hub's threads, so they may read the store; frames come in no
+  /// guaranteed order, and when that pool's queue is full they are dropped (and counted in
+  /// /metrics, as are frames nobody claimed). A handler that throws is logged and counted;
+  /// the socket stays open. `type` is lowercase letters, digits, '-' and '_'; claiming one
+  /// another plugin claimed throws. Declared at start, like routes.
+  virtual void onClientFrame(const std::string& type, ClientFrameHandler handler) = 0;
 };
 
 }  // namespace mmm

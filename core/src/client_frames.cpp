@@ -1,0 +1,65 @@
+#include "client_frames.hpp"
+
+#include "worker_pool.hpp"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <spdlog/logger.h>
+
+#include <stdexcept>
+
+namespace mmm::core {
+
+ClientFrames::ClientFrames(int threads, std::size_t maxQueued, std::shared_ptr<spdlog::logger> log)
+    : log_(std::move(log)), pool_(std::make_unique<WorkerPool>(threads, maxQueued, log_)) {}
+
+ClientFrames::~ClientFrames() { stop(); }
+
+void ClientFrames::stop() { pool_->stop(); }
+
+void ClientFrames::claim(const std::string& plugin, const std::string& type, ClientFrameHandler handler) {
+  if (type.empty() || type.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") != std::string::npos)
+    throw std::invalid_argument("client frame types are lowercase letters, digits, '-' and '_': '" + type + "'");
+  if (!handler) throw std::invalid_argument("no handler for client frames of type '" + type + "'");
+  std::lock_guard lock(mutex_);
+  auto [it, added] = handlers_.emplace(type, std::make_pair(plugin, std::move(handler)));
+  if (!added)
+    throw std::invalid_argument("client frames of type '" + type + "' are claimed already by plugin '" + it->second.first + "'");
+}
+
+void ClientFrames::dispatch(std::int64_t userId, std::string text) {
+  WorkerPool::Task task = [this, userId, text = std::move(text)] { handle(userId, text); };
+  if (!pool_->tryPost(task)) {
+    // Counted, and logged once in a while: a flood must not become a flood of log lines.
+    if (dropped_.fetch_add(1) % 1000 == 0) log_->warn("client frames dropped: their queue is full ({} so far)", dropped_.load());
+  }
+}
+
+void ClientFrames::handle(std::int64_t userId, const std::string& text) {
+  Poco::JSON::Object::Ptr frame;
+  std::string type;
+  try {
+    frame = Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
+    if (frame && frame->has("type") && frame->get("type").isString()) type = frame->getValue<std::string>("type");
+  } catch (const std::exception&) {
+    // not a JSON object: unclaimed, below
+  }
+  const ClientFrameHandler* handler = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = handlers_.find(type); it != handlers_.end()) handler = &it->second.second;
+  }
+  if (!handler) {
+    unclaimed_++;
+    return;
+  }
+  try {
+    (*handler)(userId, *frame);
+    handled_++;
+  } catch (const std::exception& e) {
+    failed_++;
+    log_->error("a '{}' frame of user {} failed: {}", type, userId, e.what());
+  }
+}
+
+}  // namespace mmm::core

@@ -1,0 +1,91 @@
+// Client frames: claimed by type, parsed off the hub's threads, handed to their plugin's
+// handler; what cannot be parsed, claimed, queued or handled is counted, never fatal.
+#include "client_frames.hpp"
+
+#include <Poco/JSON/Object.h>
+#include <gtest/gtest.h>
+#include <spdlog/logger.h>
+#include <spdlog/sinks/null_sink.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <stdexcept>
+#include <vector>
+
+using mmm::core::ClientFrames;
+
+namespace {
+
+std::shared_ptr<spdlog::logger> quiet() {
+  return std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+}
+
+}  // namespace
+
+TEST(ClientFrames, TypesAreNamedLikeRoutesAndClaimedOnce) {
+  ClientFrames frames(1, 8, quiet());
+  auto none = [](std::int64_t, const Poco::JSON::Object&) {};
+  for (const char* bad : {"", "Typing", "typ ing", "a/b", "é"})
+    EXPECT_THROW(frames.claim("chat", bad, none), std::invalid_argument) << bad;
+  EXPECT_THROW(frames.claim("chat", "typing", nullptr), std::invalid_argument);
+  frames.claim("chat", "typing", none);
+  try {
+    frames.claim("other", "typing", none);
+    FAIL() << "claimed twice";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("plugin 'chat'"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ClientFrames, EachFrameReachesItsTypesHandlerWithItsSender) {
+  ClientFrames frames(2, 64, quiet());
+  std::mutex mutex;
+  std::vector<std::pair<std::int64_t, std::int64_t>> seen;  // sender, channelID
+  frames.claim("chat", "typing", [&](std::int64_t user, const Poco::JSON::Object& frame) {
+    std::lock_guard lock(mutex);
+    seen.emplace_back(user, frame.getValue<Poco::Int64>("channelID"));
+  });
+  frames.claim("chat", "boom", [](std::int64_t, const Poco::JSON::Object&) { throw std::runtime_error("bad frame"); });
+  frames.dispatch(7, R"({"type":"typing","channelID":3})");
+  frames.dispatch(8, R"({"type":"typing","channelID":4})");
+  frames.dispatch(7, "not json");
+  frames.dispatch(7, R"(["type","typing"])");
+  frames.dispatch(7, R"({"type":7})");
+  frames.dispatch(7, R"({"type":"presence"})");
+  frames.dispatch(7, R"({"type":"boom"})");
+  frames.stop();  // runs what is queued
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(seen, (std::vector<std::pair<std::int64_t, std::int64_t>>{{7, 3}, {8, 4}}));
+  EXPECT_EQ(frames.handled(), 2u);
+  EXPECT_EQ(frames.unclaimed(), 4u);
+  EXPECT_EQ(frames.failed(), 1u);
+  EXPECT_EQ(frames.dropped(), 0u);
+}
+
+TEST(ClientFrames, AFullQueueDropsAndCountsInsteadOfWaiting) {
+  ClientFrames frames(1, 2, quiet());
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool release = false, started = false;
+  frames.claim("chat", "slow", [&](std::int64_t, const Poco::JSON::Object&) {
+    std::unique_lock lock(mutex);
+    started = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+  });
+  frames.dispatch(1, R"({"type":"slow"})");
+  {
+    std::unique_lock lock(mutex);
+    cv.wait(lock, [&] { return started; });  // the one thread is busy
+  }
+  for (int i = 0; i < 5; ++i) frames.dispatch(1, R"({"type":"slow"})");  // 2 queue, 3 do not
+  EXPECT_EQ(frames.dropped(), 3u);
+  {
+    std::lock_guard lock(mutex);
+    release = true;
+  }
+  cv.notify_all();
+  frames.stop();
+  EXPECT_EQ(frames.handled(), 3u);
+}
