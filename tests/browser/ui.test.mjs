@@ -212,6 +212,21 @@ test('a reply naming Bob: completed with @, quoted, highlighted, and unread in b
   await bobsOtherTab.close();
 });
 
+test('typing: Bob sees "Ann is typing…" while she types, and then not', async () => {
+  await ann.page.goto(eventUrl);
+  await bob.page.goto(eventUrl);
+  await bob.page.locator('.message', {hasText: 'see you there'}).waitFor();
+  await ann.page.locator('.message', {hasText: 'see you there'}).waitFor();
+  const line = bob.page.locator('.typing');
+  assert.equal(await line.textContent(), '');
+  await ann.page.getByLabel('Message', {exact: true}).pressSequentially('one moment');
+  await bob.page.locator('.typing', {hasText: `ann${unique} is typing…`}).waitFor();
+  assert.equal(await ann.page.locator('.typing').textContent(), '', 'Ann is not told of her own typing');
+  // She stops without sending: gone after a few seconds.
+  await bob.page.locator('.typing', {hasText: 'is typing'}).waitFor({state: 'detached', timeout: 10000});
+  await ann.page.getByLabel('Message', {exact: true}).fill('');
+});
+
 test('a lost WebSocket reconnects by itself and shows what was sent meanwhile, once', async () => {
   const page = ann.page;
   let blocked = false;

@@ -24,6 +24,13 @@ export class Live {
     this.socket = null;
   }
 
+  /** Sends `frame` (an object, as JSON) if connected; false when it could not. */
+  send(frame) {
+    if (this.socket?.readyState !== WebSocket.OPEN) return false;
+    this.socket.send(JSON.stringify(frame));
+    return true;
+  }
+
   connect() {
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
     const socket = new WebSocket(`${scheme}://${location.host}/v1/ws`);

@@ -1,7 +1,7 @@
 // An event's live chat: history with infinite scroll back, sending, replying, reacting,
-// @mentions with completion, editing and deleting one's own messages, live updates, a "New
-// messages" divider where the reader left off, marking read while on screen, and catching
-// up after a reconnect.
+// @mentions with completion, editing and deleting one's own messages, live updates, "Ann is
+// typing…", a "New messages" divider where the reader left off, marking read while on
+// screen, and catching up after a reconnect.
 import {api} from '../api.js';
 import {app} from '../app.js';
 import {avatar, formatWhen, h} from '../dom.js';
@@ -242,6 +242,30 @@ export function chat(page, channel, moderator) {
 
   const completer = mentionCompleter(input, () => members.filter((m) => m.id !== app.me.id));
 
+  // "Ann is typing…": the server passes our typing frames on at most every 2 s, and we send
+  // no more often; a name goes 4 s after its last frame, or when its message arrives.
+  const typingLine = h('p', {class: 'typing muted', 'aria-live': 'polite'});
+  const typists = new Map();  // user id → timer
+  const showTypists = () => {
+    const names = [...typists.keys()].map((id) => members.find((m) => m.id === id)?.userName ?? 'Someone');
+    typingLine.textContent = names.length === 0 ? '' : names.length === 1 ? `${names[0]} is typing…`
+        : names.length === 2 ? `${names[0]} and ${names[1]} are typing…` : 'Several people are typing…';
+  };
+  const stoppedTyping = (id) => {
+    clearTimeout(typists.get(id));
+    if (typists.delete(id)) showTypists();
+  };
+  const startedTyping = (id) => {
+    clearTimeout(typists.get(id));
+    typists.set(id, setTimeout(() => stoppedTyping(id), 4000));
+    showTypists();
+  };
+  let typingSent = 0;
+  input.addEventListener('input', () => {
+    if (!input.value.trim() || Date.now() - typingSent < 2000) return;
+    if (app.live?.send({type: 'typing', channelID: channel})) typingSent = Date.now();
+  });
+
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const body = input.value.trim();
@@ -278,7 +302,12 @@ export function chat(page, channel, moderator) {
       const stick = atBottom();
       place(message);
       if (stick) toBottom();
-      if (push.type === 'message-new') markRead();
+      if (push.type === 'message-new') {
+        stoppedTyping(message.creator?.id);
+        markRead();
+      }
+    } else if (push.type === 'typing' && push.channelID === channel && push.userID !== app.me.id) {
+      startedTyping(push.userID);
     } else if (push.type === 'message-delete' && push.channelID === channel) {
       messages.delete(push.messageID);
       list.querySelector(`[data-id="${push.messageID}"]`)?.remove();
@@ -294,7 +323,7 @@ export function chat(page, channel, moderator) {
   unread.reading = channel;
 
   page.append(h('section', {class: 'card chat', 'aria-label': 'Event chat'},
-      h('h2', {}, 'Chat'), olderButton, scroller, status, replyBar, form, completer.element));
+      h('h2', {}, 'Chat'), olderButton, scroller, typingLine, status, replyBar, form, completer.element));
 
   // Where the reader left off (the server's marker, shared by all their tabs), then the
   // newest page, with a divider before the first message since then that is not their own.
@@ -322,6 +351,7 @@ export function chat(page, channel, moderator) {
 
   return () => {
     clearTimeout(markTimer);
+    typists.forEach((timer) => clearTimeout(timer));
     if (unread.reading === channel) unread.reading = null;
     app.pushListeners.delete(onPush);
     app.reconnectListeners.delete(catchUp);
