@@ -27,6 +27,35 @@ void ClientFrames::claim(const std::string& plugin, const std::string& type, Cli
     throw std::invalid_argument("client frames of type '" + type + "' are claimed already by plugin '" + it->second.first + "'");
 }
 
+void ClientFrames::watchPresence(PresenceHandler handler) {
+  if (!handler) throw std::invalid_argument("no presence handler");
+  std::lock_guard lock(mutex_);
+  presenceWatchers_.push_back(std::move(handler));
+}
+
+void ClientFrames::presenceChanged(std::int64_t userId, bool online) {
+  {
+    std::lock_guard lock(mutex_);
+    if (presenceWatchers_.empty()) return;
+  }
+  WorkerPool::Task task = [this, userId, online] {
+    std::vector<PresenceHandler> watchers;
+    {
+      std::lock_guard lock(mutex_);
+      watchers = presenceWatchers_;
+    }
+    for (const auto& watcher : watchers) {
+      try {
+        watcher(userId, online);
+      } catch (const std::exception& e) {
+        failed_++;
+        log_->error("a presence handler failed for user {}: {}", userId, e.what());
+      }
+    }
+  };
+  if (!pool_->tryPost(task)) dropped_++;
+}
+
 void ClientFrames::dispatch(std::int64_t userId, std::string text) {
   WorkerPool::Task task = [this, userId, text = std::move(text)] { handle(userId, text); };
   if (!pool_->tryPost(task)) {

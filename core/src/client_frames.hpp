@@ -1,5 +1,5 @@
 // Frames browsers send on their WebSockets, handed to the plugins that claimed their
-// "type" (Host::onClientFrame). The hub's threads only queue the text here; parsing and the
+// "type" (Host::onClientFrame), and users coming online and going (Host::onPresence). The hub's threads only queue the text here; parsing and the
 // handlers run on a small pool of this class's own, so a flood of frames or a slow handler
 // never stalls a socket or the HTTP workers. What cannot be queued, parsed or claimed is
 // dropped and counted.
@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace spdlog {
 class logger;
@@ -33,6 +34,10 @@ class ClientFrames {
   void claim(const std::string& plugin, const std::string& type, ClientFrameHandler handler);
   /// Queues `text` from a socket of `userId` (any thread; never blocks).
   void dispatch(std::int64_t userId, std::string text);
+  /// Host::onPresence: `handler` hears of every change presenceChanged() is told of.
+  void watchPresence(PresenceHandler handler);
+  /// Hands a change of presence (Presence's) to the watchers, on the pool (any thread).
+  void presenceChanged(std::int64_t userId, bool online);
   /// Runs what is queued and joins the pool's threads. Idempotent.
   void stop();
 
@@ -51,6 +56,7 @@ class ClientFrames {
   std::unique_ptr<WorkerPool> pool_;
   std::mutex mutex_;  // claims happen at start, before any frame; kept for safety
   std::map<std::string, std::pair<std::string, ClientFrameHandler>> handlers_;  // type → plugin, handler
+  std::vector<PresenceHandler> presenceWatchers_;
   std::atomic<std::uint64_t> handled_{0}, dropped_{0}, unclaimed_{0}, failed_{0};
 };
 

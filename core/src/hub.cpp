@@ -95,7 +95,7 @@ class Hub::Worker {
       if (auto* adopt = std::get_if<Adopt>(&command)) {
         ::close(adopt->fd);
         hub_.connections_--;
-        hub_.removeKey({}, adopt->slot);
+        hub_.removeKey(0, {}, adopt->slot, false);
       }
     ::close(epoll_);
     ::close(wake_);
@@ -168,7 +168,7 @@ class Hub::Worker {
       if (c->offset == 0) [[maybe_unused]] auto sent = ::send(fd, bye.data(), bye.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
       ::shutdown(fd, SHUT_RDWR);
       hub_.connections_--;
-      hub_.removeKey(c->sessionKey, c->slot);
+      hub_.removeKey(c->userId, c->sessionKey, c->slot);
     }
     connections_.clear();
     byUser_.clear();
@@ -240,11 +240,11 @@ class Hub::Worker {
     if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &event) != 0) {
       hub_.log_->warn("hub: cannot watch the socket of user {}: {}", userId, std::strerror(errno));
       hub_.connections_--;  // counted by adopt(); the socket closes with `c`
-      hub_.removeKey({}, c->slot);
+      hub_.removeKey(0, {}, c->slot, false);
       return;
     }
     byUser_[userId].push_back(fd);
-    hub_.addKey(c->sessionKey, c->slot);
+    hub_.addKey(userId, c->sessionKey, c->slot);
     Connection& added = *c;
     connections_[fd] = std::move(c);
     if (!handshake.empty()) enqueue(added, std::make_shared<const std::string>(std::move(handshake)));
@@ -270,7 +270,7 @@ class Hub::Worker {
       auto& fds = byUser_[it->second->userId];
       fds.erase(std::remove(fds.begin(), fds.end(), fd), fds.end());
       if (fds.empty()) byUser_.erase(it->second->userId);
-      hub_.removeKey(it->second->sessionKey, it->second->slot);
+      hub_.removeKey(it->second->userId, it->second->sessionKey, it->second->slot);
       connections_.erase(it);  // closes the socket
       hub_.connections_--;
     }
@@ -537,20 +537,36 @@ void Hub::adopt(int fd, std::int64_t userId, std::string sessionKey, std::string
       Adopt{fd, userId, std::move(sessionKey), std::move(handshake), std::move(pending), std::move(slot)});
 }
 
-void Hub::addKey(const std::string& key, const std::string& slot) {
+// onPresence runs under the lock, so a user's changes reach it in the order they happened
+// even from two hub threads (it only hands them on).
+void Hub::addKey(std::int64_t userId, const std::string& key, const std::string& slot) {
   std::lock_guard<std::mutex> lock(keysMutex_);
   ++sessionKeys_[key];
   if (!slot.empty()) ++slots_[slot];
+  if (++userSockets_[userId] == 1 && options_.onPresence) options_.onPresence(userId, true);
 }
 
-// `key` empty: a socket never counted (only its slot is given back).
-void Hub::removeKey(const std::string& key, const std::string& slot) {
+// `counted` false: a socket never counted by addKey (only its slot is given back).
+void Hub::removeKey(std::int64_t userId, const std::string& key, const std::string& slot, bool counted) {
   std::lock_guard<std::mutex> lock(keysMutex_);
   if (!key.empty())
     if (auto it = sessionKeys_.find(key); it != sessionKeys_.end() && --it->second <= 0) sessionKeys_.erase(it);
+  if (counted)
+    if (auto it = userSockets_.find(userId); it != userSockets_.end() && --it->second <= 0) {
+      userSockets_.erase(it);
+      if (options_.onPresence) options_.onPresence(userId, false);
+    }
   if (slot.empty()) return;
   if (auto it = slots_.find(slot); it != slots_.end() && --it->second <= 0) slots_.erase(it);
   releasedSlots_.push_back(slot);
+}
+
+std::vector<std::int64_t> Hub::usersOnline() const {
+  std::lock_guard<std::mutex> lock(keysMutex_);
+  std::vector<std::int64_t> users;
+  users.reserve(userSockets_.size());
+  for (const auto& [user, count] : userSockets_) users.push_back(user);
+  return users;
 }
 
 std::vector<std::string> Hub::slots() const {

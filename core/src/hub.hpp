@@ -33,6 +33,9 @@ struct HubOptions {
   /// Each complete text message a client sends (but "ping"), with its sender: called on a
   /// hub thread, so it must only hand the text on (ClientFrames::dispatch). Empty: ignored.
   std::function<void(std::int64_t userId, std::string text)> onText;
+  /// A user's sockets on this node went from 0 to 1 (true) or from 1 to 0 (false): called
+  /// on a hub thread, in the order the changes happened for that user; must only hand it on.
+  std::function<void(std::int64_t userId, bool online)> onPresence;
 };
 
 class Hub {
@@ -70,14 +73,16 @@ class Hub {
   /// The quota slots of open sockets, and those of sockets closed since the last call.
   std::vector<std::string> slots() const;
   std::vector<std::string> takeReleasedSlots();
+  /// The users holding a socket on this node.
+  std::vector<std::int64_t> usersOnline() const;
   /// Sockets closed (1008) for sending more frames per second than allowed.
   std::int64_t droppedChatty() const { return droppedChatty_.load(); }
 
   class Worker;
 
  private:
-  void addKey(const std::string& key, const std::string& slot);
-  void removeKey(const std::string& key, const std::string& slot);
+  void addKey(std::int64_t userId, const std::string& key, const std::string& slot);
+  void removeKey(std::int64_t userId, const std::string& key, const std::string& slot, bool counted = true);
 
   HubOptions options_;
   std::shared_ptr<spdlog::logger> log_;
@@ -91,6 +96,7 @@ class Hub {
   mutable std::mutex keysMutex_;
   std::unordered_map<std::string, int> sessionKeys_;  // key → open sockets
   std::unordered_map<std::string, int> slots_;        // quota slot → open sockets (1)
+  std::unordered_map<std::int64_t, int> userSockets_;  // user → open sockets on this node
   std::vector<std::string> releasedSlots_;
   bool started_ = false;
 };

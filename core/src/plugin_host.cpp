@@ -1,6 +1,7 @@
 #include "plugin_host.hpp"
 
 #include "client_frames.hpp"
+#include "presence.hpp"
 
 #include "config.hpp"
 #include "elf_file.hpp"
@@ -163,6 +164,10 @@ class PluginHost::Context final : public Host {
   RateLimiter& limiter() override { return backEnds_.limiter; }
   void onClientFrame(const std::string& type, ClientFrameHandler handler) override {
     backEnds_.clientFrames.claim(name_, type, std::move(handler));
+  }
+  void onPresence(PresenceHandler handler) override { backEnds_.clientFrames.watchPresence(std::move(handler)); }
+  std::vector<std::int64_t> online(const std::vector<std::int64_t>& userIds) override {
+    return backEnds_.presence.online(userIds);
   }
   void command(const std::string& flag, const std::string& help, CommandAction action) override {
     if (flag.empty() || flag.front() == '-' ||

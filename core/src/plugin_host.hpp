@@ -36,6 +36,7 @@ namespace mmm::core {
 class Logging;
 class SessionRateLimiter;
 class ClientFrames;
+class Presence;
 
 /// One entry of the config's `plugins:` list.
 struct PluginEntry {
@@ -68,6 +69,7 @@ struct BackEnds {
   Pusher& pusher;
   SessionRateLimiter& limiter;
   ClientFrames& clientFrames;
+  Presence& presence;
 };
 
 /// Calls `add` for each route a plugin registers; the host adds the plugin name.

@@ -8,6 +8,7 @@
 #include "http_server.hpp"
 #include "client_frames.hpp"
 #include "hub.hpp"
+#include "presence.hpp"
 #include "logging.hpp"
 #include "metrics.hpp"
 #include "pipeline.hpp"
@@ -136,6 +137,7 @@ struct Server::Impl {
   std::unique_ptr<ZmqBus> bus;
   std::unique_ptr<BusPusher> pusher;
   std::unique_ptr<ClientFrames> clientFrames;    // what clients send, to the plugins (made before the hub)
+  std::unique_ptr<Presence> presence;            // who holds a socket on some node
   std::unique_ptr<Hub> hub;
   std::unique_ptr<Bus::Subscription> hubFeed;      // the hub's subscription to pushes
   std::unique_ptr<Bus::Subscription> sessionFeed;  // …and to sessions ended
@@ -343,6 +345,14 @@ void Server::Impl::createMessaging() {
   clientFrames = std::make_unique<ClientFrames>(2, 4096, logging.make("frames"));
   hubOptions.onText = [frames = clientFrames.get()](std::int64_t userId, std::string text) {
     frames->dispatch(userId, std::move(text));
+  };
+  presence = std::make_unique<Presence>(*bus, std::chrono::seconds(10), std::chrono::milliseconds(1500),
+                                        logging.make("presence"));
+  presence->onChange([frames = clientFrames.get()](std::int64_t userId, bool online) {
+    frames->presenceChanged(userId, online);
+  });
+  hubOptions.onPresence = [presence = presence.get()](std::int64_t userId, bool online) {
+    presence->local(userId, online);
   };
   hub = std::make_unique<Hub>(hubOptions, logging.make("hub"));
 }
@@ -663,7 +673,8 @@ int Server::runCommand(const std::string& flag, const std::string& value, std::o
   impl_->createMessaging();
   impl_->plugins.reserveFlags(coreFlags());
   impl_->plugins.start(
-      BackEnds{*impl_->store, *impl_->sessions, *impl_->bus, *impl_->pusher, *impl_->limiter, *impl_->clientFrames});
+      BackEnds{*impl_->store, *impl_->sessions, *impl_->bus, *impl_->pusher, *impl_->limiter, *impl_->clientFrames,
+               *impl_->presence});
   impl_->teardown.push_back([this] { impl_->plugins.stop(); });
   const auto* command = impl_->plugins.command(flag);
   if (!command) {
@@ -741,10 +752,13 @@ void Server::Impl::startParts() {
     sessions->onDestroyed(nullptr);
   });
   plugins.reserveFlags(Server::coreFlags());
-  plugins.start(BackEnds{*store, *sessions, *bus, *pusher, *limiter, *clientFrames});  // stops those it started if one fails
+  // Stops those it started if one fails.
+  plugins.start(BackEnds{*store, *sessions, *bus, *pusher, *limiter, *clientFrames, *presence});
   teardown.push_back([this] { plugins.stop(); });
   // After the hub stops (no more frames) and before the plugins do (their handlers).
   teardown.push_back([this] { clientFrames->stop(); });
+  presence->start([hub = hub.get()] { return hub->usersOnline(); });
+  teardown.push_back([this] { presence->stop(); });
   // Started after the plugins so that it stops before them: sockets close with 1001 first.
   hub->start();
   teardown.push_back([this] {

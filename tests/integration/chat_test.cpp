@@ -723,6 +723,66 @@ TEST_P(ChatTest, TypingReachesTheOtherReadersAtMostEvery2SecondsAndNothingComesF
   EXPECT_EQ(frame->getValue<Poco::Int64>("userID"), a.id);
 }
 
+TEST_P(ChatTest, PresenceFollowsEachUsersFirstAndLastSocketAndReachesThoseWhoShareAPrivateChannel) {
+  const auto a = newAccount(), b = newAccount(), c = newAccount();
+  newChannel(a, R"({"name":"duo","private":true,"members":[{"id":)" + std::to_string(b.id) + "}]}");
+  WsClient bSocket(port_, "/v1/ws?auth=Bearer%20" + b.token), cSocket(port_, "/v1/ws?auth=Bearer%20" + c.token);
+  ASSERT_EQ(bSocket.status(), 101);
+  ASSERT_EQ(cSocket.status(), 101);
+  auto sync = [&](const std::string& text) {  // what b and c hear next is this message
+    post(c, 1, text);
+    for (auto* socket : {&bSocket, &cSocket}) EXPECT_EQ(nextType(*socket), "message-new") << text;
+  };
+  post(c, 1, "all here");
+  for (auto* socket : {&bSocket, &cSocket}) {  // pushes from before the sockets opened, then this
+    std::string type;
+    for (int i = 0; i < 10 && type != "message-new"; ++i) type = nextType(*socket);
+  }
+  const std::string ids = std::to_string(a.id) + "," + std::to_string(b.id) + "," + std::to_string(c.id);
+  auto online = [&]() {
+    auto reply = call("GET", "/v1/presence?userIDs=" + ids + "," + std::to_string(b.id), "", c.token);
+    EXPECT_EQ(reply.status, 200) << reply.body;
+    std::vector<std::int64_t> found;
+    auto list = json(reply)->getArray("online");
+    for (std::size_t i = 0; list && i < list->size(); ++i) found.push_back(list->getElement<Poco::Int64>(i));
+    return found;
+  };
+  EXPECT_EQ(online(), (std::vector<std::int64_t>{b.id, c.id}));
+
+  // a's first socket: b hears it (they share a channel), c does not.
+  auto first = std::make_unique<WsClient>(port_, "/v1/ws?auth=Bearer%20" + a.token);
+  ASSERT_EQ(first->status(), 101);
+  Poco::JSON::Object::Ptr frame;
+  ASSERT_EQ(nextType(bSocket, &frame), "presence");
+  EXPECT_EQ(frame->getValue<Poco::Int64>("userID"), a.id);
+  EXPECT_TRUE(frame->getValue<bool>("online"));
+  EXPECT_EQ(online(), (std::vector<std::int64_t>{a.id, b.id, c.id}));
+  // A second tab changes nothing; nor does closing one of two.
+  auto second = std::make_unique<WsClient>(port_, "/v1/ws?auth=Bearer%20" + a.token);
+  ASSERT_EQ(second->status(), 101);
+  sync("after a's second tab");
+  auto connections = [&] { return metric("mmm_ws_connections"); };
+  const auto before = connections();
+  first.reset();
+  for (int i = 0; i < 250 && connections() != before - 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_EQ(connections(), before - 1);
+  sync("after a closed one tab");
+  EXPECT_EQ(online(), (std::vector<std::int64_t>{a.id, b.id, c.id}));
+  // The last one: offline.
+  second.reset();
+  ASSERT_EQ(nextType(bSocket, &frame), "presence");
+  EXPECT_EQ(frame->getValue<Poco::Int64>("userID"), a.id);
+  EXPECT_FALSE(frame->getValue<bool>("online"));
+  sync("after a left");
+  EXPECT_EQ(online(), (std::vector<std::int64_t>{b.id, c.id}));
+
+  std::string many;
+  for (int i = 1; i <= 101; ++i) many += (i > 1 ? "," : "") + std::to_string(i);
+  for (const std::string& bad : std::vector<std::string>{"", "?userIDs=", "?userIDs=x", "?userIDs=0", "?userIDs=1,,2", "?userIDs=" + many})
+    expectProblem(call("GET", "/v1/presence" + bad, "", c.token), 400);
+  expectProblem(call("GET", "/v1/presence?userIDs=1"), 401);
+}
+
 // Percent-encoded, as a browser sends them in the path.
 const std::string kThumbsUp = "%F0%9F%91%8D", kThumbsDown = "%F0%9F%91%8E", kGuitar = "%F0%9F%8E%B8";
 

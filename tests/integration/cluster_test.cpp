@@ -111,6 +111,60 @@ TEST_F(ClusterTest, AMessagePostedOnOneNodeReachesASocketOnTheOther) {
   postAndExpectOn(onNode2, "across the cluster", token);
 }
 
+// Presence across nodes: ann's socket on node 1 makes her online for bob on node 2 (a push
+// through the bus, and GET /v1/presence there); a second one on node 2 changes nothing;
+// closing both, on either node, takes her offline everywhere.
+TEST_F(ClusterTest, AUserIsOnlineWhileTheyHoldASocketOnAnyNode) {
+  auto account = [&](const std::string& name) {
+    auto reply = call(*node1_, "POST", "/v1/users",
+                      R"({"email":")" + name + R"(@example.org","password":"cluster-pass","passwordConf":"cluster-pass","userName":")" +
+                          name + R"("})");
+    EXPECT_EQ(reply.status, 201) << reply.body;
+    return std::make_pair(json(reply)->getValue<Poco::Int64>("id"), reply.header("authorization").substr(7));
+  };
+  const auto [ann, annToken] = account("ann");
+  const auto [bob, bobToken] = account("bob");
+  auto made = call(*node1_, "POST", "/v1/channels",
+                   R"({"name":"duo","private":true,"members":[{"id":)" + std::to_string(bob) + "}]}", annToken);
+  ASSERT_EQ(made.status, 201) << made.body;
+  WsClient bobOnNode2(node2_->port(), "/v1/ws?auth=Bearer%20" + bobToken);
+  ASSERT_EQ(bobOnNode2.status(), 101);
+  postAndExpectOn(bobOnNode2, "bob is listening", bobToken);  // and what came before is past
+  auto onlineOn = [&](const ServerProcess& node) {
+    auto reply = call(node, "GET", "/v1/presence?userIDs=" + std::to_string(ann), "", bobToken);
+    EXPECT_EQ(reply.status, 200) << reply.body;
+    return json(reply)->getArray("online")->size() == 1;
+  };
+  auto nextPresence = [&](bool online) {
+    auto text = bobOnNode2.nextText(5s);
+    ASSERT_FALSE(text.empty()) << "no presence push on the other node";
+    auto frame = Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
+    ASSERT_EQ(frame->getValue<std::string>("type"), "presence") << text;
+    EXPECT_EQ(frame->getValue<Poco::Int64>("userID"), ann);
+    EXPECT_EQ(frame->getValue<bool>("online"), online);
+  };
+  EXPECT_FALSE(onlineOn(*node2_));
+  auto annOnNode1 = std::make_unique<WsClient>(node1_->port(), "/v1/ws?auth=Bearer%20" + annToken);
+  ASSERT_EQ(annOnNode1->status(), 101);
+  nextPresence(true);
+  // Node 2 knows through the bus: asked until it does (the bus is asynchronous), 5 s at most.
+  auto eventually = [&](const ServerProcess& node, bool want) {
+    for (int i = 0; i < 100 && onlineOn(node) != want; ++i) std::this_thread::sleep_for(50ms);
+    return onlineOn(node) == want;
+  };
+  EXPECT_TRUE(eventually(*node2_, true));
+  EXPECT_TRUE(onlineOn(*node1_));
+  auto annOnNode2 = std::make_unique<WsClient>(node2_->port(), "/v1/ws?auth=Bearer%20" + annToken);
+  ASSERT_EQ(annOnNode2->status(), 101);
+  annOnNode1.reset();  // still online on node 2
+  EXPECT_TRUE(eventually(*node1_, true));
+  postAndExpectOn(bobOnNode2, "no news of ann", bobToken);
+  annOnNode2.reset();
+  nextPresence(false);
+  EXPECT_TRUE(eventually(*node1_, false));
+  EXPECT_TRUE(eventually(*node2_, false));
+}
+
 TEST_F(ClusterTest, SigningOutOnOneNodeEndsTheSessionOnTheOther) {
   auto signUp = call(*node1_, "POST", "/v1/users",
                      R"({"email":"bye@example.org","password":"cluster-pass","passwordConf":"cluster-pass","userName":"byer"})");

@@ -105,6 +105,23 @@ std::vector<MentionCandidate> mentionCandidates(const std::string& body, std::si
 
 std::int64_t parseReadMarker(const Request& request) { return integerField(parseJsonObject(request), "messageID"); }
 
+std::vector<std::int64_t> parsePresenceQuery(const Request& request) {
+  const auto list = request.queryParam("userIDs");
+  if (!list || list->empty()) throw HttpError(400, "userIDs is required: up to 100 user ids, separated by commas");
+  std::vector<std::int64_t> ids;
+  std::size_t from = 0;
+  for (;;) {
+    const auto comma = list->find(',', from);
+    const auto item = list->substr(from, comma == std::string::npos ? std::string::npos : comma - from);
+    if (ids.size() == 100) throw HttpError(400, "userIDs takes at most 100 ids");
+    const auto id = queryInteger("userIDs", item, 1, INT64_MAX);
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+    if (comma == std::string::npos) break;
+    from = comma + 1;
+  }
+  return ids;
+}
+
 std::int64_t parseMemberId(const Request& request) { return integerField(parseJsonObject(request), "id"); }
 
 }  // namespace mmm::chat

@@ -59,6 +59,9 @@ std::vector<MentionCandidate> mentionCandidates(const std::string& body, std::si
 /// The message of PUT /v1/channels/{id}/read: {"messageID": N}.
 std::int64_t parseReadMarker(const Request& request);
 
+/// GET /v1/presence?userIDs=1,2,3: 1 to 100 user ids (repeats dropped), else 400.
+std::vector<std::int64_t> parsePresenceQuery(const Request& request);
+
 /// The user of POST and DELETE /v1/channels/{id}/members: {"id": N}.
 std::int64_t parseMemberId(const Request& request);
 

@@ -66,6 +66,19 @@ class ChatPlugin final : public Plugin {
     host.onClientFrame("typing", [typing = typing_.get()](std::int64_t user, const Poco::JSON::Object& frame) {
       typing->handle(user, frame);
     });
+    // Presence: those who share a private channel with someone hear when they come and go;
+    // anyone may ask who of a list is online.
+    host.onPresence([&api](std::int64_t user, bool online) {
+      auto people = api.store().read([&](DbSession& s) { return ChatRepository::companions(api.store(), s, user); });
+      api.pushes().presence(user, online, people);
+    });
+    host.route("GET", "/v1/presence", [&host](Request& r) {
+      authenticated(r);
+      JsonWriter json(256);
+      json.beginObject().key("online").beginArray();
+      for (auto id : host.online(parsePresenceQuery(r))) json.value(id);
+      return Response::json(200, json.endArray().endObject().take());
+    });
     host.services().provide<ManagedChannels>(std::make_shared<ManagedChannelsService>(api));
     ReportTarget::provide(host.services(), "message", std::make_shared<MessageReportTarget>(api));
   }

@@ -188,6 +188,13 @@ void ChatPushes::typing(const Channel& channel, std::int64_t userId) {
   send(envelope, channel.isPrivate, others);
 }
 
+void ChatPushes::presence(std::int64_t userId, bool online, const std::vector<std::int64_t>& recipients) {
+  if (recipients.empty()) return;
+  JsonWriter envelope(128);
+  envelope.beginObject().field("online", online).field("type", "presence").field("userID", userId);
+  send(envelope, true, recipients);
+}
+
 void ChatPushes::readUpdate(std::int64_t userId, const ReadState& state) {
   JsonWriter envelope(160);
   envelope.beginObject()

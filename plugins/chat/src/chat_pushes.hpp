@@ -46,6 +46,8 @@ class ChatPushes {
   /// {"type":"typing","channelID","userID"} to the channel's readers but `userId` (a public
   /// channel's go to everyone: clients skip their own).
   void typing(const Channel& channel, std::int64_t userId);
+  /// {"type":"presence","userID","online"} to `recipients` (who share a private channel).
+  void presence(std::int64_t userId, bool online, const std::vector<std::int64_t>& recipients);
   /// To the reader's own sockets: {"type":"read-update", …ChatJson::readState}.
   void readUpdate(std::int64_t userId, const ReadState& state);
   void channelNew(const Channel& channel);

@@ -433,6 +433,17 @@ void ChatRepository::markRead(DbSession& tx, const Sql& sql, std::int64_t channe
       use(channel), use(read), now;
 }
 
+std::vector<std::int64_t> ChatRepository::companions(Store& store, DbSession& session, std::int64_t userId) {
+  static const std::string sql =
+      "SELECT DISTINCT other.user_id FROM chat_members mine"
+      " JOIN chat_channels c ON c.id = mine.channel_id AND c.is_private = 1"
+      " JOIN chat_members other ON other.channel_id = mine.channel_id"
+      " WHERE mine.user_id = ? AND other.user_id <> ?";
+  std::vector<std::int64_t> ids;
+  store.query(session, sql, {userId, userId}, [&](const SqlRow& r) { ids.push_back(r.int64(0)); });
+  return ids;
+}
+
 std::optional<std::int64_t> ChatRepository::seqIn(Store& store, DbSession& session, std::int64_t channelId,
                                                   std::int64_t messageId) {
   static const std::string sql = "SELECT seq FROM chat_messages WHERE id = ? AND channel_id = ?";

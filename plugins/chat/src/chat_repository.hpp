@@ -109,6 +109,8 @@ class ChatRepository {
   static bool removeReaction(DbSession& tx, std::int64_t messageId, const std::string& emoji, std::int64_t userId);
   static void deleteMessage(DbSession& tx, std::int64_t id, std::int64_t channelId);
 
+  /// Everyone who shares a private channel with `userId`, but them.
+  static std::vector<std::int64_t> companions(Store& store, DbSession& session, std::int64_t userId);
   /// Moves `userId`'s marker in the channel up to `seq`; never back.
   static void markRead(DbSession& tx, const Sql& sql, std::int64_t channelId, std::int64_t userId, std::int64_t seq);
   /// `userId`'s read state in each of `channelIds`, in four queries however many channels.

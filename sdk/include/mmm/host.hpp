@@ -14,6 +14,7 @@
 #include <iosfwd>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace Poco::JSON {
 class Object;
@@ -37,6 +38,8 @@ using CommandAction = std::function<int(const std::string& value, std::ostream& 
 
 /// What Host::onClientFrame hands a plugin: the sender and the frame, a parsed JSON object.
 using ClientFrameHandler = std::function<void(std::int64_t userId, const Poco::JSON::Object& frame)>;
+/// What Host::onPresence hands a plugin: a user came online (true) or went offline.
+using PresenceHandler = std::function<void(std::int64_t userId, bool online)>;
 
 class MMM_EXPORT Host {
  public:
@@ -89,6 +92,14 @@ class MMM_EXPORT Host {
   /// the socket stays open. `type` is lowercase letters, digits, '-' and '_'; claiming one
   /// another plugin claimed throws. Declared at start, like routes.
   virtual void onClientFrame(const std::string& type, ClientFrameHandler handler) = 0;
+  /// Calls `handler` when a user comes online (their first WebSocket on any node) or goes
+  /// offline (their last one closed), on the same pool as the client frames: once per
+  /// change, by the node where it happened (a node that dies takes its users offline
+  /// silently, within three heartbeats).
+  virtual void onPresence(PresenceHandler handler) = 0;
+  /// Those of `userIds` online now (holding a WebSocket on some node), in the order given.
+  /// This node's view: a change on another node shows within the bus's delay.
+  virtual std::vector<std::int64_t> online(const std::vector<std::int64_t>& userIds) = 0;
 };
 
 }  // namespace mmm

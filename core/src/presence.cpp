@@ -1,0 +1,154 @@
+#include "presence.hpp"
+
+#include "ticker.hpp"
+
+#include <sodium.h>
+#include <spdlog/logger.h>
+
+#include <charconv>
+#include <unordered_set>
+
+namespace mmm::core {
+namespace {
+
+std::string randomNode() {
+  unsigned char bytes[6];
+  randombytes_buf(bytes, sizeof bytes);
+  static const char* hex = "0123456789abcdef";
+  std::string id;
+  for (auto b : bytes) {
+    id += hex[b >> 4];
+    id += hex[b & 15];
+  }
+  return id;
+}
+
+bool parseId(std::string_view text, std::int64_t& id) {
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), id);
+  return error == std::errc() && end == text.data() + text.size();
+}
+
+}  // namespace
+
+// Messages: "+NODE USER" (came), "-NODE USER" (went), "=NODE U1,U2,…" (all of NODE's users).
+
+Presence::Presence(Bus& bus, std::chrono::milliseconds heartbeat, std::chrono::milliseconds grace,
+                   std::shared_ptr<spdlog::logger> log)
+    : bus_(bus), heartbeat_(heartbeat), grace_(grace), log_(std::move(log)), node_(randomNode()) {}
+
+Presence::~Presence() { stop(); }
+
+void Presence::start(std::function<std::vector<std::int64_t>()> localUsers) {
+  localUsers_ = std::move(localUsers);
+  feed_ = bus_.subscribe(kTopic, [this](const std::string&, const std::string& payload) { received(payload); });
+  nextBeat_ = Clock::now();
+  ticker_ = std::make_unique<Ticker>("presence", std::chrono::milliseconds(100), [this] { tick(); }, log_);
+}
+
+void Presence::stop() {
+  ticker_.reset();
+  feed_.reset();
+}
+
+void Presence::local(std::int64_t userId, bool online) {
+  bool announce = false;
+  {
+    std::lock_guard lock(mutex_);
+    auto& nodes = where_[userId];
+    const bool before = !nodes.empty();
+    if (online)
+      nodes[node_] = Clock::now();
+    else
+      nodes.erase(node_);
+    const bool changed = before != !nodes.empty();
+    if (nodes.empty()) where_.erase(userId);
+    if (changed && online)
+      announce = leaving_.erase(userId) == 0;  // back within the grace: never announced gone
+    else if (changed)
+      leaving_[userId] = Clock::now() + grace_;  // announced by tick() unless they come back
+  }
+  bus_.publish(kTopic, (online ? "+" : "-") + node_ + " " + std::to_string(userId));
+  if (announce && change_) change_(userId, true);
+}
+
+void Presence::tick() {
+  const auto now = Clock::now();
+  std::vector<std::int64_t> gone;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto it = leaving_.begin(); it != leaving_.end();) {
+      if (it->second > now) {
+        ++it;
+        continue;
+      }
+      if (!where_.count(it->first)) gone.push_back(it->first);  // not back, here or elsewhere
+      it = leaving_.erase(it);
+    }
+  }
+  if (change_)
+    for (auto id : gone) change_(id, false);
+  if (now >= nextBeat_) {
+    nextBeat_ = now + heartbeat_;
+    beat();
+  }
+}
+
+std::vector<std::int64_t> Presence::online(const std::vector<std::int64_t>& userIds) const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::int64_t> found;
+  for (auto id : userIds)
+    if (where_.count(id)) found.push_back(id);
+  return found;
+}
+
+void Presence::received(const std::string& payload) {
+  const auto space = payload.find(' ');
+  if (payload.size() < 2 || space == std::string::npos) return;
+  const char kind = payload[0];
+  const std::string node = payload.substr(1, space - 1);
+  if (node == node_) return;  // our own, known already
+  const std::string_view rest = std::string_view(payload).substr(space + 1);
+  const auto now = Clock::now();
+  std::lock_guard lock(mutex_);
+  if (kind == '+' || kind == '-') {
+    std::int64_t id = 0;
+    if (!parseId(rest, id)) return;
+    if (kind == '+') {
+      where_[id][node] = now;
+      leaving_.erase(id);  // went here, came there: no change for the cluster
+    } else if (auto it = where_.find(id); it != where_.end()) {
+      it->second.erase(node);
+      if (it->second.empty()) where_.erase(it);
+    }
+  } else if (kind == '=') {
+    std::unordered_set<std::int64_t> listed;
+    for (std::size_t from = 0; from < rest.size();) {
+      auto comma = rest.find(',', from);
+      if (comma == std::string_view::npos) comma = rest.size();
+      std::int64_t id = 0;
+      if (parseId(rest.substr(from, comma - from), id)) listed.insert(id);
+      from = comma + 1;
+    }
+    for (auto it = where_.begin(); it != where_.end();) {  // those the node no longer has
+      if (!listed.count(it->first)) it->second.erase(node);
+      it = it->second.empty() ? where_.erase(it) : std::next(it);
+    }
+    for (auto id : listed) where_[id][node] = now;
+  }
+}
+
+void Presence::beat() {
+  std::string list;
+  for (auto id : localUsers_()) list += (list.empty() ? "" : ",") + std::to_string(id);
+  bus_.publish(kTopic, "=" + node_ + " " + list);
+  // A node not heard of for three heartbeats is gone, with its users.
+  const auto stale = Clock::now() - 3 * heartbeat_;
+  std::lock_guard lock(mutex_);
+  for (auto it = where_.begin(); it != where_.end();) {
+    for (auto n = it->second.begin(); n != it->second.end();)
+      n = (n->first != node_ && n->second < stale) ? it->second.erase(n) : std::next(n);
+    it = it->second.empty() ? where_.erase(it) : std::next(it);
+  }
+}
+
+}  // namespace mmm::core
