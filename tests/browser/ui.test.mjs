@@ -217,14 +217,32 @@ test('typing: Bob sees "Ann is typing…" while she types, and then not', async 
   await bob.page.goto(eventUrl);
   await bob.page.locator('.message', {hasText: 'see you there'}).waitFor();
   await ann.page.locator('.message', {hasText: 'see you there'}).waitFor();
+  // Both are here: a green dot by each name, for both.
+  for (const page of [ann.page, bob.page])
+    for (const who of ['ann', 'bob']) await page.locator('.people li.online', {hasText: `${who}${unique}`}).waitFor();
   const line = bob.page.locator('.typing');
   assert.equal(await line.textContent(), '');
-  await ann.page.getByLabel('Message', {exact: true}).pressSequentially('one moment');
+  // Typed over a few seconds, as people type: a frame goes every 2 s, and the server passes
+  // one on per 2 s (the window of her last frames, in the reply above, may still be open).
+  const typing = ann.page.getByLabel('Message', {exact: true}).pressSequentially('one moment, please', {delay: 300});
   await bob.page.locator('.typing', {hasText: `ann${unique} is typing…`}).waitFor();
+  await typing;
   assert.equal(await ann.page.locator('.typing').textContent(), '', 'Ann is not told of her own typing');
   // She stops without sending: gone after a few seconds.
   await bob.page.locator('.typing', {hasText: 'is typing'}).waitFor({state: 'detached', timeout: 10000});
   await ann.page.getByLabel('Message', {exact: true}).fill('');
+  // Ann leaves (her last tab): her dot goes out for Bob, after the reload grace.
+  await ann.page.goto(`${base}/#/events`);
+  await ann.context.close();
+  await bob.page.locator('.people li:not(.online)', {hasText: `ann${unique}`}).waitFor({timeout: 10000});
+  ann = await newMusician('ann');
+  await ann.page.goto(`${base}/#/signin`);
+  await ann.page.getByLabel('Email').fill(ann.email);
+  await ann.page.getByLabel('Password').fill(ann.password);
+  await ann.page.getByRole('button', {name: 'Sign in'}).click();
+  await ann.page.getByRole('heading', {name: 'Find musicians to play with'}).waitFor();
+  await ann.page.goto(eventUrl);  // where the next test finds her
+  await messages(ann.page).filter({hasText: 'Hi Ann, count me in'}).waitFor();
 });
 
 test('a lost WebSocket reconnects by itself and shows what was sent meanwhile, once', async () => {

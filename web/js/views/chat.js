@@ -1,7 +1,7 @@
 // An event's live chat: history with infinite scroll back, sending, replying, reacting,
 // @mentions with completion, editing and deleting one's own messages, live updates, "Ann is
-// typing…", a "New messages" divider where the reader left off, marking read while on
-// screen, and catching up after a reconnect.
+// typing…", who is in it and online, a "New messages" divider where the reader left off,
+// marking read while on screen, and catching up after a reconnect.
 import {api} from '../api.js';
 import {app} from '../app.js';
 import {avatar, formatWhen, h} from '../dom.js';
@@ -242,6 +242,28 @@ export function chat(page, channel, moderator) {
 
   const completer = mentionCompleter(input, () => members.filter((m) => m.id !== app.me.id));
 
+  // Who is in this chat, a green dot on those online now (GET /v1/presence, then pushes).
+  const online = new Set();
+  const people = h('ul', {class: 'people', 'aria-label': 'In this chat'});
+  const showPeople = () => {
+    people.replaceChildren(...members.map((m) => h('li', {class: online.has(m.id) ? 'online' : ''},
+        avatar(m), h('span', {}, m.userName),
+        h('span', {class: 'dot', 'aria-label': online.has(m.id) ? 'online' : 'offline',
+                   title: online.has(m.id) ? 'online' : 'offline'}))));
+  };
+  const loadPresence = async () => {
+    const ids = members.map((m) => m.id).slice(0, 100);
+    if (!ids.length) return showPeople();
+    try {
+      const found = await api('GET', `/v1/presence?userIDs=${ids.join(',')}`);
+      online.clear();
+      found.online.forEach((id) => online.add(id));
+    } catch {
+      // no dots: the chat works without them
+    }
+    showPeople();
+  };
+
   // "Ann is typing…": the server passes our typing frames on at most every 2 s, and we send
   // no more often; a name goes 4 s after its last frame, or when its message arrives.
   const typingLine = h('p', {class: 'typing muted', 'aria-live': 'polite'});
@@ -308,22 +330,28 @@ export function chat(page, channel, moderator) {
       }
     } else if (push.type === 'typing' && push.channelID === channel && push.userID !== app.me.id) {
       startedTyping(push.userID);
+    } else if (push.type === 'presence' && members.some((m) => m.id === push.userID)) {
+      if (push.online) online.add(push.userID);
+      else online.delete(push.userID);
+      showPeople();
     } else if (push.type === 'message-delete' && push.channelID === channel) {
       messages.delete(push.messageID);
       list.querySelector(`[data-id="${push.messageID}"]`)?.remove();
     } else if (push.type === 'channel-update' && push.channel?.id === channel) {
       members = push.channel.members ?? members;
+      loadPresence();
     } else if (push.type === 'channel-delete' && push.channelID === channel) {
       form.replaceWith(h('p', {class: 'muted'}, 'This chat has ended.'));
     }
   };
   app.pushListeners.add(onPush);
   app.reconnectListeners.add(catchUp);
+  app.reconnectListeners.add(loadPresence);
   document.addEventListener('visibilitychange', onVisible);
   unread.reading = channel;
 
   page.append(h('section', {class: 'card chat', 'aria-label': 'Event chat'},
-      h('h2', {}, 'Chat'), olderButton, scroller, typingLine, status, replyBar, form, completer.element));
+      h('h2', {}, 'Chat'), people, olderButton, scroller, typingLine, status, replyBar, form, completer.element));
 
   // Where the reader left off (the server's marker, shared by all their tabs), then the
   // newest page, with a divider before the first message since then that is not their own.
@@ -338,6 +366,7 @@ export function chat(page, channel, moderator) {
     } catch {
       // no completion list; the chat works without it
     }
+    loadPresence();
     await loadOlder();
     const first = [...list.children].find((li) => Number(li.dataset.seq) > lastRead && !li.classList.contains('mine'));
     if (first && lastRead > 0) {
@@ -355,6 +384,7 @@ export function chat(page, channel, moderator) {
     if (unread.reading === channel) unread.reading = null;
     app.pushListeners.delete(onPush);
     app.reconnectListeners.delete(catchUp);
+    app.reconnectListeners.delete(loadPresence);
     document.removeEventListener('visibilitychange', onVisible);
     completer.close();
   };
