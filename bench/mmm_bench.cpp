@@ -2,6 +2,7 @@
 // framing, so the client is never the bottleneck; it reports its own CPU time.
 //
 //   mmm-bench subscribe  --port P --path PATH --connections N --expect M [--source IP] [--raw] [--timeout S]
+//                        [--typing-every S --channel C]
 //   mmm-bench publish    --port P --token T --channel C --rate R --count M --size B
 //   mmm-bench raw-server --port P --connections N --rate R --count M --size B
 //   mmm-bench hold       --port P --path PATH --connections N [--source IP]
@@ -11,7 +12,8 @@
 //   mmm-bench seed-musicians --port P --count N [--connections 8] [--seed 1] [--paths FILE]
 //
 // Messages carry "seq=<n> t=<CLOCK_MONOTONIC ns>"; subscribers check order, gaps and
-// duplicates per connection and record latency in a histogram. Each prints one JSON line
+// duplicates per connection and record latency in a histogram. With --typing-every S, each
+// subscriber also sends {"type":"typing","channelID":C} every S seconds, spread evenly. Each prints one JSON line
 // (hold, http-idle and slowloris print {"ready":N} first). raw-server --port 0 binds a free
 // port and prints it.
 //
@@ -221,6 +223,16 @@ int subscribe(bool hold) {
   const bool raw = options.count("raw");
   const std::string path = opt("path", "/v1/ws"), source = opt("source");
   const int timeout = static_cast<int>(num("timeout", 60));
+  const long long typingEvery = num("typing-every", 0);
+  // A masked client text frame (the key is fixed: the server must unmask, not guess).
+  std::string typingFrame;
+  if (typingEvery > 0) {
+    const std::string payload = R"({"type":"typing","channelID":)" + std::to_string(num("channel", 1)) + "}";
+    const unsigned char key[4] = {0x1f, 0x2e, 0x3d, 0x4c};
+    typingFrame = {char(0x81), char(0x80 | payload.size()), char(key[0]), char(key[1]), char(key[2]), char(key[3])};
+    for (std::size_t i = 0; i < payload.size(); ++i) typingFrame += char(payload[i] ^ key[i % 4]);
+  }
+  long long typingSent = 0;
   std::vector<Sub> subs;
   subs.reserve(connections);
   const std::string upgrade = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
@@ -262,9 +274,25 @@ int subscribe(bool hold) {
   long long delivered = 0, duplicates = 0, outOfOrder = 0, finished = 0;
   std::vector<epoll_event> events(1024);
   const std::int64_t deadline = nowNs() + std::int64_t(timeout) * 1000000000;
+  // Typing frames: one connection after another, each once per period.
+  const std::int64_t typingGap = typingEvery > 0 ? typingEvery * 1000000000 / connections : 0;
+  std::int64_t typingDue = nowNs();
+  std::size_t typingNext = 0;
   char chunk[65536];
   while (finished < connections && nowNs() < deadline) {
-    int n = epoll_wait(epoll, events.data(), static_cast<int>(events.size()), 200);
+    int wait = 200;
+    if (typingGap > 0) {
+      for (const auto now = nowNs(); typingDue <= now; typingDue += typingGap) {
+        const Sub& sub = subs[typingNext];
+        typingNext = (typingNext + 1) % subs.size();
+        // Small enough for the socket's buffer; a full buffer would mean the server stopped reading.
+        if (::send(sub.fd, typingFrame.data(), typingFrame.size(), MSG_NOSIGNAL | MSG_DONTWAIT) ==
+            static_cast<ssize_t>(typingFrame.size()))
+          ++typingSent;
+      }
+      wait = static_cast<int>(std::clamp<std::int64_t>((typingDue - nowNs()) / 1000000, 0, 200));
+    }
+    int n = epoll_wait(epoll, events.data(), static_cast<int>(events.size()), wait);
     for (int e = 0; e < n; ++e) {
       Sub& sub = subs[events[e].data.u64];
       for (;;) {
@@ -320,9 +348,10 @@ int subscribe(bool hold) {
   }
   const long long lost = expect * connections - delivered;
   std::printf("{\"connections\":%d,\"expected\":%lld,\"delivered\":%lld,\"lost\":%lld,\"duplicates\":%lld,"
-              "\"gaps_or_reorders\":%lld,\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"max_ms\":%.2f,\"client_cpu_s\":%.2f}\n",
+              "\"gaps_or_reorders\":%lld,\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"max_ms\":%.2f,\"client_cpu_s\":%.2f,"
+              "\"typing_sent\":%lld}\n",
               connections, expect * connections, delivered, lost, duplicates, outOfOrder, latency.percentileMs(0.5),
-              latency.percentileMs(0.99), latency.maxNs / 1e6, cpuSeconds());
+              latency.percentileMs(0.99), latency.maxNs / 1e6, cpuSeconds(), typingSent);
   return 0;
 }
 
