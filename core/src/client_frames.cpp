@@ -11,11 +11,16 @@
 namespace mmm::core {
 
 ClientFrames::ClientFrames(int threads, std::size_t maxQueued, std::shared_ptr<spdlog::logger> log)
-    : log_(std::move(log)), pool_(std::make_unique<WorkerPool>(threads, maxQueued, log_)) {}
+    : log_(std::move(log)),
+      pool_(std::make_unique<WorkerPool>(threads, maxQueued, log_)),
+      presencePool_(std::make_unique<WorkerPool>(1, 65536, log_)) {}
 
 ClientFrames::~ClientFrames() { stop(); }
 
-void ClientFrames::stop() { pool_->stop(); }
+void ClientFrames::stop() {
+  pool_->stop();
+  presencePool_->stop();
+}
 
 void ClientFrames::claim(const std::string& plugin, const std::string& type, ClientFrameHandler handler) {
   if (type.empty() || type.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") != std::string::npos)
@@ -53,7 +58,10 @@ void ClientFrames::presenceChanged(std::int64_t userId, bool online) {
       }
     }
   };
-  if (!pool_->tryPost(task)) dropped_++;
+  if (!presencePool_->tryPost(task)) {
+    dropped_++;
+    log_->warn("a presence change of user {} was dropped: its queue is full", userId);
+  }
 }
 
 void ClientFrames::dispatch(std::int64_t userId, std::string text) {

@@ -36,7 +36,8 @@ class ClientFrames {
   void dispatch(std::int64_t userId, std::string text);
   /// Host::onPresence: `handler` hears of every change presenceChanged() is told of.
   void watchPresence(PresenceHandler handler);
-  /// Hands a change of presence (Presence's) to the watchers, on the pool (any thread).
+  /// Hands a change of presence (Presence's) to the watchers, on a thread of its own (so
+  /// changes keep their order) behind a queue of its own (typing floods do not drop them).
   void presenceChanged(std::int64_t userId, bool online);
   /// Runs what is queued and joins the pool's threads. Idempotent.
   void stop();
@@ -54,6 +55,7 @@ class ClientFrames {
 
   std::shared_ptr<spdlog::logger> log_;
   std::unique_ptr<WorkerPool> pool_;
+  std::unique_ptr<WorkerPool> presencePool_;  // one thread: a user's changes stay in order
   std::mutex mutex_;  // claims happen at start, before any frame; kept for safety
   std::map<std::string, std::pair<std::string, ClientFrameHandler>> handlers_;  // type → plugin, handler
   std::vector<PresenceHandler> presenceWatchers_;

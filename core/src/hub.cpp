@@ -561,14 +561,6 @@ void Hub::removeKey(std::int64_t userId, const std::string& key, const std::stri
   releasedSlots_.push_back(slot);
 }
 
-std::vector<std::int64_t> Hub::usersOnline() const {
-  std::lock_guard<std::mutex> lock(keysMutex_);
-  std::vector<std::int64_t> users;
-  users.reserve(userSockets_.size());
-  for (const auto& [user, count] : userSockets_) users.push_back(user);
-  return users;
-}
-
 std::vector<std::string> Hub::slots() const {
   std::lock_guard<std::mutex> lock(keysMutex_);
   std::vector<std::string> slots;

@@ -73,8 +73,6 @@ class Hub {
   /// The quota slots of open sockets, and those of sockets closed since the last call.
   std::vector<std::string> slots() const;
   std::vector<std::string> takeReleasedSlots();
-  /// The users holding a socket on this node.
-  std::vector<std::int64_t> usersOnline() const;
   /// Sockets closed (1008) for sending more frames per second than allowed.
   std::int64_t droppedChatty() const { return droppedChatty_.load(); }
 

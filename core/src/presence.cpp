@@ -38,8 +38,7 @@ Presence::Presence(Bus& bus, std::chrono::milliseconds heartbeat, std::chrono::m
 
 Presence::~Presence() { stop(); }
 
-void Presence::start(std::function<std::vector<std::int64_t>()> localUsers) {
-  localUsers_ = std::move(localUsers);
+void Presence::start() {
   feed_ = bus_.subscribe(kTopic, [this](const std::string&, const std::string& payload) { received(payload); });
   nextBeat_ = Clock::now();
   ticker_ = std::make_unique<Ticker>("presence", std::chrono::milliseconds(100), [this] { tick(); }, log_);
@@ -48,45 +47,48 @@ void Presence::start(std::function<std::vector<std::int64_t>()> localUsers) {
 void Presence::stop() {
   ticker_.reset();
   feed_.reset();
+  std::lock_guard lock(mutex_);
+  for (const auto& [id, when] : leaving_)
+    if (!where_.count(id) && change_) change_(id, false);
+  leaving_.clear();
 }
 
+void Presence::publish(const std::string& payload) { bus_.publish(kTopic, payload); }
+
 void Presence::local(std::int64_t userId, bool online) {
-  bool announce = false;
-  {
-    std::lock_guard lock(mutex_);
-    auto& nodes = where_[userId];
-    const bool before = !nodes.empty();
-    if (online)
-      nodes[node_] = Clock::now();
-    else
-      nodes.erase(node_);
-    const bool changed = before != !nodes.empty();
-    if (nodes.empty()) where_.erase(userId);
-    if (changed && online)
-      announce = leaving_.erase(userId) == 0;  // back within the grace: never announced gone
-    else if (changed)
-      leaving_[userId] = Clock::now() + grace_;  // announced by tick() unless they come back
+  std::lock_guard lock(mutex_);
+  auto& nodes = where_[userId];
+  const bool before = !nodes.empty();
+  if (online)
+    nodes[node_] = Clock::now();
+  else
+    nodes.erase(node_);
+  const bool changed = before != !nodes.empty();
+  if (nodes.empty()) where_.erase(userId);
+  publish((online ? "+" : "-") + node_ + " " + std::to_string(userId));
+  if (online) {
+    leftHere_.erase(userId);
+    // Back within the grace: never announced gone, so nothing to announce.
+    if (changed && leaving_.erase(userId) == 0 && change_) change_(userId, true);
+  } else if (changed) {
+    leaving_[userId] = Clock::now() + grace_;  // announced by tick() unless they come back
+  } else {
+    leftHere_[userId] = Clock::now() + grace_;  // another node has them, as far as we know
   }
-  bus_.publish(kTopic, (online ? "+" : "-") + node_ + " " + std::to_string(userId));
-  if (announce && change_) change_(userId, true);
 }
 
 void Presence::tick() {
   const auto now = Clock::now();
-  std::vector<std::int64_t> gone;
-  {
-    std::lock_guard lock(mutex_);
-    for (auto it = leaving_.begin(); it != leaving_.end();) {
-      if (it->second > now) {
-        ++it;
-        continue;
-      }
-      if (!where_.count(it->first)) gone.push_back(it->first);  // not back, here or elsewhere
-      it = leaving_.erase(it);
+  std::lock_guard lock(mutex_);
+  for (auto it = leaving_.begin(); it != leaving_.end();) {
+    if (it->second > now) {
+      ++it;
+      continue;
     }
+    if (!where_.count(it->first) && change_) change_(it->first, false);  // not back, here or elsewhere
+    it = leaving_.erase(it);
   }
-  if (change_)
-    for (auto id : gone) change_(id, false);
+  for (auto it = leftHere_.begin(); it != leftHere_.end();) it = it->second <= now ? leftHere_.erase(it) : std::next(it);
   if (now >= nextBeat_) {
     nextBeat_ = now + heartbeat_;
     beat();
@@ -118,7 +120,11 @@ void Presence::received(const std::string& payload) {
       leaving_.erase(id);  // went here, came there: no change for the cluster
     } else if (auto it = where_.find(id); it != where_.end()) {
       it->second.erase(node);
-      if (it->second.empty()) where_.erase(it);
+      if (it->second.empty()) {
+        where_.erase(it);
+        // Its last socket there closed, and ours a moment ago: gone from the cluster.
+        if (leftHere_.erase(id)) leaving_[id] = now + grace_;
+      }
     }
   } else if (kind == '=') {
     std::unordered_set<std::int64_t> listed;
@@ -139,11 +145,11 @@ void Presence::received(const std::string& payload) {
 
 void Presence::beat() {
   std::string list;
-  for (auto id : localUsers_()) list += (list.empty() ? "" : ",") + std::to_string(id);
-  bus_.publish(kTopic, "=" + node_ + " " + list);
+  for (const auto& [id, nodes] : where_)
+    if (nodes.count(node_)) list += (list.empty() ? "" : ",") + std::to_string(id);
+  publish("=" + node_ + " " + list);
   // A node not heard of for three heartbeats is gone, with its users.
   const auto stale = Clock::now() - 3 * heartbeat_;
-  std::lock_guard lock(mutex_);
   for (auto it = where_.begin(); it != where_.end();) {
     for (auto n = it->second.begin(); n != it->second.end();)
       n = (n->first != node_ && n->second < stale) ? it->second.erase(n) : std::next(n);

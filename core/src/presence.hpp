@@ -38,10 +38,13 @@ class Presence {
   Presence(const Presence&) = delete;
   Presence& operator=(const Presence&) = delete;
 
-  /// Set before start(): called (on the hub's or the presence thread: hand it on) for each change.
+  /// Set before start(): called for each change, under this class's lock (so a user's
+  /// changes come in order): it must only hand them on, and not call back into Presence.
   void onChange(Change change) { change_ = std::move(change); }
-  /// Listens to the other nodes and sends the heartbeat, with `localUsers()` (the hub's).
-  void start(std::function<std::vector<std::int64_t>()> localUsers);
+  /// Listens to the other nodes and sends the heartbeat.
+  void start();
+  /// Tells at once of those going offline within their grace (the hub closed their sockets
+  /// before this), then stops listening.
   void stop();
 
   /// The hub's onPresence: `userId`'s sockets on this node went 0→1 (true) or 1→0 (false).
@@ -54,7 +57,8 @@ class Presence {
  private:
   void received(const std::string& payload);
   void tick();
-  void beat();
+  void beat();  // under the lock
+  void publish(const std::string& payload);  // under the lock: the bus gets news in the order of the state
 
   Bus& bus_;
   std::chrono::milliseconds heartbeat_, grace_;
@@ -62,10 +66,12 @@ class Presence {
   std::shared_ptr<spdlog::logger> log_;
   std::string node_;  // random, per process
   Change change_;
-  std::function<std::vector<std::int64_t>()> localUsers_;
   mutable std::mutex mutex_;
   std::unordered_map<std::int64_t, std::unordered_map<std::string, Clock::time_point>> where_;  // user → node → heard
   std::unordered_map<std::int64_t, Clock::time_point> leaving_;  // offline here, announced at that time unless back
+  // Users whose last socket here closed while another node still had one, until then: if
+  // that node's "-" empties the view first, this node announces (both may: at worst twice).
+  std::unordered_map<std::int64_t, Clock::time_point> leftHere_;
   std::unique_ptr<Bus::Subscription> feed_;
   std::unique_ptr<Ticker> ticker_;
 };

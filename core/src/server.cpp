@@ -757,7 +757,7 @@ void Server::Impl::startParts() {
   teardown.push_back([this] { plugins.stop(); });
   // After the hub stops (no more frames) and before the plugins do (their handlers).
   teardown.push_back([this] { clientFrames->stop(); });
-  presence->start([hub = hub.get()] { return hub->usersOnline(); });
+  presence->start();
   teardown.push_back([this] { presence->stop(); });
   // Started after the plugins so that it stops before them: sockets close with 1001 first.
   hub->start();

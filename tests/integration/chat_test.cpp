@@ -756,6 +756,7 @@ TEST_P(ChatTest, PresenceFollowsEachUsersFirstAndLastSocketAndReachesThoseWhoSha
   ASSERT_EQ(nextType(bSocket, &frame), "presence");
   EXPECT_EQ(frame->getValue<Poco::Int64>("userID"), a.id);
   EXPECT_TRUE(frame->getValue<bool>("online"));
+  EXPECT_FALSE(frame->has("userIDs")) << "who else shares a channel with a is none of b's business";
   EXPECT_EQ(online(), (std::vector<std::int64_t>{a.id, b.id, c.id}));
   // A second tab changes nothing; nor does closing one of two.
   auto second = std::make_unique<WsClient>(port_, "/v1/ws?auth=Bearer%20" + a.token);

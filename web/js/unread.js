@@ -38,7 +38,7 @@ export const unread = {
   },
 
   onPush(push) {
-    if (push.type === 'read-update') {
+    if (push.type === 'read-update' && this.states.has(push.channelID)) {
       this.states.set(push.channelID, {lastRead: push.lastRead, unread: push.unread, mentions: push.mentions});
       this.emit();
     } else if (push.type === 'message-new' && this.states.has(push.message?.channelID)) {

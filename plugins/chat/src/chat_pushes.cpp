@@ -190,9 +190,11 @@ void ChatPushes::typing(const Channel& channel, std::int64_t userId) {
 
 void ChatPushes::presence(std::int64_t userId, bool online, const std::vector<std::int64_t>& recipients) {
   if (recipients.empty()) return;
-  JsonWriter envelope(128);
-  envelope.beginObject().field("online", online).field("type", "presence").field("userID", userId);
-  send(envelope, true, recipients);
+  // No userIDs: the recipients are people who share some private channel with the user,
+  // and none may learn who else does.
+  JsonWriter envelope(96);
+  envelope.beginObject().field("online", online).field("type", "presence").field("userID", userId).endObject();
+  pusher_.push(recipients, envelope.take());
 }
 
 void ChatPushes::readUpdate(std::int64_t userId, const ReadState& state) {

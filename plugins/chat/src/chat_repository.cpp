@@ -282,6 +282,8 @@ void ChatRepository::updateChannel(DbSession& tx, std::int64_t id, const std::op
 void ChatRepository::deleteChannel(DbSession& tx, std::int64_t id) {
   Poco::Int64 key = id;
   lockChannel(tx, key);
+  // Its messages next, as a reaction's writer locks its message first: no lock cycle.
+  tx << "UPDATE chat_messages SET seq = seq WHERE channel_id = ?", use(key), now;
   tx << "DELETE FROM chat_reactions WHERE message_id IN (SELECT id FROM chat_messages WHERE channel_id = ?)", use(key),
       now;
   tx << "DELETE FROM chat_mentions WHERE message_id IN (SELECT id FROM chat_messages WHERE channel_id = ?)", use(key),
