@@ -1,5 +1,6 @@
 #include "chat_typing.hpp"
 
+#include "chat_moderation.hpp"
 #include "chat_repository.hpp"
 
 #include <Poco/JSON/Object.h>
@@ -21,10 +22,15 @@ void TypingFrames::handle(std::int64_t userId, const Poco::JSON::Object& frame) 
   // The cluster-wide throttle first: of a burst, one frame reaches the store.
   if (counters_.increment("chat.typing:" + std::to_string(userId) + ":" + std::to_string(channelId), kInterval) != 1)
     return;
-  auto channel = store_.read([&](DbSession& s) { return ChatRepository::channel(store_, s, channelId); });
-  if (!channel) return;
-  if (channel->isPrivate && !std::binary_search(channel->members.begin(), channel->members.end(), userId)) return;
-  pushes_.typing(*channel, userId);
+  auto channel = store_.read([&](DbSession& s) -> std::optional<Channel> {
+    auto found = ChatRepository::channel(store_, s, channelId);
+    if (!found) return std::nullopt;
+    if (found->isPrivate && !std::binary_search(found->members.begin(), found->members.end(), userId))
+      return std::nullopt;  // not a reader
+    if (MuteRepository::mutedUntil(store_, s, channelId, userId)) return std::nullopt;  // cannot post anyway
+    return found;
+  });
+  if (channel) pushes_.typing(*channel, userId);
 }
 
 }  // namespace mmm::chat

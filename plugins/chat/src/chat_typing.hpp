@@ -1,7 +1,7 @@
 // "Ann is typing…": client frames {"type":"typing","channelID":N} (Host::onClientFrame) become
 // pushes {"type":"typing","channelID":N,"userID":U} to the channel's other readers, at most
-// once per user and channel every 2 s on the whole cluster; from a non-reader, or for a
-// channel that is not there, nothing.
+// once per user and channel every 2 s on the whole cluster; from a non-reader, a member
+// muted there, or for a channel that is not there, nothing.
 #pragma once
 
 #include "chat_pushes.hpp"
