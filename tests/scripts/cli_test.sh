@@ -42,8 +42,8 @@ expect_config_error bad-plugin $'plugins:\n  - name: nothere' \
 # A plugin's rate limits are checked by its schema: a negative count, an unknown limit.
 expect_config_error negative-limit $'plugins:\n  - name: users\n  - name: chat\n    config:\n      rate_limits: {messages: {count: -1}}' \
   "negative-limit.yaml:5:39: expected a value from 0 to 1000000, got -1"
-expect_config_error unknown-limit $'plugins:\n  - name: users\n  - name: chat\n    config:\n      rate_limits: {reactions: {count: 5}}' \
-  "unknown key 'reactions'"
+expect_config_error unknown-limit $'plugins:\n  - name: users\n  - name: chat\n    config:\n      rate_limits: {typing: {count: 5}}' \
+  "unknown key 'typing'"
 # Password hash memory is capped at 256 MiB per hash (each hash in flight holds it).
 expect_config_error hash-memory $'plugins:\n  - name: users\n    config:\n      password_hash: {mem_limit_kib: 262145}' \
   "hash-memory.yaml:4:38: expected a value from 8 to 262144, got 262145"
