@@ -17,6 +17,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <tuple>
 
 using namespace mmm::test;
 
@@ -286,6 +287,20 @@ class LineupsTest : public ApiTest {
     a.token = tokenOf(reply);
     a.id = json(reply)->getValue<Poco::Int64>("id");
     return a;
+  }
+  /// The audit log as the admin `boss` reads it: {targetKind, targetID, actorID}, newest first.
+  std::vector<std::tuple<std::string, std::int64_t, std::int64_t>> audit(const Account& boss) {
+    auto reply = call("GET", "/v1/audit", "", boss.token);
+    EXPECT_EQ(reply.status, 200) << reply.body;
+    std::vector<std::tuple<std::string, std::int64_t, std::int64_t>> out;
+    if (reply.status != 200) return out;
+    auto log = jsonArray(reply);
+    for (std::size_t i = 0; i < log->size(); ++i) {
+      auto e = log->getObject(i);
+      out.emplace_back(e->getValue<std::string>("targetKind"), e->getValue<Poco::Int64>("targetID"),
+                       e->getValue<Poco::Int64>("actorID"));
+    }
+    return out;
   }
   /// Saves a musician profile.
   void profile(const Account& who, const std::string& body) {
@@ -810,6 +825,11 @@ TEST_P(LineupsTest, TheCreatorOrAnAdminRemovesAnRsvpAndTheCreatorStays) {
   EXPECT_EQ(removeMember(boss, id, d.id).status, 200);
   EXPECT_EQ(rsvpOf(d, id), kNoRsvp);
   expectProblem(removeMember(boss, id, a.id), 409);
+  // The admin's removal is audited; the creator's own is not.
+  using Audit = std::vector<std::tuple<std::string, std::int64_t, std::int64_t>>;
+  EXPECT_EQ(audit(boss), (Audit{{"event", id, boss.id}}));
+  expectProblem(call("DELETE", "/v1/events/" + std::to_string(id) + "/members/abc", "", a.token), 404);
+  expectProblem(call("DELETE", "/v1/events/" + std::to_string(id) + "/members/0", "", a.token), 404);
   auto ev = event(a, id);
   EXPECT_EQ(count(ev, "goingCount"), 2);  // a, c
   EXPECT_EQ(count(ev, "waitlistCount"), 0);
@@ -1090,6 +1110,42 @@ TEST_P(LineupsTest, RacingJoinsMovesLeavesAndResizesKeepEveryRule) {
   EXPECT_EQ(channelMembers(a, created->getValue<Poco::Int64>("channel")), sorted(members));
 }
 
+TEST_P(LineupsTest, JoinsRacingACancelOrADeleteGetClearAnswers) {
+  const auto a = newAccount();
+  const auto crowd = accounts(20);
+  const auto cancelled = idOf(create(a, slotsJson({{"bass", 2}})));
+  const auto deleted = idOf(create(a, slotsJson({{"bass", 2}})));
+  std::vector<int> toCancelled(crowd.size()), toDeleted(crowd.size());
+  int cancelStatus = 0, deleteStatus = 0;
+  {
+    Threads threads;
+    for (std::size_t n = 0; n < crowd.size(); ++n)
+      threads.emplace_back([&, n] {
+        toCancelled[n] = join(crowd[n], cancelled, n % 2 ? "bass" : "").status;
+        toDeleted[n] = join(crowd[n], deleted, n % 2 ? "bass" : "").status;
+      });
+    threads.emplace_back([&] { cancelStatus = cancel(a, cancelled, R"({"reason":"Flood"})").status; });
+    threads.emplace_back([&] { deleteStatus = call("DELETE", "/v1/events/" + std::to_string(deleted), "", a.token).status; });
+  }
+  EXPECT_EQ(cancelStatus, 200);
+  EXPECT_EQ(deleteStatus, 200);
+  int joinedCancelled = 0;
+  for (std::size_t n = 0; n < crowd.size(); ++n) {
+    EXPECT_TRUE(toCancelled[n] == 201 || toCancelled[n] == 409) << toCancelled[n];
+    EXPECT_TRUE(toDeleted[n] == 201 || toDeleted[n] == 404) << toDeleted[n];
+    const auto r = rsvpOf(crowd[n], cancelled);
+    EXPECT_EQ(!r.state.empty(), toCancelled[n] == 201) << "user " << crowd[n].id << " " << r;
+    joinedCancelled += toCancelled[n] == 201;
+  }
+  auto ev = event(a, cancelled);
+  EXPECT_EQ(ev->getValue<std::string>("status"), "cancelled");
+  EXPECT_EQ(count(ev, "goingCount") + count(ev, "waitlistCount"), joinedCancelled + 1);
+  expectProblem(call("GET", "/v1/events/" + std::to_string(deleted), "", a.token), 404);
+  for (const auto& p : crowd) {
+    EXPECT_EQ(ids(jsonArray(call("GET", "/v1/events/join", "", p.token))).size(), rsvpOf(p, cancelled).state.empty() ? 0u : 1u);
+  }
+}
+
 // --- Cancelling.
 
 TEST_P(LineupsTest, CancellingPostsInTheChatRefusesJoinsAndHidesTheEventFromTheList) {
@@ -1152,6 +1208,8 @@ TEST_P(LineupsTest, CancellingPostsInTheChatRefusesJoinsAndHidesTheEventFromTheL
   ASSERT_EQ(reply.status, 200) << reply.body;
   EXPECT_EQ(json(reply)->getValue<std::string>("status"), "cancelled");
   EXPECT_EQ(cancelMessages(a, event(a, other)->getValue<Poco::Int64>("channel")), (Messages{{"Cancelled", boss.id}}));
+  using Audit = std::vector<std::tuple<std::string, std::int64_t, std::int64_t>>;
+  EXPECT_EQ(audit(boss), (Audit{{"event", other, boss.id}}));  // the creator's own cancel is not audited
   // A reason of exactly 500 characters.
   const auto third = create(a);
   const std::string reason(500, 'r');
@@ -1419,6 +1477,13 @@ TEST_P(LineupsTest, ShrinkGrowthAndRemovalPushTheirRsvpToThoseMoved) {
   EXPECT_TRUE(sc.take(pushOf("event-update", id, [&](const Frame& f) {
     return people(f->getObject("event"), "bass", "going") == Ids{b.id, d.id};
   }))) << "the removed user's page is not updated";
+
+  ASSERT_EQ(cancel(a, id, R"({"reason":"Snow"})").status, 200);
+  for (auto* s : {&sb, &sd}) {
+    EXPECT_TRUE(s->take(pushOf("event-update", id, [](const Frame& f) {
+      return f->getObject("event")->getValue<std::string>("status") == "cancelled";
+    }))) << "no event-update for the cancel";
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, LineupsTest, ::testing::Values(Backends::SQLiteMemory, Backends::MariaDBRedis),
