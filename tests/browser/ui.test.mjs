@@ -410,6 +410,7 @@ test('jam line-ups: slots, a waitlist, a place opening up live; jams that need m
   await gail.page.getByRole('heading', {name: 'Your musician profile'}).waitFor();
   await gail.page.getByRole('button', {name: '+ Add an instrument'}).click();
   await gail.page.getByLabel('Instrument 1', {exact: true}).selectOption('bass');
+  await gail.page.getByLabel('Area name').fill('Downtown Seattle');
   await gail.page.getByLabel('Latitude').fill('47.61');
   await gail.page.getByLabel('Longitude').fill('-122.33');
   await gail.page.getByRole('button', {name: 'Save musician profile'}).click();

@@ -44,7 +44,7 @@ export async function eventView(page, id) {
     const section = h('section', {class: 'card'},
         cancelled && h('p', {class: 'cancelled-banner', role: 'status'}, 'Cancelled: this event will not take place.'),
         h('p', {class: 'event-when'}, when(event)),
-        h('h1', {}, event.title),
+        h('h1', {id: 'event-title', tabindex: '-1'}, event.title),
         h('p', {class: 'muted'}, `Time zone: ${zone}`,
             zone !== browserZone() ? ` (it starts at ${clockIn(event.datetime, zone, true)} there)` : ''),
         h('p', {}, `At ${event.location}`,

@@ -58,9 +58,10 @@ async function refreshCard(old, event, card) {
 }
 
 /** The reader's place, as a badge. */
-function placeBadge(event) {
+function placeBadge(event, names) {
   const rsvp = event.rsvp;
-  if (rsvp?.state === 'waitlisted') return h('span', {class: 'badge'}, `Waitlist #${rsvp.position}`);
+  if (rsvp?.state === 'waitlisted')
+    return h('span', {class: 'badge'}, `#${rsvp.position} on the ${rsvp.instrument ? `${inSentence(names.get(rsvp.instrument) ?? rsvp.instrument)} ` : ''}waitlist`);
   return rsvp || event.joined ? h('span', {class: 'badge'}, '✓ You\'re going') : null;
 }
 
@@ -115,7 +116,7 @@ function eventCard(event, onChange, names) {
       needs.length > 0 && h('p', {class: 'needs'}, h('strong', {}, 'Needs: '), needs.join(', ')),
       event.description && h('p', {}, event.description),
       h('div', {class: 'event-foot'},
-          h('span', {}, going, waiting), placeBadge(event),
+          h('span', {}, going, waiting), placeBadge(event, names),
           event.creator && h('span', {class: 'muted'}, `by ${event.creator.userName}`),
           h('span', {class: 'spacer'}), action),
       status);
