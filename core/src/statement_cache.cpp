@@ -23,6 +23,8 @@ class SqliteRow final : public SqlRow {
     const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement_, column));
     return text ? std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(statement_, column))) : std::string();
   }
+  bool isNull(int column) const override { return sqlite3_column_type(statement_, column) == SQLITE_NULL; }
+  double real(int column) const override { return sqlite3_column_double(statement_, column); }
 
  private:
   sqlite3_stmt* statement_;
@@ -63,6 +65,11 @@ class RecordSetRow final : public SqlRow {
       return std::string(clob.begin(), clob.end());
     }
     return value.convert<std::string>();
+  }
+  bool isNull(int column) const override { return rows_.value(static_cast<std::size_t>(column), row_).isEmpty(); }
+  double real(int column) const override {
+    const auto value = rows_.value(static_cast<std::size_t>(column), row_);
+    return value.isEmpty() ? 0.0 : value.convert<double>();
   }
 
  private:

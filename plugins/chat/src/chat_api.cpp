@@ -358,4 +358,20 @@ void ManagedChannelsService::notifyDeleted(std::int64_t channelId, const std::ve
   api_.pushes().channelDelete(channelId, true, formerMembers);
 }
 
+std::int64_t ChannelAnnouncementsService::post(DbSession& tx, std::int64_t channelId, std::int64_t authorId,
+                                               const std::string& body) {
+  return ChatRepository::postMessage(tx, api_.store().sql(), channelId, authorId,
+                                     std::string(truncateUtf8(body, kMaxMessageBody)), 0, {});
+}
+
+void ChannelAnnouncementsService::notifyPosted(std::int64_t channelId, std::int64_t messageId) {
+  std::optional<Channel> channel;
+  std::optional<Message> message;
+  api_.store().read([&](DbSession& s) {
+    channel = ChatRepository::channel(api_.store(), s, channelId);
+    message = ChatRepository::message(api_.store(), s, messageId);
+  });
+  if (channel && message) api_.pushes().messageNew(*channel, *message);
+}
+
 }  // namespace mmm::chat

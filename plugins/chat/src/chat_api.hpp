@@ -100,4 +100,15 @@ class ManagedChannelsService final : public ManagedChannels {
   ChatApi& api_;
 };
 
+/// ChannelAnnouncements for other plugins (an event's "Cancelled: …" message).
+class ChannelAnnouncementsService final : public ChannelAnnouncements {
+ public:
+  explicit ChannelAnnouncementsService(ChatApi& api) : api_(api) {}
+  std::int64_t post(DbSession& tx, std::int64_t channelId, std::int64_t authorId, const std::string& body) override;
+  void notifyPosted(std::int64_t channelId, std::int64_t messageId) override;
+
+ private:
+  ChatApi& api_;
+};
+
 }  // namespace mmm::chat

@@ -80,6 +80,7 @@ class ChatPlugin final : public Plugin {
       return Response::json(200, json.endArray().endObject().take());
     });
     host.services().provide<ManagedChannels>(std::make_shared<ManagedChannelsService>(api));
+    host.services().provide<ChannelAnnouncements>(std::make_shared<ChannelAnnouncementsService>(api));
     ReportTarget::provide(host.services(), "message", std::make_shared<MessageReportTarget>(api));
   }
 

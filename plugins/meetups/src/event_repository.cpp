@@ -2,33 +2,208 @@
 
 #include <mmm/time.hpp>
 
+#include <algorithm>
+#include <deque>
+
 using namespace Poco::Data::Keywords;
 
 namespace mmm::meetups {
 namespace {
 
-// memberCount and joined are counted by the database from the members' primary key, so
-// they are exact however many joins race.
-constexpr const char* kSelect =
+// The columns every read gives, in this order (readEvent). The counts and the viewer's
+// waitlist position are counted by the database under the line-up's index, so they are
+// exact however many joins race; the viewer's row comes from the join named `me`.
+constexpr const char* kColumns =
     "SELECT e.id, e.title, e.starts_at, e.location, e.description, e.creator_id, COALESCE(e.channel_id, 0),"
-    " (SELECT COUNT(*) FROM event_members m WHERE m.event_id = e.id),"
-    " (SELECT COUNT(*) FROM event_members j WHERE j.event_id = e.id AND j.user_id = ?)"
+    " (SELECT COUNT(*) FROM event_members m WHERE m.event_id = e.id AND m.waiting = 0),"
+    " (SELECT COUNT(*) FROM event_members m WHERE m.event_id = e.id AND m.waiting = 1),"
+    " me.waiting, me.instrument,"
+    " CASE WHEN me.waiting = 1 THEN (SELECT COUNT(*) FROM event_members w WHERE w.event_id = e.id"
+    " AND w.instrument = me.instrument AND w.waiting = 1 AND w.place_key <= me.place_key) ELSE 0 END,"
+    " e.ends_at, e.lat, e.lon, e.online_url, e.time_zone, e.cancelled, e.capacity, e.series_id"
     " FROM events e ";
+// Every event, with the viewer's row when they are a member (the first ?: the viewer).
+const std::string kSelect = std::string(kColumns) + "LEFT JOIN event_members me ON me.event_id = e.id AND me.user_id = ? ";
 
 // A MATCH finding this many events is walked in date order rather than by its matches.
 constexpr std::int64_t kManyMatches = 2000;
+// forMe ranks at most this many of the soonest matching events.
+constexpr std::int64_t kMaxRanked = 2000;
 
-std::vector<Event> select(Store& store, DbSession& session, const std::string& sql,
-                          std::initializer_list<SqlValue> params) {
-  std::vector<Event> events;
-  store.query(session, sql, params, [&](const SqlRow& r) {
-    events.push_back({r.int64(0), r.text(1), r.int64(2), r.text(3), r.text(4), r.int64(5), r.int64(6), r.int64(7),
-                      r.int64(8) > 0});
+Event readEvent(const SqlRow& r) {
+  Event e;
+  e.id = r.int64(0);
+  e.title = r.text(1);
+  e.startsAt = r.int64(2);
+  e.location = r.text(3);
+  e.description = r.text(4);
+  e.creatorId = r.int64(5);
+  e.channelId = r.int64(6);
+  e.goingCount = r.int64(7);
+  e.waitlistCount = r.int64(8);
+  if (!r.isNull(9)) e.rsvp = Rsvp{r.int64(9) != 0, r.text(10), r.int64(11)};
+  if (!r.isNull(12)) e.endsAt = r.int64(12);
+  if (!r.isNull(13)) e.point = GeoPoint{r.real(13), r.real(14)};
+  if (!r.isNull(15)) e.onlineUrl = r.text(15);
+  e.timezone = r.text(16);
+  e.cancelled = r.int64(17) != 0;
+  if (!r.isNull(18)) e.capacity = static_cast<int>(r.int64(18));
+  if (!r.isNull(19)) e.seriesId = r.int64(19);
+  return e;
+}
+
+// Fills in the slots of `events` (two queries for the whole page, the second only when
+// some event has slots).
+void loadSlots(Store& store, DbSession& session, std::vector<Event>& events) {
+  if (events.empty()) return;
+  std::map<std::int64_t, Event*> byId;
+  std::vector<std::int64_t> ids;
+  for (auto& e : events) {
+    byId[e.id] = &e;
+    ids.push_back(e.id);
+  }
+  std::vector<std::int64_t> withSlots;
+  forEachInList(ids, [&](const std::string& marks, const std::vector<SqlValue>& values) {
+    store.query(session, "SELECT event_id, instrument, places FROM event_slots WHERE event_id IN (" + marks +
+                             ") ORDER BY event_id, ord",
+                values, [&](const SqlRow& r) {
+                  const auto id = r.int64(0);
+                  if (withSlots.empty() || withSlots.back() != id) withSlots.push_back(id);
+                  byId[id]->slots.push_back({r.text(1), static_cast<int>(r.int64(2)), {}, {}});
+                });
   });
+  forEachInList(withSlots, [&](const std::string& marks, const std::vector<SqlValue>& values) {
+    store.query(session, "SELECT event_id, instrument, waiting, user_id FROM event_members WHERE event_id IN (" + marks +
+                             ") AND instrument <> '' ORDER BY event_id, instrument, waiting, place_key",
+                values, [&](const SqlRow& r) {
+                  auto& slots = byId[r.int64(0)]->slots;
+                  const auto instrument = r.text(1);
+                  auto slot = std::find_if(slots.begin(), slots.end(),
+                                           [&](const SlotView& s) { return s.instrument == instrument; });
+                  if (slot == slots.end()) return;  // not a slot any more (cannot happen: a PATCH moves them)
+                  (r.int64(2) ? slot->waitlist : slot->going).push_back(r.int64(3));
+                });
+  });
+}
+
+std::vector<Event> select(Store& store, DbSession& session, const std::string& sql, const std::vector<SqlValue>& params) {
+  std::vector<Event> events;
+  store.query(session, sql, params, [&](const SqlRow& r) { events.push_back(readEvent(r)); });
+  loadSlots(store, session, events);
+  return events;
+}
+
+// A WHERE clause under construction, with the text its parameters point into.
+struct Where {
+  std::string sql = "1 = 1";
+  std::vector<SqlValue> params;
+  std::deque<std::string> texts;  // stable addresses for the string_views in params
+
+  void add(const std::string& condition) { sql += " AND " + condition; }
+  void bind(std::int64_t v) { params.emplace_back(v); }
+  void bind(std::string text) { params.emplace_back(std::string_view(texts.emplace_back(std::move(text)))); }
+};
+
+// A place is free in a slot while fewer hold one than it has.
+constexpr const char* kSlotHasRoom =
+    "s.places > (SELECT COUNT(*) FROM event_members m WHERE m.event_id = e.id AND m.instrument = s.instrument"
+    " AND m.waiting = 0)";
+
+// The conditions of every list shape but the text search (added by addTextSearch).
+void addFilters(Where& where, const EventQuery& query) {
+  where.add("e.starts_at >= ? AND e.starts_at <= ?");
+  where.bind(query.from);
+  where.bind(query.to);
+  if (!query.cancelledToo) where.add("e.cancelled = 0");
+  if (query.instrument) {
+    where.add(std::string("EXISTS (SELECT 1 FROM event_slots s WHERE s.event_id = e.id AND s.instrument = ?") +
+              (query.openOnly ? std::string(" AND ") + kSlotHasRoom : "") + ")");
+    where.bind(*query.instrument);
+  } else if (query.openOnly) {
+    where.add(std::string("(e.capacity IS NULL OR e.capacity > (SELECT COUNT(*) FROM event_members m WHERE m.event_id = "
+                          "e.id AND m.instrument = '' AND m.waiting = 0) OR EXISTS (SELECT 1 FROM event_slots s WHERE "
+                          "s.event_id = e.id AND ") +
+              kSlotHasRoom + "))");
+  }
+  if (!query.slotsFor.empty()) {
+    where.add("EXISTS (SELECT 1 FROM event_slots s WHERE s.event_id = e.id AND s.instrument IN (" +
+              inListMarks(query.slotsFor.size()) + "))");
+    std::vector<std::string> slugs = query.slotsFor;
+    padInList(slugs);
+    for (auto& slug : slugs) where.bind(std::move(slug));
+  }
+}
+
+// The text search: false when q has no word (nothing matches).
+bool addTextSearch(Store& store, DbSession& session, Where& where, const std::string& text,
+                   const FullTextLimits& limits) {
+  const auto words = searchWords(text);
+  if (words.empty()) return false;
+  if (store.dialect() == Dialect::SQLite) {
+    // SQLite cannot tell how many rows a MATCH finds, so it always walks the matches and
+    // sorts them: fine for a rare word, but a word in half the events costs all of those.
+    // Count up to a bound first: past it, walk the events in date order instead (the unary
+    // + keeps SQLite from driving by the matches' ids) and stop at the page's end.
+    static const std::string probe =
+        "SELECT COUNT(*) FROM (SELECT rowid FROM events_text WHERE events_text MATCH ? LIMIT " +
+        std::to_string(kManyMatches) + ")";
+    const auto match = fts5Match(words);
+    std::int64_t matches = 0;
+    store.query(session, probe, {match}, [&](const SqlRow& r) { matches = r.int64(0); });
+    where.add(std::string(matches < kManyMatches ? "e.id" : "+e.id") +
+              " IN (SELECT rowid FROM events_text WHERE events_text MATCH ?)");
+    where.bind(match);
+    return true;
+  }
+  // MariaDB: the index for the words it holds, an expression for the others.
+  const auto search = booleanSearch(words, limits.minTokenChars, limits.maxTokenChars);
+  if (!search.against.empty()) {
+    where.add("MATCH (e.title, e.location, e.description) AGAINST (? IN BOOLEAN MODE)");
+    where.bind(search.against);
+  }
+  if (!search.wordStarts.empty()) {
+    where.add("CONCAT_WS(' ', e.title, e.location, e.description) REGEXP ?");
+    where.bind(search.wordStarts);
+  }
+  return true;
+}
+
+// An event found by a ranked search, before it is read in full.
+struct Candidate {
+  std::int64_t id = 0, startsAt = 0;
+  std::optional<double> km;  // exact; nullopt: no coordinates (or no point to measure from)
+  bool room = false;
+};
+
+// The page [offset, offset + limit) of `candidates` once sorted by `before`, read in full
+// with their distances.
+template <class Before>
+std::vector<Event> rankedPage(Store& store, DbSession& session, std::vector<Candidate>& candidates, const Page& page,
+                              std::int64_t viewer, Before before) {
+  const auto begin = static_cast<std::size_t>(std::min<std::int64_t>(page.offset, candidates.size()));
+  const auto end = std::min(candidates.size(), begin + static_cast<std::size_t>(page.limit));
+  std::partial_sort(candidates.begin(), candidates.begin() + end, candidates.end(), before);
+  std::vector<std::int64_t> ids;
+  for (auto i = begin; i < end; ++i) ids.push_back(candidates[i].id);
+  std::map<std::int64_t, std::optional<double>> km;
+  for (auto i = begin; i < end; ++i) km[candidates[i].id] = candidates[i].km;
+  auto events = EventRepository::findMany(store, session, ids, viewer);
+  for (auto& e : events) e.distanceKm = km[e.id];
   return events;
 }
 
 }  // namespace
+
+std::optional<int> Event::placesOf(const std::string& instrument) const {
+  if (instrument.empty()) return capacity;
+  for (const auto& s : slots)
+    if (s.instrument == instrument) return s.count;
+  return 0;
+}
+
+bool Event::hasSlot(const std::string& instrument) const {
+  return std::any_of(slots.begin(), slots.end(), [&](const SlotView& s) { return s.instrument == instrument; });
+}
 
 std::vector<Migration> EventRepository::migrations(Dialect dialect) {
   std::vector<Migration> migrations{
@@ -86,6 +261,47 @@ std::vector<Migration> EventRepository::migrations(Dialect dialect) {
                            "CREATE FULLTEXT INDEX events_text ON events (title, location, description)",
                            "SET SESSION innodb_ft_enable_stopword = DEFAULT"}});
   }
+  // Line-ups (API.md Part 2): the event's details, its slots, and each member's place.
+  // Existing members keep their join order as their place's key; the event's counter of
+  // keys starts past them.
+  Migration lineups{
+      4,
+      "line-ups: slots, capacity, waitlists, venue details, cancelling",
+      {"ALTER TABLE events ADD COLUMN ends_at BIGINT NULL",
+       "ALTER TABLE events ADD COLUMN lat DOUBLE NULL",
+       "ALTER TABLE events ADD COLUMN lon DOUBLE NULL",
+       // The coordinates in hundredths of a degree, for the bounding box of a radius search.
+       "ALTER TABLE events ADD COLUMN lat_e2 INTEGER NULL",
+       "ALTER TABLE events ADD COLUMN lon_e2 INTEGER NULL",
+       "ALTER TABLE events ADD COLUMN online_url VARCHAR(500) NULL",
+       "ALTER TABLE events ADD COLUMN time_zone VARCHAR(64) NOT NULL DEFAULT 'UTC'",
+       "ALTER TABLE events ADD COLUMN cancelled INTEGER NOT NULL DEFAULT 0",
+       "ALTER TABLE events ADD COLUMN capacity INTEGER NULL",
+       "ALTER TABLE events ADD COLUMN series_id BIGINT NULL",
+       "ALTER TABLE events ADD COLUMN lineup_seq BIGINT NOT NULL DEFAULT 0",
+       "CREATE INDEX events_place ON events (lat_e2, lon_e2)",
+       "CREATE TABLE event_slots ("
+       " event_id BIGINT NOT NULL REFERENCES events (id) ON DELETE CASCADE,"
+       " instrument VARCHAR(40) NOT NULL,"
+       " places INTEGER NOT NULL,"
+       " ord INTEGER NOT NULL,"
+       " PRIMARY KEY (event_id, instrument)"
+       "){{table_options}}",
+       "CREATE INDEX event_slots_instrument ON event_slots (instrument, event_id)",
+       "ALTER TABLE event_members ADD COLUMN waiting INTEGER NOT NULL DEFAULT 0",
+       "ALTER TABLE event_members ADD COLUMN instrument VARCHAR(40) NOT NULL DEFAULT ''",
+       "ALTER TABLE event_members ADD COLUMN place_key BIGINT NOT NULL DEFAULT 0",
+       "UPDATE event_members SET place_key = joined_at",
+       "UPDATE events SET lineup_seq = COALESCE((SELECT MAX(m.joined_at) FROM event_members m WHERE m.event_id = events.id), 0)",
+       // A pool's places and waitlist in order, its counts, and a waiter's position.
+       "CREATE INDEX event_members_lineup ON event_members (event_id, instrument, waiting, place_key)"}};
+  if (dialect == Dialect::MySQL) {
+    // Adding a column rebuilds the table with its FULLTEXT index, which would take the
+    // server's stop words unless told otherwise again (see migration 3).
+    lineups.statements.insert(lineups.statements.begin(), "SET SESSION innodb_ft_enable_stopword = 0");
+    lineups.statements.push_back("SET SESSION innodb_ft_enable_stopword = DEFAULT");
+  }
+  migrations.push_back(std::move(lineups));
   return migrations;
 }
 
@@ -101,92 +317,165 @@ FullTextLimits EventRepository::fullTextLimits(Store& store) {
   return limits;
 }
 
-std::int64_t EventRepository::insert(DbSession& tx, const Sql& sql, const Event& event, bool channelStale) {
-  Event e = event;
-  Poco::Int64 created = nowMillis(), stale = channelStale ? 1 : 0;
+
+std::int64_t EventRepository::insert(Store& store, DbSession& tx, std::int64_t creatorId, const EventFields& fields,
+                                     bool channelStale) {
+  std::string title = *fields.title, location = *fields.location, description = fields.description.value_or("");
+  Poco::Int64 startsAt = *fields.startsAt, creator = creatorId, created = nowMillis(), stale = channelStale ? 1 : 0;
   tx << "INSERT INTO events (title, starts_at, location, description, creator_id, created_at, channel_stale)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
-      use(e.title), use(e.startsAt), use(e.location), use(e.description), use(e.creatorId), use(created), use(stale),
-      now;
-  Poco::Int64 id = 0;
-  tx << sql.lastInsertId(), into(id), now;
+      use(title), use(startsAt), use(location), use(description), use(creator), use(created), use(stale), now;
+  const auto id = store.lastInsertId(tx);
+  EventFields details;  // the columns with defaults or NULLs: set where given
+  details.endsAt = fields.endsAt;
+  details.point = fields.point;
+  details.onlineUrl = fields.onlineUrl;
+  details.timezone = fields.timezone;
+  details.capacity = fields.capacity;
+  update(tx, id, details);
+  if (fields.slots) replaceSlots(store, tx, id, *fields.slots);
   return id;
 }
 
 std::optional<Event> EventRepository::find(Store& store, DbSession& session, std::int64_t id, std::int64_t viewer) {
-  static const std::string sql = std::string(kSelect) + "WHERE e.id = ?";
+  static const std::string sql = kSelect + "WHERE e.id = ?";
   auto events = select(store, session, sql, {viewer, id});
   if (events.empty()) return std::nullopt;
-  return events.front();
+  return std::move(events.front());
+}
+
+std::vector<Event> EventRepository::findMany(Store& store, DbSession& session, const std::vector<std::int64_t>& ids,
+                                             std::int64_t viewer) {
+  std::vector<Event> found;
+  forEachInList(ids, [&](const std::string& marks, const std::vector<SqlValue>& values) {
+    std::vector<SqlValue> params{viewer};
+    params.insert(params.end(), values.begin(), values.end());
+    auto events = select(store, session, kSelect + "WHERE e.id IN (" + marks + ")", params);
+    std::move(events.begin(), events.end(), std::back_inserter(found));
+  });
+  std::map<std::int64_t, std::size_t> order;
+  for (std::size_t i = 0; i < ids.size(); ++i) order.emplace(ids[i], i);
+  std::sort(found.begin(), found.end(), [&](const Event& a, const Event& b) { return order[a.id] < order[b.id]; });
+  return found;
 }
 
 std::vector<Event> EventRepository::list(Store& store, DbSession& session, const EventQuery& query,
                                          std::int64_t viewer, const FullTextLimits& limits) {
-  static const std::string range = std::string(kSelect) + "WHERE e.starts_at >= ? AND e.starts_at <= ?";
-  static const std::string order = " ORDER BY e.starts_at, e.id LIMIT ? OFFSET ?";
-  static const std::string all = range + order;
-  const std::int64_t limit = query.limit, offset = query.offset;
-  if (!query.text) return select(store, session, all, {viewer, query.from, query.to, limit, offset});
-  const auto words = searchWords(*query.text);
-  if (words.empty()) return {};
-  if (store.dialect() == Dialect::SQLite) {
-    // SQLite cannot tell how many rows a MATCH finds, so it always walks the matches and
-    // sorts them: fine for a rare word, but a word in half the events costs all of those.
-    // Count up to a bound first: past it, walk the events in date order instead (the unary
-    // + keeps SQLite from driving by the matches' ids) and stop at the page's end.
-    static const std::string probe =
-        "SELECT COUNT(*) FROM (SELECT rowid FROM events_text WHERE events_text MATCH ? LIMIT " +
-        std::to_string(kManyMatches) + ")";
-    static const std::string byMatches =
-        range + " AND e.id IN (SELECT rowid FROM events_text WHERE events_text MATCH ?)" + order;
-    static const std::string byDate =
-        range + " AND +e.id IN (SELECT rowid FROM events_text WHERE events_text MATCH ?)" + order;
-    const auto match = fts5Match(words);
-    std::int64_t matches = 0;
-    store.query(session, probe, {match}, [&](const SqlRow& r) { matches = r.int64(0); });
-    return select(store, session, matches < kManyMatches ? byMatches : byDate,
-                  {viewer, query.from, query.to, match, limit, offset});
+  Where where;
+  addFilters(where, query);
+  if (query.text && !addTextSearch(store, session, where, *query.text, limits)) return {};
+  const Page page{query.limit, query.offset};
+
+  if (query.near) {
+    // A bounding box on the indexed, rounded coordinates, then the exact distance.
+    const auto& near = *query.near;
+    const auto box = boundingBox(near.lat, near.lon, near.radiusKm);
+    where.add("e.lat_e2 BETWEEN ? AND ?");
+    where.bind(std::int64_t{box.lat.min});
+    where.bind(std::int64_t{box.lat.max});
+    if (!box.allLongitudes()) {
+      where.add(box.lon.size() == 1 ? "e.lon_e2 BETWEEN ? AND ?"
+                                    : "(e.lon_e2 BETWEEN ? AND ? OR e.lon_e2 BETWEEN ? AND ?)");
+      for (const auto& range : box.lon) {
+        where.bind(std::int64_t{range.min});
+        where.bind(std::int64_t{range.max});
+      }
+    }
+    std::vector<Candidate> inside;
+    store.query(session, "SELECT e.id, e.starts_at, e.lat, e.lon FROM events e WHERE " + where.sql, where.params,
+                [&](const SqlRow& r) {
+                  const double km = distanceKm(near.lat, near.lon, r.real(2), r.real(3));
+                  if (km <= near.radiusKm) inside.push_back({r.int64(0), r.int64(1), km, false});
+                });
+    // Nearest first as reported (1 decimal), then soonest, then by id: stable across pages.
+    return rankedPage(store, session, inside, page, viewer, [](const Candidate& a, const Candidate& b) {
+      const double ka = roundKm(*a.km), kb = roundKm(*b.km);
+      if (ka != kb) return ka < kb;
+      return a.startsAt != b.startsAt ? a.startsAt < b.startsAt : a.id < b.id;
+    });
   }
-  // MariaDB: the index for the words it holds, an expression for the others; three shapes.
-  static const std::string indexed = " AND MATCH (e.title, e.location, e.description) AGAINST (? IN BOOLEAN MODE)";
-  static const std::string starts = " AND CONCAT_WS(' ', e.title, e.location, e.description) REGEXP ?";
-  static const std::string both = range + indexed + starts + order, indexOnly = range + indexed + order,
-                           startsOnly = range + starts + order;
-  const auto search = booleanSearch(words, limits.minTokenChars, limits.maxTokenChars);
-  const std::string_view against = search.against, wordStarts = search.wordStarts;
-  if (search.wordStarts.empty())
-    return select(store, session, indexOnly, {viewer, query.from, query.to, against, limit, offset});
-  if (search.against.empty())
-    return select(store, session, startsOnly, {viewer, query.from, query.to, wordStarts, limit, offset});
-  return select(store, session, both, {viewer, query.from, query.to, against, wordStarts, limit, offset});
+
+  if (query.forMe) {
+    // The soonest events with a slot for one of the caller's instruments, ranked: a free
+    // place in such a slot first, then nearest to the caller (those without coordinates
+    // after), then soonest.
+    std::vector<SqlValue> params;
+    std::vector<std::string> slugs = query.slotsFor;
+    padInList(slugs);
+    for (const auto& slug : slugs) params.emplace_back(std::string_view(slug));
+    params.insert(params.end(), where.params.begin(), where.params.end());
+    params.emplace_back(kMaxRanked);
+    const std::string sql =
+        "SELECT e.id, e.starts_at, e.lat, e.lon, e.lat IS NULL, EXISTS (SELECT 1 FROM event_slots s WHERE s.event_id ="
+        " e.id AND s.instrument IN (" + inListMarks(slugs.size()) + ") AND " + kSlotHasRoom + ") FROM events e WHERE " +
+        where.sql + " ORDER BY e.starts_at, e.id LIMIT ?";
+    std::vector<Candidate> ranked;
+    store.query(session, sql, params, [&](const SqlRow& r) {
+      Candidate c{r.int64(0), r.int64(1), std::nullopt, r.int64(5) != 0};
+      if (query.forMeFrom && r.int64(4) == 0)
+        c.km = distanceKm(query.forMeFrom->lat, query.forMeFrom->lon, r.real(2), r.real(3));
+      ranked.push_back(c);
+    });
+    return rankedPage(store, session, ranked, page, viewer, [](const Candidate& a, const Candidate& b) {
+      if (a.room != b.room) return a.room;
+      if (a.km.has_value() != b.km.has_value()) return a.km.has_value();
+      if (a.km && roundKm(*a.km) != roundKm(*b.km)) return roundKm(*a.km) < roundKm(*b.km);
+      return a.startsAt != b.startsAt ? a.startsAt < b.startsAt : a.id < b.id;
+    });
+  }
+
+  std::vector<SqlValue> params{viewer};
+  params.insert(params.end(), where.params.begin(), where.params.end());
+  params.emplace_back(std::int64_t{query.limit});
+  params.emplace_back(query.offset);
+  return select(store, session, kSelect + "WHERE " + where.sql + " ORDER BY e.starts_at, e.id LIMIT ? OFFSET ?", params);
 }
 
 std::vector<Event> EventRepository::joinedBy(Store& store, DbSession& session, std::int64_t viewer, const Page& page) {
-  static const std::string sql = std::string(kSelect) +
-                                 "JOIN event_members mine ON mine.event_id = e.id AND mine.user_id = ?"
+  static const std::string sql = std::string(kColumns) +
+                                 "JOIN event_members me ON me.event_id = e.id AND me.user_id = ?"
                                  " ORDER BY e.starts_at, e.id LIMIT ? OFFSET ?";
-  const std::int64_t limit = page.limit;
-  return select(store, session, sql, {viewer, viewer, limit, page.offset});
+  return select(store, session, sql, {viewer, std::int64_t{page.limit}, page.offset});
 }
 
 void EventRepository::update(DbSession& tx, std::int64_t id, const EventFields& fields) {
   Poco::Int64 key = id;
-  if (fields.title) {
-    std::string value = *fields.title;
-    tx << "UPDATE events SET title = ? WHERE id = ?", use(value), use(key), now;
+  const auto set = [&](const char* column, auto value) {
+    tx << std::string("UPDATE events SET ") + column + " = ? WHERE id = ?", use(value), use(key), now;
+  };
+  const auto clear = [&](const std::string& columns) {
+    tx << "UPDATE events SET " + columns + " WHERE id = ?", use(key), now;
+  };
+  if (fields.title) set("title", *fields.title);
+  if (fields.startsAt) set("starts_at", Poco::Int64{*fields.startsAt});
+  if (fields.location) set("location", *fields.location);
+  if (fields.description) set("description", *fields.description);
+  if (fields.endsAt) *fields.endsAt ? set("ends_at", Poco::Int64{**fields.endsAt}) : clear("ends_at = NULL");
+  if (fields.point) {
+    if (*fields.point) {
+      double lat = (*fields.point)->lat, lon = (*fields.point)->lon;
+      Poco::Int64 latE2 = toHundredths(lat), lonE2 = toHundredths(lon);
+      tx << "UPDATE events SET lat = ?, lon = ?, lat_e2 = ?, lon_e2 = ? WHERE id = ?", use(lat), use(lon), use(latE2),
+          use(lonE2), use(key), now;
+    } else {
+      clear("lat = NULL, lon = NULL, lat_e2 = NULL, lon_e2 = NULL");
+    }
   }
-  if (fields.startsAt) {
-    Poco::Int64 value = *fields.startsAt;
-    tx << "UPDATE events SET starts_at = ? WHERE id = ?", use(value), use(key), now;
-  }
-  if (fields.location) {
-    std::string value = *fields.location;
-    tx << "UPDATE events SET location = ? WHERE id = ?", use(value), use(key), now;
-  }
-  if (fields.description) {
-    std::string value = *fields.description;
-    tx << "UPDATE events SET description = ? WHERE id = ?", use(value), use(key), now;
-  }
+  if (fields.onlineUrl) *fields.onlineUrl ? set("online_url", **fields.onlineUrl) : clear("online_url = NULL");
+  if (fields.timezone) set("time_zone", *fields.timezone);
+  if (fields.capacity) *fields.capacity ? set("capacity", Poco::Int64{**fields.capacity}) : clear("capacity = NULL");
+}
+
+void EventRepository::replaceSlots(Store& store, DbSession& tx, std::int64_t id, const std::vector<SlotSpec>& slots) {
+  store.query(tx, "DELETE FROM event_slots WHERE event_id = ?", {id}, [](const SqlRow&) {});
+  std::int64_t ord = 0;
+  for (const auto& slot : slots)
+    store.query(tx, "INSERT INTO event_slots (event_id, instrument, places, ord) VALUES (?, ?, ?, ?)",
+                {id, std::string_view(slot.instrument), std::int64_t{slot.count}, ord++}, [](const SqlRow&) {});
+}
+
+void EventRepository::cancel(Store& store, DbSession& tx, std::int64_t id) {
+  store.query(tx, "UPDATE events SET cancelled = 1 WHERE id = ?", {id}, [](const SqlRow&) {});
 }
 
 void EventRepository::setChannel(DbSession& tx, std::int64_t id, std::int64_t channelId) {
@@ -197,21 +486,61 @@ void EventRepository::setChannel(DbSession& tx, std::int64_t id, std::int64_t ch
 void EventRepository::remove(DbSession& tx, std::int64_t id) {
   Poco::Int64 key = id;
   tx << "DELETE FROM event_members WHERE event_id = ?", use(key), now;
+  tx << "DELETE FROM event_slots WHERE event_id = ?", use(key), now;
   tx << "DELETE FROM events WHERE id = ?", use(key), now;
 }
 
-bool EventRepository::addMember(DbSession& tx, const Sql& sql, std::int64_t eventId, std::int64_t userId) {
-  Poco::Int64 event = eventId, user = userId, at = nowMillis();
-  Poco::Data::Statement insert(tx);
-  insert << sql.insertIgnore("event_members", {"event_id", "user_id", "joined_at"}), use(event), use(user), use(at);
-  return insert.execute() == 1;
+std::optional<std::int64_t> EventRepository::lockLineup(Store& store, DbSession& tx, std::int64_t id) {
+  // The write takes the row's exclusive lock in MariaDB before anything reads the line-up
+  // (SQLite's BEGIN IMMEDIATE already holds the whole file).
+  if (store.query(tx, "UPDATE events SET lineup_seq = lineup_seq + 1 WHERE id = ?", {id}, [](const SqlRow&) {}) == 0)
+    return std::nullopt;
+  std::int64_t seq = 0;
+  store.query(tx, "SELECT lineup_seq FROM events WHERE id = ?", {id}, [&](const SqlRow& r) { seq = r.int64(0); });
+  return seq;
 }
 
-bool EventRepository::removeMember(DbSession& tx, std::int64_t eventId, std::int64_t userId) {
-  Poco::Int64 event = eventId, user = userId;
-  Poco::Data::Statement remove(tx);
-  remove << "DELETE FROM event_members WHERE event_id = ? AND user_id = ?", use(event), use(user);
-  return remove.execute() == 1;
+Pool EventRepository::loadPool(Store& store, DbSession& tx, std::int64_t id, const std::string& instrument,
+                               std::optional<int> places) {
+  Pool pool{instrument, places, {}, {}};
+  store.query(tx,
+              "SELECT user_id, waiting, place_key FROM event_members WHERE event_id = ? AND instrument = ?"
+              " ORDER BY waiting, place_key",
+              {id, std::string_view(instrument)},
+              [&](const SqlRow& r) { (r.int64(1) ? pool.waiting : pool.going).push_back({r.int64(0), r.int64(2)}); });
+  return pool;
+}
+
+std::optional<MemberRow> EventRepository::membership(Store& store, DbSession& tx, std::int64_t id,
+                                                     std::int64_t userId) {
+  std::optional<MemberRow> row;
+  store.query(tx, "SELECT instrument, waiting, place_key FROM event_members WHERE event_id = ? AND user_id = ?",
+              {id, userId}, [&](const SqlRow& r) { row = MemberRow{r.text(0), r.int64(1) != 0, r.int64(2)}; });
+  return row;
+}
+
+void EventRepository::saveLineup(Store& store, DbSession& tx, std::int64_t id, const Lineup& lineup) {
+  const std::int64_t joinedAt = nowMillis();
+  const auto done = [](const SqlRow&) {};
+  for (const auto& change : lineup.changes()) {
+    if (!change.row) {
+      store.query(tx, "DELETE FROM event_members WHERE event_id = ? AND user_id = ?", {id, change.userId}, done);
+      continue;
+    }
+    const std::int64_t waiting = change.row->waiting ? 1 : 0;
+    const std::string_view instrument = change.row->instrument;
+    if (change.existed)
+      store.query(tx,
+                  "UPDATE event_members SET instrument = ?, waiting = ?, place_key = ? WHERE event_id = ? AND user_id = ?",
+                  {instrument, waiting, change.row->key, id, change.userId}, done);
+    else
+      store.query(tx,
+                  "INSERT INTO event_members (event_id, user_id, joined_at, instrument, waiting, place_key)"
+                  " VALUES (?, ?, ?, ?, ?, ?)",
+                  {id, change.userId, joinedAt, instrument, waiting, change.row->key}, done);
+  }
+  store.query(tx, "UPDATE events SET lineup_seq = ? WHERE id = ? AND lineup_seq < ?", {lineup.lastKey(), id, lineup.lastKey()},
+              done);
 }
 
 void EventRepository::markChannelStale(DbSession& tx, std::int64_t id) {

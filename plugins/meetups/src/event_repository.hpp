@@ -1,7 +1,9 @@
-// The meetups plugin's tables: events and their members.
+// The meetups plugin's tables: events, their slots and their members (the line-up).
 #pragma once
 
+#include "event_input.hpp"
 #include "event_search.hpp"
+#include "lineup.hpp"
 
 #include <mmm/input.hpp>
 #include <mmm/store.hpp>
@@ -14,6 +16,20 @@
 
 namespace mmm::meetups {
 
+/// A slot as shown: who holds its places and who waits, in order.
+struct SlotView {
+  std::string instrument;
+  int count = 0;
+  std::vector<std::int64_t> going, waitlist;
+};
+
+/// The viewer's place in the line-up.
+struct Rsvp {
+  bool waiting = false;
+  std::string instrument;     // "": a general place
+  std::int64_t position = 0;  // 1… on the waitlist; 0 while going
+};
+
 struct Event {
   std::int64_t id = 0;
   std::string title;
@@ -21,13 +37,21 @@ struct Event {
   std::string location, description;
   std::int64_t creatorId = 0;
   std::int64_t channelId = 0;  // 0: none
-  std::int64_t memberCount = 0;
-  bool joined = false;  // by the viewer the event was read for
-};
+  std::int64_t goingCount = 0, waitlistCount = 0;
+  std::optional<Rsvp> rsvp;  // of the viewer the event was read for
+  std::optional<std::int64_t> endsAt;
+  std::optional<GeoPoint> point;
+  std::optional<std::string> onlineUrl;
+  std::string timezone = "UTC";
+  bool cancelled = false;
+  std::optional<int> capacity;
+  std::optional<std::int64_t> seriesId;
+  std::vector<SlotView> slots;
+  std::optional<double> distanceKm;  // from the point a search was made around
 
-struct EventFields {
-  std::optional<std::string> title, location, description;
-  std::optional<std::int64_t> startsAt;
+  /// The places a pool has: a slot's count, or the capacity for the general places.
+  std::optional<int> placesOf(const std::string& instrument) const;
+  bool hasSlot(const std::string& instrument) const;
 };
 
 /// What MariaDB's FULLTEXT index holds: words of min to max characters (the server's
@@ -44,20 +68,38 @@ class EventRepository {
   static FullTextLimits fullTextLimits(Store& store);
 
   // Each runs on the caller's session, inside the caller's transaction where it changes.
+  /// The event's row with `fields` (title, startsAt, location required) and its slots.
   /// `channelStale`: the event's channel is not known to match it (chat is off).
-  static std::int64_t insert(DbSession& tx, const Sql& sql, const Event& event, bool channelStale);
-  // The reads run through Store::query (statements compiled once per connection).
+  static std::int64_t insert(Store& store, DbSession& tx, std::int64_t creatorId, const EventFields& fields,
+                             bool channelStale);
+  // The reads run through Store::query (statements compiled once per connection), with
+  // the slots and the viewer's RSVP.
   static std::optional<Event> find(Store& store, DbSession& session, std::int64_t id, std::int64_t viewer);
+  /// Those of `ids` that exist, in the order given.
+  static std::vector<Event> findMany(Store& store, DbSession& session, const std::vector<std::int64_t>& ids,
+                                     std::int64_t viewer);
   static std::vector<Event> list(Store& store, DbSession& session, const EventQuery& query, std::int64_t viewer,
                                  const FullTextLimits& limits);
   static std::vector<Event> joinedBy(Store& store, DbSession& session, std::int64_t viewer, const Page& page);
+  /// The scalar fields given (not the slots: see replaceSlots).
   static void update(DbSession& tx, std::int64_t id, const EventFields& fields);
+  static void replaceSlots(Store& store, DbSession& tx, std::int64_t id, const std::vector<SlotSpec>& slots);
+  static void cancel(Store& store, DbSession& tx, std::int64_t id);
   static void setChannel(DbSession& tx, std::int64_t id, std::int64_t channelId);
   static void remove(DbSession& tx, std::int64_t id);
-  /// True when the user was not a member before.
-  static bool addMember(DbSession& tx, const Sql& sql, std::int64_t eventId, std::int64_t userId);
-  /// True when the user was a member.
-  static bool removeMember(DbSession& tx, std::int64_t eventId, std::int64_t userId);
+
+  // The line-up. Every change takes the event's lock first, so that changes to one event's
+  // line-up are serialised however many requests race (their counts are then exact).
+  /// Locks the event's row until the commit; its last line-up key, nullopt when there is no
+  /// such event.
+  static std::optional<std::int64_t> lockLineup(Store& store, DbSession& tx, std::int64_t id);
+  /// A pool of the line-up (a slot's, or the general places for "") with `places`.
+  static Pool loadPool(Store& store, DbSession& tx, std::int64_t id, const std::string& instrument,
+                       std::optional<int> places);
+  /// The user's row in the event's line-up; nullopt when not a member.
+  static std::optional<MemberRow> membership(Store& store, DbSession& tx, std::int64_t id, std::int64_t userId);
+  /// Writes back what `lineup` changed, and its last key.
+  static void saveLineup(Store& store, DbSession& tx, std::int64_t id, const Lineup& lineup);
 
   // Keeping event channels in step with events changed while the chat plugin was off:
   // such an event is marked stale, and the next start with chat on brings its channel in
@@ -66,7 +108,7 @@ class EventRepository {
   /// Up to `limit` stale events with ids above `after`, in id order (id, title, creator,
   /// channel only), locked against another node doing the same (MariaDB).
   static std::vector<Event> staleChannels(Store& store, DbSession& tx, std::int64_t after, int limit);
-  /// The members of each of `eventIds` (at most a few hundred), sorted.
+  /// The members (going or waiting) of each of `eventIds` (at most a few hundred), sorted.
   static std::map<std::int64_t, std::vector<std::int64_t>> membersOf(Store& store, DbSession& session,
                                                                      const std::vector<std::int64_t>& eventIds);
   static void markChannelsCurrent(Store& store, DbSession& tx, const std::vector<std::int64_t>& eventIds);

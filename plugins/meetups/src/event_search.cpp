@@ -46,7 +46,7 @@ bool isWordCharacter(char32_t cp) {
 
 }  // namespace
 
-EventQuery parseEventQuery(const Request& request) {
+EventQuery parseEventQuery(const Request& request, const std::function<bool(const std::string&)>& isInstrument) {
   EventQuery query;
   if (auto q = request.queryParam("q")) {
     if (!isValidUtf8(*q)) throw HttpError(400, "q is not valid UTF-8");
@@ -59,6 +59,18 @@ EventQuery parseEventQuery(const Request& request) {
   if (query.from > query.to) throw HttpError(400, "from must not be after to");
   query.limit = static_cast<int>(queryInteger(request, "limit", 1, 100, query.limit));
   query.offset = queryInteger(request, "offset", 0, kMaxListOffset, 0);
+  if (auto status = request.queryParam("status")) {
+    if (*status != "scheduled" && *status != "all") throw HttpError(400, "status must be scheduled or all");
+    query.cancelledToo = *status == "all";
+  }
+  if (auto instrument = request.queryParam("instrument")) {
+    if (!isInstrument(*instrument)) throw HttpError(400, "instrument is not a known instrument (see /v1/instruments)");
+    query.instrument = *instrument;
+  }
+  query.openOnly = queryFlag(request, "open");
+  query.near = parseNearQuery(request);
+  query.forMe = queryFlag(request, "forMe");
+  if (query.forMe && query.near) throw HttpError(400, "forMe ranks by your own area: it cannot be combined with near");
   return query;
 }
 

@@ -7,7 +7,10 @@
 // finds "Sunday Folk Jamboree"; "olk" finds nothing; a q without any word finds nothing.
 #pragma once
 
+#include <mmm/geo.hpp>
+
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,16 +21,30 @@ struct Request;
 
 namespace mmm::meetups {
 
+struct GeoPoint {
+  double lat = 0, lon = 0;
+};
+
 struct EventQuery {
   std::optional<std::string> text;  // q: matched in title, description and location
   std::int64_t from = 0;            // inclusive, UTC milliseconds
   std::int64_t to = INT64_MAX;      // inclusive
   int limit = 50;                   // 1…100
   std::int64_t offset = 0;
+  bool cancelledToo = false;              // status=all
+  std::optional<std::string> instrument;  // events with a slot for it
+  bool openOnly = false;                  // open=true: a free place (in that slot, or anywhere)
+  std::optional<NearQuery> near;          // events with coordinates within the radius
+  bool forMe = false;                     // ranked for the caller's instruments
+  /// forMe: only these slots count (the caller's instruments), and distances are from
+  /// here (the caller's area, if any); set by the handler.
+  std::vector<std::string> slotsFor;
+  std::optional<GeoPoint> forMeFrom;
 };
 
-/// Reads q, from, to, limit and offset; throws HttpError 400 for a bad value.
-EventQuery parseEventQuery(const Request& request);
+/// Reads q, from, to, limit, offset, status, instrument, open, near, radiusKm and forMe;
+/// throws HttpError 400 naming the parameter for a bad value. `isInstrument` checks a slug.
+EventQuery parseEventQuery(const Request& request, const std::function<bool(const std::string&)>& isInstrument);
 
 /// The words of a search text, in order: runs of ASCII letters, digits and '_' and of
 /// non-ASCII characters other than punctuation and symbols (the tokenizers of SQLite's

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <set>
 
 namespace mmm::meetups {
 namespace {
@@ -20,62 +21,135 @@ namespace {
 constexpr int kDefaultListLimit = 100, kMaxListLimit = 200;  // GET /v1/events/join (API.md)
 constexpr int kReconcileBatch = 200;                          // events per start-up transaction
 
+void writeRsvp(JsonWriter& json, const std::optional<Rsvp>& rsvp) {
+  if (!rsvp) {
+    json.null();
+    return;
+  }
+  json.beginObject().key("instrument");
+  if (rsvp->instrument.empty())
+    json.null();
+  else
+    json.value(rsvp->instrument);
+  json.key("position");
+  if (rsvp->waiting)
+    json.value(rsvp->position);
+  else
+    json.null();
+  json.field("state", rsvp->waiting ? "waitlisted" : "going").endObject();
+}
+
+template <class T, class Write>
+void nullable(JsonWriter& json, const char* key, const std::optional<T>& value, Write write) {
+  json.key(key);
+  if (value)
+    write(*value);
+  else
+    json.null();
+}
+
 }  // namespace
 
-EventsApi::EventsApi(Store& store, ProfileDirectory& profiles, std::shared_ptr<ManagedChannels> channels,
+EventsApi::EventsApi(Store& store, ProfileDirectory& profiles, Pusher& pusher, EventServices services,
                      std::shared_ptr<spdlog::logger> log, EventPolicy policy)
     : store_(store),
       profiles_(profiles),
-      channels_(std::move(channels)),
+      pusher_(pusher),
+      services_(std::move(services)),
+      channels_(services_.channels),
       log_(std::move(log)),
       policy_(std::move(policy)),
       fullText_(EventRepository::fullTextLimits(store)) {}
 
-RenderedProfiles EventsApi::creators(const std::vector<Event>& events) {
+bool EventsApi::isInstrument(const std::string& slug) const {
+  // Without the musicians plugin there is no vocabulary: a slug's syntax is all there is.
+  return services_.musicians ? services_.musicians->isInstrument(slug) : isSlug(slug);
+}
+
+RenderedProfiles EventsApi::profilesOf(const std::vector<Event>& events) {
   std::vector<std::int64_t> ids;
-  ids.reserve(events.size());
-  for (const auto& e : events) ids.push_back(e.creatorId);
+  for (const auto& e : events) {
+    ids.push_back(e.creatorId);
+    for (const auto& slot : e.slots) {
+      ids.insert(ids.end(), slot.going.begin(), slot.going.end());
+      ids.insert(ids.end(), slot.waitlist.begin(), slot.waitlist.end());
+    }
+  }
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   return RenderedProfiles(profiles_.findMany(ids));  // one query for the whole page
 }
 
 // Keys in sorted order, as Poco::JSON::Object wrote them before.
-void EventsApi::writeEvent(JsonWriter& json, const Event& e, const RenderedProfiles& creators) const {
-  json.beginObject().key("channel");
+void EventsApi::writeEvent(JsonWriter& json, const Event& e, const RenderedProfiles& profiles, bool forViewer) const {
+  json.beginObject();
+  nullable(json, "capacity", e.capacity, [&](int v) { json.value(v); });
+  json.key("channel");
   if (channels_ && e.channelId)
     json.value(e.channelId);
   else
     json.null();
   json.key("creator");
-  creators.write(json, e.creatorId);
-  json.field("datetime", formatRfc3339(e.startsAt))
-      .field("description", e.description)
-      .field("id", e.id)
-      .field("joined", e.joined)
-      .field("location", e.location)
-      .field("memberCount", e.memberCount)
+  profiles.write(json, e.creatorId);
+  json.field("datetime", formatRfc3339(e.startsAt)).field("description", e.description);
+  if (e.distanceKm) json.field("distanceKm", roundKm(*e.distanceKm));
+  nullable(json, "endsAt", e.endsAt, [&](std::int64_t v) { json.value(formatRfc3339(v)); });
+  json.field("goingCount", e.goingCount).field("id", e.id);
+  if (forViewer) json.field("joined", e.rsvp.has_value());
+  nullable(json, "lat", e.point, [&](const GeoPoint& p) { json.value(p.lat); });
+  json.field("location", e.location);
+  nullable(json, "lon", e.point, [&](const GeoPoint& p) { json.value(p.lon); });
+  json.field("memberCount", e.goingCount);
+  nullable(json, "onlineURL", e.onlineUrl, [&](const std::string& v) { json.value(v); });
+  if (forViewer) {
+    json.key("rsvp");
+    writeRsvp(json, e.rsvp);
+  }
+  nullable(json, "seriesID", e.seriesId, [&](std::int64_t v) { json.value(v); });
+  json.key("slots").beginArray();
+  for (const auto& slot : e.slots) {
+    json.beginObject().field("count", slot.count).key("going").beginArray();
+    for (auto id : slot.going) profiles.write(json, id);
+    json.endArray().field("instrument", slot.instrument).key("waitlist").beginArray();
+    for (auto id : slot.waitlist) profiles.write(json, id);
+    json.endArray().endObject();
+  }
+  json.endArray()
+      .field("status", e.cancelled ? "cancelled" : "scheduled")
+      .field("timezone", e.timezone)
       .field("title", e.title)
+      .field("waitlistCount", e.waitlistCount)
       .endObject();
 }
 
 std::string EventsApi::toJson(const std::vector<Event>& events) {
-  const auto profiles = creators(events);
-  JsonWriter json(256 + events.size() * 400);
+  const auto profiles = profilesOf(events);
+  JsonWriter json(256 + events.size() * 600);
   json.beginArray();
-  for (const auto& e : events) writeEvent(json, e, profiles);
+  for (const auto& e : events) writeEvent(json, e, profiles, true);
   return json.endArray().take();
 }
 
 Response EventsApi::eventResponse(int status, const Event& event) {
-  JsonWriter json(512);
-  writeEvent(json, event, creators({event}));
+  JsonWriter json(768);
+  writeEvent(json, event, profilesOf({event}), true);
   return Response::json(status, json.take());
 }
 
 Response EventsApi::list(Request& request) {
   const auto viewer = authenticated(request).userId;
-  const auto query = parseEventQuery(request);
+  auto query = parseEventQuery(request, [this](const std::string& slug) { return isInstrument(slug); });
+  if (query.forMe) {
+    if (!services_.musicians)
+      throw HttpError(400, "forMe needs musicians' profiles, and the musicians plugin is disabled on this server");
+    const auto me = services_.musicians->find(viewer);
+    if (!me || me->instruments.empty())
+      throw HttpError(400, "forMe finds jams for your instruments: add an instrument to your musician profile first");
+    for (const auto& skill : me->instruments) query.slotsFor.push_back(skill.slug);
+    if (me->area) query.forMeFrom = GeoPoint{me->area->lat, me->area->lon};
+    query.from = std::max(query.from, nowMillis());  // upcoming, scheduled only
+    query.cancelledToo = false;
+  }
   auto events = store_.read([&](DbSession& s) { return EventRepository::list(store_, s, query, viewer, fullText_); });
   return Response::json(200, toJson(events));
 }
@@ -95,15 +169,24 @@ Response EventsApi::get(Request& request) {
   return eventResponse(200, *event);
 }
 
+std::pair<Event, std::int64_t> EventsApi::lockedEvent(DbSession& tx, std::int64_t id, std::int64_t viewer) {
+  const auto lastKey = EventRepository::lockLineup(store_, tx, id);
+  if (!lastKey) throw HttpError(404, "no such event");
+  return {*EventRepository::find(store_, tx, id, viewer), *lastKey};
+}
+
 Response EventsApi::create(Request& request) {
   const auto creator = authenticated(request).userId;
-  const auto f = parseNewEvent(request);
-  Event event{0, *f.title, *f.startsAt, *f.location, f.description.value_or(""), creator, 0, 0, false};
-  const Sql sql = store_.sql();
+  const auto f = parseNewEvent(request, [this](const std::string& slug) { return isInstrument(slug); });
   auto created = store_.transaction([&](DbSession& tx) {
-    const auto id = EventRepository::insert(tx, sql, event, /*channelStale=*/!channels_);
-    EventRepository::addMember(tx, sql, id, creator);  // the creator joins their own event
-    if (channels_) EventRepository::setChannel(tx, id, channels_->create(tx, event.title, creator, {creator}));
+    const auto id = EventRepository::insert(store_, tx, creator, f, /*channelStale=*/!channels_);
+    // The creator joins their own event, in a general place.
+    const auto lastKey = *EventRepository::lockLineup(store_, tx, id);
+    Lineup lineup(lastKey);
+    lineup.load(EventRepository::loadPool(store_, tx, id, "", f.capacity.value_or(std::nullopt)));
+    lineup.add("", creator);
+    EventRepository::saveLineup(store_, tx, id, lineup);
+    if (channels_) EventRepository::setChannel(tx, id, channels_->create(tx, *f.title, creator, {creator}));
     return *EventRepository::find(store_, tx, id, creator);
   });
   if (channels_ && created.channelId) channels_->notifyCreated(created.channelId);
@@ -116,21 +199,49 @@ Response EventsApi::create(Request& request) {
 Response EventsApi::patch(Request& request) {
   const auto caller = authenticated(request).userId;
   const auto id = pathId(request.param("id"), "event");
-  const auto f = parseEventChanges(request);
+  const auto f = parseEventChanges(request, [this](const std::string& slug) { return isInstrument(slug); });
   const bool admin = policy_.isAdmin(caller);
   std::int64_t creator = 0;
+  Moves moves;
   auto updated = store_.transaction([&](DbSession& tx) {
-    auto event = EventRepository::find(store_, tx, id, caller);
-    if (!event) throw HttpError(404, "no such event");
-    creator = event->creatorId;
+    moves = {};
+    auto [event, lastKey] = lockedEvent(tx, id, caller);
+    creator = event.creatorId;
     EventPolicy::requireCanChange(creator, caller, admin, "change it");
+    checkEnd(f.startsAt.value_or(event.startsAt), f.endsAt ? *f.endsAt : event.endsAt);
     EventRepository::update(tx, id, f);
-    if (channels_ && event->channelId && f.title) channels_->rename(tx, event->channelId, *f.title);
+    // The line-up follows the new slots and capacity.
+    Lineup lineup(lastKey);
+    std::vector<std::int64_t> unslotted;  // people of slots that are gone, in order
+    if (f.slots) {
+      for (const auto& old : event.slots) {
+        auto now = std::find_if(f.slots->begin(), f.slots->end(),
+                                [&](const SlotSpec& s) { return s.instrument == old.instrument; });
+        if (now != f.slots->end() && now->count == old.count) continue;
+        lineup.load(EventRepository::loadPool(store_, tx, id, old.instrument, old.count));
+        if (now == f.slots->end()) {
+          auto people = lineup.dissolve(old.instrument);
+          unslotted.insert(unslotted.end(), people.begin(), people.end());
+        } else {
+          lineup.setPlaces(old.instrument, now->count);
+        }
+      }
+      EventRepository::replaceSlots(store_, tx, id, *f.slots);
+    }
+    if (f.capacity || !unslotted.empty()) {
+      lineup.load(EventRepository::loadPool(store_, tx, id, "", event.capacity));
+      if (f.capacity) lineup.setPlaces("", *f.capacity);
+      for (auto user : unslotted) lineup.add("", user);
+    }
+    EventRepository::saveLineup(store_, tx, id, lineup);
+    moves.add(lineup);
+    if (channels_ && event.channelId && f.title) channels_->rename(tx, event.channelId, *f.title);
     if (!channels_ && f.title) EventRepository::markChannelStale(tx, id);  // renamed at chat's next start
     return *EventRepository::find(store_, tx, id, caller);
   });
   policy_.recordIfModerated(creator, caller, "event.edit", id);
   if (channels_ && updated.channelId && f.title) channels_->notifyChanged(updated.channelId);
+  pushChange(id, {}, moves);
   return eventResponse(200, updated);
 }
 
@@ -150,23 +261,26 @@ Response EventsApi::remove(Request& request) {
 }
 
 bool EventsApi::deleteEvent(std::int64_t id, std::int64_t caller, const std::function<void(const Event&)>& authorise) {
-  std::vector<std::int64_t> formerMembers;
+  std::vector<std::int64_t> formerMembers, members;
   std::int64_t channel = 0;
   const bool removed = store_.transaction([&](DbSession& tx) {
-    auto event = EventRepository::find(store_, tx, id, caller);
-    if (!event) return false;
-    authorise(*event);
-    if (channels_ && event->channelId && channels_->exists(tx, event->channelId)) {
-      channel = event->channelId;
+    if (!EventRepository::lockLineup(store_, tx, id)) return false;
+    auto event = *EventRepository::find(store_, tx, id, caller);
+    authorise(event);
+    members = EventRepository::membersOf(store_, tx, {id})[id];
+    if (channels_ && event.channelId && channels_->exists(tx, event.channelId)) {
+      channel = event.channelId;
       formerMembers = channels_->members(tx, channel);
       channels_->remove(tx, channel);
-    } else if (!channels_ && event->channelId) {
-      EventRepository::addOrphanChannel(tx, store_.sql(), event->channelId);  // deleted at chat's next start
+    } else if (!channels_ && event.channelId) {
+      EventRepository::addOrphanChannel(tx, store_.sql(), event.channelId);  // deleted at chat's next start
     }
     EventRepository::remove(tx, id);
     return true;
   });
   if (channel) channels_->notifyDeleted(channel, formerMembers);
+  if (removed && !members.empty())
+    pusher_.push(members, JsonWriter(64).beginObject().field("type", "event-delete").field("eventID", id).endObject().take());
   return removed;
 }
 
@@ -186,44 +300,165 @@ std::optional<Event> EventsApi::findEvent(std::int64_t id) {
 
 Response EventsApi::join(Request& request) {
   const auto user = authenticated(request).userId;
-  const std::int64_t id = parseJoinedEventId(request);
-  const Sql sql = store_.sql();
-  bool added = false;
+  const auto want = parseJoin(request);
+  const auto id = want.eventId;
+  bool changed = false, added = false;
+  Moves moves;
   auto event = store_.transaction([&](DbSession& tx) {
-    // With chat off the channel falls behind: mark the event first, so that its row is
-    // locked before the member's insert takes a shared lock on it for the foreign key
-    // (MariaDB; upgrading that lock afterwards deadlocks concurrent joiners).
-    if (!channels_) EventRepository::markChannelStale(tx, id);
-    auto before = EventRepository::find(store_, tx, id, user);
-    if (!before) throw HttpError(404, "no such event");
-    added = EventRepository::addMember(tx, sql, id, user);  // the primary key refuses a duplicate
-    if (added && channels_ && before->channelId) channels_->addMember(tx, before->channelId, user);
+    changed = added = false;
+    moves = {};
+    auto [event, lastKey] = lockedEvent(tx, id, user);
+    const auto current = EventRepository::membership(store_, tx, id, user);
+    if (current && current->instrument == want.instrument) return event;  // the same again: nothing to do
+    if (event.cancelled) throw HttpError(409, "this event is cancelled");
+    if (event.startsAt <= nowMillis()) throw HttpError(409, "this event has started");
+    if (!want.instrument.empty() && !event.hasSlot(want.instrument))
+      throw HttpError(400, "this event has no slot for " + want.instrument);
+    Lineup lineup(lastKey);
+    if (current) {  // a move: the old place frees first
+      lineup.load(EventRepository::loadPool(store_, tx, id, current->instrument, event.placesOf(current->instrument)));
+      lineup.remove(current->instrument, user);
+    }
+    lineup.load(EventRepository::loadPool(store_, tx, id, want.instrument, event.placesOf(want.instrument)));
+    lineup.add(want.instrument, user);
+    EventRepository::saveLineup(store_, tx, id, lineup);
+    moves.add(lineup);
+    changed = true;
+    added = !current;
+    if (added && channels_ && event.channelId) channels_->addMember(tx, event.channelId, user);
+    if (added && !channels_) EventRepository::markChannelStale(tx, id);
     return *EventRepository::find(store_, tx, id, user);
   });
   if (added && channels_ && event.channelId) channels_->notifyChanged(event.channelId);
-  return eventResponse(added ? 201 : 200, event);
+  if (changed) pushChange(id, {}, moves);
+  return eventResponse(changed ? 201 : 200, event);
+}
+
+void EventsApi::leaveLineup(DbSession& tx, const Event& event, std::int64_t lastKey, std::int64_t userId,
+                            const MemberRow& row, Moves& moves) {
+  Lineup lineup(lastKey);
+  lineup.load(EventRepository::loadPool(store_, tx, event.id, row.instrument, event.placesOf(row.instrument)));
+  lineup.remove(row.instrument, userId);
+  EventRepository::saveLineup(store_, tx, event.id, lineup);
+  moves.add(lineup);
+  if (channels_ && event.channelId) channels_->removeMember(tx, event.channelId, userId);
+  if (!channels_) EventRepository::markChannelStale(tx, event.id);
 }
 
 Response EventsApi::leave(Request& request) {
   const auto user = authenticated(request).userId;
   const auto id = pathId(request.param("id"), "event");
   std::int64_t channel = 0;
+  Moves moves;
   store_.transaction([&](DbSession& tx) {
-    if (!channels_) EventRepository::markChannelStale(tx, id);  // first, as in join
-    auto event = EventRepository::find(store_, tx, id, user);
-    if (!event) throw HttpError(404, "no such event");
-    if (event->creatorId == user) throw HttpError(409, "the creator cannot leave their own event; delete it instead");
-    if (!EventRepository::removeMember(tx, id, user)) throw HttpError(404, "you are not a member of this event");
-    if (channels_ && event->channelId) {
-      channels_->removeMember(tx, event->channelId, user);
-      channel = event->channelId;
-    }
+    moves = {};
+    auto [event, lastKey] = lockedEvent(tx, id, user);
+    if (event.creatorId == user) throw HttpError(409, "the creator cannot leave their own event; delete it instead");
+    const auto row = EventRepository::membership(store_, tx, id, user);
+    if (!row) throw HttpError(404, "you are not a member of this event");
+    leaveLineup(tx, event, lastKey, user, *row, moves);
+    channel = event.channelId;
   });
-  if (channel) {
+  if (channels_ && channel) {
     channels_->notifyChanged(channel);
     channels_->notifyDeleted(channel, {user});  // the channel is gone for the one who left
   }
+  pushChange(id, {user}, moves);
   return Response::text(200, "left the event");
+}
+
+Response EventsApi::removeMember(Request& request) {
+  const auto caller = authenticated(request).userId;
+  const auto id = pathId(request.param("id"), "event");
+  const auto target = pathId(request.param("userID"), "member");
+  const bool admin = policy_.isAdmin(caller);
+  std::int64_t channel = 0, creator = 0;
+  Moves moves;
+  store_.transaction([&](DbSession& tx) {
+    moves = {};
+    auto [event, lastKey] = lockedEvent(tx, id, caller);
+    creator = event.creatorId;
+    EventPolicy::requireCanChange(creator, caller, admin, "remove people from it");
+    if (target == creator) throw HttpError(409, "the creator cannot be removed from their own event");
+    const auto row = EventRepository::membership(store_, tx, id, target);
+    if (!row) throw HttpError(404, "that user is not a member of this event");
+    leaveLineup(tx, event, lastKey, target, *row, moves);
+    channel = event.channelId;
+  });
+  policy_.recordIfModerated(creator, caller, "event.member.remove", id);
+  log_->info("{} user {} removed user {} from event {}", request.id, caller, target, id);
+  if (channels_ && channel) {
+    channels_->notifyChanged(channel);
+    channels_->notifyDeleted(channel, {target});
+  }
+  pusher_.push({target}, JsonWriter(96)
+                             .beginObject()
+                             .field("type", "rsvp-update")
+                             .field("eventID", id)
+                             .key("rsvp")
+                             .null()
+                             .endObject()
+                             .take());
+  pushChange(id, {target}, moves);
+  return Response::text(200, "removed from the event");
+}
+
+Response EventsApi::cancel(Request& request) {
+  const auto caller = authenticated(request).userId;
+  const auto id = pathId(request.param("id"), "event");
+  const auto reason = parseCancelReason(request);
+  const bool admin = policy_.isAdmin(caller);
+  std::int64_t creator = 0, channel = 0, message = 0;
+  bool changed = false;
+  auto cancelled = store_.transaction([&](DbSession& tx) {
+    channel = message = 0;
+    auto [event, lastKey] = lockedEvent(tx, id, caller);
+    creator = event.creatorId;
+    EventPolicy::requireCanChange(creator, caller, admin, "cancel it");
+    changed = !event.cancelled;
+    if (!changed) return event;  // once: no second message
+    EventRepository::cancel(store_, tx, id);
+    const auto& announcements = services_.announcements;
+    if (channels_ && announcements && event.channelId && channels_->exists(tx, event.channelId)) {
+      channel = event.channelId;
+      message = announcements->post(tx, channel, caller, reason ? "Cancelled: " + *reason : "Cancelled");
+    }
+    return *EventRepository::find(store_, tx, id, caller);
+  });
+  if (!changed) return eventResponse(200, cancelled);
+  if (message) services_.announcements->notifyPosted(channel, message);
+  policy_.recordIfModerated(creator, caller, "event.cancel", id);
+  log_->info("{} user {} cancelled event {}", request.id, caller, id);
+  pushChange(id, {}, {});
+  return eventResponse(200, cancelled);
+}
+
+void EventsApi::pushChange(std::int64_t eventId, const std::vector<std::int64_t>& alsoTo, const Moves& moves) {
+  // Read back after the commit: what is pushed is what a GET now gives.
+  std::optional<Event> event;
+  std::vector<std::int64_t> members;
+  std::map<std::int64_t, std::optional<Rsvp>> rsvps;
+  store_.read([&](DbSession& s) {
+    event = EventRepository::find(store_, s, eventId, 0);
+    if (!event) return;
+    members = EventRepository::membersOf(store_, s, {eventId})[eventId];
+    for (const auto* moved : {&moves.promoted, &moves.demoted})
+      for (auto user : *moved)
+        if (auto seen = EventRepository::find(store_, s, eventId, user)) rsvps[user] = seen->rsvp;
+  });
+  if (!event) return;  // deleted meanwhile: its delete pushed event-delete
+  std::set<std::int64_t> to(members.begin(), members.end());
+  to.insert(alsoTo.begin(), alsoTo.end());
+  JsonWriter json(1024);
+  json.beginObject().field("type", "event-update").key("event");
+  writeEvent(json, *event, profilesOf({*event}), false);
+  pusher_.push({to.begin(), to.end()}, json.endObject().take());
+  for (const auto& [user, rsvp] : rsvps) {
+    JsonWriter update(128);
+    update.beginObject().field("type", "rsvp-update").field("eventID", eventId).key("rsvp");
+    writeRsvp(update, rsvp);
+    pusher_.push({user}, update.endObject().take());
+  }
 }
 
 // Bounded work at every start: only events changed while chat was off are stale (and, once,

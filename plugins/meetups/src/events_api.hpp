@@ -1,19 +1,21 @@
-// The HTTP handlers of the Meetup events section of the API contract.
+// The HTTP handlers of the Meetup events and Line-ups sections of the API contract.
 #pragma once
 
 #include "event_policy.hpp"
 #include "event_repository.hpp"
 
+#include <mmm/bus.hpp>
 #include <mmm/channels.hpp>
 #include <mmm/http.hpp>
 #include <mmm/json_writer.hpp>
+#include <mmm/musicians.hpp>
 #include <mmm/profiles.hpp>
 #include <mmm/store.hpp>
 
 #include <functional>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace spdlog {
@@ -22,20 +24,28 @@ class logger;
 
 namespace mmm::meetups {
 
+/// The other plugins' services the events use, each null while its plugin is disabled.
+struct EventServices {
+  std::shared_ptr<ManagedChannels> channels;            // chat: each event's channel
+  std::shared_ptr<ChannelAnnouncements> announcements;  // chat: "Cancelled: …"
+  std::shared_ptr<MusicianDirectory> musicians;         // musicians: slugs, forMe
+};
+
 class EventsApi {
  public:
-  /// `channels` is null while the chat plugin is disabled: events then have no channel.
-  EventsApi(Store& store, ProfileDirectory& profiles, std::shared_ptr<ManagedChannels> channels,
+  EventsApi(Store& store, ProfileDirectory& profiles, Pusher& pusher, EventServices services,
             std::shared_ptr<spdlog::logger> log, EventPolicy policy = EventPolicy(Moderation()));
 
-  Response list(Request& request);     // GET /v1/events
-  Response create(Request& request);   // POST /v1/events
-  Response joined(Request& request);   // GET /v1/events/join
-  Response join(Request& request);     // POST /v1/events/join
-  Response get(Request& request);      // GET /v1/events/{id}
-  Response patch(Request& request);    // PATCH /v1/events/{id}
-  Response remove(Request& request);   // DELETE /v1/events/{id}
-  Response leave(Request& request);    // DELETE /v1/events/{id}/members/me
+  Response list(Request& request);          // GET /v1/events
+  Response create(Request& request);        // POST /v1/events
+  Response joined(Request& request);        // GET /v1/events/join
+  Response join(Request& request);          // POST /v1/events/join
+  Response get(Request& request);           // GET /v1/events/{id}
+  Response patch(Request& request);         // PATCH /v1/events/{id}
+  Response remove(Request& request);        // DELETE /v1/events/{id}
+  Response leave(Request& request);         // DELETE /v1/events/{id}/members/me
+  Response removeMember(Request& request);  // DELETE /v1/events/{id}/members/{userID}
+  Response cancel(Request& request);        // POST /v1/events/{id}/cancel
 
   /// Gives every event changed while chat was off a channel with exactly its members and
   /// its title, and deletes the channels of events deleted meanwhile. Run at start; safe
@@ -55,17 +65,39 @@ class EventsApi {
       return *this;
     }
   };
+  /// Who a line-up change moved, for the pushes after the commit.
+  struct Moves {
+    std::vector<std::int64_t> promoted, demoted;
+    void add(const Lineup& lineup) {
+      promoted.insert(promoted.end(), lineup.promoted().begin(), lineup.promoted().end());
+      demoted.insert(demoted.end(), lineup.demoted().begin(), lineup.demoted().end());
+    }
+  };
+
   /// Brings the channels of these stale events in line, and marks the events current.
   ReconcileCounts reconcileBatch(DbSession& tx, const std::vector<Event>& events);
-  /// The events as a JSON array, their creators' profiles fetched in one lookup.
+  /// The event in a transaction that holds its line-up's lock, with that lock's last key;
+  /// 404 when there is none.
+  std::pair<Event, std::int64_t> lockedEvent(DbSession& tx, std::int64_t id, std::int64_t viewer);
+  /// Takes the user out of the line-up (and the event's channel), promoting who waits.
+  void leaveLineup(DbSession& tx, const Event& event, std::int64_t lastKey, std::int64_t userId,
+                   const MemberRow& row, Moves& moves);
+  /// After the commit: event-update to its members and `alsoTo`, rsvp-update to those moved.
+  void pushChange(std::int64_t eventId, const std::vector<std::int64_t>& alsoTo, const Moves& moves);
+  bool isInstrument(const std::string& slug) const;
+
+  /// The events as a JSON array, the profiles they show fetched in one lookup.
   std::string toJson(const std::vector<Event>& events);
-  void writeEvent(JsonWriter& json, const Event& event, const RenderedProfiles& creators) const;
-  RenderedProfiles creators(const std::vector<Event>& events);
+  /// `forViewer`: with the viewer's `rsvp` and `joined` (pushes to everyone have neither).
+  void writeEvent(JsonWriter& json, const Event& event, const RenderedProfiles& profiles, bool forViewer) const;
+  RenderedProfiles profilesOf(const std::vector<Event>& events);
   Response eventResponse(int status, const Event& event);
 
   Store& store_;
   ProfileDirectory& profiles_;
-  std::shared_ptr<ManagedChannels> channels_;
+  Pusher& pusher_;
+  EventServices services_;
+  std::shared_ptr<ManagedChannels> channels_;  // services_.channels
   std::shared_ptr<spdlog::logger> log_;
   EventPolicy policy_;
   const FullTextLimits fullText_;

@@ -1,5 +1,5 @@
-// The meetups plugin: events, joining and leaving, search; each event's chat channel when
-// the chat plugin is enabled.
+// The meetups plugin: events with their line-ups (slots, capacity, waitlists), joining and
+// leaving, search; each event's chat channel when the chat plugin is enabled.
 #include "event_repository.hpp"
 #include "events_api.hpp"
 
@@ -18,10 +18,14 @@ class MeetupsPlugin final : public Plugin {
     host.store().migrate("meetups", EventRepository::migrations(host.store().dialect()));
     auto profiles = host.services().find<ProfileDirectory>();
     if (!profiles) throw std::runtime_error("the users plugin's profile directory is not available");
-    auto channels = host.services().find<ManagedChannels>();  // null while chat is disabled
-    if (!channels) host.logger()->info("chat is disabled: events have no channels");
+    // Each null while its plugin is disabled.
+    EventServices services{host.services().find<ManagedChannels>(), host.services().find<ChannelAnnouncements>(),
+                           host.services().find<MusicianDirectory>()};
+    if (!services.channels) host.logger()->info("chat is disabled: events have no channels");
+    if (!services.musicians)
+      host.logger()->info("musicians is disabled: slots take any slug, and GET /v1/events?forMe=true answers 400");
     profiles_ = profiles;
-    api_ = std::make_unique<EventsApi>(host.store(), *profiles_, channels, host.logger(),
+    api_ = std::make_unique<EventsApi>(host.store(), *profiles_, host.pusher(), std::move(services), host.logger(),
                                        EventPolicy(Moderation::find(host.services())));
     api_->reconcileChannels();
 
@@ -35,6 +39,8 @@ class MeetupsPlugin final : public Plugin {
     host.route("PATCH", "/v1/events/{id}", [&api](Request& r) { return api.patch(r); });
     host.route("DELETE", "/v1/events/{id}", [&api](Request& r) { return api.remove(r); });
     host.route("DELETE", "/v1/events/{id}/members/me", [&api](Request& r) { return api.leave(r); });
+    host.route("DELETE", "/v1/events/{id}/members/{userID}", [&api](Request& r) { return api.removeMember(r); });
+    host.route("POST", "/v1/events/{id}/cancel", [&api](Request& r) { return api.cancel(r); });
     ReportTarget::provide(host.services(), "event", std::make_shared<EventReportTarget>(api));
   }
 
@@ -46,4 +52,4 @@ class MeetupsPlugin final : public Plugin {
 }  // namespace
 }  // namespace mmm::meetups
 
-MMM_PLUGIN(meetups, mmm::meetups::MeetupsPlugin, "1.0.0", "users", "chat")
+MMM_PLUGIN(meetups, mmm::meetups::MeetupsPlugin, "1.1.0", "users", "chat,musicians")

@@ -12,7 +12,7 @@ namespace {
 EventQuery parse(const std::string& query) {
   mmm::Request request;
   request.query = query;
-  return parseEventQuery(request);
+  return parseEventQuery(request, [](const std::string& slug) { return slug == "bass" || slug == "drums"; });
 }
 
 int status(const std::string& query) {
@@ -94,4 +94,20 @@ TEST(SearchWords, MariaDbIndexTakesTheWordsItHoldsAndAnExpressionTheRest) {
   EXPECT_EQ(tooLong.against, "");
   EXPECT_EQ(tooLong.wordStarts, "(*UCP)(?is)^(?=.*\\b" + std::string(85, 'a') + ")(?=.*\\bok)");
   EXPECT_EQ(booleanSearch({"ab"}, 1, 84).against, "+ab*");  // a server indexing short words
+}
+
+TEST(EventQuery, LineupFilters) {
+  auto q = parse("status=all&instrument=bass&open=true&near=47.6,-122.3&radiusKm=10");
+  EXPECT_TRUE(q.cancelledToo);
+  EXPECT_EQ(q.instrument, "bass");
+  EXPECT_TRUE(q.openOnly);
+  ASSERT_TRUE(q.near);
+  EXPECT_DOUBLE_EQ(q.near->lat, 47.6);
+  EXPECT_DOUBLE_EQ(q.near->radiusKm, 10);
+  EXPECT_FALSE(parse("status=scheduled").cancelledToo);
+  EXPECT_TRUE(parse("forMe=true").forMe);
+  for (const char* bad : {"status=cancelled", "status=", "instrument=tuba", "instrument=", "open=yes", "forMe=1",
+                          "radiusKm=5", "near=47.6&radiusKm=0.5", "near=47.6&radiusKm=501", "near=91,0",
+                          "near=47.6", "forMe=true&near=47.6,-122.3"})
+    EXPECT_EQ(status(bad), 400) << bad;
 }

@@ -1,14 +1,12 @@
 #include "musician_profile.hpp"
 
-#include "geo.hpp"
-
 #include <mmm/error.hpp>
+#include <mmm/geo.hpp>
 #include <mmm/input.hpp>
 #include <mmm/text.hpp>
 #include <mmm/time.hpp>
 
 #include <Poco/JSON/Array.h>
-#include <Poco/URI.h>
 
 #include <cmath>
 #include <set>
@@ -35,19 +33,9 @@ std::string slugAt(const Poco::Dynamic::Var& value, const std::string& what, con
 }
 
 double coordinate(const Poco::JSON::Object::Ptr& area, const std::string& name, double limit) {
-  if (!area->has(name) || area->isNull(name)) throw HttpError(400, "area." + name + " is required");
-  const auto value = area->get(name);
-  if (value.isBoolean() || !value.isNumeric()) throw HttpError(400, "area." + name + " must be a number");
-  double d = 0;
-  try {
-    d = value.convert<double>();
-  } catch (const Poco::Exception&) {
-    throw HttpError(400, "area." + name + " must be a number");
-  }
-  if (!std::isfinite(d) || d < -limit || d > limit)
-    throw HttpError(400, "area." + name + " must be from " + std::to_string(static_cast<int>(-limit)) + " to " +
-                             std::to_string(static_cast<int>(limit)));
-  return d;
+  auto value = numberField(area, name, -limit, limit, "area." + name);
+  if (!value) throw HttpError(400, "area." + name + " is required");
+  return *value;
 }
 
 }  // namespace
@@ -60,19 +48,6 @@ MusicianSummary MusicianProfile::summary() const {
   s.available = available;
   if (area) s.area = MusicianArea{area->name, fromHundredths(area->latE2), fromHundredths(area->lonE2)};
   return s;
-}
-
-bool isHttpsUrl(const std::string& url) {
-  if (url.size() < 9 || !iequals(std::string_view(url).substr(0, 8), "https://")) return false;
-  for (unsigned char c : url)
-    if (c <= 0x20 || c == 0x7F) return false;
-  if (hasControlCharacter(url)) return false;
-  try {
-    Poco::URI uri(url);
-    return uri.getScheme() == "https" && !uri.getHost().empty();
-  } catch (const Poco::Exception&) {
-    return false;
-  }
 }
 
 MusicianProfile parseProfileBody(const Poco::JSON::Object::Ptr& body, const Vocabulary& instruments,

@@ -45,9 +45,6 @@ struct MusicianProfile {
 MusicianProfile parseProfileBody(const Poco::JSON::Object::Ptr& body, const Vocabulary& instruments,
                                  const Vocabulary& genres);
 
-/// True for an absolute https:// URL with a host, no white space or control characters.
-bool isHttpsUrl(const std::string& url);
-
 /// The profile as a JSON object without its user: {"instruments","genres","bio","links",
 /// "seeking","available","area","updatedAt"}. Written once at save time and stored, so a
 /// page of search results reads one row per musician.

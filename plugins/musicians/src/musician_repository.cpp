@@ -1,6 +1,6 @@
 #include "musician_repository.hpp"
 
-#include "geo.hpp"
+#include <mmm/geo.hpp>
 
 #include <algorithm>
 

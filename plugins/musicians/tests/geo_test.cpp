@@ -1,11 +1,11 @@
-#include "geo.hpp"
+#include <mmm/geo.hpp>
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 
-using namespace mmm::musicians;
+using namespace mmm;
 
 TEST(Geo, RoundsToHundredthsHalfAwayFromZeroAsWritten) {
   EXPECT_EQ(toHundredths(47.6742), 4767);

@@ -51,4 +51,20 @@ class MMM_EXPORT ManagedChannels {
   virtual void notifyDeleted(std::int64_t channelId, const std::vector<std::int64_t>& formerMembers) = 0;
 };
 
+/// The chat plugin's service for posting into another plugin's channel on behalf of a user
+/// (the meetups plugin's "Cancelled: …" message), whether or not that user is a member. A
+/// service of its own so that ManagedChannels' implementers are not broken (ABI 4.4).
+class MMM_EXPORT ChannelAnnouncements {
+ public:
+  static constexpr const char* kServiceName = "mmm.chat.announcements";
+  static constexpr int kServiceVersion = 1;
+  virtual ~ChannelAnnouncements() = default;
+
+  /// Posts `body` (plain text, at most the chat's message length: cut there) as a message
+  /// of `authorId` in the channel, in the caller's transaction; returns its id.
+  virtual std::int64_t post(DbSession& tx, std::int64_t channelId, std::int64_t authorId, const std::string& body) = 0;
+  /// After the commit: pushes the message to the channel's members (message-new).
+  virtual void notifyPosted(std::int64_t channelId, std::int64_t messageId) = 0;
+};
+
 }  // namespace mmm

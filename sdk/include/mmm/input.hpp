@@ -7,8 +7,11 @@
 
 #include <Poco/Exception.h>
 #include <Poco/JSON/Object.h>
+#include <Poco/NumberFormatter.h>
+#include <Poco/URI.h>
 
 #include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -79,6 +82,14 @@ inline std::int64_t integerField(const Poco::JSON::Object::Ptr& body, const std:
   }
 }
 
+/// A query parameter `true` or `false` (absent: false); 400 naming it for anything else.
+inline bool queryFlag(const Request& request, std::string_view name) {
+  auto value = request.queryParam(name);
+  if (!value || *value == "false") return false;
+  if (*value != "true") throw HttpError(400, std::string(name) + " must be true or false");
+  return true;
+}
+
 /// Which slice of a list a request asks for: `limit` items after skipping `offset`.
 struct Page {
   int limit = 100;
@@ -96,6 +107,39 @@ inline Page pageParams(const Request& request, int defaultLimit, int maxLimit) {
   page.limit = static_cast<int>(queryInteger(request, "limit", 1, maxLimit, defaultLimit));
   page.offset = queryInteger(request, "offset", 0, kMaxListOffset, 0);
   return page;
+}
+
+/// True for an absolute https:// URL with a host, no white space or control characters.
+inline bool isHttpsUrl(const std::string& url) {
+  if (url.size() < 9 || !iequals(std::string_view(url).substr(0, 8), "https://")) return false;
+  for (unsigned char c : url)
+    if (c <= 0x20 || c == 0x7F) return false;
+  if (hasControlCharacter(url)) return false;
+  try {
+    Poco::URI uri(url);
+    return uri.getScheme() == "https" && !uri.getHost().empty();
+  } catch (const Poco::Exception&) {
+    return false;
+  }
+}
+
+/// A number field of a JSON body: nullopt when absent or null; 400 naming `label` when it is
+/// not a finite number from `min` to `max`.
+inline std::optional<double> numberField(const Poco::JSON::Object::Ptr& body, const std::string& name, double min,
+                                         double max, const std::string& label) {
+  if (!body->has(name) || body->isNull(name)) return std::nullopt;
+  const auto value = body->get(name);
+  const std::string range = " must be a number from " + Poco::NumberFormatter::format(min) + " to " +
+                            Poco::NumberFormatter::format(max);
+  if (value.isBoolean() || !value.isNumeric()) throw HttpError(400, label + range);
+  double d = 0;
+  try {
+    d = value.convert<double>();
+  } catch (const Poco::Exception&) {
+    throw HttpError(400, label + range);
+  }
+  if (!std::isfinite(d) || d < min || d > max) throw HttpError(400, label + range);
+  return d;
 }
 
 }  // namespace mmm

@@ -169,11 +169,16 @@ void forEachInList(const std::vector<std::int64_t>& ids, Run&& run, std::size_t 
   }
 }
 
-/// One result row of Store::query, read by 0-based column position. NULL reads as 0 or "".
+/// One result row of Store::query, read by 0-based column position. NULL reads as 0, "" or
+/// 0.0; isNull tells it apart.
 class SqlRow {
  public:
   virtual std::int64_t int64(int column) const = 0;
   virtual std::string text(int column) const = 0;
+  // 4.4
+  virtual bool isNull(int column) const = 0;
+  /// A floating-point column (DOUBLE, REAL).
+  virtual double real(int column) const = 0;
 
  protected:
   ~SqlRow() = default;
