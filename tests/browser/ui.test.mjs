@@ -29,7 +29,8 @@ web: {root: '${path.join(root, 'web')}'}
 store: {url: 'sqlite:${path.join(work, 'mmm.db')}'}
 plugins:
   - name: users
-    config: {password_hash: {ops_limit: 1, mem_limit_kib: 8}, admins: ['ann.${unique}@example.org']}
+    config: {password_hash: {ops_limit: 1, mem_limit_kib: 8}, admins: ['ann.${unique}@example.org'],
+             rate_limits: {sign_ups: {count: 0}}}  # more than 10 musicians sign up from 127.0.0.1
   - name: chat
   - name: meetups
     config: {rate_limits: {events: {count: 0}}}  # one musician makes 101 (long lists)
@@ -522,6 +523,7 @@ test('screenshots of every view at desktop and phone widths', async () => {
     await form.getByLabel('Slot 2 instrument').selectOption('drums');
     await form.getByLabel('Places in slot 2').fill('2');
     await form.getByLabel('Capacity').fill('10');
+    await form.getByLabel('Capacity').blur();
     await form.screenshot({path: path.join(shots, `event-create-${label}.png`)});
     // A line-up with people going and waiting: this musician joins the bass waitlist.
     await m.page.goto(lineupUrl);
