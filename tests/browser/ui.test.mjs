@@ -468,6 +468,16 @@ test('jam line-ups: slots, a waitlist, a place opening up live; jams that need m
   }
   await gail.page.getByText("You're going on bass.").waitFor();
   await finn.page.getByText("You're going.").waitFor();
+  // Erin's edit adds a drums slot; the others' pages show it without a reload.
+  await erin.page.getByRole('button', {name: 'Edit event'}).click();
+  const edit = erin.page.locator('form.event-form');
+  await edit.getByRole('button', {name: '+ Add a slot'}).click();
+  await edit.getByLabel('Slot 2 instrument').selectOption('drums');
+  await edit.getByLabel('Places in slot 2').fill('2');
+  await edit.getByRole('button', {name: 'Save changes'}).click();
+  await edit.waitFor({state: 'detached'});
+  for (const m of [erin, finn, gail]) await slot(m, 'Drums 0/2').waitFor();
+  assert.equal((await eventAsServed(erin, rainyId)).datetime, '2031-08-01T18:00:00Z', 'the start stays as it was');
   erin.page.once('dialog', (dialog) => dialog.accept());
   await erin.page.getByRole('button', {name: `Remove @gail${unique} from the line-up`}).click();
   await slot(erin, 'Bass 0/1').waitFor();
@@ -495,6 +505,15 @@ test('jam line-ups: slots, a waitlist, a place opening up live; jams that need m
   await finn.page.getByLabel('Include cancelled events').check();
   await finn.page.getByRole('button', {name: 'Search'}).click();
   await finn.page.locator('.event', {hasText: rainy}).locator('.badge.cancelled', {hasText: 'Cancelled'}).waitFor();
+
+  // Erin deletes it: Finn, on its page, is taken to his events and told why.
+  await finn.page.locator('.event', {hasText: rainy}).getByRole('link', {name: rainy}).click();
+  await finn.page.getByRole('heading', {name: rainy}).waitFor();
+  erin.page.once('dialog', (dialog) => dialog.accept());
+  await erin.page.getByRole('button', {name: 'Delete event'}).click();
+  await erin.page.getByRole('heading', {name: 'My events'}).waitFor();
+  await finn.page.getByRole('heading', {name: 'My events'}).waitFor();
+  await finn.page.locator('#notice', {hasText: `“${rainy}” was deleted by its organiser.`}).waitFor();
   for (const m of [erin, finn, gail]) await m.context.close();
 });
 
