@@ -29,7 +29,8 @@ web: {root: '${path.join(root, 'web')}'}
 store: {url: 'sqlite:${path.join(work, 'mmm.db')}'}
 plugins:
   - name: users
-    config: {password_hash: {ops_limit: 1, mem_limit_kib: 8}, admins: ['ann.${unique}@example.org']}
+    config: {password_hash: {ops_limit: 1, mem_limit_kib: 8}, admins: ['ann.${unique}@example.org'],
+             rate_limits: {sign_ups: {count: 0}}}  # more than 10 musicians sign up from 127.0.0.1
   - name: chat
   - name: meetups
     config: {rate_limits: {events: {count: 0}}}  # one musician makes 101 (long lists)
@@ -351,6 +352,171 @@ test('long lists come a page at a time, with "Show more events"', async () => {
   await cara.context.close();
 });
 
+let lineupUrl;
+
+/** The event as the server has it, fetched from `m`'s page (their cookie). */
+const eventAsServed = (m, id) => m.page.evaluate(async (id) => (await fetch(`/v1/events/${id}`)).json(), id);
+
+test('jam line-ups: slots, a waitlist, a place opening up live; jams that need me; removing and cancelling', async () => {
+  const erin = await newMusician('erin');
+  const finn = await newMusician('finn');
+  const gail = await newMusician('gail');
+  for (const m of [erin, finn, gail]) await signUp(m);
+
+  // Erin creates a jam with the keyboard: a bass slot of 1 and a drums slot of 2, times in
+  // Berlin's zone, coordinates, an online link, 5 places without an instrument.
+  const title = `Bass jam ${unique}`;
+  await erin.page.getByText('+ New event').click();
+  const form = erin.page.locator('form.event-form');
+  await form.getByLabel('Title').fill(title);
+  await form.getByLabel('Date and time').fill('2031-07-05T19:00');
+  await form.getByLabel('Ends (optional)').fill('2031-07-05T22:00');
+  await form.getByLabel('Time zone').fill('Europe/Berlin');
+  await form.getByLabel('Location', {exact: true}).fill('Ballard Commons');
+  await form.getByLabel('Latitude (optional)').fill('47.6687');
+  await form.getByLabel('Longitude (optional)').fill('-122.3847');
+  await form.getByLabel('Online link (optional)').fill('https://meet.example.org/jam');
+  const addSlot = form.getByRole('button', {name: '+ Add a slot'});
+  await addSlot.press('Enter');
+  await form.getByLabel('Slot 1 instrument').selectOption('bass');
+  await form.getByLabel('Places in slot 1').fill('1');
+  await addSlot.press('Enter');
+  await form.getByLabel('Slot 2 instrument').selectOption('drums');
+  await form.getByLabel('Places in slot 2').fill('2');
+  await addSlot.press('Enter');
+  await form.getByRole('button', {name: 'Remove slot 3'}).press('Enter');
+  assert.equal(await form.getByLabel('Slot 3 instrument').count(), 0);
+  await form.getByLabel('Capacity').fill('5');
+  await form.getByRole('button', {name: 'Create event'}).press('Enter');
+  await erin.page.getByRole('heading', {name: title}).waitFor();
+  lineupUrl = erin.page.url();
+  const id = Number(lineupUrl.match(/(\d+)$/)[1]);
+  const made = await eventAsServed(erin, id);
+  assert.equal(made.datetime, '2031-07-05T17:00:00Z', '19:00 in Berlin in summer');
+  assert.equal(made.endsAt, '2031-07-05T20:00:00Z');
+  assert.equal(made.timezone, 'Europe/Berlin');
+  assert.deepEqual([made.lat, made.lon, made.onlineURL, made.capacity], [47.6687, -122.3847, 'https://meet.example.org/jam', 5]);
+  assert.deepEqual(made.slots.map((s) => [s.instrument, s.count]), [['bass', 1], ['drums', 2]]);
+  const slot = (m, name) => m.page.locator('.slot', {has: m.page.getByRole('heading', {name})});
+  await slot(erin, 'Bass 0/1').waitFor();
+  await slot(erin, 'Drums 0/2').waitFor();
+  await erin.page.getByText('Time zone: Europe/Berlin').waitFor();
+  await erin.page.getByRole('link', {name: 'https://meet.example.org/jam'}).waitFor();
+  await erin.page.getByText("You're going. It is your event.").waitFor();
+
+  // Gail has no instrument yet: "Jams that need me" says so, with the way to the profile editor.
+  await gail.page.getByRole('link', {name: 'Jams that need me'}).click();
+  await gail.page.getByText(/add an instrument to your musician profile/i).waitFor();
+  await gail.page.getByRole('link', {name: 'Edit your musician profile'}).click();
+  await gail.page.getByRole('heading', {name: 'Your musician profile'}).waitFor();
+  await gail.page.getByRole('button', {name: '+ Add an instrument'}).click();
+  await gail.page.getByLabel('Instrument 1', {exact: true}).selectOption('bass');
+  await gail.page.getByLabel('Area name').fill('Downtown Seattle');
+  await gail.page.getByLabel('Latitude').fill('47.61');
+  await gail.page.getByLabel('Longitude').fill('-122.33');
+  await gail.page.getByRole('button', {name: 'Save musician profile'}).click();
+  await gail.page.getByText('Saved.').waitFor();
+  await gail.page.getByRole('link', {name: 'Jams that need me'}).click();
+  const card = gail.page.locator('.event', {hasText: title});
+  await card.getByText('Needs: bass, drums').waitFor();
+  await card.getByText(/ \d+\.\d km away/).waitFor();
+
+  // Finn takes the bass place; Erin's open page shows him there, without a reload.
+  await finn.page.goto(lineupUrl);
+  await finn.page.getByLabel('Your instrument').selectOption('bass');
+  await finn.page.getByRole('button', {name: 'Join', exact: true}).click();
+  await finn.page.getByText("You're going on bass.").waitFor();
+  await slot(erin, 'Bass 1/1').getByRole('link', {name: `@finn${unique}`}).waitFor();
+
+  // Gail asks for bass too: it is full, so she is first on its waitlist.
+  await card.getByRole('link', {name: title}).click();
+  await gail.page.getByRole('heading', {name: 'Line-up'}).waitFor();
+  await gail.page.getByLabel('Your instrument').selectOption('bass');
+  await gail.page.getByRole('button', {name: 'Join', exact: true}).click();
+  await gail.page.getByText("You're #1 on the bass waitlist.").waitFor();
+  await slot(gail, 'Bass 1/1').locator('.waitlist li', {hasText: `#1 @gail${unique}`}).waitFor();
+  await gail.page.evaluate(() => { window.sameDocument = true; });
+
+  // Finn leaves: Gail's page says she is in and shows her going, with no reload.
+  await finn.page.getByRole('button', {name: 'Leave', exact: true}).click();
+  await finn.page.getByText('You are not in the line-up.').waitFor();
+  await gail.page.locator('#notice', {hasText: "You're in: a bass place opened up."}).waitFor();
+  await gail.page.getByText("You're going on bass.").waitFor();
+  await slot(gail, 'Bass 1/1').locator('.going', {hasText: `@gail${unique}`}).waitFor();
+  assert.equal(await gail.page.locator('.waitlist').count(), 0);
+  assert.equal(await gail.page.evaluate(() => window.sameDocument), true, 'the page was not reloaded');
+  await slot(erin, 'Bass 1/1').getByRole('link', {name: `@gail${unique}`}).waitFor();
+  assert.equal((await eventAsServed(gail, id)).rsvp.state, 'going');
+
+  // A second jam: Erin removes Gail from it, then cancels it with a reason; Finn (there
+  // without an instrument) sees it cancelled live, and the reason in its chat.
+  const rainy = `Rainy jam ${unique}`;
+  const rainyId = await erin.page.evaluate(async (title) => {
+    const response = await fetch('/v1/events', {method: 'POST', headers: {'Content-Type': 'application/json'},
+      body: JSON.stringify({title, datetime: '2031-08-01T18:00:00Z', location: 'Hall', description: '',
+                            slots: [{instrument: 'bass', count: 1}]})});
+    return (await response.json()).id;
+  }, rainy);
+  const join = (m, instrument) => m.page.evaluate(async ([id, instrument]) => (await fetch('/v1/events/join', {
+    method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({id, instrument})})).status,
+  [rainyId, instrument]);
+  assert.equal(await join(gail, 'bass'), 201);
+  assert.equal(await join(finn, null), 201);
+  for (const m of [erin, finn, gail]) {
+    await m.page.goto(`${base}/#/events/${rainyId}`);
+    await m.page.getByRole('heading', {name: rainy}).waitFor();
+  }
+  await gail.page.getByText("You're going on bass.").waitFor();
+  await finn.page.getByText("You're going.").waitFor();
+  // Erin's edit adds a drums slot; the others' pages show it without a reload.
+  await erin.page.getByRole('button', {name: 'Edit event'}).click();
+  const edit = erin.page.locator('form.event-form');
+  await edit.getByRole('button', {name: '+ Add a slot'}).click();
+  await edit.getByLabel('Slot 2 instrument').selectOption('drums');
+  await edit.getByLabel('Places in slot 2').fill('2');
+  await edit.getByRole('button', {name: 'Save changes'}).click();
+  await edit.waitFor({state: 'detached'});
+  for (const m of [erin, finn, gail]) await slot(m, 'Drums 0/2').waitFor();
+  assert.equal((await eventAsServed(erin, rainyId)).datetime, '2031-08-01T18:00:00Z', 'the start stays as it was');
+  erin.page.once('dialog', (dialog) => dialog.accept());
+  await erin.page.getByRole('button', {name: `Remove @gail${unique} from the line-up`}).click();
+  await slot(erin, 'Bass 0/1').waitFor();
+  await gail.page.locator('#notice', {hasText: "The organiser took you off an event's line-up."}).waitFor();
+  await gail.page.getByText('You are not in the line-up.').waitFor();
+
+  await erin.page.getByRole('button', {name: 'Cancel event…'}).click();
+  const dialog = erin.page.getByRole('dialog', {name: 'Cancel this event?'});
+  await dialog.getByLabel('Reason (optional, posted in the chat)').fill('the hall is flooded');
+  await dialog.getByRole('button', {name: 'Cancel the event'}).click();
+  await dialog.waitFor({state: 'detached'});
+  for (const m of [erin, finn]) await m.page.getByText('Cancelled: this event will not take place.').waitFor();
+  await finn.page.getByText('This event is cancelled: nobody can join it.').waitFor();
+  await messages(finn.page).filter({hasText: 'Cancelled: the hall is flooded'}).waitFor();
+  assert.equal((await eventAsServed(finn, rainyId)).status, 'cancelled');
+
+  // Lists hide it unless asked, and then mark it.
+  await finn.page.goto(`${base}/#/events`);
+  const listed = () => finn.page.waitForFunction(() => document.querySelector('button.more')?.disabled === false);
+  await listed();
+  await finn.page.getByLabel('Search').fill(rainy);
+  await finn.page.getByRole('button', {name: 'Search'}).click();
+  await listed();
+  assert.equal(await finn.page.locator('.event', {hasText: rainy}).count(), 0, 'cancelled: not listed by default');
+  await finn.page.getByLabel('Include cancelled events').check();
+  await finn.page.getByRole('button', {name: 'Search'}).click();
+  await finn.page.locator('.event', {hasText: rainy}).locator('.badge.cancelled', {hasText: 'Cancelled'}).waitFor();
+
+  // Erin deletes it: Finn, on its page, is taken to his events and told why.
+  await finn.page.locator('.event', {hasText: rainy}).getByRole('link', {name: rainy}).click();
+  await finn.page.getByRole('heading', {name: rainy}).waitFor();
+  erin.page.once('dialog', (dialog) => dialog.accept());
+  await erin.page.getByRole('button', {name: 'Delete event'}).click();
+  await erin.page.getByRole('heading', {name: 'My events'}).waitFor();
+  await finn.page.getByRole('heading', {name: 'My events'}).waitFor();
+  await finn.page.locator('#notice', {hasText: `“${rainy}” was deleted by its organiser.`}).waitFor();
+  for (const m of [erin, finn, gail]) await m.context.close();
+});
+
 test('screenshots of every view at desktop and phone widths', async () => {
   for (const [label, viewport] of [['desktop', {width: 1280, height: 800}], ['phone', {width: 390, height: 844}]]) {
     const m = await newMusician(`shot${label}`, viewport);
@@ -364,6 +530,28 @@ test('screenshots of every view at desktop and phone widths', async () => {
     await signUp(m);
     await m.page.getByText('+ New event').click();
     await m.page.screenshot({path: path.join(shots, `events-${label}.png`), fullPage: true});
+    // The create form, filled in, with two slots.
+    const form = m.page.locator('form.event-form');
+    await form.getByLabel('Title').fill('Tuesday blues session');
+    await form.getByLabel('Date and time').fill('2031-09-02T19:30');
+    await form.getByLabel('Ends (optional)').fill('2031-09-02T22:30');
+    await form.getByLabel('Location', {exact: true}).fill('The Tractor Tavern');
+    await form.getByRole('button', {name: '+ Add a slot'}).click();
+    await form.getByLabel('Slot 1 instrument').selectOption('bass');
+    await form.getByRole('button', {name: '+ Add a slot'}).click();
+    await form.getByLabel('Slot 2 instrument').selectOption('drums');
+    await form.getByLabel('Places in slot 2').fill('2');
+    await form.getByLabel('Capacity').fill('10');
+    await form.getByLabel('Capacity').blur();
+    await form.screenshot({path: path.join(shots, `event-create-${label}.png`)});
+    // A line-up with people going and waiting: this musician joins the bass waitlist.
+    await m.page.goto(lineupUrl);
+    await m.page.getByLabel('Your instrument').selectOption('bass');
+    await m.page.getByRole('button', {name: 'Join', exact: true}).click();
+    await m.page.getByText(/You're #\d on the bass waitlist\./).waitFor();
+    await m.page.getByRole('heading', {name: 'Chat'}).waitFor();
+    await m.page.screenshot({path: path.join(shots, `event-lineup-${label}.png`), fullPage: true});
+    await m.page.goto(`${base}/#/events`);
     const card = m.page.locator('.event', {hasText: eventTitle});
     await card.getByRole('button', {name: 'Join'}).click();
     await card.getByText("✓ You're going").waitFor();  // joined before the chat is opened

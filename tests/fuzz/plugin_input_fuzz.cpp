@@ -1,6 +1,6 @@
 // libFuzzer target: request bodies (and query strings) into every bundled plugin's input
 // parsing, the same functions the handlers call before they touch the store (users_input,
-// chat_input, event_input, event_search). The first byte picks the route (low four bits) and
+// chat_input, event_input, event_search). The first byte picks the route (low four bits, of 13) and
 // the Content-Type (top two bits); the rest is the body, or the query string for the GET
 // routes. Property: a 4xx HttpError or a value that keeps the contract's rules; nothing else
 // thrown, no crash, no sanitizer report.
@@ -10,12 +10,14 @@
 #include "users_input.hpp"
 
 #include <mmm/error.hpp>
+#include <mmm/input.hpp>
 #include <mmm/text.hpp>
 
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <set>
 #include <string>
 
 namespace {
@@ -30,6 +32,10 @@ constexpr std::size_t kMinPasswordLength = 8;
 void expect(bool ok, const char* what) {
   if (!ok) broken(what);
 }
+
+// The instruments the line-up fields may name here (the musicians plugin's vocabulary in
+// the server).
+bool isInstrument(const std::string& slug) { return slug == "bass" || slug == "drums" || slug == "fiddle"; }
 
 // What every accepted text holds: UTF-8, at most `maxChars` characters, and no control
 // character but those `allowed`.
@@ -127,9 +133,28 @@ void route(unsigned which, const mmm::Request& request) {
     }
     case 8:    // POST /v1/events
     case 9: {  // PATCH /v1/events/{id}
-      const auto f = which == 8 ? meetups::parseNewEvent(request) : meetups::parseEventChanges(request);
+      const auto f = which == 8 ? meetups::parseNewEvent(request, isInstrument) : meetups::parseEventChanges(request, isInstrument);
       if (which == 8) expect(f.title && f.startsAt && f.location, "event without title, datetime or location");
-      expect(f.title || f.startsAt || f.location || f.description, "no event change");
+      expect(f.title || f.startsAt || f.location || f.description || f.endsAt || f.point || f.onlineUrl || f.timezone ||
+                 f.capacity || f.slots,
+             "no event change");
+      if (which == 8 && f.endsAt && *f.endsAt)
+        expect(**f.endsAt > *f.startsAt && **f.endsAt - *f.startsAt <= 7LL * 86400 * 1000, "endsAt out of range");
+      if (f.point && *f.point) {
+        const auto& p = **f.point;
+        expect(p.lat >= -90 && p.lat <= 90 && p.lon >= -180 && p.lon <= 180, "coordinates out of range");
+      }
+      if (f.onlineUrl && *f.onlineUrl) expect(mmm::isHttpsUrl(**f.onlineUrl), "onlineURL not https");
+      if (f.timezone) expect(meetups::isTimeZone(*f.timezone), "unknown time zone");
+      if (f.capacity && *f.capacity) expect(**f.capacity >= 1 && **f.capacity <= 10000, "capacity out of range");
+      if (f.slots) {
+        expect(f.slots->size() <= 20, "more than 20 slots");
+        std::set<std::string> seen;
+        for (const auto& slot : *f.slots) {
+          expect(isInstrument(slot.instrument) && seen.insert(slot.instrument).second, "slot instrument");
+          expect(slot.count >= 1 && slot.count <= 50, "slot count out of range");
+        }
+      }
       expectOptionalText(f.title, 255, "", "event title");
       expect(!f.title || !blank(*f.title, " \t\r\n"), "blank event title");
       expectOptionalText(f.location, 255, "", "event location");
@@ -138,11 +163,22 @@ void route(unsigned which, const mmm::Request& request) {
       expect(!f.startsAt || *f.startsAt > 0, "event in the past");
       break;
     }
-    case 10:  // POST /v1/events/join
-      expect(meetups::parseJoinedEventId(request) > 0, "joined event id");
+    case 10: {  // POST /v1/events/join
+      const auto join = meetups::parseJoin(request);
+      expect(join.eventId > 0, "joined event id");
+      expect(join.instrument.empty() || meetups::isSlug(join.instrument), "join instrument not a slug");
       break;
-    default: {  // GET /v1/events?q&from&to&limit&offset
-      const auto query = meetups::parseEventQuery(request);
+    }
+    case 12: {  // POST /v1/events/{id}/cancel
+      const auto reason = meetups::parseCancelReason(request);
+      expectOptionalText(reason, 500, "\n\t", "cancel reason");
+      break;
+    }
+    default: {  // GET /v1/events?q&from&to&limit&offset&status&instrument&open&near&radiusKm&forMe
+      const auto query = meetups::parseEventQuery(request, isInstrument);
+      expect(!query.instrument || isInstrument(*query.instrument), "instrument filter");
+      expect(!query.near || (query.near->radiusKm >= 1 && query.near->radiusKm <= 500), "radiusKm");
+      expect(!(query.near && query.forMe), "near with forMe");
       expect(query.from <= query.to, "from after to");
       expect(query.limit >= 1 && query.limit <= 100, "events limit");
       expect(query.offset >= 0 && query.offset <= 1000000, "events offset");
@@ -158,7 +194,7 @@ void route(unsigned which, const mmm::Request& request) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
-  const unsigned which = (data[0] & 0x0f) % 12;
+  const unsigned which = (data[0] & 0x0f) % 13;
   static const char* const kContentTypes[] = {"application/json", "application/json; charset=utf-8",
                                               " Application/JSON\t", "text/plain"};
   mmm::Request request;

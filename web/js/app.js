@@ -3,14 +3,18 @@ import {api} from './api.js';
 import {Live} from './live.js';
 import {unread} from './unread.js';
 import {signInView, signUpView} from './views/auth.js';
-import {eventsView, myEventsView} from './views/events.js';
+import {eventsView, forMeView, myEventsView} from './views/events.js';
 import {eventView} from './views/event.js';
-import {musiciansView, myMusicView} from './views/musicians.js';
+import {rsvpNotice} from './views/lineup.js';
+import {musicianView, musiciansView, myMusicView} from './views/musicians.js';
 import {profileView} from './views/profile.js';
 import {adminView, isAdmin} from './views/moderation.js';
+import {instrumentNames} from './vocab.js';
+import {h} from './dom.js';
 
 const main = document.getElementById('main');
 const banner = document.getElementById('banner');
+const notice = document.getElementById('notice');
 const nav = document.getElementById('nav');
 
 export const app = {
@@ -29,6 +33,7 @@ export const app = {
       this.live = new Live({
         onPush: (push) => {
           unread.onPush(push);
+          if (push.type === 'rsvp-update') noticeRsvp(push);
           this.pushListeners.forEach((listener) => listener(push));
         },
         onDown: () => showBanner('Connection lost. Reconnecting…'),
@@ -51,6 +56,16 @@ export const app = {
     this.live = null;
   },
 
+  /** A notice that stays until dismissed (or the next one), with a link when `href` is given. */
+  notify(text, href = null, linkText = 'Open the event') {
+    notice.replaceChildren(h('span', {}, text), href && [' ', h('a', {href}, linkText)], ' ',
+        h('button', {type: 'button', class: 'link', onclick: () => {
+          notice.hidden = true;
+          notice.replaceChildren();
+        }}, 'Dismiss'));
+    notice.hidden = false;
+  },
+
   go(hash) {
     if (location.hash === hash) route();
     else location.hash = hash;
@@ -65,6 +80,13 @@ unread.listeners.add(() => {
   count.hidden = !total;
   count.setAttribute('aria-label', `${total} unread`);
 });
+
+// A place opened up for the reader (or a shrink or the organiser moved them): said
+// wherever they are, with a link to the event unless they are on its page.
+async function noticeRsvp(push) {
+  const page = `#/events/${push.eventID}`;
+  app.notify(rsvpNotice(push.rsvp, await instrumentNames()), location.hash === page ? null : page);
+}
 
 function showBanner(text) {
   banner.textContent = text;
@@ -81,8 +103,10 @@ const routes = [
   [/^#\/signup$/, signUpView, false],
   [/^#\/events$/, eventsView, true],
   [/^#\/my-events$/, myEventsView, true],
+  [/^#\/for-me$/, forMeView, true],
   [/^#\/events\/(\d+)$/, eventView, true],
   [/^#\/musicians$/, musiciansView, true],
+  [/^#\/musicians\/(\d+)$/, musicianView, true],
   [/^#\/my-music$/, myMusicView, true],
   [/^#\/profile$/, profileView, true],
   [/^#\/admin$/, adminView, true],

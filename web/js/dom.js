@@ -82,3 +82,49 @@ export function checkField({label, name, checked = false, id = `field-${name}`, 
   box.checked = checked;
   return h('div', {class: 'field check'}, box, h('label', {for: id}, label));
 }
+
+/**
+ * Rows people add and remove (instruments with levels, an event's slots): an <ol> and an
+ * "add" button, disabled at `max` rows. `make(value)` gives a new row's controls (labelled
+ * fields); `label(row, n)` renumbers their ids and labels after every change; each row gets
+ * a Remove button, named by `removeName(n)`. Focus stays on a row, or on the add button.
+ */
+export function rowList({addText, max, make, label, removeName}) {
+  const list = h('ol', {class: 'instrument-rows'});
+  const add = h('button', {type: 'button'}, addText);
+  const relabel = () => {
+    [...list.children].forEach((row, i) => {
+      label(row, i + 1);
+      row.querySelector('.remove-row').setAttribute('aria-label', removeName(i + 1));
+    });
+    add.disabled = list.children.length >= max;
+  };
+  const append = (value) => {
+    const row = h('li', {class: 'instrument-row'}, make(value),
+        h('button', {type: 'button', class: 'link remove-row', onclick: () => {
+          const next = row.nextElementSibling ?? row.previousElementSibling;
+          row.remove();
+          relabel();
+          (next?.querySelector('select, input') ?? add).focus();
+        }}, 'Remove'));
+    list.append(row);
+    relabel();
+    return row;
+  };
+  add.addEventListener('click', () => append().querySelector('select, input').focus());
+  return {list, add, append, rows: () => [...list.children]};
+}
+
+/** Points the label of each of `row`'s fields at its control, with ids and texts for row n. */
+export function labelRow(row, names) {
+  [...row.querySelectorAll('.field')].forEach((box, i) => {
+    const [id, text] = names[i];
+    const control = box.querySelector('select, input');
+    const labelElement = box.querySelector('label');
+    control.id = id;
+    control.setAttribute('aria-describedby', `${id}-error`);
+    box.querySelector('.field-error').id = `${id}-error`;
+    labelElement.htmlFor = id;
+    labelElement.textContent = text;
+  });
+}

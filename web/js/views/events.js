@@ -1,27 +1,32 @@
-// Browsing, searching and creating events; joining and leaving; my events. Both lists come
-// a page at a time (the API never sends more than a page), with "Show more events" for the
-// next one.
+// Browsing, searching and creating events; joining and leaving; my events; the jams that
+// need one of your instruments. Lists come a page at a time (the API never sends more than
+// a page), with "Show more events" for the next one. Cards show the open slots ("Needs:
+// bass, drums"), your place, cancelled events and, where known, the distance.
 import {api} from '../api.js';
 import {app} from '../app.js';
-import {clearErrors, field, formatWhen, h, setFieldError} from '../dom.js';
+import {checkField, field, formatWhen, h} from '../dom.js';
 import {unread, unreadBadge} from '../unread.js';
+import {instrumentNames} from '../vocab.js';
+import {eventForm} from './eventform.js';
+import {inSentence, joinClosed, openSlots} from './lineup.js';
 
 const PAGE = 100;
 
 /**
  * A list filled a page at a time: `fetchPage(offset)` gives the events from `offset` on, at
  * most PAGE of them; `onChange(item, event, card)` runs after the reader joined or left
- * `event`, shown as `item` (`card(event)` makes a new one).
+ * `event`, shown as `item` (`card(event)` makes a new one); `names` maps instrument slugs
+ * to names; `explain(error)` (optional) says what a failed page means, as nodes.
  * Returns the list's elements and `reload()`, which starts again from the first page.
  */
-function pagedEvents({fetchPage, onChange, empty}) {
+function pagedEvents({fetchPage, onChange, empty, names, explain = (failure) => [failure.message]}) {
   const list = h('ul', {class: 'events', 'aria-live': 'polite'});
   const error = h('p', {class: 'form-error', role: 'alert'});
   const more = h('button', {type: 'button', class: 'more', hidden: true}, 'Show more events');
   let shown = 0;
-  const card = (event) => eventCard(event, (old) => onChange(old, event, card));
+  const card = (event) => eventCard(event, (old) => onChange(old, event, card), names);
   const page = async (fresh) => {
-    error.textContent = '';
+    error.replaceChildren();
     more.disabled = true;
     try {
       const events = await fetchPage(fresh ? 0 : shown);
@@ -34,7 +39,7 @@ function pagedEvents({fetchPage, onChange, empty}) {
       more.hidden = events.length < PAGE;
       if (!shown) list.append(empty());
     } catch (failure) {
-      error.textContent = failure.message;
+      error.replaceChildren(...explain(failure));
     } finally {
       more.disabled = false;
     }
@@ -52,9 +57,17 @@ async function refreshCard(old, event, card) {
   old.replaceWith(card(await api('GET', `/v1/events/${event.id}`)));
 }
 
-function eventCard(event, onChange) {
+/** The reader's place, as a badge. */
+function placeBadge(event, names) {
+  const rsvp = event.rsvp;
+  if (rsvp?.state === 'waitlisted')
+    return h('span', {class: 'badge'}, `#${rsvp.position} on the ${rsvp.instrument ? `${inSentence(names.get(rsvp.instrument) ?? rsvp.instrument)} ` : ''}waitlist`);
+  return rsvp || event.joined ? h('span', {class: 'badge'}, '✓ You\'re going') : null;
+}
+
+function eventCard(event, onChange, names) {
   const status = h('p', {class: 'card-error', role: 'alert'});
-  const going = event.joined ? h('span', {class: 'badge'}, '✓ You\'re going') : null;
+  const cancelled = event.status === 'cancelled';
   // Unread messages in its chat, kept current while the card is on screen.
   const badge = h('span', {class: 'unread-slot'});
   const showUnread = () => {
@@ -66,36 +79,44 @@ function eventCard(event, onChange) {
     unread.listeners.add(showUnread);
     showUnread();
   }
-  const people = `${event.memberCount} ${event.memberCount === 1 ? 'musician' : 'musicians'} going`;
+  const going = `${event.memberCount} ${event.memberCount === 1 ? 'musician' : 'musicians'} going`;
+  const waiting = event.waitlistCount ? `, ${event.waitlistCount} waiting` : '';
+  const needs = cancelled ? [] : openSlots(event).map((slug) => inSentence(names.get(slug) ?? slug));
+  const where = [`At ${event.location}`, event.onlineURL && 'and online',
+                 event.distanceKm !== undefined && event.distanceKm !== null && `· ${event.distanceKm.toFixed(1)} km away`];
+  const join = async (button, work) => {
+    button.disabled = true;
+    try {
+      await work();
+      await onChange(item);
+    } catch (error) {
+      status.textContent = error.message;
+      button.disabled = false;
+    }
+  };
   let action;
   if (event.creator && app.me && event.creator.id === app.me.id) {
     action = h('span', {class: 'muted'}, 'Your event');
   } else if (event.joined) {
-    action = h('button', {type: 'button', onclick: async () => {
-      try {
-        await api('DELETE', `/v1/events/${event.id}/members/me`);
-        await onChange(item);
-      } catch (error) {
-        status.textContent = error.message;
-      }
-    }}, 'Leave');
+    action = h('button', {type: 'button', onclick: (click) => join(click.currentTarget,
+        () => api('DELETE', `/v1/events/${event.id}/members/me`))}, event.rsvp?.state === 'waitlisted' ? 'Leave the waitlist' : 'Leave');
+  } else if (joinClosed(event)) {
+    action = null;
+  } else if (event.slots?.length) {  // which instrument: asked on its page
+    action = h('a', {class: 'button primary', href: `#/events/${event.id}`, title: 'Choose an instrument on its page'}, 'Join…');
   } else {
-    action = h('button', {class: 'primary', type: 'button', onclick: async () => {
-      try {
-        await api('POST', '/v1/events/join', {id: event.id});
-        await onChange(item);
-      } catch (error) {
-        status.textContent = error.message;
-      }
-    }}, 'Join');
+    action = h('button', {class: 'primary', type: 'button', onclick: (click) => join(click.currentTarget,
+        () => api('POST', '/v1/events/join', {id: event.id}))}, 'Join');
   }
-  const item = h('li', {class: 'card event'},
+  const item = h('li', {class: `card event${cancelled ? ' is-cancelled' : ''}`},
       h('div', {class: 'event-when'}, h('time', {datetime: event.datetime}, formatWhen(event.datetime))),
-      h('h2', {}, h('a', {href: `#/events/${event.id}`}, event.title), ' ', badge),
-      h('p', {class: 'muted'}, `At ${event.location}`),
+      h('h2', {}, h('a', {href: `#/events/${event.id}`}, event.title), ' ',
+          cancelled && h('span', {class: 'badge cancelled'}, 'Cancelled'), ' ', badge),
+      h('p', {class: 'muted'}, where.filter(Boolean).join(' ')),
+      needs.length > 0 && h('p', {class: 'needs'}, h('strong', {}, 'Needs: '), needs.join(', ')),
       event.description && h('p', {}, event.description),
       h('div', {class: 'event-foot'},
-          h('span', {}, people), going,
+          h('span', {}, going, waiting), placeBadge(event, names),
           event.creator && h('span', {class: 'muted'}, `by ${event.creator.userName}`),
           h('span', {class: 'spacer'}), action),
       status);
@@ -106,18 +127,22 @@ function dayStart(value) { return value ? new Date(`${value}T00:00`).toISOString
 function dayEnd(value) { return value ? new Date(`${value}T23:59:59`).toISOString() : null; }
 
 export async function eventsView(page) {
+  const names = await instrumentNames();
   const search = h('form', {class: 'search', role: 'search'},
       field({label: 'Search', name: 'q', type: 'search', placeholder: 'folk, jam, Ballard…'}),
       field({label: 'From', name: 'from', type: 'date'}),
       field({label: 'To', name: 'to', type: 'date'}),
-      h('button', {type: 'submit'}, 'Search'));
+      h('button', {type: 'submit'}, 'Search'),
+      checkField({label: 'Include cancelled events', name: 'cancelled'}));
   const events = pagedEvents({
+    names,
     fetchPage: (offset) => {
       const values = Object.fromEntries(new FormData(search));
       const query = new URLSearchParams({limit: String(PAGE), offset: String(offset)});
       if (values.q) query.set('q', values.q);
       if (dayStart(values.from)) query.set('from', dayStart(values.from));
       if (dayEnd(values.to)) query.set('to', dayEnd(values.to));
+      if (values.cancelled) query.set('status', 'all');
       return api('GET', `/v1/events?${query}`);
     },
     onChange: refreshCard,
@@ -128,43 +153,35 @@ export async function eventsView(page) {
     events.reload();
   });
 
-  const create = h('form', {class: 'card', novalidate: true},
-      h('h2', {}, 'Create an event'),
-      field({label: 'Title', name: 'title', required: true, maxlength: 255, placeholder: 'Sunday folk jam'}),
-      h('div', {class: 'row'},
-          field({label: 'Date and time', name: 'datetime', type: 'datetime-local', required: true}),
-          field({label: 'Location', name: 'location', required: true, maxlength: 255, placeholder: 'Ballard Commons'})),
-      field({label: 'Description', name: 'description', type: 'textarea', maxlength: 4000, rows: 3,
-             placeholder: 'Bring a fiddle'}),
-      h('p', {class: 'form-error', role: 'alert', tabindex: '-1'}),
-      h('button', {class: 'primary', type: 'submit'}, 'Create event'));
-  create.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    clearErrors(create);
-    const values = Object.fromEntries(new FormData(create));
-    let ok = true;
-    if (!values.title.trim()) ok = !setFieldError(create, 'title', 'Give your event a title.');
-    if (!values.datetime) ok = !setFieldError(create, 'datetime', 'Pick a date and time.') && ok;
-    else if (new Date(values.datetime) <= new Date()) ok = !setFieldError(create, 'datetime', 'Pick a time in the future.') && ok;
-    if (!values.location.trim()) ok = !setFieldError(create, 'location', 'Say where it happens.') && ok;
-    if (!ok) return create.querySelector('[aria-invalid="true"]')?.focus();
-    try {
-      const made = await api('POST', '/v1/events', {...values, datetime: new Date(values.datetime).toISOString()});
-      create.reset();
-      location.hash = `#/events/${made.id}`;
-    } catch (error) {
-      const name = ['title', 'datetime', 'location', 'description'].find((n) => error.message.toLowerCase().startsWith(n));
-      if (!(name && setFieldError(create, name, error.message))) create.querySelector('.form-error').textContent = error.message;
-    }
-  });
-
+  const create = await eventForm({onSaved: (made) => { location.hash = `#/events/${made.id}`; }});
   page.append(h('h1', {}, 'Find musicians to play with'), search, ...events.elements,
       h('details', {class: 'create'}, h('summary', {}, '+ New event'), create));
   await events.reload();
 }
 
+/** Upcoming jams with a slot for one of the reader's instruments, open places first, then the nearest. */
+export async function forMeView(page) {
+  const names = await instrumentNames();
+  const events = pagedEvents({
+    names,
+    fetchPage: (offset) => api('GET', `/v1/events?forMe=true&limit=${PAGE}&offset=${offset}`),
+    onChange: refreshCard,
+    empty: () => h('li', {class: 'empty'}, 'No upcoming jam has a slot for your instruments yet. ',
+        h('a', {href: '#/events'}, 'Find events'), ' or create one.'),
+    // A 400 says what is missing ("add an instrument to your musician profile").
+    explain: (failure) => [failure.message, ...(failure.status === 400 && /instrument/i.test(failure.message)
+      ? [' ', h('a', {href: '#/my-music'}, 'Edit your musician profile')] : [])],
+  });
+  page.append(h('h1', {}, 'Jams that need me'),
+      h('p', {class: 'lead'}, 'Upcoming jams with a slot for an instrument you play (from ',
+          h('a', {href: '#/my-music'}, 'your musician profile'), '): those with a free place first, then the nearest.'),
+      ...events.elements);
+  await events.reload();
+}
+
 export async function myEventsView(page) {
   const events = pagedEvents({
+    names: await instrumentNames(),
     fetchPage: (offset) => api('GET', `/v1/events/join?limit=${PAGE}&offset=${offset}`),
     onChange: async (old, event, card) => {
       if (event.joined) {  // left it: no longer one of mine

@@ -3,7 +3,9 @@
 // you are seeking, availability, and your area, by name or from the browser's location).
 import {api} from '../api.js';
 import {app} from '../app.js';
-import {avatar, checkField, clearErrors, field, h, selectField, setFieldError} from '../dom.js';
+import {avatar, checkField, clearErrors, field, h, labelRow, rowList, selectField, setFieldError} from '../dom.js';
+import {locationButton, myLocation} from '../geo.js';
+import {loadVocabularies} from '../vocab.js';
 import {report} from './moderation.js';
 
 export const LEVELS = [['beginner', 'Beginner'], ['intermediate', 'Intermediate'], ['advanced', 'Advanced'], ['pro', 'Pro']];
@@ -11,34 +13,8 @@ const LEVEL_NAMES = new Map(LEVELS);
 const MAX_INSTRUMENTS = 10, MAX_GENRES = 10, MAX_LINKS = 5;
 const PAGE = 20;
 
-let vocabularies = null;
-
-/** The instruments and genres, fetched once per page load. */
-async function loadVocabularies() {
-  if (!vocabularies) {
-    const [instruments, genres] = await Promise.all([api('GET', '/v1/instruments'), api('GET', '/v1/genres')]);
-    vocabularies = {
-      instruments, genres,
-      instrument: new Map(instruments.map((i) => [i.slug, i.name])),
-      genre: new Map(genres.map((g) => [g.slug, g.name])),
-    };
-  }
-  return vocabularies;
-}
-
 /** Two decimals (about 1 km): what the server stores, so a home is never pinpointed. */
 const round2 = (value) => Math.round(value * 100) / 100;
-
-/** The browser's position, rounded; rejects with a sentence people can read. */
-function myLocation() {
-  return new Promise((resolve, reject) => {
-    if (!navigator.geolocation) return reject(new Error('This browser cannot tell your location.'));
-    navigator.geolocation.getCurrentPosition(
-        (position) => resolve({lat: round2(position.coords.latitude), lon: round2(position.coords.longitude)}),
-        (error) => reject(new Error(error.code === 1 ? 'Location permission was refused.' : 'Your location could not be found.')),
-        {enableHighAccuracy: false, timeout: 15000, maximumAge: 600000});
-  });
-}
 
 /** Shows a page that explains the directory is off (the plugin is disabled: 404). */
 function unavailable(page, title, error) {
@@ -138,7 +114,7 @@ export async function musiciansView(page) {
       if (!here) {
         nearStatus.textContent = 'Finding your location…';
         try {
-          here = await myLocation();
+          here = await myLocation(2);
         } catch (error) {
           // Your saved area stands in for the browser's location.
           const mine = await api('GET', '/v1/musicians/me').catch(() => null);
@@ -181,6 +157,24 @@ export async function musiciansView(page) {
   await load();
 }
 
+/** One musician (the line-ups link their people here). */
+export async function musicianView(page, id) {
+  let vocab, musician;
+  try {
+    vocab = await loadVocabularies();
+  } catch (error) {
+    return unavailable(page, 'Musician', error);
+  }
+  try {
+    musician = await api('GET', `/v1/musicians/${id}`);
+  } catch (error) {
+    page.append(h('h1', {}, 'Musician'), h('p', {class: 'form-error', role: 'alert'}, error.message));
+    return;
+  }
+  page.append(h('h1', {}, `@${musician.user.userName}`), h('ul', {class: 'musicians'}, musicianCard(musician, vocab)),
+      h('p', {}, h('a', {href: '#/musicians'}, 'Find more musicians')));
+}
+
 export async function myMusicView(page) {
   let vocab, me;
   try {
@@ -192,40 +186,16 @@ export async function myMusicView(page) {
   const formError = h('p', {class: 'form-error', role: 'alert', tabindex: '-1'});
 
   // Instruments: one row per instrument, each with its level.
-  const rows = h('ol', {class: 'instrument-rows'});
-  const addInstrument = h('button', {type: 'button'}, '+ Add an instrument');
-  const renumber = () => {
-    [...rows.children].forEach((row, i) => {
-      const n = i + 1;
-      const [instrument, level] = row.querySelectorAll('select');
-      const [instrumentLabel, levelLabel] = row.querySelectorAll('label');
-      instrument.id = `instrument-${n}`;
-      level.id = `level-${n}`;
-      instrumentLabel.htmlFor = instrument.id;
-      levelLabel.htmlFor = level.id;
-      instrumentLabel.textContent = `Instrument ${n}`;
-      levelLabel.textContent = `Level for instrument ${n}`;
-      row.querySelector('button').setAttribute('aria-label', `Remove instrument ${n}`);
-    });
-    addInstrument.disabled = rows.children.length >= MAX_INSTRUMENTS;
-  };
-  const instrumentRow = (skill = {slug: vocab.instruments[0].slug, level: 'intermediate'}) => {
-    const row = h('li', {class: 'instrument-row'},
-        selectField({label: 'Instrument', name: 'instrumentSlug', id: 'instrument-new', value: skill.slug,
-          options: vocab.instruments.map((i) => [i.slug, i.name])}),
-        selectField({label: 'Level', name: 'instrumentLevel', id: 'level-new', value: skill.level, options: LEVELS}),
-        h('button', {type: 'button', class: 'link', onclick: () => {
-          const next = row.nextElementSibling ?? row.previousElementSibling;
-          row.remove();
-          renumber();
-          (next?.querySelector('select') ?? addInstrument).focus();
-        }}, 'Remove'));
-    rows.append(row);
-    renumber();
-    return row;
-  };
-  me.instruments.forEach((skill) => instrumentRow(skill));
-  addInstrument.addEventListener('click', () => instrumentRow().querySelector('select').focus());
+  const instrumentRows = rowList({
+    addText: '+ Add an instrument', max: MAX_INSTRUMENTS,
+    make: (skill = {slug: vocab.instruments[0].slug, level: 'intermediate'}) => [
+      selectField({label: 'Instrument', name: 'instrumentSlug', id: 'instrument-new', value: skill.slug,
+        options: vocab.instruments.map((i) => [i.slug, i.name])}),
+      selectField({label: 'Level', name: 'instrumentLevel', id: 'level-new', value: skill.level, options: LEVELS})],
+    label: (row, n) => labelRow(row, [[`instrument-${n}`, `Instrument ${n}`], [`level-${n}`, `Level for instrument ${n}`]]),
+    removeName: (n) => `Remove instrument ${n}`,
+  });
+  me.instruments.forEach((skill) => instrumentRows.append(skill));
 
   // Genres: chips that are checkboxes, at most ten.
   const chips = h('div', {class: 'chips genre-chips'},
@@ -250,7 +220,11 @@ export async function myMusicView(page) {
 
   const area = me.area ?? {name: '', lat: '', lon: ''};
   const locationStatus = h('p', {class: 'hint', role: 'status'});
-  const useLocation = h('button', {type: 'button'}, 'Use my location');
+  const useLocation = locationButton(locationStatus, 2, (here) => {
+    form.elements.namedItem('lat').value = String(here.lat);
+    form.elements.namedItem('lon').value = String(here.lon);
+    return `Location set to ${here.lat}, ${here.lon} (rounded). Save to keep it.`;
+  });
   const areaFields = h('fieldset', {class: 'area'}, h('legend', {}, 'Your area'),
       h('p', {class: 'hint'}, 'Others see how far away you are, never more precisely than about 1 km.'),
       field({label: 'Area name', name: 'areaName', value: area.name, maxlength: 100, placeholder: 'Ballard, Seattle'}),
@@ -263,24 +237,10 @@ export async function myMusicView(page) {
             locationStatus.textContent = 'Area cleared. Save to keep it that way.';
           }}, 'Clear area')),
       locationStatus);
-  useLocation.addEventListener('click', async () => {
-    useLocation.disabled = true;
-    locationStatus.textContent = 'Asking your browser for your location…';
-    try {
-      const here = await myLocation();
-      form.elements.namedItem('lat').value = String(here.lat);
-      form.elements.namedItem('lon').value = String(here.lon);
-      locationStatus.textContent = `Location set to ${here.lat}, ${here.lon} (rounded). Save to keep it.`;
-    } catch (error) {
-      locationStatus.textContent = error.message;
-    } finally {
-      useLocation.disabled = false;
-    }
-  });
 
   const form = h('form', {class: 'card', novalidate: true},
       h('fieldset', {}, h('legend', {}, 'Instruments'), h('p', {class: 'hint'}, `Up to ${MAX_INSTRUMENTS}, each with your level.`),
-          rows, addInstrument),
+          instrumentRows.list, instrumentRows.add),
       h('fieldset', {}, h('legend', {}, 'Genres'), genreCount, chips),
       field({label: 'Bio', name: 'bio', type: 'textarea', value: me.bio, maxlength: 2000, rows: 4,
              placeholder: 'What you play, who with, what you love.'}),
@@ -296,7 +256,7 @@ export async function myMusicView(page) {
     clearErrors(form);
     saved.textContent = '';
     const values = Object.fromEntries(new FormData(form));
-    const instruments = [...rows.children].map((row) => {
+    const instruments = instrumentRows.rows().map((row) => {
       const [slug, level] = row.querySelectorAll('select');
       return {slug: slug.value, level: level.value};
     });

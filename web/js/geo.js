@@ -1,0 +1,34 @@
+// The browser's position, for "Use my location" buttons.
+import {h} from './dom.js';
+
+/** The browser's position rounded to `decimals` places; rejects with a sentence people can read. */
+export function myLocation(decimals) {
+  const round = (value) => Math.round(value * 10 ** decimals) / 10 ** decimals;
+  return new Promise((resolve, reject) => {
+    if (!navigator.geolocation) return reject(new Error('This browser cannot tell your location.'));
+    navigator.geolocation.getCurrentPosition(
+        (position) => resolve({lat: round(position.coords.latitude), lon: round(position.coords.longitude)}),
+        (error) => reject(new Error(error.code === 1 ? 'Location permission was refused.' : 'Your location could not be found.')),
+        {enableHighAccuracy: false, timeout: 15000, maximumAge: 600000});
+  });
+}
+
+/**
+ * A "Use my location" button: asks the browser (rounded to `decimals` places), then
+ * `use({lat, lon})` fills the form and returns what to say in `status`.
+ */
+export function locationButton(status, decimals, use) {
+  const button = h('button', {type: 'button'}, 'Use my location');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    status.textContent = 'Asking your browser for your location…';
+    try {
+      status.textContent = use(await myLocation(decimals));
+    } catch (error) {
+      status.textContent = error.message;
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return button;
+}

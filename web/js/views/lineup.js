@@ -1,0 +1,151 @@
+// An event's line-up: its slots (an instrument and its places: who is going, who waits, by
+// position), the places for those without an instrument (capacity), the reader's own place
+// ("You're #2 on the bass waitlist"), joining, moving and leaving; the creator and admins
+// remove people. Also the words for a line-up elsewhere (cards, notices).
+import {api} from '../api.js';
+import {app} from '../app.js';
+import {h, selectField} from '../dom.js';
+import {isAdmin} from './moderation.js';
+
+/** "bass" for "Bass", inside a sentence ("DJ" stays as it is). */
+export const inSentence = (name) => (/^[A-Z][a-z]/.test(name) ? name[0].toLowerCase() + name.slice(1) : name);
+
+const nameOf = (names, slug) => names.get(slug) ?? slug;
+
+/** The reader's place in words: "You're going on bass", "You're #3 on the waitlist"… */
+export function rsvpText(rsvp, names) {
+  if (!rsvp) return 'You are not in the line-up.';
+  const what = rsvp.instrument ? inSentence(nameOf(names, rsvp.instrument)) : null;
+  if (rsvp.state === 'going') return what ? `You're going on ${what}.` : 'You\'re going.';
+  return what ? `You're #${rsvp.position} on the ${what} waitlist.` : `You're #${rsvp.position} on the waitlist.`;
+}
+
+/** What a pushed rsvp-update tells the reader (a place opened up, a shrink, a removal). */
+export function rsvpNotice(rsvp, names) {
+  if (!rsvp) return 'The organiser took you off an event\'s line-up.';
+  const what = rsvp.instrument ? `${inSentence(nameOf(names, rsvp.instrument))} ` : '';
+  if (rsvp.state === 'going') return `You're in: a ${what}place opened up.`;
+  return `The line-up got smaller: you're now #${rsvp.position} on the ${what}waitlist.`;
+}
+
+/** The slugs of the slots with a free place ("Needs: bass, drums"). */
+export const openSlots = (event) => (event.slots ?? []).filter((s) => s.going.length < s.count).map((s) => s.instrument);
+
+/** The user's rsvp as the slots show it; undefined when they are in none (the general line-up lists nobody). */
+export function rsvpFromSlots(event, userId) {
+  for (const slot of event.slots ?? []) {
+    if (slot.going.some((p) => p.id === userId)) return {state: 'going', instrument: slot.instrument, position: null};
+    const at = slot.waitlist.findIndex((p) => p.id === userId);
+    if (at >= 0) return {state: 'waitlisted', instrument: slot.instrument, position: at + 1};
+  }
+  return undefined;
+}
+
+export const hasStarted = (event) => Date.parse(event.datetime) <= Date.now();
+
+/** Why nobody can join `event` now, or null. */
+export function joinClosed(event) {
+  if (event.status === 'cancelled') return 'This event is cancelled: nobody can join it.';
+  if (hasStarted(event)) return 'This event has started: joining is closed.';
+  return null;
+}
+
+/** Those going and waiting without an instrument (counted, not listed). */
+function general(event) {
+  const listed = (key) => (event.slots ?? []).reduce((sum, slot) => sum + slot[key].length, 0);
+  return {going: (event.goingCount ?? event.memberCount ?? 0) - listed('going'), waiting: (event.waitlistCount ?? 0) - listed('waitlist')};
+}
+
+/**
+ * The line-up of `event` as a section; `names` maps instrument slugs to names; after each
+ * change the reader makes, `onChange(event)` gets the event as the server has it now.
+ */
+export function lineupSection(event, {names, onChange}) {
+  const me = app.me.id;
+  const own = event.creator?.id === me;
+  const manager = own || isAdmin();
+  const status = h('p', {class: 'form-error', role: 'alert'});
+  const fresh = () => api('GET', `/v1/events/${event.id}`);
+  const act = async (button, work) => {
+    status.textContent = '';
+    button.disabled = true;
+    try {
+      onChange(await work());
+    } catch (error) {
+      status.textContent = error.message;
+      button.disabled = false;
+    }
+  };
+
+  const person = (profile, position = null) => h('li', {},
+      position && h('span', {class: 'position'}, `#${position} `),
+      h('a', {href: `#/musicians/${profile.id}`}, `@${profile.userName}`),
+      profile.id === me && ' (you)',
+      manager && profile.id !== event.creator?.id && h('button', {
+        type: 'button', class: 'link', 'aria-label': `Remove @${profile.userName} from the line-up`,
+        onclick: (click) => {
+          if (!confirm(`Remove @${profile.userName} from this event?`)) return;
+          act(click.currentTarget, async () => {
+            await api('DELETE', `/v1/events/${event.id}/members/${profile.id}`);
+            return fresh();
+          });
+        }}, 'Remove'));
+
+  const slotItem = (slot) => {
+    const name = nameOf(names, slot.instrument);
+    return h('li', {class: `slot${slot.going.length < slot.count ? ' open' : ''}`},
+        h('h3', {}, `${name} `, h('span', {class: 'fill'}, `${slot.going.length}/${slot.count}`)),
+        slot.going.length ? h('ul', {class: 'going', 'aria-label': `Going on ${inSentence(name)}`}, slot.going.map((p) => person(p)))
+                          : h('p', {class: 'muted'}, 'Nobody yet.'),
+        slot.waitlist.length > 0 && h('ol', {class: 'waitlist', 'aria-label': `${name} waitlist`},
+            slot.waitlist.map((p, i) => person(p, i + 1))));
+  };
+
+  const rest = general(event);
+  const generalItem = h('li', {class: 'slot general'},
+      h('h3', {}, 'No instrument ',
+          h('span', {class: 'fill'}, event.capacity === null || event.capacity === undefined
+            ? `${rest.going} going` : `${rest.going}/${event.capacity}`)),
+      h('p', {class: 'muted'}, event.capacity ? `${event.capacity} places.` : 'No limit.',
+          rest.waiting > 0 ? ` ${rest.waiting} on the waitlist.` : ''));
+
+  const mine = event.rsvp ?? (event.joined ? {state: 'going', instrument: null, position: null} : null);
+  const closed = joinClosed(event);
+  const controls = h('div', {class: 'join'},
+      h('p', {class: 'my-place', role: 'status'}, rsvpText(mine, names), own ? ' It is your event.' : ''));
+  if (closed) {
+    controls.append(h('p', {class: 'muted'}, closed));
+  } else {
+    const free = (n, of) => (n < of ? `${of - n} of ${of} free` : 'full: join the waitlist');
+    const options = [
+      ...(event.slots ?? []).map((s) => [s.instrument, `${nameOf(names, s.instrument)} (${free(s.going.length, s.count)})`]),
+      ['', `No instrument (${event.capacity ? free(rest.going, event.capacity) : 'no limit'})`],
+    ];
+    const firstOpen = (event.slots ?? []).find((s) => s.going.length < s.count)?.instrument;
+    const choice = selectField({label: mine ? 'Move to' : 'Your instrument', name: 'joinAs', id: 'join-as', options,
+      value: mine ? (mine.instrument ?? '') : (firstOpen ?? event.slots?.[0]?.instrument ?? '')});
+    const button = h('button', {class: 'primary', type: 'submit', id: 'join-button'}, mine ? 'Move' : 'Join');
+    const form = h('form', {class: 'join-form'}, choice, button);
+    form.addEventListener('submit', (submitted) => {
+      submitted.preventDefault();
+      const instrument = form.elements.namedItem('joinAs').value || null;
+      act(button, () => api('POST', '/v1/events/join', {id: event.id, instrument}));
+    });
+    controls.append(form);
+  }
+  if (mine && !own) {
+    const leave = h('button', {type: 'button', id: 'leave-button'}, mine.state === 'going' ? 'Leave' : 'Leave the waitlist');
+    leave.addEventListener('click', () => act(leave, async () => {
+      await api('DELETE', `/v1/events/${event.id}/members/me`);
+      return fresh();
+    }));
+    controls.append(h('p', {}, leave));
+  }
+
+  const waiting = event.waitlistCount ? ` · ${event.waitlistCount} on waitlists` : '';
+  return h('section', {class: 'card lineup', 'aria-labelledby': 'lineup-heading'},
+      h('h2', {id: 'lineup-heading', tabindex: '-1'}, 'Line-up'),
+      h('p', {class: 'muted'}, `${event.goingCount ?? event.memberCount} going${waiting}`),
+      h('ul', {class: 'slots'}, (event.slots ?? []).map(slotItem), generalItem),
+      controls, status);
+}
