@@ -1246,6 +1246,31 @@ TEST_P(LineupsTest, TheEventsChatHoldsEveryoneGoingOrWaitlisted) {
   EXPECT_EQ(channelMembers(a, channel), sorted({a.id, b.id}));
 }
 
+TEST_P(LineupsTest, WithChatOffLineUpsWorkAndTheChatCatchesUpWithTheWaitlistAtTheNextStart) {
+  const std::string withoutChat = kUsersWithAdmin + kMusiciansPlugin + "  - name: chat\n    enabled: false\n" + kMeetupsPlugin;
+  startServer(withoutChat, "", kHub);
+  auto a = newAccount(), b = newAccount(), c = newAccount(), d = newAccount();
+  const auto created = create(a, slotsJson({{"bass", 1}}));
+  const auto id = idOf(created);
+  expectNull(created, "channel");
+  joinAs(b, id, "bass", going("bass"));
+  joinAs(c, id, "bass", waiting("bass", 1));
+  joinAs(d, id, "bass", waiting("bass", 2));
+  ASSERT_EQ(leave(d, id).status, 200);
+  auto cancelled = cancel(a, id, R"({"reason":"No room"})");  // no chat: nothing to post, still cancelled
+  ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+  EXPECT_EQ(json(cancelled)->getValue<std::string>("status"), "cancelled");
+
+  startServer(kUsersWithAdmin + kMusiciansPlugin + kChatPlugin + kMeetupsPlugin, "", kHub);  // chat on, same store
+  for (auto* who : {&a, &b, &c, &d}) signIn(*who);  // (sessions kept in memory did not survive)
+  auto now = event(a, id);
+  ASSERT_FALSE(now->isNull("channel"));
+  EXPECT_EQ(rsvp(now), going());
+  EXPECT_EQ(rsvpOf(c, id), waiting("bass", 1));
+  EXPECT_EQ(channelMembers(a, now->getValue<Poco::Int64>("channel")), sorted({a.id, b.id, c.id}));
+  EXPECT_EQ(call("GET", "/v1/channels/" + std::to_string(now->getValue<Poco::Int64>("channel")), "", c.token).status, 200);
+}
+
 // --- GET /v1/events: instrument, open, near, forMe.
 
 TEST_P(LineupsTest, ListFiltersByInstrumentAndFreePlaces) {
