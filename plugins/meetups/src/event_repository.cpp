@@ -10,20 +10,29 @@ using namespace Poco::Data::Keywords;
 namespace mmm::meetups {
 namespace {
 
-// The columns every read gives, in this order (readEvent). The counts and the viewer's
-// waitlist position are counted by the database under the line-up's index, so they are
-// exact however many joins race; the viewer's row comes from the join named `me`.
+// The columns every read gives, in this order (readEvent). The counts are kept on the
+// event's row by every line-up change, under the event's lock, so they are exact however
+// many joins race; the viewer's row comes from the join named `me`, and their waitlist
+// position is counted under the line-up's index.
 constexpr const char* kColumns =
     "SELECT e.id, e.title, e.starts_at, e.location, e.description, e.creator_id, COALESCE(e.channel_id, 0),"
-    " (SELECT COUNT(*) FROM event_members m WHERE m.event_id = e.id AND m.waiting = 0),"
-    " (SELECT COUNT(*) FROM event_members m WHERE m.event_id = e.id AND m.waiting = 1),"
-    " me.waiting, me.instrument,"
+    " e.going_count, e.waitlist_count, me.waiting, me.instrument,"
     " CASE WHEN me.waiting = 1 THEN (SELECT COUNT(*) FROM event_members w WHERE w.event_id = e.id"
     " AND w.instrument = me.instrument AND w.waiting = 1 AND w.place_key <= me.place_key) ELSE 0 END,"
-    " e.ends_at, e.lat, e.lon, e.online_url, e.time_zone, e.cancelled, e.capacity, e.series_id"
+    " e.ends_at, e.lat, e.lon, e.online_url, e.time_zone, e.cancelled, e.capacity, e.series_id, e.slot_count"
     " FROM events e ";
 // Every event, with the viewer's row when they are a member (the first ?: the viewer).
 const std::string kSelect = std::string(kColumns) + "LEFT JOIN event_members me ON me.event_id = e.id AND me.user_id = ? ";
+
+// Adding a column rebuilds a MariaDB table with its FULLTEXT index, which then takes the
+// server's stop words unless told otherwise again (as migration 3 did).
+Migration keepingStopWordsOff(Dialect dialect, Migration migration) {
+  if (dialect == Dialect::MySQL) {
+    migration.statements.insert(migration.statements.begin(), "SET SESSION innodb_ft_enable_stopword = 0");
+    migration.statements.push_back("SET SESSION innodb_ft_enable_stopword = DEFAULT");
+  }
+  return migration;
+}
 
 // A MATCH finding this many events is walked in date order rather than by its matches.
 constexpr std::int64_t kManyMatches = 2000;
@@ -49,16 +58,18 @@ Event readEvent(const SqlRow& r) {
   e.cancelled = r.int64(17) != 0;
   if (!r.isNull(18)) e.capacity = static_cast<int>(r.int64(18));
   if (!r.isNull(19)) e.seriesId = r.int64(19);
+  e.slots.resize(static_cast<std::size_t>(r.int64(20)));  // filled in by loadSlots
   return e;
 }
 
-// Fills in the slots of `events` (two queries for the whole page, the second only when
-// some event has slots).
+// Fills in the slots of `events` (two queries for the whole page, none when no event of
+// it has slots: readEvent sized each event's slots by its slot_count).
 void loadSlots(Store& store, DbSession& session, std::vector<Event>& events) {
-  if (events.empty()) return;
   std::map<std::int64_t, Event*> byId;
   std::vector<std::int64_t> ids;
   for (auto& e : events) {
+    if (e.slots.empty()) continue;
+    e.slots.clear();
     byId[e.id] = &e;
     ids.push_back(e.id);
   }
@@ -295,13 +306,20 @@ std::vector<Migration> EventRepository::migrations(Dialect dialect) {
        "UPDATE events SET lineup_seq = COALESCE((SELECT MAX(m.joined_at) FROM event_members m WHERE m.event_id = events.id), 0)",
        // A pool's places and waitlist in order, its counts, and a waiter's position.
        "CREATE INDEX event_members_lineup ON event_members (event_id, instrument, waiting, place_key)"}};
-  if (dialect == Dialect::MySQL) {
-    // Adding a column rebuilds the table with its FULLTEXT index, which would take the
-    // server's stop words unless told otherwise again (see migration 3).
-    lineups.statements.insert(lineups.statements.begin(), "SET SESSION innodb_ft_enable_stopword = 0");
-    lineups.statements.push_back("SET SESSION innodb_ft_enable_stopword = DEFAULT");
-  }
-  migrations.push_back(std::move(lineups));
+  migrations.push_back(keepingStopWordsOff(dialect, std::move(lineups)));
+  // What every read shows, kept on the event's row rather than counted per read (a page of
+  // events cost a fifth more with the counts as subqueries).
+  migrations.push_back(keepingStopWordsOff(
+      dialect,
+      {5,
+       "line-up counts and the number of slots kept on the event",
+       {"ALTER TABLE events ADD COLUMN going_count BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE events ADD COLUMN waitlist_count BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE events ADD COLUMN slot_count INTEGER NOT NULL DEFAULT 0",
+        "UPDATE events SET"
+        " going_count = (SELECT COUNT(*) FROM event_members m WHERE m.event_id = events.id AND m.waiting = 0),"
+        " waitlist_count = (SELECT COUNT(*) FROM event_members m WHERE m.event_id = events.id AND m.waiting = 1),"
+        " slot_count = (SELECT COUNT(*) FROM event_slots s WHERE s.event_id = events.id)"}}));
   return migrations;
 }
 
@@ -472,6 +490,7 @@ void EventRepository::replaceSlots(Store& store, DbSession& tx, std::int64_t id,
   for (const auto& slot : slots)
     store.query(tx, "INSERT INTO event_slots (event_id, instrument, places, ord) VALUES (?, ?, ?, ?)",
                 {id, std::string_view(slot.instrument), std::int64_t{slot.count}, ord++}, [](const SqlRow&) {});
+  store.query(tx, "UPDATE events SET slot_count = ? WHERE id = ?", {ord, id}, [](const SqlRow&) {});
 }
 
 void EventRepository::cancel(Store& store, DbSession& tx, std::int64_t id) {
@@ -539,8 +558,12 @@ void EventRepository::saveLineup(Store& store, DbSession& tx, std::int64_t id, c
                   " VALUES (?, ?, ?, ?, ?, ?)",
                   {id, change.userId, joinedAt, instrument, waiting, change.row->key}, done);
   }
-  store.query(tx, "UPDATE events SET lineup_seq = ? WHERE id = ? AND lineup_seq < ?", {lineup.lastKey(), id, lineup.lastKey()},
-              done);
+  // The counts every read shows, recounted under the lock, and the keys handed out.
+  store.query(tx,
+              "UPDATE events SET going_count = (SELECT COUNT(*) FROM event_members m WHERE m.event_id = ? AND"
+              " m.waiting = 0), waitlist_count = (SELECT COUNT(*) FROM event_members m WHERE m.event_id = ? AND"
+              " m.waiting = 1), lineup_seq = CASE WHEN lineup_seq < ? THEN ? ELSE lineup_seq END WHERE id = ?",
+              {id, id, lineup.lastKey(), lineup.lastKey(), id}, done);
 }
 
 void EventRepository::markChannelStale(DbSession& tx, std::int64_t id) {
