@@ -146,6 +146,12 @@ bool isTimeZone(const std::string& name) {
     if (!ok || (c == '/' && previous == '/')) return false;
     previous = c;
   }
+  // The database's folder also holds copies for other uses: POSIX-only and leap-second
+  // ("right/") variants, and files that are not zones. Those are no event's time zone.
+  const auto first = name.substr(0, name.find('/'));
+  if (first == "posix" || first == "right" || first == "SystemV" || name == "posixrules" || name == "Factory" ||
+      name == "localtime")
+    return false;
   std::ifstream file("/usr/share/zoneinfo/" + name, std::ios::binary);
   char magic[4] = {};
   return file.read(magic, 4) && std::string(magic, 4) == "TZif";

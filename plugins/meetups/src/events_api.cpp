@@ -141,7 +141,7 @@ Response EventsApi::list(Request& request) {
   auto query = parseEventQuery(request, [this](const std::string& slug) { return isInstrument(slug); });
   if (query.forMe) {
     if (!services_.musicians)
-      throw HttpError(400, "forMe needs musicians' profiles, and the musicians plugin is disabled on this server");
+      throw HttpError(400, "forMe needs the musicians plugin, which is disabled on this server");
     const auto me = services_.musicians->find(viewer);
     if (!me || me->instruments.empty())
       throw HttpError(400, "forMe finds jams for your instruments: add an instrument to your musician profile first");
