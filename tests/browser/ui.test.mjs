@@ -687,3 +687,73 @@ test('a musician edits their profile with the keyboard and is found by instrumen
   await phone.context.close();
   await carl.context.close();
 });
+
+test('finding events by instrument, open places only, and near me', async () => {
+  const hana = await newMusician('hana');
+  // Ivan's browser says he is downtown (unrounded: the page rounds to 2 decimals).
+  const ivan = await newMusician('ivan', {width: 1280, height: 800},
+      {geolocation: {latitude: 47.61234, longitude: -122.33456}, permissions: ['geolocation']});
+  for (const m of [hana, ivan]) await signUp(m);
+
+  // Hana makes two events: one in Ballard with a bass slot of 1, one in Portland without slots.
+  const word = `filterjam${unique}`;
+  const near = `Ballard bass ${word}`, far = `Portland session ${word}`;
+  const make = (body) => hana.page.evaluate(async (body) => {
+    const response = await fetch('/v1/events', {method: 'POST', headers: {'Content-Type': 'application/json'},
+      body: JSON.stringify({location: 'Somewhere', description: '', ...body})});
+    return response.status === 201 ? (await response.json()).id : -response.status;
+  }, body);
+  const nearId = await make({title: near, datetime: '2031-10-04T18:00:00Z', location: 'Ballard Commons',
+                             lat: 47.68, lon: -122.39, slots: [{instrument: 'bass', count: 1}]});
+  assert.ok(nearId > 0, `created: ${nearId}`);
+  assert.ok(await make({title: far, datetime: '2031-10-05T18:00:00Z', location: 'Pioneer Square, Portland',
+                        lat: 45.52, lon: -122.68}) > 0);
+
+  const page = ivan.page;
+  const asked = [];  // the list requests the page makes
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (url.pathname === '/v1/events') asked.push(url.searchParams);
+  });
+  // Searches and gives the titles listed once the search's answer is shown.
+  const search = async () => {
+    await page.getByRole('button', {name: 'Search'}).click();
+    await page.locator('ul.events[aria-busy="false"]').waitFor();
+    return (await page.locator('.event h2 a').allTextContents()).sort();
+  };
+  await page.getByLabel('Search').fill(word);
+  assert.deepEqual(await search(), [near, far].sort(), 'no filter: both');
+  await page.getByLabel('Instrument', {exact: true}).selectOption('bass');
+  assert.deepEqual(await search(), [near], 'instrument=bass: the one with a bass slot');
+  assert.equal(asked.at(-1).get('instrument'), 'bass');
+  await page.getByLabel('Open places only').check();
+  assert.deepEqual(await search(), [near], 'its bass place is free');
+  assert.equal(asked.at(-1).get('open'), 'true');
+
+  // Ivan takes the bass place: with open places only, nothing is left.
+  assert.equal(await page.evaluate(async (id) => (await fetch('/v1/events/join', {method: 'POST',
+    headers: {'Content-Type': 'application/json'}, body: JSON.stringify({id, instrument: 'bass'})})).status, nearId), 201);
+  assert.deepEqual(await search(), [], 'the bass slot is full');
+  await page.getByText('No events match. Try fewer filters').waitFor();
+  await page.getByLabel('Open places only').uncheck();
+  assert.deepEqual(await search(), [near], 'without open places only it is listed again');
+
+  // Near me (any instrument): the browser's location, rounded, and a radius.
+  await page.getByLabel('Instrument', {exact: true}).selectOption('');
+  await page.getByLabel('Near me').check();
+  await page.getByLabel('Radius').selectOption('25');
+  assert.deepEqual(await search(), [near], 'within 25 km: Ballard, not Portland');
+  await page.getByText('Near 47.61, -122.33, nearest first').waitFor();
+  const last = asked.at(-1);
+  assert.deepEqual([last.get('near'), last.get('radiusKm'), last.get('q'), last.has('instrument'), last.has('open')],
+      ['47.61,-122.33', '25', word, false, false]);
+  await page.locator('.event', {hasText: near}).getByText('At Ballard Commons · 9.0 km away').waitFor();
+  await page.getByLabel('Radius').selectOption('5');
+  assert.deepEqual(await search(), [], 'Ballard is 9 km away');
+  await page.getByLabel('Radius').selectOption('100');
+  assert.deepEqual(await search(), [near], 'Portland is further than 100 km');
+  await page.screenshot({path: path.join(shots, 'events-filters-desktop.png'), fullPage: true});
+  await page.setViewportSize({width: 390, height: 844});
+  await page.screenshot({path: path.join(shots, 'events-filters-phone.png'), fullPage: true});
+  for (const m of [hana, ivan]) await m.context.close();
+});

@@ -1,4 +1,5 @@
-// The browser's position, for "Use my location" buttons.
+// The browser's position, for "Use my location" buttons and "Near me" searches.
+import {api} from './api.js';
 import {h} from './dom.js';
 
 /** The browser's position rounded to `decimals` places; rejects with a sentence people can read. */
@@ -11,6 +12,23 @@ export function myLocation(decimals) {
         (error) => reject(new Error(error.code === 1 ? 'Location permission was refused.' : 'Your location could not be found.')),
         {enableHighAccuracy: false, timeout: 15000, maximumAge: 600000});
   });
+}
+
+/**
+ * Where a "Near me" search starts: the browser's position rounded to 2 decimals (about
+ * 1 km), else the area saved in your musician profile. `status` says that it is asking,
+ * then what went wrong, if something did (the answer is then null).
+ */
+export async function searchCentre(status) {
+  status.textContent = 'Finding your location…';
+  try {
+    return await myLocation(2);
+  } catch (error) {
+    const mine = await api('GET', '/v1/musicians/me').catch(() => null);
+    if (mine?.area) return {lat: mine.area.lat, lon: mine.area.lon};
+    status.textContent = `${error.message} Set your area in My music to search near it.`;
+    return null;
+  }
 }
 
 /**

@@ -4,9 +4,10 @@
 // bass, drums"), your place, cancelled events and, where known, the distance.
 import {api} from '../api.js';
 import {app} from '../app.js';
-import {checkField, field, formatWhen, h} from '../dom.js';
+import {checkField, field, formatWhen, h, selectField} from '../dom.js';
+import {searchCentre} from '../geo.js';
 import {unread, unreadBadge} from '../unread.js';
-import {instrumentNames} from '../vocab.js';
+import {instrumentNames, loadInstruments} from '../vocab.js';
 import {eventForm} from './eventform.js';
 import {inSentence, joinClosed, openSlots} from './lineup.js';
 
@@ -17,19 +18,25 @@ const PAGE = 100;
  * most PAGE of them; `onChange(item, event, card)` runs after the reader joined or left
  * `event`, shown as `item` (`card(event)` makes a new one); `names` maps instrument slugs
  * to names; `explain(error)` (optional) says what a failed page means, as nodes.
- * Returns the list's elements and `reload()`, which starts again from the first page.
+ * Returns the list's elements and `reload(prepare)`, which starts again from the first
+ * page once the optional async `prepare()` is done (it returns false to leave the list as
+ * it is). Only the latest load fills the list; the list is aria-busy while one runs.
  */
 function pagedEvents({fetchPage, onChange, empty, names, explain = (failure) => [failure.message]}) {
   const list = h('ul', {class: 'events', 'aria-live': 'polite'});
   const error = h('p', {class: 'form-error', role: 'alert'});
   const more = h('button', {type: 'button', class: 'more', hidden: true}, 'Show more events');
-  let shown = 0;
+  let shown = 0, latest = 0;
   const card = (event) => eventCard(event, (old) => onChange(old, event, card), names);
-  const page = async (fresh) => {
-    error.replaceChildren();
+  const page = async (fresh, prepare) => {
+    const mine = ++latest;  // a newer load makes this one's answer stale
+    list.setAttribute('aria-busy', 'true');
     more.disabled = true;
     try {
+      if (prepare && !(await prepare())) return;
       const events = await fetchPage(fresh ? 0 : shown);
+      if (mine !== latest) return;
+      error.replaceChildren();
       if (fresh) {
         list.replaceChildren();
         shown = 0;
@@ -39,15 +46,18 @@ function pagedEvents({fetchPage, onChange, empty, names, explain = (failure) => 
       more.hidden = events.length < PAGE;
       if (!shown) list.append(empty());
     } catch (failure) {
-      error.replaceChildren(...explain(failure));
+      if (mine === latest) error.replaceChildren(...explain(failure));
     } finally {
-      more.disabled = false;
+      if (mine === latest) {
+        list.setAttribute('aria-busy', 'false');
+        more.disabled = false;
+      }
     }
   };
   more.addEventListener('click', () => page(false));
   return {
     elements: [error, list, more],
-    reload: () => page(true),
+    reload: (prepare) => page(true, prepare),
     forget: () => { shown -= 1; },  // a card left the list: the next page starts one earlier
   };
 }
@@ -126,31 +136,72 @@ function eventCard(event, onChange, names) {
 function dayStart(value) { return value ? new Date(`${value}T00:00`).toISOString() : null; }
 function dayEnd(value) { return value ? new Date(`${value}T23:59:59`).toISOString() : null; }
 
+const RADII_KM = [5, 10, 25, 50, 100];
+
+/**
+ * Find events: text, dates, cancelled ones too, and the line-up filters (an instrument, open
+ * places only, near me). A search's parameters stay as they were when it was made, so "Show
+ * more events" pages through the same search.
+ */
 export async function eventsView(page) {
   const names = await instrumentNames();
-  const search = h('form', {class: 'search', role: 'search'},
+  // The vocabulary comes from the musicians plugin: without it, no instrument filter.
+  const instruments = await loadInstruments().catch(() => null);
+  const nearStatus = h('p', {class: 'hint', role: 'status'});
+  const search = h('form', {class: 'search event-search', role: 'search'},
       field({label: 'Search', name: 'q', type: 'search', placeholder: 'folk, jam, Ballard…'}),
       field({label: 'From', name: 'from', type: 'date'}),
       field({label: 'To', name: 'to', type: 'date'}),
       h('button', {type: 'submit'}, 'Search'),
+      h('div', {class: 'filters'},
+          instruments && selectField({label: 'Instrument', name: 'instrument',
+            options: [['', 'Any instrument'], ...instruments.map((i) => [i.slug, i.name])]}),
+          checkField({label: 'Open places only', name: 'open'}),
+          h('fieldset', {class: 'near'}, h('legend', {}, 'Distance'),
+              checkField({label: 'Near me', name: 'near'}),
+              selectField({label: 'Radius', name: 'radiusKm', value: '25',
+                options: RADII_KM.map((km) => [String(km), `${km} km`])}),
+              nearStatus)),
       checkField({label: 'Include cancelled events', name: 'cancelled'}));
+
+  let query = new URLSearchParams(), here = null;
+  // The form as a query. "Near me" asks the browser where it is (else takes your musician
+  // area), once a visit; false when neither is known (the status line says why).
+  const readForm = async () => {
+    const values = Object.fromEntries(new FormData(search));
+    const next = new URLSearchParams();
+    if (values.q) next.set('q', values.q);
+    if (dayStart(values.from)) next.set('from', dayStart(values.from));
+    if (dayEnd(values.to)) next.set('to', dayEnd(values.to));
+    if (values.cancelled) next.set('status', 'all');
+    if (values.instrument) next.set('instrument', values.instrument);
+    if (values.open) next.set('open', 'true');
+    if (values.near) {
+      here ??= await searchCentre(nearStatus);
+      if (!here) return false;
+      nearStatus.textContent = `Near ${here.lat}, ${here.lon}, nearest first`;
+      next.set('near', `${here.lat},${here.lon}`);
+      next.set('radiusKm', values.radiusKm);
+    } else {
+      nearStatus.textContent = '';
+    }
+    query = next;
+    return true;
+  };
   const events = pagedEvents({
     names,
     fetchPage: (offset) => {
-      const values = Object.fromEntries(new FormData(search));
-      const query = new URLSearchParams({limit: String(PAGE), offset: String(offset)});
-      if (values.q) query.set('q', values.q);
-      if (dayStart(values.from)) query.set('from', dayStart(values.from));
-      if (dayEnd(values.to)) query.set('to', dayEnd(values.to));
-      if (values.cancelled) query.set('status', 'all');
-      return api('GET', `/v1/events?${query}`);
+      const params = new URLSearchParams(query);
+      params.set('limit', String(PAGE));
+      params.set('offset', String(offset));
+      return api('GET', `/v1/events?${params}`);
     },
     onChange: refreshCard,
-    empty: () => h('li', {class: 'empty'}, 'No events match. Why not create one?'),
+    empty: () => h('li', {class: 'empty'}, 'No events match. Try fewer filters, or why not create one?'),
   });
   search.addEventListener('submit', (event) => {
     event.preventDefault();
-    events.reload();
+    events.reload(readForm);
   });
 
   const create = await eventForm({onSaved: (made) => { location.hash = `#/events/${made.id}`; }});

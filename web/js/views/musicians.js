@@ -4,7 +4,7 @@
 import {api} from '../api.js';
 import {app} from '../app.js';
 import {avatar, checkField, clearErrors, field, h, labelRow, rowList, selectField, setFieldError} from '../dom.js';
-import {locationButton, myLocation} from '../geo.js';
+import {locationButton, searchCentre} from '../geo.js';
 import {loadVocabularies} from '../vocab.js';
 import {report} from './moderation.js';
 
@@ -111,20 +111,8 @@ export async function musiciansView(page) {
         return;
       }
       setFieldError(search, 'radiusKm', '');
-      if (!here) {
-        nearStatus.textContent = 'Finding your location…';
-        try {
-          here = await myLocation(2);
-        } catch (error) {
-          // Your saved area stands in for the browser's location.
-          const mine = await api('GET', '/v1/musicians/me').catch(() => null);
-          if (!mine?.area) {
-            nearStatus.textContent = `${error.message} Set your area in My music to search near it.`;
-            return;
-          }
-          here = {lat: mine.area.lat, lon: mine.area.lon};
-        }
-      }
+      here ??= await searchCentre(nearStatus);
+      if (!here) return;
       nearStatus.textContent = `Near ${here.lat}, ${here.lon}`;
       next.set('near', `${here.lat},${here.lon}`);
       next.set('radiusKm', String(radius));
