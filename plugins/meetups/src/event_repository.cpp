@@ -10,19 +10,22 @@ using namespace Poco::Data::Keywords;
 namespace mmm::meetups {
 namespace {
 
+// The waitlist position of the member row named `me` (0 while going).
+constexpr const char* kPosition =
+    "CASE WHEN me.waiting = 1 THEN (SELECT COUNT(*) FROM event_members w WHERE w.event_id = me.event_id"
+    " AND w.instrument = me.instrument AND w.waiting = 1 AND w.place_key <= me.place_key) ELSE 0 END";
 // The columns every read gives, in this order (readEvent). The counts are kept on the
 // event's row by every line-up change, under the event's lock, so they are exact however
 // many joins race; the viewer's row comes from the join named `me`, and their waitlist
 // position is counted under the line-up's index.
-constexpr const char* kColumns =
-    "SELECT e.id, e.title, e.starts_at, e.location, e.description, e.creator_id, COALESCE(e.channel_id, 0),"
-    " e.going_count, e.waitlist_count, me.waiting, me.instrument,"
-    " CASE WHEN me.waiting = 1 THEN (SELECT COUNT(*) FROM event_members w WHERE w.event_id = e.id"
-    " AND w.instrument = me.instrument AND w.waiting = 1 AND w.place_key <= me.place_key) ELSE 0 END,"
-    " e.ends_at, e.lat, e.lon, e.online_url, e.time_zone, e.cancelled, e.capacity, e.series_id, e.slot_count"
+const std::string kColumns =
+    std::string("SELECT e.id, e.title, e.starts_at, e.location, e.description, e.creator_id, COALESCE(e.channel_id, 0),"
+                " e.going_count, e.waitlist_count, me.waiting, me.instrument, ") +
+    kPosition +
+    ", e.ends_at, e.lat, e.lon, e.online_url, e.time_zone, e.cancelled, e.capacity, e.series_id, e.slot_count"
     " FROM events e ";
 // Every event, with the viewer's row when they are a member (the first ?: the viewer).
-const std::string kSelect = std::string(kColumns) + "LEFT JOIN event_members me ON me.event_id = e.id AND me.user_id = ? ";
+const std::string kSelect = kColumns + "LEFT JOIN event_members me ON me.event_id = e.id AND me.user_id = ? ";
 
 // Adding a column rebuilds a MariaDB table with its FULLTEXT index, which then takes the
 // server's stop words unless told otherwise again (as migration 3 did).
@@ -450,7 +453,7 @@ std::vector<Event> EventRepository::list(Store& store, DbSession& session, const
 }
 
 std::vector<Event> EventRepository::joinedBy(Store& store, DbSession& session, std::int64_t viewer, const Page& page) {
-  static const std::string sql = std::string(kColumns) +
+  static const std::string sql = kColumns +
                                  "JOIN event_members me ON me.event_id = e.id AND me.user_id = ?"
                                  " ORDER BY e.starts_at, e.id LIMIT ? OFFSET ?";
   return select(store, session, sql, {viewer, std::int64_t{page.limit}, page.offset});
@@ -528,6 +531,20 @@ Pool EventRepository::loadPool(Store& store, DbSession& tx, std::int64_t id, con
               {id, std::string_view(instrument)},
               [&](const SqlRow& r) { (r.int64(1) ? pool.waiting : pool.going).push_back({r.int64(0), r.int64(2)}); });
   return pool;
+}
+
+std::map<std::int64_t, Rsvp> EventRepository::rsvpsOf(Store& store, DbSession& session, std::int64_t id,
+                                                      const std::vector<std::int64_t>& userIds) {
+  std::map<std::int64_t, Rsvp> rsvps;
+  forEachInList(userIds, [&](const std::string& marks, const std::vector<SqlValue>& ids) {
+    std::vector<SqlValue> params{id};
+    params.insert(params.end(), ids.begin(), ids.end());
+    store.query(session,
+                std::string("SELECT me.user_id, me.waiting, me.instrument, ") + kPosition +
+                    " FROM event_members me WHERE me.event_id = ? AND me.user_id IN (" + marks + ")",
+                params, [&](const SqlRow& r) { rsvps[r.int64(0)] = Rsvp{r.int64(1) != 0, r.text(2), r.int64(3)}; });
+  });
+  return rsvps;
 }
 
 std::optional<MemberRow> EventRepository::membership(Store& store, DbSession& tx, std::int64_t id,

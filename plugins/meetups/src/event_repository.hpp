@@ -96,6 +96,9 @@ class EventRepository {
   /// A pool of the line-up (a slot's, or the general places for "") with `places`.
   static Pool loadPool(Store& store, DbSession& tx, std::int64_t id, const std::string& instrument,
                        std::optional<int> places);
+  /// The RSVPs of those of `userIds` in the event's line-up (one query per few hundred).
+  static std::map<std::int64_t, Rsvp> rsvpsOf(Store& store, DbSession& session, std::int64_t id,
+                                              const std::vector<std::int64_t>& userIds);
   /// The user's row in the event's line-up; nullopt when not a member.
   static std::optional<MemberRow> membership(Store& store, DbSession& tx, std::int64_t id, std::int64_t userId);
   /// Writes back what `lineup` changed, and its last key.

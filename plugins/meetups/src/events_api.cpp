@@ -56,7 +56,6 @@ EventsApi::EventsApi(Store& store, ProfileDirectory& profiles, Pusher& pusher, E
       profiles_(profiles),
       pusher_(pusher),
       services_(std::move(services)),
-      channels_(services_.channels),
       log_(std::move(log)),
       policy_(std::move(policy)),
       fullText_(EventRepository::fullTextLimits(store)) {}
@@ -85,7 +84,7 @@ void EventsApi::writeEvent(JsonWriter& json, const Event& e, const RenderedProfi
   json.beginObject();
   nullable(json, "capacity", e.capacity, [&](int v) { json.value(v); });
   json.key("channel");
-  if (channels_ && e.channelId)
+  if (services_.channels && e.channelId)
     json.value(e.channelId);
   else
     json.null();
@@ -179,17 +178,17 @@ Response EventsApi::create(Request& request) {
   const auto creator = authenticated(request).userId;
   const auto f = parseNewEvent(request, [this](const std::string& slug) { return isInstrument(slug); });
   auto created = store_.transaction([&](DbSession& tx) {
-    const auto id = EventRepository::insert(store_, tx, creator, f, /*channelStale=*/!channels_);
+    const auto id = EventRepository::insert(store_, tx, creator, f, /*channelStale=*/!services_.channels);
     // The creator joins their own event, in a general place.
     const auto lastKey = *EventRepository::lockLineup(store_, tx, id);
     Lineup lineup(lastKey);
     lineup.load(EventRepository::loadPool(store_, tx, id, "", f.capacity.value_or(std::nullopt)));
     lineup.add("", creator);
     EventRepository::saveLineup(store_, tx, id, lineup);
-    if (channels_) EventRepository::setChannel(tx, id, channels_->create(tx, *f.title, creator, {creator}));
+    if (services_.channels) EventRepository::setChannel(tx, id, services_.channels->create(tx, *f.title, creator, {creator}));
     return *EventRepository::find(store_, tx, id, creator);
   });
-  if (channels_ && created.channelId) channels_->notifyCreated(created.channelId);
+  if (services_.channels && created.channelId) services_.channels->notifyCreated(created.channelId);
   log_->info("{} user {} created event {}", request.id, creator, created.id);
   Response response = eventResponse(201, created);
   response.set("Location", "/v1/events/" + std::to_string(created.id));
@@ -235,12 +234,12 @@ Response EventsApi::patch(Request& request) {
     }
     EventRepository::saveLineup(store_, tx, id, lineup);
     moves.add(lineup);
-    if (channels_ && event.channelId && f.title) channels_->rename(tx, event.channelId, *f.title);
-    if (!channels_ && f.title) EventRepository::markChannelStale(tx, id);  // renamed at chat's next start
+    if (services_.channels && event.channelId && f.title) services_.channels->rename(tx, event.channelId, *f.title);
+    if (!services_.channels && f.title) EventRepository::markChannelStale(tx, id);  // renamed at chat's next start
     return *EventRepository::find(store_, tx, id, caller);
   });
   policy_.recordIfModerated(creator, caller, "event.edit", id);
-  if (channels_ && updated.channelId && f.title) channels_->notifyChanged(updated.channelId);
+  if (services_.channels && updated.channelId && f.title) services_.channels->notifyChanged(updated.channelId);
   pushChange(id, {}, moves);
   return eventResponse(200, updated);
 }
@@ -268,17 +267,17 @@ bool EventsApi::deleteEvent(std::int64_t id, std::int64_t caller, const std::fun
     auto event = *EventRepository::find(store_, tx, id, caller);
     authorise(event);
     members = EventRepository::membersOf(store_, tx, {id})[id];
-    if (channels_ && event.channelId && channels_->exists(tx, event.channelId)) {
+    if (services_.channels && event.channelId && services_.channels->exists(tx, event.channelId)) {
       channel = event.channelId;
-      formerMembers = channels_->members(tx, channel);
-      channels_->remove(tx, channel);
-    } else if (!channels_ && event.channelId) {
+      formerMembers = services_.channels->members(tx, channel);
+      services_.channels->remove(tx, channel);
+    } else if (!services_.channels && event.channelId) {
       EventRepository::addOrphanChannel(tx, store_.sql(), event.channelId);  // deleted at chat's next start
     }
     EventRepository::remove(tx, id);
     return true;
   });
-  if (channel) channels_->notifyDeleted(channel, formerMembers);
+  if (channel) services_.channels->notifyDeleted(channel, formerMembers);
   if (removed && !members.empty())
     pusher_.push(members, JsonWriter(64).beginObject().field("type", "event-delete").field("eventID", id).endObject().take());
   return removed;
@@ -325,11 +324,11 @@ Response EventsApi::join(Request& request) {
     moves.add(lineup);
     changed = true;
     added = !current;
-    if (added && channels_ && event.channelId) channels_->addMember(tx, event.channelId, user);
-    if (added && !channels_) EventRepository::markChannelStale(tx, id);
+    if (added && services_.channels && event.channelId) services_.channels->addMember(tx, event.channelId, user);
+    if (added && !services_.channels) EventRepository::markChannelStale(tx, id);
     return *EventRepository::find(store_, tx, id, user);
   });
-  if (added && channels_ && event.channelId) channels_->notifyChanged(event.channelId);
+  if (added && services_.channels && event.channelId) services_.channels->notifyChanged(event.channelId);
   if (changed) pushChange(id, {}, moves);
   return eventResponse(changed ? 201 : 200, event);
 }
@@ -341,8 +340,8 @@ void EventsApi::leaveLineup(DbSession& tx, const Event& event, std::int64_t last
   lineup.remove(row.instrument, userId);
   EventRepository::saveLineup(store_, tx, event.id, lineup);
   moves.add(lineup);
-  if (channels_ && event.channelId) channels_->removeMember(tx, event.channelId, userId);
-  if (!channels_) EventRepository::markChannelStale(tx, event.id);
+  if (services_.channels && event.channelId) services_.channels->removeMember(tx, event.channelId, userId);
+  if (!services_.channels) EventRepository::markChannelStale(tx, event.id);
 }
 
 Response EventsApi::leave(Request& request) {
@@ -359,9 +358,9 @@ Response EventsApi::leave(Request& request) {
     leaveLineup(tx, event, lastKey, user, *row, moves);
     channel = event.channelId;
   });
-  if (channels_ && channel) {
-    channels_->notifyChanged(channel);
-    channels_->notifyDeleted(channel, {user});  // the channel is gone for the one who left
+  if (services_.channels && channel) {
+    services_.channels->notifyChanged(channel);
+    services_.channels->notifyDeleted(channel, {user});  // the channel is gone for the one who left
   }
   pushChange(id, {user}, moves);
   return Response::text(200, "left the event");
@@ -387,9 +386,9 @@ Response EventsApi::removeMember(Request& request) {
   });
   policy_.recordIfModerated(creator, caller, "event.member.remove", id);
   log_->info("{} user {} removed user {} from event {}", request.id, caller, target, id);
-  if (channels_ && channel) {
-    channels_->notifyChanged(channel);
-    channels_->notifyDeleted(channel, {target});
+  if (services_.channels && channel) {
+    services_.channels->notifyChanged(channel);
+    services_.channels->notifyDeleted(channel, {target});
   }
   pusher_.push({target}, JsonWriter(96)
                              .beginObject()
@@ -419,7 +418,7 @@ Response EventsApi::cancel(Request& request) {
     if (!changed) return event;  // once: no second message
     EventRepository::cancel(store_, tx, id);
     const auto& announcements = services_.announcements;
-    if (channels_ && announcements && event.channelId && channels_->exists(tx, event.channelId)) {
+    if (services_.channels && announcements && event.channelId && services_.channels->exists(tx, event.channelId)) {
       channel = event.channelId;
       message = announcements->post(tx, channel, caller, reason ? "Cancelled: " + *reason : "Cancelled");
     }
@@ -442,9 +441,10 @@ void EventsApi::pushChange(std::int64_t eventId, const std::vector<std::int64_t>
     event = EventRepository::find(store_, s, eventId, 0);
     if (!event) return;
     members = EventRepository::membersOf(store_, s, {eventId})[eventId];
-    for (const auto* moved : {&moves.promoted, &moves.demoted})
-      for (auto user : *moved)
-        if (auto seen = EventRepository::find(store_, s, eventId, user)) rsvps[user] = seen->rsvp;
+    std::vector<std::int64_t> moved = moves.promoted;
+    moved.insert(moved.end(), moves.demoted.begin(), moves.demoted.end());
+    for (auto user : moved) rsvps[user] = std::nullopt;  // until found in the line-up
+    for (auto& [user, rsvp] : EventRepository::rsvpsOf(store_, s, eventId, moved)) rsvps[user] = rsvp;
   });
   if (!event) return;  // deleted meanwhile: its delete pushed event-delete
   std::set<std::int64_t> to(members.begin(), members.end());
@@ -465,14 +465,14 @@ void EventsApi::pushChange(std::int64_t eventId, const std::vector<std::int64_t>
 // every event after the upgrade that added the mark). They are checked in batches, a few
 // set-based queries per batch whatever its size, in one transaction per batch.
 void EventsApi::reconcileChannels() {
-  if (!channels_) return;
+  if (!services_.channels) return;
   ReconcileCounts total;
   // Channels of events deleted while chat was off.
   for (bool more = true; more;) {
     std::vector<std::int64_t> gone;
     store_.transaction([&](DbSession& tx) {
       gone = EventRepository::orphanChannels(store_, tx, kReconcileBatch);
-      for (const auto& [channel, state] : channels_->describe(tx, gone)) channels_->remove(tx, channel);
+      for (const auto& [channel, state] : services_.channels->describe(tx, gone)) services_.channels->remove(tx, channel);
       EventRepository::forgetOrphanChannels(store_, tx, gone);
     });
     ++total.transactions;
@@ -512,24 +512,24 @@ EventsApi::ReconcileCounts EventsApi::reconcileBatch(DbSession& tx, const std::v
     if (e.channelId) channelIds.push_back(e.channelId);
   }
   auto members = EventRepository::membersOf(store_, tx, eventIds);
-  const auto channels = channels_->describe(tx, channelIds);
+  const auto channels = services_.channels->describe(tx, channelIds);
   for (const auto& event : events) {
     const auto& want = members[event.id];  // sorted
     const auto found = channels.find(event.channelId);
     ++counts.checked;
     if (found == channels.end()) {  // none yet, or gone
-      EventRepository::setChannel(tx, event.id, channels_->create(tx, event.title, event.creatorId, want));
+      EventRepository::setChannel(tx, event.id, services_.channels->create(tx, event.title, event.creatorId, want));
       ++counts.created;
       continue;
     }
     const auto channel = found->first;
     const auto& have = found->second.members;  // sorted
-    if (found->second.name != event.title) channels_->rename(tx, channel, event.title), ++counts.renamed;
+    if (found->second.name != event.title) services_.channels->rename(tx, channel, event.title), ++counts.renamed;
     std::vector<std::int64_t> joined, left;
     std::set_difference(want.begin(), want.end(), have.begin(), have.end(), std::back_inserter(joined));
     std::set_difference(have.begin(), have.end(), want.begin(), want.end(), std::back_inserter(left));
-    for (auto user : joined) channels_->addMember(tx, channel, user);
-    for (auto user : left) channels_->removeMember(tx, channel, user);
+    for (auto user : joined) services_.channels->addMember(tx, channel, user);
+    for (auto user : left) services_.channels->removeMember(tx, channel, user);
     counts.memberships += joined.size() + left.size();
   }
   EventRepository::markChannelsCurrent(store_, tx, eventIds);

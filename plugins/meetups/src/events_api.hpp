@@ -97,7 +97,6 @@ class EventsApi {
   ProfileDirectory& profiles_;
   Pusher& pusher_;
   EventServices services_;
-  std::shared_ptr<ManagedChannels> channels_;  // services_.channels
   std::shared_ptr<spdlog::logger> log_;
   EventPolicy policy_;
   const FullTextLimits fullText_;
