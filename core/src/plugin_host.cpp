@@ -169,6 +169,7 @@ class PluginHost::Context final : public Host {
   std::vector<std::int64_t> online(const std::vector<std::int64_t>& userIds) override {
     return backEnds_.presence.online(userIds);
   }
+  const std::string& publicUrl() const override { return backEnds_.publicUrl; }
   void command(const std::string& flag, const std::string& help, CommandAction action) override {
     if (flag.empty() || flag.front() == '-' ||
         flag.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos)

@@ -70,6 +70,7 @@ struct BackEnds {
   SessionRateLimiter& limiter;
   ClientFrames& clientFrames;
   Presence& presence;
+  const std::string& publicUrl;  // server.public_url
 };
 
 /// Calls `add` for each route a plugin registers; the host adds the plugin name.

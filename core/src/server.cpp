@@ -674,7 +674,7 @@ int Server::runCommand(const std::string& flag, const std::string& value, std::o
   impl_->plugins.reserveFlags(coreFlags());
   impl_->plugins.start(
       BackEnds{*impl_->store, *impl_->sessions, *impl_->bus, *impl_->pusher, *impl_->limiter, *impl_->clientFrames,
-               *impl_->presence});
+               *impl_->presence, impl_->settings.http.publicUrl});
   impl_->teardown.push_back([this] { impl_->plugins.stop(); });
   const auto* command = impl_->plugins.command(flag);
   if (!command) {
@@ -753,7 +753,7 @@ void Server::Impl::startParts() {
   });
   plugins.reserveFlags(Server::coreFlags());
   // Stops those it started if one fails.
-  plugins.start(BackEnds{*store, *sessions, *bus, *pusher, *limiter, *clientFrames, *presence});
+  plugins.start(BackEnds{*store, *sessions, *bus, *pusher, *limiter, *clientFrames, *presence, settings.http.publicUrl});
   teardown.push_back([this] { plugins.stop(); });
   // After the hub stops (no more frames) and before the plugins do (their handlers).
   teardown.push_back([this] { clientFrames->stop(); });

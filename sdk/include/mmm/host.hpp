@@ -100,6 +100,12 @@ class MMM_EXPORT Host {
   /// Those of `userIds` online now (holding a WebSocket on some node), in the order given.
   /// This node's view: a change on another node shows within the bus's delay.
   virtual std::vector<std::int64_t> online(const std::vector<std::int64_t>& userIds) = 0;
+
+  // 4.5
+  /// Where users reach the site (the core setting `server.public_url`, say
+  /// "https://meet.example.org", no trailing slash), for absolute links a plugin hands out
+  /// (calendar feeds, mails); empty when it is not set, and the request's Host is all there is.
+  virtual const std::string& publicUrl() const = 0;
 };
 
 }  // namespace mmm
