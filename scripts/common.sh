@@ -9,8 +9,9 @@ MMM_BUILD_PACKAGES=(g++ make cmake pkg-config libboost-dev libpoco-dev libmariad
   libyaml-cpp-dev libzmq3-dev cppzmq-dev libutf8proc-dev tzdata)
 # …and to run every test (private MariaDB and Redis instances, and a browser, included).
 # (The emoji font: reactions in the browser's screenshots are drawn, not boxes.)
+# (python3-icalendar: tests/support/ics_check.py parses the calendar feeds.)
 MMM_TEST_PACKAGES=(libgtest-dev libgmock-dev curl mariadb-server mariadb-client redis-server redis-tools chromium
-  fonts-noto-color-emoji clang libclang-rt-14-dev)
+  fonts-noto-color-emoji clang libclang-rt-14-dev python3-icalendar)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
