@@ -6,7 +6,7 @@ MMM_BUILD_DIR=${MMM_BUILD_DIR:-$MMM_ROOT/build}
 
 # Debian 12 packages needed to build and run the server.
 MMM_BUILD_PACKAGES=(g++ make cmake pkg-config libboost-dev libpoco-dev libmariadb-dev libsodium-dev libspdlog-dev
-  libyaml-cpp-dev libzmq3-dev cppzmq-dev libutf8proc-dev tzdata)
+  libyaml-cpp-dev libzmq3-dev cppzmq-dev libutf8proc-dev libhowardhinnant-date-dev tzdata)
 # …and to run every test (private MariaDB and Redis instances, and a browser, included).
 # (The emoji font: reactions in the browser's screenshots are drawn, not boxes.)
 # (python3-icalendar: tests/support/ics_check.py parses the calendar feeds.)
