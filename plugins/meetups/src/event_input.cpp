@@ -18,6 +18,7 @@ constexpr std::size_t kMaxShortText = 255;
 constexpr std::size_t kMaxDescription = 4000;
 constexpr std::size_t kMaxUrl = 500;
 constexpr std::size_t kMaxReason = 500;
+constexpr std::size_t kMaxRecurrence = 200;
 constexpr std::size_t kMaxSlots = 20;
 constexpr int kMaxSlotCount = 50;
 constexpr int kMaxCapacity = 10000;
@@ -123,6 +124,8 @@ EventFields fields(const Request& request, const InstrumentCheck& isInstrument) 
                                           : boundedInteger(body->get("capacity"), "capacity", 1, kMaxCapacity);
   if (present(body, "slots"))  // null: none
     f.slots = isNull(body, "slots") ? std::vector<SlotSpec>() : slots(body, isInstrument);
+  if (present(body, "recurrence") && !isNull(body, "recurrence"))
+    f.recurrence = stringField(body, "recurrence", kMaxRecurrence);
   return f;
 }
 
@@ -178,21 +181,40 @@ EventFields parseEventChanges(const Request& request, const InstrumentCheck& isI
       !f.timezone && !f.capacity && !f.slots)
     throw HttpError(400, "nothing to update: give title, datetime, location, description, endsAt, lat and lon, "
                          "onlineURL, timezone, capacity or slots");
+  if (f.recurrence)
+    throw HttpError(400, "recurrence cannot be changed: cancel the series and create a new one");
   return f;
 }
+
+namespace {
+std::string instrumentOf(const Poco::JSON::Object::Ptr& body, const char* whose) {
+  if (!body->has("instrument") || body->isNull("instrument")) return "";
+  const auto value = body->get("instrument");
+  if (!value.isString() || !isSlug(value.extract<std::string>()))
+    throw HttpError(400, std::string("instrument must be the slug of one of the ") + whose + "'s slots, or null");
+  return value.extract<std::string>();
+}
+}  // namespace
 
 JoinRequest parseJoin(const Request& request) {
   const auto body = parseJsonObject(request);
   JoinRequest join;
   join.eventId = integerField(body, "id");
   if (join.eventId <= 0) throw HttpError(404, "no such event");
-  if (body->has("instrument") && !body->isNull("instrument")) {
-    const auto value = body->get("instrument");
-    if (!value.isString() || !isSlug(value.extract<std::string>()))
-      throw HttpError(400, "instrument must be the slug of one of the event's slots, or null");
-    join.instrument = value.extract<std::string>();
-  }
+  join.instrument = instrumentOf(body, "event");
   return join;
+}
+
+bool parseSeriesScope(const Request& request) {
+  const auto scope = request.queryParam("scope");
+  if (!scope) return false;
+  if (*scope != "series") throw HttpError(400, "scope must be series (this occurrence and every later one), or absent");
+  return true;
+}
+
+std::string parseSeriesJoin(const Request& request) {
+  if (request.body.empty()) return "";
+  return instrumentOf(parseJsonObject(request), "series");
 }
 
 std::optional<std::string> parseCancelReason(const Request& request) {

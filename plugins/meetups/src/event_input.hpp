@@ -33,6 +33,7 @@ struct EventFields {
   std::optional<std::string> timezone;
   Nullable<int> capacity;
   std::optional<std::vector<SlotSpec>> slots;
+  std::optional<std::string> recurrence;  // POST only: an RRULE (recurrence.hpp parses it)
 };
 
 /// Whether a slug names an instrument (the musicians plugin's vocabulary, or a slug's
@@ -54,6 +55,14 @@ struct JoinRequest {
   std::string instrument;    // "": a general place
 };
 JoinRequest parseJoin(const Request& request);
+
+/// PATCH /v1/events/{id}?scope=…: true for `series` (that occurrence and every later one),
+/// false without a scope; 400 for any other.
+bool parseSeriesScope(const Request& request);
+
+/// POST /v1/series/{id}/join: {"instrument"?: slug or null}; the body is optional. "": a
+/// general place.
+std::string parseSeriesJoin(const Request& request);
 
 /// POST /v1/events/{id}/cancel: {"reason"?: text} (a body is optional).
 std::optional<std::string> parseCancelReason(const Request& request);

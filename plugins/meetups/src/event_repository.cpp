@@ -1,5 +1,8 @@
 #include "event_repository.hpp"
 
+#include "calendar_feeds.hpp"
+#include "series_repository.hpp"
+
 #include <mmm/time.hpp>
 
 #include <algorithm>
@@ -22,8 +25,8 @@ const std::string kColumns =
     std::string("SELECT e.id, e.title, e.starts_at, e.location, e.description, e.creator_id, COALESCE(e.channel_id, 0),"
                 " e.going_count, e.waitlist_count, me.waiting, me.instrument, ") +
     kPosition +
-    ", e.ends_at, e.lat, e.lon, e.online_url, e.time_zone, e.cancelled, e.capacity, e.series_id, e.slot_count"
-    " FROM events e ";
+    ", e.ends_at, e.lat, e.lon, e.online_url, e.time_zone, e.cancelled, e.capacity, e.series_id, e.slot_count,"
+    " e.occurrence_index, e.revision, e.updated_at FROM events e ";
 // Every event, with the viewer's row when they are a member (the first ?: the viewer).
 const std::string kSelect = kColumns + "LEFT JOIN event_members me ON me.event_id = e.id AND me.user_id = ? ";
 
@@ -62,6 +65,9 @@ Event readEvent(const SqlRow& r) {
   if (!r.isNull(18)) e.capacity = static_cast<int>(r.int64(18));
   if (!r.isNull(19)) e.seriesId = r.int64(19);
   e.slots.resize(static_cast<std::size_t>(r.int64(20)));  // filled in by loadSlots
+  if (!r.isNull(21)) e.occurrenceIndex = static_cast<int>(r.int64(21));
+  e.revision = r.int64(22);
+  e.updatedAt = r.int64(23);
   return e;
 }
 
@@ -323,6 +329,15 @@ std::vector<Migration> EventRepository::migrations(Dialect dialect) {
         " going_count = (SELECT COUNT(*) FROM event_members m WHERE m.event_id = events.id AND m.waiting = 0),"
         " waitlist_count = (SELECT COUNT(*) FROM event_members m WHERE m.event_id = events.id AND m.waiting = 1),"
         " slot_count = (SELECT COUNT(*) FROM event_slots s WHERE s.event_id = events.id)"}}));
+  // Series and calendars (API.md Part 2): recurring events and their regulars, what an
+  // iCalendar SEQUENCE and DTSTAMP need, and the private feeds' tokens.
+  Migration series{6, "series, event revisions, calendar feeds", SeriesRepository::schema()};
+  for (const char* statement : {"ALTER TABLE events ADD COLUMN revision INTEGER NOT NULL DEFAULT 0",
+                                "ALTER TABLE events ADD COLUMN updated_at BIGINT NOT NULL DEFAULT 0",
+                                "UPDATE events SET updated_at = created_at"})
+    series.statements.emplace_back(statement);
+  for (auto& statement : CalendarFeeds::schema()) series.statements.push_back(std::move(statement));
+  migrations.push_back(keepingStopWordsOff(dialect, std::move(series)));
   return migrations;
 }
 
@@ -343,9 +358,10 @@ std::int64_t EventRepository::insert(Store& store, DbSession& tx, std::int64_t c
                                      bool channelStale) {
   std::string title = *fields.title, location = *fields.location, description = fields.description.value_or("");
   Poco::Int64 startsAt = *fields.startsAt, creator = creatorId, created = nowMillis(), stale = channelStale ? 1 : 0;
-  tx << "INSERT INTO events (title, starts_at, location, description, creator_id, created_at, channel_stale)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-      use(title), use(startsAt), use(location), use(description), use(creator), use(created), use(stale), now;
+  tx << "INSERT INTO events (title, starts_at, location, description, creator_id, created_at, updated_at,"
+        " channel_stale) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      use(title), use(startsAt), use(location), use(description), use(creator), use(created), use(created), use(stale),
+      now;
   const auto id = store.lastInsertId(tx);
   EventFields details;  // the columns with defaults or NULLs: set where given
   details.endsAt = fields.endsAt;
@@ -459,6 +475,14 @@ std::vector<Event> EventRepository::joinedBy(Store& store, DbSession& session, s
   return select(store, session, sql, {viewer, std::int64_t{page.limit}, page.offset});
 }
 
+std::vector<Event> EventRepository::joinedSince(Store& store, DbSession& session, std::int64_t viewer,
+                                               std::int64_t from, int limit) {
+  static const std::string sql = kColumns +
+                                 "JOIN event_members me ON me.event_id = e.id AND me.user_id = ?"
+                                 " WHERE e.starts_at >= ? ORDER BY e.starts_at, e.id LIMIT ?";
+  return select(store, session, sql, {viewer, from, std::int64_t{limit}});
+}
+
 void EventRepository::update(DbSession& tx, std::int64_t id, const EventFields& fields) {
   Poco::Int64 key = id;
   const auto set = [&](const char* column, auto value) {
@@ -485,6 +509,18 @@ void EventRepository::update(DbSession& tx, std::int64_t id, const EventFields& 
   if (fields.onlineUrl) *fields.onlineUrl ? set("online_url", **fields.onlineUrl) : clear("online_url = NULL");
   if (fields.timezone) set("time_zone", *fields.timezone);
   if (fields.capacity) *fields.capacity ? set("capacity", Poco::Int64{**fields.capacity}) : clear("capacity = NULL");
+}
+
+void EventRepository::touch(Store& store, DbSession& tx, std::int64_t id) {
+  store.query(tx, "UPDATE events SET revision = revision + 1, updated_at = ? WHERE id = ?", {nowMillis(), id},
+              [](const SqlRow&) {});
+}
+
+void EventRepository::setOccurrence(Store& store, DbSession& tx, std::int64_t id, std::int64_t seriesId, int index,
+                                    std::int64_t channelId) {
+  store.query(tx, "UPDATE events SET series_id = ?, occurrence_index = ? WHERE id = ?", {seriesId, std::int64_t{index}, id},
+              [](const SqlRow&) {});
+  if (channelId) setChannel(tx, id, channelId);
 }
 
 void EventRepository::replaceSlots(Store& store, DbSession& tx, std::int64_t id, const std::vector<SlotSpec>& slots) {
@@ -592,7 +628,7 @@ std::vector<Event> EventRepository::staleChannels(Store& store, DbSession& tx, s
   // In MariaDB the rows stay locked until the commit: a node starting at the same time
   // waits, then finds them current. SQLite's BEGIN IMMEDIATE already holds the whole file.
   static const std::string select =
-      "SELECT id, title, creator_id, COALESCE(channel_id, 0) FROM events WHERE channel_stale = 1 AND id > ?"
+      "SELECT id, title, creator_id, COALESCE(channel_id, 0), series_id FROM events WHERE channel_stale = 1 AND id > ?"
       " ORDER BY id LIMIT ?";
   static const std::string selectForUpdate = select + " FOR UPDATE";
   std::vector<Event> events;
@@ -603,6 +639,7 @@ std::vector<Event> EventRepository::staleChannels(Store& store, DbSession& tx, s
                 e.title = r.text(1);
                 e.creatorId = r.int64(2);
                 e.channelId = r.int64(3);
+                if (!r.isNull(4)) e.seriesId = r.int64(4);
                 events.push_back(std::move(e));
               });
   return events;

@@ -46,6 +46,9 @@ struct Event {
   bool cancelled = false;
   std::optional<int> capacity;
   std::optional<std::int64_t> seriesId;
+  std::optional<int> occurrenceIndex;  // its place in its series (0 first)
+  std::int64_t revision = 0;           // raised by each change (iCalendar's SEQUENCE)
+  std::int64_t updatedAt = 0;          // UTC ms of the last change (iCalendar's DTSTAMP)
   std::vector<SlotView> slots;
   std::optional<double> distanceKm;  // from the point a search was made around
 
@@ -81,8 +84,17 @@ class EventRepository {
   static std::vector<Event> list(Store& store, DbSession& session, const EventQuery& query, std::int64_t viewer,
                                  const FullTextLimits& limits);
   static std::vector<Event> joinedBy(Store& store, DbSession& session, std::int64_t viewer, const Page& page);
+  /// The events the viewer is going to or waiting for that start at or after `from`,
+  /// soonest first, at most `limit` (a calendar feed).
+  static std::vector<Event> joinedSince(Store& store, DbSession& session, std::int64_t viewer, std::int64_t from,
+                                        int limit);
   /// The scalar fields given (not the slots: see replaceSlots).
   static void update(DbSession& tx, std::int64_t id, const EventFields& fields);
+  /// Records a change calendars must see: a new revision, now.
+  static void touch(Store& store, DbSession& tx, std::int64_t id);
+  /// Makes the event an occurrence of a series, sharing its channel (0: none).
+  static void setOccurrence(Store& store, DbSession& tx, std::int64_t id, std::int64_t seriesId, int index,
+                            std::int64_t channelId);
   static void replaceSlots(Store& store, DbSession& tx, std::int64_t id, const std::vector<SlotSpec>& slots);
   static void cancel(Store& store, DbSession& tx, std::int64_t id);
   static void setChannel(DbSession& tx, std::int64_t id, std::int64_t channelId);
@@ -109,7 +121,7 @@ class EventRepository {
   // line (EventsApi::reconcileChannels) and clears the mark.
   static void markChannelStale(DbSession& tx, std::int64_t id);
   /// Up to `limit` stale events with ids above `after`, in id order (id, title, creator,
-  /// channel only), locked against another node doing the same (MariaDB).
+  /// channel, series only), locked against another node doing the same (MariaDB).
   static std::vector<Event> staleChannels(Store& store, DbSession& tx, std::int64_t after, int limit);
   /// The members (going or waiting) of each of `eventIds` (at most a few hundred), sorted.
   static std::map<std::int64_t, std::vector<std::int64_t>> membersOf(Store& store, DbSession& session,

@@ -20,6 +20,7 @@ namespace {
 
 constexpr int kDefaultListLimit = 100, kMaxListLimit = 200;  // GET /v1/events/join (API.md)
 constexpr int kReconcileBatch = 200;                          // events per start-up transaction
+constexpr std::int64_t kMaxOnDemandMs = 366LL * 24 * 3600 * 1000;  // occurrences made for a search
 
 void writeRsvp(JsonWriter& json, const std::optional<Rsvp>& rsvp) {
   if (!rsvp) {
@@ -51,13 +52,14 @@ void nullable(JsonWriter& json, const char* key, const std::optional<T>& value, 
 }  // namespace
 
 EventsApi::EventsApi(Store& store, ProfileDirectory& profiles, Pusher& pusher, EventServices services,
-                     std::shared_ptr<spdlog::logger> log, EventPolicy policy)
+                     std::shared_ptr<spdlog::logger> log, EventPolicy policy, SeriesSettings series)
     : store_(store),
       profiles_(profiles),
       pusher_(pusher),
       services_(std::move(services)),
       log_(std::move(log)),
       policy_(std::move(policy)),
+      seriesSettings_(series),
       fullText_(EventRepository::fullTextLimits(store)) {}
 
 bool EventsApi::isInstrument(const std::string& slug) const {
@@ -65,8 +67,7 @@ bool EventsApi::isInstrument(const std::string& slug) const {
   return services_.musicians ? services_.musicians->isInstrument(slug) : isSlug(slug);
 }
 
-RenderedProfiles EventsApi::profilesOf(const std::vector<Event>& events) {
-  std::vector<std::int64_t> ids;
+RenderedProfiles EventsApi::profilesOf(const std::vector<Event>& events, std::vector<std::int64_t> ids) {
   for (const auto& e : events) {
     ids.push_back(e.creatorId);
     for (const auto& slot : e.slots) {
@@ -149,6 +150,11 @@ Response EventsApi::list(Request& request) {
     query.from = std::max(query.from, nowMillis());  // upcoming, scheduled only
     query.cancelledToo = false;
   }
+  // Occurrences of series exist some 90 days ahead; a search further ahead makes them (up
+  // to a year ahead) first.
+  const auto now = nowMillis();
+  if (query.to != INT64_MAX && query.to > now + seriesSettings_.horizonMs)
+    makeDueOccurrences(std::min(query.to, now + kMaxOnDemandMs));
   auto events = store_.read([&](DbSession& s) { return EventRepository::list(store_, s, query, viewer, fullText_); });
   return Response::json(200, toJson(events));
 }
@@ -177,6 +183,7 @@ std::pair<Event, std::int64_t> EventsApi::lockedEvent(DbSession& tx, std::int64_
 Response EventsApi::create(Request& request) {
   const auto creator = authenticated(request).userId;
   const auto f = parseNewEvent(request, [this](const std::string& slug) { return isInstrument(slug); });
+  if (f.recurrence) return createSeries(request, creator, f);
   auto created = store_.transaction([&](DbSession& tx) {
     const auto id = EventRepository::insert(store_, tx, creator, f, /*channelStale=*/!services_.channels);
     // The creator joins their own event, in a general place.
@@ -195,51 +202,69 @@ Response EventsApi::create(Request& request) {
   return response;
 }
 
+Event EventsApi::applyChanges(DbSession& tx, std::int64_t id, const EventFields& f, std::int64_t caller, bool admin,
+                              Moves& moves) {
+  auto [event, lastKey] = lockedEvent(tx, id, caller);
+  EventPolicy::requireCanChange(event.creatorId, caller, admin, "change it");
+  checkEnd(f.startsAt.value_or(event.startsAt), f.endsAt ? *f.endsAt : event.endsAt);
+  EventRepository::update(tx, id, f);
+  EventRepository::touch(store_, tx, id);
+  // The line-up follows the new slots and capacity.
+  Lineup lineup(lastKey);
+  std::vector<std::int64_t> unslotted;  // people of slots that are gone, in order
+  if (f.slots) {
+    for (const auto& old : event.slots) {
+      auto now = std::find_if(f.slots->begin(), f.slots->end(),
+                              [&](const SlotSpec& s) { return s.instrument == old.instrument; });
+      if (now != f.slots->end() && now->count == old.count) continue;
+      lineup.load(EventRepository::loadPool(store_, tx, id, old.instrument, old.count));
+      if (now == f.slots->end()) {
+        auto people = lineup.dissolve(old.instrument);
+        unslotted.insert(unslotted.end(), people.begin(), people.end());
+      } else {
+        lineup.setPlaces(old.instrument, now->count);
+      }
+    }
+    EventRepository::replaceSlots(store_, tx, id, *f.slots);
+  }
+  if (f.capacity || !unslotted.empty()) {
+    lineup.load(EventRepository::loadPool(store_, tx, id, "", event.capacity));
+    if (f.capacity) lineup.setPlaces("", *f.capacity);
+    for (auto user : unslotted) lineup.add("", user);
+  }
+  EventRepository::saveLineup(store_, tx, id, lineup);
+  moves.add(lineup);
+  // An event's channel bears its title; a series' shared one the series' (patchSeries).
+  if (f.title && !event.seriesId) {
+    if (services_.channels && event.channelId) services_.channels->rename(tx, event.channelId, *f.title);
+    if (!services_.channels) EventRepository::markChannelStale(tx, id);  // renamed at chat's next start
+  }
+  return event;
+}
+
 Response EventsApi::patch(Request& request) {
   const auto caller = authenticated(request).userId;
   const auto id = pathId(request.param("id"), "event");
+  const bool wholeSeries = parseSeriesScope(request);
   const auto f = parseEventChanges(request, [this](const std::string& slug) { return isInstrument(slug); });
+  if (wholeSeries) {
+    auto event = store_.read([&](DbSession& s) { return EventRepository::find(store_, s, id, caller); });
+    if (!event) throw HttpError(404, "no such event");
+    if (!event->seriesId) throw HttpError(400, "scope=series: this event is not part of a series");
+    return patchSeries(request, caller, *event, f);
+  }
   const bool admin = policy_.isAdmin(caller);
-  std::int64_t creator = 0;
+  std::int64_t creator = 0, channel = 0;
   Moves moves;
   auto updated = store_.transaction([&](DbSession& tx) {
     moves = {};
-    auto [event, lastKey] = lockedEvent(tx, id, caller);
-    creator = event.creatorId;
-    EventPolicy::requireCanChange(creator, caller, admin, "change it");
-    checkEnd(f.startsAt.value_or(event.startsAt), f.endsAt ? *f.endsAt : event.endsAt);
-    EventRepository::update(tx, id, f);
-    // The line-up follows the new slots and capacity.
-    Lineup lineup(lastKey);
-    std::vector<std::int64_t> unslotted;  // people of slots that are gone, in order
-    if (f.slots) {
-      for (const auto& old : event.slots) {
-        auto now = std::find_if(f.slots->begin(), f.slots->end(),
-                                [&](const SlotSpec& s) { return s.instrument == old.instrument; });
-        if (now != f.slots->end() && now->count == old.count) continue;
-        lineup.load(EventRepository::loadPool(store_, tx, id, old.instrument, old.count));
-        if (now == f.slots->end()) {
-          auto people = lineup.dissolve(old.instrument);
-          unslotted.insert(unslotted.end(), people.begin(), people.end());
-        } else {
-          lineup.setPlaces(old.instrument, now->count);
-        }
-      }
-      EventRepository::replaceSlots(store_, tx, id, *f.slots);
-    }
-    if (f.capacity || !unslotted.empty()) {
-      lineup.load(EventRepository::loadPool(store_, tx, id, "", event.capacity));
-      if (f.capacity) lineup.setPlaces("", *f.capacity);
-      for (auto user : unslotted) lineup.add("", user);
-    }
-    EventRepository::saveLineup(store_, tx, id, lineup);
-    moves.add(lineup);
-    if (services_.channels && event.channelId && f.title) services_.channels->rename(tx, event.channelId, *f.title);
-    if (!services_.channels && f.title) EventRepository::markChannelStale(tx, id);  // renamed at chat's next start
+    const auto before = applyChanges(tx, id, f, caller, admin, moves);
+    creator = before.creatorId;
+    channel = before.seriesId ? 0 : before.channelId;
     return *EventRepository::find(store_, tx, id, caller);
   });
   policy_.recordIfModerated(creator, caller, "event.edit", id);
-  if (services_.channels && updated.channelId && f.title) services_.channels->notifyChanged(updated.channelId);
+  if (services_.channels && channel && f.title) services_.channels->notifyChanged(channel);
   pushChange(id, {}, moves);
   return eventResponse(200, updated);
 }
@@ -261,12 +286,26 @@ Response EventsApi::remove(Request& request) {
 
 bool EventsApi::deleteEvent(std::int64_t id, std::int64_t caller, const std::function<void(const Event&)>& authorise) {
   std::vector<std::int64_t> formerMembers, members;
-  std::int64_t channel = 0;
+  std::int64_t channel = 0, sharedChannel = 0;
   const bool removed = store_.transaction([&](DbSession& tx) {
+    formerMembers.clear();
+    channel = sharedChannel = 0;
     if (!EventRepository::lockLineup(store_, tx, id)) return false;
     auto event = *EventRepository::find(store_, tx, id, caller);
     authorise(event);
     members = EventRepository::membersOf(store_, tx, {id})[id];
+    if (event.seriesId) {  // the series' channel stays, for those in its other occurrences
+      EventRepository::remove(tx, id);
+      if (services_.channels && event.channelId && services_.channels->exists(tx, event.channelId)) {
+        for (auto user : members)
+          if (!SeriesRepository::inAnyOccurrence(store_, tx, *event.seriesId, user)) {
+            services_.channels->removeMember(tx, event.channelId, user);
+            formerMembers.push_back(user);
+          }
+        sharedChannel = event.channelId;
+      }
+      return true;
+    }
     if (services_.channels && event.channelId && services_.channels->exists(tx, event.channelId)) {
       channel = event.channelId;
       formerMembers = services_.channels->members(tx, channel);
@@ -278,6 +317,10 @@ bool EventsApi::deleteEvent(std::int64_t id, std::int64_t caller, const std::fun
     return true;
   });
   if (channel) services_.channels->notifyDeleted(channel, formerMembers);
+  if (sharedChannel) {
+    services_.channels->notifyChanged(sharedChannel);
+    if (!formerMembers.empty()) services_.channels->notifyDeleted(sharedChannel, formerMembers);
+  }
   if (removed && !members.empty())
     pusher_.push(members, JsonWriter(64).beginObject().field("type", "event-delete").field("eventID", id).endObject().take());
   return removed;
@@ -297,57 +340,74 @@ std::optional<Event> EventsApi::findEvent(std::int64_t id) {
   return store_.read([&](DbSession& s) { return EventRepository::find(store_, s, id, 0); });
 }
 
+bool EventsApi::joinLineup(DbSession& tx, const Event& event, std::int64_t lastKey, std::int64_t user,
+                           const std::string& instrument, Moves& moves) {
+  const auto id = event.id;
+  const auto current = EventRepository::membership(store_, tx, id, user);
+  if (current && current->instrument == instrument) return false;  // the same again: nothing to do
+  Lineup lineup(lastKey);
+  if (current) {  // a move: the old place frees first
+    lineup.load(EventRepository::loadPool(store_, tx, id, current->instrument, event.placesOf(current->instrument)));
+    lineup.remove(current->instrument, user);
+  }
+  lineup.load(EventRepository::loadPool(store_, tx, id, instrument, event.placesOf(instrument)));
+  lineup.add(instrument, user);
+  EventRepository::saveLineup(store_, tx, id, lineup);
+  moves.add(lineup);
+  if (!current && services_.channels && event.channelId) services_.channels->addMember(tx, event.channelId, user);
+  if (!current && !services_.channels) EventRepository::markChannelStale(tx, id);
+  return true;
+}
+
 Response EventsApi::join(Request& request) {
   const auto user = authenticated(request).userId;
   const auto want = parseJoin(request);
   const auto id = want.eventId;
-  bool changed = false, added = false;
+  bool changed = false;
   Moves moves;
   auto event = store_.transaction([&](DbSession& tx) {
-    changed = added = false;
+    changed = false;
     moves = {};
     auto [event, lastKey] = lockedEvent(tx, id, user);
-    const auto current = EventRepository::membership(store_, tx, id, user);
-    if (current && current->instrument == want.instrument) return event;  // the same again: nothing to do
+    if (event.rsvp && event.rsvp->instrument == want.instrument) return event;  // the same again: nothing to do
     if (event.cancelled) throw HttpError(409, "this event is cancelled");
     if (event.startsAt <= nowMillis()) throw HttpError(409, "this event has started");
     if (!want.instrument.empty() && !event.hasSlot(want.instrument))
       throw HttpError(400, "this event has no slot for " + want.instrument);
-    Lineup lineup(lastKey);
-    if (current) {  // a move: the old place frees first
-      lineup.load(EventRepository::loadPool(store_, tx, id, current->instrument, event.placesOf(current->instrument)));
-      lineup.remove(current->instrument, user);
-    }
-    lineup.load(EventRepository::loadPool(store_, tx, id, want.instrument, event.placesOf(want.instrument)));
-    lineup.add(want.instrument, user);
-    EventRepository::saveLineup(store_, tx, id, lineup);
-    moves.add(lineup);
-    changed = true;
-    added = !current;
-    if (added && services_.channels && event.channelId) services_.channels->addMember(tx, event.channelId, user);
-    if (added && !services_.channels) EventRepository::markChannelStale(tx, id);
+    changed = joinLineup(tx, event, lastKey, user, want.instrument, moves);
     return *EventRepository::find(store_, tx, id, user);
   });
-  if (added && services_.channels && event.channelId) services_.channels->notifyChanged(event.channelId);
+  if (changed && services_.channels && event.channelId) services_.channels->notifyChanged(event.channelId);
   if (changed) pushChange(id, {}, moves);
   return eventResponse(changed ? 201 : 200, event);
 }
 
-void EventsApi::leaveLineup(DbSession& tx, const Event& event, std::int64_t lastKey, std::int64_t userId,
+bool EventsApi::leaveChannel(DbSession& tx, const Event& event, std::int64_t userId) {
+  if (!services_.channels) {
+    EventRepository::markChannelStale(tx, event.id);
+    return false;
+  }
+  if (!event.channelId) return false;
+  if (event.seriesId && SeriesRepository::inAnyOccurrence(store_, tx, *event.seriesId, userId)) return false;
+  services_.channels->removeMember(tx, event.channelId, userId);
+  return true;
+}
+
+bool EventsApi::leaveLineup(DbSession& tx, const Event& event, std::int64_t lastKey, std::int64_t userId,
                             const MemberRow& row, Moves& moves) {
   Lineup lineup(lastKey);
   lineup.load(EventRepository::loadPool(store_, tx, event.id, row.instrument, event.placesOf(row.instrument)));
   lineup.remove(row.instrument, userId);
   EventRepository::saveLineup(store_, tx, event.id, lineup);
   moves.add(lineup);
-  if (services_.channels && event.channelId) services_.channels->removeMember(tx, event.channelId, userId);
-  if (!services_.channels) EventRepository::markChannelStale(tx, event.id);
+  return leaveChannel(tx, event, userId);
 }
 
 Response EventsApi::leave(Request& request) {
   const auto user = authenticated(request).userId;
   const auto id = pathId(request.param("id"), "event");
   std::int64_t channel = 0;
+  bool left = false;
   Moves moves;
   store_.transaction([&](DbSession& tx) {
     moves = {};
@@ -355,12 +415,12 @@ Response EventsApi::leave(Request& request) {
     if (event.creatorId == user) throw HttpError(409, "the creator cannot leave their own event; delete it instead");
     const auto row = EventRepository::membership(store_, tx, id, user);
     if (!row) throw HttpError(404, "you are not a member of this event");
-    leaveLineup(tx, event, lastKey, user, *row, moves);
+    left = leaveLineup(tx, event, lastKey, user, *row, moves);
     channel = event.channelId;
   });
   if (services_.channels && channel) {
     services_.channels->notifyChanged(channel);
-    services_.channels->notifyDeleted(channel, {user});  // the channel is gone for the one who left
+    if (left) services_.channels->notifyDeleted(channel, {user});  // the channel is gone for the one who left
   }
   pushChange(id, {user}, moves);
   return Response::text(200, "left the event");
@@ -372,6 +432,7 @@ Response EventsApi::removeMember(Request& request) {
   const auto target = pathId(request.param("userID"), "member");
   const bool admin = policy_.isAdmin(caller);
   std::int64_t channel = 0, creator = 0;
+  bool left = false;
   Moves moves;
   store_.transaction([&](DbSession& tx) {
     moves = {};
@@ -381,14 +442,14 @@ Response EventsApi::removeMember(Request& request) {
     if (target == creator) throw HttpError(409, "the creator cannot be removed from their own event");
     const auto row = EventRepository::membership(store_, tx, id, target);
     if (!row) throw HttpError(404, "that user is not a member of this event");
-    leaveLineup(tx, event, lastKey, target, *row, moves);
+    left = leaveLineup(tx, event, lastKey, target, *row, moves);
     channel = event.channelId;
   });
   policy_.recordIfModerated(creator, caller, "event.member.remove", id);
   log_->info("{} user {} removed user {} from event {}", request.id, caller, target, id);
   if (services_.channels && channel) {
     services_.channels->notifyChanged(channel);
-    services_.channels->notifyDeleted(channel, {target});
+    if (left) services_.channels->notifyDeleted(channel, {target});
   }
   pusher_.push({target}, JsonWriter(96)
                              .beginObject()
@@ -417,6 +478,7 @@ Response EventsApi::cancel(Request& request) {
     changed = !event.cancelled;
     if (!changed) return event;  // once: no second message
     EventRepository::cancel(store_, tx, id);
+    EventRepository::touch(store_, tx, id);
     const auto& announcements = services_.announcements;
     if (services_.channels && announcements && event.channelId && services_.channels->exists(tx, event.channelId)) {
       channel = event.channelId;
@@ -504,6 +566,16 @@ void EventsApi::reconcileChannels() {
     log_->debug("event channels: all current");
 }
 
+std::size_t EventsApi::syncMembers(DbSession& tx, std::int64_t channel, const std::vector<std::int64_t>& want,
+                                   const std::vector<std::int64_t>& have) {
+  std::vector<std::int64_t> joined, left;
+  std::set_difference(want.begin(), want.end(), have.begin(), have.end(), std::back_inserter(joined));
+  std::set_difference(have.begin(), have.end(), want.begin(), want.end(), std::back_inserter(left));
+  for (auto user : joined) services_.channels->addMember(tx, channel, user);
+  for (auto user : left) services_.channels->removeMember(tx, channel, user);
+  return joined.size() + left.size();
+}
+
 EventsApi::ReconcileCounts EventsApi::reconcileBatch(DbSession& tx, const std::vector<Event>& events) {
   ReconcileCounts counts;
   std::vector<std::int64_t> eventIds, channelIds;
@@ -512,8 +584,31 @@ EventsApi::ReconcileCounts EventsApi::reconcileBatch(DbSession& tx, const std::v
     if (e.channelId) channelIds.push_back(e.channelId);
   }
   auto members = EventRepository::membersOf(store_, tx, eventIds);
-  const auto channels = services_.channels->describe(tx, channelIds);
+  auto channels = services_.channels->describe(tx, channelIds);
+  // The occurrences of a series share its channel: named after the series, with everyone in
+  // any of its occurrences. Checked once per series.
+  std::set<std::int64_t> seriesDone;
   for (const auto& event : events) {
+    if (!event.seriesId) continue;
+    ++counts.checked;
+    if (!seriesDone.insert(*event.seriesId).second) continue;
+    const auto series = SeriesRepository::find(store_, tx, *event.seriesId);
+    if (!series) continue;
+    const auto want = SeriesRepository::members(store_, tx, series->id);
+    const auto found = services_.channels->describe(tx, {series->channelId});
+    if (found.empty()) {
+      SeriesRepository::setChannel(store_, tx, series->id,
+                                   services_.channels->create(tx, *series->model.title, series->creatorId, want));
+      ++counts.created;
+      continue;
+    }
+    const auto& state = found.begin()->second;
+    if (state.name != *series->model.title)
+      services_.channels->rename(tx, series->channelId, *series->model.title), ++counts.renamed;
+    counts.memberships += syncMembers(tx, series->channelId, want, state.members);
+  }
+  for (const auto& event : events) {
+    if (event.seriesId) continue;
     const auto& want = members[event.id];  // sorted
     const auto found = channels.find(event.channelId);
     ++counts.checked;
@@ -525,12 +620,7 @@ EventsApi::ReconcileCounts EventsApi::reconcileBatch(DbSession& tx, const std::v
     const auto channel = found->first;
     const auto& have = found->second.members;  // sorted
     if (found->second.name != event.title) services_.channels->rename(tx, channel, event.title), ++counts.renamed;
-    std::vector<std::int64_t> joined, left;
-    std::set_difference(want.begin(), want.end(), have.begin(), have.end(), std::back_inserter(joined));
-    std::set_difference(have.begin(), have.end(), want.begin(), want.end(), std::back_inserter(left));
-    for (auto user : joined) services_.channels->addMember(tx, channel, user);
-    for (auto user : left) services_.channels->removeMember(tx, channel, user);
-    counts.memberships += joined.size() + left.size();
+    counts.memberships += syncMembers(tx, channel, want, have);
   }
   EventRepository::markChannelsCurrent(store_, tx, eventIds);
   return counts;
