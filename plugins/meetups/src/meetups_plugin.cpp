@@ -1,6 +1,7 @@
 // The meetups plugin: events with their line-ups (slots, capacity, waitlists), joining and
-// leaving, search; recurring series and their regulars; each event's (or
+// leaving, search; recurring series and their regulars; calendar feeds; each event's (or
 // series') chat channel when the chat plugin is enabled.
+#include "calendar_api.hpp"
 #include "event_repository.hpp"
 #include "events_api.hpp"
 
@@ -71,6 +72,8 @@ class MeetupsPlugin final : public Plugin {
         // often each node checks.
         {"series_horizon_days", ConfigSchema::integer().range(90, 366).withDefault("90")},
         {"series_check_interval_s", ConfigSchema::integer().range(1, 86400).withDefault("3600")},
+        // GET /v1/calendar/public.ics, the feed of upcoming events anyone may subscribe to.
+        {"public_calendar", ConfigSchema::boolean().withDefault("true")},
     });
   }
 
@@ -91,6 +94,8 @@ class MeetupsPlugin final : public Plugin {
     api_ = std::make_unique<EventsApi>(host.store(), *profiles_, host.pusher(), std::move(services), host.logger(),
                                        EventPolicy(Moderation::find(host.services())), series);
     api_->reconcileChannels();
+    calendar_ = std::make_unique<CalendarApi>(
+        host.store(), *api_, CalendarSettings{host.publicUrl(), config["public_calendar"].as<bool>()}, host.logger());
 
     EventsApi& api = *api_;
     host.route("GET", "/v1/events", [&api](Request& r) { return api.list(r); });
@@ -109,6 +114,15 @@ class MeetupsPlugin final : public Plugin {
     host.route("DELETE", "/v1/series/{id}/members/me", [&api](Request& r) { return api.leaveSeries(r); });
     host.route("POST", "/v1/series/{id}/cancel", [&api](Request& r) { return api.cancelSeries(r); });
 
+    CalendarApi& calendar = *calendar_;
+    host.route("GET", "/v1/events/{id}/calendar.ics", [&calendar](Request& r) { return calendar.event(r); });
+    host.route("GET", "/v1/calendar/feed", [&calendar](Request& r) { return calendar.feedState(r); });
+    host.route("POST", "/v1/calendar/feed", [&calendar](Request& r) { return calendar.createFeed(r); });
+    host.route("DELETE", "/v1/calendar/feed", [&calendar](Request& r) { return calendar.deleteFeed(r); });
+    host.route("GET", "/v1/calendar/feed/{file}", [&calendar](Request& r) { return calendar.feed(r); });
+    host.route("GET", "/v1/calendar/public.ics", [&calendar](Request& r) { return calendar.publicFeed(r); });
+    // The URL each calendar entry links to: the web UI's page of the event.
+    host.route("GET", "/events/{id}", [&calendar](Request& r) { return calendar.eventPage(r); });
     ReportTarget::provide(host.services(), "event", std::make_shared<EventReportTarget>(api));
 
     keeper_ = std::make_unique<SeriesKeeper>(api, std::chrono::seconds(config["series_check_interval_s"].as<int>()),
@@ -120,6 +134,7 @@ class MeetupsPlugin final : public Plugin {
  private:
   std::shared_ptr<ProfileDirectory> profiles_;
   std::unique_ptr<EventsApi> api_;
+  std::unique_ptr<CalendarApi> calendar_;
   std::unique_ptr<SeriesKeeper> keeper_;
 };
 
