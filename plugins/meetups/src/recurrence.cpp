@@ -178,7 +178,7 @@ std::string describeDay(const Recurrence& rule, date::sys_days day) {
 }
 
 bool isUsable(const Recurrence& rule) {
-  if (rule.interval < 1 || rule.weekdays.empty()) return false;
+  if (rule.interval < 1 || rule.interval > kMaxInterval || rule.weekdays.empty()) return false;
   for (int d : rule.weekdays)
     if (d < 0 || d > 6) return false;
   if (rule.freq == Recurrence::Freq::Weekly) return true;

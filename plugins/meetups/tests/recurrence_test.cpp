@@ -424,6 +424,9 @@ TEST(Recurrence, RuleWithoutDaysGivesNothing) {
   Recurrence noOrdinal = parseRecurrence("FREQ=MONTHLY;BYDAY=2SU");
   noOrdinal.ordinal = 0;
   EXPECT_TRUE(occurrences(noOrdinal, {kBerlin, {2026, 10, 11}, 0}, 0, kFar, 10).empty());
+  Recurrence huge = parseRecurrence("FREQ=WEEKLY;BYDAY=SU");
+  huge.interval = 1 << 30;  // weeks of days past any calendar
+  EXPECT_TRUE(occurrences(huge, {kBerlin, {2026, 10, 25}, 0}, 0, kFar, 10).empty());
 }
 
 TEST(Recurrence, FormatDate) {
