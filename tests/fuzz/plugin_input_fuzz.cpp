@@ -1,12 +1,16 @@
 // libFuzzer target: request bodies (and query strings) into every bundled plugin's input
 // parsing, the same functions the handlers call before they touch the store (users_input,
-// chat_input, event_input, event_search). The first byte picks the route (low four bits, of 13) and
-// the Content-Type (top two bits); the rest is the body, or the query string for the GET
-// routes. Property: a 4xx HttpError or a value that keeps the contract's rules; nothing else
-// thrown, no crash, no sanitizer report.
+// chat_input, event_input, event_search), and the meetups plugin's recurrence rules and
+// iCalendar text (a series' RRULE and every title reach them). The first byte picks the
+// route (low four bits, of 16) and the Content-Type (top two bits); the rest is the body, or
+// the query string for the GET routes, or the text itself for the last two. Property: a 4xx
+// HttpError or a value that keeps the contract's rules; nothing else thrown, no crash, no
+// hang, no sanitizer report.
 #include "chat_input.hpp"
 #include "event_input.hpp"
 #include "event_search.hpp"
+#include "ical.hpp"
+#include "recurrence.hpp"
 #include "users_input.hpp"
 
 #include <mmm/error.hpp>
@@ -174,6 +178,42 @@ void route(unsigned which, const mmm::Request& request) {
       expectOptionalText(reason, 500, "\n\t", "cancel reason");
       break;
     }
+    case 13: {  // POST /v1/series/{id}/join
+      const auto instrument = meetups::parseSeriesJoin(request);
+      expect(instrument.empty() || meetups::isSlug(instrument), "series join instrument not a slug");
+      break;
+    }
+    case 14: {  // a series' recurrence (POST /v1/events {"recurrence": …}), from 2026-12-06 19:00 in Berlin
+      const auto rule = meetups::parseRecurrence(request.body);
+      expect(meetups::parseRecurrence(rule.text()).text() == rule.text(), "canonical text does not parse back");
+      expect(rule.interval >= 1 && rule.interval <= 12, "interval out of range");
+      expect(!rule.count || (*rule.count >= 1 && *rule.count <= 200), "count out of range");
+      const std::int64_t start = 1796666400000;  // 2026-12-06T18:00:00Z, a Sunday
+      const auto anchor = meetups::anchorOf(rule, "Europe/Berlin", start);
+      const std::int64_t until = start + 3LL * 366 * 86400 * 1000;
+      const auto dates = meetups::occurrences(rule, anchor, 0, until, 300);
+      expect(dates.size() <= 200, "more than 200 occurrences");
+      expect(!dates.empty() && dates.front().startsAt == start, "the first occurrence is not the start");
+      for (std::size_t i = 1; i < dates.size(); ++i) {
+        expect(dates[i].index == dates[i - 1].index + 1, "occurrence indices not consecutive");
+        expect(dates[i].startsAt > dates[i - 1].startsAt && dates[i].startsAt <= until, "occurrences out of order");
+      }
+      break;
+    }
+    case 15: {  // a TEXT value in a calendar (every event's title, location, description)
+      const auto line = meetups::foldLine("SUMMARY:" + meetups::escapeText(request.body));
+      expect(line.size() >= 2 && line.compare(line.size() - 2, 2, "\r\n") == 0, "a line not ending in CRLF");
+      for (std::size_t at = 0; at < line.size();) {
+        const auto end = line.find("\r\n", at);
+        expect(end != std::string::npos && end - at <= 75, "a physical line over 75 octets");
+        const auto physical = line.substr(at, end - at);
+        expect(physical.find_first_of("\r\n") == std::string::npos, "a bare CR or LF in a line");
+        if (isValidUtf8(request.body)) expect(isValidUtf8(physical), "a UTF-8 sequence split by folding");
+        at = end + 2;
+        expect(at == line.size() || line[at] == ' ', "a continuation line without its space");
+      }
+      break;
+    }
     default: {  // GET /v1/events?q&from&to&limit&offset&status&instrument&open&near&radiusKm&forMe
       const auto query = meetups::parseEventQuery(request, isInstrument);
       expect(!query.instrument || isInstrument(*query.instrument), "instrument filter");
@@ -194,13 +234,15 @@ void route(unsigned which, const mmm::Request& request) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
-  const unsigned which = (data[0] & 0x0f) % 13;
+  const unsigned which = data[0] & 0x0f;
   static const char* const kContentTypes[] = {"application/json", "application/json; charset=utf-8",
                                               " Application/JSON\t", "text/plain"};
   mmm::Request request;
   request.method = which == 7 || which == 11 ? "GET" : "POST";
   const std::string rest(reinterpret_cast<const char*>(data + 1), size - 1);
-  if (request.method == "GET") {
+  if (which == 14 || which == 15) {
+    request.body = rest;  // the text itself
+  } else if (request.method == "GET") {
     request.query = rest;
   } else {
     request.headers.emplace_back("Content-Type", kContentTypes[data[0] >> 6]);

@@ -27,7 +27,8 @@ mkdir -p "$out"
 sanitize=${MMM_FUZZ_SANITIZE:-address,undefined}
 flags=(-std=c++17 -O1 -g -DNDEBUG -fsanitize=fuzzer,"$sanitize" -fno-sanitize-recover=undefined
        -I"$root/core/src" -I"$root/sdk/include" -I"$root/plugins/users/src" -I"$root/plugins/chat/src"
-       -I"$root/plugins/meetups/src" -DMMM_SOURCE_DIR="\"$root\"")
+       -I"$root/plugins/meetups/src" -DMMM_SOURCE_DIR="\"$root\""
+       -DUSE_OS_TZDB=1 -DONLY_C_LOCALE=1 -DHAS_STRING_VIEW=1)  # as Debian's date-tz was built
 
 sources_of() {  # TARGET → the sources and libraries it links
   case $1 in
@@ -38,7 +39,8 @@ sources_of() {  # TARGET → the sources and libraries it links
     plugin_input)
       echo "$root/plugins/users/src/users_input.cpp $root/plugins/users/src/validation.cpp" \
            "$root/plugins/chat/src/chat_input.cpp $root/plugins/meetups/src/event_input.cpp" \
-           "$root/plugins/meetups/src/event_search.cpp -lutf8proc -lPocoJSON -lPocoFoundation" ;;
+           "$root/plugins/meetups/src/event_search.cpp $root/plugins/meetups/src/recurrence.cpp" \
+           "$root/plugins/meetups/src/ical.cpp -ldate-tz -lutf8proc -lPocoJSON -lPocoFoundation" ;;
     config)
       echo "$root/core/src/config.cpp $root/core/src/settings.cpp $root/core/src/client_ip.cpp" \
            "$root/core/src/tokens.cpp $root/core/src/store_impl.cpp $root/core/src/statement_cache.cpp" \
