@@ -78,14 +78,24 @@ std::size_t EventsApi::extendSeries(std::int64_t id, std::int64_t until) {
 }
 
 std::size_t EventsApi::makeDueOccurrences(std::int64_t until) {
-  std::size_t made = 0;
+  std::size_t made = 0, failed = 0;
   for (std::int64_t after = 0;;) {
     const auto due = store_.read([&](DbSession& s) { return SeriesRepository::due(store_, s, until, after, kDueBatch); });
-    for (auto id : due) made += extendSeries(id, until);
+    for (auto id : due) {
+      // One series that cannot be made (its zone gone from a tzdata update, say) must not
+      // hold back the others: counted, logged, tried again next time.
+      try {
+        made += extendSeries(id, until);
+      } catch (const std::exception& e) {
+        ++failed;
+        log_->error("series {}: making its occurrences failed: {}", id, e.what());
+      }
+    }
     if (due.size() < static_cast<std::size_t>(kDueBatch)) break;
     after = due.back();
   }
-  if (made) log_->info("series: made {} occurrences (up to {})", made, formatRfc3339(until));
+  if (made || failed)
+    log_->info("series: made {} occurrences up to {}; {} series failed", made, formatRfc3339(until), failed);
   return made;
 }
 
