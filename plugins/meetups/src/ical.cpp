@@ -24,7 +24,8 @@ std::size_t utf8SequenceAt(std::string_view s, std::size_t i) {
 
 // Appends the character at `i` (>= 0x80) and returns the index after it: a well-formed
 // sequence as it is, but a C1 control (U+0080–U+009F) dropped; a byte that starts no
-// well-formed sequence becomes U+FFFD (one per byte, as appendJsonString does).
+// well-formed sequence becomes U+FFFD (one per such byte; unlike appendJsonString, the
+// well-formed characters around it are kept).
 std::size_t appendNonAscii(std::string& out, std::string_view text, std::size_t i) {
   const std::size_t length = utf8SequenceAt(text, i);
   if (length == 0) {
@@ -37,9 +38,8 @@ std::size_t appendNonAscii(std::string& out, std::string_view text, std::size_t 
   return i + length;
 }
 
-// TEXT (RFC 5545 3.3.11): "\\", "\;", "\,", "\n" for CR LF, LF or CR; HTAB kept (a WSP,
-// which TEXT allows); other controls dropped; invalid UTF-8 replaced.
-struct PlainTextBytes {  // the ASCII bytes TEXT holds as they are
+// The ASCII bytes a TEXT value holds as they are.
+struct PlainTextBytes {
   bool plain[256] = {};
   constexpr PlainTextBytes() {
     for (int c = 0x20; c < 0x7F; ++c) plain[c] = c != '\\' && c != ';' && c != ',';
@@ -48,6 +48,8 @@ struct PlainTextBytes {  // the ASCII bytes TEXT holds as they are
 };
 constexpr PlainTextBytes kPlainText{};
 
+// TEXT (RFC 5545 3.3.11): "\\", "\;", "\,", "\n" for CR LF, LF or CR; HTAB kept (a WSP,
+// which TEXT allows); other controls (C0, DEL, C1) dropped; invalid UTF-8 replaced.
 void appendText(std::string& out, std::string_view text) {
   std::size_t run = 0;  // start of the pending span of bytes copied as they are
   const auto flush = [&](std::size_t end) { out.append(text.data() + run, end - run); };
