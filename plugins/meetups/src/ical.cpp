@@ -24,7 +24,8 @@ std::size_t utf8SequenceAt(std::string_view s, std::size_t i) {
 
 // Appends the character at `i` (>= 0x80) and returns the index after it: a well-formed
 // sequence as it is, but a C1 control (U+0080–U+009F) dropped; a byte that starts no
-// well-formed sequence becomes U+FFFD (one per byte, as appendJsonString does).
+// well-formed sequence becomes U+FFFD (one per such byte; unlike appendJsonString, the
+// well-formed characters around it are kept).
 std::size_t appendNonAscii(std::string& out, std::string_view text, std::size_t i) {
   const std::size_t length = utf8SequenceAt(text, i);
   if (length == 0) {
@@ -37,30 +38,43 @@ std::size_t appendNonAscii(std::string& out, std::string_view text, std::size_t 
   return i + length;
 }
 
+// The ASCII bytes a TEXT value holds as they are.
+struct PlainTextBytes {
+  bool plain[256] = {};
+  constexpr PlainTextBytes() {
+    for (int c = 0x20; c < 0x7F; ++c) plain[c] = c != '\\' && c != ';' && c != ',';
+    plain[static_cast<unsigned char>('\t')] = true;
+  }
+};
+constexpr PlainTextBytes kPlainText{};
+
 // TEXT (RFC 5545 3.3.11): "\\", "\;", "\,", "\n" for CR LF, LF or CR; HTAB kept (a WSP,
-// which TEXT allows); other controls dropped; invalid UTF-8 replaced.
+// which TEXT allows); other controls (C0, DEL, C1) dropped; invalid UTF-8 replaced.
 void appendText(std::string& out, std::string_view text) {
+  std::size_t run = 0;  // start of the pending span of bytes copied as they are
+  const auto flush = [&](std::size_t end) { out.append(text.data() + run, end - run); };
   for (std::size_t i = 0; i < text.size();) {
     const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x80) {
-      i = appendNonAscii(out, text, i);
+    if (kPlainText.plain[c]) {
+      ++i;
       continue;
     }
-    switch (c) {
-      case '\\': out.append("\\\\"); break;
-      case ';': out.append("\\;"); break;
-      case ',': out.append("\\,"); break;
-      case '\r':
+    flush(i);
+    if (c >= 0x80) {
+      i = appendNonAscii(out, text, i);
+    } else {
+      if (c == '\\' || c == ';' || c == ',') {
+        out.push_back('\\');
+        out.push_back(static_cast<char>(c));
+      } else if (c == '\n' || c == '\r') {
         out.append("\\n");
-        if (i + 1 < text.size() && text[i + 1] == '\n') ++i;
-        break;
-      case '\n': out.append("\\n"); break;
-      case '\t': out.push_back('\t'); break;
-      default:
-        if (c >= 0x20 && c != 0x7F) out.push_back(static_cast<char>(c));
+        if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+      }  // other controls and DEL: dropped
+      ++i;
     }
-    ++i;
+    run = i;
   }
+  flush(text.size());
 }
 
 // A URI value (URL): not TEXT, so nothing is escaped with '\'; bytes a URI cannot hold
@@ -196,10 +210,10 @@ std::string formatUtc(std::int64_t millis) {
 }
 
 std::string renderCalendar(const std::string& name, const std::vector<CalendarEvent>& events) {
-  // Fixed lines and names take under 400 octets an event; values grow by escapes and folds.
+  // Fixed lines and names take about 230 octets an event; values grow by escapes and folds.
   std::size_t size = 300 + name.size() * 2;
   for (const auto& e : events)
-    size += 400 + (e.uid.size() + e.summary.size() + e.location.size() + e.description.size() + e.url.size()) * 9 / 8;
+    size += 256 + (e.uid.size() + e.summary.size() + e.location.size() + e.description.size() + e.url.size()) * 9 / 8;
   std::string out;
   out.reserve(size);
   Lines lines(out);

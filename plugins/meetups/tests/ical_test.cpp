@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 
 using namespace mmm::meetups;
 
@@ -265,4 +266,33 @@ TEST(Ical, LeavesOutEmptyOptionalProperties) {
   for (const char* name : {"LOCATION", "DESCRIPTION", "URL", "GEO"})
     EXPECT_EQ(out.find(std::string("\r\n") + name), std::string::npos) << name;
   EXPECT_NE(out.find("\r\nSUMMARY:Jam\\, blues\\; all welcome\r\nEND:VEVENT\r\n"), std::string::npos);
+}
+
+TEST(Ical, AnyBytesGiveValidFoldedLines) {
+  // Random bytes weighted towards what needs care: escapes, controls, lead and continuation
+  // bytes, whole multi-byte characters.
+  std::mt19937 random(17);
+  const std::vector<std::string> pieces = {"a", " ", "\\", ";", ",", "\r", "\n", "\t", "\x7F", "\x01", "é", "€", "🎸",
+                                           "\xC2\x85", "\x80", "\xBF", "\xC3", "\xE2\x82", "\xF0\x9F\x8E", "\xFF", "\xED\xA0\x80"};
+  std::uniform_int_distribution<std::size_t> pick(0, pieces.size() - 1), length(0, 200);
+  const auto text = [&] {
+    std::string out;
+    for (std::size_t n = length(random); n > 0; --n) out += pieces[pick(random)];
+    return out;
+  };
+  for (int round = 0; round < 500; ++round) {
+    CalendarEvent e = rehearsal();
+    e.uid = text();
+    e.summary = text();
+    e.location = text();
+    e.description = text();
+    e.url = text();
+    const std::string out = renderCalendar(text(), {e});
+    ASSERT_TRUE(mmm::isValidUtf8(out)) << round;
+    for (const auto& physical : physicalLines(out)) {
+      ASSERT_LE(physical.size(), 75u) << round;
+      ASSERT_EQ(physical.find_first_of("\r\n"), std::string::npos) << round;
+      ASSERT_FALSE(mmm::hasControlCharacter(physical, "\t")) << round << ": " << physical;
+    }
+  }
 }
