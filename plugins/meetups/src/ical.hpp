@@ -4,7 +4,8 @@
 // Every line ends in CRLF; a content line longer than 75 octets is folded (CRLF and one
 // space) at the last UTF-8 character boundary that keeps the line within 75 octets; TEXT
 // values escape backslash, ';', ',' and newlines (CR LF, LF or CR alone all become "\n");
-// other control characters are dropped (TEXT cannot hold them). Times are UTC, "…Z".
+// TAB is kept (TEXT allows it), other C0 and C1 controls and DEL are dropped, and bytes
+// that are not UTF-8 become U+FFFD. Times are UTC, "…Z".
 #pragma once
 
 #include <cstdint>
