@@ -3,7 +3,7 @@
 // reload; and, for its members (going or waitlisted), its live chat (chat.js).
 import {api} from '../api.js';
 import {app} from '../app.js';
-import {formatWhen, h} from '../dom.js';
+import {formatWhen, h, reasonDialog} from '../dom.js';
 import {instrumentNames} from '../vocab.js';
 import {browserZone, clockIn} from '../zones.js';
 import {chat} from './chat.js';
@@ -115,36 +115,16 @@ export async function eventView(page, id) {
 
   // Cancelling asks for a reason (posted in the chat as "Cancelled: <reason>").
   function openCancel() {
-    const reason = h('textarea', {id: 'cancel-reason', name: 'reason', maxlength: 500, rows: 3});
-    const error = h('p', {class: 'form-error', role: 'alert'});
-    const form = h('form', {},
-        h('h2', {id: 'cancel-title'}, 'Cancel this event?'),
-        h('p', {}, 'Everyone in its line-up sees that it is cancelled, and nobody can join it any more. ' +
-            'It cannot be undone.'),
-        h('label', {for: 'cancel-reason'}, 'Reason (optional, posted in the chat)'), reason, error,
-        h('p', {class: 'actions'},
-            h('button', {type: 'submit', class: 'danger'}, 'Cancel the event'),
-            h('button', {type: 'button', onclick: () => dialog.close()}, 'Keep it')));
-    dialog = h('dialog', {class: 'card dialog', 'aria-labelledby': 'cancel-title'}, form);
-    form.addEventListener('submit', async (submitted) => {
-      submitted.preventDefault();
-      const text = reason.value.trim();
-      try {
-        const cancelled = await api('POST', `/v1/events/${event.id}/cancel`, text ? {reason: text} : {});
-        dialog.close();
-        setEvent(cancelled);
-      } catch (failure) {
-        error.textContent = failure.message;
-      }
+    dialog = reasonDialog({
+      title: 'Cancel this event?',
+      text: 'Everyone in its line-up sees that it is cancelled, and nobody can join it any more. It cannot be undone.',
+      label: 'Reason (optional, posted in the chat)', confirmText: 'Cancel the event', keepText: 'Keep it',
+      onConfirm: async (reason) => setEvent(await api('POST', `/v1/events/${event.id}/cancel`, reason ? {reason} : {})),
+      onClose: () => {
+        dialog = null;
+        (document.getElementById('cancel-event') ?? document.getElementById('lineup-heading'))?.focus();
+      },
     });
-    dialog.addEventListener('close', () => {
-      dialog.remove();
-      dialog = null;
-      (document.getElementById('cancel-event') ?? document.getElementById('lineup-heading'))?.focus();
-    });
-    document.body.append(dialog);
-    dialog.showModal();
-    reason.focus();
   }
 
   async function remove() {
