@@ -1,7 +1,7 @@
 // One event: what, when and where, its line-up (lineup.js), the creator's edit, cancel and
 // delete, all kept current by pushes (event-update, rsvp-update, event-delete) without a
 // reload; and, for its members (going or waitlisted), its live chat (chat.js).
-import {api} from '../api.js';
+import {api, latestLoader} from '../api.js';
 import {app} from '../app.js';
 import {formatWhen, h, reasonDialog} from '../dom.js';
 import {instrumentNames} from '../vocab.js';
@@ -143,23 +143,10 @@ export async function eventView(page, id) {
   // The event as the server has it, when a push cannot tell the reader's own place (those
   // without an instrument are not listed) and after a reconnect; a push that comes while it
   // is on its way makes it ask again, so an older answer never overwrites a newer push.
-  let fetching = false, stale = false;
-  const refetch = async () => {
-    stale = true;
-    if (fetching) return;
-    fetching = true;
-    try {
-      while (stale) {
-        stale = false;
-        const fresh = await api('GET', `/v1/events/${event.id}`);
-        if (!stale) setEvent(fresh);
-      }
-    } catch (error) {
-      if (error.status === 404 && !deleting) gone();
-    } finally {
-      fetching = false;
-    }
-  };
+  const loader = latestLoader(() => api('GET', `/v1/events/${event.id}`), setEvent, (error) => {
+    if (error.status === 404 && !deleting) gone();
+  });
+  const refetch = loader.run;
   const gone = () => {
     app.notify(`“${event.title}” was deleted by its organiser.`);
     app.go('#/my-events');
@@ -167,13 +154,13 @@ export async function eventView(page, id) {
 
   const onPush = (push) => {
     if (push.type === 'event-update' && push.event?.id === event.id) {
-      if (fetching) stale = true;
+      loader.invalidate();
       const placed = rsvpFromSlots(push.event, app.me.id);
       const rsvp = placed ?? event.rsvp ?? null;
       setEvent({...push.event, rsvp, joined: placed ? true : event.joined});
       if (!placed) refetch();  // no instrument, or no longer in the line-up: only the server knows
     } else if (push.type === 'rsvp-update' && push.eventID === event.id) {
-      if (fetching) stale = true;
+      loader.invalidate();
       setEvent({...event, rsvp: push.rsvp, joined: push.rsvp !== null});
     } else if (push.type === 'event-delete' && push.eventID === event.id && !deleting) {
       gone();
