@@ -1,9 +1,11 @@
 // One event: what, when and where, its line-up (lineup.js), the creator's edit, cancel and
 // delete, all kept current by pushes (event-update, rsvp-update, event-delete) without a
-// reload; and, for its members (going or waitlisted), its live chat (chat.js).
+// reload; and, for its members (going or waitlisted), its live chat (chat.js). A date of a
+// series links to the series' page (series.js).
 import {api, latestLoader} from '../api.js';
 import {app} from '../app.js';
 import {formatWhen, h, reasonDialog} from '../dom.js';
+import {frequencyWord} from '../recurrence.js';
 import {instrumentNames} from '../vocab.js';
 import {browserZone, clockIn} from '../zones.js';
 import {chat} from './chat.js';
@@ -29,6 +31,10 @@ export async function eventView(page, id) {
     return;
   }
   const names = await instrumentNames();
+  // Its series, for the kind of rule and whether the reader is a regular (null: none, or unknown).
+  const series = event.seriesID === null || event.seriesID === undefined ? null
+    : await api('GET', `/v1/series/${event.seriesID}`).catch(() => null);
+  const kind = series ? frequencyWord(series.recurrence) : '';  // "weekly", "monthly"
   const headerBox = h('div', {}), formBox = h('div', {}), lineupBox = h('div', {}), chatBox = h('div', {});
   const reported = h('p', {class: 'muted', role: 'status'});
   const toolStatus = h('p', {class: 'form-error', role: 'alert'});
@@ -45,6 +51,8 @@ export async function eventView(page, id) {
         cancelled && h('p', {class: 'cancelled-banner', role: 'status'}, 'Cancelled: this event will not take place.'),
         h('p', {class: 'event-when'}, when(event)),
         h('h1', {id: 'event-title', tabindex: '-1'}, event.title),
+        event.seriesID !== null && event.seriesID !== undefined && h('p', {class: 'series-link'},
+            h('a', {href: `#/series/${event.seriesID}`}, `Part of a ${kind ? `${kind} ` : ''}series — all dates`)),
         h('p', {class: 'muted'}, `Time zone: ${zone}`,
             zone !== browserZone() ? ` (it starts at ${clockIn(event.datetime, zone, true)} there)` : ''),
         h('p', {}, `At ${event.location}`,
@@ -92,7 +100,7 @@ export async function eventView(page, id) {
     const focused = page.contains(document.activeElement) && !chatBox.contains(document.activeElement)
       && !formBox.contains(document.activeElement) ? document.activeElement : null;
     headerBox.replaceChildren(header());
-    lineupBox.replaceChildren(lineupSection(event, {names, onChange: setEvent}));
+    lineupBox.replaceChildren(lineupSection(event, {names, onChange: setEvent, regular: Boolean(series?.regular)}));
     if (focused && !focused.isConnected)
       (focused.id && document.getElementById(focused.id) || document.getElementById('lineup-heading'))?.focus({preventScroll: true});
     syncChat();
