@@ -1,7 +1,7 @@
 // One event: what, when and where, its line-up (lineup.js), the creator's edit, cancel and
 // delete, all kept current by pushes (event-update, rsvp-update, event-delete) without a
 // reload; and, for its members (going or waitlisted), its live chat (chat.js). A date of a
-// series links to the series' page (series.js).
+// series links to the series' page (series.js); "Add to calendar" downloads it as .ics.
 import {api, latestLoader} from '../api.js';
 import {app} from '../app.js';
 import {formatWhen, h, reasonDialog} from '../dom.js';
@@ -60,6 +60,9 @@ export async function eventView(page, id) {
               href: `https://www.openstreetmap.org/?mlat=${event.lat}&mlon=${event.lon}#map=17/${event.lat}/${event.lon}`,
               rel: 'noopener noreferrer'}, 'map')]),
         event.onlineURL && h('p', {}, 'Online: ', h('a', {href: event.onlineURL, rel: 'noopener noreferrer nofollow'}, event.onlineURL)),
+        // A plain link (the session cookie goes with it): a copy of the event as it is now; the feed follows changes.
+        h('p', {}, h('a', {class: 'button', id: 'add-to-calendar', href: `/v1/events/${event.id}/calendar.ics`,
+                           download: `event-${event.id}.ics`}, 'Add to calendar')),
         event.creator && h('p', {class: 'muted'}, 'Organised by ',
             h('a', {href: `#/musicians/${event.creator.id}`}, `@${event.creator.userName}`)),
         event.description && h('p', {class: 'bio'}, event.description));
