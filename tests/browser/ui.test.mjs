@@ -757,3 +757,206 @@ test('finding events by instrument, open places only, and near me', async () => 
   await page.screenshot({path: path.join(shots, 'events-filters-phone.png'), fullPage: true});
   for (const m of [hana, ivan]) await m.context.close();
 });
+
+test('a weekly series: the Repeats control, the series page, regulars, later dates edited, calendars', async () => {
+  const inSeattle = {timezoneId: 'America/Los_Angeles'};
+  const kim = await newMusician('kim', {width: 1280, height: 800}, {...inSeattle, permissions: ['clipboard-read', 'clipboard-write']});
+  const lee = await newMusician('lee', {width: 1280, height: 800}, inSeattle);
+  for (const m of [kim, lee]) await signUp(m);
+
+  // Kim makes a series with the Repeats control: every 2 weeks on Monday and Thursday at
+  // 19:00 in Seattle, 10 times, from Monday 3 March 2031 (US daylight saving starts on the 9th).
+  const title = `Monday and Thursday session ${unique}`;
+  await kim.page.getByText('+ New event').click();
+  const form = kim.page.locator('form.event-form');
+  await form.getByLabel('Title').fill(title);
+  await form.getByLabel('Date and time').fill('2031-03-03T19:00');
+  assert.equal(await form.getByLabel('Time zone').inputValue(), 'America/Los_Angeles', "the browser's zone");
+  await form.getByLabel('Location', {exact: true}).fill('Fremont Hall');
+  await form.getByRole('button', {name: '+ Add a slot'}).click();
+  await form.getByLabel('Slot 1 instrument').selectOption('bass');
+  await form.getByLabel('Places in slot 1').fill('2');
+  assert.equal(await form.locator('#repeat-details').isVisible(), false, 'no repeat details until asked for');
+  await form.getByLabel('How often').selectOption('WEEKLY');
+  const day = (name) => form.getByRole('checkbox', {name});
+  assert.ok(await day('Monday').isChecked(), "the start date's day is ticked");
+  assert.ok(await day('Monday').isDisabled(), "…and cannot be unticked");
+  assert.equal(await day('Thursday').isChecked(), false);
+  await day('Thursday').check();
+  await form.getByLabel('Repeat every').fill('2');
+  await form.getByRole('radio', {name: 'After a number of times'}).check();
+  await form.getByLabel('How many times').fill('10');
+  const summary = form.locator('#repeat-summary');
+  assert.equal(await summary.textContent(), 'Every 2 weeks on Monday and Thursday, 10 times');
+  // Monthly offers the Nth weekday of the start date, and "last" in a month's last 7 days.
+  await form.getByLabel('How often').selectOption('MONTHLY');
+  assert.deepEqual(await form.getByLabel('On the').locator('option').allTextContents(), ['1st Monday']);
+  await form.getByLabel('Date and time').fill('2031-02-28T19:00');
+  assert.deepEqual(await form.getByLabel('On the').locator('option').allTextContents(), ['4th Friday', 'last Friday']);
+  await form.getByLabel('On the').selectOption('-1');
+  assert.equal(await summary.textContent(), 'Every 2 months on the last Friday, 10 times');
+  await form.getByLabel('Date and time').fill('2031-03-03T19:00');
+  await form.getByLabel('How often').selectOption('WEEKLY');
+  assert.ok(await day('Thursday').isChecked(), 'the days chosen stay chosen');
+  assert.equal(await summary.textContent(), 'Every 2 weeks on Monday and Thursday, 10 times');
+  await form.screenshot({path: path.join(shots, 'series-create-desktop.png')});
+  await kim.page.setViewportSize({width: 390, height: 844});
+  await form.screenshot({path: path.join(shots, 'series-create-phone.png')});
+  assert.ok(await kim.page.evaluate(() => document.documentElement.scrollWidth <= 390), 'the form fits a phone');
+  await kim.page.setViewportSize({width: 1280, height: 800});
+
+  // A rule the server refuses: its 400 is shown by the control (the request is altered on its way).
+  await kim.page.route('**/v1/events', (route) => route.continue(route.request().method() !== 'POST' ? {} : {
+    postData: JSON.stringify({...route.request().postDataJSON(), recurrence: 'FREQ=DAILY'})}));
+  await form.getByRole('button', {name: 'Create event'}).click();
+  await form.locator('#field-recurrence-error', {hasText: 'FREQ'}).waitFor();
+  await kim.page.unroute('**/v1/events');
+
+  const posted = kim.page.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname === '/v1/events');
+  await form.getByRole('button', {name: 'Create event'}).click();
+  assert.equal((await posted).postDataJSON().recurrence, 'FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH;COUNT=10');
+  await kim.page.getByRole('heading', {name: title}).waitFor();
+  const firstId = Number(kim.page.url().match(/(\d+)$/)[1]);
+  const first = await eventAsServed(kim, firstId);
+  assert.equal(first.datetime, '2031-03-04T03:00:00Z', '19:00 in Seattle in winter');
+  assert.ok(Number.isInteger(first.seriesID), `a date of a series: ${first.seriesID}`);
+
+  // "Add to calendar": a plain link to the event's .ics, by the session cookie.
+  const add = kim.page.getByRole('link', {name: 'Add to calendar'});
+  assert.equal(await add.getAttribute('download'), `event-${firstId}.ics`);
+  const ics = await kim.context.request.get(new URL(await add.getAttribute('href'), base).href);
+  assert.equal(ics.status(), 200);
+  assert.match(ics.headers()['content-type'], /^text\/calendar/);
+  assert.match(await ics.text(), new RegExp(`SUMMARY:${title}`));
+  assert.equal((await fetch(new URL(await add.getAttribute('href'), base))).status, 401, 'not without a session');
+  const [download] = await Promise.all([kim.page.waitForEvent('download'), add.click()]);
+  assert.equal(download.suggestedFilename(), `event-${firstId}.ics`);
+
+  // The series page: the rule in words, the zone, the next dates on the right weekdays at
+  // 19:00 in Seattle (03:00Z before daylight saving, 02:00Z after).
+  await kim.page.getByRole('link', {name: 'Part of a weekly series — all dates'}).click();
+  await kim.page.getByRole('heading', {name: title, level: 1}).waitFor();
+  const seriesUrl = kim.page.url();
+  assert.match(seriesUrl, new RegExp(`#/series/${first.seriesID}$`));
+  await kim.page.getByText('Every 2 weeks on Monday and Thursday, 10 times').waitFor();
+  await kim.page.getByText('Time zone: America/Los_Angeles').waitFor();
+  const dates = (m) => m.page.locator('.dates li');
+  await dates(kim).first().waitFor();
+  const times = (m) => m.page.locator('.dates time');
+  assert.deepEqual(await times(kim).evaluateAll((all) => all.map((t) => t.getAttribute('datetime'))), [
+    '2031-03-04T03:00:00Z', '2031-03-07T03:00:00Z', '2031-03-18T02:00:00Z', '2031-03-21T02:00:00Z', '2031-04-01T02:00:00Z',
+    '2031-04-04T02:00:00Z', '2031-04-15T02:00:00Z', '2031-04-18T02:00:00Z', '2031-04-29T02:00:00Z', '2031-05-02T02:00:00Z']);
+  const weekdays = (await times(kim).allTextContents()).map((text) => text.slice(0, 3));
+  assert.deepEqual(weekdays, ['Mon', 'Thu', 'Mon', 'Thu', 'Mon', 'Thu', 'Mon', 'Thu', 'Mon', 'Thu']);
+  for (const text of await times(kim).allTextContents()) assert.match(text, /07:00\sPM$/, text);
+  await kim.page.getByText('You organise it: you are in every date.').waitFor();
+
+  // Lee becomes a regular on bass: he is in the line-up of every date.
+  await lee.page.goto(seriesUrl);
+  await lee.page.getByText('You are not a regular of this series.').waitFor();
+  await lee.page.getByLabel('Your instrument').selectOption('bass');
+  await lee.page.getByRole('button', {name: 'Become a regular'}).click();
+  await lee.page.getByText("You're a regular, on bass.").waitFor();
+  await lee.page.getByRole('list', {name: 'Regulars'}).getByRole('link', {name: `@lee${unique}`}).waitFor();
+  assert.deepEqual((await eventAsServed(lee, firstId)).rsvp, {state: 'going', instrument: 'bass', position: null});
+  await lee.page.screenshot({path: path.join(shots, 'series-desktop.png'), fullPage: true});
+  // …and on a phone, nothing wider than the screen.
+  await lee.page.setViewportSize({width: 390, height: 844});
+  await lee.page.screenshot({path: path.join(shots, 'series-phone.png'), fullPage: true});
+  assert.ok(await lee.page.evaluate(() => document.documentElement.scrollWidth <= 390), 'no sideways scrolling on a phone');
+  await lee.page.setViewportSize({width: 1280, height: 800});
+
+  // Leaving one date skips it only: he stays a regular.
+  await dates(lee).nth(1).getByRole('link').click();
+  await lee.page.getByText("You're going on bass.").waitFor();
+  await lee.page.getByText('leaving skips only this date').waitFor();
+  await lee.page.getByRole('button', {name: 'Leave', exact: true}).click();
+  await lee.page.getByText('You are not in the line-up.').waitFor();
+  await lee.page.getByText('You are a regular of this series, skipping this date.').waitFor();
+  await lee.page.getByRole('link', {name: 'Part of a weekly series — all dates'}).click();
+  await lee.page.getByText("You're a regular, on bass.").waitFor();
+  assert.equal(await dates(lee).nth(1).locator('.badge', {hasText: "You're going"}).count(), 0, 'skipped');
+  assert.equal(await dates(lee).nth(2).locator('.badge', {hasText: "You're going"}).count(), 1);
+  // He stops, then comes back without an instrument.
+  lee.page.once('dialog', (dialog) => dialog.accept());
+  await lee.page.getByRole('button', {name: 'Stop being a regular'}).click();
+  await lee.page.getByText('You are not a regular of this series.').waitFor();
+  assert.equal((await eventAsServed(lee, firstId)).rsvp, null);
+  await lee.page.getByLabel('Your instrument').selectOption('');
+  await lee.page.getByRole('button', {name: 'Become a regular'}).click();
+  await lee.page.getByText("You're a regular.").waitFor();
+
+  // Kim moves the third date and the later ones to 20:00 ("This and later dates"); the
+  // date itself cannot change that way.
+  await dates(kim).nth(2).getByRole('link').click();
+  await kim.page.getByRole('button', {name: 'Edit event'}).click();
+  const edit = kim.page.locator('form.event-form');
+  await edit.getByRole('radio', {name: 'This and later dates'}).check();
+  await edit.getByLabel('Date and time').fill('2031-03-18T20:00');
+  await edit.getByRole('button', {name: 'Save changes'}).click();
+  await edit.locator('#field-datetime-error', {hasText: 'only the time of day can change'}).waitFor();
+  await edit.getByLabel('Date and time').fill('2031-03-17T20:00');
+  const patched = kim.page.waitForRequest((r) => r.method() === 'PATCH');
+  await edit.getByRole('button', {name: 'Save changes'}).click();
+  assert.equal(new URL((await patched).url()).search, '?scope=series');
+  await edit.waitFor({state: 'detached'});
+  await kim.page.goto(seriesUrl);
+  await dates(kim).first().waitFor();
+  const clocks = (await times(kim).allTextContents()).map((text) => text.match(/(\d\d:\d\d)\sPM$/)[1]);
+  assert.deepEqual(clocks, ['07:00', '07:00', '08:00', '08:00', '08:00', '08:00', '08:00', '08:00', '08:00', '08:00']);
+
+  // Kim's private feed: made on My events, shown once, copied, fetched without a session.
+  await kim.page.goto(`${base}/#/my-events`);
+  await kim.page.getByText('Subscribe in your calendar').click();
+  await kim.page.getByText('You have no private link.').waitFor();
+  await kim.page.getByRole('button', {name: 'Create link'}).click();
+  const link = kim.page.getByLabel('Your private link');
+  const feedUrl = await link.inputValue();
+  assert.match(feedUrl, new RegExp(`^${base}/v1/calendar/feed/[^/]+\\.ics$`));
+  assert.equal(await kim.page.getByRole('link', {name: 'Open in your calendar app'}).first().getAttribute('href'),
+      feedUrl.replace(/^http:/, 'webcal:'));
+  await kim.page.getByRole('button', {name: 'Copy'}).click();
+  await kim.page.getByText('Copied.').waitFor();
+  assert.equal(await kim.page.evaluate(() => navigator.clipboard.readText()), feedUrl);
+  await kim.page.screenshot({path: path.join(shots, 'calendar-panel-desktop.png')});
+  const feed = await fetch(feedUrl);
+  assert.equal(feed.status, 200);
+  assert.match(feed.headers.get('content-type'), /^text\/calendar/);
+  const feedText = await feed.text();
+  assert.match(feedText, new RegExp(`SUMMARY:${title}`));
+  // Shown once: after a reload the panel knows a link exists, and does not show it.
+  await kim.page.reload();
+  await kim.page.getByText('Subscribe in your calendar').click();
+  await kim.page.getByText(/^You have a private link, made /).waitFor();
+  assert.equal(await kim.page.getByLabel('Your private link').count(), 0);
+  // Reset: a new link, the old one gone; turned off: gone too.
+  kim.page.once('dialog', (dialog) => dialog.accept());
+  await kim.page.getByRole('button', {name: 'Reset link'}).click();
+  const resetUrl = await kim.page.getByLabel('Your private link').inputValue();
+  assert.notEqual(resetUrl, feedUrl);
+  assert.equal((await fetch(feedUrl)).status, 404);
+  assert.equal((await fetch(resetUrl)).status, 200);
+  kim.page.once('dialog', (dialog) => dialog.accept());
+  await kim.page.getByRole('button', {name: 'Turn off'}).click();
+  await kim.page.getByText('You have no private link.').waitFor();
+  assert.equal((await fetch(resetUrl)).status, 404);
+  // The public calendar, for sharing.
+  const publicHref = await kim.page.locator('#public-calendar').getAttribute('href');
+  const publicFeed = await fetch(new URL(publicHref, base));
+  assert.equal(publicFeed.status, 200);
+  assert.match(await publicFeed.text(), new RegExp(`SUMMARY:${title}`));
+
+  // Kim cancels the series: every date is marked, for Lee too without a reload.
+  await kim.page.goto(seriesUrl);
+  await lee.page.goto(seriesUrl);
+  await lee.page.getByText("You're a regular.").waitFor();
+  await kim.page.getByRole('button', {name: 'Cancel the series…'}).click();
+  const dialog = kim.page.getByRole('dialog', {name: 'Cancel this series?'});
+  await dialog.getByLabel('Reason (optional, posted in the chat)').fill('the hall is closed');
+  await dialog.getByRole('button', {name: 'Cancel the series'}).click();
+  await dialog.waitFor({state: 'detached'});
+  for (const m of [kim, lee]) await m.page.getByText('Cancelled: this series has no more dates.').waitFor();
+  assert.equal(await dates(kim).locator('.badge.cancelled').count(), 10);
+  assert.equal((await eventAsServed(lee, firstId)).status, 'cancelled');
+  for (const m of [kim, lee]) await m.context.close();
+});

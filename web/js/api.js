@@ -42,3 +42,30 @@ function sentence(text) {
   const trimmed = String(text).trim();
   return trimmed ? trimmed[0].toUpperCase() + trimmed.slice(1) + (/[.!?]$/.test(trimmed) ? '' : '.') : trimmed;
 }
+
+/**
+ * Keeps a view current with what `load()` answers, given to `apply`: an older answer never
+ * overwrites a newer one. `run()` while a load is on its way loads once more after it;
+ * `invalidate()` (after applying something newer, a push) drops the answer on its way and
+ * loads again. What a load throws goes to `onError`.
+ */
+export function latestLoader(load, apply, onError) {
+  let running = false, stale = false;
+  const run = async () => {
+    stale = true;
+    if (running) return;
+    running = true;
+    try {
+      while (stale) {
+        stale = false;
+        const fresh = await load();
+        if (!stale) apply(fresh);
+      }
+    } catch (error) {
+      onError(error);
+    } finally {
+      running = false;
+    }
+  };
+  return {run, invalidate: () => { if (running) stale = true; }};
+}

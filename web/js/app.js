@@ -5,6 +5,7 @@ import {unread} from './unread.js';
 import {signInView, signUpView} from './views/auth.js';
 import {eventsView, forMeView, myEventsView} from './views/events.js';
 import {eventView} from './views/event.js';
+import {seriesView} from './views/series.js';
 import {rsvpNotice} from './views/lineup.js';
 import {musicianView, musiciansView, myMusicView} from './views/musicians.js';
 import {profileView} from './views/profile.js';
@@ -105,6 +106,7 @@ const routes = [
   [/^#\/my-events$/, myEventsView, true],
   [/^#\/for-me$/, forMeView, true],
   [/^#\/events\/(\d+)$/, eventView, true],
+  [/^#\/series\/(\d+)$/, seriesView, true],
   [/^#\/musicians$/, musiciansView, true],
   [/^#\/musicians\/(\d+)$/, musicianView, true],
   [/^#\/my-music$/, myMusicView, true],

@@ -128,3 +128,43 @@ export function labelRow(row, names) {
     labelElement.textContent = text;
   });
 }
+
+/**
+ * A modal dialog that asks for an optional reason before something that cannot be undone
+ * (cancelling an event or a series): `title`, `text`, the reason's `label`, the buttons'
+ * `confirmText` and `keepText`. `onConfirm(reason)` (the trimmed text, '' for none) does it;
+ * what it throws is shown in the dialog. `onClose()` runs once it is gone (to put the focus
+ * back). Returns the open dialog.
+ */
+export function reasonDialog({title, text, label, confirmText, keepText, onConfirm, onClose}) {
+  const reason = h('textarea', {id: 'cancel-reason', name: 'reason', maxlength: 500, rows: 3});
+  const error = h('p', {class: 'form-error', role: 'alert'});
+  const form = h('form', {},
+      h('h2', {id: 'cancel-title'}, title), h('p', {}, text),
+      h('label', {for: 'cancel-reason'}, label), reason, error,
+      h('p', {class: 'actions'},
+          h('button', {type: 'submit', class: 'danger'}, confirmText),
+          h('button', {type: 'button', onclick: () => dialog.close()}, keepText)));
+  const dialog = h('dialog', {class: 'card dialog', 'aria-labelledby': 'cancel-title'}, form);
+  form.addEventListener('submit', async (submitted) => {
+    submitted.preventDefault();
+    const button = form.querySelector('button[type=submit]');
+    button.disabled = true;
+    try {
+      await onConfirm(reason.value.trim());
+      dialog.close();
+    } catch (failure) {
+      error.textContent = failure.message;
+    } finally {
+      button.disabled = false;
+    }
+  });
+  dialog.addEventListener('close', () => {
+    dialog.remove();
+    onClose();
+  });
+  document.body.append(dialog);
+  dialog.showModal();
+  reason.focus();
+  return dialog;
+}

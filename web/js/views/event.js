@@ -1,9 +1,11 @@
 // One event: what, when and where, its line-up (lineup.js), the creator's edit, cancel and
 // delete, all kept current by pushes (event-update, rsvp-update, event-delete) without a
-// reload; and, for its members (going or waitlisted), its live chat (chat.js).
-import {api} from '../api.js';
+// reload; and, for its members (going or waitlisted), its live chat (chat.js). A date of a
+// series links to the series' page (series.js); "Add to calendar" downloads it as .ics.
+import {api, latestLoader} from '../api.js';
 import {app} from '../app.js';
-import {formatWhen, h} from '../dom.js';
+import {formatWhen, h, reasonDialog} from '../dom.js';
+import {frequencyWord} from '../recurrence.js';
 import {instrumentNames} from '../vocab.js';
 import {browserZone, clockIn} from '../zones.js';
 import {chat} from './chat.js';
@@ -29,6 +31,10 @@ export async function eventView(page, id) {
     return;
   }
   const names = await instrumentNames();
+  // Its series, for the kind of rule and whether the reader is a regular (null: none, or unknown).
+  const series = event.seriesID === null || event.seriesID === undefined ? null
+    : await api('GET', `/v1/series/${event.seriesID}`).catch(() => null);
+  const kind = series ? frequencyWord(series.recurrence) : '';  // "weekly", "monthly"
   const headerBox = h('div', {}), formBox = h('div', {}), lineupBox = h('div', {}), chatBox = h('div', {});
   const reported = h('p', {class: 'muted', role: 'status'});
   const toolStatus = h('p', {class: 'form-error', role: 'alert'});
@@ -45,6 +51,8 @@ export async function eventView(page, id) {
         cancelled && h('p', {class: 'cancelled-banner', role: 'status'}, 'Cancelled: this event will not take place.'),
         h('p', {class: 'event-when'}, when(event)),
         h('h1', {id: 'event-title', tabindex: '-1'}, event.title),
+        event.seriesID !== null && event.seriesID !== undefined && h('p', {class: 'series-link'},
+            h('a', {href: `#/series/${event.seriesID}`}, `Part of a ${kind ? `${kind} ` : ''}series — all dates`)),
         h('p', {class: 'muted'}, `Time zone: ${zone}`,
             zone !== browserZone() ? ` (it starts at ${clockIn(event.datetime, zone, true)} there)` : ''),
         h('p', {}, `At ${event.location}`,
@@ -52,6 +60,9 @@ export async function eventView(page, id) {
               href: `https://www.openstreetmap.org/?mlat=${event.lat}&mlon=${event.lon}#map=17/${event.lat}/${event.lon}`,
               rel: 'noopener noreferrer'}, 'map')]),
         event.onlineURL && h('p', {}, 'Online: ', h('a', {href: event.onlineURL, rel: 'noopener noreferrer nofollow'}, event.onlineURL)),
+        // A plain link (the session cookie goes with it): a copy of the event as it is now; the feed follows changes.
+        h('p', {}, h('a', {class: 'button', id: 'add-to-calendar', href: `/v1/events/${event.id}/calendar.ics`,
+                           download: `event-${event.id}.ics`}, 'Add to calendar')),
         event.creator && h('p', {class: 'muted'}, 'Organised by ',
             h('a', {href: `#/musicians/${event.creator.id}`}, `@${event.creator.userName}`)),
         event.description && h('p', {class: 'bio'}, event.description));
@@ -92,7 +103,7 @@ export async function eventView(page, id) {
     const focused = page.contains(document.activeElement) && !chatBox.contains(document.activeElement)
       && !formBox.contains(document.activeElement) ? document.activeElement : null;
     headerBox.replaceChildren(header());
-    lineupBox.replaceChildren(lineupSection(event, {names, onChange: setEvent}));
+    lineupBox.replaceChildren(lineupSection(event, {names, onChange: setEvent, regular: Boolean(series?.regular)}));
     if (focused && !focused.isConnected)
       (focused.id && document.getElementById(focused.id) || document.getElementById('lineup-heading'))?.focus({preventScroll: true});
     syncChat();
@@ -115,36 +126,16 @@ export async function eventView(page, id) {
 
   // Cancelling asks for a reason (posted in the chat as "Cancelled: <reason>").
   function openCancel() {
-    const reason = h('textarea', {id: 'cancel-reason', name: 'reason', maxlength: 500, rows: 3});
-    const error = h('p', {class: 'form-error', role: 'alert'});
-    const form = h('form', {},
-        h('h2', {id: 'cancel-title'}, 'Cancel this event?'),
-        h('p', {}, 'Everyone in its line-up sees that it is cancelled, and nobody can join it any more. ' +
-            'It cannot be undone.'),
-        h('label', {for: 'cancel-reason'}, 'Reason (optional, posted in the chat)'), reason, error,
-        h('p', {class: 'actions'},
-            h('button', {type: 'submit', class: 'danger'}, 'Cancel the event'),
-            h('button', {type: 'button', onclick: () => dialog.close()}, 'Keep it')));
-    dialog = h('dialog', {class: 'card dialog', 'aria-labelledby': 'cancel-title'}, form);
-    form.addEventListener('submit', async (submitted) => {
-      submitted.preventDefault();
-      const text = reason.value.trim();
-      try {
-        const cancelled = await api('POST', `/v1/events/${event.id}/cancel`, text ? {reason: text} : {});
-        dialog.close();
-        setEvent(cancelled);
-      } catch (failure) {
-        error.textContent = failure.message;
-      }
+    dialog = reasonDialog({
+      title: 'Cancel this event?',
+      text: 'Everyone in its line-up sees that it is cancelled, and nobody can join it any more. It cannot be undone.',
+      label: 'Reason (optional, posted in the chat)', confirmText: 'Cancel the event', keepText: 'Keep it',
+      onConfirm: async (reason) => setEvent(await api('POST', `/v1/events/${event.id}/cancel`, reason ? {reason} : {})),
+      onClose: () => {
+        dialog = null;
+        (document.getElementById('cancel-event') ?? document.getElementById('lineup-heading'))?.focus();
+      },
     });
-    dialog.addEventListener('close', () => {
-      dialog.remove();
-      dialog = null;
-      (document.getElementById('cancel-event') ?? document.getElementById('lineup-heading'))?.focus();
-    });
-    document.body.append(dialog);
-    dialog.showModal();
-    reason.focus();
   }
 
   async function remove() {
@@ -163,23 +154,10 @@ export async function eventView(page, id) {
   // The event as the server has it, when a push cannot tell the reader's own place (those
   // without an instrument are not listed) and after a reconnect; a push that comes while it
   // is on its way makes it ask again, so an older answer never overwrites a newer push.
-  let fetching = false, stale = false;
-  const refetch = async () => {
-    stale = true;
-    if (fetching) return;
-    fetching = true;
-    try {
-      while (stale) {
-        stale = false;
-        const fresh = await api('GET', `/v1/events/${event.id}`);
-        if (!stale) setEvent(fresh);
-      }
-    } catch (error) {
-      if (error.status === 404 && !deleting) gone();
-    } finally {
-      fetching = false;
-    }
-  };
+  const loader = latestLoader(() => api('GET', `/v1/events/${event.id}`), setEvent, (error) => {
+    if (error.status === 404 && !deleting) gone();
+  });
+  const refetch = loader.run;
   const gone = () => {
     app.notify(`“${event.title}” was deleted by its organiser.`);
     app.go('#/my-events');
@@ -187,13 +165,13 @@ export async function eventView(page, id) {
 
   const onPush = (push) => {
     if (push.type === 'event-update' && push.event?.id === event.id) {
-      if (fetching) stale = true;
+      loader.invalidate();
       const placed = rsvpFromSlots(push.event, app.me.id);
       const rsvp = placed ?? event.rsvp ?? null;
       setEvent({...push.event, rsvp, joined: placed ? true : event.joined});
       if (!placed) refetch();  // no instrument, or no longer in the line-up: only the server knows
     } else if (push.type === 'rsvp-update' && push.eventID === event.id) {
-      if (fetching) stale = true;
+      loader.invalidate();
       setEvent({...event, rsvp: push.rsvp, joined: push.rsvp !== null});
     } else if (push.type === 'event-delete' && push.eventID === event.id && !deleting) {
       gone();

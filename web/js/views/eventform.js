@@ -1,24 +1,39 @@
 // Creating and editing an event: what and when (start and end, as wall-clock times in the
 // event's time zone), where (a place, optional coordinates with "Use my location", an
 // online link) and its line-up (slots: an instrument and a number of places each; capacity:
-// the places for those who join without an instrument).
+// the places for those who join without an instrument). A new event may repeat (a series:
+// repeats.js); the edit of one date of a series applies to it alone or to it and the later ones.
 import {api} from '../api.js';
 import {clearErrors, field, h, labelRow, rowList, selectField, setFieldError} from '../dom.js';
 import {locationButton} from '../geo.js';
 import {loadInstruments} from '../vocab.js';
 import {browserZone, isoToZoned, knownZone, zoneNames, zonedToIso} from '../zones.js';
+import {repeatsControl} from './repeats.js';
 
 const MAX_SLOTS = 20, MAX_PLACES = 50, MAX_CAPACITY = 10000, WEEK_MS = 7 * 24 * 3600 * 1000;
 // The fields a server's 400 may name first ("endsAt must be after datetime").
-const NAMED = ['title', 'datetime', 'endsAt', 'timezone', 'location', 'lat', 'lon', 'onlineURL', 'capacity', 'description'];
+const NAMED = ['title', 'datetime', 'endsAt', 'timezone', 'location', 'lat', 'lon', 'onlineURL', 'capacity', 'description',
+               'recurrence'];
 
 const sameSlots = (a, b) => JSON.stringify(a.map((s) => [s.instrument, s.count])) ===
                             JSON.stringify(b.map((s) => [s.instrument, s.count]));
 
+/** "This date only" / "This and later dates", for the edit of one date of a series. */
+function scopeChoice() {
+  const choice = (value, text, checked) => h('div', {class: 'field check'},
+      h('input', {type: 'radio', name: 'scope', id: `edit-scope-${value}`, value, checked}),
+      h('label', {for: `edit-scope-${value}`}, text));
+  return h('fieldset', {class: 'scope'}, h('legend', {}, 'Change'),
+      h('p', {class: 'hint'}, 'This date is one of a series. For it and the later dates, only the time of day can ' +
+          'change, not the date; each keeps its own date.'),
+      choice('one', 'This date only', true), choice('series', 'This and later dates', false));
+}
+
 /**
- * The form, for a new event (`event` null: POST) or the creator's edit of `event` (PATCH
- * with what changed). `onSaved(event)` gets the server's answer; `onCancel` (edit only)
- * closes the form unsaved.
+ * The form, for a new event (`event` null: POST, maybe a series) or the creator's edit of
+ * `event` (PATCH with what changed; for a date of a series, of it alone or with the later
+ * ones). `onSaved(event)` gets the server's answer; `onCancel` (edit only) closes the form
+ * unsaved.
  */
 export async function eventForm({event = null, onSaved, onCancel = null}) {
   const instruments = await loadInstruments().catch(() => null);  // null: the musicians plugin is off
@@ -50,6 +65,8 @@ export async function eventForm({event = null, onSaved, onCancel = null}) {
     return `Coordinates set to ${here.lat}, ${here.lon}: be sure you are at the place.`;
   });
   const formError = h('p', {class: 'form-error', role: 'alert', tabindex: '-1'});
+  const repeats = editing ? null : repeatsControl({start: () => form.elements.namedItem('datetime').value});
+  const series = editing && event.seriesID !== null && event.seriesID !== undefined;
   const value = (v) => (v === null || v === undefined ? '' : String(v));
 
   const form = h('form', {class: 'card event-form', novalidate: true},
@@ -64,6 +81,7 @@ export async function eventForm({event = null, onSaved, onCancel = null}) {
       field({label: 'Time zone', name: 'timezone', value: zone, list: zoneList.id, required: true, maxlength: 64,
              autocomplete: 'off', hint: 'The start and end above are in this zone (like Europe/Berlin). An event lasts at most 7 days.'}),
       zoneList,
+      repeats?.element,
       h('fieldset', {}, h('legend', {}, 'Where'),
           field({label: 'Location', name: 'location', required: true, maxlength: 255, placeholder: 'Ballard Commons',
                  value: value(event?.location)}),
@@ -89,6 +107,7 @@ export async function eventForm({event = null, onSaved, onCancel = null}) {
                  hint: 'Places for people who join without an instrument. Empty: no limit.'})),
       field({label: 'Description', name: 'description', type: 'textarea', maxlength: 4000, rows: 3,
              placeholder: 'Bring a fiddle', value: value(event?.description)}),
+      series && scopeChoice(),
       formError,
       h('p', {class: 'actions'},
           h('button', {class: 'primary', type: 'submit'}, editing ? 'Save changes' : 'Create event'),
@@ -106,6 +125,8 @@ export async function eventForm({event = null, onSaved, onCancel = null}) {
     if (!values.datetime) ok = fail('datetime', 'Pick a date and time.') && ok;
     else if (knownZone(timezone)) datetime = zonedToIso(values.datetime, timezone);
     if (datetime && !editing && new Date(datetime) <= new Date()) ok = fail('datetime', 'Pick a time in the future.') && ok;
+    if (datetime && values.scope === 'series' && values.datetime.slice(0, 10) !== isoToZoned(event.datetime, zone).slice(0, 10))
+      ok = fail('datetime', 'For this and later dates only the time of day can change: keep the date, or change this date only.') && ok;
     if (values.endsAt && datetime) {
       endsAt = zonedToIso(values.endsAt, timezone);
       const length = Date.parse(endsAt) - Date.parse(datetime);
@@ -144,9 +165,11 @@ export async function eventForm({event = null, onSaved, onCancel = null}) {
       formError.textContent = twice ? `${twice.instrument} has two slots: give it one, with more places.` : 'Name each slot\'s instrument.';
       ok = false;
     }
+    const recurrence = repeats ? repeats.read() : null;
+    if (recurrence === undefined) ok = false;
     if (!ok) return null;
     return {title: values.title.trim(), datetime, endsAt, timezone, location: values.location.trim(),
-            description: values.description, lat, lon, onlineURL, capacity, slots};
+            description: values.description, lat, lon, onlineURL, capacity, slots, ...(recurrence ? {recurrence} : {})};
   };
 
   // What the edit changes, against the event as it was (PATCH replaces only what it names).
@@ -161,6 +184,12 @@ export async function eventForm({event = null, onSaved, onCancel = null}) {
     return changed;
   };
 
+  if (repeats) {
+    const start = form.elements.namedItem('datetime');
+    start.addEventListener('input', repeats.refresh);
+    start.addEventListener('change', repeats.refresh);
+  }
+
   form.addEventListener('submit', async (submitted) => {
     submitted.preventDefault();
     clearErrors(form);
@@ -173,7 +202,8 @@ export async function eventForm({event = null, onSaved, onCancel = null}) {
         onSaved(await api('POST', '/v1/events', body));
       } else {
         const changed = changes(body);
-        onSaved(Object.keys(changed).length ? await api('PATCH', `/v1/events/${event.id}`, changed) : event);
+        const scope = form.elements.namedItem('scope')?.value === 'series' ? '?scope=series' : '';
+        onSaved(Object.keys(changed).length ? await api('PATCH', `/v1/events/${event.id}${scope}`, changed) : event);
       }
     } catch (error) {
       const lower = error.message.toLowerCase();

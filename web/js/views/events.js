@@ -1,13 +1,15 @@
-// Browsing, searching and creating events; joining and leaving; my events; the jams that
-// need one of your instruments. Lists come a page at a time (the API never sends more than
-// a page), with "Show more events" for the next one. Cards show the open slots ("Needs:
-// bass, drums"), your place, cancelled events and, where known, the distance.
+// Browsing, searching and creating events; joining and leaving; my events (with subscribing
+// to them in a calendar app: calendar.js); the jams that need one of your instruments. Lists
+// come a page at a time (the API never sends more than a page), with "Show more events" for
+// the next one. Cards show the open slots ("Needs: bass, drums"), your place, cancelled
+// events, dates of a series and, where known, the distance.
 import {api} from '../api.js';
 import {app} from '../app.js';
 import {checkField, field, formatWhen, h, selectField} from '../dom.js';
 import {searchCentre} from '../geo.js';
 import {unread, unreadBadge} from '../unread.js';
 import {instrumentNames, loadInstruments} from '../vocab.js';
+import {calendarPanel} from './calendar.js';
 import {eventForm} from './eventform.js';
 import {inSentence, joinClosed, openSlots} from './lineup.js';
 
@@ -121,7 +123,8 @@ function eventCard(event, onChange, names) {
   const item = h('li', {class: `card event${cancelled ? ' is-cancelled' : ''}`},
       h('div', {class: 'event-when'}, h('time', {datetime: event.datetime}, formatWhen(event.datetime))),
       h('h2', {}, h('a', {href: `#/events/${event.id}`}, event.title), ' ',
-          cancelled && h('span', {class: 'badge cancelled'}, 'Cancelled'), ' ', badge),
+          cancelled && h('span', {class: 'badge cancelled'}, 'Cancelled'), ' ',
+          event.seriesID !== null && event.seriesID !== undefined && h('span', {class: 'badge'}, 'Series'), ' ', badge),
       h('p', {class: 'muted'}, where.filter(Boolean).join(' ')),
       needs.length > 0 && h('p', {class: 'needs'}, h('strong', {}, 'Needs: '), needs.join(', ')),
       event.description && h('p', {}, event.description),
@@ -245,6 +248,6 @@ export async function myEventsView(page) {
     empty: () => h('li', {class: 'empty'}, h('span', {}, 'You have not joined any event yet. '),
         h('a', {href: '#/events'}, 'Find one')),
   });
-  page.append(h('h1', {}, 'My events'), ...events.elements);
+  page.append(h('h1', {}, 'My events'), calendarPanel(), ...events.elements);
   await events.reload();
 }

@@ -59,8 +59,9 @@ function general(event) {
 /**
  * The line-up of `event` as a section; `names` maps instrument slugs to names; after each
  * change the reader makes, `onChange(event)` gets the event as the server has it now.
+ * `regular`: the reader is a regular of the event's series (leaving skips this date only).
  */
-export function lineupSection(event, {names, onChange}) {
+export function lineupSection(event, {names, onChange, regular = false}) {
   const me = app.me.id;
   const own = event.creator?.id === me;
   const manager = own || isAdmin();
@@ -133,8 +134,13 @@ export function lineupSection(event, {names, onChange}) {
     });
     controls.append(form);
   }
+  if (regular && !own)
+    controls.append(h('p', {class: 'hint', id: 'regular-hint'}, mine
+      ? 'You are a regular of this series: leaving skips only this date, and you stay in the others.'
+      : 'You are a regular of this series, skipping this date.'));
   if (mine && !own) {
-    const leave = h('button', {type: 'button', id: 'leave-button'}, mine.state === 'going' ? 'Leave' : 'Leave the waitlist');
+    const leave = h('button', {type: 'button', id: 'leave-button', 'aria-describedby': regular ? 'regular-hint' : null},
+        mine.state === 'going' ? 'Leave' : 'Leave the waitlist');
     leave.addEventListener('click', () => act(leave, async () => {
       await api('DELETE', `/v1/events/${event.id}/members/me`);
       return fresh();
