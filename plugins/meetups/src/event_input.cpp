@@ -99,8 +99,10 @@ std::vector<SlotSpec> slots(const Poco::JSON::Object::Ptr& body, const Instrumen
   return out;
 }
 
-EventFields fields(const Request& request, const InstrumentCheck& isInstrument) {
+EventFields fields(const Request& request, const InstrumentCheck& isInstrument, bool change) {
   const auto body = parseJsonObject(request);
+  if (change && present(body, "recurrence"))  // even null: a series' rule is what it is
+    throw HttpError(400, "recurrence cannot be changed: cancel the series and create a new one");
   EventFields f;
   f.title = text(body, "title", kMaxShortText, false);
   f.location = text(body, "location", kMaxShortText, false);
@@ -167,7 +169,7 @@ void checkEnd(std::int64_t startsAt, const std::optional<std::int64_t>& endsAt) 
 }
 
 EventFields parseNewEvent(const Request& request, const InstrumentCheck& isInstrument) {
-  auto f = fields(request, isInstrument);
+  auto f = fields(request, isInstrument, false);
   if (!f.title) throw HttpError(400, "title is required");
   if (!f.startsAt) throw HttpError(400, "datetime is required");
   if (!f.location) throw HttpError(400, "location is required");
@@ -176,13 +178,11 @@ EventFields parseNewEvent(const Request& request, const InstrumentCheck& isInstr
 }
 
 EventFields parseEventChanges(const Request& request, const InstrumentCheck& isInstrument) {
-  auto f = fields(request, isInstrument);
+  auto f = fields(request, isInstrument, true);
   if (!f.title && !f.startsAt && !f.location && !f.description && !f.endsAt && !f.point && !f.onlineUrl &&
       !f.timezone && !f.capacity && !f.slots)
     throw HttpError(400, "nothing to update: give title, datetime, location, description, endsAt, lat and lon, "
                          "onlineURL, timezone, capacity or slots");
-  if (f.recurrence)
-    throw HttpError(400, "recurrence cannot be changed: cancel the series and create a new one");
   return f;
 }
 
