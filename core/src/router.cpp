@@ -120,4 +120,29 @@ Router::Match Router::match(const std::string& method, const std::string& path) 
   return result;
 }
 
+bool isSecretParam(std::string_view name) {
+  const auto endsWith = [&](std::string_view tail) {
+    return name.size() > tail.size() && name.substr(name.size() - tail.size()) == tail;
+  };
+  return name == "token" || endsWith("Token") || endsWith("_token");
+}
+
+std::string pathForLog(const std::string& rawPath, const std::string& pattern) {
+  if (pattern.find('{') == std::string::npos || rawPath.empty() || rawPath[0] != '/') return rawPath;
+  const auto raw = splitPath(rawPath), parts = splitPath(pattern);
+  const auto secret = [&](std::size_t i) {
+    return i < parts.size() && isParam(parts[i]) && isSecretParam(parts[i].substr(1, parts[i].size() - 2));
+  };
+  std::string out;
+  if (raw.size() != parts.size()) {  // an encoded '/' in a parameter: only the literal prefix is sure
+    bool anySecret = false;
+    for (std::size_t i = 0; i < parts.size(); ++i) anySecret = anySecret || secret(i);
+    if (!anySecret) return rawPath;
+    for (std::size_t i = 0; i < parts.size() && i < raw.size() && !isParam(parts[i]); ++i) out += '/' + raw[i];
+    return out + "/***";
+  }
+  for (std::size_t i = 0; i < raw.size(); ++i) out += '/' + (secret(i) ? std::string("***") : raw[i]);
+  return out;
+}
+
 }  // namespace mmm::core

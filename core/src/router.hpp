@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mmm::core {
@@ -36,5 +37,14 @@ class Router {
   struct Node;
   std::unique_ptr<Node> root_;
 };
+
+/// Whether a route parameter holds a credential, by its name: `token`, or a name ending in
+/// `Token` or `_token` (say `/v1/calendar/feed/{token}`). The access log never shows one.
+bool isSecretParam(std::string_view name);
+
+/// `rawPath` as the access log shows it once it matched `pattern`: the segments that secret
+/// parameters matched become `***` (and, should the raw path have more segments than the
+/// pattern, through an encoded '/', everything after its literal prefix).
+std::string pathForLog(const std::string& rawPath, const std::string& pattern);
 
 }  // namespace mmm::core

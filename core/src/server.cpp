@@ -448,7 +448,8 @@ std::vector<Middleware> Server::Impl::outerMiddleware() {
                     response.status, seconds);
     if (settings.log.access)  // the client's bytes, escaped: no control characters in the log
       accessLog->info("{} {} \"{} {}\" {} {} {:.1f}ms", request.id, request.clientAddress,
-                      escapeForLog(request.method), escapeForLog(request.rawPath), response.status,
+                      escapeForLog(request.method), escapeForLog(pathForLog(request.rawPath, request.route)),
+                      response.status,
                       response.body.size(), seconds * 1000);
     return response;
   });

@@ -92,3 +92,20 @@ TEST_F(RouterTest, RejectsDuplicatesAndMalformedPatterns) {
   EXPECT_THROW(router.add("GET", "no-slash", text("x")), std::invalid_argument);
   EXPECT_THROW(router.add("GET", "/v1/x{y}", text("x")), std::invalid_argument);
 }
+
+TEST(RouterLog, SecretParametersAreNeverInTheLoggedPath) {
+  using mmm::core::isSecretParam;
+  using mmm::core::pathForLog;
+  EXPECT_TRUE(isSecretParam("token"));
+  EXPECT_TRUE(isSecretParam("feedToken"));
+  EXPECT_TRUE(isSecretParam("reset_token"));
+  for (const char* name : {"id", "tokens", "Token", "tokenId", "file"}) EXPECT_FALSE(isSecretParam(name)) << name;
+  EXPECT_EQ(pathForLog("/v1/calendar/feed/abcDEF-_123.ics", "/v1/calendar/feed/{token}"), "/v1/calendar/feed/***");
+  EXPECT_EQ(pathForLog("/v1/x/7/k%41y/y", "/v1/x/{id}/{apiToken}/y"), "/v1/x/7/***/y");
+  EXPECT_EQ(pathForLog("/v1/events/12", "/v1/events/{id}"), "/v1/events/12");
+  EXPECT_EQ(pathForLog("/v1/events/join", "/v1/events/join"), "/v1/events/join");
+  EXPECT_EQ(pathForLog("/nowhere/at/all", ""), "/nowhere/at/all");  // unmatched: no route, as received
+  // An encoded '/' (a%2Fb decoded is two segments): past the literal prefix, all of it goes.
+  EXPECT_EQ(pathForLog("/v1/x/a%2Fb", "/v1/x/{id}/{token}"), "/v1/x/***");
+  EXPECT_EQ(pathForLog("/v1/x/a%2Fb", "/v1/x/{id}/{name}"), "/v1/x/a%2Fb");
+}

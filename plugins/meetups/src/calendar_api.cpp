@@ -143,7 +143,7 @@ Response CalendarApi::feedState(Request& request) {
 
 Response CalendarApi::feed(Request& request) {
   // No session: the token is the credential. Unknown, revoked and malformed are all 404.
-  const auto& file = request.param("file");
+  const auto& file = request.param("token");  // "<token>.ics": a secret, never in the access log
   const std::string suffix = kIcsSuffix;
   if (file.size() <= suffix.size() || file.compare(file.size() - suffix.size(), suffix.size(), suffix) != 0)
     throw HttpError(404, "no such calendar feed");

@@ -29,7 +29,7 @@ class CalendarApi {
   Response createFeed(Request& request);  // POST /v1/calendar/feed
   Response deleteFeed(Request& request);  // DELETE /v1/calendar/feed
   Response feedState(Request& request);   // GET /v1/calendar/feed
-  Response feed(Request& request);        // GET /v1/calendar/feed/{file} (<token>.ics)
+  Response feed(Request& request);        // GET /v1/calendar/feed/{token} (<token>.ics)
   Response publicFeed(Request& request);  // GET /v1/calendar/public.ics
   Response eventPage(Request& request);   // GET /events/{id}: the web UI's page of the event
 

@@ -119,7 +119,7 @@ class MeetupsPlugin final : public Plugin {
     host.route("GET", "/v1/calendar/feed", [&calendar](Request& r) { return calendar.feedState(r); });
     host.route("POST", "/v1/calendar/feed", [&calendar](Request& r) { return calendar.createFeed(r); });
     host.route("DELETE", "/v1/calendar/feed", [&calendar](Request& r) { return calendar.deleteFeed(r); });
-    host.route("GET", "/v1/calendar/feed/{file}", [&calendar](Request& r) { return calendar.feed(r); });
+    host.route("GET", "/v1/calendar/feed/{token}", [&calendar](Request& r) { return calendar.feed(r); });
     host.route("GET", "/v1/calendar/public.ics", [&calendar](Request& r) { return calendar.publicFeed(r); });
     // The URL each calendar entry links to: the web UI's page of the event.
     host.route("GET", "/events/{id}", [&calendar](Request& r) { return calendar.eventPage(r); });

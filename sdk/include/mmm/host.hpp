@@ -52,7 +52,9 @@ class MMM_EXPORT Host {
   /// A logger named after the plugin, writing where the server's logs go.
   virtual std::shared_ptr<spdlog::logger> logger() const = 0;
   /// Adds a route. `pattern` is a path whose segments may be `{name}` parameters, e.g.
-  /// "/v1/users/{id}"; a literal segment wins over a parameter. Throws on a duplicate.
+  /// "/v1/users/{id}"; a literal segment wins over a parameter. Throws on a duplicate. A
+  /// parameter named `token` (or ending in `Token` or `_token`) holds a credential: the
+  /// access log shows `***` in its place.
   virtual void route(const std::string& method, const std::string& pattern, Handler handler) = 0;
   virtual Services& services() = 0;
   /// The relational store (SQLite or MariaDB, as configured).
