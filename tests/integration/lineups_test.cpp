@@ -4,7 +4,7 @@
 // past its bound, joining, moving, leaving and removal with their promotions, shrinking and
 // growing, racing joins and leaves, cancelling, the event's chat, the new list filters
 // (distances against hand-computed great-circle values) and the pushes.
-#include "api_fixture.hpp"
+#include "meetups_fixture.hpp"
 #include "ws_client.hpp"
 
 #include <mmm/time.hpp>
@@ -31,7 +31,6 @@ constexpr std::int64_t kHour = 3600 * 1000, kDay = 24 * kHour;
 
 /// Whole seconds `days` from now, in UTC milliseconds.
 std::int64_t dayMs(int days) { return (mmm::nowMillis() / 1000 + days * 86400LL) * 1000; }
-std::string iso(std::int64_t millis) { return mmm::formatRfc3339(millis); }
 
 /// Great-circle distance on a sphere of 6371 km (haversine), rounded to 0.1 km as the API does.
 double haversineKm(double lat1, double lon1, double lat2, double lon2) {
@@ -56,7 +55,6 @@ const Rsvp kNoRsvp{};
 Rsvp going(const std::string& instrument = "") { return {"going", instrument, 0}; }
 Rsvp waiting(const std::string& instrument, std::int64_t position) { return {"waitlisted", instrument, position}; }
 
-using Ids = std::vector<std::int64_t>;
 using Frame = Poco::JSON::Object::Ptr;
 
 /// Threads joined at the end of the scope, also when an assertion returns early.
@@ -119,7 +117,7 @@ std::function<bool(const Frame&)> pushOf(const std::string& type, std::int64_t e
   };
 }
 
-class LineupsTest : public ApiTest {
+class LineupsTest : public MeetupsTest {
  protected:
   void SetUp() override { startServer(kUsersWithAdmin + kMusiciansPlugin + kChatPlugin + kMeetupsPlugin, "", kHub); }
 
@@ -134,15 +132,6 @@ class LineupsTest : public ApiTest {
     EXPECT_EQ(reply.status, 201) << extra << ": " << reply.body;
     return json(reply);
   }
-  static std::int64_t idOf(const Poco::JSON::Object::Ptr& o) { return o->getValue<Poco::Int64>("id"); }
-  static std::string slotsJson(const std::vector<std::pair<std::string, int>>& slots) {
-    std::string out = R"("slots":[)";
-    for (std::size_t i = 0; i < slots.size(); ++i)
-      out += (i ? "," : "") + std::string(R"({"instrument":")") + slots[i].first + R"(","count":)" +
-             std::to_string(slots[i].second) + "}";
-    return out + "]";
-  }
-
   HttpReply join(const Account& who, std::int64_t id, const std::string& instrument = "") {
     return call("POST", "/v1/events/join",
                 R"({"id":)" + std::to_string(id) + (instrument.empty() ? "" : R"(,"instrument":")" + instrument + "\"") + "}",
@@ -177,20 +166,12 @@ class LineupsTest : public ApiTest {
   HttpReply removeMember(const Account& by, std::int64_t id, std::int64_t userId) {
     return call("DELETE", "/v1/events/" + std::to_string(id) + "/members/" + std::to_string(userId), "", by.token);
   }
-  HttpReply patch(const Account& who, std::int64_t id, const std::string& body) {
-    return call("PATCH", "/v1/events/" + std::to_string(id), body, who.token);
-  }
   void patchOk(const Account& who, std::int64_t id, const std::string& body) {
     auto reply = patch(who, id, body);
     EXPECT_EQ(reply.status, 200) << body << ": " << reply.body;
   }
   HttpReply cancel(const Account& who, std::int64_t id, const std::string& body = "{}") {
     return call("POST", "/v1/events/" + std::to_string(id) + "/cancel", body, who.token);
-  }
-  Poco::JSON::Object::Ptr event(const Account& who, std::int64_t id) {
-    auto reply = call("GET", "/v1/events/" + std::to_string(id), "", who.token);
-    EXPECT_EQ(reply.status, 200) << reply.body;
-    return json(reply);
   }
   Rsvp rsvpOf(const Account& who, std::int64_t id) { return rsvp(event(who, id)); }
 
@@ -231,15 +212,6 @@ class LineupsTest : public ApiTest {
   static std::int64_t count(const Poco::JSON::Object::Ptr& e, const std::string& name) {
     return e->getValue<Poco::Int64>(name);
   }
-  static void expectNull(const Poco::JSON::Object::Ptr& o, const std::string& name) {
-    EXPECT_TRUE(o->has(name)) << name << " is missing";
-    EXPECT_TRUE(o->isNull(name)) << name << " is not null";
-  }
-  static Ids ids(const Poco::JSON::Array::Ptr& events) {
-    Ids out;
-    for (std::size_t i = 0; i < events->size(); ++i) out.push_back(events->getObject(i)->getValue<Poco::Int64>("id"));
-    return out;
-  }
   static Ids idsOf(const std::vector<Account>& accounts) {
     Ids out;
     for (const auto& a : accounts) out.push_back(a.id);
@@ -250,44 +222,12 @@ class LineupsTest : public ApiTest {
     EXPECT_EQ(reply.status, 200) << query << ": " << reply.body;
     return reply.status == 200 ? jsonArray(reply) : Poco::JSON::Array::Ptr(new Poco::JSON::Array);
   }
-  /// A 400 whose detail names `naming`.
-  static void expect400(const HttpReply& reply, const std::string& naming) {
-    expectProblem(reply, 400);
-    if (reply.status == 400) {
-      EXPECT_NE(json(reply)->getValue<std::string>("detail").find(naming), std::string::npos) << reply.body;
-    }
-  }
-  /// The sorted member ids of a channel, as `viewer` sees it in GET /v1/channels.
-  Ids channelMembers(const Account& viewer, std::int64_t channel) {
-    auto channels = jsonArray(call("GET", "/v1/channels?limit=200", "", viewer.token));
-    for (std::size_t i = 0; i < channels->size(); ++i) {
-      auto c = channels->getObject(i);
-      if (c->getValue<Poco::Int64>("id") != channel) continue;
-      Ids members;
-      auto array = c->getArray("members");
-      for (std::size_t k = 0; k < array->size(); ++k) members.push_back(array->getObject(k)->getValue<Poco::Int64>("id"));
-      std::sort(members.begin(), members.end());
-      return members;
-    }
-    return {};
-  }
-  static Ids sorted(Ids v) {
-    std::sort(v.begin(), v.end());
-    return v;
-  }
   std::vector<Account> accounts(int n) {
     std::vector<Account> out;
     for (int i = 0; i < n; ++i) out.push_back(newAccount());
     return out;
   }
-  Account admin() {
-    Account a{kAdminEmail, unique("pw-secret-"), unique("chief"), "", 0};
-    auto reply = signUp(a.email, a.password, a.userName);
-    EXPECT_EQ(reply.status, 201) << reply.body;
-    a.token = tokenOf(reply);
-    a.id = json(reply)->getValue<Poco::Int64>("id");
-    return a;
-  }
+  Account admin() { return newAccount(kAdminEmail); }
   /// The audit log as the admin `boss` reads it: {targetKind, targetID, actorID}, newest first.
   std::vector<std::tuple<std::string, std::int64_t, std::int64_t>> audit(const Account& boss) {
     auto reply = call("GET", "/v1/audit", "", boss.token);
@@ -306,28 +246,6 @@ class LineupsTest : public ApiTest {
   void profile(const Account& who, const std::string& body) {
     auto reply = call("PUT", "/v1/musicians/me", body, who.token);
     ASSERT_EQ(reply.status, 200) << reply.body;
-  }
-  /// The chat messages of a channel (newest first) as `viewer` reads them: {body, author id}.
-  std::vector<std::pair<std::string, std::int64_t>> messages(const Account& viewer, std::int64_t channel) {
-    auto reply = call("GET", "/v1/channels/" + std::to_string(channel), "", viewer.token);
-    EXPECT_EQ(reply.status, 200) << reply.body;
-    std::vector<std::pair<std::string, std::int64_t>> out;
-    if (reply.status != 200) return out;
-    auto array = jsonArray(reply);
-    for (std::size_t i = 0; i < array->size(); ++i) {
-      auto m = array->getObject(i);
-      out.emplace_back(m->getValue<std::string>("body"), m->getObject("creator")->getValue<Poco::Int64>("id"));
-    }
-    return out;
-  }
-  /// Posts `marker` in General, the public channel every socket hears.
-  void mark(const Account& who, const std::string& marker) {
-    auto channels = jsonArray(call("GET", "/v1/channels", "", who.token));
-    std::int64_t general = 0;
-    for (std::size_t i = 0; i < channels->size(); ++i)
-      if (channels->getObject(i)->getValue<std::string>("name") == "General") general = idOf(channels->getObject(i));
-    ASSERT_NE(general, 0);
-    ASSERT_EQ(call("POST", "/v1/channels/" + std::to_string(general), R"({"body":")" + marker + R"("})", who.token).status, 201);
   }
 };
 

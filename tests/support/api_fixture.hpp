@@ -127,8 +127,9 @@ class ApiTest : public ::testing::TestWithParam<Backends> {
                     lastName + R"("})");
   }
 
-  Account newAccount() {
-    Account a{unique("musician") + "@example.org", unique("pw-secret-"), unique("player"), "", 0};
+  /// A new user (with `email`, for one the config names, such as an admin; else a unique one).
+  Account newAccount(const std::string& email = "") {
+    Account a{email.empty() ? unique("musician") + "@example.org" : email, unique("pw-secret-"), unique("player"), "", 0};
     auto reply = signUp(a.email, a.password, a.userName);
     EXPECT_EQ(reply.status, 201) << reply.body;
     a.token = tokenOf(reply);
