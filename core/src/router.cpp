@@ -116,6 +116,12 @@ Router::Match Router::match(const std::string& method, const std::string& path) 
     }
   allow.insert("OPTIONS");
   result.kind = Match::Kind::MethodNotAllowed;
+  // The shape the path has (a route of another method): for the access log and metrics.
+  for (const auto& candidate : candidates)
+    if (!candidate.node->methods.empty()) {
+      result.pattern = candidate.node->methods.begin()->second.pattern;
+      break;
+    }
   result.allow.assign(allow.begin(), allow.end());
   return result;
 }

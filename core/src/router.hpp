@@ -26,7 +26,7 @@ class Router {
   struct Match {
     enum class Kind { Found, NotFound, MethodNotAllowed } kind = Kind::NotFound;
     const Handler* handler = nullptr;
-    std::string pattern;                        // the route, when Found
+    std::string pattern;                        // the route, when Found; one of its shape when MethodNotAllowed
     std::map<std::string, std::string> params;  // when Found
     std::vector<std::string> allow;             // sorted, when MethodNotAllowed
   };

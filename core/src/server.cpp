@@ -404,6 +404,7 @@ Response Server::Impl::dispatch(Request& request) {
       request.params = std::move(match.params);
       return (*match.handler)(request);
     case Router::Match::Kind::MethodNotAllowed: {
+      request.route = std::move(match.pattern);  // for the access log's redaction and metrics
       const std::string allow = join(match.allow, ", ");
       if (request.method == "OPTIONS") {
         Response response;
@@ -473,6 +474,7 @@ std::vector<Middleware> Server::Impl::outerMiddleware() {
     if (request.method == "OPTIONS" && origin && requestedMethod) {
       if (!ok) return problem(403, "origin " + std::string(*origin) + " is not allowed");
       auto match = router.match(std::string(*requestedMethod), request.path);
+      request.route = match.pattern;  // for the access log's redaction and metrics
       std::vector<std::string> methods = match.allow;
       if (match.kind == Router::Match::Kind::Found) methods = {std::string(*requestedMethod)};
       if (methods.empty()) methods = {"GET", "HEAD"};  // static files
@@ -505,11 +507,11 @@ Handler Server::Impl::buildPipeline() {
       for (const auto& [name, value] : e.headers()) response.set(name, value);
       return response;
     } catch (const std::exception& e) {
-      log->error("{} {} {}: unhandled exception: {}", request.id, request.method, request.path,
-                 e.what());
+      log->error("{} {} {}: unhandled exception: {}", request.id, request.method,
+                 escapeForLog(pathForLog(request.rawPath, request.route)), e.what());
     } catch (...) {
       log->error("{} {} {}: unhandled non-standard exception", request.id, request.method,
-                 request.path);
+                 escapeForLog(pathForLog(request.rawPath, request.route)));
     }
     return problem(500, "internal server error (request id " + request.id + ")");
   });

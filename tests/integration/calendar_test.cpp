@@ -407,6 +407,10 @@ TEST_P(CalendarTest, ANewFeedRevokesTheOldOneAndDeleteRevokesIt) {
   auto fresh = call("GET", second);
   ASSERT_EQ(fresh.status, 200) << fresh.body;
   EXPECT_EQ(byUid(parsed(fresh)).count(uid(id)), 1u);
+  // Other methods on the feed's URL are 405, and the access log (checked at the end) holds
+  // the token for none of them.
+  for (const std::string method : {"POST", "DELETE", "PUT"})
+    EXPECT_EQ(call(method, second, method == "POST" ? "{}" : "").status, 405) << method;
   // A made-up token: the same answer as a revoked one.
   auto madeUp = call("GET", "/v1/calendar/feed/" + std::string(43, 'A') + ".ics");
   expectProblem(madeUp, 404);
