@@ -69,12 +69,13 @@ class SeriesTest : public MeetupsTest {
     return createSeries(who, iso(at19(day)), std::string("FREQ=WEEKLY;BYDAY=") + byDay(weekdayOf(day)), extra);
   }
   /// Time passing for a series while the server is down: in the store, the series (whose
-  /// first occurrence was on `firstDay`) and its occurrences move `days` back, and so does
-  /// how far it is made; the occurrences of the last `days` days before the horizon are due.
+  /// first occurrence was on `firstDay`) and its occurrences move `days` back, and so do
+  /// how far it is made and the start of the next one to make; the occurrences of the last
+  /// `days` days before the horizon are due.
   static void shiftBack(mmm::DbSession& s, std::int64_t seriesId, std::int64_t firstDay, int days) {
     const std::string ms = std::to_string(days * kDayMs), id = std::to_string(seriesId);
     execute(s, "UPDATE series SET first_date = '" + civilText(firstDay - days) + "', made_until = made_until - " + ms +
-                   " WHERE id = " + id);
+                   ", next_start = next_start - " + ms + " WHERE id = " + id);
     execute(s, "UPDATE events SET starts_at = starts_at - " + ms + ", ends_at = ends_at - " + ms +
                    " WHERE series_id = " + id);
   }
@@ -333,6 +334,13 @@ TEST_P(SeriesTest, EveryBadRecurrenceIs400NamingThePartAndMakesNothing) {
     SCOPED_TRACE(rule);
     expectProblem(createReply(a, start, R"("recurrence":")" + rule + "\""), 400);
   }
+  // A first occurrence past year 9999 (local date 10000-01-01 in Kiritimati) cannot be made.
+  expect400(createReply(a, "9999-12-31T20:00:00Z", R"("recurrence":"FREQ=WEEKLY;BYDAY=SA","timezone":"Pacific/Kiritimati")"),
+            "datetime");
+  // 01:30 on 2030-11-03 happens twice in Los Angeles: the second (09:30Z) is not the series'
+  // local time, which RFC 5545 reads as the first (08:30Z).
+  expect400(createReply(a, "2030-11-03T09:30:00Z", R"("recurrence":"FREQ=WEEKLY;BYDAY=SU","timezone":"America/Los_Angeles")"),
+            "datetime");
   expect400(createReply(a, start, R"("recurrence":5)"), "recurrence");
   expect400(createReply(a, start, R"("recurrence":["FREQ=WEEKLY;BYDAY=SU"])"), "recurrence");
   // Nothing was made.

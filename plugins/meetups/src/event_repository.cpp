@@ -338,6 +338,7 @@ std::vector<Migration> EventRepository::migrations(Dialect dialect) {
     series.statements.emplace_back(statement);
   for (auto& statement : CalendarFeeds::schema()) series.statements.push_back(std::move(statement));
   migrations.push_back(keepingStopWordsOff(dialect, std::move(series)));
+  migrations.push_back({7, "series: the next occurrence to make", SeriesRepository::schemaNextStart()});
   return migrations;
 }
 
@@ -622,6 +623,10 @@ void EventRepository::saveLineup(Store& store, DbSession& tx, std::int64_t id, c
 void EventRepository::markChannelStale(DbSession& tx, std::int64_t id) {
   Poco::Int64 key = id;
   tx << "UPDATE events SET channel_stale = 1 WHERE id = ?", use(key), now;
+}
+
+void EventRepository::markSeriesChannelStale(Store& store, DbSession& tx, std::int64_t seriesId) {
+  store.query(tx, "UPDATE events SET channel_stale = 1 WHERE series_id = ?", {seriesId}, [](const SqlRow&) {});
 }
 
 std::vector<Event> EventRepository::staleChannels(Store& store, DbSession& tx, std::int64_t after, int limit) {

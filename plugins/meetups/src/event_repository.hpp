@@ -120,6 +120,9 @@ class EventRepository {
   // such an event is marked stale, and the next start with chat on brings its channel in
   // line (EventsApi::reconcileChannels) and clears the mark.
   static void markChannelStale(DbSession& tx, std::int64_t id);
+  /// Every occurrence of the series: its shared channel's members are checked at chat's next
+  /// start (one of them was deleted while chat was off).
+  static void markSeriesChannelStale(Store& store, DbSession& tx, std::int64_t seriesId);
   /// Up to `limit` stale events with ids above `after`, in id order (id, title, creator,
   /// channel, series only), locked against another node doing the same (MariaDB).
   static std::vector<Event> staleChannels(Store& store, DbSession& tx, std::int64_t after, int limit);

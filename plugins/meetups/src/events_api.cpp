@@ -174,6 +174,12 @@ Response EventsApi::get(Request& request) {
   return eventResponse(200, *event);
 }
 
+std::optional<std::int64_t> EventsApi::seriesOfEvent(std::int64_t id) {
+  // Read before the transaction (an event never changes series): on MariaDB a read inside it
+  // would fix its snapshot before the locks it must take first.
+  return store_.read([&](DbSession& s) { return SeriesRepository::seriesOf(store_, s, id); });
+}
+
 std::pair<Event, std::int64_t> EventsApi::lockedEvent(DbSession& tx, std::int64_t id, std::int64_t viewer) {
   const auto lastKey = EventRepository::lockLineup(store_, tx, id);
   if (!lastKey) throw HttpError(404, "no such event");
@@ -287,15 +293,18 @@ Response EventsApi::remove(Request& request) {
 bool EventsApi::deleteEvent(std::int64_t id, std::int64_t caller, const std::function<void(const Event&)>& authorise) {
   std::vector<std::int64_t> formerMembers, members;
   std::int64_t channel = 0, sharedChannel = 0;
+  const auto series = seriesOfEvent(id);
   const bool removed = store_.transaction([&](DbSession& tx) {
     formerMembers.clear();
     channel = sharedChannel = 0;
+    if (series) SeriesRepository::lockRow(store_, tx, *series);
     if (!EventRepository::lockLineup(store_, tx, id)) return false;
     auto event = *EventRepository::find(store_, tx, id, caller);
     authorise(event);
     members = EventRepository::membersOf(store_, tx, {id})[id];
     if (event.seriesId) {  // the series' channel stays, for those in its other occurrences
       EventRepository::remove(tx, id);
+      if (!services_.channels) EventRepository::markSeriesChannelStale(store_, tx, *event.seriesId);
       if (services_.channels && event.channelId && services_.channels->exists(tx, event.channelId)) {
         for (auto user : members)
           if (!SeriesRepository::inAnyOccurrence(store_, tx, *event.seriesId, user)) {
@@ -365,9 +374,11 @@ Response EventsApi::join(Request& request) {
   const auto id = want.eventId;
   bool changed = false;
   Moves moves;
+  const auto series = seriesOfEvent(id);
   auto event = store_.transaction([&](DbSession& tx) {
     changed = false;
     moves = {};
+    if (series) SeriesRepository::lockRow(store_, tx, *series);
     auto [event, lastKey] = lockedEvent(tx, id, user);
     if (event.rsvp && event.rsvp->instrument == want.instrument) return event;  // the same again: nothing to do
     if (event.cancelled) throw HttpError(409, "this event is cancelled");
@@ -409,8 +420,10 @@ Response EventsApi::leave(Request& request) {
   std::int64_t channel = 0;
   bool left = false;
   Moves moves;
+  const auto series = seriesOfEvent(id);
   store_.transaction([&](DbSession& tx) {
     moves = {};
+    if (series) SeriesRepository::lockRow(store_, tx, *series);
     auto [event, lastKey] = lockedEvent(tx, id, user);
     if (event.creatorId == user) throw HttpError(409, "the creator cannot leave their own event; delete it instead");
     const auto row = EventRepository::membership(store_, tx, id, user);
@@ -434,8 +447,10 @@ Response EventsApi::removeMember(Request& request) {
   std::int64_t channel = 0, creator = 0;
   bool left = false;
   Moves moves;
+  const auto series = seriesOfEvent(id);
   store_.transaction([&](DbSession& tx) {
     moves = {};
+    if (series) SeriesRepository::lockRow(store_, tx, *series);
     auto [event, lastKey] = lockedEvent(tx, id, caller);
     creator = event.creatorId;
     EventPolicy::requireCanChange(creator, caller, admin, "remove people from it");

@@ -63,7 +63,8 @@ class EventsApi {
   /// Makes the occurrences of every series that are due by `until` (UTC ms), one series per
   /// transaction; returns how many were made. Safe when several nodes run it at once: a
   /// series' row is locked while its occurrences are made, and (series, index) is unique.
-  std::size_t makeDueOccurrences(std::int64_t until);
+  /// `stopping`, when given, is asked between series: true ends the run early.
+  std::size_t makeDueOccurrences(std::int64_t until, const std::function<bool()>& stopping = {});
   const SeriesSettings& seriesSettings() const { return seriesSettings_; }
   /// Whether a slug names an instrument (the musicians plugin's vocabulary, or a slug's
   /// syntax while it is disabled).
@@ -125,6 +126,10 @@ class EventsApi {
                           const std::vector<std::int64_t>& have);
   /// Brings the channels of these stale events in line, and marks the events current.
   ReconcileCounts reconcileBatch(DbSession& tx, const std::vector<Event>& events);
+  /// The series of an occurrence (read outside a transaction): a change to an occurrence's
+  /// line-up takes its series' lock first, the order every series-wide change takes them in,
+  /// so that the series channel's members (everyone in any occurrence) change in order.
+  std::optional<std::int64_t> seriesOfEvent(std::int64_t id);
   /// The event in a transaction that holds its line-up's lock, with that lock's last key;
   /// 404 when there is none.
   std::pair<Event, std::int64_t> lockedEvent(DbSession& tx, std::int64_t id, std::int64_t viewer);

@@ -9,6 +9,7 @@
 
 #include <spdlog/logger.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -42,14 +43,14 @@ class SeriesKeeper {
       try {
         const auto ahead = api_.seriesSettings().horizonMs +
                            std::chrono::duration_cast<std::chrono::milliseconds>(interval_).count();
-        api_.makeDueOccurrences(nowMillis() + ahead);
+        api_.makeDueOccurrences(nowMillis() + ahead, [this] { return stopping_.load(); });
       } catch (const std::exception& e) {
         // The store may be away for a while: counted, logged, tried again next time.
         ++failures_;
         log_->error("series: making occurrences ahead failed ({} failed runs so far): {}", failures_, e.what());
       }
       lock.lock();
-      wake_.wait_for(lock, interval_, [this] { return stopping_; });
+      wake_.wait_for(lock, interval_, [this] { return stopping_.load(); });
     }
   }
 
@@ -58,7 +59,7 @@ class SeriesKeeper {
   std::shared_ptr<spdlog::logger> log_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  bool stopping_ = false;
+  std::atomic<bool> stopping_{false};  // set under mutex_ (for the wait), read without it between series
   std::size_t failures_ = 0;
   std::thread thread_;  // last: starts once the rest is built
 };

@@ -13,6 +13,7 @@
 #include <spdlog/logger.h>
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 
 namespace mmm::meetups {
@@ -64,24 +65,36 @@ std::vector<std::int64_t> EventsApi::makeOccurrences(DbSession& tx, Series& seri
     made.push_back(id);
     series.madeCount = o.index + 1;
   }
+  // The regulars are in the series' channel while they are in one of its occurrences: one
+  // who skipped every earlier date is in one again.
+  if (!made.empty() && services_.channels && series.channelId)
+    for (const auto& regular : regulars) services_.channels->addMember(tx, series.channelId, regular.userId);
   series.madeUntil = std::max(series.madeUntil, until);
-  series.ended = occurrences(rule, series.anchor, series.madeCount, std::numeric_limits<std::int64_t>::max(), 1).empty();
-  SeriesRepository::setMade(store_, tx, series.id, series.madeCount, series.madeUntil, series.ended);
+  const auto next = occurrences(rule, series.anchor, series.madeCount, std::numeric_limits<std::int64_t>::max(), 1);
+  series.ended = next.empty();
+  SeriesRepository::setMade(store_, tx, series.id, series.madeCount, series.madeUntil,
+                            next.empty() ? std::nullopt : std::optional<std::int64_t>(next.front().startsAt));
   return made;
 }
 
 std::size_t EventsApi::extendSeries(std::int64_t id, std::int64_t until) {
-  return store_.transaction([&](DbSession& tx) -> std::size_t {
+  std::int64_t channel = 0;
+  const auto made = store_.transaction([&](DbSession& tx) -> std::size_t {
     auto series = SeriesRepository::lock(store_, tx, id);
-    return series ? makeOccurrences(tx, *series, until).size() : 0;
+    if (!series) return 0;
+    channel = series->channelId;
+    return makeOccurrences(tx, *series, until).size();
   });
+  if (made && channel && services_.channels) services_.channels->notifyChanged(channel);
+  return made;
 }
 
-std::size_t EventsApi::makeDueOccurrences(std::int64_t until) {
+std::size_t EventsApi::makeDueOccurrences(std::int64_t until, const std::function<bool()>& stopping) {
   std::size_t made = 0, failed = 0;
-  for (std::int64_t after = 0;;) {
+  for (std::int64_t after = 0; !(stopping && stopping());) {
     const auto due = store_.read([&](DbSession& s) { return SeriesRepository::due(store_, s, until, after, kDueBatch); });
     for (auto id : due) {
+      if (stopping && stopping()) break;
       // One series that cannot be made (its zone gone from a tzdata update, say) must not
       // hold back the others: counted, logged, tried again next time.
       try {
@@ -117,10 +130,18 @@ void EventsApi::ensureUpcoming(std::int64_t id, int count) {
 
 Response EventsApi::createSeries(Request& request, std::int64_t creator, const EventFields& f) {
   const auto rule = parseRecurrence(*f.recurrence);
-  const auto anchor = anchorOf(rule, f.timezone.value_or("UTC"), *f.startsAt);
+  const auto zone = f.timezone.value_or("UTC");
+  const auto anchor = anchorOf(rule, zone, *f.startsAt);
+  // The first occurrence is `datetime` itself; a time the autumn change repeats (read as its
+  // first instant, RFC 5545) or a date past year 9999 gives another or none.
+  const auto first = occurrences(rule, anchor, 0, std::numeric_limits<std::int64_t>::max(), 1);
+  if (first.empty() || first.front().startsAt != *f.startsAt)
+    throw HttpError(400, first.empty() ? "datetime is too far ahead for a series"
+                                       : "datetime falls in the hour that daylight saving repeats in " + zone +
+                                             ": a series' local time must be unambiguous, pick another time");
   const auto until = std::max(nowMillis() + seriesSettings_.horizonMs, *f.startsAt);
   std::int64_t channel = 0, id = 0;
-  auto first = store_.transaction([&](DbSession& tx) {
+  auto created = store_.transaction([&](DbSession& tx) {
     id = SeriesRepository::insert(store_, tx, creator, rule.text(), anchor, f);
     SeriesRepository::putRegular(store_, tx, id, {creator, ""});
     channel = 0;
@@ -130,12 +151,13 @@ Response EventsApi::createSeries(Request& request, std::int64_t creator, const E
     }
     auto series = *SeriesRepository::lock(store_, tx, id);
     const auto made = makeOccurrences(tx, series, until);
+    if (made.empty()) throw std::logic_error("a new series made no first occurrence");  // checked above
     return *EventRepository::find(store_, tx, made.front(), creator);
   });
   if (channel) services_.channels->notifyCreated(channel);
-  log_->info("{} user {} created series {} ({}) with event {}", request.id, creator, id, rule.text(), first.id);
-  Response response = eventResponse(201, first);
-  response.set("Location", "/v1/events/" + std::to_string(first.id));
+  log_->info("{} user {} created series {} ({}) with event {}", request.id, creator, id, rule.text(), created.id);
+  Response response = eventResponse(201, created);
+  response.set("Location", "/v1/events/" + std::to_string(created.id));
   return response;
 }
 
@@ -205,7 +227,7 @@ Response EventsApi::joinSeries(Request& request) {
   store_.transaction([&](DbSession& tx) {
     changed = newRegular = false;
     joined.clear();
-    const auto series = SeriesRepository::lock(store_, tx, id);
+    const auto series = SeriesRepository::lock(store_, tx, id, /*occurrencesToo=*/true);
     if (!series) throw HttpError(404, "no such series");
     const auto current = SeriesRepository::regular(store_, tx, id, user);
     if (current && current->instrument == instrument) return;  // the same again
@@ -219,10 +241,11 @@ Response EventsApi::joinSeries(Request& request) {
     // Every upcoming occurrence, soonest first (the series' lock first, then each event's:
     // the order every series-wide change takes them in).
     for (auto eventId : SeriesRepository::occurrencesFrom(store_, tx, id, nowMillis() + 1)) {
-      auto [event, lastKey] = lockedEvent(tx, eventId, user);
-      if (event.cancelled) continue;
+      const auto lastKey = EventRepository::lockLineup(store_, tx, eventId);
+      const auto event = EventRepository::find(store_, tx, eventId, user);
+      if (!lastKey || !event || event->cancelled) continue;
       Moves moves;
-      if (joinLineup(tx, event, lastKey, user, event.hasSlot(instrument) ? instrument : "", moves))
+      if (joinLineup(tx, *event, *lastKey, user, event->hasSlot(instrument) ? instrument : "", moves))
         joined.emplace_back(eventId, std::move(moves));
     }
   });
@@ -241,7 +264,7 @@ Response EventsApi::leaveSeries(Request& request) {
   store_.transaction([&](DbSession& tx) {
     leftChannel = false;
     left.clear();
-    const auto series = SeriesRepository::lock(store_, tx, id);
+    const auto series = SeriesRepository::lock(store_, tx, id, /*occurrencesToo=*/true);
     if (!series) throw HttpError(404, "no such series");
     if (series->creatorId == user)
       throw HttpError(409, "the creator cannot stop being a regular of their own series; cancel it instead");
@@ -249,11 +272,12 @@ Response EventsApi::leaveSeries(Request& request) {
     SeriesRepository::removeRegular(store_, tx, id, user);
     channel = series->channelId;
     for (auto eventId : SeriesRepository::occurrencesFrom(store_, tx, id, nowMillis() + 1)) {
-      auto [event, lastKey] = lockedEvent(tx, eventId, user);
+      const auto lastKey = EventRepository::lockLineup(store_, tx, eventId);
+      const auto event = EventRepository::find(store_, tx, eventId, user);
       const auto row = EventRepository::membership(store_, tx, eventId, user);
-      if (!row) continue;
+      if (!lastKey || !event || !row) continue;
       Moves moves;
-      leftChannel = leaveLineup(tx, event, lastKey, user, *row, moves) || leftChannel;
+      leftChannel = leaveLineup(tx, *event, *lastKey, user, *row, moves) || leftChannel;
       left.emplace_back(eventId, std::move(moves));
     }
   });
@@ -277,7 +301,7 @@ Response EventsApi::cancelSeries(Request& request) {
   store_.transaction([&](DbSession& tx) {
     channel = message = 0;
     cancelled.clear();
-    const auto series = SeriesRepository::lock(store_, tx, id);
+    const auto series = SeriesRepository::lock(store_, tx, id, /*occurrencesToo=*/true);
     if (!series) throw HttpError(404, "no such series");
     creator = series->creatorId;
     EventPolicy::requireCanChange(creator, caller, admin, "cancel it");
@@ -285,8 +309,8 @@ Response EventsApi::cancelSeries(Request& request) {
     if (!changed) return;  // once: no second message
     SeriesRepository::cancel(store_, tx, id);
     for (auto eventId : SeriesRepository::occurrencesFrom(store_, tx, id, nowMillis() + 1)) {
-      auto [event, lastKey] = lockedEvent(tx, eventId, caller);
-      if (event.cancelled) continue;
+      const auto event = EventRepository::find(store_, tx, eventId, caller);
+      if (!event || event->cancelled) continue;
       EventRepository::cancel(store_, tx, eventId);
       EventRepository::touch(store_, tx, eventId);
       cancelled.push_back(eventId);
@@ -314,23 +338,27 @@ Response EventsApi::patchSeries(Request& request, std::int64_t caller, const Eve
   std::vector<std::pair<std::int64_t, Moves>> changed;
   auto updated = store_.transaction([&](DbSession& tx) {
     changed.clear();
-    auto series = SeriesRepository::lock(store_, tx, seriesId);
+    auto series = SeriesRepository::lock(store_, tx, seriesId, /*occurrencesToo=*/true);
     if (!series) throw HttpError(404, "no such event");  // deleted meanwhile
     creator = series->creatorId;
     EventPolicy::requireCanChange(creator, caller, admin, "change it");
     const auto self = EventRepository::find(store_, tx, occurrence.id, caller);
     if (!self) throw HttpError(404, "no such event");
-    // A new time of day or zone: each occurrence keeps its local date.
+    // A new time of day (each occurrence keeps its local date) or zone (each keeps its local
+    // date and time).
     std::optional<SeriesAnchor> anchor;
+    std::optional<int> newSeconds;  // the new time of day, when datetime is given
     if (f.startsAt || f.timezone) {
-      const auto [date, seconds] = toLocal(self->timezone, self->startsAt);
-      anchor = SeriesAnchor{f.timezone.value_or(self->timezone), series->anchor.firstDate, seconds};
+      anchor = series->anchor;
+      if (f.timezone) anchor->timezone = *f.timezone;
       if (f.startsAt) {
-        const auto [newDate, newSeconds] = toLocal(anchor->timezone, *f.startsAt);
+        const auto date = toLocal(self->timezone, self->startsAt).first;
+        const auto [newDate, seconds] = toLocal(anchor->timezone, *f.startsAt);
         if (newDate != date)
           throw HttpError(400, "with scope=series, datetime may change only the time of day (keep the date " +
                                    formatDate(date) + "); each later date keeps its own day");
-        anchor->secondsOfDay = newSeconds;
+        anchor->secondsOfDay = seconds;
+        newSeconds = seconds;
       }
     }
     // A new end: the same duration on each.
@@ -355,10 +383,11 @@ Response EventsApi::patchSeries(Request& request, std::int64_t caller, const Eve
     }
     for (auto eventId : SeriesRepository::occurrencesFrom(store_, tx, seriesId, self->startsAt)) {
       const auto event = EventRepository::find(store_, tx, eventId, caller);
+      if (!event) continue;
       EventFields g = model;
       if (anchor) {
         const auto [date, seconds] = toLocal(event->timezone, event->startsAt);
-        g.startsAt = toUtc(anchor->timezone, date, anchor->secondsOfDay);
+        g.startsAt = toUtc(anchor->timezone, date, newSeconds.value_or(seconds));
         g.timezone = anchor->timezone;
       }
       const auto start = g.startsAt.value_or(event->startsAt);

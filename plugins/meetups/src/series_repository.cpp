@@ -114,6 +114,13 @@ std::vector<std::string> SeriesRepository::schema() {
   };
 }
 
+std::vector<std::string> SeriesRepository::schemaNextStart() {
+  // Until the next run corrects it, a series made before is due once.
+  return {"ALTER TABLE series ADD COLUMN next_start BIGINT NULL",
+          "UPDATE series SET next_start = made_until + 1 WHERE ended = 0",
+          "CREATE INDEX series_next ON series (next_start, id)"};
+}
+
 std::int64_t SeriesRepository::insert(Store& store, DbSession& tx, std::int64_t creatorId,
                                       const std::string& recurrence, const SeriesAnchor& anchor,
                                       const EventFields& model) {
@@ -140,16 +147,34 @@ std::optional<Series> SeriesRepository::find(Store& store, DbSession& session, s
   return read(store, session, id);
 }
 
-std::optional<Series> SeriesRepository::lock(Store& store, DbSession& tx, std::int64_t id) {
-  // The write takes the row's lock in MariaDB (SQLite's BEGIN IMMEDIATE holds the file).
+std::optional<Series> SeriesRepository::lock(Store& store, DbSession& tx, std::int64_t id, bool occurrencesToo) {
+  // The writes take the rows' locks in MariaDB (SQLite's BEGIN IMMEDIATE holds the file).
   if (store.query(tx, "UPDATE series SET lock_seq = lock_seq + 1 WHERE id = ?", {id}, ignore) == 0) return std::nullopt;
+  if (occurrencesToo)
+    store.query(tx, "UPDATE events SET lineup_seq = lineup_seq + 1 WHERE series_id = ?", {id}, ignore);
   return read(store, tx, id);
 }
 
+void SeriesRepository::lockRow(Store& store, DbSession& tx, std::int64_t id) {
+  store.query(tx, "UPDATE series SET lock_seq = lock_seq + 1 WHERE id = ?", {id}, ignore);
+}
+
 void SeriesRepository::setMade(Store& store, DbSession& tx, std::int64_t id, int madeCount, std::int64_t madeUntil,
-                               bool ended) {
+                               std::optional<std::int64_t> nextStart) {
   store.query(tx, "UPDATE series SET made_count = ?, made_until = ?, ended = ? WHERE id = ?",
-              {std::int64_t{madeCount}, madeUntil, std::int64_t{ended ? 1 : 0}, id}, ignore);
+              {std::int64_t{madeCount}, madeUntil, std::int64_t{nextStart ? 0 : 1}, id}, ignore);
+  if (nextStart)
+    store.query(tx, "UPDATE series SET next_start = ? WHERE id = ?", {*nextStart, id}, ignore);
+  else
+    store.query(tx, "UPDATE series SET next_start = NULL WHERE id = ?", {id}, ignore);
+}
+
+std::optional<std::int64_t> SeriesRepository::seriesOf(Store& store, DbSession& session, std::int64_t eventId) {
+  std::optional<std::int64_t> series;
+  store.query(session, "SELECT series_id FROM events WHERE id = ?", {eventId}, [&](const SqlRow& r) {
+    if (!r.isNull(0)) series = r.int64(0);
+  });
+  return series;
 }
 
 void SeriesRepository::setChannel(Store& store, DbSession& tx, std::int64_t id, std::int64_t channelId) {
@@ -158,7 +183,7 @@ void SeriesRepository::setChannel(Store& store, DbSession& tx, std::int64_t id, 
 }
 
 void SeriesRepository::cancel(Store& store, DbSession& tx, std::int64_t id) {
-  store.query(tx, "UPDATE series SET cancelled = 1, ended = 1 WHERE id = ?", {id}, ignore);
+  store.query(tx, "UPDATE series SET cancelled = 1, ended = 1, next_start = NULL WHERE id = ?", {id}, ignore);
 }
 
 void SeriesRepository::updateModel(Store& store, DbSession& tx, std::int64_t id, const EventFields& changes,
@@ -226,7 +251,7 @@ void SeriesRepository::removeRegular(Store& store, DbSession& tx, std::int64_t i
 std::vector<std::int64_t> SeriesRepository::due(Store& store, DbSession& session, std::int64_t until,
                                                 std::int64_t after, int limit) {
   std::vector<std::int64_t> ids;
-  store.query(session, "SELECT id FROM series WHERE ended = 0 AND made_until < ? AND id > ? ORDER BY id LIMIT ?",
+  store.query(session, "SELECT id FROM series WHERE next_start <= ? AND id > ? ORDER BY id LIMIT ?",
               {until, after, std::int64_t{limit}}, [&](const SqlRow& r) { ids.push_back(r.int64(0)); });
   return ids;
 }

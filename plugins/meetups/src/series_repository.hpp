@@ -37,18 +37,30 @@ struct Regular {
 
 class SeriesRepository {
  public:
-  /// The series tables (migration 6 of the meetups plugin's events).
+  /// The series tables (migration 6 of the meetups plugin's events), and what migration 7
+  /// adds (the next start to make, so that the job passes over series with nothing due).
   static std::vector<std::string> schema();
+  static std::vector<std::string> schemaNextStart();
 
   static std::int64_t insert(Store& store, DbSession& tx, std::int64_t creatorId, const std::string& recurrence,
                              const SeriesAnchor& anchor, const EventFields& model);
   static std::optional<Series> find(Store& store, DbSession& session, std::int64_t id);
   /// Locks the series' row until the commit (making occurrences, regulars and series-wide
-  /// changes are serialised per series, on every node), then reads it.
-  static std::optional<Series> lock(Store& store, DbSession& tx, std::int64_t id);
+  /// changes are serialised per series, on every node), with, when `occurrencesToo`, every
+  /// occurrence's row (their line-ups' locks), then reads it. On MariaDB the locks must come
+  /// before the transaction's first read: its snapshot is taken there (REPEATABLE READ), and
+  /// a line-up read from a snapshot older than its lock could overbook it.
+  static std::optional<Series> lock(Store& store, DbSession& tx, std::int64_t id, bool occurrencesToo = false);
+  /// Only the series' row lock, reading nothing (a change to one occurrence takes it first,
+  /// so that the series' channel membership, which spans occurrences, changes in order).
+  static void lockRow(Store& store, DbSession& tx, std::int64_t id);
 
-  /// After making occurrences: the next index, the new horizon and whether any is left.
-  static void setMade(Store& store, DbSession& tx, std::int64_t id, int madeCount, std::int64_t madeUntil, bool ended);
+  /// After making occurrences: the next index, the new horizon, and the start of the next
+  /// occurrence to make (nullopt: none is left).
+  static void setMade(Store& store, DbSession& tx, std::int64_t id, int madeCount, std::int64_t madeUntil,
+                      std::optional<std::int64_t> nextStart);
+  /// The series' row's id, nullopt for an event of no series (read outside a transaction).
+  static std::optional<std::int64_t> seriesOf(Store& store, DbSession& session, std::int64_t eventId);
   static void setChannel(Store& store, DbSession& tx, std::int64_t id, std::int64_t channelId);
   static void cancel(Store& store, DbSession& tx, std::int64_t id);
   /// The model's fields given in `changes` (title, location, description, point, onlineUrl,
@@ -64,8 +76,8 @@ class SeriesRepository {
   static void putRegular(Store& store, DbSession& tx, std::int64_t id, const Regular& regular);
   static void removeRegular(Store& store, DbSession& tx, std::int64_t id, std::int64_t userId);
 
-  /// Ids of the series with occurrences left to make that are made only up to before
-  /// `until`, at most `limit`, above `after` in id order.
+  /// Ids of the series whose next occurrence to make starts by `until`, at most `limit`,
+  /// above `after` in id order (a series with nothing due is never touched).
   static std::vector<std::int64_t> due(Store& store, DbSession& session, std::int64_t until, std::int64_t after,
                                        int limit);
   /// The ids of the series' occurrences starting at or after `from` (UTC ms), soonest first.
