@@ -9,6 +9,7 @@
 #include "ws_client.hpp"
 
 #include <atomic>
+#include <set>
 #include <thread>
 
 using namespace mmm::test;
@@ -553,6 +554,52 @@ TEST_P(SeriesTest, OccurrencesMadeLaterOnDemandIncludeEveryRegularByTheJoinRules
     EXPECT_EQ(e->getValue<Poco::Int64>("goingCount"), 3);
     EXPECT_EQ(e->getValue<Poco::Int64>("waitlistCount"), 1);
     EXPECT_EQ(e->getValue<Poco::Int64>("channel"), first->getValue<Poco::Int64>("channel"));
+  }
+}
+
+// --- Races: a series-wide join and single joins of its dates never overbook a place.
+
+TEST_P(SeriesTest, SeriesJoinsRacingSingleJoinsOfItsDatesNeverOverbookAPlace) {
+  const auto a = newAccount();
+  const auto seriesId = seriesOf(weekly(a, 3, slotsJson({{"bass", 1}})));
+  const auto dates = ids(within90Days(a, seriesId));
+  ASSERT_GE(dates.size(), 12u);
+  std::vector<Account> people;
+  for (int n = 0; n < 12; ++n) people.push_back(newAccount());
+  // Half become regulars on bass (every date, in one transaction each); the others join
+  // three dates each, one request per date, all at once.
+  std::vector<int> statuses(12 * 3, 0);
+  {
+    std::vector<std::thread> threads;
+    for (std::size_t n = 0; n < people.size(); ++n)
+      threads.emplace_back([&, n] {
+        if (n % 2 == 0) {
+          statuses[n * 3] = joinSeries(people[n], seriesId, "bass").status;
+          return;
+        }
+        for (std::size_t k = 0; k < 3; ++k)
+          statuses[n * 3 + k] = joinEvent(people[n], dates[(n + k * 4) % dates.size()], "bass").status;
+      });
+    for (auto& t : threads) t.join();
+  }
+  for (std::size_t n = 0; n < people.size(); ++n)
+    for (std::size_t k = 0; k < (n % 2 == 0 ? 1u : 3u); ++k) EXPECT_EQ(statuses[n * 3 + k], 201) << n << "/" << k;
+  // Each date: one bass place held, everyone else on bass waiting at 1…n, the counts exact.
+  for (auto id : dates) {
+    SCOPED_TRACE("event " + str(id));
+    const auto ev = event(a, id);
+    const auto slot = ev->getArray("slots")->getObject(0);
+    const auto going = slot->getArray("going"), waitlist = slot->getArray("waitlist");
+    EXPECT_EQ(going->size(), 1u);
+    EXPECT_EQ(ev->getValue<std::int64_t>("goingCount"), 2);  // the creator's general place, and the bass one
+    EXPECT_EQ(ev->getValue<std::int64_t>("waitlistCount"), static_cast<std::int64_t>(waitlist->size()));
+    std::set<std::int64_t> members{going->getObject(0)->getValue<std::int64_t>("id")};
+    for (std::size_t w = 0; w < waitlist->size(); ++w) {
+      const auto who = waitlist->getObject(static_cast<unsigned>(w))->getValue<std::int64_t>("id");
+      EXPECT_TRUE(members.insert(who).second) << "user " << who << " twice in the line-up";
+    }
+    // Every regular is in it, as are the single joiners of this date.
+    for (std::size_t n = 0; n < people.size(); n += 2) EXPECT_EQ(members.count(people[n].id), 1u) << people[n].id;
   }
 }
 
