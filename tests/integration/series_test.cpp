@@ -9,6 +9,7 @@
 #include "ws_client.hpp"
 
 #include <atomic>
+#include <algorithm>
 #include <set>
 #include <thread>
 
@@ -867,6 +868,40 @@ TEST_P(SeriesTest, DeletingAnOccurrenceDeletesOnlyItAndItIsNeverMadeAgain) {
   for (const auto& e : far) EXPECT_NE(e->getValue<std::string>("datetime"), gone->getValue<std::string>("datetime"));
   EXPECT_EQ(uniqueOf(datetimes(far)).size(), far.size());
   EXPECT_GT(far.size(), made.size());
+}
+
+TEST_P(SeriesTest, ASeriesMadeWhileChatWasOffGetsOneSharedChannelWithEveryoneInItsDatesWhenChatIsOn) {
+  startServer(kUsersWithAdmin + kMusiciansPlugin + kMeetupsPlugin + "  - name: chat\n    enabled: false\n");
+  auto a = newAccount(), b = newAccount(), c = newAccount();
+  const auto first = weekly(a, 3, slotsJson({{"bass", 1}}));
+  EXPECT_TRUE(first->isNull("channel"));
+  const auto seriesId = seriesOf(first);
+  ASSERT_EQ(joinSeries(b, seriesId, "bass").status, 201);
+  const auto dates = ids(within90Days(a, seriesId));
+  ASSERT_GE(dates.size(), 12u);
+  ASSERT_EQ(joinEvent(c, dates[5]).status, 201);
+  ASSERT_EQ(call("PATCH", "/v1/events/" + str(dates[0]) + "?scope=series", R"({"title":"Tuesday folk"})", a.token).status,
+            200);
+
+  startServer(kPlugins);  // chat on, the same store: one channel for the series, made at start
+  signIn(a), signIn(b), signIn(c);
+  const auto now = within90Days(a, seriesId);
+  ASSERT_EQ(now.size(), dates.size());
+  ASSERT_FALSE(now[0]->isNull("channel"));
+  const auto channel = now[0]->getValue<std::int64_t>("channel");
+  for (const auto& e : now) EXPECT_EQ(e->getValue<std::int64_t>("channel"), channel) << toJson(e);
+  EXPECT_EQ(seriesOk(a, seriesId)->getValue<std::int64_t>("channel"), channel);
+  EXPECT_EQ(channelMembers(a, channel), sorted({a.id, b.id, c.id}));
+  auto reply = call("GET", "/v1/channels/" + str(channel), "", c.token);
+  EXPECT_EQ(reply.status, 200) << reply.body;
+  auto channels = jsonArray(call("GET", "/v1/channels?limit=200", "", a.token));
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < channels->size(); ++i) names.push_back(channels->getObject(i)->getValue<std::string>("name"));
+  EXPECT_EQ(std::count(names.begin(), names.end(), "Tuesday folk"), 1) << "one channel, named after the series";
+  // Who leaves their only date leaves the channel; a regular skipping one date stays.
+  ASSERT_EQ(leaveEvent(c, dates[5]).status, 200);
+  ASSERT_EQ(leaveEvent(b, dates[5]).status, 200);
+  EXPECT_EQ(channelMembers(a, channel), sorted({a.id, b.id}));
 }
 
 // --- Pushes.
