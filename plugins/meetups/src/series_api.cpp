@@ -113,14 +113,11 @@ std::size_t EventsApi::makeDueOccurrences(std::int64_t until, const std::functio
 }
 
 void EventsApi::ensureUpcoming(std::int64_t id, int count) {
-  const auto now = nowMillis();
   std::optional<Series> series;
   std::int64_t upcoming = 0;
   store_.read([&](DbSession& s) {
     series = SeriesRepository::find(store_, s, id);
-    if (series)
-      store_.query(s, "SELECT COUNT(*) FROM events WHERE series_id = ? AND starts_at > ?", {id, now},
-                   [&](const SqlRow& r) { upcoming = r.int64(0); });
+    if (series) upcoming = SeriesRepository::countFrom(store_, s, id, nowMillis() + 1);
   });
   if (!series || series->ended || upcoming >= count) return;
   const auto more = occurrences(parseRecurrence(series->recurrence), series->anchor, series->madeCount,

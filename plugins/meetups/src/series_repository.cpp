@@ -264,6 +264,13 @@ std::vector<std::int64_t> SeriesRepository::occurrencesFrom(Store& store, DbSess
   return ids;
 }
 
+std::int64_t SeriesRepository::countFrom(Store& store, DbSession& session, std::int64_t id, std::int64_t from) {
+  std::int64_t count = 0;
+  store.query(session, "SELECT COUNT(*) FROM events WHERE series_id = ? AND starts_at >= ?", {id, from},
+              [&](const SqlRow& r) { count = r.int64(0); });
+  return count;
+}
+
 bool SeriesRepository::inAnyOccurrence(Store& store, DbSession& session, std::int64_t id, std::int64_t userId) {
   bool found = false;
   store.query(session,

@@ -83,6 +83,8 @@ class SeriesRepository {
   /// The ids of the series' occurrences starting at or after `from` (UTC ms), soonest first.
   static std::vector<std::int64_t> occurrencesFrom(Store& store, DbSession& session, std::int64_t id,
                                                    std::int64_t from);
+  /// How many of the series' occurrences start at or after `from` (UTC ms).
+  static std::int64_t countFrom(Store& store, DbSession& session, std::int64_t id, std::int64_t from);
   /// Whether the user is going or waiting in any occurrence of the series.
   static bool inAnyOccurrence(Store& store, DbSession& session, std::int64_t id, std::int64_t userId);
   /// Everyone going or waiting in any of the series' occurrences, sorted.
