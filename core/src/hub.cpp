@@ -587,6 +587,11 @@ void Hub::endSession(const std::string& sessionKey) {
 }
 
 void Hub::deliver(const std::vector<std::int64_t>& userIds, bool toAll, const std::string& text) {
+  // At debug level a push leaves a line on every node, with the trace of the request that
+  // caused it (the bus makes it current): how to follow one message across a cluster.
+  if (log_->should_log(spdlog::level::debug))
+    log_->debug("push of {} bytes to {}", text.size(),
+                toAll ? std::string("everyone") : std::to_string(userIds.size()) + " users");
   // Framed once; every recipient's queue shares these bytes.
   auto frame = std::make_shared<const std::string>(ws::encode(ws::Text, text));
   std::shared_ptr<const std::unordered_set<std::int64_t>> users;

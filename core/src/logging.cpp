@@ -1,5 +1,7 @@
 #include "logging.hpp"
 
+#include "tracing.hpp"
+
 #include <spdlog/details/log_msg.h>
 #include <spdlog/formatter.h>
 #include <spdlog/logger.h>
@@ -31,7 +33,22 @@ void appendEscaped(spdlog::memory_buf_t& out, spdlog::string_view_t text) {
   }
 }
 
-// One JSON object per line: {"time","level","logger","thread","msg"}.
+// The trace id of what the logging thread is doing (see tracing.hpp), as " trace=<id>";
+// nothing when there is none. Read at format time, which is on the logging thread: the
+// server's loggers are synchronous (an asynchronous sink would need it in the message).
+class TraceFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg&, const std::tm&, spdlog::memory_buf_t& out) override {
+    const auto* trace = currentTrace();
+    if (!trace) return;
+    out.append(std::string_view(" trace="));
+    out.append(trace->traceId.data(), trace->traceId.data() + trace->traceId.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<TraceFlag>(); }
+};
+
+// One JSON object per line: {"time","level","logger","thread","msg"}, and "trace_id" while
+// a trace is current.
 class JsonFormatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& out) override {
@@ -49,7 +66,13 @@ class JsonFormatter final : public spdlog::formatter {
     appendEscaped(out, msg.logger_name);
     fmt::format_to(std::back_inserter(out), "\",\"thread\":{},\"msg\":\"", msg.thread_id);
     appendEscaped(out, msg.payload);
-    out.append(std::string_view("\"}\n"));
+    out.append(std::string_view("\""));
+    if (const auto* trace = currentTrace()) {  // hex digits only: nothing to escape
+      out.append(std::string_view(",\"trace_id\":\""));
+      out.append(trace->traceId.data(), trace->traceId.data() + trace->traceId.size());
+      out.push_back('"');
+    }
+    out.append(std::string_view("}\n"));
   }
   std::unique_ptr<spdlog::formatter> clone() const override {
     return std::make_unique<JsonFormatter>();
@@ -72,8 +95,9 @@ Logging::Logging(const std::string& level, const std::string& format,
     if (format == "json") {
       sink->set_formatter(std::make_unique<JsonFormatter>());
     } else {
-      sink->set_formatter(std::make_unique<spdlog::pattern_formatter>(
-          "%Y-%m-%dT%H:%M:%S.%eZ %^%-5l%$ [%n] %v", spdlog::pattern_time_type::utc));
+      auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+      formatter->add_flag<TraceFlag>('*').set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%-5l%$ [%n]%* %v");
+      sink->set_formatter(std::move(formatter));
     }
   }
 }

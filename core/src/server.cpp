@@ -23,6 +23,7 @@
 #include "store_lock.hpp"
 #include "ticker.hpp"
 #include "tokens.hpp"
+#include "tracing.hpp"
 #include "ws_frame.hpp"
 #include "zmq_bus.hpp"
 
@@ -112,6 +113,7 @@ struct Server::Impl {
         logging(settings.log.level, settings.log.format),
         log(logging.make("server")),
         accessLog(logging.make("http")),
+        tracing(log),
         plugins(logging, [this](const std::string& plugin, const std::string& method,
                                 const std::string& pattern, Handler handler) {
           try {
@@ -126,6 +128,7 @@ struct Server::Impl {
   Logging logging;
   std::shared_ptr<spdlog::logger> log;
   std::shared_ptr<spdlog::logger> accessLog;
+  Tracing tracing;  // traceparent in, traceresponse out, the trace in the log and on the bus
   Router router;
   Metrics metrics;
   std::unique_ptr<PocoStore> store;
@@ -428,7 +431,7 @@ Response Server::Impl::dispatch(Request& request) {
 }
 
 // The middleware every answer passes through, early ones included (a malformed request,
-// a full worker queue, a timeout): request id, access log and metrics, CORS.
+// a full worker queue, a timeout): request id, trace, access log and metrics, CORS.
 std::vector<Middleware> Server::Impl::outerMiddleware() {
   std::vector<Middleware> middlewares;
 
@@ -439,6 +442,9 @@ std::vector<Middleware> Server::Impl::outerMiddleware() {
     response.set("X-Request-Id", request.id);
     return response;
   });
+
+  // W3C Trace Context: current while the rest runs, so the access log line carries it too.
+  middlewares.push_back(tracing.middleware());
 
   // Access log and metrics, labelled by route pattern (bounded), never by raw path.
   middlewares.push_back([this](Request& request, const Next& next) {
@@ -467,7 +473,7 @@ std::vector<Middleware> Server::Impl::outerMiddleware() {
       if (!ok) return;
       response.set("Access-Control-Allow-Origin", listed ? std::string(*origin) : "*");
       if (listed) response.set("Access-Control-Allow-Credentials", "true");
-      response.set("Access-Control-Expose-Headers", "Authorization, X-Request-Id");
+      response.set("Access-Control-Expose-Headers", "Authorization, X-Request-Id, traceresponse");
       response.set("Vary", "Origin");
     };
     auto requestedMethod = request.header("Access-Control-Request-Method");
@@ -576,6 +582,7 @@ void Server::Impl::addCoreRoutes() {
     appendMetric(out, "mmm_store_reads_total", "counter", "Units of work run on the store outside a transaction.",
                  store->reads());
     out += limiter->metricsText();
+    tracing.appendMetrics(out);
     response.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     return response;
   });
@@ -606,6 +613,12 @@ void Server::setListen(const std::string& hostPort) {
 }
 
 void Server::add(const mmm_plugin_descriptor* descriptor) { impl_->plugins.addStatic(descriptor); }
+
+void Server::onSpan(std::function<void(const Span&)> sink) {
+  // The middleware reads the sink without a lock: swapping it under running workers would race.
+  if (impl_->running) throw std::logic_error("Server::onSpan is for a server not yet started");
+  impl_->tracing.onSpan(std::move(sink));
+}
 
 void Server::load() {
   if (impl_->loaded) return;

@@ -1,5 +1,7 @@
 #include "zmq_bus.hpp"
 
+#include "tracing.hpp"
+
 #include <spdlog/logger.h>
 
 #include <zmq.hpp>
@@ -68,7 +70,8 @@ void ZmqBus::publish(const std::string& topic, const std::string& payload) {
                                       " messages): dropping '" + topic + "'");
       return;
     }
-    outbox_.emplace_back(topic, payload);
+    const auto* trace = currentTrace();
+    outbox_.push_back(Outgoing{topic, payload, trace ? formatTraceParent(*trace) : std::string()});
   }
   const std::uint64_t one = 1;
   [[maybe_unused]] auto n = ::write(wakeFd_, &one, sizeof one);
@@ -81,7 +84,10 @@ std::unique_ptr<Bus::Subscription> ZmqBus::subscribe(const std::string& prefix, 
   return std::make_unique<Sub>(*this, id);
 }
 
-void ZmqBus::dispatch(const std::string& topic, const std::string& payload) {
+void ZmqBus::dispatch(const std::string& topic, const std::string& payload, const TraceContext* trace) {
+  // The publisher's trace is this delivery's: its log lines, and what its subscribers
+  // publish in turn, carry it.
+  TraceScope scope(trace);
   std::vector<std::shared_ptr<Entry>> matching;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -164,10 +170,16 @@ void ZmqBus::run() {
     return;
   }
   std::int64_t nextHeartbeat = 0;
-  // Sends both parts or neither (a lone first part would glue onto the next message).
-  auto send = [&](const std::string& topic, const std::string& payload) {
+  // Sends all parts or none (a lone first part would glue onto the next message).
+  auto send = [&](const std::string& topic, const std::string& payload, const std::string& traceParent) {
     if (!pub.send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) return false;
-    (void)pub.send(zmq::buffer(payload), zmq::send_flags::none);  // never blocks once the first part went
+    // Never blocks once the first part went.
+    if (traceParent.empty()) {
+      (void)pub.send(zmq::buffer(payload), zmq::send_flags::none);
+    } else {
+      (void)pub.send(zmq::buffer(payload), zmq::send_flags::sndmore);
+      (void)pub.send(zmq::buffer(traceParent), zmq::send_flags::none);
+    }
     return true;
   };
   // One iteration: a heartbeat when due, then what the wake-up and the subscription bring.
@@ -177,7 +189,7 @@ void ZmqBus::run() {
     if (now >= nextHeartbeat) {
       // Our own heartbeat coming back proves both directions work (and, at start, that the
       // subscription is live: no slow-joiner loss afterwards).
-      send(kHeartbeat, nodeId_);
+      send(kHeartbeat, nodeId_, std::string());
       nextHeartbeat = now + (healthy() ? options_.heartbeat.count() : 50);
     }
     try {
@@ -189,14 +201,14 @@ void ZmqBus::run() {
     if (items[1].revents & ZMQ_POLLIN) {
       std::uint64_t count;
       [[maybe_unused]] auto n = ::read(wakeFd_, &count, sizeof count);
-      std::deque<std::pair<std::string, std::string>> batch;
+      std::deque<Outgoing> batch;
       {
         std::lock_guard<std::mutex> lock(mutex_);
         batch.swap(outbox_);
       }
       std::uint64_t dropped = 0;
-      for (const auto& [topic, payload] : batch)
-        if (!send(topic, payload)) ++dropped;
+      for (const auto& message : batch)
+        if (!send(message.topic, message.payload, message.traceParent)) ++dropped;
       if (dropped) {
         droppedSend_ += dropped;
         warnEvery(lastDropWarning_, "bus: ZeroMQ refused " + std::to_string(dropped) +
@@ -207,13 +219,16 @@ void ZmqBus::run() {
       for (int i = 0; i < 1000; ++i) {  // drain, but let the outbox have a turn
         std::vector<zmq::message_t> parts;
         if (!zmq::recv_multipart(sub, std::back_inserter(parts), zmq::recv_flags::dontwait)) break;
-        if (parts.size() != 2) continue;
+        if (parts.size() != 2 && parts.size() != 3) continue;
         const std::string topic = parts[0].to_string();
         if (topic == kHeartbeat) {
           if (parts[1].to_string() == nodeId_) lastEcho_ = steadyMillis();
           continue;
         }
-        dispatch(topic, parts[1].to_string());
+        // A trace that does not parse is dropped, not the message: it is only context.
+        std::optional<TraceContext> trace;
+        if (parts.size() == 3) trace = parseTraceParent(parts[2].to_string_view());
+        dispatch(topic, parts[1].to_string(), trace ? &*trace : nullptr);
       }
     }
   };

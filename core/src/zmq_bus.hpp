@@ -1,6 +1,11 @@
 // The Bus on ZeroMQ: one context per server, one thread owning the PUB and SUB sockets.
 // Embedded: PUB binds inproc, SUB connects to it. Cluster: PUB connects to a forwarder's
 // XSUB, SUB to its XPUB; ZeroMQ reconnects by itself.
+//
+// A message is two frames, topic and payload, and a third when it was published while a
+// trace was current (tracing.hpp): that trace as a traceparent, made current again around
+// each subscriber's call, on every node. Two-frame messages (untraced, or from a node
+// before 4.6) read as before.
 #pragma once
 
 #include <mmm/bus.hpp>
@@ -21,6 +26,8 @@ class logger;
 }
 
 namespace mmm::core {
+
+struct TraceContext;
 
 struct BusOptions {
   std::string publish;    // endpoint: "inproc://…" (bound) or "tcp://forwarder:port" (connected)
@@ -56,7 +63,7 @@ class ZmqBus final : public Bus {
  private:
   class Sub;
   void run();
-  void dispatch(const std::string& topic, const std::string& payload);
+  void dispatch(const std::string& topic, const std::string& payload, const TraceContext* trace);
   void warnEvery(std::atomic<std::int64_t>& last, const std::string& message);
 
   BusOptions options_;
@@ -70,7 +77,10 @@ class ZmqBus final : public Bus {
   };
   std::mutex mutex_;  // guards outbox_ and handlers_
   std::condition_variable idle_;  // a handler call ended
-  std::deque<std::pair<std::string, std::string>> outbox_;
+  struct Outgoing {
+    std::string topic, payload, traceParent;  // traceParent empty: untraced
+  };
+  std::deque<Outgoing> outbox_;
   std::map<std::uint64_t, std::shared_ptr<Entry>> handlers_;
   std::thread::id busThread_;
   std::uint64_t nextHandler_ = 1;

@@ -94,7 +94,7 @@ TEST_F(HttpTest, CorsPreflightFromForeignOriginIsRefused) {
 TEST_F(HttpTest, CorsHeadersOnActualRequestsExposeAuthorization) {
   auto allowed = request(port, "GET", "/alpha/items/1", "Origin: https://app.example\r\n");
   EXPECT_EQ(allowed.header("access-control-allow-origin"), "https://app.example");
-  EXPECT_EQ(allowed.header("access-control-expose-headers"), "Authorization, X-Request-Id");
+  EXPECT_EQ(allowed.header("access-control-expose-headers"), "Authorization, X-Request-Id, traceresponse");
   EXPECT_EQ(allowed.header("vary"), "Origin");
   // Errors carry them too, so a browser can read the problem.
   auto error = request(port, "GET", "/nope", "Origin: https://app.example\r\n");

@@ -10,13 +10,29 @@
 
 #include <mmm/abi.hpp>
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace mmm {
+
+/// The server's span of one HTTP request (W3C Trace Context ids, lowercase hex), for an
+/// exporter: see Server::onSpan.
+struct Span {
+  std::string traceId;       // 32 hex digits: the caller's trace (traceparent), or a new one
+  std::string spanId;        // 16 hex digits: this request's span, new for each request
+  std::string parentSpanId;  // the caller's span (traceparent's parent-id); empty if the trace began here
+  std::uint8_t flags = 0;    // trace-flags: bit 0 "sampled", as the caller sent them (00 for a new trace)
+  std::string name;          // method and route pattern, "GET /v1/events/{id}"; the method alone when no route matched
+  std::chrono::system_clock::time_point start;  // when a worker took the request
+  std::chrono::nanoseconds duration{0};
+  int status = 0;         // the HTTP status answered
+  std::string requestId;  // X-Request-Id, as answered
+};
 
 class MMM_EXPORT Server {
  public:
@@ -61,6 +77,13 @@ class MMM_EXPORT Server {
   int runCommand(const std::string& flag, const std::string& value, std::ostream& out, std::ostream& err);
   /// Flags mmm-server takes itself, which no plugin may declare.
   static std::vector<std::string> coreFlags();
+
+  /// Calls `sink` once for every request, early answers (400, 503) included, with the
+  /// server's span of it, on the thread that answered it, after the answer is made and
+  /// before it is written: hand the span on (to a batching exporter) and return. An
+  /// exception from `sink` is caught, counted (mmm_trace_span_sink_errors_total) and logged
+  /// the first time. Before start.
+  void onSpan(std::function<void(const Span&)> sink);
 
   /// The bound port (useful with port 0). Valid after start.
   std::uint16_t port() const;
