@@ -1,11 +1,16 @@
 // The bus inside one process (inproc): delivery from many threads, prefixes, and
-// unsubscribing while a handler runs.
+// unsubscribing while a handler runs; the trace a message carries.
 #include "backends.hpp"
+#include "tracing.hpp"
 #include "zmq_bus.hpp"
+
+#include <zmq.hpp>
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -102,4 +107,93 @@ TEST(Bus, AFullOutboxDropsAndCountsInsteadOfGrowing) {
   ZmqBus bus(options, mmm::test::quietLogger());  // not started: nothing drains the outbox
   for (int i = 0; i < 150; ++i) bus.publish("chat.message", std::to_string(i));
   EXPECT_EQ(bus.droppedOutbox(), 50u);
+}
+
+// What a subscriber sees as the current trace, per payload.
+struct SeenTraces {
+  std::mutex mutex;
+  std::map<std::string, std::string> byPayload;  // payload → trace id, or "-" for none
+  mmm::Bus::Handler handler() {
+    return [this](const std::string&, const std::string& payload) {
+      const auto* trace = mmm::core::currentTrace();
+      std::lock_guard<std::mutex> lock(mutex);
+      byPayload[payload] = trace ? trace->traceId + "/" + trace->spanId : "-";
+    };
+  }
+  std::string of(const std::string& payload) {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = byPayload.find(payload);
+    return it == byPayload.end() ? "" : it->second;
+  }
+};
+
+TEST(Bus, ASubscriberRunsWithThePublishersTrace) {
+  auto bus = startedBus();
+  SeenTraces seen;
+  auto subscription = bus->subscribe("traced.", seen.handler());
+  mmm::core::TraceContext context{mmm::core::newTraceId(), mmm::core::newSpanId(), 1};
+  {
+    mmm::core::TraceScope scope(&context);
+    bus->publish("traced.a", "with");
+  }
+  bus->publish("traced.a", "without");
+  ASSERT_TRUE(eventually([&] { return !seen.of("with").empty() && !seen.of("without").empty(); }));
+  EXPECT_EQ(seen.of("with"), context.traceId + "/" + context.spanId);
+  EXPECT_EQ(seen.of("without"), "-") << "a trace leaked from one delivery into the next";
+  EXPECT_EQ(mmm::core::currentTrace(), nullptr);
+}
+
+// Through a forwarder, a raw publisher sends what an older node (two frames) and a broken
+// one (an unreadable trace) would: both are delivered, untraced.
+TEST(Bus, TwoFrameMessagesAndUnreadableTracesAreStillDelivered) {
+  std::atomic<bool> stop{false};
+  std::mutex mutex;
+  std::condition_variable bound;
+  std::string frontend, backend;
+  std::thread proxy([&] {
+    mmm::core::runBusProxy("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", stop, *mmm::test::quietLogger(),
+                           [&](const std::string& front, const std::string& back) {
+                             std::lock_guard<std::mutex> lock(mutex);
+                             frontend = front;
+                             backend = back;
+                             bound.notify_all();
+                           });
+  });
+  {
+    std::unique_lock<std::mutex> lock(mutex);
+    ASSERT_TRUE(bound.wait_for(lock, 5s, [&] { return !backend.empty(); }));
+  }
+  BusOptions options;
+  options.cluster = true;
+  options.publish = frontend;
+  options.subscribe = backend;
+  auto bus = std::make_unique<ZmqBus>(options, mmm::test::quietLogger());
+  ASSERT_TRUE(bus->start(5s));
+  SeenTraces seen;
+  auto subscription = bus->subscribe("raw.", seen.handler());
+
+  zmq::context_t context(1);
+  zmq::socket_t pub(context, zmq::socket_type::pub);
+  pub.set(zmq::sockopt::linger, 0);
+  pub.connect(frontend);
+  const std::string valid = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  // A new publisher's first messages are lost until the forwarder knows it: send until seen.
+  ASSERT_TRUE(eventually([&] {
+    pub.send(zmq::str_buffer("raw.old"), zmq::send_flags::sndmore);
+    pub.send(zmq::str_buffer("two-frames"), zmq::send_flags::none);
+    pub.send(zmq::str_buffer("raw.bad"), zmq::send_flags::sndmore);
+    pub.send(zmq::str_buffer("bad-trace"), zmq::send_flags::sndmore);
+    pub.send(zmq::str_buffer("00-not-a-trace"), zmq::send_flags::none);
+    pub.send(zmq::str_buffer("raw.good"), zmq::send_flags::sndmore);
+    pub.send(zmq::str_buffer("good-trace"), zmq::send_flags::sndmore);
+    pub.send(zmq::buffer(valid), zmq::send_flags::none);
+    return !seen.of("two-frames").empty() && !seen.of("bad-trace").empty() && !seen.of("good-trace").empty();
+  }));
+  EXPECT_EQ(seen.of("two-frames"), "-");
+  EXPECT_EQ(seen.of("bad-trace"), "-");
+  EXPECT_EQ(seen.of("good-trace"), "4bf92f3577b34da6a3ce929d0e0e4736/00f067aa0ba902b7");
+  subscription.reset();
+  bus->stop();
+  stop = true;
+  proxy.join();
 }

@@ -20,7 +20,7 @@ class ClusterTest : public ::testing::Test {
     const std::string& backend = proxy_->backend();
     const std::string config =
         "server: {listen: '127.0.0.1:0'}\n"
-        "log: {level: info}\n"
+        "log: {level: " + logLevel() + "}\n"
         "web: {enabled: false}\n"
         "store: {url: '" + db_.url() + "'}\n"
         "sessions: {url: '" + redisUrl(redisDatabase()) + "', signing_key: '" +
@@ -40,6 +40,7 @@ class ClusterTest : public ::testing::Test {
   }
 
   virtual std::string chatPlugin() const { return kChatPlugin; }
+  virtual std::string logLevel() const { return "info"; }
   virtual int redisDatabase() const { return -1; }
   virtual int socketsPerUser() const { return 20; }
 
@@ -92,6 +93,12 @@ class ClusterRateLimitTest : public ClusterTest {
   }
   int redisDatabase() const override { return 4; }
   int socketsPerUser() const override { return 2; }
+};
+
+// Both nodes log at debug level, where the hub logs each push it delivers.
+class ClusterTraceTest : public ClusterTest {
+ protected:
+  std::string logLevel() const override { return "debug"; }
 };
 
 }  // namespace
@@ -323,4 +330,31 @@ TEST_F(ClusterTest, ReadinessFollowsTheBusForwarderThroughARestartAndDeliveryRes
 
   // A message posted on node 1 after the restart reaches the socket on node 2.
   postAndExpectOn(onNode2, "after the forwarder came back", token);
+}
+
+// A message posted with a traceparent on node 1: its push reaches node 2 through the bus with
+// the trace, so the line node 2 writes as it delivers it carries the caller's trace id.
+TEST_F(ClusterTraceTest, AMessagesTraceIdReachesTheOtherNodesLog) {
+  auto signUp = call(*node1_, "POST", "/v1/users",
+                     R"({"email":"tracer@example.org","password":"cluster-pass","passwordConf":"cluster-pass","userName":"tracer"})");
+  ASSERT_EQ(signUp.status, 201) << signUp.body;
+  const std::string token = signUp.header("authorization").substr(7);
+  WsClient onNode2(node2_->port(), "/v1/ws?auth=Bearer%20" + token);
+  ASSERT_EQ(onNode2.status(), 101);
+
+  const std::string trace = "5c0c83e2b9fb4c4cb1c3ae6a7b2b6a11";
+  auto posted = request(node1_->port(), "POST", "/v1/channels/1",
+                        kJsonType + "Authorization: Bearer " + token + "\r\n" +
+                            "traceparent: 00-" + trace + "-1111111111111111-01\r\n",
+                        R"({"body":"traced across the cluster"})");
+  ASSERT_EQ(posted.status, 201) << posted.body;
+  EXPECT_EQ(posted.header("traceresponse").substr(0, 35), "00-" + trace);
+  auto text = onNode2.nextText(5s);
+  ASSERT_NE(text.find("traced across the cluster"), std::string::npos) << text;
+
+  // Node 2 never saw the request: the trace id in its log came over the bus.
+  const std::string log2 = readFile(node2_->logFile());
+  EXPECT_NE(log2.find("[hub] trace=" + trace + " push of "), std::string::npos) << log2;
+  const std::string log1 = readFile(node1_->logFile());
+  EXPECT_NE(log1.find("[http] trace=" + trace + " "), std::string::npos) << log1;
 }
