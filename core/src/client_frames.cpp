@@ -1,17 +1,22 @@
 #include "client_frames.hpp"
 
+#include "plugin_gate.hpp"
 #include "worker_pool.hpp"
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <spdlog/logger.h>
 
+#include <algorithm>
+#include <iterator>
 #include <stdexcept>
 
 namespace mmm::core {
 
-ClientFrames::ClientFrames(int threads, std::size_t maxQueued, std::shared_ptr<spdlog::logger> log)
-    : log_(std::move(log)),
+ClientFrames::ClientFrames(int threads, std::size_t maxQueued, std::shared_ptr<spdlog::logger> log,
+                           PluginGate& gate)
+    : gate_(gate),
+      log_(std::move(log)),
       pool_(std::make_unique<WorkerPool>(threads, maxQueued, log_)),
       presencePool_(std::make_unique<WorkerPool>(1, 65536, log_)) {}
 
@@ -32,10 +37,19 @@ void ClientFrames::claim(const std::string& plugin, const std::string& type, Cli
     throw std::invalid_argument("client frames of type '" + type + "' are claimed already by plugin '" + it->second.first + "'");
 }
 
-void ClientFrames::watchPresence(PresenceHandler handler) {
+void ClientFrames::watchPresence(const std::string& plugin, PresenceHandler handler) {
   if (!handler) throw std::invalid_argument("no presence handler");
   std::lock_guard lock(mutex_);
-  presenceWatchers_.push_back(std::move(handler));
+  presenceWatchers_.emplace_back(plugin, std::move(handler));
+}
+
+void ClientFrames::release(const std::string& plugin) {
+  std::lock_guard lock(mutex_);
+  for (auto it = handlers_.begin(); it != handlers_.end();)
+    it = it->second.first == plugin ? handlers_.erase(it) : std::next(it);
+  presenceWatchers_.erase(std::remove_if(presenceWatchers_.begin(), presenceWatchers_.end(),
+                                         [&](const auto& watcher) { return watcher.first == plugin; }),
+                          presenceWatchers_.end());
 }
 
 void ClientFrames::presenceChanged(std::int64_t userId, bool online) {
@@ -44,10 +58,11 @@ void ClientFrames::presenceChanged(std::int64_t userId, bool online) {
     if (presenceWatchers_.empty()) return;
   }
   WorkerPool::Task task = [this, userId, online] {
+    PluginGate::Pass pass(gate_);
     std::vector<PresenceHandler> watchers;
     {
       std::lock_guard lock(mutex_);
-      watchers = presenceWatchers_;
+      for (const auto& [plugin, watcher] : presenceWatchers_) watchers.push_back(watcher);
     }
     for (const auto& watcher : watchers) {
       try {
@@ -81,17 +96,18 @@ void ClientFrames::handle(std::int64_t userId, const std::string& text) {
   } catch (const std::exception&) {
     // not a JSON object: unclaimed, below
   }
-  const ClientFrameHandler* handler = nullptr;
+  PluginGate::Pass pass(gate_);  // the handler's plugin is not stopped while it runs
+  ClientFrameHandler handler;
   {
     std::lock_guard lock(mutex_);
-    if (auto it = handlers_.find(type); it != handlers_.end()) handler = &it->second.second;
+    if (auto it = handlers_.find(type); it != handlers_.end()) handler = it->second.second;
   }
   if (!handler) {
     unclaimed_++;
     return;
   }
   try {
-    (*handler)(userId, *frame);
+    handler(userId, *frame);
     handled_++;
   } catch (const std::exception& e) {
     failed_++;

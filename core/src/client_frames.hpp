@@ -22,10 +22,13 @@ class logger;
 namespace mmm::core {
 
 class WorkerPool;
+class PluginGate;
 
 class ClientFrames {
  public:
-  ClientFrames(int threads, std::size_t maxQueued, std::shared_ptr<spdlog::logger> log);
+  /// Handlers run inside `gate` (see plugin_gate.hpp), so a live reload never stops a
+  /// plugin while one of its handlers runs.
+  ClientFrames(int threads, std::size_t maxQueued, std::shared_ptr<spdlog::logger> log, PluginGate& gate);
   ~ClientFrames();
   ClientFrames(const ClientFrames&) = delete;
   ClientFrames& operator=(const ClientFrames&) = delete;
@@ -34,8 +37,10 @@ class ClientFrames {
   void claim(const std::string& plugin, const std::string& type, ClientFrameHandler handler);
   /// Queues `text` from a socket of `userId` (any thread; never blocks).
   void dispatch(std::int64_t userId, std::string text);
-  /// Host::onPresence: `handler` hears of every change presenceChanged() is told of.
-  void watchPresence(PresenceHandler handler);
+  /// Host::onPresence for `plugin`: `handler` hears of every change presenceChanged() is told of.
+  void watchPresence(const std::string& plugin, PresenceHandler handler);
+  /// Forgets what `plugin` claimed and watched (it stopped). With the gate closed.
+  void release(const std::string& plugin);
   /// Hands a change of presence (Presence's) to the watchers, on a thread of its own (so
   /// changes keep their order) behind a queue of its own (typing floods do not drop them).
   void presenceChanged(std::int64_t userId, bool online);
@@ -53,12 +58,13 @@ class ClientFrames {
  private:
   void handle(std::int64_t userId, const std::string& text);
 
+  PluginGate& gate_;
   std::shared_ptr<spdlog::logger> log_;
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<WorkerPool> presencePool_;  // one thread: a user's changes stay in order
   std::mutex mutex_;  // claims happen at start, before any frame; kept for safety
   std::map<std::string, std::pair<std::string, ClientFrameHandler>> handlers_;  // type → plugin, handler
-  std::vector<PresenceHandler> presenceWatchers_;
+  std::vector<std::pair<std::string, PresenceHandler>> presenceWatchers_;  // plugin, handler
   std::atomic<std::uint64_t> handled_{0}, dropped_{0}, unclaimed_{0}, failed_{0};
 };
 

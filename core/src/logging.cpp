@@ -8,6 +8,7 @@
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 
@@ -104,9 +105,21 @@ Logging::Logging(const std::string& level, const std::string& format,
 
 std::shared_ptr<spdlog::logger> Logging::make(const std::string& name) const {
   auto logger = std::make_shared<spdlog::logger>(name, sinks_.begin(), sinks_.end());
-  logger->set_level(level_);
   logger->flush_on(spdlog::level::warn);
+  std::lock_guard lock(mutex_);
+  logger->set_level(level_);
+  // Forget loggers gone since (a plugin restarted by reloads makes new ones each time).
+  made_.erase(std::remove_if(made_.begin(), made_.end(), [](const auto& weak) { return weak.expired(); }),
+              made_.end());
+  made_.push_back(logger);
   return logger;
+}
+
+void Logging::setLevel(const std::string& level) {
+  std::lock_guard lock(mutex_);
+  level_ = spdlog::level::from_str(level);
+  for (const auto& weak : made_)
+    if (auto logger = weak.lock()) logger->set_level(level_);
 }
 
 void Logging::flush() const {

@@ -5,6 +5,7 @@
 #include <spdlog/common.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -23,10 +24,14 @@ class Logging {
 
   std::shared_ptr<spdlog::logger> make(const std::string& name) const;
   void flush() const;
+  /// Sets the level of every logger made, and of those made from now on (a live reload).
+  void setLevel(const std::string& level);
 
  private:
   std::vector<spdlog::sink_ptr> sinks_;
+  mutable std::mutex mutex_;  // guards level_ and made_
   spdlog::level::level_enum level_;
+  mutable std::vector<std::weak_ptr<spdlog::logger>> made_;
 };
 
 }  // namespace mmm::core

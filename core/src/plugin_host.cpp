@@ -16,11 +16,17 @@
 #include <spdlog/logger.h>
 
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstddef>
+#include <cerrno>
 #include <climits>
+#include <cstring>
+#include <iterator>
 #include <set>
 #include <sstream>
 
@@ -119,17 +125,35 @@ struct PluginHost::Loaded {
   std::string file;  // library path, or "(static)"
   std::string name;
   YAML::Node config;
+  std::string configText;  // the validated config as YAML text: a reload compares these
+  std::vector<std::string> requires_, optional;
+  std::unique_ptr<PluginServices> services;
   std::unique_ptr<Context> context;
   Plugin* plugin = nullptr;
+  bool started = false;
   ~Loaded() {
     if (plugin) descriptor->destroy(plugin);
+  }
+};
+
+// A library file as it was when loaded: a file replaced since (another inode, size or
+// modification time) is loaded afresh.
+struct PluginHost::Library {
+  const mmm_plugin_descriptor* descriptor = nullptr;
+  dev_t device = 0;
+  ino_t inode = 0;
+  off_t size = 0;
+  struct timespec modified {};
+  bool same(const struct stat& st) const {
+    return st.st_dev == device && st.st_ino == inode && st.st_size == size && st.st_mtim.tv_sec == modified.tv_sec &&
+           st.st_mtim.tv_nsec == modified.tv_nsec;
   }
 };
 
 class PluginHost::Context final : public Host {
  public:
   Context(std::string name, YAML::Node config, std::shared_ptr<spdlog::logger> logger,
-          const RouteSink& routes, Services& services, const BackEnds& backEnds,
+          const RouteSink& routes, PluginServices& services, const BackEnds& backEnds,
           std::map<std::string, Command>& commands, const std::vector<std::string>& reservedFlags)
       : commands_(commands),
         reservedFlags_(reservedFlags),
@@ -165,7 +189,7 @@ class PluginHost::Context final : public Host {
   void onClientFrame(const std::string& type, ClientFrameHandler handler) override {
     backEnds_.clientFrames.claim(name_, type, std::move(handler));
   }
-  void onPresence(PresenceHandler handler) override { backEnds_.clientFrames.watchPresence(std::move(handler)); }
+  void onPresence(PresenceHandler handler) override { backEnds_.clientFrames.watchPresence(name_, std::move(handler)); }
   std::vector<std::int64_t> online(const std::vector<std::int64_t>& userIds) override {
     return backEnds_.presence.online(userIds);
   }
@@ -187,12 +211,16 @@ class PluginHost::Context final : public Host {
   YAML::Node config_;
   std::shared_ptr<spdlog::logger> logger_;
   const RouteSink& routes_;
-  Services& services_;
+  PluginServices& services_;
   BackEnds backEnds_;
 };
 
-PluginHost::PluginHost(const Logging& logging, RouteSink routes)
-    : logging_(logging), routes_(std::move(routes)), services_(std::make_unique<ServiceRegistry>()) {}
+
+PluginHost::PluginHost(const Logging& logging, RouteSink routes, StopSink stopped)
+    : logging_(logging),
+      routes_(std::move(routes)),
+      stopped_(std::move(stopped)),
+      services_(std::make_unique<ServiceRegistry>()) {}
 
 PluginHost::~PluginHost() {
   stop();
@@ -206,55 +234,149 @@ void PluginHost::addStatic(const mmm_plugin_descriptor* descriptor) {
   static_.push_back(descriptor);
 }
 
+namespace {
+
+// Copies `file` into an anonymous memory file and returns a path dlopen takes for it. The
+// loader knows a library by its name and by its file's identity, so loading `file` again
+// would hand back the copy loaded before: a fresh name and a fresh inode load it anew. The
+// descriptor stays open for the life of the process, so its name is never reused.
+std::string freshCopy(const std::string& file, const std::string& name) {
+  int in = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) throw PluginError("cannot read " + file + ": " + std::strerror(errno));
+  int out = ::memfd_create(("mmm-plugin-" + name).c_str(), MFD_CLOEXEC);
+  if (out < 0) {
+    const int error = errno;
+    ::close(in);
+    throw PluginError("cannot copy " + file + " to load it afresh: memfd_create: " + std::strerror(error));
+  }
+  char buffer[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(in, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ::close(in);
+      if (n < 0) {
+        ::close(out);
+        throw PluginError("cannot read " + file);
+      }
+      break;
+    }
+    for (ssize_t done = 0; done < n;) {
+      ssize_t w = ::write(out, buffer + done, static_cast<std::size_t>(n - done));
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) {
+        ::close(in);
+        ::close(out);
+        throw PluginError("cannot copy " + file + " to load it afresh");
+      }
+      done += w;
+    }
+  }
+  return "/proc/self/fd/" + std::to_string(out);
+}
+
+}  // namespace
+
+// The descriptor of `entry`'s plugin: a static one, or the library's (loaded now, or the
+// one loaded before if its file did not change since). Sets `file`.
+const mmm_plugin_descriptor* PluginHost::resolve(const PluginEntry& entry, std::string& file) {
+  if (entry.library.empty())
+    for (auto* d : static_)
+      if (d->name && entry.name == d->name) {
+        file = "(static)";
+        return d;
+      }
+  file = entry.library.empty() ? "libmmm_" + entry.name + ".so" : entry.library;
+  if (file.find('/') == std::string::npos) file = executableDirectory() + "/" + file;
+  if (auto problem = elfLoadProblem(file))
+    throw PluginError(entry.where + ": cannot load plugin '" + entry.name + "' from " + file + ": " + *problem);
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0)
+    throw PluginError(entry.where + ": cannot load plugin '" + entry.name + "' from " + file + ": " +
+                      std::strerror(errno));
+  auto& known = libraries_[file];
+  if (known && known->same(st)) return known->descriptor;
+  // RTLD_LOCAL keeps each plugin's symbols to itself; it is never dlclose'd.
+  const std::string path = known ? freshCopy(file, entry.name) : file;
+  void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle) {
+    const char* error = ::dlerror();
+    throw PluginError(entry.where + ": cannot load plugin '" + entry.name + "' from " + file + ": " +
+                      (error ? error : "unknown error"));
+  }
+  auto entryFn = reinterpret_cast<mmm_plugin_entry_fn>(::dlsym(handle, MMM_PLUGIN_ENTRY_SYMBOL));
+  if (!entryFn)
+    throw PluginError(file + ": plugin '" + entry.name + "' has no entry symbol " + MMM_PLUGIN_ENTRY_SYMBOL +
+                      " (is it an mmm plugin?)");
+  const mmm_plugin_descriptor* descriptor = entryFn();
+  if (!descriptor) throw PluginError(file + ": plugin '" + entry.name + "' returned no descriptor");
+  if (auto problem = checkDescriptor(*descriptor, file, entry.name)) throw PluginError(*problem);
+  auto library = std::make_unique<Library>();
+  library->descriptor = descriptor;
+  library->device = st.st_dev;
+  library->inode = st.st_ino;
+  library->size = st.st_size;
+  library->modified = st.st_mtim;
+  known = std::move(library);
+  return descriptor;
+}
+
+std::unique_ptr<PluginHost::Loaded> PluginHost::instantiate(const mmm_plugin_descriptor* descriptor,
+                                                            const std::string& file, const std::string& name,
+                                                            const YAML::Node& config, const std::string& origin) {
+  auto loaded = std::make_unique<Loaded>();
+  loaded->descriptor = descriptor;
+  loaded->file = file;
+  loaded->name = name;
+  loaded->requires_ = splitList(descriptor->requires_);
+  loaded->optional = splitList(descriptor->optional);
+  loaded->plugin = descriptor->create();
+  if (!loaded->plugin) throw PluginError(file + ": plugin '" + name + "' failed to construct");
+  YAML::Node raw = config ? config : YAML::Node(YAML::NodeType::Map);
+  if (raw.IsNull()) raw = YAML::Node(YAML::NodeType::Map);
+  loaded->config = validate(raw, loaded->plugin->configSchema(), origin);
+  YAML::Emitter text;
+  text << loaded->config;
+  loaded->configText = text.c_str();
+  return loaded;
+}
+
+// The plugins `entries` enable (and the static ones they do not name), created and
+// configured, in start order.
+struct PluginHost::Plan {
+  std::vector<std::unique_ptr<Loaded>> plugins;  // start order
+  std::vector<std::string> order;
+  std::vector<PluginEntry> entries;
+  PluginChange change;
+};
+
 void PluginHost::load(const std::vector<PluginEntry>& entries, const std::string& origin) {
-  if (!plugins_.empty()) return;  // loaded already
+  if (!plugins_.empty() || !order_.empty()) return;  // loaded already
+  auto plan = prepare(entries, origin);
+  plugins_ = std::move(plan->plugins);
+  order_ = std::move(plan->order);
+  entries_ = std::move(plan->entries);
+}
+
+std::shared_ptr<PluginHost::Plan> PluginHost::prepare(const std::vector<PluginEntry>& entries,
+                                                      const std::string& origin) {
   struct Candidate {
     const mmm_plugin_descriptor* descriptor;
     std::string file;
     YAML::Node config;
-    std::string where;
   };
   std::vector<Candidate> candidates;
   std::set<std::string> seen;
-
-  auto findStatic = [&](const std::string& name) -> const mmm_plugin_descriptor* {
-    for (auto* d : static_)
-      if (d->name && name == d->name) return d;
-    return nullptr;
-  };
-
   for (const auto& entry : entries) {
     if (!seen.insert(entry.name).second)
       throw ConfigError(entry.where + ": plugin '" + entry.name + "' is listed twice");
     if (!entry.enabled) continue;
-    const mmm_plugin_descriptor* descriptor = nullptr;
     std::string file;
-    if (entry.library.empty() && (descriptor = findStatic(entry.name))) {
-      file = "(static)";
-    } else {
-      file = entry.library.empty() ? "libmmm_" + entry.name + ".so" : entry.library;
-      if (file.find('/') == std::string::npos) file = executableDirectory() + "/" + file;
-      if (auto problem = elfLoadProblem(file))
-        throw PluginError(entry.where + ": cannot load plugin '" + entry.name + "' from " + file + ": " + *problem);
-      // RTLD_LOCAL keeps each plugin's symbols to itself; it is never dlclose'd.
-      void* handle = ::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
-      if (!handle) {
-        const char* error = ::dlerror();
-        throw PluginError(entry.where + ": cannot load plugin '" + entry.name + "' from " + file +
-                          ": " + (error ? error : "unknown error"));
-      }
-      auto entryFn = reinterpret_cast<mmm_plugin_entry_fn>(::dlsym(handle, MMM_PLUGIN_ENTRY_SYMBOL));
-      if (!entryFn)
-        throw PluginError(file + ": plugin '" + entry.name + "' has no entry symbol " +
-                          MMM_PLUGIN_ENTRY_SYMBOL + " (is it an mmm plugin?)");
-      descriptor = entryFn();
-      if (!descriptor) throw PluginError(file + ": plugin '" + entry.name + "' returned no descriptor");
-    }
+    const mmm_plugin_descriptor* descriptor = resolve(entry, file);
     if (auto problem = checkDescriptor(*descriptor, file, entry.name)) throw PluginError(*problem);
     if (entry.name != descriptor->name)
-      throw PluginError(entry.where + ": " + file + " is plugin '" + descriptor->name +
-                        "', not '" + entry.name + "'");
-    candidates.push_back({descriptor, file, entry.config, entry.where});
+      throw PluginError(entry.where + ": " + file + " is plugin '" + descriptor->name + "', not '" + entry.name + "'");
+    candidates.push_back({descriptor, file, entry.config});
   }
   // Statically registered plugins not named in the config are enabled.
   for (auto* d : static_) {
@@ -262,49 +384,202 @@ void PluginHost::load(const std::vector<PluginEntry>& entries, const std::string
       throw PluginError(*problem);
     if (seen.count(d->name)) continue;
     seen.insert(d->name);
-    candidates.push_back({d, "(static)", YAML::Node(), origin});
+    candidates.push_back({d, "(static)", YAML::Node()});
   }
 
   std::vector<PluginNode> nodes;
   for (const auto& c : candidates)
-    nodes.push_back({c.descriptor->name, splitList(c.descriptor->requires_),
-                     splitList(c.descriptor->optional)});
-  order_ = startOrder(nodes);
-
-  for (const auto& name : order_) {
+    nodes.push_back({c.descriptor->name, splitList(c.descriptor->requires_), splitList(c.descriptor->optional)});
+  auto plan = std::make_shared<Plan>();
+  plan->order = startOrder(nodes);
+  plan->entries = entries;
+  for (const auto& name : plan->order) {
     const auto& c = *std::find_if(candidates.begin(), candidates.end(),
                                   [&](const Candidate& x) { return name == x.descriptor->name; });
-    auto loaded = std::make_unique<Loaded>();
-    loaded->descriptor = c.descriptor;
-    loaded->file = c.file;
-    loaded->name = name;
-    loaded->plugin = c.descriptor->create();
-    if (!loaded->plugin) throw PluginError(c.file + ": plugin '" + name + "' failed to construct");
-    YAML::Node raw = c.config ? c.config : YAML::Node(YAML::NodeType::Map);
-    if (raw.IsNull()) raw = YAML::Node(YAML::NodeType::Map);
-    loaded->config = validate(raw, loaded->plugin->configSchema(), origin);
-    plugins_.push_back(std::move(loaded));
+    plan->plugins.push_back(instantiate(c.descriptor, c.file, name, c.config, origin));
   }
+
+  // What changes: plugins enabled, disabled, or whose library or config changed…
+  auto& change = plan->change;
+  std::set<std::string> affected;
+  std::map<std::string, const Loaded*> running, next;
+  for (const auto& p : plugins_)
+    if (p->started) running[p->name] = p.get();
+  for (const auto& p : plan->plugins) next[p->name] = p.get();
+  for (const auto& [name, p] : next) {
+    auto it = running.find(name);
+    if (it == running.end()) {
+      change.started.push_back(name);
+      change.why[name] = "enabled";
+    } else if (it->second->descriptor != p->descriptor || it->second->file != p->file) {
+      change.why[name] = "its library changed";
+    } else if (it->second->configText != p->configText) {
+      change.why[name] = "its config changed";
+    } else {
+      continue;
+    }
+    affected.insert(name);
+  }
+  for (const auto& [name, p] : running)
+    if (!next.count(name)) {
+      change.stopped.push_back(name);
+      change.why[name] = "disabled";
+      affected.insert(name);
+    }
+  // …and every plugin that uses one of those (it holds their services), before or after.
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const auto* side : {&running, &next})
+      for (const auto& [name, p] : *side) {
+        if (affected.count(name)) continue;
+        for (const auto* deps : {&p->requires_, &p->optional})
+          for (const auto& dep : *deps)
+            if (affected.count(dep) && !affected.count(name)) {
+              affected.insert(name);
+              change.why[name] = "it uses " + dep;
+              grew = true;
+            }
+      }
+  }
+  for (const auto& name : plan->order)
+    if (affected.count(name) && running.count(name)) change.restarted.push_back(name);
+  return plan;
+}
+
+const PluginChange& PluginHost::change(const Plan& plan) const { return plan.change; }
+
+void PluginHost::startOne(Loaded& p) {
+  auto logger = logging_.make(p.name);
+  p.services = std::make_unique<PluginServices>(*services_, p.name);
+  p.context = std::make_unique<Context>(p.name, p.config, logger, routes_, *p.services, *backEnds_, commands_,
+                                        reservedFlags_);
+  logger->info("starting plugin {} {} ({})", p.name, p.descriptor->version, p.file);
+  try {
+    p.plugin->start(*p.context);
+  } catch (const std::exception& e) {
+    std::string message = "plugin '" + p.name + "' failed to start: " + e.what();
+    forget(p);
+    throw PluginError(message);
+  } catch (...) {
+    forget(p);
+    throw PluginError("plugin '" + p.name + "' failed to start");
+  }
+  p.started = true;
+}
+
+void PluginHost::stopOne(Loaded& p) {
+  if (!p.started) return;
+  p.started = false;
+  try {
+    p.plugin->stop();
+    if (p.context) p.context->logger()->info("stopped plugin {}", p.name);
+  } catch (const std::exception& e) {
+    if (p.context) p.context->logger()->error("plugin {} failed to stop cleanly: {}", p.name, e.what());
+  } catch (...) {
+    if (p.context) p.context->logger()->error("plugin {} failed to stop cleanly", p.name);
+  }
+  forget(p);
+}
+
+// Lets go of what `p` registered: its services, client frames, commands and (through the
+// stop sink) routes.
+void PluginHost::forget(Loaded& p) {
+  services_->removeOwner(p.name);
+  if (backEnds_) backEnds_->clientFrames.release(p.name);
+  for (auto it = commands_.begin(); it != commands_.end();)
+    it = it->second.plugin == p.name ? commands_.erase(it) : std::next(it);
+  if (stopped_) stopped_(p.name);
 }
 
 void PluginHost::start(const BackEnds& backEnds) {
-  for (; started_ < plugins_.size(); ++started_) {
-    auto& p = *plugins_[started_];
-    auto logger = logging_.make(p.name);
-    p.context = std::make_unique<Context>(p.name, p.config, logger, routes_, *services_, backEnds, commands_,
-                                          reservedFlags_);
+  backEnds_ = std::make_unique<BackEnds>(backEnds);
+  for (auto& p : plugins_) {
+    if (p->started) continue;
     try {
-      logger->info("starting plugin {} {} ({})", p.name, p.descriptor->version, p.file);
-      p.plugin->start(*p.context);
-    } catch (const std::exception& e) {
-      std::string message = "plugin '" + p.name + "' failed to start: " + e.what();
-      stop();
-      throw PluginError(message);
+      startOne(*p);
     } catch (...) {
       stop();
-      throw PluginError("plugin '" + p.name + "' failed to start");
+      throw;
     }
   }
+}
+
+void PluginHost::apply(std::shared_ptr<Plan> plan) {
+  if (!backEnds_) throw std::logic_error("PluginHost::apply before start");
+  const auto& change = plan->change;
+  auto changed = [&](const std::string& name) { return change.why.count(name) > 0; };
+  // Stop what changes, dependants first; keep enough to start it again as it was.
+  struct Old {
+    const mmm_plugin_descriptor* descriptor;
+    std::string file, name;
+    YAML::Node config;
+  };
+  std::vector<Old> stopped;
+  for (auto it = plugins_.rbegin(); it != plugins_.rend(); ++it)
+    if ((*it)->started && changed((*it)->name)) {
+      stopOne(**it);
+      stopped.push_back({(*it)->descriptor, (*it)->file, (*it)->name, (*it)->config});
+    }
+  std::reverse(stopped.begin(), stopped.end());  // start order
+  std::vector<std::unique_ptr<Loaded>> kept = std::move(plugins_);
+  plugins_.clear();
+  const auto oldOrder = order_;
+  const auto oldEntries = entries_;
+  // The new set in its start order: the unchanged plugins as they run, the others new.
+  for (auto& fresh : plan->plugins) {
+    auto same = std::find_if(kept.begin(), kept.end(), [&](const auto& p) { return p && p->name == fresh->name; });
+    if (!changed(fresh->name) && same != kept.end() && (*same)->started)
+      plugins_.push_back(std::move(*same));
+    else
+      plugins_.push_back(std::move(fresh));
+  }
+  kept.clear();  // the stopped plugins' objects go (their libraries stay loaded)
+  order_ = plan->order;
+  entries_ = plan->entries;
+  try {
+    for (auto& p : plugins_)
+      if (!p->started) startOne(*p);
+  } catch (...) {
+    // Back to what ran: stop what this started, start what it stopped, as it was.
+    for (auto it = plugins_.rbegin(); it != plugins_.rend(); ++it)
+      if ((*it)->started && changed((*it)->name)) stopOne(**it);
+    std::vector<std::unique_ptr<Loaded>> restored;
+    for (auto& p : plugins_)
+      if (p->started) restored.push_back(std::move(p));
+    plugins_.clear();
+    order_ = oldOrder;
+    entries_ = oldEntries;
+    for (const auto& name : order_) {
+      auto same = std::find_if(restored.begin(), restored.end(), [&](const auto& p) { return p && p->name == name; });
+      if (same != restored.end()) {
+        plugins_.push_back(std::move(*same));
+        continue;
+      }
+      auto old = std::find_if(stopped.begin(), stopped.end(), [&](const Old& o) { return o.name == name; });
+      if (old == stopped.end()) continue;
+      try {
+        auto again = instantiate(old->descriptor, old->file, old->name, old->config, "(as it ran)");
+        startOne(*again);
+        plugins_.push_back(std::move(again));
+      } catch (const std::exception& e) {
+        logging_.make(name)->critical("plugin {} did not start again after a failed reload, so it is off: {}", name,
+                                      e.what());
+      }
+    }
+    throw;
+  }
+}
+
+std::vector<PluginState> PluginHost::states() const {
+  std::vector<PluginState> out;
+  std::set<std::string> listed;
+  for (const auto& p : plugins_) {
+    out.push_back({p->name, p->descriptor->version, p->file, p->started ? "running" : "stopped"});
+    listed.insert(p->name);
+  }
+  for (const auto& entry : entries_)
+    if (!listed.count(entry.name)) out.push_back({entry.name, "", entry.library, entry.enabled ? "stopped" : "disabled"});
+  return out;
 }
 
 const PluginHost::Command* PluginHost::command(const std::string& flag) const {
@@ -313,17 +588,7 @@ const PluginHost::Command* PluginHost::command(const std::string& flag) const {
 }
 
 void PluginHost::stop() {
-  while (started_ > 0) {
-    auto& p = *plugins_[--started_];
-    try {
-      p.plugin->stop();
-      if (p.context) p.context->logger()->info("stopped plugin {}", p.name);
-    } catch (const std::exception& e) {
-      if (p.context) p.context->logger()->error("plugin {} failed to stop cleanly: {}", p.name, e.what());
-    } catch (...) {
-      if (p.context) p.context->logger()->error("plugin {} failed to stop cleanly", p.name);
-    }
-  }
+  for (auto it = plugins_.rbegin(); it != plugins_.rend(); ++it) stopOne(**it);
   services_->clear();
   commands_.clear();
 }

@@ -1,5 +1,7 @@
 // Finds, checks, orders, starts and stops plugins. Plugins come from shared libraries named
 // in the config (dlopen RTLD_NOW|RTLD_LOCAL, never unloaded) or are registered statically.
+// A live reload (prepare, then apply) changes the set of running plugins without a restart:
+// see apply().
 #pragma once
 
 #include "service_registry.hpp"
@@ -16,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -76,10 +79,26 @@ struct BackEnds {
 /// Calls `add` for each route a plugin registers; the host adds the plugin name.
 using RouteSink = std::function<void(const std::string& plugin, const std::string& method,
                                      const std::string& pattern, Handler handler)>;
+/// Called when a plugin stopped (or failed to start): forget what it registered.
+using StopSink = std::function<void(const std::string& plugin)>;
+
+/// One plugin as the admin listing shows it.
+struct PluginState {
+  std::string name, version, library;  // library: the file, or "(static)"
+  std::string state;                   // "running", "stopped" (enabled, not running), "disabled"
+};
+
+/// What a reload changes: plugins started, stopped, and restarted (config or library
+/// changed, or a plugin they use changed), each with why.
+struct PluginChange {
+  std::vector<std::string> started, stopped, restarted;
+  std::map<std::string, std::string> why;
+  bool empty() const { return started.empty() && stopped.empty() && restarted.empty(); }
+};
 
 class PluginHost {
  public:
-  PluginHost(const Logging& logging, RouteSink routes);
+  PluginHost(const Logging& logging, RouteSink routes, StopSink stopped = {});
   ~PluginHost();
 
   void addStatic(const mmm_plugin_descriptor* descriptor);
@@ -92,7 +111,28 @@ class PluginHost {
   /// Stops in reverse order; idempotent.
   void stop();
 
+  /// A reload checked and ready: plugins loaded and configured, not started.
+  class Plan;
+  /// Checks `entries` as load() does, without touching the running plugins: libraries are
+  /// loaded (a library file that changed since it was loaded is loaded afresh, from a
+  /// copy), configs validated, dependencies and the start order computed. Throws
+  /// ConfigError or PluginError; nothing runs differently then. After start().
+  std::shared_ptr<Plan> prepare(const std::vector<PluginEntry>& entries, const std::string& origin);
+  /// What applying `plan` would change: the plugins enabled, disabled, or whose config or
+  /// library changed, and every plugin that requires or optionally uses one of them
+  /// (dependants hold its services, so they restart with it).
+  const PluginChange& change(const Plan& plan) const;
+  /// Stops the changed running plugins (dependants first), then starts the plan's in
+  /// dependency order. If one fails to start, those just started stop and the plugins
+  /// stopped here start again as they were; then it rethrows. Call with every caller of
+  /// plugin code kept out (PluginGate).
+  void apply(std::shared_ptr<Plan> plan);
+
   const std::vector<std::string>& order() const { return order_; }
+  /// The services the running plugins provide (the core asks for the admin role).
+  const Services& services() const { return *services_; }
+  /// Every plugin configured or registered, running or not.
+  std::vector<PluginState> states() const;
 
   /// A command-line action the started plugins declared (Host::command).
   struct Command {
@@ -108,13 +148,24 @@ class PluginHost {
   struct Loaded;
   class Context;
 
+  struct Library;
+  const mmm_plugin_descriptor* resolve(const PluginEntry& entry, std::string& file);
+  std::unique_ptr<Loaded> instantiate(const mmm_plugin_descriptor* descriptor, const std::string& file,
+                                      const std::string& name, const YAML::Node& config, const std::string& origin);
+  void startOne(Loaded& plugin);
+  void stopOne(Loaded& plugin);
+  void forget(Loaded& plugin);
+
   const Logging& logging_;
   RouteSink routes_;
+  StopSink stopped_;
   std::vector<const mmm_plugin_descriptor*> static_;
   std::vector<std::unique_ptr<Loaded>> plugins_;  // in start order
   std::vector<std::string> order_;
+  std::vector<PluginEntry> entries_;               // as last loaded or applied
+  std::map<std::string, std::unique_ptr<Library>> libraries_;  // by file
   std::unique_ptr<ServiceRegistry> services_;
-  std::size_t started_ = 0;
+  std::unique_ptr<BackEnds> backEnds_;             // from start(), for plugins a reload starts
   std::map<std::string, Command> commands_;
   std::vector<std::string> reservedFlags_;
 };

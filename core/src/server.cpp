@@ -12,6 +12,7 @@
 #include "logging.hpp"
 #include "metrics.hpp"
 #include "pipeline.hpp"
+#include "plugin_gate.hpp"
 #include "plugin_host.hpp"
 #include "rate_limiter.hpp"
 #include "router.hpp"
@@ -30,15 +31,18 @@
 #include <mmm/auth.hpp>
 #include <mmm/error.hpp>
 #include <mmm/json.hpp>
+#include <mmm/moderation.hpp>
 
 #include <spdlog/logger.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <ostream>
 #include <random>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -106,30 +110,60 @@ void waitUntilReachable(const std::string& what, int waitSeconds, spdlog::logger
 
 }  // namespace
 
+// What a live reload changes in the core, read per request: swapped whole, never edited.
+struct LiveSettings {
+  Settings::Cors cors;
+  bool accessLog = true;
+  std::shared_ptr<const StaticFiles> web;  // null when web.enabled is false
+  AddressRanges metricsAllow;
+};
+
+// One route as registered, by whom ("" for the core).
+struct RouteRecord {
+  std::string owner, method, pattern;
+  Handler handler;
+};
+
 struct Server::Impl {
   Impl(YAML::Node raw, std::string origin, const std::string& base = {})
       : origin(std::move(origin)),
+        base(base),
+        raw(raw),
+        appliedRaw(raw),
         settings(readSettings(raw, this->origin, base)),
         logging(settings.log.level, settings.log.format),
         log(logging.make("server")),
         accessLog(logging.make("http")),
         tracing(log),
-        plugins(logging, [this](const std::string& plugin, const std::string& method,
-                                const std::string& pattern, Handler handler) {
-          try {
-            router.add(method, pattern, std::move(handler));
-          } catch (const std::invalid_argument& e) {
-            throw PluginError("plugin '" + plugin + "': " + e.what());
-          }
-        }) {}
+        plugins(
+            logging,
+            [this](const std::string& plugin, const std::string& method, const std::string& pattern,
+                   Handler handler) {
+              try {
+                addRoute(plugin, method, pattern, std::move(handler));
+              } catch (const std::invalid_argument& e) {
+                throw PluginError("plugin '" + plugin + "': " + e.what());
+              }
+            },
+            [this](const std::string& plugin) { forgetRoutes(plugin); }) {}
 
   std::string origin;
+  std::string base;  // the folder relative paths in the config mean
+  YAML::Node raw;         // the configuration as started: what needs a restart is compared with it
+  YAML::Node appliedRaw;  // as last applied (started, or reloaded)
   Settings settings;
   Logging logging;
   std::shared_ptr<spdlog::logger> log;
   std::shared_ptr<spdlog::logger> accessLog;
   Tracing tracing;  // traceparent in, traceresponse out, the trace in the log and on the bus
-  Router router;
+  PluginGate gate;  // plugin code runs inside; a reload closes it
+  std::mutex routesMutex;                 // guards routeRecords and checker
+  std::vector<RouteRecord> routeRecords;  // every route, by owner
+  Router checker;                         // every recorded route: refuses a duplicate as it comes
+  std::shared_ptr<const Router> routes = std::make_shared<Router>();  // what requests match (atomic_load)
+  std::shared_ptr<const LiveSettings> live;                          // likewise
+  std::mutex reloadMutex;                 // one reload at a time
+  std::atomic<std::uint64_t> reloadsApplied{0}, reloadsUnchanged{0}, reloadsRefused{0}, reloadsFailed{0};
   Metrics metrics;
   std::unique_ptr<PocoStore> store;
   std::unique_ptr<StoreLock> storeLock;  // SQLite only, while started
@@ -148,7 +182,6 @@ struct Server::Impl {
   std::unique_ptr<SocketQuota> socketQuota;        // WebSockets per user, on every node
   std::unique_ptr<Ticker> quotaKeeper;             // renews and frees the quota's slots
   PluginHost plugins;
-  std::unique_ptr<StaticFiles> web;
   std::unique_ptr<HttpServer> http;
   bool loaded = false;
   bool randomSigningKey = false;
@@ -158,11 +191,27 @@ struct Server::Impl {
   // fails unwind the same list in reverse.
   std::vector<std::function<void()>> teardown;
 
+  void addRoute(const std::string& owner, const std::string& method, const std::string& pattern, Handler handler);
+  void forgetRoutes(const std::string& owner);
+  void clearRoutes();
+  void publishRoutes();
+  std::shared_ptr<const Router> currentRoutes() const { return std::atomic_load(&routes); }
+  std::shared_ptr<const LiveSettings> currentLive() const { return std::atomic_load(&live); }
+  std::shared_ptr<const LiveSettings> makeLive(const Settings& next) const;
+  struct ReloadOutcome {
+    std::string result;  // "applied", "unchanged", "refused" (the config does not load), "failed" (a start failed)
+    PluginChange change;
+    std::vector<std::string> warnings;  // settings that need a restart
+    std::string error;
+  };
+  ReloadOutcome reload(const std::string& path);
+  std::string configFile;  // the file the server was made from; empty for inline YAML
   std::vector<Middleware> outerMiddleware();
   Handler buildPipeline();
   EarlyAnswer buildEarlyAnswer();
   Response dispatch(Request& request);
   void addCoreRoutes();
+  void addAdminRoutes();
   void createBackEnds();
   void createMessaging();
   void startParts();
@@ -210,7 +259,8 @@ bool unsafeMethod(const std::string& method) {
 bool Server::Impl::originAllowed(const Request& request) const {
   auto origin = request.header("Origin");
   if (!origin) return false;
-  const auto& allowed = settings.cors.allowedOrigins;
+  const auto live = currentLive();
+  const auto& allowed = live->cors.allowedOrigins;
   if (std::find(allowed.begin(), allowed.end(), std::string(*origin)) != allowed.end()) return true;
   auto host = request.header("Host");
   if (!host) return false;
@@ -345,7 +395,7 @@ void Server::Impl::createMessaging() {
   hubOptions.maxClientFramesPerSecond = settings.hub.maxClientFramesPerSecond;
   // Two threads for the plugins' frame handlers, apart from the HTTP workers: a flood of
   // frames waits (or is dropped) there without taking a worker from a request.
-  clientFrames = std::make_unique<ClientFrames>(2, 4096, logging.make("frames"));
+  clientFrames = std::make_unique<ClientFrames>(2, 4096, logging.make("frames"), gate);
   hubOptions.onText = [frames = clientFrames.get()](std::int64_t userId, std::string text) {
     frames->dispatch(userId, std::move(text));
   };
@@ -399,8 +449,22 @@ Response Server::Impl::readiness() {
   return jsonResponse(ready ? 200 : 503, body);
 }
 
+namespace {
+// The pass of the request this thread dispatches: a core route that must not hold the
+// gate while it waits (the reload route) lets go of it.
+thread_local PluginGate::Pass* currentPass = nullptr;
+}  // namespace
+
 Response Server::Impl::dispatch(Request& request) {
-  auto match = router.match(request.method, request.path);
+  // Inside the gate from the match on: a reload never stops a plugin under a request, and
+  // a request that waited for a reload matches the routes it left.
+  PluginGate::Pass pass(gate);
+  struct Current {
+    explicit Current(PluginGate::Pass& pass) { currentPass = &pass; }
+    ~Current() { currentPass = nullptr; }
+  } current(pass);
+  const auto routes = currentRoutes();
+  auto match = routes->match(request.method, request.path);
   switch (match.kind) {
     case Router::Match::Kind::Found:
       request.route = std::move(match.pattern);
@@ -421,8 +485,10 @@ Response Server::Impl::dispatch(Request& request) {
     case Router::Match::Kind::NotFound:
       break;
   }
-  if (web && (request.method == "GET" || request.method == "HEAD")) {
-    if (auto file = web->serve(request)) {
+  pass.release();
+  const auto live = currentLive();
+  if (live->web && (request.method == "GET" || request.method == "HEAD")) {
+    if (auto file = live->web->serve(request)) {
       request.route = "static";
       return *file;
     }
@@ -453,7 +519,7 @@ std::vector<Middleware> Server::Impl::outerMiddleware() {
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
     metrics.observe(methodLabel(request.method), request.route.empty() ? "unmatched" : request.route,
                     response.status, seconds);
-    if (settings.log.access)  // the client's bytes, escaped: no control characters in the log
+    if (currentLive()->accessLog)  // the client's bytes, escaped: no control characters in the log
       accessLog->info("{} {} \"{} {}\" {} {} {:.1f}ms", request.id, request.clientAddress,
                       escapeForLog(request.method), escapeForLog(pathForLog(request.rawPath, request.route)),
                       response.status,
@@ -464,7 +530,8 @@ std::vector<Middleware> Server::Impl::outerMiddleware() {
   // CORS: only origins in the allow-list get CORS headers; preflights are answered here.
   middlewares.push_back([this](Request& request, const Next& next) {
     auto origin = request.header("Origin");
-    const auto& allowed = settings.cors.allowedOrigins;
+    const auto live = currentLive();
+    const auto& allowed = live->cors.allowedOrigins;
     // A listed origin may act with the visitor's credentials; "*" lets any site read
     // answers, but never with credentials (else every site could act as the signed-in user).
     const bool listed = origin && std::find(allowed.begin(), allowed.end(), std::string(*origin)) != allowed.end();
@@ -479,7 +546,7 @@ std::vector<Middleware> Server::Impl::outerMiddleware() {
     auto requestedMethod = request.header("Access-Control-Request-Method");
     if (request.method == "OPTIONS" && origin && requestedMethod) {
       if (!ok) return problem(403, "origin " + std::string(*origin) + " is not allowed");
-      auto match = router.match(std::string(*requestedMethod), request.path);
+      auto match = currentRoutes()->match(std::string(*requestedMethod), request.path);
       request.route = match.pattern;  // for the access log's redaction and metrics
       std::vector<std::string> methods = match.allow;
       if (match.kind == Router::Match::Kind::Found) methods = {std::string(*requestedMethod)};
@@ -490,7 +557,7 @@ std::vector<Middleware> Server::Impl::outerMiddleware() {
       auto headers = request.header("Access-Control-Request-Headers");
       response.set("Access-Control-Allow-Headers",
                    headers ? std::string(*headers) : "Authorization, Content-Type, X-Request-Id");
-      response.set("Access-Control-Max-Age", std::to_string(settings.cors.maxAgeSeconds));
+      response.set("Access-Control-Max-Age", std::to_string(live->cors.maxAgeSeconds));
       decorate(response);
       return response;
     }
@@ -542,11 +609,12 @@ EarlyAnswer Server::Impl::buildEarlyAnswer() {
 }
 
 void Server::Impl::addCoreRoutes() {
-  router.add("GET", "/healthz", [](Request&) { return Response::json(200, "{\"status\":\"ok\"}"); });
-  router.add("GET", "/readyz", [this](Request&) { return readiness(); });
-  router.add("GET", settings.hub.path, [this](Request& request) { return acceptWebSocket(request); });
-  router.add("GET", "/metrics", [this, allowed = AddressRanges(settings.metrics.allow)](Request& request) {
-    if (!allowed.contains(request.clientIp))
+  addRoute("", "GET", "/healthz", [](Request&) { return Response::json(200, "{\"status\":\"ok\"}"); });
+  addRoute("", "GET", "/readyz", [this](Request&) { return readiness(); });
+  addRoute("", "GET", settings.hub.path, [this](Request& request) { return acceptWebSocket(request); });
+  addAdminRoutes();
+  addRoute("", "GET", "/metrics", [this](Request& request) {
+    if (!currentLive()->metricsAllow.contains(request.clientIp))
       throw HttpError(403, "metrics are served to the addresses in metrics.allow only");
     Response response;
     response.body = metrics.render(http ? http->openConnections() : 0, http ? http->inFlight() : 0);
@@ -583,6 +651,12 @@ void Server::Impl::addCoreRoutes() {
                  store->reads());
     out += limiter->metricsText();
     tracing.appendMetrics(out);
+    out += "# HELP mmm_config_reloads_total Live reloads (SIGHUP, POST /v1/admin/reload), by outcome.\n"
+           "# TYPE mmm_config_reloads_total counter\n"
+           "mmm_config_reloads_total{result=\"applied\"} " + std::to_string(reloadsApplied.load()) + "\n"
+           "mmm_config_reloads_total{result=\"unchanged\"} " + std::to_string(reloadsUnchanged.load()) + "\n"
+           "mmm_config_reloads_total{result=\"refused\"} " + std::to_string(reloadsRefused.load()) + "\n"
+           "mmm_config_reloads_total{result=\"failed\"} " + std::to_string(reloadsFailed.load()) + "\n";
     response.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     return response;
   });
@@ -601,7 +675,9 @@ std::unique_ptr<Server> Server::fromFile(const std::string& path) {
   // Relative paths in the file are the file's (std::filesystem::absolute: the folder stays
   // right even if the working directory changes later).
   const auto base = std::filesystem::absolute(path).parent_path().string();
-  return std::unique_ptr<Server>(new Server(std::make_unique<Impl>(loadYamlFile(path), path, base)));
+  auto impl = std::make_unique<Impl>(loadYamlFile(path), path, base);
+  impl->configFile = path;
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -624,26 +700,76 @@ void Server::load() {
   if (impl_->loaded) return;
   impl_->plugins.load(impl_->settings.plugins, impl_->origin);
   impl_->createBackEnds();
-  if (impl_->settings.web.enabled) {
+  impl_->live = impl_->makeLive(impl_->settings);
+  impl_->loaded = true;
+}
+
+// The settings a reload may change, checked (a web root that is missing, or that holds
+// the SQLite store, is refused with the reason).
+std::shared_ptr<const LiveSettings> Server::Impl::makeLive(const Settings& next) const {
+  auto made = std::make_shared<LiveSettings>();
+  made->cors = next.cors;
+  made->accessLog = next.log.access;
+  try {
+    made->metricsAllow = AddressRanges(next.metrics.allow);
+  } catch (const std::exception& e) {
+    throw ConfigError(origin + ": metrics.allow: " + e.what());
+  }
+  if (next.web.enabled) {
+    std::shared_ptr<StaticFiles> web;
     try {
-      impl_->web = std::make_unique<StaticFiles>(impl_->settings.web.root, impl_->settings.web.maxAgeSeconds,
-                                                 impl_->settings.web.contentSecurityPolicy);
+      web = std::make_shared<StaticFiles>(next.web.root, next.web.maxAgeSeconds, next.web.contentSecurityPolicy);
     } catch (const std::exception& e) {
-      throw ConfigError(impl_->origin + ": web.root: " + e.what() +
-                        " (a relative path is relative to the config file's folder)");
+      throw ConfigError(origin + ": web.root: " + e.what() + " (a relative path is relative to the config file's folder)");
     }
-    const auto storeUrl = parseStoreUrl(impl_->settings.store.url);
+    const auto storeUrl = parseStoreUrl(next.store.url);
     if (storeUrl.dialect == Dialect::SQLite) {
       // The folder, not just the file: the -wal and -shm files sit beside it.
       auto folder = std::filesystem::path(storeUrl.path).parent_path();
       if (folder.empty()) folder = ".";
-      if (impl_->web->contains(folder.string()))
-        throw ConfigError(impl_->origin + ": web.root '" + impl_->settings.web.root +
-                          "' contains the SQLite store's folder '" + folder.string() +
-                          "', so the database would be served: put one outside the other");
+      if (web->contains(folder.string()))
+        throw ConfigError(origin + ": web.root '" + next.web.root + "' contains the SQLite store's folder '" +
+                          folder.string() + "', so the database would be served: put one outside the other");
     }
+    made->web = std::move(web);
   }
-  impl_->loaded = true;
+  return made;
+}
+
+void Server::Impl::addRoute(const std::string& owner, const std::string& method, const std::string& pattern,
+                            Handler handler) {
+  std::lock_guard lock(routesMutex);
+  checker.add(method, pattern, handler);  // throws on a malformed pattern or a duplicate
+  routeRecords.push_back({owner, method, pattern, std::move(handler)});
+}
+
+void Server::Impl::forgetRoutes(const std::string& owner) {
+  std::lock_guard lock(routesMutex);
+  routeRecords.erase(std::remove_if(routeRecords.begin(), routeRecords.end(),
+                                    [&](const RouteRecord& r) { return r.owner == owner; }),
+                     routeRecords.end());
+  checker.clear();
+  for (const auto& r : routeRecords) checker.add(r.method, r.pattern, r.handler);
+}
+
+void Server::Impl::clearRoutes() {
+  {
+    std::lock_guard lock(routesMutex);
+    routeRecords.clear();
+    checker.clear();
+  }
+  std::atomic_store(&routes, std::shared_ptr<const Router>(std::make_shared<Router>()));
+}
+
+// Requests match against a router built from the records now; those matching the one
+// before keep it until they are done.
+void Server::Impl::publishRoutes() {
+  auto next = std::make_shared<Router>();
+  {
+    std::lock_guard lock(routesMutex);
+    for (const auto& r : routeRecords) next->add(r.method, r.pattern, r.handler);
+  }
+  std::atomic_store(&routes, std::shared_ptr<const Router>(std::move(next)));
 }
 
 void Server::start() {
@@ -675,7 +801,7 @@ int Server::runCommand(const std::string& flag, const std::string& value, std::o
     Impl& impl;
     ~Unwind() { impl.unwind(); }
   } unwindAtEnd{*impl_};
-  impl_->teardown.push_back([this] { impl_->router.clear(); });
+  impl_->teardown.push_back([this] { impl_->clearRoutes(); });
   if (impl_->store->dialect() == Dialect::SQLite) {
     impl_->storeLock = std::make_unique<StoreLock>(impl_->store->url().path);
     impl_->teardown.push_back([this] { impl_->storeLock.reset(); });
@@ -703,7 +829,7 @@ int Server::runCommand(const std::string& flag, const std::string& value, std::o
 
 void Server::Impl::startParts() {
   addCoreRoutes();
-  teardown.push_back([this] { router.clear(); });  // the plugins' routes go with them
+  teardown.push_back([this] { clearRoutes(); });  // the plugins' routes go with them
   if (store->dialect() == Dialect::SQLite) {
     storeLock = std::make_unique<StoreLock>(store->url().path);
     teardown.push_back([this] { storeLock.reset(); });
@@ -771,6 +897,7 @@ void Server::Impl::startParts() {
   // Stops those it started if one fails.
   plugins.start(BackEnds{*store, *sessions, *bus, *pusher, *limiter, *clientFrames, *presence, settings.http.publicUrl});
   teardown.push_back([this] { plugins.stop(); });
+  publishRoutes();
   // After the hub stops (no more frames) and before the plugins do (their handlers).
   teardown.push_back([this] { clientFrames->stop(); });
   presence->start();
@@ -809,20 +936,168 @@ void Server::stop() {
 }
 
 void Server::hangUp(const std::string& configPath) {
-  auto& log = *impl_->log;
   if (configPath.empty()) {
-    log.warn("SIGHUP: running on the embedded default configuration, there is no file to reload");
+    impl_->log->warn("SIGHUP: running on the embedded default configuration, there is no file to reload");
     return;
   }
   try {
-    auto candidate = fromFile(configPath);
-    candidate->load();
-    log.warn("SIGHUP: {} loads, but live reload is not built yet: the running configuration stays until a restart",
-             configPath);
+    impl_->reload(configPath);
   } catch (const std::exception& e) {
-    log.error("SIGHUP: {} does not load, and nothing changed: {}", configPath, e.what());
+    impl_->log->error("SIGHUP: the reload failed: {}", e.what());
   }
   impl_->logging.flush();
+}
+
+namespace {
+
+std::string dump(const YAML::Node& node) {
+  if (!node.IsDefined()) return {};
+  YAML::Emitter out;
+  out << node;
+  return out.c_str();
+}
+
+// The settings that differ between two configurations among those a running server cannot
+// change: "server.listen", "store.url", …
+std::vector<std::string> restartOnlyChanges(const YAML::Node& before, const YAML::Node& after) {
+  std::vector<std::string> changed;
+  for (const char* section : {"server", "store", "sessions", "bus", "hub", "log"}) {
+    const YAML::Node a = before[section], b = after[section];
+    std::set<std::string> keys;
+    for (const auto* node : {&a, &b})
+      if (node->IsDefined() && node->IsMap())  // a missing section is an invalid node: Type() throws
+        for (const auto& item : *node) keys.insert(item.first.as<std::string>());
+    if (keys.empty()) {
+      if (dump(a) != dump(b)) changed.push_back(section);
+      continue;
+    }
+    for (const auto& key : keys) {
+      if (std::string(section) == "log" && key != "format") continue;  // level and access reload
+      if (dump(a[key]) != dump(b[key])) changed.push_back(std::string(section) + "." + key);
+    }
+  }
+  return changed;
+}
+
+std::string joinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& name : names) out += (out.empty() ? "" : ", ") + name;
+  return out.empty() ? "none" : out;
+}
+
+}  // namespace
+
+// Re-reads `path` and applies it: nothing changes unless all of it loads (settings,
+// plugins' libraries and configs, dependencies); then the core's reloadable settings
+// change and the plugins that changed stop and start (PluginHost::apply) with the gate
+// closed, so no request or client frame is in their code meanwhile.
+Server::Impl::ReloadOutcome Server::Impl::reload(const std::string& path) {
+  std::lock_guard reloading(reloadMutex);
+  ReloadOutcome out;
+  YAML::Node nextRaw;
+  std::shared_ptr<const LiveSettings> nextLive;
+  std::shared_ptr<PluginHost::Plan> plan;
+  std::string level;
+  try {
+    nextRaw = loadYamlFile(path);
+    const Settings next = readSettings(nextRaw, path, std::filesystem::absolute(path).parent_path().string());
+    nextLive = makeLive(next);
+    level = next.log.level;
+    plan = plugins.prepare(next.plugins, path);
+  } catch (const std::exception& e) {
+    out.result = "refused";
+    out.error = describe(e);
+    reloadsRefused++;
+    log->error("reload: {} does not load, so nothing changed: {}", path, out.error);
+    return out;
+  }
+  out.change = plugins.change(*plan);
+  out.warnings = restartOnlyChanges(raw, nextRaw);
+  for (const auto& name : out.warnings)
+    log->warn("reload: {} changed, which takes a restart: the running value stays until then", name);
+  bool coreChanged = false;
+  for (const char* section : {"cors", "log", "web", "metrics"})
+    coreChanged = coreChanged || dump(appliedRaw[section]) != dump(nextRaw[section]);
+  if (out.change.empty() && !coreChanged) {
+    out.result = "unchanged";
+    reloadsUnchanged++;
+    log->info("reload: {} loads and changes nothing that can change while running", path);
+    return out;
+  }
+  if (!out.change.empty()) {
+    for (const auto& [name, why] : out.change.why) log->info("reload: plugin {}: {}", name, why);
+    gate.close(std::chrono::seconds(1), [&](std::size_t inside) {
+      log->info("reload: waiting for {} request(s) or frame(s) in plugin code to finish", inside);
+    });
+    struct Reopen {
+      PluginGate& gate;
+      ~Reopen() { gate.open(); }
+    } reopen{gate};
+    try {
+      plugins.apply(std::move(plan));
+    } catch (const std::exception& e) {
+      publishRoutes();  // the routes of what runs again
+      out.result = "failed";
+      out.error = describe(e);
+      reloadsFailed++;
+      log->error("reload: {}; the plugins run as before, and the core's settings did not change", out.error);
+      return out;
+    }
+    publishRoutes();
+  }
+  std::atomic_store(&live, nextLive);
+  logging.setLevel(level);
+  appliedRaw = nextRaw;
+  out.result = "applied";
+  reloadsApplied++;
+  log->info("reload: applied {} (started: {}; stopped: {}; restarted: {}; plugins now: {})", path,
+            joinNames(out.change.started), joinNames(out.change.stopped), joinNames(out.change.restarted),
+            joinNames(plugins.order()));
+  return out;
+}
+
+// Admins only: the plugins and their state, and a reload of the config file.
+void Server::Impl::addAdminRoutes() {
+  auto requireAdmin = [this](Request& request) {
+    const auto& session = authenticated(request);
+    auto roles = plugins.services().find<UserRoles>();
+    if (!roles || !roles->isAdmin(session.userId)) throw HttpError(403, "admins only");
+  };
+  addRoute("", "GET", "/v1/admin/plugins", [this, requireAdmin](Request& request) {
+    requireAdmin(request);
+    Poco::JSON::Array list;
+    for (const auto& p : plugins.states()) {
+      Poco::JSON::Object item;
+      item.set("name", p.name);
+      item.set("version", p.version.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(p.version));
+      item.set("library", p.library.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(p.library));
+      item.set("state", p.state);
+      list.add(item);
+    }
+    return jsonResponse(200, list);
+  });
+  addRoute("", "POST", "/v1/admin/reload", [this, requireAdmin](Request& request) {
+    requireAdmin(request);
+    if (configFile.empty())
+      throw HttpError(409, "this server runs on a configuration that is not a file: there is nothing to reload");
+    // The reload waits for every request in plugin code to finish: this one must not hold the gate.
+    if (currentPass) currentPass->release();
+    const auto outcome = reload(configFile);
+    if (outcome.result == "refused") throw HttpError(422, "the configuration does not load, so nothing changed: " + outcome.error);
+    if (outcome.result == "failed") throw HttpError(500, "the reload failed and the plugins run as before: " + outcome.error);
+    Poco::JSON::Object body;
+    body.set("result", outcome.result);
+    auto names = [](const std::vector<std::string>& items) {
+      Poco::JSON::Array array;
+      for (const auto& item : items) array.add(item);
+      return array;
+    };
+    body.set("started", names(outcome.change.started));
+    body.set("stopped", names(outcome.change.stopped));
+    body.set("restarted", names(outcome.change.restarted));
+    body.set("needRestart", names(outcome.warnings));
+    return jsonResponse(200, body);
+  });
 }
 
 std::uint16_t Server::port() const { return impl_->http ? impl_->http->port() : 0; }

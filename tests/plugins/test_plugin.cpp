@@ -1,6 +1,7 @@
 // One source, several test plugins (see tests/CMakeLists.txt): TEST_PLUGIN_ID names it,
 // TEST_PLUGIN_REQUIRES / TEST_PLUGIN_OPTIONAL wire dependencies, and the TEST_PLUGIN_ABI_*
-// and TEST_PLUGIN_BUILD_KEY macros fake a plugin built against another SDK.
+// and TEST_PLUGIN_BUILD_KEY macros fake a plugin built against another SDK; TEST_PLUGIN_VERSION
+// gives a second build of one plugin (a library replaced on disk, for the reload tests).
 #include <mmm/mmm.hpp>
 
 #include <chrono>
@@ -12,6 +13,9 @@
 #endif
 #ifndef TEST_PLUGIN_OPTIONAL
 #define TEST_PLUGIN_OPTIONAL ""
+#endif
+#ifndef TEST_PLUGIN_VERSION
+#define TEST_PLUGIN_VERSION "0.0.1"
 #endif
 
 namespace {
@@ -139,5 +143,5 @@ extern "C" MMM_EXPORT const mmm_plugin_descriptor* mmm_plugin_entry(void) {
   return &descriptor;
 }
 #else
-MMM_PLUGIN(TEST_PLUGIN_ID, TestPlugin, "0.0.1", TEST_PLUGIN_REQUIRES, TEST_PLUGIN_OPTIONAL)
+MMM_PLUGIN(TEST_PLUGIN_ID, TestPlugin, TEST_PLUGIN_VERSION, TEST_PLUGIN_REQUIRES, TEST_PLUGIN_OPTIONAL)
 #endif

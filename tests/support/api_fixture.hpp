@@ -83,6 +83,14 @@ class ApiTest : public ::testing::TestWithParam<Backends> {
     if (server_) {
       EXPECT_EQ(server_->stop(), 0);
     }
+    server_ = std::make_unique<ServerProcess>(configText(plugins, serverExtra, sections));
+    port_ = server_->port();
+  }
+
+  /// The configuration startServer writes (the same store on later calls): a live reload
+  /// test writes another one over the server's file.
+  std::string configText(const std::string& plugins, const std::string& serverExtra = "",
+                         const std::string& sections = "") {
     std::string sessions = "memory";
     if (GetParam() == Backends::MariaDBRedis) {
       if (!mysql_) mysql_ = std::make_unique<MysqlDatabase>();
@@ -91,14 +99,12 @@ class ApiTest : public ::testing::TestWithParam<Backends> {
     } else if (storeUrl_.empty()) {
       storeUrl_ = tempSqliteUrl();
     }
-    server_ = std::make_unique<ServerProcess>(
-        "server: {listen: '127.0.0.1:0', threads: 64, queue: 256" + serverExtra + "}\n"
-        "log: {level: debug}\n"
-        "web: {enabled: false}\n"
-        "store: {url: '" + storeUrl_ + "', pool_size: 16, acquire_timeout_ms: 10000}\n"
-        "sessions: {url: '" + sessions + "', signing_key: '" + kTestSigningKey + "'}\n" + sections +
-        "plugins:\n" + plugins);
-    port_ = server_->port();
+    return "server: {listen: '127.0.0.1:0', threads: 64, queue: 256" + serverExtra + "}\n"
+           "log: {level: debug}\n"
+           "web: {enabled: false}\n"
+           "store: {url: '" + storeUrl_ + "', pool_size: 16, acquire_timeout_ms: 10000}\n"
+           "sessions: {url: '" + sessions + "', signing_key: '" + kTestSigningKey + "'}\n" + sections +
+           "plugins:\n" + plugins;
   }
 
   /// Stops the server: it must exit 0, and its log (debug level, access log on) must

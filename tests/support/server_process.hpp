@@ -49,6 +49,8 @@ class ServerProcess {
   std::uint16_t port() const { return port_; }
   pid_t pid() const { return pid_; }
   const std::string& logFile() const { return log_; }
+  /// The file given to --config (a reload test rewrites it).
+  const std::string& configFile() const { return config_; }
 
   /// SIGKILL and wait: a crash, with no chance to finish anything.
   void kill9() {

@@ -1,6 +1,7 @@
 // Client frames: claimed by type, parsed off the hub's threads, handed to their plugin's
 // handler; what cannot be parsed, claimed, queued or handled is counted, never fatal.
 #include "client_frames.hpp"
+#include "plugin_gate.hpp"
 
 #include <Poco/JSON/Object.h>
 #include <gtest/gtest.h>
@@ -8,12 +9,16 @@
 #include <spdlog/sinks/null_sink.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 using mmm::core::ClientFrames;
+using mmm::core::PluginGate;
 
 namespace {
 
@@ -21,10 +26,16 @@ std::shared_ptr<spdlog::logger> quiet() {
   return std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
 }
 
+// A gate no reload ever closes (the reload's own tests close it).
+PluginGate& openGate() {
+  static PluginGate gate;
+  return gate;
+}
+
 }  // namespace
 
 TEST(ClientFrames, TypesAreNamedLikeRoutesAndClaimedOnce) {
-  ClientFrames frames(1, 8, quiet());
+  ClientFrames frames(1, 8, quiet(), openGate());
   auto none = [](std::int64_t, const Poco::JSON::Object&) {};
   for (const char* bad : {"", "Typing", "typ ing", "a/b", "é"})
     EXPECT_THROW(frames.claim("chat", bad, none), std::invalid_argument) << bad;
@@ -39,7 +50,7 @@ TEST(ClientFrames, TypesAreNamedLikeRoutesAndClaimedOnce) {
 }
 
 TEST(ClientFrames, EachFrameReachesItsTypesHandlerWithItsSender) {
-  ClientFrames frames(2, 64, quiet());
+  ClientFrames frames(2, 64, quiet(), openGate());
   std::mutex mutex;
   std::vector<std::pair<std::int64_t, std::int64_t>> seen;  // sender, channelID
   frames.claim("chat", "typing", [&](std::int64_t user, const Poco::JSON::Object& frame) {
@@ -64,7 +75,7 @@ TEST(ClientFrames, EachFrameReachesItsTypesHandlerWithItsSender) {
 }
 
 TEST(ClientFrames, AFullQueueDropsAndCountsInsteadOfWaiting) {
-  ClientFrames frames(1, 2, quiet());
+  ClientFrames frames(1, 2, quiet(), openGate());
   std::mutex mutex;
   std::condition_variable cv;
   bool release = false, started = false;
@@ -88,4 +99,51 @@ TEST(ClientFrames, AFullQueueDropsAndCountsInsteadOfWaiting) {
   cv.notify_all();
   frames.stop();
   EXPECT_EQ(frames.handled(), 3u);
+}
+
+// A live reload: with the gate closed no handler runs; the stopped plugin's claims and
+// presence watchers are gone when it opens, and its frame types can be claimed again.
+TEST(ClientFrames, AReleasedPluginsHandlersNeverRunAndItsTypesAreFreeAgain) {
+  PluginGate gate;
+  ClientFrames frames(1, 64, quiet(), gate);
+  std::atomic<int> typing{0}, presence{0};
+  frames.claim("chat", "typing", [&](std::int64_t, const Poco::JSON::Object&) { typing++; });
+  frames.watchPresence("chat", [&](std::int64_t, bool) { presence++; });
+  gate.close(std::chrono::milliseconds(100), [](std::size_t) {});
+  frames.dispatch(7, R"({"type":"typing"})");
+  frames.presenceChanged(7, true);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(typing.load(), 0) << "a handler ran with the gate closed";
+  frames.release("chat");
+  gate.open();
+  frames.stop();  // runs what is queued: after the release, nobody claims it
+  EXPECT_EQ(typing.load(), 0);
+  EXPECT_EQ(presence.load(), 0);
+  EXPECT_EQ(frames.unclaimed(), 1u);
+  EXPECT_NO_THROW(frames.claim("other", "typing", [](std::int64_t, const Poco::JSON::Object&) {}));
+}
+
+TEST(PluginGate, CloseWaitsForThoseInsideAndHoldsNewcomersUntilOpen) {
+  PluginGate gate;
+  std::atomic<bool> leftFirst{false}, closed{false}, newcomerIn{false};
+  gate.enter();
+  std::thread closer([&] {
+    gate.close(std::chrono::milliseconds(20), [](std::size_t inside) { EXPECT_EQ(inside, 1u); });
+    closed = true;
+    EXPECT_TRUE(leftFirst.load());
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_FALSE(closed.load()) << "close() did not wait for the one inside";
+  std::thread newcomer([&] {
+    PluginGate::Pass pass(gate);
+    newcomerIn = true;
+  });
+  leftFirst = true;
+  gate.leave();
+  closer.join();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_FALSE(newcomerIn.load()) << "entered while closed";
+  gate.open();
+  newcomer.join();
+  EXPECT_TRUE(newcomerIn.load());
 }

@@ -64,10 +64,15 @@ class MMM_EXPORT Server {
   /// Stops accepting, finishes requests in flight, stops plugins in reverse order.
   /// Idempotent; the destructor calls it.
   void stop();
-  /// What mmm-server does on SIGHUP. Live reload is not built yet, so the running
-  /// configuration never changes here: the file at `configPath` is checked as
-  /// --check-config would, and the log says whether it loads and that a restart applies it
-  /// (empty `configPath`: running on the embedded default, nothing to check). Never throws.
+  /// What mmm-server does on SIGHUP: a live reload. Re-reads `configPath` and, if all of
+  /// it loads (settings, plugin libraries and configs, dependencies), applies it without
+  /// dropping a WebSocket or a request in flight: plugins enabled start, plugins disabled
+  /// stop (their requests finish first, then their routes answer 404), a plugin whose config
+  /// or library changed restarts with every plugin that uses it, and the core's CORS, log
+  /// level and access log, web files and metrics.allow change. Settings that need a restart
+  /// are named in a warning. A file that does not load changes nothing. The log says what
+  /// happened; /metrics counts reloads by outcome. (Empty `configPath`: running on the
+  /// embedded default, nothing to reload.) Never throws.
   void hangUp(const std::string& configPath);
 
   /// Runs the command-line action a plugin declared for `--flag value` (Host::command)
