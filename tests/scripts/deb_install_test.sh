@@ -7,7 +7,8 @@
 #   tarball in /var/cache/mmm-test so later runs take seconds) gets the package through
 #   `apt-get install ./mmm-server_….deb`, which resolves the runtime Depends from the mirror;
 # - the postinst's work: the mmm system user, /var/lib/mmm (mmm, 0750), /etc/mmm/secrets.env
-#   with a random key (root:mmm, 0640, unreadable to others, kept by a reinstall);
+#   with a random key (root:mmm, 0640, unreadable to others, kept by a reinstall, made anew by
+#   dpkg-reconfigure once deleted);
 # - mmm-server started there as mmm on the packaged /etc/mmm/mmm.yaml (on a free loopback
 #   port): /readyz, /healthz, the web UI, a sign-up stored in /var/lib/mmm's SQLite and the
 #   session it gives; READY=1, RELOADING=1 and READY=1 on SIGHUP, STOPPING=1 on a notify
@@ -77,8 +78,10 @@ for file in ./usr/lib/mmm/mmm-server ./usr/lib/mmm/libmmm_users.so ./usr/lib/mmm
 done
 [ "$(dpkg-deb -f "$dev_deb" Depends | cut -d, -f1)" = "mmm-server (= $(dpkg-deb -f "$server_deb" Version))" ] ||
   fail "mmm-server-dev does not depend on its own mmm-server: $(dpkg-deb -f "$dev_deb" Depends)"
-dpkg-deb -c "$dev_deb" | grep -q ' ./usr/include/mmm/mmm.hpp$' || fail "mmm-server-dev lacks the headers"
-dpkg-deb -c "$dev_deb" | grep -q ' ./usr/lib/cmake/mmm/mmmConfig.cmake$' || fail "mmm-server-dev lacks the CMake package"
+dpkg-deb -c "$dev_deb" > "$work/dev-files"
+grep -q ' ./usr/include/mmm/mmm.hpp$' "$work/dev-files" || fail "mmm-server-dev lacks the headers"
+grep -q ' ./usr/lib/cmake/mmm/mmmConfig.cmake$' "$work/dev-files" || fail "mmm-server-dev lacks the CMake package"
+grep -q ' ./usr/lib/libmmm_core.a$' "$work/dev-files" || fail "mmm-server-dev lacks libmmm_core.a"
 pass "control data: conffile /etc/mmm/mmm.yaml, postinst/prerm/postrm without debconf, the binary beside the plugins, the -dev package"
 
 # --- The unit, checked with the packaged files in place (ExecStart must exist).
@@ -159,7 +162,14 @@ in_root dpkg-query -W -f='${Conffiles}' mmm-server | grep -q '/etc/mmm/mmm.yaml'
 in_root apt-get install -y -q --reinstall "/tmp/$(basename "$server_deb")" > "$work/reinstall.log" 2>&1 ||
   { tail -20 "$work/reinstall.log"; fail "apt-get install --reinstall"; }
 [ "$(grep '^MMM_SESSION_KEY=' "$root/etc/mmm/secrets.env")" = "$key_line" ] || fail "a reinstallation replaced the key"
-pass "postinst: system user mmm ($home, $shell), /var/lib/mmm mmm:mmm 0750, a random key in secrets.env root:mmm 0640 (not for nobody; kept on reinstall)"
+# Deleted (to rotate it), it is made afresh by dpkg-reconfigure, as the README says.
+rm "$root/etc/mmm/secrets.env"
+in_root dpkg-reconfigure mmm-server > "$work/reconfigure.log" 2>&1 || { cat "$work/reconfigure.log"; fail "dpkg-reconfigure mmm-server"; }
+new_key=$(grep '^MMM_SESSION_KEY=' "$root/etc/mmm/secrets.env") || fail "dpkg-reconfigure made no key"
+grep -qxE 'MMM_SESSION_KEY=[0-9a-f]{64}' <<<"$new_key" && [ "$new_key" != "$key_line" ] ||
+  fail "dpkg-reconfigure did not make a new random key"
+[ "$(in_root stat -c '%U:%G %a' /etc/mmm/secrets.env)" = "root:mmm 640" ] || fail "the new key's file is not root:mmm 0640"
+pass "postinst: system user mmm ($home, $shell), /var/lib/mmm mmm:mmm 0750, a random key in secrets.env root:mmm 0640 (not for nobody; kept on reinstall, made anew by dpkg-reconfigure once deleted)"
 
 # --- The server, as mmm, on the packaged configuration, with a notify socket as systemd's.
 # (Outside the root, the socket is $root/run/…; inside, /run/….)
