@@ -10,8 +10,10 @@ MMM_BUILD_PACKAGES=(g++ make cmake pkg-config libboost-dev libpoco-dev libmariad
 # …and to run every test (private MariaDB and Redis instances, and a browser, included).
 # (The emoji font: reactions in the browser's screenshots are drawn, not boxes.)
 # (python3-icalendar: tests/support/ics_check.py parses the calendar feeds.)
+# (debootstrap, dpkg-dev, systemd: the .deb built by cpack, installed into a bare Debian root,
+# its dpkg-shlibdeps Depends, and systemd-analyze verify on its unit.)
 MMM_TEST_PACKAGES=(libgtest-dev libgmock-dev curl mariadb-server mariadb-client redis-server redis-tools chromium
-  fonts-noto-color-emoji clang libclang-rt-14-dev python3-icalendar)
+  fonts-noto-color-emoji clang libclang-rt-14-dev python3-icalendar debootstrap dpkg-dev systemd)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

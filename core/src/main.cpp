@@ -6,6 +6,7 @@
 
 #include <spdlog/logger.h>
 #include "settings.hpp"
+#include "systemd_notify.hpp"
 #include "zmq_bus.hpp"
 
 #include <atomic>
@@ -24,6 +25,13 @@ namespace {
 
 constexpr int kExitUsage = 64;   // EX_USAGE
 constexpr int kExitConfig = 78;  // EX_CONFIG
+
+// Tells systemd (Type=notify) what the server is doing. A failure is said on stderr, which
+// the journal keeps, and changes nothing else: the server serves with or without systemd.
+void notify(const char* state) {
+  const std::string error = mmm::core::notifySystemd(state);
+  if (!error.empty()) std::cerr << "mmm-server: cannot tell systemd " << state << ": " << error << std::endl;
+}
 
 void usage(std::ostream& out) {
   out << "usage: mmm-server [--config FILE] [--listen HOST:PORT] [--check-config]\n"
@@ -149,9 +157,15 @@ int main(int argc, char** argv) {
   }
   // Tests and scripts read the bound port from this line (useful with port 0).
   std::cout << "mmm-server listening on port " << server->port() << std::endl;
+  notify("READY=1");
 
   int received = 0;
-  while (sigwait(&signals, &received) == 0 && received == SIGHUP) server->hangUp(configPath);
+  while (sigwait(&signals, &received) == 0 && received == SIGHUP) {
+    notify("RELOADING=1");
+    server->hangUp(configPath);
+    notify("READY=1");
+  }
+  notify("STOPPING=1");
   server->stop();  // logs its own progress, in the configured format
   return 0;
 }
