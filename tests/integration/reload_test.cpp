@@ -8,6 +8,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 using namespace mmm::test;
@@ -19,6 +20,35 @@ const std::string kBoss = "boss@example.org";
 // The users plugin as the tests configure it, with an admin.
 const std::string kUsersWithAdmin = kUsersPlugin + "      admins: ['" + kBoss + "']\n";
 const std::string kChatOff = "  - name: chat\n    enabled: false\n";
+
+// Client threads requesting `path` over and over until stopped (or destroyed: a test that
+// fails half way must not leave joinable threads behind), counting 200s and the rest.
+class Load {
+ public:
+  Load(int threads, std::function<int()> request) {
+    for (int t = 0; t < threads; ++t)
+      threads_.emplace_back([this, request] {
+        while (!done_) {
+          try {
+            (request() == 200 ? ok : failed)++;
+          } catch (const std::exception&) {  // no answer at all
+            failed++;
+          }
+        }
+      });
+  }
+  ~Load() { stop(); }
+  void stop() {
+    done_ = true;
+    for (auto& t : threads_)
+      if (t.joinable()) t.join();
+  }
+  std::atomic<int> ok{0}, failed{0};
+
+ private:
+  std::atomic<bool> done_{false};
+  std::vector<std::thread> threads_;
+};
 
 class ReloadTest : public MeetupsTest {
  protected:
@@ -200,13 +230,14 @@ class ReloadPluginsTest : public ReloadTest {
 TEST_P(ReloadPluginsTest, ARequestInAPluginFinishesBeforeItStopsAndItsRoutesThen404) {
   start(kUsersWithAdmin + alpha("{trace_file: " + trace_ + "}"));
   std::atomic<int> slowStatus{0};
-  std::thread slow([&] { slowStatus = call("GET", "/alpha/slow?ms=1500").status; });
+  // /alpha/alive answers 503 if alpha stops while the request is in it.
+  std::thread slow([&] { slowStatus = call("GET", "/alpha/alive?ms=1000").status; });
   std::this_thread::sleep_for(300ms);  // it is in the handler
   rewrite(kUsersWithAdmin + alpha("{trace_file: " + trace_ + "}", false));
   auto reply = reload();
   slow.join();
   ASSERT_EQ(reply.status, 200) << reply.body;
-  EXPECT_EQ(slowStatus.load(), 200);
+  EXPECT_EQ(slowStatus.load(), 200) << "the plugin stopped before the request in it finished";
   EXPECT_EQ(readFile(trace_), "start alpha\nstop alpha\n");
   expectProblem(call("GET", "/alpha/items/1"), 404);
   EXPECT_EQ(plugins()["alpha"], "disabled");
@@ -221,6 +252,22 @@ TEST_P(ReloadPluginsTest, APluginWhoseConfigChangedRestartsAloneWhenNobodyUsesIt
   EXPECT_EQ(readFile(trace_), "start alpha\nstart gamma\nstop alpha\nstart alpha\n");
   // The new config is the one running: the store routes are there now.
   EXPECT_NE(call("POST", "/alpha/db/items", R"({"name":"x"})").status, 404);
+}
+
+TEST_P(ReloadPluginsTest, RestartsUnderLoadNeverStopAPluginUnderARequest) {
+  start(kUsersWithAdmin + alpha());
+  Load load(6, [&] { return call("GET", "/alpha/alive?ms=20").status; });
+  for (int i = 0; i < 6; ++i) {
+    std::this_thread::sleep_for(100ms);
+    rewrite(kUsersWithAdmin + alpha(i % 2 ? "{}" : "{use_store: true}"));  // a config change: alpha restarts
+    auto reply = reload();
+    EXPECT_EQ(reply.status, 200) << reply.body;
+    if (reply.status == 200) EXPECT_EQ(names(json(reply), "restarted"), std::vector<std::string>{"alpha"});
+  }
+  std::this_thread::sleep_for(100ms);
+  load.stop();
+  EXPECT_GT(load.ok.load(), 50);
+  EXPECT_EQ(load.failed.load(), 0);
 }
 
 TEST_P(ReloadPluginsTest, AReplacedLibraryIsLoadedAfreshWhenItsPluginIsEnabledAgain) {
@@ -251,17 +298,11 @@ TEST_P(ReloadTest, SighupWhileAThousandWebSocketsAndALoadRunDropsNothing) {
     sockets.push_back(std::make_unique<WsClient>(port_, "/v1/ws?auth=Bearer%20" + boss_.token));
     ASSERT_EQ(sockets.back()->status(), 101) << sockets.back()->head();
   }
-  std::atomic<bool> done{false};
-  std::atomic<int> ok{0}, failed{0};
-  std::vector<std::thread> load;
-  for (int t = 0; t < 4; ++t)
-    load.emplace_back([&, t] {
-      const std::string path = t % 2 ? "/v1/events?limit=5" : "/v1/users/me";
-      while (!done) {
-        const auto status = call("GET", path, "", boss_.token).status;
-        (status == 200 ? ok : failed)++;
-      }
-    });
+  std::atomic<int> turn{0};
+  Load load(4, [&] {
+    const std::string path = turn++ % 2 ? "/v1/events?limit=5" : "/v1/users/me";
+    return call("GET", path, "", boss_.token).status;
+  });
   auto hangUp = [&](const std::string& plugins, int applied) {
     rewrite(plugins);
     ASSERT_EQ(::kill(server_->pid(), SIGHUP), 0);
@@ -274,10 +315,9 @@ TEST_P(ReloadTest, SighupWhileAThousandWebSocketsAndALoadRunDropsNothing) {
   std::this_thread::sleep_for(300ms);
   hangUp(kUsersWithAdmin + kMeetupsPlugin + kChatPlugin, 2);  // and again with it
   std::this_thread::sleep_for(300ms);
-  done = true;
-  for (auto& t : load) t.join();
-  EXPECT_GT(ok.load(), 100);
-  EXPECT_EQ(failed.load(), 0);
+  load.stop();
+  EXPECT_GT(load.ok.load(), 100);
+  EXPECT_EQ(load.failed.load(), 0);
   EXPECT_EQ(metric("mmm_ws_connections"), "1000");
   // Every socket is open and answered: a ping each, a pong each.
   for (auto& s : sockets) s->send(mmm::core::ws::Ping, "still");

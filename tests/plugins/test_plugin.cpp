@@ -4,7 +4,9 @@
 // gives a second build of one plugin (a library replaced on disk, for the reload tests).
 #include <mmm/mmm.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <fstream>
 #include <thread>
 
@@ -58,6 +60,14 @@ class TestPlugin final : public mmm::Plugin {
       throw mmm::HttpError(409, "already there", {{"Retry-After", "3"}});
     });
     if (host.config()["use_store"].as<bool>()) addStoreRoutes(host, base);
+    // Answers 503 if this plugin was stopped while the request was in it (a live reload must
+    // wait for requests in a plugin before stopping it).
+    host.route("GET", base + "/alive", [stopped = stopped_](mmm::Request& request) {
+      int ms = std::stoi(request.queryParam("ms").value_or("20"));
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(ms, 1000)));
+      if (*stopped) return mmm::Response::text(503, "stopped under a request");
+      return mmm::Response::text(200, "alive");
+    });
     host.route("GET", base + "/slow", [](mmm::Request& request) {
       int ms = std::stoi(request.queryParam("ms").value_or("500"));
       std::this_thread::sleep_for(std::chrono::milliseconds(std::min(ms, 10000)));
@@ -65,7 +75,10 @@ class TestPlugin final : public mmm::Plugin {
     });
   }
 
-  void stop() override { trace("stop"); }
+  void stop() override {
+    *stopped_ = true;
+    trace("stop");
+  }
 
   // Routes over the store and the sessions, for the back-end and fault tests.
   static void addStoreRoutes(mmm::Host& host, const std::string& base) {
@@ -116,6 +129,7 @@ class TestPlugin final : public mmm::Plugin {
     std::ofstream(traceFile_, std::ios::app) << what << " " << kId << "\n";
   }
   std::string traceFile_;
+  std::shared_ptr<std::atomic<bool>> stopped_ = std::make_shared<std::atomic<bool>>(false);
 };
 
 }  // namespace
