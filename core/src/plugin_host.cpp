@@ -129,7 +129,7 @@ struct PluginHost::Loaded {
 class PluginHost::Context final : public Host {
  public:
   Context(std::string name, YAML::Node config, std::shared_ptr<spdlog::logger> logger,
-          const RouteSink& routes, Services& services, const BackEnds& backEnds,
+          const RouteSink& routes, const DocSink& docs, Services& services, const BackEnds& backEnds,
           std::map<std::string, Command>& commands, const std::vector<std::string>& reservedFlags)
       : commands_(commands),
         reservedFlags_(reservedFlags),
@@ -137,6 +137,7 @@ class PluginHost::Context final : public Host {
         config_(std::move(config)),
         logger_(std::move(logger)),
         routes_(routes),
+        docs_(docs),
         services_(services),
         backEnds_(backEnds) {}
   const std::string& name() const override { return name_; }
@@ -160,6 +161,7 @@ class PluginHost::Context final : public Host {
               limiter.check(plugin, limit, request);
               return handler(request);
             });
+    if (docs_.rateLimited) docs_.rateLimited(name_, method, pattern);
   }
   RateLimiter& limiter() override { return backEnds_.limiter; }
   void onClientFrame(const std::string& type, ClientFrameHandler handler) override {
@@ -170,6 +172,12 @@ class PluginHost::Context final : public Host {
     return backEnds_.presence.online(userIds);
   }
   const std::string& publicUrl() const override { return backEnds_.publicUrl; }
+  void describe(const std::string& method, const std::string& pattern, const RouteDoc& doc) override {
+    if (docs_.describe) docs_.describe(name_, method, pattern, doc);
+  }
+  void schema(const std::string& name, const std::string& jsonSchema) override {
+    if (docs_.schema) docs_.schema(name_, name, jsonSchema);
+  }
   void command(const std::string& flag, const std::string& help, CommandAction action) override {
     if (flag.empty() || flag.front() == '-' ||
         flag.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos)
@@ -187,12 +195,13 @@ class PluginHost::Context final : public Host {
   YAML::Node config_;
   std::shared_ptr<spdlog::logger> logger_;
   const RouteSink& routes_;
+  const DocSink& docs_;
   Services& services_;
   BackEnds backEnds_;
 };
 
-PluginHost::PluginHost(const Logging& logging, RouteSink routes)
-    : logging_(logging), routes_(std::move(routes)), services_(std::make_unique<ServiceRegistry>()) {}
+PluginHost::PluginHost(const Logging& logging, RouteSink routes, DocSink docs)
+    : logging_(logging), routes_(std::move(routes)), docs_(std::move(docs)), services_(std::make_unique<ServiceRegistry>()) {}
 
 PluginHost::~PluginHost() {
   stop();
@@ -291,7 +300,7 @@ void PluginHost::start(const BackEnds& backEnds) {
   for (; started_ < plugins_.size(); ++started_) {
     auto& p = *plugins_[started_];
     auto logger = logging_.make(p.name);
-    p.context = std::make_unique<Context>(p.name, p.config, logger, routes_, *services_, backEnds, commands_,
+    p.context = std::make_unique<Context>(p.name, p.config, logger, routes_, docs_, *services_, backEnds, commands_,
                                           reservedFlags_);
     try {
       logger->info("starting plugin {} {} ({})", p.name, p.descriptor->version, p.file);

@@ -1,6 +1,7 @@
 // mmm::Server: settings, logging, router, middleware, plugins and the HTTP server, wired.
 #include <mmm/server.hpp>
 
+#include "api_docs.hpp"
 #include "client_ip.hpp"
 #include "config.hpp"
 #include "errors.hpp"
@@ -112,14 +113,28 @@ struct Server::Impl {
         logging(settings.log.level, settings.log.format),
         log(logging.make("server")),
         accessLog(logging.make("http")),
-        plugins(logging, [this](const std::string& plugin, const std::string& method,
-                                const std::string& pattern, Handler handler) {
-          try {
-            router.add(method, pattern, std::move(handler));
-          } catch (const std::invalid_argument& e) {
-            throw PluginError("plugin '" + plugin + "': " + e.what());
-          }
-        }) {}
+        docs(ApiDocs::Info{"Music Maker Meetup", serverVersion(), settings.http.publicUrl,
+                           settings.sessions.cookieName},
+             logging.make("openapi")),
+        plugins(
+            logging,
+            [this](const std::string& plugin, const std::string& method, const std::string& pattern,
+                   Handler handler) {
+              try {
+                router.add(method, pattern, std::move(handler));
+                docs.addRoute(plugin, method, pattern);
+              } catch (const std::invalid_argument& e) {
+                throw PluginError("plugin '" + plugin + "': " + e.what());
+              }
+            },
+            DocSink{[this](const std::string& plugin, const std::string& method, const std::string& pattern,
+                           const RouteDoc& doc) { docs.describe(plugin, method, pattern, doc); },
+                    [this](const std::string& plugin, const std::string& name, const std::string& json) {
+                      docs.schema(plugin, name, json);
+                    },
+                    [this](const std::string& plugin, const std::string& method, const std::string& pattern) {
+                      docs.rateLimited(plugin, method, pattern);
+                    }}) {}
 
   std::string origin;
   Settings settings;
@@ -127,6 +142,7 @@ struct Server::Impl {
   std::shared_ptr<spdlog::logger> log;
   std::shared_ptr<spdlog::logger> accessLog;
   Router router;
+  ApiDocs docs;  // what `GET /v1/openapi.json` says about the router's routes, by owner
   Metrics metrics;
   std::unique_ptr<PocoStore> store;
   std::unique_ptr<StoreLock> storeLock;  // SQLite only, while started
@@ -536,10 +552,28 @@ EarlyAnswer Server::Impl::buildEarlyAnswer() {
 }
 
 void Server::Impl::addCoreRoutes() {
-  router.add("GET", "/healthz", [](Request&) { return Response::json(200, "{\"status\":\"ok\"}"); });
-  router.add("GET", "/readyz", [this](Request&) { return readiness(); });
-  router.add("GET", settings.hub.path, [this](Request& request) { return acceptWebSocket(request); });
-  router.add("GET", "/metrics", [this, allowed = AddressRanges(settings.metrics.allow)](Request& request) {
+  auto add = [this](const std::string& method, const std::string& pattern, Handler handler) {
+    router.add(method, pattern, std::move(handler));
+    docs.addRoute("", method, pattern);
+  };
+  add("GET", "/healthz", [](Request&) { return Response::json(200, "{\"status\":\"ok\"}"); });
+  add("GET", "/readyz", [this](Request&) { return readiness(); });
+  add("GET", settings.hub.path, [this](Request& request) { return acceptWebSocket(request); });
+  // Public, like the API it describes; revalidated (it changes when a plugin starts or stops).
+  add("GET", "/v1/openapi.json", [this](Request& request) {
+    auto document = docs.render();
+    Response response;
+    if (auto held = request.header("If-None-Match"); held && *held == document->etag) {
+      response.status = 304;
+    } else {
+      response.body = document->json;
+      response.set("Content-Type", "application/json");
+    }
+    response.set("ETag", document->etag);
+    response.set("Cache-Control", "no-cache");
+    return response;
+  });
+  add("GET", "/metrics", [this, allowed = AddressRanges(settings.metrics.allow)](Request& request) {
     if (!allowed.contains(request.clientIp))
       throw HttpError(403, "metrics are served to the addresses in metrics.allow only");
     Response response;
@@ -579,6 +613,7 @@ void Server::Impl::addCoreRoutes() {
     response.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     return response;
   });
+  documentCoreRoutes(docs, settings.hub.path);
 }
 
 std::unique_ptr<Server> Server::fromYaml(const std::string& yaml, const std::string& origin) {
@@ -662,7 +697,10 @@ int Server::runCommand(const std::string& flag, const std::string& value, std::o
     Impl& impl;
     ~Unwind() { impl.unwind(); }
   } unwindAtEnd{*impl_};
-  impl_->teardown.push_back([this] { impl_->router.clear(); });
+  impl_->teardown.push_back([this] {
+    impl_->router.clear();
+    impl_->docs.clear();
+  });
   if (impl_->store->dialect() == Dialect::SQLite) {
     impl_->storeLock = std::make_unique<StoreLock>(impl_->store->url().path);
     impl_->teardown.push_back([this] { impl_->storeLock.reset(); });
@@ -690,7 +728,10 @@ int Server::runCommand(const std::string& flag, const std::string& value, std::o
 
 void Server::Impl::startParts() {
   addCoreRoutes();
-  teardown.push_back([this] { router.clear(); });  // the plugins' routes go with them
+  teardown.push_back([this] {  // the plugins' routes go with them
+    router.clear();
+    docs.clear();
+  });
   if (store->dialect() == Dialect::SQLite) {
     storeLock = std::make_unique<StoreLock>(store->url().path);
     teardown.push_back([this] { storeLock.reset(); });
@@ -758,6 +799,8 @@ void Server::Impl::startParts() {
   // Stops those it started if one fails.
   plugins.start(BackEnds{*store, *sessions, *bus, *pusher, *limiter, *clientFrames, *presence, settings.http.publicUrl});
   teardown.push_back([this] { plugins.stop(); });
+  for (const auto& route : docs.undocumented()) log->warn("route {} is not documented in /v1/openapi.json", route);
+  docs.render();  // warns of a $ref to a schema nobody declared
   // After the hub stops (no more frames) and before the plugins do (their handlers).
   teardown.push_back([this] { clientFrames->stop(); });
   presence->start();
