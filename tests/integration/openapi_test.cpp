@@ -212,6 +212,12 @@ TEST_P(OpenApiTest, TheDocumentIsValidOpenApi31AndDocumentsEveryRoute) {
   for (const char* schema : {"Problem", "Profile", "User", "Event", "Slot", "Series", "Channel", "Message", "Musician", "Report"})
     EXPECT_TRUE(doc->getObject("components")->getObject("schemas")->has(schema)) << schema;
 
+  // A route with a rate limit answers 429 (chat's reactions); one whose limit is off does not.
+  auto reacting = doc->getObject("paths")->getObject("/v1/messages/{id}/reactions/{emoji}")->getObject("put");
+  ASSERT_TRUE(reacting->getObject("responses")->has("429"));
+  EXPECT_TRUE(reacting->getObject("responses")->getObject("429")->getObject("headers")->has("Retry-After"));
+  EXPECT_FALSE(doc->getObject("paths")->getObject("/v1/channels")->getObject("post")->getObject("responses")->has("429"));
+
   // Revalidation: the same document is 304 by its ETag.
   auto first = call("GET", "/v1/openapi.json");
   const auto etag = first.header("etag");
