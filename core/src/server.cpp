@@ -563,7 +563,9 @@ void Server::Impl::addCoreRoutes() {
   add("GET", "/v1/openapi.json", [this](Request& request) {
     auto document = docs.render();
     Response response;
-    if (auto held = request.header("If-None-Match"); held && *held == document->etag) {
+    // If-None-Match may list several validators (or be "*"); ours is strong, so W/ matches too.
+    if (auto held = request.header("If-None-Match");
+        held && (*held == "*" || held->find(document->etag) != std::string_view::npos)) {
       response.status = 304;
     } else {
       response.body = document->json;
