@@ -26,17 +26,24 @@ class PluginGate {
     if (--inside_ == 0 && closed_) empty_.notify_all();
   }
   /// Stops new callers, then waits until those inside have left; `slow` is called (without
-  /// the lock) every `every` while they have not, with how many are still inside.
+  /// the lock) every `every` while they have not, with how many are still inside. Past
+  /// `deadline` it gives up, opens again and returns false.
   template <class Slow>
-  void close(std::chrono::milliseconds every, Slow&& slow) {
+  bool close(std::chrono::milliseconds every, std::chrono::steady_clock::time_point deadline, Slow&& slow) {
     std::unique_lock lock(mutex_);
     closed_ = true;
     while (!empty_.wait_for(lock, every, [&] { return inside_ == 0; })) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        closed_ = false;
+        opened_.notify_all();
+        return false;
+      }
       const std::size_t inside = inside_;
       lock.unlock();
       slow(inside);
       lock.lock();
     }
+    return true;
   }
   void open() {
     std::lock_guard lock(mutex_);

@@ -140,6 +140,7 @@ struct PluginHost::Loaded {
 // modification time) is loaded afresh.
 struct PluginHost::Library {
   const mmm_plugin_descriptor* descriptor = nullptr;
+  std::string problem;  // why it cannot be used (no entry, no descriptor), if so
   dev_t device = 0;
   ino_t inode = 0;
   off_t size = 0;
@@ -153,7 +154,7 @@ struct PluginHost::Library {
 class PluginHost::Context final : public Host {
  public:
   Context(std::string name, YAML::Node config, std::shared_ptr<spdlog::logger> logger,
-          const RouteSink& routes, PluginServices& services, const BackEnds& backEnds,
+          const RouteSink& routes, const DocSink& docs, PluginServices& services, const BackEnds& backEnds,
           std::map<std::string, Command>& commands, const std::vector<std::string>& reservedFlags)
       : commands_(commands),
         reservedFlags_(reservedFlags),
@@ -161,6 +162,7 @@ class PluginHost::Context final : public Host {
         config_(std::move(config)),
         logger_(std::move(logger)),
         routes_(routes),
+        docs_(docs),
         services_(services),
         backEnds_(backEnds) {}
   const std::string& name() const override { return name_; }
@@ -184,6 +186,7 @@ class PluginHost::Context final : public Host {
               limiter.check(plugin, limit, request);
               return handler(request);
             });
+    if (docs_.rateLimited) docs_.rateLimited(name_, method, pattern);
   }
   RateLimiter& limiter() override { return backEnds_.limiter; }
   void onClientFrame(const std::string& type, ClientFrameHandler handler) override {
@@ -194,6 +197,12 @@ class PluginHost::Context final : public Host {
     return backEnds_.presence.online(userIds);
   }
   const std::string& publicUrl() const override { return backEnds_.publicUrl; }
+  void describe(const std::string& method, const std::string& pattern, const RouteDoc& doc) override {
+    if (docs_.describe) docs_.describe(name_, method, pattern, doc);
+  }
+  void schema(const std::string& name, const std::string& jsonSchema) override {
+    if (docs_.schema) docs_.schema(name_, name, jsonSchema);
+  }
   void command(const std::string& flag, const std::string& help, CommandAction action) override {
     if (flag.empty() || flag.front() == '-' ||
         flag.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos)
@@ -211,15 +220,17 @@ class PluginHost::Context final : public Host {
   YAML::Node config_;
   std::shared_ptr<spdlog::logger> logger_;
   const RouteSink& routes_;
+  const DocSink& docs_;
   PluginServices& services_;
   BackEnds backEnds_;
 };
 
 
-PluginHost::PluginHost(const Logging& logging, RouteSink routes, StopSink stopped)
+PluginHost::PluginHost(const Logging& logging, RouteSink routes, StopSink stopped, DocSink docs)
     : logging_(logging),
       routes_(std::move(routes)),
       stopped_(std::move(stopped)),
+      docs_(std::move(docs)),
       services_(std::make_unique<ServiceRegistry>()) {}
 
 PluginHost::~PluginHost() {
@@ -295,7 +306,10 @@ const mmm_plugin_descriptor* PluginHost::resolve(const PluginEntry& entry, std::
     throw PluginError(entry.where + ": cannot load plugin '" + entry.name + "' from " + file + ": " +
                       std::strerror(errno));
   auto& known = libraries_[file];
-  if (known && known->same(st)) return known->descriptor;
+  if (known && known->same(st)) {
+    if (!known->problem.empty()) throw PluginError(known->problem);
+    return known->descriptor;
+  }
   // RTLD_LOCAL keeps each plugin's symbols to itself; it is never dlclose'd.
   const std::string path = known ? freshCopy(file, entry.name) : file;
   void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
@@ -304,21 +318,22 @@ const mmm_plugin_descriptor* PluginHost::resolve(const PluginEntry& entry, std::
     throw PluginError(entry.where + ": cannot load plugin '" + entry.name + "' from " + file + ": " +
                       (error ? error : "unknown error"));
   }
-  auto entryFn = reinterpret_cast<mmm_plugin_entry_fn>(::dlsym(handle, MMM_PLUGIN_ENTRY_SYMBOL));
-  if (!entryFn)
-    throw PluginError(file + ": plugin '" + entry.name + "' has no entry symbol " + MMM_PLUGIN_ENTRY_SYMBOL +
-                      " (is it an mmm plugin?)");
-  const mmm_plugin_descriptor* descriptor = entryFn();
-  if (!descriptor) throw PluginError(file + ": plugin '" + entry.name + "' returned no descriptor");
-  if (auto problem = checkDescriptor(*descriptor, file, entry.name)) throw PluginError(*problem);
+  // Loaded now, whatever it holds: the loader would hand this copy back for `file`, so a
+  // file put in its place later is loaded afresh (above), even if this one is refused.
   auto library = std::make_unique<Library>();
-  library->descriptor = descriptor;
   library->device = st.st_dev;
   library->inode = st.st_ino;
   library->size = st.st_size;
   library->modified = st.st_mtim;
+  auto entryFn = reinterpret_cast<mmm_plugin_entry_fn>(::dlsym(handle, MMM_PLUGIN_ENTRY_SYMBOL));
+  if (!entryFn)
+    library->problem = file + ": plugin '" + entry.name + "' has no entry symbol " + MMM_PLUGIN_ENTRY_SYMBOL +
+                       " (is it an mmm plugin?)";
+  else if (!(library->descriptor = entryFn()))
+    library->problem = file + ": plugin '" + entry.name + "' returned no descriptor";
   known = std::move(library);
-  return descriptor;
+  if (!known->problem.empty()) throw PluginError(known->problem);
+  return known->descriptor;
 }
 
 std::unique_ptr<PluginHost::Loaded> PluginHost::instantiate(const mmm_plugin_descriptor* descriptor,
@@ -451,7 +466,7 @@ const PluginChange& PluginHost::change(const Plan& plan) const { return plan.cha
 void PluginHost::startOne(Loaded& p) {
   auto logger = logging_.make(p.name);
   p.services = std::make_unique<PluginServices>(*services_, p.name);
-  p.context = std::make_unique<Context>(p.name, p.config, logger, routes_, *p.services, *backEnds_, commands_,
+  p.context = std::make_unique<Context>(p.name, p.config, logger, routes_, docs_, *p.services, *backEnds_, commands_,
                                         reservedFlags_);
   logger->info("starting plugin {} {} ({})", p.name, p.descriptor->version, p.file);
   try {
@@ -533,25 +548,28 @@ void PluginHost::apply(std::shared_ptr<Plan> plan) {
     else
       plugins_.push_back(std::move(fresh));
   }
-  kept.clear();  // the stopped plugins' objects go (their libraries stay loaded)
+  // The stopped plugins' objects go, dependants first (their libraries stay loaded).
+  while (!kept.empty()) kept.pop_back();
   order_ = plan->order;
   entries_ = plan->entries;
   try {
     for (auto& p : plugins_)
       if (!p->started) startOne(*p);
-  } catch (...) {
+  } catch (const std::exception& e) {
     // Back to what ran: stop what this started, start what it stopped, as it was.
     for (auto it = plugins_.rbegin(); it != plugins_.rend(); ++it)
       if ((*it)->started && changed((*it)->name)) stopOne(**it);
     std::vector<std::unique_ptr<Loaded>> restored;
     for (auto& p : plugins_)
       if (p->started) restored.push_back(std::move(p));
-    plugins_.clear();
-    order_ = oldOrder;
+    while (!plugins_.empty()) plugins_.pop_back();  // dependants first
     entries_ = oldEntries;
-    for (const auto& name : order_) {
+    std::set<std::string> running;
+    std::vector<std::string> off;
+    for (const auto& name : oldOrder) {
       auto same = std::find_if(restored.begin(), restored.end(), [&](const auto& p) { return p && p->name == name; });
       if (same != restored.end()) {
+        running.insert(name);
         plugins_.push_back(std::move(*same));
         continue;
       }
@@ -559,14 +577,24 @@ void PluginHost::apply(std::shared_ptr<Plan> plan) {
       if (old == stopped.end()) continue;
       try {
         auto again = instantiate(old->descriptor, old->file, old->name, old->config, "(as it ran)");
+        for (const auto& dep : again->requires_)
+          if (!running.count(dep)) throw PluginError("it requires plugin '" + dep + "', which is off");
         startOne(*again);
+        running.insert(name);
         plugins_.push_back(std::move(again));
-      } catch (const std::exception& e) {
+      } catch (const std::exception& again) {
+        off.push_back(name);
         logging_.make(name)->critical("plugin {} did not start again after a failed reload, so it is off: {}", name,
-                                      e.what());
+                                      again.what());
       }
     }
-    throw;
+    order_.clear();
+    for (const auto& p : plugins_) order_.push_back(p->name);
+    std::string offText;
+    for (const auto& name : off) offText += (offText.empty() ? "" : ", ") + name;
+    throw PluginError(std::string(e.what()) + (off.empty() ? "; the plugins run as before"
+                                                            : "; the plugins run as before but for " + offText +
+                                                                  ", which could not start again and are off"));
   }
 }
 

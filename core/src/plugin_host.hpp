@@ -96,9 +96,19 @@ struct PluginChange {
   bool empty() const { return started.empty() && stopped.empty() && restarted.empty(); }
 };
 
+/// Where Host::describe and Host::schema go, with the plugin's name (see ApiDocs); and the
+/// routes a plugin added with a rate limit (their 429 is documented). Each may be empty.
+struct DocSink {
+  std::function<void(const std::string& plugin, const std::string& method, const std::string& pattern,
+                     const RouteDoc& doc)>
+      describe;
+  std::function<void(const std::string& plugin, const std::string& name, const std::string& jsonSchema)> schema;
+  std::function<void(const std::string& plugin, const std::string& method, const std::string& pattern)> rateLimited;
+};
+
 class PluginHost {
  public:
-  PluginHost(const Logging& logging, RouteSink routes, StopSink stopped = {});
+  PluginHost(const Logging& logging, RouteSink routes, StopSink stopped = {}, DocSink docs = {});
   ~PluginHost();
 
   void addStatic(const mmm_plugin_descriptor* descriptor);
@@ -159,6 +169,7 @@ class PluginHost {
   const Logging& logging_;
   RouteSink routes_;
   StopSink stopped_;
+  DocSink docs_;
   std::vector<const mmm_plugin_descriptor*> static_;
   std::vector<std::unique_ptr<Loaded>> plugins_;  // in start order
   std::vector<std::string> order_;

@@ -1,6 +1,7 @@
 // mmm::Server: settings, logging, router, middleware, plugins and the HTTP server, wired.
 #include <mmm/server.hpp>
 
+#include "api_docs.hpp"
 #include "client_ip.hpp"
 #include "config.hpp"
 #include "errors.hpp"
@@ -40,6 +41,7 @@
 #include <cctype>
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <ostream>
 #include <random>
 #include <set>
@@ -128,13 +130,16 @@ struct Server::Impl {
   Impl(YAML::Node raw, std::string origin, const std::string& base = {})
       : origin(std::move(origin)),
         base(base),
-        raw(raw),
-        appliedRaw(raw),
+        raw(YAML::Clone(raw)),  // a Node is a handle: assigning to one would rewrite the other
+        appliedRaw(YAML::Clone(raw)),
         settings(readSettings(raw, this->origin, base)),
         logging(settings.log.level, settings.log.format),
         log(logging.make("server")),
         accessLog(logging.make("http")),
         tracing(log),
+        docs(ApiDocs::Info{"Music Maker Meetup", serverVersion(), settings.http.publicUrl,
+                           settings.sessions.cookieName},
+             logging.make("openapi")),
         plugins(
             logging,
             [this](const std::string& plugin, const std::string& method, const std::string& pattern,
@@ -145,7 +150,15 @@ struct Server::Impl {
                 throw PluginError("plugin '" + plugin + "': " + e.what());
               }
             },
-            [this](const std::string& plugin) { forgetRoutes(plugin); }) {}
+            [this](const std::string& plugin) { forgetRoutes(plugin); },
+            DocSink{[this](const std::string& plugin, const std::string& method, const std::string& pattern,
+                           const RouteDoc& doc) { docs.describe(plugin, method, pattern, doc); },
+                    [this](const std::string& plugin, const std::string& name, const std::string& json) {
+                      docs.schema(plugin, name, json);
+                    },
+                    [this](const std::string& plugin, const std::string& method, const std::string& pattern) {
+                      docs.rateLimited(plugin, method, pattern);
+                    }}) {}
 
   std::string origin;
   std::string base;  // the folder relative paths in the config mean
@@ -162,8 +175,11 @@ struct Server::Impl {
   Router checker;                         // every recorded route: refuses a duplicate as it comes
   std::shared_ptr<const Router> routes = std::make_shared<Router>();  // what requests match (atomic_load)
   std::shared_ptr<const LiveSettings> live;                          // likewise
+  std::set<std::string> corePatterns;     // the core's routes (outside the gate); filled at start only
   std::mutex reloadMutex;                 // one reload at a time
+  bool stopping = false;                  // with reloadMutex: no reload once stop() began
   std::atomic<std::uint64_t> reloadsApplied{0}, reloadsUnchanged{0}, reloadsRefused{0}, reloadsFailed{0};
+  ApiDocs docs;  // what `GET /v1/openapi.json` says about the router's routes, by owner
   Metrics metrics;
   std::unique_ptr<PocoStore> store;
   std::unique_ptr<StoreLock> storeLock;  // SQLite only, while started
@@ -449,22 +465,18 @@ Response Server::Impl::readiness() {
   return jsonResponse(ready ? 200 : 503, body);
 }
 
-namespace {
-// The pass of the request this thread dispatches: a core route that must not hold the
-// gate while it waits (the reload route) lets go of it.
-thread_local PluginGate::Pass* currentPass = nullptr;
-}  // namespace
-
 Response Server::Impl::dispatch(Request& request) {
-  // Inside the gate from the match on: a reload never stops a plugin under a request, and
-  // a request that waited for a reload matches the routes it left.
-  PluginGate::Pass pass(gate);
-  struct Current {
-    explicit Current(PluginGate::Pass& pass) { currentPass = &pass; }
-    ~Current() { currentPass = nullptr; }
-  } current(pass);
-  const auto routes = currentRoutes();
+  auto routes = currentRoutes();
   auto match = routes->match(request.method, request.path);
+  // A plugin's route runs inside the gate, matched again there: a reload never stops a
+  // plugin under a request, and a request that waited for one matches the routes it left.
+  // The core's routes (health, metrics, the WebSocket, the admin's reload) never wait.
+  std::optional<PluginGate::Pass> pass;
+  if (match.kind == Router::Match::Kind::Found && !corePatterns.count(match.pattern)) {
+    pass.emplace(gate);
+    routes = currentRoutes();
+    match = routes->match(request.method, request.path);
+  }
   switch (match.kind) {
     case Router::Match::Kind::Found:
       request.route = std::move(match.pattern);
@@ -485,7 +497,7 @@ Response Server::Impl::dispatch(Request& request) {
     case Router::Match::Kind::NotFound:
       break;
   }
-  pass.release();
+  pass.reset();
   const auto live = currentLive();
   if (live->web && (request.method == "GET" || request.method == "HEAD")) {
     if (auto file = live->web->serve(request)) {
@@ -613,6 +625,22 @@ void Server::Impl::addCoreRoutes() {
   addRoute("", "GET", "/readyz", [this](Request&) { return readiness(); });
   addRoute("", "GET", settings.hub.path, [this](Request& request) { return acceptWebSocket(request); });
   addAdminRoutes();
+  // Public, like the API it describes; revalidated (it changes when a plugin starts or stops).
+  addRoute("", "GET", "/v1/openapi.json", [this](Request& request) {
+    auto document = docs.render();
+    Response response;
+    // If-None-Match may list several validators (or be "*"); ours is strong, so W/ matches too.
+    if (auto held = request.header("If-None-Match");
+        held && (*held == "*" || held->find(document->etag) != std::string_view::npos)) {
+      response.status = 304;
+    } else {
+      response.body = document->json;
+      response.set("Content-Type", "application/json");
+    }
+    response.set("ETag", document->etag);
+    response.set("Cache-Control", "no-cache");
+    return response;
+  });
   addRoute("", "GET", "/metrics", [this](Request& request) {
     if (!currentLive()->metricsAllow.contains(request.clientIp))
       throw HttpError(403, "metrics are served to the addresses in metrics.allow only");
@@ -660,6 +688,7 @@ void Server::Impl::addCoreRoutes() {
     response.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     return response;
   });
+  documentCoreRoutes(docs, settings.hub.path);
 }
 
 std::unique_ptr<Server> Server::fromYaml(const std::string& yaml, const std::string& origin) {
@@ -741,6 +770,8 @@ void Server::Impl::addRoute(const std::string& owner, const std::string& method,
   std::lock_guard lock(routesMutex);
   checker.add(method, pattern, handler);  // throws on a malformed pattern or a duplicate
   routeRecords.push_back({owner, method, pattern, std::move(handler)});
+  docs.addRoute(owner, method, pattern);
+  if (owner.empty()) corePatterns.insert(pattern);
 }
 
 void Server::Impl::forgetRoutes(const std::string& owner) {
@@ -750,6 +781,7 @@ void Server::Impl::forgetRoutes(const std::string& owner) {
                      routeRecords.end());
   checker.clear();
   for (const auto& r : routeRecords) checker.add(r.method, r.pattern, r.handler);
+  docs.removeOwner(owner);  // its paths and schemas leave /v1/openapi.json
 }
 
 void Server::Impl::clearRoutes() {
@@ -758,6 +790,7 @@ void Server::Impl::clearRoutes() {
     routeRecords.clear();
     checker.clear();
   }
+  docs.clear();
   std::atomic_store(&routes, std::shared_ptr<const Router>(std::make_shared<Router>()));
 }
 
@@ -898,6 +931,8 @@ void Server::Impl::startParts() {
   plugins.start(BackEnds{*store, *sessions, *bus, *pusher, *limiter, *clientFrames, *presence, settings.http.publicUrl});
   teardown.push_back([this] { plugins.stop(); });
   publishRoutes();
+  for (const auto& route : docs.undocumented()) log->warn("route {} is not documented in /v1/openapi.json", route);
+  docs.render();  // warns of a $ref to a schema nobody declared
   // After the hub stops (no more frames) and before the plugins do (their handlers).
   teardown.push_back([this] { clientFrames->stop(); });
   presence->start();
@@ -928,6 +963,10 @@ void Server::Impl::startParts() {
 
 void Server::stop() {
   if (!impl_ || !impl_->running) return;
+  {
+    std::lock_guard reloading(impl_->reloadMutex);  // waits for a reload under way to finish
+    impl_->stopping = true;
+  }
   impl_->log->info("stopping: finishing requests in flight");
   impl_->unwind();
   impl_->running = false;
@@ -938,6 +977,10 @@ void Server::stop() {
 void Server::hangUp(const std::string& configPath) {
   if (configPath.empty()) {
     impl_->log->warn("SIGHUP: running on the embedded default configuration, there is no file to reload");
+    return;
+  }
+  if (!impl_->running) {
+    impl_->log->warn("SIGHUP: the server is not running, there is nothing to reload");
     return;
   }
   try {
@@ -994,6 +1037,11 @@ std::string joinNames(const std::vector<std::string>& names) {
 Server::Impl::ReloadOutcome Server::Impl::reload(const std::string& path) {
   std::lock_guard reloading(reloadMutex);
   ReloadOutcome out;
+  if (stopping) {
+    out.result = "refused";
+    out.error = "the server is stopping";
+    return out;
+  }
   YAML::Node nextRaw;
   std::shared_ptr<const LiveSettings> nextLive;
   std::shared_ptr<PluginHost::Plan> plan;
@@ -1026,9 +1074,17 @@ Server::Impl::ReloadOutcome Server::Impl::reload(const std::string& path) {
   }
   if (!out.change.empty()) {
     for (const auto& [name, why] : out.change.why) log->info("reload: plugin {}: {}", name, why);
-    gate.close(std::chrono::seconds(1), [&](std::size_t inside) {
-      log->info("reload: waiting for {} request(s) or frame(s) in plugin code to finish", inside);
-    });
+    const auto patience = std::chrono::seconds(settings.http.shutdownTimeoutSeconds);
+    if (!gate.close(std::chrono::seconds(1), std::chrono::steady_clock::now() + patience, [&](std::size_t inside) {
+          log->info("reload: waiting for {} request(s) or frame(s) in plugin code to finish", inside);
+        })) {
+      out.result = "busy";
+      out.error = "requests in plugin code did not finish within server.shutdown_timeout_s (" +
+                  std::to_string(patience.count()) + " s)";
+      reloadsFailed++;
+      log->error("reload: {}, so nothing changed", out.error);
+      return out;
+    }
     struct Reopen {
       PluginGate& gate;
       ~Reopen() { gate.open(); }
@@ -1040,14 +1096,14 @@ Server::Impl::ReloadOutcome Server::Impl::reload(const std::string& path) {
       out.result = "failed";
       out.error = describe(e);
       reloadsFailed++;
-      log->error("reload: {}; the plugins run as before, and the core's settings did not change", out.error);
+      log->error("reload: {}; the core's settings did not change", out.error);
       return out;
     }
     publishRoutes();
   }
   std::atomic_store(&live, nextLive);
   logging.setLevel(level);
-  appliedRaw = nextRaw;
+  appliedRaw = YAML::Clone(nextRaw);  // a copy: `raw`, the config as started, must not follow
   out.result = "applied";
   reloadsApplied++;
   log->info("reload: applied {} (started: {}; stopped: {}; restarted: {}; plugins now: {})", path,
@@ -1080,11 +1136,11 @@ void Server::Impl::addAdminRoutes() {
     requireAdmin(request);
     if (configFile.empty())
       throw HttpError(409, "this server runs on a configuration that is not a file: there is nothing to reload");
-    // The reload waits for every request in plugin code to finish: this one must not hold the gate.
-    if (currentPass) currentPass->release();
     const auto outcome = reload(configFile);
     if (outcome.result == "refused") throw HttpError(422, "the configuration does not load, so nothing changed: " + outcome.error);
-    if (outcome.result == "failed") throw HttpError(500, "the reload failed and the plugins run as before: " + outcome.error);
+    if (outcome.result == "failed") throw HttpError(500, "the reload failed: " + outcome.error);
+    if (outcome.result == "busy")
+      throw HttpError(503, outcome.error + ": nothing changed; try again", {{"Retry-After", "5"}});
     Poco::JSON::Object body;
     body.set("result", outcome.result);
     auto names = [](const std::vector<std::string>& items) {

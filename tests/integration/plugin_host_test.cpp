@@ -3,6 +3,9 @@
 
 #include <mmm/error.hpp>
 
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -86,7 +89,7 @@ TEST(PluginHost, RefusesACycle) {
 
 TEST(PluginHost, ValidatesEachPluginsConfigAgainstItsSchema) {
   EXPECT_EQ(startError("[{name: alpha, config: {trace_fil: x}}]"),
-            "test.yaml:5:34: unknown key 'trace_fil' (expected one of: trace_file, fail_start, use_store)");
+            "test.yaml:5:34: unknown key 'trace_fil' (expected one of: trace_file, fail_start, use_store, describe)");
 }
 
 TEST(PluginHost, StartsInDependencyOrderAndStopsInReverse) {
@@ -153,6 +156,36 @@ TEST(PluginHost, DisabledPluginsRoutesAre404WhileTheRestServe) {
   EXPECT_EQ(request(server->port(), "GET", "/gamma/items/1").status, 404);
   auto enabled = startServer("plugins: [{name: alpha}, {name: gamma}]\n");
   EXPECT_EQ(request(enabled->port(), "GET", "/gamma/items/1").status, 200);
+}
+
+TEST(PluginHost, DescribeRefusesAnotherRouteARouteTwiceAndABadSchema) {
+  EXPECT_EQ(startError("[{name: alpha, config: {describe: foreign}}]"),
+            "plugin 'alpha' failed to start: GET /nowhere is not a route of plugin 'alpha'");
+  EXPECT_EQ(startError("[{name: alpha}, {name: beta, config: {describe: twice}}]"),
+            "plugin 'beta' failed to start: GET /beta/items/{id} is documented already");
+  const auto bad = startError("[{name: alpha, config: {describe: bad_schema}}]");
+  EXPECT_EQ(bad.rfind("plugin 'alpha' failed to start: POST /alpha/echo: the request schema is not valid JSON", 0), 0u)
+      << bad;
+}
+
+// The document lists each enabled plugin's routes: those described with what was said, the
+// others marked undocumented; a disabled plugin's are absent.
+TEST(PluginHost, TheOpenApiDocumentHasTheEnabledPluginsRoutes) {
+  auto server = startServer("plugins: [{name: alpha, config: {describe: ok}}, {name: gamma}, {name: beta, enabled: false}]\n");
+  auto reply = request(server->port(), "GET", "/v1/openapi.json");
+  ASSERT_EQ(reply.status, 200);
+  Poco::JSON::Parser parser;
+  auto doc = parser.parse(reply.body).extract<Poco::JSON::Object::Ptr>();
+  auto paths = doc->getObject("paths");
+  auto item = paths->getObject("/alpha/items/{id}")->getObject("get");
+  EXPECT_EQ(item->getValue<std::string>("summary"), "An item");
+  EXPECT_FALSE(item->has("x-mmm-undocumented"));
+  EXPECT_EQ(item->getArray("tags")->getElement<std::string>(0), "alpha");
+  EXPECT_TRUE(paths->getObject("/alpha/items/{id}")->getObject("delete")->getValue<bool>("x-mmm-undocumented"));
+  EXPECT_TRUE(paths->getObject("/gamma/items/{id}")->getObject("get")->getValue<bool>("x-mmm-undocumented"));
+  EXPECT_TRUE(doc->getObject("components")->getObject("schemas")->has("alphaItem"));
+  EXPECT_FALSE(paths->has("/beta/items/{id}"));
+  EXPECT_TRUE(paths->has("/healthz"));
 }
 
 TEST(PluginHost, TwoServersInOneProcessAreIndependent) {

@@ -32,6 +32,7 @@ class TestPlugin final : public mmm::Plugin {
         {"trace_file", S::string().withDefault("''")},
         {"fail_start", S::boolean().withDefault("false")},
         {"use_store", S::boolean().withDefault("false")},
+        {"describe", S::string().withDefault("''")},
     });
   }
 
@@ -68,6 +69,7 @@ class TestPlugin final : public mmm::Plugin {
       if (*stopped) return mmm::Response::text(503, "stopped under a request");
       return mmm::Response::text(200, "alive");
     });
+    describe(host, base, host.config()["describe"].as<std::string>());
     host.route("GET", base + "/slow", [](mmm::Request& request) {
       int ms = std::stoi(request.queryParam("ms").value_or("500"));
       std::this_thread::sleep_for(std::chrono::milliseconds(std::min(ms, 10000)));
@@ -78,6 +80,27 @@ class TestPlugin final : public mmm::Plugin {
   void stop() override {
     *stopped_ = true;
     trace("stop");
+  }
+
+  // What the plugin says of its routes for /v1/openapi.json: "ok" documents one route (the
+  // others stay undocumented); "foreign", "twice" and "bad_schema" make Host::describe refuse.
+  static void describe(mmm::Host& host, const std::string& base, const std::string& how) {
+    if (how.empty()) return;
+    const auto item = mmm::RouteDoc("An item")
+                          .path("id", R"({"type":"integer","minimum":1})")
+                          .answer(200, "The item", mmm::RouteDoc::ref(kId + "Item"))
+                          .answer(404, "No such item");
+    if (how == "ok") {
+      host.schema(kId + "Item", R"({"type":"object","properties":{"plugin":{"type":"string"},"id":{"type":"string"}}})");
+      host.describe("GET", base + "/items/{id}", item);
+    } else if (how == "foreign") {
+      host.describe("GET", "/nowhere", mmm::RouteDoc("Nothing").answer(200, "OK"));
+    } else if (how == "twice") {
+      host.describe("GET", base + "/items/{id}", item);
+      host.describe("GET", base + "/items/{id}", item);
+    } else if (how == "bad_schema") {
+      host.describe("POST", base + "/echo", mmm::RouteDoc("Echo").body("{not json").answer(200, "The body"));
+    }
   }
 
   // Routes over the store and the sessions, for the back-end and fault tests.

@@ -109,7 +109,8 @@ TEST(ClientFrames, AReleasedPluginsHandlersNeverRunAndItsTypesAreFreeAgain) {
   std::atomic<int> typing{0}, presence{0};
   frames.claim("chat", "typing", [&](std::int64_t, const Poco::JSON::Object&) { typing++; });
   frames.watchPresence("chat", [&](std::int64_t, bool) { presence++; });
-  gate.close(std::chrono::milliseconds(100), [](std::size_t) {});
+  ASSERT_TRUE(gate.close(std::chrono::milliseconds(100), std::chrono::steady_clock::now() + std::chrono::seconds(5),
+                         [](std::size_t) {}));
   frames.dispatch(7, R"({"type":"typing"})");
   frames.presenceChanged(7, true);
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -128,7 +129,8 @@ TEST(PluginGate, CloseWaitsForThoseInsideAndHoldsNewcomersUntilOpen) {
   std::atomic<bool> leftFirst{false}, closed{false}, newcomerIn{false};
   gate.enter();
   std::thread closer([&] {
-    gate.close(std::chrono::milliseconds(20), [](std::size_t inside) { EXPECT_EQ(inside, 1u); });
+    EXPECT_TRUE(gate.close(std::chrono::milliseconds(20), std::chrono::steady_clock::now() + std::chrono::seconds(30),
+                           [](std::size_t inside) { EXPECT_EQ(inside, 1u); }));
     closed = true;
     EXPECT_TRUE(leftFirst.load());
   });
@@ -146,4 +148,18 @@ TEST(PluginGate, CloseWaitsForThoseInsideAndHoldsNewcomersUntilOpen) {
   gate.open();
   newcomer.join();
   EXPECT_TRUE(newcomerIn.load());
+}
+
+TEST(PluginGate, CloseGivesUpAtItsDeadlineAndOpensAgain) {
+  PluginGate gate;
+  gate.enter();  // a request that never leaves in time
+  int calls = 0;
+  const auto begin = std::chrono::steady_clock::now();
+  EXPECT_FALSE(gate.close(std::chrono::milliseconds(20), begin + std::chrono::milliseconds(150),
+                          [&](std::size_t) { ++calls; }));
+  EXPECT_GE(std::chrono::steady_clock::now() - begin, std::chrono::milliseconds(150));
+  EXPECT_GT(calls, 0);
+  std::thread newcomer([&] { PluginGate::Pass pass(gate); });  // open again: it gets in
+  newcomer.join();
+  gate.leave();
 }

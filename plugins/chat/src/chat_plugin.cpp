@@ -4,6 +4,7 @@
 #include "chat_moderation.hpp"
 #include "chat_repository.hpp"
 #include "chat_typing.hpp"
+#include "chat_openapi.hpp"
 
 #include <mmm/mmm.hpp>
 
@@ -79,6 +80,7 @@ class ChatPlugin final : public Plugin {
       for (auto id : host.online(parsePresenceQuery(r))) json.value(id);
       return Response::json(200, json.endArray().endObject().take());
     });
+    describeRoutes(host);
     host.services().provide<ManagedChannels>(std::make_shared<ManagedChannelsService>(api));
     host.services().provide<ChannelAnnouncements>(std::make_shared<ChannelAnnouncementsService>(api));
     ReportTarget::provide(host.services(), "message", std::make_shared<MessageReportTarget>(api));

@@ -4,6 +4,7 @@
 #include "calendar_api.hpp"
 #include "event_repository.hpp"
 #include "events_api.hpp"
+#include "meetups_openapi.hpp"
 
 #include <mmm/mmm.hpp>
 
@@ -124,6 +125,7 @@ class MeetupsPlugin final : public Plugin {
     host.route("GET", "/v1/calendar/public.ics", [&calendar](Request& r) { return calendar.publicFeed(r); });
     // The URL each calendar entry links to: the web UI's page of the event.
     host.route("GET", "/events/{id}", [&calendar](Request& r) { return calendar.eventPage(r); });
+    describeRoutes(host);
     ReportTarget::provide(host.services(), "event", std::make_shared<EventReportTarget>(api));
 
     keeper_ = std::make_unique<SeriesKeeper>(api, std::chrono::seconds(config["series_check_interval_s"].as<int>()),

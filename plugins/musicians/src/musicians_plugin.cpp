@@ -3,6 +3,7 @@
 #include "musician_repository.hpp"
 #include "musicians_api.hpp"
 #include "vocabulary.hpp"
+#include "musicians_openapi.hpp"
 
 #include <mmm/mmm.hpp>
 
@@ -47,6 +48,7 @@ class MusiciansPlugin final : public Plugin {
     host.route("GET", "/v1/musicians", [&api](Request& r) { return api.search(r); });
     host.route("GET", "/v1/musicians/{id}", [&api](Request& r) { return api.get(r); });
     host.route("PUT", "/v1/musicians/{id}", [&api](Request& r) { return api.put(r); });
+    describeRoutes(host);
     host.services().provide<MusicianDirectory>(std::make_shared<Directory>(host.store(), *instruments_, *genres_));
     host.logger()->info("{} instruments, {} genres", instruments_->entries().size(), genres_->entries().size());
   }

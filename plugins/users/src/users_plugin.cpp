@@ -9,6 +9,7 @@
 #include "user_repository.hpp"
 #include "user_sessions.hpp"
 #include "users_api.hpp"
+#include "users_openapi.hpp"
 #include "validation.hpp"
 
 #include <mmm/mmm.hpp>
@@ -140,6 +141,7 @@ class UsersPlugin final : public Plugin {
     host.route("POST", "/v1/reports", [&reports](Request& r) { return reports.create(r); });
     host.route("GET", "/v1/reports", [&reports](Request& r) { return reports.list(r); });
     host.route("POST", "/v1/reports/{id}/resolve", [&reports](Request& r) { return reports.resolve(r); });
+    describeRoutes(host);
     host.command("grant-admin", "EMAIL: make that user an admin",
                  [&moderation](const std::string& email, std::ostream& out, std::ostream& err) {
                    return moderation.grantAdmin(email, out, err);

@@ -26,6 +26,13 @@ class HelloPlugin final : public mmm::Plugin {
       body.set("greeting", greeting_ + ", " + name + "!");
       return mmm::jsonResponse(200, body);
     });
+    // What GET /v1/openapi.json says of it.
+    host.schema("Greeting", R"({"type":"object","required":["greeting"],"properties":{"greeting":{"type":"string"}}})");
+    host.describe("GET", "/hello/{name}",
+                  mmm::RouteDoc("A greeting")
+                      .path("name", R"({"type":"string","maxLength":64})", "Who to greet")
+                      .answer(200, "The greeting", mmm::RouteDoc::ref("Greeting"))
+                      .answer(400, "The name is longer than 64 bytes"));
   }
 
  private:

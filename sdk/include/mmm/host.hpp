@@ -5,6 +5,7 @@
 #include <mmm/abi.hpp>
 #include <mmm/bus.hpp>
 #include <mmm/http.hpp>
+#include <mmm/openapi.hpp>
 #include <mmm/services.hpp>
 #include <mmm/sessions.hpp>
 #include <mmm/store.hpp>
@@ -108,6 +109,16 @@ class MMM_EXPORT Host {
   /// "https://meet.example.org", no trailing slash), for absolute links a plugin hands out
   /// (calendar feeds, mails); empty when it is not set, and the request's Host is all there is.
   virtual const std::string& publicUrl() const = 0;
+
+  // 4.6
+  /// Documents a route this plugin added (see mmm/openapi.hpp) for `GET /v1/openapi.json`.
+  /// Throws std::invalid_argument when this plugin has no such route, when it is
+  /// documented twice, or when a schema is not a JSON object.
+  virtual void describe(const std::string& method, const std::string& pattern, const RouteDoc& doc) = 0;
+  /// Declares the named schema `#/components/schemas/NAME` (NAME: letters, digits, '.', '-',
+  /// '_'). Throws std::invalid_argument when `jsonSchema` is not a JSON object, or when an
+  /// enabled plugin declared NAME with another schema.
+  virtual void schema(const std::string& name, const std::string& jsonSchema) = 0;
 };
 
 }  // namespace mmm

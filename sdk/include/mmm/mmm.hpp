@@ -13,6 +13,7 @@
 #include <mmm/json.hpp>
 #include <mmm/moderation.hpp>
 #include <mmm/musicians.hpp>
+#include <mmm/openapi.hpp>
 #include <mmm/plugin.hpp>
 #include <mmm/profiles.hpp>
 #include <mmm/rate_limit.hpp>

@@ -1,0 +1,13 @@
+// The musicians plugin's routes and schemas, as `GET /v1/openapi.json` shows them.
+#pragma once
+
+namespace mmm {
+class Host;
+}
+
+namespace mmm::musicians {
+
+/// Declares the schemas and documents every route; after the routes are added.
+void describeRoutes(Host& host);
+
+}  // namespace mmm::musicians
