@@ -58,7 +58,8 @@ class ReloadTest : public MeetupsTest {
   }
   /// Writes a new config over the server's file (the same store).
   void rewrite(const std::string& plugins, const std::string& sections = "", const std::string& hub = kHub) {
-    const std::string text = configText(plugins, "", sections + hub);
+    std::string text = configText(plugins, "", sections + hub);
+    if (sections.rfind("log:", 0) == 0) text.replace(text.find("log: {level: debug}\n"), 20, "");  // the test's own
     const std::string temp = server_->configFile() + ".new";
     std::ofstream(temp) << text;
     std::filesystem::rename(temp, server_->configFile());  // never a half-written file
@@ -201,7 +202,9 @@ TEST_P(ReloadTest, CoreSettingsChangeLiveAndThoseNeedingARestartAreNamed) {
   const std::string preflight =
       "Origin: https://band.example\r\nAccess-Control-Request-Method: POST\r\n";
   EXPECT_EQ(call("OPTIONS", "/v1/events", "", "", preflight).status, 403);
-  rewrite(kUsersWithAdmin + kMeetupsPlugin + kChatPlugin, "cors: {allowed_origins: ['https://band.example']}\n",
+  EXPECT_EQ(call("GET", "/healthz", "", "", "X-Request-Id: before-the-reload\r\n").status, 200);
+  rewrite(kUsersWithAdmin + kMeetupsPlugin + kChatPlugin,
+          "log: {level: warn}\ncors: {allowed_origins: ['https://band.example']}\n",
           "hub: {max_sockets_per_user: 0, max_client_frames_per_s: 0, threads: 3}\n");
   auto reply = reload();
   ASSERT_EQ(reply.status, 200) << reply.body;
@@ -213,6 +216,12 @@ TEST_P(ReloadTest, CoreSettingsChangeLiveAndThoseNeedingARestartAreNamed) {
   EXPECT_EQ(allowed.status, 204);
   EXPECT_EQ(allowed.header("access-control-allow-origin"), "https://band.example");
   EXPECT_NE(readFile(server_->logFile()).find("reload: hub.threads changed, which takes a restart"), std::string::npos);
+  // The log level is warn now: the access log (info) is quiet.
+  EXPECT_EQ(call("GET", "/healthz", "", "", "X-Request-Id: after-the-reload\r\n").status, 200);
+  std::this_thread::sleep_for(100ms);
+  const std::string log = readFile(server_->logFile());
+  EXPECT_NE(log.find("before-the-reload"), std::string::npos);
+  EXPECT_EQ(log.find("after-the-reload"), std::string::npos) << "an info line after the level became warn";
   // hub.threads still runs at its started value: a later reload must still name it.
   auto again = reload();
   ASSERT_EQ(again.status, 200) << again.body;
