@@ -1,5 +1,7 @@
 // A plugin: constructed by its descriptor's factory, configured, started in dependency
-// order, stopped in reverse. Its handlers are ordinary functions registered at start.
+// order, stopped in reverse. Its handlers are ordinary functions registered at start. A
+// live reload may stop it and start a new object of it in the same process (see the SDK
+// README): keep state in the object, not in statics.
 #pragma once
 
 #include <mmm/abi.hpp>
