@@ -185,6 +185,22 @@ TEST_P(ReloadTest, AConfigThatDoesNotLoadChangesNothingAndSaysWhy) {
   EXPECT_NE(log.find("does not load, so nothing changed"), std::string::npos);
 }
 
+TEST_P(ReloadTest, ChangingTheUsersConfigRestartsEveryPluginAndSessionsCarryOn) {
+  start(kUsersWithAdmin + kMeetupsPlugin + kChatPlugin);
+  const auto event = create(boss_, iso(daysAhead(3)));
+  rewrite(kUsersWithAdmin + "      password_min_length: 11\n" + kMeetupsPlugin + kChatPlugin);
+  auto reply = reload();
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(names(json(reply), "restarted"), (std::vector<std::string>{"users", "chat", "meetups"}));
+  // The new rule holds, the old session still works, and so does every plugin.
+  auto tooShort = signUp(unique("short") + "@example.org", "only-10-ch", unique("short"));
+  expectProblem(tooShort, 400);
+  EXPECT_EQ(call("GET", "/v1/users/me", "", boss_.token).status, 200);
+  EXPECT_EQ(call("GET", "/v1/events/" + str(idOf(event)), "", boss_.token).status, 200);
+  EXPECT_EQ(call("GET", "/v1/channels", "", boss_.token).status, 200);
+  newAccount();  // a long enough password (11 characters at least) still signs up
+}
+
 TEST_P(ReloadTest, OnlyAdminsListPluginsAndReload) {
   start(kUsersWithAdmin + kMeetupsPlugin + kChatPlugin);
   const auto someone = newAccount();
