@@ -9,58 +9,32 @@
 // MMM_NODE when node was found).
 #pragma once
 
-#include "test_http.hpp"
+#include "checker_run.hpp"
 
-#include <cstdio>
-#include <fstream>
 #include <stdexcept>
 #include <string>
-#include <sys/wait.h>
 
 namespace mmm::test {
 
-struct IcsCheckRun {
-  int exitCode = -1;  // -1: the checker did not exit normally
-  std::string out;    // the JSON summary (exit 0)
-  std::string err;    // the reason (exit 1)
-};
+/// `out`: the JSON summary (exit 0); `err`: the reason (exit 1).
+using IcsCheckRun = CheckerRun;
 
 /// Runs the checker of `parser` ("python" or "icaljs") on `icsBytes`, whatever it answers.
 inline IcsCheckRun runIcsCheck(const std::string& icsBytes, const std::string& parser) {
-  const auto quote = [](const std::string& text) {
-    std::string out = "'";
-    for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-  };
   std::string command;
   if (parser == "python") {
     // Debian's python (python3-icalendar), not whatever python3 is first on the PATH.
-    command = quote("/usr/bin/python3") + " " + quote(MMM_ICS_CHECK_PY);
+    command = shellQuote("/usr/bin/python3") + " " + shellQuote(MMM_ICS_CHECK_PY);
   } else if (parser == "icaljs") {
 #ifdef MMM_NODE
-    command = quote(MMM_NODE) + " " + quote(MMM_ICS_CHECK_MJS);
+    command = shellQuote(MMM_NODE) + " " + shellQuote(MMM_ICS_CHECK_MJS);
 #else
     throw std::runtime_error("node was not found when the tests were configured: ./scripts/test installs it");
 #endif
   } else {
     throw std::invalid_argument("no iCalendar checker called " + parser);
   }
-  static int counter = 0;
-  const std::string base = tempDir() + "/feed-" + std::to_string(++counter);
-  const std::string input = base + ".ics", errors = base + ".err";
-  std::ofstream(input, std::ios::binary) << icsBytes;
-  command += " " + quote(input) + " 2>" + quote(errors);
-  IcsCheckRun run;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) throw std::runtime_error("cannot run " + command);
-  char buffer[4096];
-  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) run.out.append(buffer, n);
-  const int status = ::pclose(pipe);
-  run.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  run.err = readFile(errors);
-  std::remove(input.c_str());
-  std::remove(errors.c_str());
-  return run;
+  return runChecker(command, "feed", "ics", icsBytes);
 }
 
 /// The JSON summary `parser` ("python" or "icaljs") prints for `icsBytes`; a feed it rejects
