@@ -768,6 +768,10 @@ std::shared_ptr<const LiveSettings> Server::Impl::makeLive(const Settings& next)
 void Server::Impl::addRoute(const std::string& owner, const std::string& method, const std::string& pattern,
                             Handler handler) {
   std::lock_guard lock(routesMutex);
+  // The core's paths are its own whatever the method: dispatch tells a core route (which
+  // never waits at the plugins' gate) by its pattern.
+  if (!owner.empty() && corePatterns.count(pattern))
+    throw std::invalid_argument("the path " + pattern + " is the core's");
   checker.add(method, pattern, handler);  // throws on a malformed pattern or a duplicate
   routeRecords.push_back({owner, method, pattern, std::move(handler)});
   docs.addRoute(owner, method, pattern);

@@ -189,10 +189,12 @@ pids+=($!)
 for _ in $(seq 1 100); do [ -s "$notify_log" ] && break; sleep 0.05; done
 [ -s "$notify_log" ] || fail "the notify socket's listener did not start"
 
-start_server() {  # start_server ARGS…: as mmm, with the key from secrets.env as the unit reads it
-  chroot --userspec=mmm:mmm "$root" /usr/bin/env -i PATH=/usr/bin:/bin NOTIFY_SOCKET=/run/mmm-notify.sock \
+start_server() {  # start_server CONFIG [NOTIFY_SOCKET] ARGS…: as mmm, with the key from secrets.env as the unit reads it
+  local config=$1 notify=$2
+  shift 2
+  chroot --userspec=mmm:mmm "$root" /usr/bin/env -i PATH=/usr/bin:/bin ${notify:+NOTIFY_SOCKET=$notify} \
     /bin/sh -c 'set -a; . /etc/mmm/secrets.env; set +a; exec /usr/bin/mmm-server "$@"' mmm-server \
-    --config /etc/mmm/mmm.yaml "$@" > "$work/out" 2> "$work/err" &
+    --config "$config" "$@" > "$work/out" 2> "$work/err" &
   pid=$!
   pids+=("$pid")
   port=""
@@ -202,7 +204,7 @@ start_server() {  # start_server ARGS…: as mmm, with the key from secrets.env 
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.05
   done
-  [ -n "$port" ] || { cat "$work/err"; fail "mmm-server did not start in the root"; }
+  [ -n "$port" ] || { cat "$work/err"; fail "mmm-server did not start in the root with $config"; }
   url="http://127.0.0.1:$port"
 }
 stop_server() {  # SIGTERM, and the exit status must be 0
@@ -212,7 +214,7 @@ stop_server() {  # SIGTERM, and the exit status must be 0
   [ "$status" -eq 0 ] || { tail -20 "$work/err"; fail "mmm-server exited $status on SIGTERM"; }
 }
 
-start_server --listen 127.0.0.1:0
+start_server /etc/mmm/mmm.yaml /run/mmm-notify.sock --listen 127.0.0.1:0
 ready=""
 for _ in $(seq 1 100); do
   ready=$(curl -s -m 5 -o /dev/null -w '%{http_code}' "$url/readyz") || true
@@ -244,7 +246,7 @@ notified=$(tail -n +2 "$notify_log" | tr '\n' ' ')
 pass "notify socket: $notified(READY once serving, RELOADING/READY around SIGHUP, STOPPING at SIGTERM); exit 0"
 
 # The same files, started again: the store survives, the user can sign in.
-start_server --listen 127.0.0.1:0
+start_server /etc/mmm/mmm.yaml /run/mmm-notify.sock --listen 127.0.0.1:0
 signin=$(curl -s -m 30 -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' "$url/v1/sessions" \
   -d '{"email":"deb@example.org","password":"packaged-and-run"}')
 [ "$signin" = 201 ] || fail "signing in after a restart answered $signin"
@@ -275,18 +277,7 @@ plugins:
   - {name: hello, library: /tmp/hello/build/libmmm_hello.so, config: {greeting: "Hej"}}
 YAML
   chmod 644 "$root/tmp/hello.yaml"
-  chroot --userspec=mmm:mmm "$root" /usr/bin/env -i PATH=/usr/bin:/bin /bin/sh -c \
-    'set -a; . /etc/mmm/secrets.env; exec /usr/bin/mmm-server --config /tmp/hello.yaml' > "$work/out" 2> "$work/err" &
-  pid=$!
-  pids+=("$pid")
-  port=""
-  for _ in $(seq 1 200); do
-    port=$(sed -n 's/^mmm-server listening on port \([0-9]*\)$/\1/p' "$work/out")
-    [ -n "$port" ] && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  [ -n "$port" ] || { cat "$work/err"; fail "mmm-server did not start with the hello plugin"; }
+  start_server /tmp/hello.yaml ""
   body=$(curl -s -m 5 "http://127.0.0.1:$port/hello/world")
   stop_server
   [ "$body" = '{"greeting":"Hej, world!"}' ] || fail "the hello plugin said '$body'"
