@@ -59,7 +59,9 @@ class ReloadTest : public MeetupsTest {
   /// Writes a new config over the server's file (the same store).
   void rewrite(const std::string& plugins, const std::string& sections = "", const std::string& hub = kHub) {
     std::string text = configText(plugins, "", sections + hub);
-    if (sections.rfind("log:", 0) == 0) text.replace(text.find("log: {level: debug}\n"), 20, "");  // the test's own
+    // A `log:` or `web:` section of the test's own replaces the fixture's.
+    for (const std::string line : {"log: {level: debug}\n", "web: {enabled: false}\n"})
+      if (sections.find(line.substr(0, 4)) != std::string::npos) text.erase(text.find(line), line.size());
     const std::string temp = server_->configFile() + ".new";
     std::ofstream(temp) << text;
     std::filesystem::rename(temp, server_->configFile());  // never a half-written file
@@ -238,10 +240,26 @@ TEST_P(ReloadTest, CoreSettingsChangeLiveAndThoseNeedingARestartAreNamed) {
   const std::string log = readFile(server_->logFile());
   EXPECT_NE(log.find("before-the-reload"), std::string::npos);
   EXPECT_EQ(log.find("after-the-reload"), std::string::npos) << "an info line after the level became warn";
+
   // hub.threads still runs at its started value: a later reload must still name it.
   auto again = reload();
   ASSERT_EQ(again.status, 200) << again.body;
   EXPECT_EQ(names(json(again), "needRestart"), std::vector<std::string>{"hub.threads"}) << again.body;
+
+  // The web UI, off at start, served from a folder once a reload names it.
+  EXPECT_EQ(call("GET", "/").status, 404);
+  const std::string web = tempDir() + "/" + unique("web");
+  std::filesystem::create_directories(web);
+  std::ofstream(web + "/index.html") << "<title>Band night</title>";
+  rewrite(kUsersWithAdmin + kMeetupsPlugin + kChatPlugin, "web: {enabled: true, root: '" + web + "'}\n");
+  ASSERT_EQ(reload().status, 200);
+  auto page = call("GET", "/");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("Band night"), std::string::npos) << page.body;
+  // A web root that does not exist is refused, and the one serving stays.
+  rewrite(kUsersWithAdmin + kMeetupsPlugin + kChatPlugin, "web: {enabled: true, root: '" + web + "-gone'}\n");
+  expectProblem(reload(), 422);
+  EXPECT_EQ(call("GET", "/").status, 200);
 }
 
 // The test plugins (tests/plugins/test_plugin.cpp): a request in a plugin finishes before it
