@@ -5,7 +5,7 @@
 import {after, before, test} from 'node:test';
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
-import {mkdtempSync, mkdirSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -312,6 +312,38 @@ test('a report reaches the admin, who deletes the message for everyone', async (
   await ann.page.locator('.audit li', {hasText: 'report.delete'}).waitFor();
   // Gone from Bob's open chat without a reload (the delete is pushed).
   await reported.waitFor({state: 'detached'});
+});
+
+test('an admin sees the plugins and reloads the configuration live', async () => {
+  // Ann (an admin) on the admin page: every plugin running. The operator turns musicians off
+  // in the file; "Reload configuration" applies it without a restart, and on again.
+  await ann.page.goto(`${base}/#/admin`);
+  const row = (name) => ann.page.locator(`tr[data-plugin="${name}"]`);
+  for (const name of ['users', 'chat', 'meetups', 'musicians']) await row(name).getByText('running').waitFor();
+  const config = path.join(work, 'mmm.yaml');
+  const original = readFileSync(config, 'utf8');
+  writeFileSync(config, original.replace('  - name: musicians\n', '  - name: musicians\n    enabled: false\n'));
+  try {
+    await ann.page.getByRole('button', {name: 'Reload configuration'}).click();
+    await ann.page.getByText(/Reloaded \(started: none; stopped: musicians; restarted: .*meetups/).waitFor();
+    await row('musicians').getByText('disabled').waitFor();
+    assert.equal((await ann.page.evaluate(async () => (await fetch('/v1/musicians')).status)), 404);
+    await ann.page.screenshot({path: path.join(shots, 'admin-plugins-desktop.png'), fullPage: true});
+  } finally {
+    writeFileSync(config, original);
+  }
+  await ann.page.getByRole('button', {name: 'Reload configuration'}).click();
+  await ann.page.getByText(/Reloaded \(started: musicians;/).waitFor();
+  await row('musicians').getByText('running').waitFor();
+  // A file that does not load changes nothing, and the page says why.
+  writeFileSync(config, `${original}\nlogging: {}\n`);
+  try {
+    await ann.page.getByRole('button', {name: 'Reload configuration'}).click();
+    await ann.page.getByText(/Nothing changed: .*unknown key 'logging'/).waitFor();
+  } finally {
+    writeFileSync(config, original);
+  }
+  await row('musicians').getByText('running').waitFor();
 });
 
 test('long lists come a page at a time, with "Show more events"', async () => {

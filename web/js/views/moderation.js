@@ -1,8 +1,10 @@
 // Reporting (anyone) and the admin page (admins only): open reports with what was
-// reported and the resolve actions, suspending and lifting, and the audit log.
+// reported and the resolve actions, suspending and lifting, the audit log, and the
+// server's plugins with a live reload (views/plugins.js).
 import {api} from '../api.js';
 import {app} from '../app.js';
 import {formatWhen, h} from '../dom.js';
+import {pluginsPanel} from './plugins.js';
 
 export const isAdmin = () => Boolean(app.me?.roles?.includes('admin'));
 
@@ -74,7 +76,8 @@ export async function adminView(page) {
     act(() => api('POST', `/v1/users/${userId.value}/suspend`, {reason: reason.value}));
   });
 
-  page.append(status, h('h2', {}, 'Open reports'), reports, suspendForm, h('h2', {}, 'Audit log'), audit);
+  page.append(status, h('h2', {}, 'Open reports'), reports, suspendForm, h('h2', {}, 'Audit log'), audit,
+      pluginsPanel());
   await refresh().catch((error) => { status.textContent = error.message; });
 }
 
