@@ -1118,15 +1118,23 @@ Server::Impl::ReloadOutcome Server::Impl::reload(const std::string& path) {
 
 // Admins only: the plugins and their state, and a reload of the config file.
 void Server::Impl::addAdminRoutes() {
+  // The role is the users plugin's: asked inside the gate, so that a reload never stops
+  // that plugin under the question.
   auto requireAdmin = [this](Request& request) {
     const auto& session = authenticated(request);
+    PluginGate::Pass pass(gate);
     auto roles = plugins.services().find<UserRoles>();
     if (!roles || !roles->isAdmin(session.userId)) throw HttpError(403, "admins only");
   };
   addRoute("", "GET", "/v1/admin/plugins", [this, requireAdmin](Request& request) {
     requireAdmin(request);
     Poco::JSON::Array list;
-    for (const auto& p : plugins.states()) {
+    std::vector<PluginState> states;
+    {
+      std::lock_guard reloading(reloadMutex);  // a reload changes the list
+      states = plugins.states();
+    }
+    for (const auto& p : states) {
       Poco::JSON::Object item;
       item.set("name", p.name);
       item.set("version", p.version.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(p.version));
@@ -1162,6 +1170,9 @@ void Server::Impl::addAdminRoutes() {
 
 std::uint16_t Server::port() const { return impl_->http ? impl_->http->port() : 0; }
 
-std::vector<std::string> Server::pluginOrder() const { return impl_->plugins.order(); }
+std::vector<std::string> Server::pluginOrder() const {
+  std::lock_guard reloading(impl_->reloadMutex);  // a reload changes the order
+  return impl_->plugins.order();
+}
 
 }  // namespace mmm
