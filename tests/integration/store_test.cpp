@@ -548,3 +548,15 @@ TEST(StoreFaults, UnreachableDatabaseIsUnavailableQuickly) {
   EXPECT_THROW(store.check(), Poco::Exception);
   EXPECT_LT(std::chrono::steady_clock::now() - begin, std::chrono::seconds(1));
 }
+
+// ctest runs each test in a process of its own, so this store is the first user of SQLite
+// here, as it is in mmm-server: its connections run in multi-thread mode, without SQLite's
+// per-connection mutex (the pool never lends one connection to two threads at once).
+TEST(StoreSqlite, ConnectionsRunWithoutSQLitesPerConnectionMutex) {
+  PocoStore store(parseStoreUrl(mmm::test::tempSqliteUrl()), {}, mmm::test::quietLogger());
+  store.runRead([](DbSession& session) {
+    sqlite3* db = Poco::Data::SQLite::Utility::dbHandle(session);
+    ASSERT_NE(db, nullptr);
+    EXPECT_EQ(sqlite3_db_mutex(db), nullptr) << "SQLite runs in serialized mode";
+  });
+}
