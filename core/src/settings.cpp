@@ -11,8 +11,12 @@
 #include <Poco/Exception.h>
 #include <Poco/URI.h>
 
+#include <sched.h>
+
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
+#include <thread>
 
 namespace mmm::core {
 
@@ -22,7 +26,7 @@ const ConfigSchema& settingsSchema() {
       {"server", S::map({
                      {"listen", S::string().withDefault("127.0.0.1:8080")},
                      {"io_threads", S::integer().range(1, 64).withDefault("2")},
-                     {"threads", S::integer().range(1, 1024).withDefault("16")},
+                     {"threads", S::integer().range(0, 1024).withDefault("0")},  // 0: workersFor()
                      {"queue", S::integer().range(1, 1000000).withDefault("1024")},
                      {"backlog", S::integer().range(1, 65535).withDefault("1024")},
                      {"max_connections", S::integer().range(1, 10000000).withDefault("16384")},
@@ -125,6 +129,21 @@ void parseListen(const std::string& text, const std::string& where, std::string&
   port = value;
 }
 
+int usableCpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+int workersFor(Dialect store, int cpus) {
+  // SQLite runs in the worker itself: more runnable workers than about twice the cores only
+  // add context switches and take CPU from the loops (on 2 cores, 4 workers served the
+  // events list at 1,024 connections 28 % faster than 16, with p99 72 against 123 ms).
+  // MariaDB's workers mostly wait for answers from across a network.
+  return store == Dialect::SQLite ? std::max(4, 2 * cpus) : std::max(16, 8 * cpus);
+}
+
 namespace {
 
 // "file:line:col" of raw[section][key] when written, else of the file.
@@ -180,7 +199,7 @@ Settings readSettings(const YAML::Node& raw, const std::string& origin, const st
   if (raw["server"] && raw["server"]["listen"]) listenWhere = where(raw["server"]["listen"], origin);
   parseListen(server["listen"].as<std::string>(), listenWhere, s.http.host, s.http.port);
   s.http.ioThreads = server["io_threads"].as<int>();
-  s.http.threads = server["threads"].as<int>();
+  s.http.threads = server["threads"].as<int>();  // 0 until the store is known (below)
   s.http.queue = server["queue"].as<int>();
   s.http.backlog = server["backlog"].as<int>();
   s.http.maxConnections = server["max_connections"].as<int>();
@@ -245,6 +264,7 @@ Settings readSettings(const YAML::Node& raw, const std::string& origin, const st
   });
 
   checkValue(raw, "store", "url", origin, [&] { parseStoreUrl(s.store.url); });
+  if (s.http.threads == 0) s.http.threads = workersFor(parseStoreUrl(s.store.url).dialect, usableCpus());
   checkValue(raw, "sessions", "url", origin, [&] {
     if (s.sessions.url != "memory") parseRedisUrl(s.sessions.url);
   });

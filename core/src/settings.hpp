@@ -4,6 +4,7 @@
 #include "plugin_host.hpp"
 
 #include <mmm/config_schema.hpp>
+#include <mmm/store.hpp>  // Dialect (already in by plugin_host.hpp's mmm/host.hpp)
 
 #include <yaml-cpp/yaml.h>
 
@@ -17,7 +18,7 @@ struct Settings {
     std::string host = "127.0.0.1";
     int port = 8080;
     int ioThreads = 2;                 // epoll threads holding every connection
-    int threads = 16;                  // workers running handlers
+    int threads = 4;                   // workers running handlers (the config's 0 is workersFor())
     int queue = 1024;                  // requests waiting for a worker; past it: 503
     int backlog = 1024;                // the listening socket's accept queue
     int maxConnections = 16384;        // past it a new connection is closed at once
@@ -105,6 +106,11 @@ Settings readSettings(const YAML::Node& root, const std::string& origin, const s
 
 /// Splits "HOST:PORT" (IPv6 as "[::1]:8080"). Throws ConfigError prefixed with `where`.
 void parseListen(const std::string& text, const std::string& where, std::string& host, int& port);
+
+/// The CPUs this process may run on (its affinity mask).
+int usableCpus();
+/// `server.threads: 0`: how many workers suit a store of this kind on `cpus` CPUs.
+int workersFor(Dialect store, int cpus);
 
 /// The embedded default configuration (config/mmm.yaml at build time).
 const char* embeddedDefaultConfig();

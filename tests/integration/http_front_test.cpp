@@ -97,6 +97,7 @@ TEST_F(HttpFrontTest, EarlyAnswersCarryTheRequestIdCorsAndAMetric) {
   auto metrics = request(port, "GET", "/metrics").body;
   EXPECT_NE(metrics.find("route=\"unmatched\",method=\"GET\",status=\"400\"} "), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("mmm_http_parse_errors_total "), std::string::npos);
+  EXPECT_NE(metrics.find("\nmmm_http_workers 2\n"), std::string::npos) << metrics;  // server.threads
 }
 
 TEST_F(HttpFrontTest, PipelinedRequestsAreAnsweredInOrder) {

@@ -55,14 +55,32 @@ TEST(Config, MissingRequiredValueIsReported) {
 }
 
 TEST(Config, RangesAndChoicesAreChecked) {
-  EXPECT_EQ(settingsError("server: {threads: 0}\n"),
-            "mmm.yaml:1:19: expected a value from 1 to 1024, got 0");
+  EXPECT_EQ(settingsError("server: {threads: -1}\n"),
+            "mmm.yaml:1:19: expected a value from 0 to 1024, got -1");
   EXPECT_EQ(settingsError("log: {format: xml}\n"),
             "mmm.yaml:1:15: expected one of text, json, got 'xml'");
   EXPECT_EQ(settingsError("server: {listen: 'localhost'}\n"),
             "mmm.yaml:1:18: expected HOST:PORT, got 'localhost'");
   EXPECT_EQ(settingsError("plugins: [{name: 'Bad Name'}]\n"),
             "mmm.yaml:1:18: plugin names are lower-case letters, digits and '_', got 'Bad Name'");
+}
+
+TEST(Config, ZeroThreadsSizesTheWorkersToTheCpusAndTheStore) {
+  using mmm::Dialect;
+  using mmm::core::workersFor;
+  // Handlers run SQLite themselves: about two workers a CPU. MariaDB's mostly wait.
+  EXPECT_EQ(workersFor(Dialect::SQLite, 1), 4);
+  EXPECT_EQ(workersFor(Dialect::SQLite, 2), 4);
+  EXPECT_EQ(workersFor(Dialect::SQLite, 8), 16);
+  EXPECT_EQ(workersFor(Dialect::MySQL, 2), 16);
+  EXPECT_EQ(workersFor(Dialect::MySQL, 4), 32);
+  const int cpus = mmm::core::usableCpus();
+  ASSERT_GE(cpus, 1);
+  const auto read = [](const std::string& yaml) { return readSettings(parseYaml(yaml, "t.yaml"), "t.yaml").http.threads; };
+  EXPECT_EQ(read("server: {threads: 0}\n"), workersFor(Dialect::SQLite, cpus));
+  EXPECT_EQ(read("{}\n"), workersFor(Dialect::SQLite, cpus));  // the default
+  EXPECT_EQ(read("store: {url: 'mysql://u:p@127.0.0.1:3306/db'}\n"), workersFor(Dialect::MySQL, cpus));
+  EXPECT_EQ(read("server: {threads: 3}\nstore: {url: 'mysql://u:p@127.0.0.1:3306/db'}\n"), 3);  // as written
 }
 
 TEST(Config, SyntaxErrorIsReportedWithPosition) {
