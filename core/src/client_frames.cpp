@@ -17,8 +17,8 @@ ClientFrames::ClientFrames(int threads, std::size_t maxQueued, std::shared_ptr<s
                            PluginGate& gate)
     : gate_(gate),
       log_(std::move(log)),
-      pool_(std::make_unique<WorkerPool>(threads, maxQueued, log_)),
-      presencePool_(std::make_unique<WorkerPool>(1, 65536, log_)) {}
+      pool_(std::make_unique<WorkerPool>(threads, maxQueued, log_, "mmm-frames")),
+      presencePool_(std::make_unique<WorkerPool>(1, 65536, log_, "mmm-presence")) {}
 
 ClientFrames::~ClientFrames() { stop(); }
 

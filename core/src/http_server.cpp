@@ -3,6 +3,7 @@
 #include "http_parser.hpp"
 #include "metrics.hpp"
 #include "pipeline.hpp"
+#include "thread_name.hpp"
 #include "worker_pool.hpp"
 
 #include <Poco/Net/HTTPResponse.h>
@@ -217,6 +218,7 @@ class HttpServer::Loop {
   }
 
   void run() {
+    nameThisThread("mmm-http");
     std::vector<epoll_event> events(256);
     auto nextTick = Clock::now();
     while (running_) {
@@ -745,7 +747,7 @@ void HttpServer::start() {
   listener->fd = listener->socket.impl()->sockfd();
   port_ = listener->socket.address().port();
   listener_ = std::move(listener);
-  pool_ = std::make_unique<WorkerPool>(settings_.threads, static_cast<std::size_t>(settings_.queue), log_);
+  pool_ = std::make_unique<WorkerPool>(settings_.threads, static_cast<std::size_t>(settings_.queue), log_, "mmm-worker");
   for (int i = 0; i < std::max(1, settings_.ioThreads); ++i) loops_.push_back(std::make_unique<Loop>(*this));
   for (auto& loop : loops_) loop->start(listener_->fd);
   draining_ = false;

@@ -1,5 +1,6 @@
 #include "hub.hpp"
 
+#include "thread_name.hpp"
 #include "ws_frame.hpp"
 
 #include <mmm/text.hpp>
@@ -101,7 +102,12 @@ class Hub::Worker {
     ::close(wake_);
   }
 
-  void start() { thread_ = std::thread([this] { run(); }); }
+  void start() {
+    thread_ = std::thread([this] {
+      nameThisThread("mmm-hub");
+      run();
+    });
+  }
   void stop() {
     running_ = false;
     wake();

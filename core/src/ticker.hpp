@@ -14,6 +14,8 @@
 
 #include <spdlog/logger.h>
 
+#include "thread_name.hpp"
+
 namespace mmm::core {
 
 class Ticker {
@@ -39,6 +41,7 @@ class Ticker {
 
  private:
   void run() {
+    nameThisThread("mmm-timer");
     std::unique_lock<std::mutex> lock(mutex_);
     while (!wake_.wait_for(lock, period_, [this] { return stopping_; })) {
       lock.unlock();

@@ -1,13 +1,15 @@
 #include "worker_pool.hpp"
 
+#include "thread_name.hpp"
+
 #include <spdlog/logger.h>
 
 #include <exception>
 
 namespace mmm::core {
 
-WorkerPool::WorkerPool(int threads, std::size_t maxQueued, std::shared_ptr<spdlog::logger> log)
-    : maxQueued_(maxQueued), log_(std::move(log)) {
+WorkerPool::WorkerPool(int threads, std::size_t maxQueued, std::shared_ptr<spdlog::logger> log, std::string name)
+    : name_(std::move(name)), maxQueued_(maxQueued), log_(std::move(log)) {
   threads_.reserve(static_cast<std::size_t>(threads));
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
 }
@@ -45,6 +47,7 @@ void WorkerPool::stop() {
 }
 
 void WorkerPool::run() {
+  nameThisThread(name_);
   for (;;) {
     Task task;
     {

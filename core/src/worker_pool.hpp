@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -23,7 +24,8 @@ class WorkerPool {
  public:
   using Task = std::function<void()>;
 
-  WorkerPool(int threads, std::size_t maxQueued, std::shared_ptr<spdlog::logger> log);
+  /// `name`: the threads' name (see thread_name.hpp).
+  WorkerPool(int threads, std::size_t maxQueued, std::shared_ptr<spdlog::logger> log, std::string name = "mmm-pool");
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
@@ -40,6 +42,8 @@ class WorkerPool {
 
  private:
   void run();
+
+  std::string name_;
 
   std::size_t maxQueued_;
   std::shared_ptr<spdlog::logger> log_;

@@ -1,5 +1,6 @@
 #include "zmq_bus.hpp"
 
+#include "thread_name.hpp"
 #include "tracing.hpp"
 
 #include <spdlog/logger.h>
@@ -115,7 +116,10 @@ void ZmqBus::dispatch(const std::string& topic, const std::string& payload, cons
 
 bool ZmqBus::start(std::chrono::milliseconds timeout) {
   running_ = true;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    nameThisThread("mmm-bus");
+    run();
+  });
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (healthy()) return true;

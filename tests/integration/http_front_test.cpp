@@ -9,6 +9,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -98,6 +102,19 @@ TEST_F(HttpFrontTest, EarlyAnswersCarryTheRequestIdCorsAndAMetric) {
   EXPECT_NE(metrics.find("route=\"unmatched\",method=\"GET\",status=\"400\"} "), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("mmm_http_parse_errors_total "), std::string::npos);
   EXPECT_NE(metrics.find("\nmmm_http_workers 2\n"), std::string::npos) << metrics;  // server.threads
+}
+
+TEST_F(HttpFrontTest, TheCoresThreadsAreNamedAndCountedAsConfigured) {
+  std::map<std::string, int> names;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    names[name]++;
+  }
+  EXPECT_EQ(names["mmm-http"], 2) << "server.io_threads' default";
+  EXPECT_EQ(names["mmm-worker"], 2) << "server.threads";
+  EXPECT_EQ(names["mmm-hub"], 2) << "hub.threads' default";
 }
 
 TEST_F(HttpFrontTest, PipelinedRequestsAreAnsweredInOrder) {
