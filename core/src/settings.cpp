@@ -137,11 +137,14 @@ int usableCpus() {
 }
 
 int workersFor(Dialect store, int cpus) {
-  // SQLite runs in the worker itself: more runnable workers than about twice the cores only
-  // add context switches and take CPU from the loops (on 2 cores, 4 workers served the
-  // events list at 1,024 connections 28 % faster than 16, with p99 72 against 123 ms).
-  // MariaDB's workers mostly wait for answers from across a network.
-  return store == Dialect::SQLite ? std::max(4, 2 * cpus) : std::max(16, 8 * cpus);
+  // SQLite runs in the worker itself, on the CPU: about two workers a core keep the cores
+  // busy. MariaDB's workers mostly wait for answers from across a network. Never fewer than
+  // 16, so that a burst of slow requests (sign-ins hashing passwords) cannot take every
+  // worker: on 2 cores, 4 workers served cheap reads 28 % faster than 16 at 1,024
+  // connections, but 64 clients signing in then held all four, and other requests waited
+  // seconds behind them in the queue, where with 16 the password hasher's own bound turned
+  // the excess away at once.
+  return std::max(16, (store == Dialect::SQLite ? 2 : 8) * cpus);
 }
 
 namespace {

@@ -18,7 +18,7 @@ struct Settings {
     std::string host = "127.0.0.1";
     int port = 8080;
     int ioThreads = 2;                 // epoll threads holding every connection
-    int threads = 4;                   // workers running handlers (the config's 0 is workersFor())
+    int threads = 16;                  // workers running handlers (the config's 0 is workersFor())
     int queue = 1024;                  // requests waiting for a worker; past it: 503
     int backlog = 1024;                // the listening socket's accept queue
     int maxConnections = 16384;        // past it a new connection is closed at once

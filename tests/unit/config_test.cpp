@@ -68,10 +68,11 @@ TEST(Config, RangesAndChoicesAreChecked) {
 TEST(Config, ZeroThreadsSizesTheWorkersToTheCpusAndTheStore) {
   using mmm::Dialect;
   using mmm::core::workersFor;
-  // Handlers run SQLite themselves: about two workers a CPU. MariaDB's mostly wait.
-  EXPECT_EQ(workersFor(Dialect::SQLite, 1), 4);
-  EXPECT_EQ(workersFor(Dialect::SQLite, 2), 4);
-  EXPECT_EQ(workersFor(Dialect::SQLite, 8), 16);
+  // Handlers run SQLite themselves: about two workers a CPU. MariaDB's mostly wait. Never
+  // fewer than 16, room for a burst of slow requests.
+  EXPECT_EQ(workersFor(Dialect::SQLite, 1), 16);
+  EXPECT_EQ(workersFor(Dialect::SQLite, 2), 16);
+  EXPECT_EQ(workersFor(Dialect::SQLite, 32), 64);
   EXPECT_EQ(workersFor(Dialect::MySQL, 2), 16);
   EXPECT_EQ(workersFor(Dialect::MySQL, 4), 32);
   const int cpus = mmm::core::usableCpus();
