@@ -121,8 +121,10 @@ std::size_t SqliteStatementCache::run(const std::string& sql, const SqlValue* pa
       rc = sqlite3_bind_int64(statement, at, *number);
     } else {
       const auto text = std::get<std::string_view>(params[i]);
-      // SQLITE_STATIC: the text outlives the statement's use of it (reset on exit).
-      rc = sqlite3_bind_text(statement, at, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+      // SQLITE_STATIC: the text outlives the statement's use of it (reset on exit). Never
+      // a null pointer, which SQLite binds as NULL (an empty string_view may have one).
+      rc = sqlite3_bind_text(statement, at, text.data() ? text.data() : "", static_cast<int>(text.size()),
+                             SQLITE_STATIC);
     }
     if (rc != SQLITE_OK) fail(db_, rc, sql);
   }
@@ -142,8 +144,12 @@ std::size_t SqliteStatementCache::run(const std::string& sql, const SqlValue* pa
   return sqlite3_stmt_readonly(statement) ? rows : static_cast<std::size_t>(sqlite3_changes(db_));
 }
 
-StoreConnection::StoreConnection(std::unique_ptr<DbSession> connected, bool sqlite) : session(std::move(connected)) {
-  if (sqlite) statements = std::make_unique<SqliteStatementCache>(Poco::Data::SQLite::Utility::dbHandle(*session));
+StoreConnection::StoreConnection(std::unique_ptr<DbSession> connected, Dialect dialect)
+    : session(std::move(connected)) {
+  if (dialect == Dialect::SQLite)
+    statements = std::make_unique<SqliteStatementCache>(Poco::Data::SQLite::Utility::dbHandle(*session));
+  else
+    statements = std::make_unique<MysqlStatementCache>(mysqlHandle(*session));
 }
 
 ActiveConnection::ActiveConnection(StoreConnection& connection) : connection_(connection), outer_(innermost) {
