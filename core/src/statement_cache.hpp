@@ -55,8 +55,10 @@ class SqliteStatementCache final : public StatementCache {
   std::size_t compilations() const override { return compilations_; }
 
  private:
+  sqlite3_stmt* compile(const std::string& sql);
   sqlite3_stmt* prepare(const std::string& sql);
-  void clear();
+  /// Finalizes the statements (but those running, with `idleOnly`).
+  void clear(bool idleOnly = false);
 
   sqlite3* db_;
   std::unordered_map<std::string, sqlite3_stmt*> statements_;
