@@ -81,14 +81,18 @@ class RecordSetRow final : public SqlRow {
 
 SqliteStatementCache::~SqliteStatementCache() { clear(); }
 
-void SqliteStatementCache::clear() {
-  for (auto& [sql, statement] : statements_) sqlite3_finalize(statement);
-  statements_.clear();
+void SqliteStatementCache::clear(bool idleOnly) {
+  for (auto it = statements_.begin(); it != statements_.end();) {
+    if (idleOnly && sqlite3_stmt_busy(it->second)) {  // stepping further up this thread's stack
+      ++it;
+      continue;
+    }
+    sqlite3_finalize(it->second);
+    it = statements_.erase(it);
+  }
 }
 
-sqlite3_stmt* SqliteStatementCache::prepare(const std::string& sql) {
-  if (auto it = statements_.find(sql); it != statements_.end()) return it->second;
-  if (statements_.size() >= kMaxStatements) clear();
+sqlite3_stmt* SqliteStatementCache::compile(const std::string& sql) {
   sqlite3_stmt* statement = nullptr;
   const char* tail = nullptr;
   const int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size() + 1), SQLITE_PREPARE_PERSISTENT,
@@ -104,13 +108,29 @@ sqlite3_stmt* SqliteStatementCache::prepare(const std::string& sql) {
       throw std::invalid_argument("Store::query runs one statement: \"" + sql + "\"");
     }
   ++compilations_;
+  return statement;
+}
+
+sqlite3_stmt* SqliteStatementCache::prepare(const std::string& sql) {
+  if (auto it = statements_.find(sql); it != statements_.end()) return it->second;
+  sqlite3_stmt* statement = compile(sql);
+  if (statements_.size() >= kMaxStatements) clear(true);
   statements_.emplace(sql, statement);
   return statement;
 }
 
 std::size_t SqliteStatementCache::run(const std::string& sql, const SqlValue* params, std::size_t count,
                                       const std::function<void(const SqlRow&)>& onRow) {
-  sqlite3_stmt* statement = prepare(sql);
+  // A statement still stepping further up this thread's stack (a query from inside onRow)
+  // is not reset under it: this call gets one of its own, finalized when it ends.
+  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> own(nullptr, sqlite3_finalize);
+  sqlite3_stmt* statement;
+  if (auto it = statements_.find(sql); it != statements_.end() && sqlite3_stmt_busy(it->second)) {
+    own.reset(compile(sql));
+    statement = own.get();
+  } else {
+    statement = prepare(sql);
+  }
   ResetOnExit reset{statement};
   if (static_cast<int>(count) != sqlite3_bind_parameter_count(statement))
     throw std::invalid_argument("Store::query: " + std::to_string(count) + " values for the ?s of \"" + sql + "\"");
@@ -121,8 +141,10 @@ std::size_t SqliteStatementCache::run(const std::string& sql, const SqlValue* pa
       rc = sqlite3_bind_int64(statement, at, *number);
     } else {
       const auto text = std::get<std::string_view>(params[i]);
-      // SQLITE_STATIC: the text outlives the statement's use of it (reset on exit).
-      rc = sqlite3_bind_text(statement, at, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+      // SQLITE_STATIC: the text outlives the statement's use of it (reset on exit). Never
+      // a null pointer, which SQLite binds as NULL (an empty string_view may have one).
+      rc = sqlite3_bind_text(statement, at, text.data() ? text.data() : "", static_cast<int>(text.size()),
+                             SQLITE_STATIC);
     }
     if (rc != SQLITE_OK) fail(db_, rc, sql);
   }
@@ -142,8 +164,12 @@ std::size_t SqliteStatementCache::run(const std::string& sql, const SqlValue* pa
   return sqlite3_stmt_readonly(statement) ? rows : static_cast<std::size_t>(sqlite3_changes(db_));
 }
 
-StoreConnection::StoreConnection(std::unique_ptr<DbSession> connected, bool sqlite) : session(std::move(connected)) {
-  if (sqlite) statements = std::make_unique<SqliteStatementCache>(Poco::Data::SQLite::Utility::dbHandle(*session));
+StoreConnection::StoreConnection(std::unique_ptr<DbSession> connected, Dialect dialect)
+    : session(std::move(connected)) {
+  if (dialect == Dialect::SQLite)
+    statements = std::make_unique<SqliteStatementCache>(Poco::Data::SQLite::Utility::dbHandle(*session));
+  else
+    statements = std::make_unique<MysqlStatementCache>(mysqlHandle(*session));
 }
 
 ActiveConnection::ActiveConnection(StoreConnection& connection) : connection_(connection), outer_(innermost) {

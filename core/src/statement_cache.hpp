@@ -2,9 +2,10 @@
 // compiled twice. Poco::Data 1.11 cannot do this itself: Statement::execute() resets a
 // finished statement (ST_DONE -> ST_RESET), and StatementImpl::compile() then calls the
 // connector's compileImpl(), which runs sqlite3_prepare_v2 (SQLite) or
-// mysql_stmt_prepare (MySQL) again (pocoproject/poco#932, #5220). So the SQLite path
-// keeps sqlite3_stmt handles itself (sqlite3_reset + rebind per call); other back ends go
-// through Poco::Data per call.
+// mysql_stmt_prepare (MySQL) again (pocoproject/poco#932, #5220), and on MySQL closes the
+// server-side statement after every call. So Store::query keeps the statement handles of
+// each connection itself, through the back end's C API: sqlite3_stmt (sqlite3_reset +
+// rebind per call) or MYSQL_STMT (mysql_stmt_execute + fetch per call, one round trip).
 #pragma once
 
 #include <mmm/store.hpp>
@@ -12,47 +13,102 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
 struct sqlite3;
 struct sqlite3_stmt;
+struct st_mysql;  // MYSQL
 
 namespace mmm::core {
 
-/// The compiled statements of one SQLite connection, by SQL text. At most kMaxStatements
-/// are kept; beyond that the cache starts over (SQL of unbounded shapes would otherwise
-/// grow it without end).
-class SqliteStatementCache {
+/// The compiled statements of one connection, by SQL text (one implementation per dialect).
+class StatementCache {
+ public:
+  virtual ~StatementCache() = default;
+  /// Runs `sql` with `params` bound to its ?s in order, calling `onRow` for each row it
+  /// reads; returns the rows read (a query) or the rows changed (a write). Errors are
+  /// thrown as Poco::Data's connector would throw them, so that their handling is the same.
+  virtual std::size_t run(const std::string& sql, const SqlValue* params, std::size_t count,
+                          const std::function<void(const SqlRow&)>& onRow) = 0;
+  virtual std::size_t size() const = 0;
+  /// How many times SQL was compiled (tests prove reuse with it).
+  virtual std::size_t compilations() const = 0;
+};
+
+/// The compiled statements of one SQLite connection. At most kMaxStatements are kept;
+/// beyond that the cache starts over (SQL of unbounded shapes would otherwise grow it
+/// without end).
+class SqliteStatementCache final : public StatementCache {
  public:
   static constexpr std::size_t kMaxStatements = 128;
 
   explicit SqliteStatementCache(sqlite3* db) : db_(db) {}
-  ~SqliteStatementCache();
+  ~SqliteStatementCache() override;
   SqliteStatementCache(const SqliteStatementCache&) = delete;
   SqliteStatementCache& operator=(const SqliteStatementCache&) = delete;
 
   std::size_t run(const std::string& sql, const SqlValue* params, std::size_t count,
-                  const std::function<void(const SqlRow&)>& onRow);
-  std::size_t size() const { return statements_.size(); }
-  /// How many times SQL was compiled (tests prove reuse with it).
-  std::size_t compilations() const { return compilations_; }
+                  const std::function<void(const SqlRow&)>& onRow) override;
+  std::size_t size() const override { return statements_.size(); }
+  std::size_t compilations() const override { return compilations_; }
 
  private:
+  sqlite3_stmt* compile(const std::string& sql);
   sqlite3_stmt* prepare(const std::string& sql);
-  void clear();
+  /// Finalizes the statements (but those running, with `idleOnly`).
+  void clear(bool idleOnly = false);
 
   sqlite3* db_;
   std::unordered_map<std::string, sqlite3_stmt*> statements_;
   std::size_t compilations_ = 0;
 };
 
-/// A pooled store connection: the Poco session and, on SQLite, its statements (declared
-/// after the session, so they are finalized before it closes).
+/// The server-side prepared statements of one MariaDB/MySQL connection (the C API's
+/// MYSQL_STMT handles, with their bind buffers kept between calls). Bounded like
+/// SqliteStatementCache: the server also limits them (max_prepared_stmt_count, for all
+/// connections together), and a refusal of that limit empties this cache and prepares again.
+/// A statement whose connection failed is closed at once, never run again.
+class MysqlStatementCache final : public StatementCache {
+ public:
+  static constexpr std::size_t kMaxStatements = 128;
+
+  explicit MysqlStatementCache(st_mysql* mysql);
+  ~MysqlStatementCache() override;
+  MysqlStatementCache(const MysqlStatementCache&) = delete;
+  MysqlStatementCache& operator=(const MysqlStatementCache&) = delete;
+
+  std::size_t run(const std::string& sql, const SqlValue* params, std::size_t count,
+                  const std::function<void(const SqlRow&)>& onRow) override;
+  std::size_t size() const override { return statements_.size(); }
+  std::size_t compilations() const override { return compilations_; }
+
+  struct Statement;  // mysql_statement_cache.cpp
+
+ private:
+  std::unique_ptr<Statement> prepare(const std::string& sql);
+  /// One run of `statement`; nullopt when the server asked for it to be prepared again
+  /// (and `mayReprepare`). A statement that must not run again is moved into `own`.
+  std::optional<std::size_t> execute(Statement& statement, const std::string& sql, const SqlValue* params,
+                                     std::size_t count, const std::function<void(const SqlRow&)>& onRow,
+                                     std::unique_ptr<Statement>& own, bool mayReprepare);
+  void clearIdle();
+
+  st_mysql* mysql_;
+  std::unordered_map<std::string, std::unique_ptr<Statement>> statements_;
+  std::size_t compilations_ = 0;
+};
+
+/// The MYSQL handle of a Poco MySQL session.
+st_mysql* mysqlHandle(DbSession& session);
+
+/// A pooled store connection: the Poco session and its statements (declared after the
+/// session, so they are closed before it is).
 struct StoreConnection {
-  explicit StoreConnection(std::unique_ptr<DbSession> connected, bool sqlite);
+  StoreConnection(std::unique_ptr<DbSession> connected, Dialect dialect);
   std::unique_ptr<DbSession> session;
-  std::unique_ptr<SqliteStatementCache> statements;
+  std::unique_ptr<StatementCache> statements;
 };
 
 /// Marks `connection` as the one this thread's store work runs on, for Store::query to

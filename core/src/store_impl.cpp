@@ -173,7 +173,7 @@ PocoStore::PocoStore(StoreUrl url, StoreOptions options, std::shared_ptr<spdlog:
     : url_(std::move(url)),
       options_(options),
       log_(std::move(log)),
-      pool_([this] { return std::make_unique<StoreConnection>(connect(), url_.dialect == Dialect::SQLite); },
+      pool_([this] { return std::make_unique<StoreConnection>(connect(), url_.dialect); },
             {options.poolSize, options.acquireTimeout, options.maxIdle}) {
   registerConnectors(*log_);
 }

@@ -4,6 +4,7 @@
 
 #include <mmm/error.hpp>
 
+#include <Poco/Data/MySQL/MySQLException.h>
 #include <Poco/Data/SQLite/Utility.h>
 
 #include <gtest/gtest.h>
@@ -74,8 +75,16 @@ class StoreTest : public ::testing::TestWithParam<Backend> {
     });
   }
 
+  // The statement cache of the connection `session` is lent on.
+  static mmm::core::StatementCache& cacheOf(DbSession& session) {
+    auto* connection = mmm::core::ActiveConnection::find(session);
+    if (!connection || !connection->statements) throw std::logic_error("no statement cache for this session");
+    return *connection->statements;
+  }
+
   std::unique_ptr<mmm::test::MysqlDatabase> mysql_;
   std::string url_;
+  int shows_ = 0;
   std::unique_ptr<PocoStore> store_;
 };
 
@@ -468,6 +477,10 @@ TEST_P(StoreTest, QueryWritesCountChangesRollBackAndReportDuplicates) {
     ADD_FAILURE() << "a duplicate name was inserted";
   } catch (const std::exception& e) {
     EXPECT_TRUE(mmm::isDuplicateKey(e)) << e.what();
+    if (GetParam() == Backend::MariaDB) {  // the type and message Poco::Data's statements throw
+      EXPECT_NE(dynamic_cast<const Poco::Data::MySQL::StatementException*>(&e), nullptr);
+      EXPECT_EQ(mmm::core::mysqlErrorNumber(e), 1062) << e.what();
+    }
   }
   // The statement that failed is still usable.
   store_->transaction([&](DbSession& s) { store_->query(s, add, {std::string_view("cello"), std::int64_t{3}}, nullptr); });
@@ -475,16 +488,24 @@ TEST_P(StoreTest, QueryWritesCountChangesRollBackAndReportDuplicates) {
 }
 
 TEST_P(StoreTest, QueryKeepsItsCompiledStatementsOnThePooledConnection) {
-  if (GetParam() != Backend::SQLite) GTEST_SKIP() << "MySQL goes through Poco::Data, which compiles per call";
   auto store = makeStore(1);  // one connection: every lease gets the same one
-  auto live = [](DbSession& s) {  // statements SQLite holds compiled for this connection
+  // What the back end itself holds compiled: SQLite's statements of this connection, or
+  // MariaDB's count of prepares on it (minus the one of this SHOW, through Poco::Data).
+  auto live = [&](DbSession& s) -> std::int64_t {
+    if (GetParam() == Backend::MariaDB) {
+      std::string name;
+      Poco::Int64 prepares = 0;
+      s << "SHOW SESSION STATUS LIKE 'Com_stmt_prepare'", into(name), into(prepares), now;
+      return prepares - ++shows_;
+    }
     sqlite3* db = Poco::Data::SQLite::Utility::dbHandle(s);
     int n = 0;
     for (sqlite3_stmt* st = sqlite3_next_stmt(db, nullptr); st; st = sqlite3_next_stmt(db, st)) ++n;
     return n;
   };
   const std::string a = "SELECT COUNT(*) FROM things WHERE qty > ?", b = "SELECT COUNT(*) FROM things WHERE qty < ?";
-  const int before = store->read([&](DbSession& s) { return live(s); });
+  const std::int64_t before = store->read([&](DbSession& s) { return live(s); });
+  const std::size_t compiled = store->read([&](DbSession& s) { return cacheOf(s).compilations(); });
   store->read([&](DbSession& s) {
     store->query(s, a, {std::int64_t{1}}, nullptr);
     EXPECT_EQ(live(s), before + 1);
@@ -492,31 +513,240 @@ TEST_P(StoreTest, QueryKeepsItsCompiledStatementsOnThePooledConnection) {
     EXPECT_EQ(live(s), before + 1);  // reused, not compiled again
     store->query(s, b, {std::int64_t{2}}, nullptr);
     EXPECT_EQ(live(s), before + 2);
+    EXPECT_EQ(cacheOf(s).compilations(), compiled + 2);
   });
   store->transaction([&](DbSession& s) {  // a later lease of the same connection
+    const std::int64_t start = live(s);    // (BEGIN went through Poco::Data)
     store->query(s, a, {std::int64_t{3}}, nullptr);
     store->query(s, b, {std::int64_t{3}}, nullptr);
-    EXPECT_EQ(live(s), before + 2);
+    EXPECT_EQ(live(s), start);
+    EXPECT_EQ(cacheOf(s).compilations(), compiled + 2);
   });
 }
 
 TEST_P(StoreTest, QueryOnAnOuterSessionFromInsideNestedWorkStillUsesItsCache) {
-  if (GetParam() != Backend::SQLite) GTEST_SKIP() << "MySQL goes through Poco::Data, which compiles per call";
-  auto live = [](DbSession& s) {
-    sqlite3* db = Poco::Data::SQLite::Utility::dbHandle(s);
-    int n = 0;
-    for (sqlite3_stmt* st = sqlite3_next_stmt(db, nullptr); st; st = sqlite3_next_stmt(db, st)) ++n;
-    return n;
-  };
   const std::string sql = "SELECT COUNT(*) FROM things WHERE qty > ?";
   store_->read([&](DbSession& outer) {
-    const int before = live(outer);
+    const std::size_t before = cacheOf(outer).compilations();
     store_->read([&](DbSession& inner) {  // another pooled connection, lent inside the first
       EXPECT_NE(&inner, &outer);
       store_->query(outer, sql, {std::int64_t{1}}, nullptr);
       store_->query(outer, sql, {std::int64_t{2}}, nullptr);
-      EXPECT_EQ(live(outer), before + 1);
+      EXPECT_EQ(cacheOf(outer).compilations(), before + 1);
+      EXPECT_EQ(cacheOf(inner).compilations(), 0u);
     });
+  });
+}
+
+TEST_P(StoreTest, QueryKeepsABoundedNumberOfStatements) {
+  auto store = makeStore(1);
+  const std::size_t limit = GetParam() == Backend::MariaDB ? mmm::core::MysqlStatementCache::kMaxStatements
+                                                           : mmm::core::SqliteStatementCache::kMaxStatements;
+  store->read([&](DbSession& s) {
+    const std::size_t before = cacheOf(s).compilations();
+    for (std::size_t i = 0; i < limit + 5; ++i)
+      EXPECT_EQ(store->query(s, "SELECT " + std::to_string(i) + " + ?", {std::int64_t{1}},
+                             [&](const mmm::SqlRow& r) { EXPECT_EQ(r.int64(0), static_cast<std::int64_t>(i) + 1); }),
+                1u);
+    EXPECT_LE(cacheOf(s).size(), limit);
+    EXPECT_EQ(cacheOf(s).compilations(), before + limit + 5);
+  });
+}
+
+TEST_P(StoreTest, QueryReadsNullsLongTextWithNulBytesAndReals) {
+  store_->migrate("notes", {{1, "notes", {
+      "CREATE TABLE notes (id {{pk}}, body MEDIUMTEXT, score DOUBLE, n INT){{table_options}}"}}});
+  const std::string longText(100 * 1024, 'x');
+  const std::string odd = std::string("nul") + '\0' + " inside, then 🎻 and more";
+  ASSERT_EQ(odd.find('\0'), 3u);
+  const std::string add = "INSERT INTO notes (body, score, n) VALUES (?, 2.5, ?)";
+  store_->transaction([&](DbSession& s) {
+    EXPECT_EQ(store_->query(s, add, {std::string_view("short"), std::int64_t{1}}, nullptr), 1u);
+    EXPECT_EQ(store_->query(s, add, {std::string_view(longText), std::int64_t{2}}, nullptr), 1u);
+    EXPECT_EQ(store_->query(s, add, {std::string_view(odd), std::int64_t{3}}, nullptr), 1u);
+    EXPECT_EQ(store_->query(s, add, {std::string_view(), std::int64_t{4}}, nullptr), 1u);  // empty, not NULL
+    store_->query(s, "INSERT INTO notes (body, score, n) VALUES (NULL, NULL, NULL)", {}, nullptr);
+  });
+  struct Note {
+    std::string body;
+    bool bodyNull;
+    double score;
+    bool scoreNull;
+    std::int64_t n;
+    bool nNull;
+  };
+  std::vector<Note> notes;
+  const std::string select = "SELECT body, score, n FROM notes ORDER BY id";
+  auto read = [&] {
+    notes.clear();
+    return store_->read([&](DbSession& s) {
+      return store_->query(s, select, {}, [&](const mmm::SqlRow& r) {
+        notes.push_back({r.text(0), r.isNull(0), r.real(1), r.isNull(1), r.int64(2), r.isNull(2)});
+      });
+    });
+  };
+  for (int round = 0; round < 2; ++round) {  // the second time on buffers grown by the first
+    ASSERT_EQ(read(), 5u);
+    ASSERT_EQ(notes.size(), 5u);
+    EXPECT_EQ(notes[0].body, "short");  // before the long one: its buffer had not grown yet
+    EXPECT_EQ(notes[1].body.size(), longText.size());
+    EXPECT_EQ(notes[1].body, longText);
+    EXPECT_EQ(notes[2].body, odd);      // after it: not a leftover of the long one
+    EXPECT_EQ(notes[3].body, "");
+    EXPECT_FALSE(notes[3].bodyNull);
+    EXPECT_TRUE(notes[4].bodyNull);
+    EXPECT_EQ(notes[4].body, "");
+    for (int i = 0; i < 4; ++i) {
+      EXPECT_FALSE(notes[i].bodyNull) << i;
+      EXPECT_DOUBLE_EQ(notes[i].score, 2.5) << i;
+      EXPECT_FALSE(notes[i].scoreNull) << i;
+      EXPECT_EQ(notes[i].n, i + 1);
+      EXPECT_FALSE(notes[i].nNull) << i;
+    }
+    EXPECT_TRUE(notes[4].scoreNull);
+    EXPECT_EQ(notes[4].score, 0.0);
+    EXPECT_TRUE(notes[4].nNull);
+    EXPECT_EQ(notes[4].n, 0);
+  }
+  // Expressions: counts, sums of reals, averages (DECIMAL on MariaDB), COALESCE, MAX of text.
+  store_->read([&](DbSession& s) {
+    const auto rows = store_->query(
+        s, "SELECT COUNT(*), SUM(score), AVG(n), COALESCE(MAX(n), 0), MAX(LENGTH(body)), MIN(body), COUNT(body) "
+           "FROM notes WHERE n <= ? OR n IS NULL",
+        {std::int64_t{3}}, [&](const mmm::SqlRow& r) {
+          EXPECT_EQ(r.int64(0), 4);
+          EXPECT_EQ(r.text(0), "4");
+          EXPECT_DOUBLE_EQ(r.real(1), 7.5);
+          EXPECT_DOUBLE_EQ(r.real(2), 2.0);
+          EXPECT_EQ(r.int64(2), 2);
+          EXPECT_EQ(r.int64(3), 3);
+          EXPECT_EQ(r.int64(4), static_cast<std::int64_t>(longText.size()));
+          EXPECT_EQ(r.text(5), odd);  // "nul\0…" sorts first
+          EXPECT_EQ(r.int64(6), 3);
+          EXPECT_FALSE(r.isNull(1));
+        });
+    EXPECT_EQ(rows, 1u);
+    // An empty result, and a MAX over no rows (NULL).
+    EXPECT_EQ(store_->query(s, "SELECT MAX(n) FROM notes WHERE n > ?", {std::int64_t{99}}, [&](const mmm::SqlRow& r) {
+      EXPECT_TRUE(r.isNull(0));
+      EXPECT_EQ(r.int64(0), 0);
+    }), 1u);
+    EXPECT_EQ(store_->query(s, select + " LIMIT 0", {}, [&](const mmm::SqlRow&) { ADD_FAILURE(); }), 0u);
+  });
+}
+
+TEST_P(StoreTest, QueryErrorsLeaveTheConnectionUsable) {
+  auto store = makeStore(1);  // every step below runs on the same connection
+  insert("fiddle", 1);
+  insert("cello", 2);
+  const std::string select = "SELECT name FROM things ORDER BY qty";
+  // SQL the server refuses, on the connection its later queries use.
+  EXPECT_THROW(store->read([&](DbSession& s) { store->query(s, "SELECT nope FROM things", {}, nullptr); }),
+               Poco::Exception);
+  EXPECT_THROW(store->read([&](DbSession& s) { store->query(s, "SELEC name FROM things", {}, nullptr); }),
+               Poco::Exception);
+  // Too few values for the ?s.
+  EXPECT_THROW(store->read([&](DbSession& s) { store->query(s, "SELECT name FROM things WHERE qty = ?", {}, nullptr); }),
+               std::invalid_argument);
+  // A failure half-way through reading the rows.
+  int seen = 0;
+  EXPECT_THROW(store->read([&](DbSession& s) {
+    store->query(s, select, {}, [&](const mmm::SqlRow&) {
+      if (++seen == 1) throw std::runtime_error("stop");
+    });
+  }), std::runtime_error);
+  EXPECT_EQ(seen, 1);
+  // A duplicate half-way through a transaction, rolled back as a whole.
+  EXPECT_THROW(store->transaction([&](DbSession& s) {
+    store->query(s, "UPDATE things SET qty = qty + 10", {}, nullptr);
+    store->query(s, "INSERT INTO things (name, qty) VALUES (?, ?)", {std::string_view("Fiddle"), std::int64_t{5}}, nullptr);
+  }), Poco::Exception);
+  // The same statements and the same connection go on working.
+  std::vector<std::string> names;
+  store->read([&](DbSession& s) {
+    const std::size_t compiled = cacheOf(s).compilations();
+    store->query(s, select, {}, [&](const mmm::SqlRow& r) { names.push_back(r.text(0)); });
+    EXPECT_EQ(cacheOf(s).compilations(), compiled);  // the statement that stopped half-way, reused
+    Poco::Int64 total = 0;
+    s << "SELECT SUM(qty) FROM things", into(total), now;  // Poco::Data on it too
+    EXPECT_EQ(total, 3);  // the UPDATE rolled back
+  });
+  EXPECT_EQ(names, (std::vector<std::string>{"fiddle", "cello"}));
+}
+
+TEST_P(StoreTest, QueryFromInsideOnRowRunsOnTheSameConnection) {
+  insert("fiddle", 1);
+  insert("cello", 2);
+  const std::string select = "SELECT name, qty FROM things WHERE qty >= ? ORDER BY qty";
+  std::vector<std::string> seen;
+  store_->read([&](DbSession& s) {
+    store_->query(s, select, {std::int64_t{1}}, [&](const mmm::SqlRow& outer) {
+      seen.push_back(outer.text(0));
+      // Another statement, and the same one (busy further up: it gets its own).
+      store_->query(s, "SELECT COUNT(*) FROM things WHERE qty > ?", {outer.int64(1)},
+                    [&](const mmm::SqlRow& r) { seen.push_back(r.text(0)); });
+      store_->query(s, select, {outer.int64(1)}, [&](const mmm::SqlRow& r) { seen.push_back(r.text(0)); });
+      seen.push_back(outer.text(0));  // the outer row is intact
+    });
+  });
+  EXPECT_EQ(seen, (std::vector<std::string>{"fiddle", "1", "fiddle", "cello", "fiddle", "cello", "0", "cello", "cello"}));
+}
+
+TEST_P(StoreTest, QueryFollowsATableThatChangedUnderItsStatement) {
+  auto store = makeStore(1);
+  insert("fiddle", 1);
+  const std::string select = "SELECT * FROM things";
+  std::int64_t qty = 0;
+  store->read([&](DbSession& s) { store->query(s, select, {}, [&](const mmm::SqlRow& r) { qty = r.int64(2); }); });
+  EXPECT_EQ(qty, 1);
+  store->transaction([&](DbSession& s) { s << "ALTER TABLE things ADD COLUMN note VARCHAR(20) DEFAULT 'hi'", now; });
+  std::string note;
+  store->read([&](DbSession& s) {
+    store->query(s, select, {}, [&](const mmm::SqlRow& r) {
+      qty = r.int64(2);
+      note = r.text(3);
+    });
+    // The connection is in step after it: Poco::Data and the cache go on on it.
+    Poco::Int64 n = 0;
+    s << "SELECT COUNT(*) FROM things", into(n), now;
+    EXPECT_EQ(n, 1);
+    const std::size_t compiled = cacheOf(s).compilations();
+    EXPECT_EQ(store->query(s, select, {}, [&](const mmm::SqlRow& r) { EXPECT_EQ(r.text(3), "hi"); }), 1u);
+    EXPECT_EQ(cacheOf(s).compilations(), compiled);
+  });
+  EXPECT_EQ(qty, 1);
+  EXPECT_EQ(note, "hi");
+}
+
+TEST_P(StoreTest, QueryOnAKilledConnectionIsRetriedOnAFreshOneWithItsOwnStatements) {
+  if (GetParam() != Backend::MariaDB) GTEST_SKIP() << "needs a server connection to kill";
+  auto killer = makeStore(1);
+  auto store = makeStore(1);
+  const std::string add = "INSERT INTO things (name, qty) VALUES (?, ?)";
+  store->transaction([&](DbSession& s) { store->query(s, add, {std::string_view("before"), std::int64_t{1}}, nullptr); });
+  int runs = 0;
+  store->transaction([&](DbSession& s) {
+    if (++runs == 1) {
+      EXPECT_EQ(cacheOf(s).size(), 1u);  // the INSERT's statement, prepared on this connection
+      killConnectionOf(s, *killer);
+    }
+    // Fails on the killed connection (with its statement prepared there), not on the next.
+    store->query(s, add, {std::string_view("once"), std::int64_t{2}}, nullptr);
+    if (runs == 2) {
+      EXPECT_EQ(cacheOf(s).compilations(), 1u);  // a fresh connection, a fresh cache
+    }
+  });
+  EXPECT_EQ(runs, 2);
+  EXPECT_EQ(count(), 2);
+  // The error it failed with is the one Poco::Data would have thrown: a lost connection.
+  store->runRead([&](DbSession& s) {
+    killConnectionOf(s, *killer);
+    try {
+      store->query(s, "SELECT COUNT(*) FROM things WHERE qty > ?", {std::int64_t{0}}, nullptr);
+      ADD_FAILURE() << "a query on a killed connection succeeded";
+    } catch (const Poco::Data::MySQL::StatementException& e) {
+      EXPECT_TRUE(mmm::core::isConnectionLost(e)) << e.displayText();
+    }
   });
 }
 

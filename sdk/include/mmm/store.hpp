@@ -208,9 +208,10 @@ class MMM_EXPORT Store {
   /// Runs one statement of `sql` with `?` placeholders bound to `params` on `session`,
   /// calling `onRow` for each result row; returns the number of rows read (or changed).
   /// On a session this store handed to runRead/runTransaction, the statement is compiled
-  /// once per pooled connection and kept for the next call with the same text (SQLite;
-  /// Poco::Data recompiles every Statement on each execute, see store_impl.cpp). Give it
-  /// SQL of a bounded number of shapes: the text is the cache key.
+  /// once per pooled connection and kept for the next call with the same text (SQLite, and
+  /// server-side prepared statements on MariaDB/MySQL; Poco::Data recompiles every
+  /// Statement on each execute, see statement_cache.hpp). Give it SQL of a bounded number
+  /// of shapes: the text is the cache key. `onRow` may run other statements on `session`.
   virtual std::size_t query(DbSession& session, const std::string& sql, const SqlValue* params, std::size_t count,
                             const std::function<void(const SqlRow&)>& onRow) = 0;
   std::size_t query(DbSession& session, const std::string& sql, std::initializer_list<SqlValue> params,
