@@ -137,6 +137,7 @@ class HttpServer::Loop {
     listenFd_ = listenFd;
     if (!watch(listenFd_, EPOLLIN | EPOLLEXCLUSIVE)) throw std::runtime_error("http: cannot watch the listening socket");
     thread_ = std::thread([this] { run(); });
+    nameThread(thread_, "mmm-http");
   }
   void join() {
     running_ = false;
@@ -218,7 +219,6 @@ class HttpServer::Loop {
   }
 
   void run() {
-    nameThisThread("mmm-http");
     std::vector<epoll_event> events(256);
     auto nextTick = Clock::now();
     while (running_) {

@@ -103,10 +103,8 @@ class Hub::Worker {
   }
 
   void start() {
-    thread_ = std::thread([this] {
-      nameThisThread("mmm-hub");
-      run();
-    });
+    thread_ = std::thread([this] { run(); });
+    nameThread(thread_, "mmm-hub");
   }
   void stop() {
     running_ = false;

@@ -9,6 +9,8 @@
 #include <mysql/mysql.h>
 
 #include <charconv>
+#include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <vector>
 
@@ -18,6 +20,7 @@ namespace {
 constexpr unsigned kNeedReprepare = 1615;        // ER_NEED_REPREPARE: the server wants it prepared again
 constexpr unsigned kTooManyStatements = 1461;    // ER_MAX_PREPARED_STMT_COUNT_REACHED
 constexpr unsigned kNewMetadata = 2057;          // CR_NEW_STMT_METADATA: its columns changed
+constexpr unsigned kUnknownStatement = 1243;     // ER_UNKNOWN_STMT_HANDLER: the server lost it (a proxy moved us)
 constexpr std::size_t kTextBuffer = 256;         // bytes a text column starts with; grows on demand
 constexpr std::size_t kKeptTextBuffer = 64 * 1024;  // larger buffers are given back after the call
 
@@ -53,6 +56,15 @@ Column::Kind kindOf(enum_field_types type) {
   }
 }
 
+// A real as an integer the way SQLite converts one: truncated, and held within int64's range
+// (a plain cast of a value outside it is undefined); NaN is 0.
+std::int64_t clampedInteger(double real) {
+  if (std::isnan(real)) return 0;
+  if (real >= 9223372036854775807.0) return std::numeric_limits<std::int64_t>::max();
+  if (real <= -9223372036854775808.0) return std::numeric_limits<std::int64_t>::min();
+  return static_cast<std::int64_t>(real);
+}
+
 // Numbers read from text (DECIMAL, or a number stored in a string column), as SQLite and
 // Poco's conversions read them: an integer if it is one, else a truncated real, else 0.
 std::int64_t integerOf(const char* begin, const char* end) {
@@ -60,7 +72,7 @@ std::int64_t integerOf(const char* begin, const char* end) {
   if (const auto [at, error] = std::from_chars(begin, end, number); error == std::errc() && at == end) return number;
   double real = 0;
   if (const auto [at, error] = std::from_chars(begin, end, real); error == std::errc() && at != begin)
-    return static_cast<std::int64_t>(real);
+    return clampedInteger(real);
   return 0;
 }
 
@@ -78,7 +90,7 @@ class MysqlRow final : public SqlRow {
     if (c.isNull) return 0;
     switch (c.kind) {
       case Column::Kind::Integer: return c.integer;
-      case Column::Kind::Real: return static_cast<std::int64_t>(c.real);
+      case Column::Kind::Real: return clampedInteger(c.real);
       case Column::Kind::Text: return integerOf(c.text.data(), c.text.data() + size(c));
     }
     return 0;
@@ -345,7 +357,7 @@ std::optional<std::size_t> MysqlStatementCache::execute(Statement& statement, co
 
   if (mysql_stmt_execute(handle) != 0) {
     const unsigned number = mysql_stmt_errno(handle);
-    if ((number == kNeedReprepare || number == kNewMetadata) && mayReprepare) {
+    if ((number == kNeedReprepare || number == kNewMetadata || number == kUnknownStatement) && mayReprepare) {
       // The tables it reads changed: the server wants it prepared again, or re-prepared it
       // itself with other columns, which the client library refuses to fetch into the
       // buffers bound for the old ones (only a query has columns: no write ran twice).
@@ -355,9 +367,21 @@ std::optional<std::size_t> MysqlStatementCache::execute(Statement& statement, co
     }
     throw fail("mysql_stmt_execute error");
   }
+  // A CALL ends with a status result and may send more result sets: all are read, or the
+  // connection would be out of sync for its next command. Only the first set is reported.
+  auto drainResults = [&] {
+    while (mysql_stmt_more_results(handle)) {
+      mysql_stmt_free_result(handle);
+      const int rc = mysql_stmt_next_result(handle);
+      if (rc > 0) throw fail("mysql_stmt_next_result error");
+      if (rc < 0) break;
+    }
+  };
   if (mysql_stmt_field_count(handle) == 0) {
+    const auto affected = static_cast<std::size_t>(mysql_stmt_affected_rows(handle));
+    drainResults();
     cleanup.failed = false;
-    return static_cast<std::size_t>(mysql_stmt_affected_rows(handle));
+    return affected;
   }
   // Columns that changed before their buffers were bound (the client library then takes
   // the server's new ones without a word).
@@ -375,6 +399,7 @@ std::optional<std::size_t> MysqlStatementCache::execute(Statement& statement, co
     ++rows;
     if (onRow) onRow(row);
   }
+  drainResults();
   cleanup.failed = false;
   return rows;
 }

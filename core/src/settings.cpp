@@ -144,7 +144,7 @@ int workersFor(Dialect store, int cpus) {
   // connections, but 64 clients signing in then held all four, and other requests waited
   // seconds behind them in the queue, where with 16 the password hasher's own bound turned
   // the excess away at once.
-  return std::max(16, (store == Dialect::SQLite ? 2 : 8) * cpus);
+  return std::clamp((store == Dialect::SQLite ? 2 : 8) * cpus, 16, 1024);  // 1024: the schema's maximum
 }
 
 namespace {

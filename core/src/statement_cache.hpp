@@ -67,12 +67,14 @@ class SqliteStatementCache final : public StatementCache {
 
 /// The server-side prepared statements of one MariaDB/MySQL connection (the C API's
 /// MYSQL_STMT handles, with their bind buffers kept between calls). Bounded like
-/// SqliteStatementCache: the server also limits them (max_prepared_stmt_count, for all
-/// connections together), and a refusal of that limit empties this cache and prepares again.
-/// A statement whose connection failed is closed at once, never run again.
+/// SqliteStatementCache, and lower: the server limits them for all connections together
+/// (max_prepared_stmt_count, 16,382 by default), so a node holds up to kMaxStatements ×
+/// store.pool_size of them (512 with 16 connections; the README says how to size the
+/// limit). A refusal of that limit empties this cache and prepares again. A statement whose
+/// connection failed is closed at once, never run again.
 class MysqlStatementCache final : public StatementCache {
  public:
-  static constexpr std::size_t kMaxStatements = 128;
+  static constexpr std::size_t kMaxStatements = 32;
 
   explicit MysqlStatementCache(st_mysql* mysql);
   ~MysqlStatementCache() override;

@@ -24,6 +24,7 @@ class Ticker {
          std::shared_ptr<spdlog::logger> log)
       : name_(std::move(name)), period_(period), task_(std::move(task)), log_(std::move(log)) {
     thread_ = std::thread([this] { run(); });
+    nameThread(thread_, "mmm-timer");
   }
   ~Ticker() { stop(); }
   Ticker(const Ticker&) = delete;
@@ -41,7 +42,6 @@ class Ticker {
 
  private:
   void run() {
-    nameThisThread("mmm-timer");
     std::unique_lock<std::mutex> lock(mutex_);
     while (!wake_.wait_for(lock, period_, [this] { return stopping_; })) {
       lock.unlock();

@@ -9,9 +9,9 @@
 namespace mmm::core {
 
 WorkerPool::WorkerPool(int threads, std::size_t maxQueued, std::shared_ptr<spdlog::logger> log, std::string name)
-    : name_(std::move(name)), maxQueued_(maxQueued), log_(std::move(log)) {
+    : maxQueued_(maxQueued), log_(std::move(log)) {
   threads_.reserve(static_cast<std::size_t>(threads));
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+  for (int i = 0; i < threads; ++i) nameThread(threads_.emplace_back([this] { run(); }), name);
 }
 
 WorkerPool::~WorkerPool() { stop(); }
@@ -47,7 +47,6 @@ void WorkerPool::stop() {
 }
 
 void WorkerPool::run() {
-  nameThisThread(name_);
   for (;;) {
     Task task;
     {

@@ -43,8 +43,6 @@ class WorkerPool {
  private:
   void run();
 
-  std::string name_;
-
   std::size_t maxQueued_;
   std::shared_ptr<spdlog::logger> log_;
   mutable std::mutex mutex_;

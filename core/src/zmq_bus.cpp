@@ -116,10 +116,8 @@ void ZmqBus::dispatch(const std::string& topic, const std::string& payload, cons
 
 bool ZmqBus::start(std::chrono::milliseconds timeout) {
   running_ = true;
-  thread_ = std::thread([this] {
-    nameThisThread("mmm-bus");
-    run();
-  });
+  thread_ = std::thread([this] { run(); });
+  nameThread(thread_, "mmm-bus");
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (healthy()) return true;

@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <limits>
 #include <thread>
 
 using namespace Poco::Data::Keywords;
@@ -672,6 +673,42 @@ TEST_P(StoreTest, QueryErrorsLeaveTheConnectionUsable) {
     EXPECT_EQ(total, 3);  // the UPDATE rolled back
   });
   EXPECT_EQ(names, (std::vector<std::string>{"fiddle", "cello"}));
+}
+
+TEST_P(StoreTest, QueryOfAProcedureReadsEveryResultAndLeavesTheConnectionInStep) {
+  if (GetParam() != Backend::MariaDB) GTEST_SKIP() << "SQLite has no stored procedures";
+  auto store = makeStore(1);  // the same connection throughout
+  insert("fiddle", 1);
+  store->runRead([&](DbSession& s) {
+    s << "CREATE PROCEDURE two_sets() BEGIN SELECT name FROM things; SELECT 2; END", now;
+    s << "CREATE PROCEDURE bump() BEGIN UPDATE things SET qty = qty + 1; END", now;
+  });
+  store->read([&](DbSession& s) {
+    std::vector<std::string> names;
+    EXPECT_EQ(store->query(s, "CALL two_sets()", {}, [&](const mmm::SqlRow& r) { names.push_back(r.text(0)); }), 1u);
+    EXPECT_EQ(names, std::vector<std::string>{"fiddle"});  // the first set only
+    store->query(s, "CALL bump()", {}, nullptr);
+    EXPECT_EQ(store->query(s, "SELECT 2", {}, nullptr), 1u);  // no "Commands out of sync"
+    EXPECT_EQ(store->query(s, "CALL two_sets()", {}, nullptr), 1u);  // its statement again
+    Poco::Int64 qty = 0;
+    s << "SELECT qty FROM things WHERE name = 'fiddle'", into(qty), now;  // Poco::Data too
+    EXPECT_EQ(qty, 2);
+  });
+}
+
+TEST_P(StoreTest, QueryReadsRealsBeyondInt64AsItsLimits) {
+  auto store = makeStore(1);
+  const std::string sql = GetParam() == Backend::MariaDB
+                              ? "SELECT CAST('1e300' AS DOUBLE), CAST('-1e300' AS DOUBLE), CAST(1e20 AS DOUBLE), 2.9"
+                              : "SELECT 1e300, -1e300, 1e20, 2.9";
+  store->read([&](DbSession& s) {
+    store->query(s, sql, {}, [&](const mmm::SqlRow& r) {
+      EXPECT_EQ(r.int64(0), std::numeric_limits<std::int64_t>::max());
+      EXPECT_EQ(r.int64(1), std::numeric_limits<std::int64_t>::min());
+      EXPECT_EQ(r.int64(2), std::numeric_limits<std::int64_t>::max());
+      EXPECT_EQ(r.int64(3), 2);  // truncated, as SQLite does
+    });
+  });
 }
 
 TEST_P(StoreTest, QueryFromInsideOnRowRunsOnTheSameConnection) {

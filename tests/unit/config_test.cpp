@@ -75,6 +75,7 @@ TEST(Config, ZeroThreadsSizesTheWorkersToTheCpusAndTheStore) {
   EXPECT_EQ(workersFor(Dialect::SQLite, 32), 64);
   EXPECT_EQ(workersFor(Dialect::MySQL, 2), 16);
   EXPECT_EQ(workersFor(Dialect::MySQL, 4), 32);
+  EXPECT_EQ(workersFor(Dialect::MySQL, 256), 1024);  // the most server.threads may say
   const int cpus = mmm::core::usableCpus();
   ASSERT_GE(cpus, 1);
   const auto read = [](const std::string& yaml) { return readSettings(parseYaml(yaml, "t.yaml"), "t.yaml").http.threads; };
