@@ -17,6 +17,7 @@ WorkerPool::WorkerPool(int threads, std::size_t maxQueued, std::shared_ptr<spdlo
 WorkerPool::~WorkerPool() { stop(); }
 
 bool WorkerPool::tryPost(Task& task) {
+  bool wake;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_ || queue_.size() >= maxQueued_) {
@@ -24,8 +25,16 @@ bool WorkerPool::tryPost(Task& task) {
       return false;
     }
     queue_.push_back(std::move(task));
+    wake = shouldWake();
   }
-  wake_.notify_one();
+  if (wake) wake_.notify_one();
+  return true;
+}
+
+bool WorkerPool::shouldWake() {
+  if (queue_.empty() || sleeping_ == 0 || waking_ > 0) return false;
+  ++waking_;
+  wakes_++;
   return true;
 }
 
@@ -49,13 +58,23 @@ void WorkerPool::stop() {
 void WorkerPool::run() {
   for (;;) {
     Task task;
+    bool wakeNext;
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      while (!stopping_ && queue_.empty()) {
+        ++sleeping_;
+        wake_.wait(lock);
+        --sleeping_;
+        // Whoever comes back first ends the wake on its way (it may be a spurious return,
+        // in which case the notified worker's arrival only finds the count at zero).
+        if (waking_ > 0) --waking_;
+      }
       if (queue_.empty()) return;  // stopping, and nothing left to run
       task = std::move(queue_.front());
       queue_.pop_front();
+      wakeNext = shouldWake();  // a burst: hand the rest on
     }
+    if (wakeNext) wake_.notify_one();
     // A task must not take the pool down with it: count, log, go on.
     try {
       task();

@@ -102,6 +102,9 @@ TEST_F(HttpFrontTest, EarlyAnswersCarryTheRequestIdCorsAndAMetric) {
   EXPECT_NE(metrics.find("route=\"unmatched\",method=\"GET\",status=\"400\"} "), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("mmm_http_parse_errors_total "), std::string::npos);
   EXPECT_NE(metrics.find("\nmmm_http_workers 2\n"), std::string::npos) << metrics;  // server.threads
+  // The /metrics request itself found both workers asleep, so at least one was woken.
+  EXPECT_EQ(metrics.find("\nmmm_http_worker_wakes_total 0\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("\nmmm_http_worker_wakes_total "), std::string::npos) << metrics;
 }
 
 TEST_F(HttpFrontTest, TheCoresThreadsAreNamedAndCountedAsConfigured) {

@@ -101,3 +101,48 @@ TEST(WorkerPool, ManyPostersManyWorkers) {
   pool.stop();
   EXPECT_EQ(done.load(), 20000);
 }
+
+// Workers are woken one at a time; a burst of tasks that each wait for all the others must
+// still reach every worker, or the pool would deadlock here.
+TEST(WorkerPool, ABurstOfBlockingTasksReachesEveryWorker) {
+  constexpr int kWorkers = 8;
+  WorkerPool pool(kWorkers, 100, quiet());
+  Gate gate;
+  std::atomic<int> done{0};
+  for (int i = 0; i < kWorkers; ++i) {
+    WorkerPool::Task task = [&] {
+      gate.wait();
+      ++done;
+    };
+    ASSERT_TRUE(pool.tryPost(task));
+  }
+  gate.waitFor(kWorkers);  // hangs (and the test times out) if a worker was never woken
+  gate.release();
+  pool.stop();
+  EXPECT_EQ(done.load(), kWorkers);
+  EXPECT_LE(pool.wakes(), static_cast<std::uint64_t>(kWorkers));
+}
+
+// A task that waits for one posted after it: the later post must wake a sleeper although
+// every worker that is awake is blocked.
+TEST(WorkerPool, APostWhileTheAwakeWorkersBlockWakesASleeper) {
+  WorkerPool pool(4, 100, quiet());
+  std::atomic<int> done{0};
+  for (int round = 0; round < 50; ++round) {
+    Gate later;
+    WorkerPool::Task waiter = [&] {
+      later.waitFor(1);  // hangs (and the test times out) if the later task never runs
+      ++done;
+    };
+    ASSERT_TRUE(pool.tryPost(waiter));
+    WorkerPool::Task starter = [&] {
+      std::lock_guard<std::mutex> lock(later.mutex);
+      ++later.waiting;
+      later.changed.notify_all();
+    };
+    ASSERT_TRUE(pool.tryPost(starter));
+    while (done.load() < round + 1) std::this_thread::yield();
+  }
+  pool.stop();
+  EXPECT_EQ(done.load(), 50);
+}
