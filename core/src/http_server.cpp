@@ -313,11 +313,16 @@ class HttpServer::Loop {
     switch (c.phase) {
       case Phase::Busy:
       case Phase::Writing:
-        // Not reading while a worker has the request or its answer is being written: the
-        // peer went away, or shut its side (level-triggered: stop watching for that).
+        // Nothing is parsed while a worker has the request or its answer is being written
+        // (readAhead keeps what arrives): the peer went away, or shut its side
+        // (level-triggered: stop watching for that).
         if (events & EPOLLHUP) {
           close(c);
           return;
+        }
+        if (c.phase == Phase::Busy && (events & EPOLLIN)) {
+          readAhead(c);
+          if (c.fd < 0) return;
         }
         if (events & EPOLLRDHUP) {
           c.peerClosed = true;
@@ -328,6 +333,28 @@ class HttpServer::Loop {
       default:
         readFrom(c);
     }
+  }
+
+  // While a worker has the request, what the client sends next (a pipelined request, or
+  // frames after an upgrade request) is read and kept, up to a bound past which the
+  // connection is not read until the answer is out. Staying interested in EPOLLIN this way
+  // saves the two epoll_ctl calls a request that turning it off and on again would cost.
+  void readAhead(Connection& c) {
+    while (c.in.size() < kMaxBuffered) {
+      const ssize_t n = ::recv(c.fd, scratch_, std::min(sizeof scratch_, kMaxBuffered - c.in.size()), MSG_DONTWAIT);
+      if (n == 0) {
+        c.peerClosed = true;
+        interest(c, 0u);  // level-triggered: nothing more to watch for until the answer is out
+        return;
+      }
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) close(c);
+        return;
+      }
+      c.in.append(scratch_, static_cast<std::size_t>(n));
+    }
+    interest(c, EPOLLRDHUP);  // full: written() takes EPOLLIN back
   }
 
   void readFrom(Connection& c) {
@@ -455,9 +482,7 @@ class HttpServer::Loop {
       return;
     }
 
-    c.phase = Phase::Busy;
-    interest(c, EPOLLRDHUP);
-    if (c.fd < 0) return;
+    c.phase = Phase::Busy;  // still read (readAhead), not parsed
     server_.inFlight_++;
     auto shared = std::make_shared<Request>(std::move(request));
     WorkerPool::Task task = [this, fd = c.fd, serial = c.serial, keepAlive = c.keepAlive, version, shared] {

@@ -134,6 +134,33 @@ TEST_F(HttpFrontTest, PipelinedRequestsAreAnsweredInOrder) {
   }
 }
 
+TEST_F(HttpFrontTest, WhatArrivesWhileAWorkerHasTheRequestIsKeptAndAnsweredInOrder) {
+  // The front reads on while a worker has a request, up to 256 KB; these 80 requests of
+  // 4 KB each go past that, so it must also stop reading and take up again.
+  Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port));
+  socket.setReceiveTimeout(Poco::Timespan(10, 0));
+  const std::string slow = "GET /alpha/slow?ms=400 HTTP/1.1\r\nHost: a\r\n\r\n";
+  socket.sendBytes(slow.data(), static_cast<int>(slow.size()));
+  std::this_thread::sleep_for(100ms);  // the worker has it now
+  std::string more;
+  for (int i = 1; i <= 80; ++i)
+    more += "GET /alpha/items/" + std::to_string(i) + " HTTP/1.1\r\nHost: a\r\nX-Pad: " + std::string(4000, 'p') +
+            (i == 80 ? "\r\nConnection: close" : "") + "\r\n\r\n";
+  for (std::size_t sent = 0; sent < more.size();)
+    sent += static_cast<std::size_t>(socket.sendBytes(more.data() + sent, static_cast<int>(more.size() - sent)));
+  std::string reply;
+  char buffer[8192];
+  for (int n; (n = socket.receiveBytes(buffer, sizeof buffer)) > 0;) reply.append(buffer, static_cast<std::size_t>(n));
+  EXPECT_EQ(countOf(reply, "HTTP/1.1 200 "), 81) << reply.substr(0, 500);
+  std::size_t at = reply.find("\r\n\r\ndone");
+  ASSERT_NE(at, std::string::npos) << reply.substr(0, 500);  // the slow one first
+  for (int i = 1; i <= 80; ++i) {
+    auto next = reply.find("\"id\":\"" + std::to_string(i) + "\"", at);
+    ASSERT_NE(next, std::string::npos) << i;
+    at = next;
+  }
+}
+
 TEST_F(HttpFrontTest, ExpectContinueGetsA100ThenTheAnswer) {
   Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port));
   socket.setReceiveTimeout(Poco::Timespan(5, 0));
