@@ -21,12 +21,13 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <ctime>
 #include <thread>
-#include <unordered_map>
+#include <vector>
 
 namespace mmm::core {
 namespace {
@@ -195,6 +196,11 @@ class HttpServer::Loop {
     std::size_t written = 0;
   };
 
+  Connection* connection(int fd) {
+    return fd >= 0 && static_cast<std::size_t>(fd) < connections_.size() ? connections_[static_cast<std::size_t>(fd)].get()
+                                                                          : nullptr;
+  }
+
   bool watch(int fd, std::uint32_t events) {
     epoll_event event{};
     event.events = events;
@@ -234,12 +240,12 @@ class HttpServer::Loop {
             drainInbox();
           } else if (fd == listenFd_) {
             accept();
-          } else if (auto it = connections_.find(fd); it != connections_.end()) {
-            handle(*it->second, events[i].events);
+          } else if (Connection* c = connection(fd)) {
+            handle(*c, events[i].events);
           }
         } catch (const std::exception& e) {
           server_.log_->error("http: dropping a connection after an unexpected error: {}", e.what());
-          if (auto it = connections_.find(fd); it != connections_.end()) close(*it->second);
+          if (Connection* c = connection(fd)) close(*c);
         }
       }
       const auto now = Clock::now();
@@ -253,9 +259,10 @@ class HttpServer::Loop {
       }
       reap();
     }
-    for (auto& [fd, c] : connections_) {
+    for (auto& c : connections_) {
+      if (!c || c->fd < 0) continue;
       if (c->phase == Phase::Busy) server_.finished();  // its worker's answer has no one to go to
-      ::close(fd);
+      ::close(c->fd);
       server_.open_--;
     }
     connections_.clear();
@@ -301,7 +308,9 @@ class HttpServer::Loop {
       server_.open_++;
       server_.counters_.accepted++;
       // A connection closed earlier in this iteration may still hold the number, unreaped.
-      connections_[fd] = std::move(c);
+      if (static_cast<std::size_t>(fd) >= connections_.size())
+        connections_.resize(std::max<std::size_t>(static_cast<std::size_t>(fd) + 1, connections_.size() * 2));
+      connections_[static_cast<std::size_t>(fd)] = std::move(c);
     }
   }
 
@@ -544,12 +553,12 @@ class HttpServer::Loop {
       done.swap(inbox_);
     }
     for (auto& completion : done) {
-      auto it = connections_.find(completion.fd);
-      if (it == connections_.end() || it->second->serial != completion.serial || it->second->phase != Phase::Busy) {
+      Connection* found = connection(completion.fd);
+      if (!found || found->serial != completion.serial || found->phase != Phase::Busy) {
         server_.finished();  // the client left while its request ran
         continue;
       }
-      Connection& c = *it->second;
+      Connection& c = *found;
       server_.finished();
       if (completion.upgrade) {
         handOver(c, std::move(completion));
@@ -563,8 +572,8 @@ class HttpServer::Loop {
     if (drainRequested_ && !draining_) {
       draining_ = true;
       ::epoll_ctl(epoll_, EPOLL_CTL_DEL, listenFd_, nullptr);
-      for (auto& [fd, c] : connections_)
-        if (c->phase == Phase::Idle) close(*c);
+      for (auto& c : connections_)
+        if (c && c->fd >= 0 && c->phase == Phase::Idle) close(*c);
     }
   }
 
@@ -662,8 +671,8 @@ class HttpServer::Loop {
 
   void reap() {
     for (int fd : dead_) {
-      auto it = connections_.find(fd);
-      if (it != connections_.end() && it->second->fd < 0) connections_.erase(it);
+      auto& c = connections_[static_cast<std::size_t>(fd)];
+      if (c && c->fd < 0) c.reset();
     }
     dead_.clear();
   }
@@ -671,8 +680,8 @@ class HttpServer::Loop {
   void tick(Clock::time_point now) {
     const auto& settings = server_.settings_;
     std::vector<Connection*> expired;
-    for (auto& [fd, c] : connections_) {
-      if (c->fd < 0) continue;
+    for (auto& c : connections_) {
+      if (!c || c->fd < 0) continue;
       switch (c->phase) {
         case Phase::Idle:
         case Phase::Writing:
@@ -739,7 +748,9 @@ class HttpServer::Loop {
   std::mutex mutex_;
   std::vector<Completion> inbox_;
   // Owned by the loop's thread.
-  std::unordered_map<int, std::unique_ptr<Connection>> connections_;
+  // By descriptor (the kernel hands out the lowest free one, so this stays dense); a closed
+  // connection stays until reap() at the end of the loop's turn.
+  std::vector<std::unique_ptr<Connection>> connections_;
   std::vector<int> dead_;
   std::uint64_t serials_ = 0;
   Clock::time_point lastAcceptError_{};
