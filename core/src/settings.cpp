@@ -188,7 +188,7 @@ std::string checkPublicUrl(const std::string& text) {
 
 }  // namespace
 
-Settings readSettings(const YAML::Node& raw, const std::string& origin, const std::string& base) {
+Settings readSettings(const YAML::Node& raw, const std::string& origin, const std::string& base, int cpus) {
   YAML::Node root = validate(raw, settingsSchema(), origin);
   // A relative path in a file means relative to that file's folder, wherever the server
   // was started from.
@@ -266,8 +266,9 @@ Settings readSettings(const YAML::Node& raw, const std::string& origin, const st
       throw std::invalid_argument("letters, digits, '_' and '-' only");
   });
 
-  checkValue(raw, "store", "url", origin, [&] { parseStoreUrl(s.store.url); });
-  if (s.http.threads == 0) s.http.threads = workersFor(parseStoreUrl(s.store.url).dialect, usableCpus());
+  Dialect dialect{};
+  checkValue(raw, "store", "url", origin, [&] { dialect = parseStoreUrl(s.store.url).dialect; });
+  if (s.http.threads == 0) s.http.threads = workersFor(dialect, cpus);
   checkValue(raw, "sessions", "url", origin, [&] {
     if (s.sessions.url != "memory") parseRedisUrl(s.sessions.url);
   });

@@ -98,19 +98,20 @@ struct Settings {
 /// later against each plugin's schema).
 const ConfigSchema& settingsSchema();
 
-/// Validates `root` and reads it. Throws ConfigError with file:line:column.
-/// `base`: the folder relative paths in the file mean (web.root, a sqlite: store, a plugin
-/// library given as a path); empty for the working directory (inline YAML, the embedded
-/// default).
-Settings readSettings(const YAML::Node& root, const std::string& origin, const std::string& base = {});
-
-/// Splits "HOST:PORT" (IPv6 as "[::1]:8080"). Throws ConfigError prefixed with `where`.
-void parseListen(const std::string& text, const std::string& where, std::string& host, int& port);
-
 /// The CPUs this process may run on (its affinity mask).
 int usableCpus();
 /// `server.threads: 0`: how many workers suit a store of this kind on `cpus` CPUs.
 int workersFor(Dialect store, int cpus);
+
+/// Validates `root` and reads it. Throws ConfigError with file:line:column.
+/// `base`: the folder relative paths in the file mean (web.root, a sqlite: store, a plugin
+/// library given as a path); empty for the working directory (inline YAML, the embedded
+/// default). `cpus`: what `server.threads: 0` sizes the workers to.
+Settings readSettings(const YAML::Node& root, const std::string& origin, const std::string& base = {},
+                      int cpus = usableCpus());
+
+/// Splits "HOST:PORT" (IPv6 as "[::1]:8080"). Throws ConfigError prefixed with `where`.
+void parseListen(const std::string& text, const std::string& where, std::string& host, int& port);
 
 /// The embedded default configuration (config/mmm.yaml at build time).
 const char* embeddedDefaultConfig();

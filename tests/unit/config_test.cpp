@@ -76,13 +76,18 @@ TEST(Config, ZeroThreadsSizesTheWorkersToTheCpusAndTheStore) {
   EXPECT_EQ(workersFor(Dialect::MySQL, 2), 16);
   EXPECT_EQ(workersFor(Dialect::MySQL, 4), 32);
   EXPECT_EQ(workersFor(Dialect::MySQL, 256), 1024);  // the most server.threads may say
-  const int cpus = mmm::core::usableCpus();
-  ASSERT_GE(cpus, 1);
-  const auto read = [](const std::string& yaml) { return readSettings(parseYaml(yaml, "t.yaml"), "t.yaml").http.threads; };
-  EXPECT_EQ(read("server: {threads: 0}\n"), workersFor(Dialect::SQLite, cpus));
-  EXPECT_EQ(read("{}\n"), workersFor(Dialect::SQLite, cpus));  // the default
-  EXPECT_EQ(read("store: {url: 'mysql://u:p@127.0.0.1:3306/db'}\n"), workersFor(Dialect::MySQL, cpus));
+  ASSERT_GE(mmm::core::usableCpus(), 1);
+  // Read as on 8 CPUs, where the two kinds of store differ (16 and 64).
+  const auto read = [](const std::string& yaml) {
+    return readSettings(parseYaml(yaml, "t.yaml"), "t.yaml", {}, 8).http.threads;
+  };
+  EXPECT_EQ(read("server: {threads: 0}\n"), 16);
+  EXPECT_EQ(read("{}\n"), 16);  // the default
+  EXPECT_EQ(read("store: {url: 'mysql://u:p@127.0.0.1:3306/db'}\n"), 64);
   EXPECT_EQ(read("server: {threads: 3}\nstore: {url: 'mysql://u:p@127.0.0.1:3306/db'}\n"), 3);  // as written
+  // Without a count, the machine's own.
+  EXPECT_EQ(readSettings(parseYaml("{}\n", "t.yaml"), "t.yaml").http.threads,
+            workersFor(Dialect::SQLite, mmm::core::usableCpus()));
 }
 
 TEST(Config, SyntaxErrorIsReportedWithPosition) {
