@@ -65,7 +65,14 @@ build_in() {
     cmake -S "$MMM_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE="$type" "${args[@]}" >/dev/null
   fi
   log "building $dir${targets:+ (${targets[*]})}"
+  # The build's own status: with pipefail a failed build fails the pipeline, and so does a
+  # grep that had nothing to print; PIPESTATUS tells them apart (read it right here: the
+  # next command replaces it).
+  local status=0
   cmake --build "$dir" -j"${MMM_JOBS:-2}" ${targets:+--target "${targets[@]}"} -- --no-print-directory |
-    grep -vE '^\[ *[0-9]+%\] (Built target|Building|Linking)' || true
-  [ "${PIPESTATUS[0]}" -eq 0 ]
+    grep -vE '^\[ *[0-9]+%\] (Built target|Building|Linking)' || status=${PIPESTATUS[0]}
+  if [ "$status" -ne 0 ]; then
+    echo "build of $dir failed (status $status)" >&2
+    return "$status"
+  fi
 }
