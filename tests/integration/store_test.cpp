@@ -301,6 +301,53 @@ TEST_P(StoreTest, ADeadlockVictimRunsAgainAndBothTransactionsCommitOnce) {
   EXPECT_EQ(qtyOf("b"), 2);
 }
 
+TEST_P(StoreTest, ALockHeldPastTheWaitIsUnavailableAtOnceCountedAndNotRunAgain) {
+  insert("a");
+  const bool mysql = GetParam() == Backend::MariaDB;
+  // The waiter: one connection, told to wait 1 s for a lock (MariaDB's 1205, lock wait
+  // timeout) or 300 ms for SQLite's write lock (SQLITE_BUSY past busy_timeout).
+  auto waiter = makeStore(1);
+  waiter->read([&](DbSession& s) {
+    if (mysql)
+      s << "SET SESSION innodb_lock_wait_timeout = 1", now;
+    else
+      s << "PRAGMA busy_timeout = 300", now;
+  });
+  std::atomic<bool> holding{false}, release{false};
+  std::thread holder([&] {
+    store_->transaction([&](DbSession& s) {
+      s << "UPDATE things SET qty = qty + 1 WHERE name = 'a'", now;
+      holding = true;
+      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+      while (!release && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    });
+  });
+  while (!holding) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  int runs = 0;
+  const auto begin = std::chrono::steady_clock::now();
+  try {
+    waiter->transaction([&](DbSession& s) {
+      ++runs;
+      s << "UPDATE things SET qty = qty + 10 WHERE name = 'a'", now;
+    });
+    ADD_FAILURE() << "the update went through while another transaction held the lock";
+  } catch (const mmm::Unavailable& e) {
+    EXPECT_STREQ(e.what(), "the database is busy");
+  }
+  const auto waited = std::chrono::steady_clock::now() - begin;
+  release = true;
+  holder.join();
+  EXPECT_LT(waited, std::chrono::seconds(5)) << "waited again after the lock wait ran out";
+  EXPECT_LE(runs, 1) << "a unit that waited its time for a lock is not run again";  // SQLite: BEGIN failed, 0 runs
+  EXPECT_EQ(waiter->lockTimeouts(), 1u);
+  EXPECT_EQ(waiter->deadlocks(), 0u);
+  EXPECT_EQ(qtyOf("a"), 1);  // the holder's change only
+  // The waiter's connection is usable again once the lock is gone.
+  waiter->transaction([&](DbSession& s) { s << "UPDATE things SET qty = qty + 10 WHERE name = 'a'", now; });
+  EXPECT_EQ(qtyOf("a"), 11);
+}
+
 TEST_P(StoreTest, AFullDatabaseIsUnavailableAndReportedUntilAWriteGoesThrough) {
   // One connection, so the size limit set on it holds for every unit of work below.
   mmm::core::StoreOptions options;
