@@ -1040,6 +1040,34 @@ TEST_P(SeriesJobTest, RestartingOnTheSameStoreRunsTheJobAgainWithoutDuplicates) 
   EXPECT_EQ(datetimes(occurrencesOf(a, daily, 0, mmm::nowMillis() + 400 * kDayMs)), isoAll(all));
 }
 
+TEST_P(SeriesJobTest, ASeriesThatCannotBeMadeDoesNotHoldBackTheOthers) {
+  auto a = newAccount();
+  const std::int64_t day = today() + 1;
+  // The broken one first: the job takes due series in the order of their ids.
+  const auto broken = seriesOf(createSeries(a, iso(at19(day)), kEveryDay));
+  const auto fine = seriesOf(createSeries(a, iso(at19(day)), kEveryDay));
+  const auto brokenBefore = ids(within90Days(a, broken)), fineBefore = ids(within90Days(a, fine));
+  ASSERT_GE(fineBefore.size(), 89u);
+  // Four weeks pass while the server is down, and a tzdata update drops the broken one's zone.
+  {
+    auto store = stopAndOpenStore();
+    store->runTransaction([&](mmm::DbSession& s) {
+      shiftBack(s, broken, day, 28);
+      shiftBack(s, fine, day, 28);
+      execute(s, "UPDATE series SET time_zone = 'Mars/Olympus_Mons' WHERE id = " + std::to_string(broken));
+    });
+  }
+  startServer(kPluginsWithFastJob);
+  signIn(a);
+  const std::int64_t until = mmm::nowMillis() + 89 * kDayMs;
+  std::vector<std::int64_t> expected;
+  for (auto t = at19(day - 28); t <= until; t += kDayMs) expected.push_back(t);
+  awaitJob(a, fine, until, expected.size());
+  EXPECT_EQ(datetimes(occurrencesOf(a, fine, 0, until)), isoAll(expected)) << "the job went on past the broken series";
+  EXPECT_EQ(ids(occurrencesOf(a, broken, 0, until)), brokenBefore) << "the broken one kept what it had, made nothing";
+  EXPECT_EQ(call("GET", "/healthz", "", a.token).status, 200);  // and the job still runs (it ran again meanwhile)
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, SeriesTest, ::testing::Values(Backends::SQLiteMemory, Backends::MariaDBRedis),
                          backendsName);
 INSTANTIATE_TEST_SUITE_P(Backends, SeriesJobTest, ::testing::Values(Backends::SQLiteMemory, Backends::MariaDBRedis),
