@@ -68,7 +68,8 @@ build_in() {
   # The build's own status: with pipefail a failed build fails the pipeline, and so does a
   # grep that had nothing to print; PIPESTATUS tells them apart (read it right here: the
   # next command replaces it).
-  local status=0
+  local - status=0
+  set -o pipefail  # for this function only (local -): a caller's shell may not have it
   cmake --build "$dir" -j"${MMM_JOBS:-2}" ${targets:+--target "${targets[@]}"} -- --no-print-directory |
     grep -vE '^\[ *[0-9]+%\] (Built target|Building|Linking)' || status=${PIPESTATUS[0]}
   if [ "$status" -ne 0 ]; then
