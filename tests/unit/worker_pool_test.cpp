@@ -6,6 +6,7 @@
 #include <spdlog/sinks/null_sink.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 
@@ -29,9 +30,11 @@ struct Gate {
     changed.notify_all();
     changed.wait(lock, [&] { return open; });
   }
-  void waitFor(int n) {
+  // False after `limit`: a test that waits on the pool fails instead of hanging (ctest
+  // gives these tests no time limit).
+  bool waitFor(int n, std::chrono::seconds limit = std::chrono::seconds(10)) {
     std::unique_lock<std::mutex> lock(mutex);
-    changed.wait(lock, [&] { return waiting >= n; });
+    return changed.wait_for(lock, limit, [&] { return waiting >= n; });
   }
   void release() {
     std::lock_guard<std::mutex> lock(mutex);
@@ -116,9 +119,10 @@ TEST(WorkerPool, ABurstOfBlockingTasksReachesEveryWorker) {
     };
     ASSERT_TRUE(pool.tryPost(task));
   }
-  gate.waitFor(kWorkers);  // hangs (and the test times out) if a worker was never woken
-  gate.release();
+  const bool all = gate.waitFor(kWorkers);  // false if a worker was never woken
+  gate.release();  // either way: stop() then runs what is left
   pool.stop();
+  EXPECT_TRUE(all) << "not every task had a worker within 10 s while each waited for all the others";
   EXPECT_EQ(done.load(), kWorkers);
   EXPECT_LE(pool.wakes(), static_cast<std::uint64_t>(kWorkers));
 }
@@ -127,22 +131,26 @@ TEST(WorkerPool, ABurstOfBlockingTasksReachesEveryWorker) {
 // every worker that is awake is blocked.
 TEST(WorkerPool, APostWhileTheAwakeWorkersBlockWakesASleeper) {
   WorkerPool pool(4, 100, quiet());
-  std::atomic<int> done{0};
-  for (int round = 0; round < 50; ++round) {
+  std::atomic<int> done{0}, started{0}, late{0};
+  for (int round = 0; round < 50 && late.load() == 0; ++round) {
     Gate later;
     WorkerPool::Task waiter = [&] {
-      later.waitFor(1);  // hangs (and the test times out) if the later task never runs
+      if (!later.waitFor(1)) ++late;  // the later task did not run while this one waited
       ++done;
     };
     ASSERT_TRUE(pool.tryPost(waiter));
     WorkerPool::Task starter = [&] {
-      std::lock_guard<std::mutex> lock(later.mutex);
-      ++later.waiting;
-      later.changed.notify_all();
+      {
+        std::lock_guard<std::mutex> lock(later.mutex);
+        ++later.waiting;
+        later.changed.notify_all();
+      }
+      ++started;  // done with `later`
     };
     ASSERT_TRUE(pool.tryPost(starter));
-    while (done.load() < round + 1) std::this_thread::yield();
+    while (done.load() < round + 1 || started.load() < round + 1) std::this_thread::yield();
   }
   pool.stop();
+  EXPECT_EQ(late.load(), 0);
   EXPECT_EQ(done.load(), 50);
 }
