@@ -504,7 +504,12 @@ class HttpServer::Loop {
         server_.log_->error("{} unhandled error outside the pipeline: {}", request.id, e.what());
         response = problem(500, "internal server error");
       }
-      Completion done{fd, serial, {}, {}, keepAlive && !asksToClose(response), response.status == 101, 0, {}, {}};
+      // An upgrade refused (any answer but 101) ends the connection: a proxy that took the
+      // request for a successful upgrade would pass on what follows unchecked, as a tunnel,
+      // and it must not be read here as further requests.
+      const bool refusedUpgrade = response.status != 101 && request.header("Upgrade").has_value();
+      Completion done{fd, serial, {}, {}, keepAlive && !refusedUpgrade && !asksToClose(response),
+                      response.status == 101, 0, {}, {}};
       if (done.upgrade) {
         const auto user = response.header(kUpgradeUserHeader);
         if (!user || !server_.upgrades_) {

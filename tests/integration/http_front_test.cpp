@@ -161,6 +161,27 @@ TEST_F(HttpFrontTest, WhatArrivesWhileAWorkerHasTheRequestIsKeptAndAnsweredInOrd
   }
 }
 
+TEST_F(HttpFrontTest, ARefusedUpgradeClosesTheConnectionAndWhatFollowsIsNeverRun) {
+  // A proxy that took this for a successful upgrade would tunnel what follows unchecked.
+  auto reply = sendRawBytes(port,
+                            "GET /v1/ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 12\r\n\r\n" +
+                                kHidden);
+  EXPECT_EQ(reply.rfind("HTTP/1.1 426 ", 0), 0u) << reply;
+  EXPECT_NE(reply.find("Connection: close\r\n"), std::string::npos) << reply;
+  EXPECT_EQ(countOf(reply, "HTTP/1.1 "), 1) << reply;
+  // Any Upgrade header counts (h2c too), whatever the route answers.
+  auto h2c = sendRawBytes(port, "GET /alpha/items/1 HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+                                "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n" + kHidden);
+  EXPECT_EQ(h2c.rfind("HTTP/1.1 200 ", 0), 0u) << h2c;
+  EXPECT_EQ(countOf(h2c, "HTTP/1.1 "), 1) << h2c;
+  // Without an Upgrade header the connection stays open for the next request.
+  EXPECT_EQ(countOf(sendRawBytes(port, "GET /alpha/items/1 HTTP/1.1\r\nHost: a\r\n\r\n" +
+                                           std::string("GET /alpha/items/2 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")),
+                    "HTTP/1.1 200 "),
+            2);
+}
+
 TEST_F(HttpFrontTest, ExpectContinueGetsA100ThenTheAnswer) {
   Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port));
   socket.setReceiveTimeout(Poco::Timespan(5, 0));
