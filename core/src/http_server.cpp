@@ -230,6 +230,9 @@ class HttpServer::Loop {
     while (running_) {
       const int n = ::epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), 250);
       if (n < 0 && errno != EINTR) server_.log_->error("http: epoll_wait: {}", std::strerror(errno));
+      // A connection closed earlier in this batch may give its number to one accepted later
+      // in it; the batch's events for that number are the old socket's, not the new one's.
+      const std::uint64_t acceptedBefore = serials_;
       for (int i = 0; i < n; ++i) {
         const int fd = events[i].data.fd;
         // Each connection's trouble stays with that connection.
@@ -240,7 +243,7 @@ class HttpServer::Loop {
             drainInbox();
           } else if (fd == listenFd_) {
             accept();
-          } else if (Connection* c = connection(fd)) {
+          } else if (Connection* c = connection(fd); c && c->serial <= acceptedBefore) {
             handle(*c, events[i].events);
           }
         } catch (const std::exception& e) {
