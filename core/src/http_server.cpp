@@ -106,9 +106,14 @@ std::string serializeHead(const Response& response, int version, bool keepAlive,
   return head;
 }
 
-bool asksToClose(const Response& response) {
+// Whether the connection ends after this answer: the handler asked for it, or an upgrade was
+// refused (any answer but 101). A proxy that took a refused upgrade request for a
+// successful one would pass on what follows unchecked, as a tunnel: it must not be read
+// here as further requests.
+bool endsConnection(const Request& request, const Response& response) {
   auto connection = response.header("Connection");
-  return connection && iequals(*connection, "close");
+  if (connection && iequals(*connection, "close")) return true;
+  return response.status != 101 && request.header("Upgrade").has_value();
 }
 
 }  // namespace
@@ -507,17 +512,14 @@ class HttpServer::Loop {
         server_.log_->error("{} unhandled error outside the pipeline: {}", request.id, e.what());
         response = problem(500, "internal server error");
       }
-      // An upgrade refused (any answer but 101) ends the connection: a proxy that took the
-      // request for a successful upgrade would pass on what follows unchecked, as a tunnel,
-      // and it must not be read here as further requests.
-      const bool refusedUpgrade = response.status != 101 && request.header("Upgrade").has_value();
-      Completion done{fd, serial, {}, {}, keepAlive && !refusedUpgrade && !asksToClose(response),
-                      response.status == 101, 0, {}, {}};
+      const bool upgrade = response.status == 101;
+      Completion done{fd, serial, {}, {}, keepAlive && !endsConnection(request, response), upgrade, 0, {}, {}};
       if (done.upgrade) {
         const auto user = response.header(kUpgradeUserHeader);
         if (!user || !server_.upgrades_) {
           response = problem(500, "upgrades are not supported here");
           done.upgrade = false;
+          done.keepAlive = false;  // refused after all (endsConnection)
         } else {
           const std::string value(*user);
           const auto space = value.find(' '), second = value.find(' ', space + 1);
@@ -548,7 +550,7 @@ class HttpServer::Loop {
     } catch (const std::exception& e) {
       server_.log_->error("http: early answer failed: {}", e.what());
     }
-    c.keepAlive = keepAlive && !asksToClose(response);
+    c.keepAlive = keepAlive && !endsConnection(request, response);
     c.head = serializeHead(response, version, c.keepAlive, false);
     c.body = request.method == "HEAD" || bodiless(response.status) ? std::string() : std::move(response.body);
     startWriting(c);
