@@ -815,14 +815,18 @@ void HttpServer::stop() {
   {
     std::unique_lock<std::mutex> lock(mutex_);
     if (!idle_.wait_for(lock, std::chrono::seconds(settings_.shutdownTimeoutSeconds),
-                        [&] { return inFlight_.load() <= 0; }))
-      log_->warn("{} requests still running after {} s; closing their connections", inFlight_.load(),
-                 settings_.shutdownTimeoutSeconds);
+                        [&] { return inFlight_.load() <= 0; })) {
+      // Those not started are not started now: their connections are about to close, and
+      // running them would hold the shutdown far past its timeout.
+      const auto dropped = pool_->discardQueued();
+      log_->warn("{} requests still running or queued after {} s; {} queued dropped, closing their connections",
+                 inFlight_.load(), settings_.shutdownTimeoutSeconds, dropped);
+    }
   }
   // Answers in flight have been handed to the loops; give them a moment on the wire.
   for (int i = 0; i < 20 && open_.load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   for (auto& loop : loops_) loop->join();
-  pool_->stop();  // a handler that outlived the timeout is still waited for
+  pool_->stop();  // a handler that outlived the timeout is still waited for (only those running)
   loops_.clear();
   pool_.reset();
   listener_->socket.close();

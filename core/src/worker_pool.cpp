@@ -43,6 +43,15 @@ std::size_t WorkerPool::queued() const {
   return queue_.size();
 }
 
+std::size_t WorkerPool::discardQueued() {
+  std::deque<Task> dropped;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    dropped.swap(queue_);
+  }
+  return dropped.size();  // destroyed here, outside the lock
+}
+
 void WorkerPool::stop() {
   {
     std::lock_guard<std::mutex> lock(mutex_);

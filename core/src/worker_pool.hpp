@@ -40,6 +40,8 @@ class WorkerPool {
   bool tryPost(Task& task);
   /// Runs what is queued, then joins the threads. Idempotent.
   void stop();
+  /// Drops what is queued and not yet started (a worker's task in hand still runs); how many.
+  std::size_t discardQueued();
 
   std::uint64_t rejected() const { return rejected_.load(); }
   std::uint64_t failed() const { return failed_.load(); }

@@ -258,6 +258,33 @@ TEST_F(HttpFrontTest, AFullWorkerQueueIsAnswered503AtOnce) {
   EXPECT_EQ(request(port, "GET", "/healthz").status, 200);
 }
 
+TEST(HttpShutdown, RequestsStillQueuedAtTheTimeoutAreDroppedNotRunAfterIt) {
+  // One worker, one request running and five queued, each 2 s: at the 1 s timeout the queued
+  // ones are dropped (their connections close), so stopping waits for the running one only,
+  // not for 5 × 2 s more of handlers whose answers would go nowhere.
+  auto server = mmm::Server::fromYaml("server: {listen: '127.0.0.1:0', threads: 1, queue: 16, shutdown_timeout_s: 1}\n"
+                                      "log: {level: error}\nweb: {enabled: false}\n"
+                                      "store: {url: '" + tempSqliteUrl() + "'}\nplugins: [{name: alpha}]\n",
+                                      "shutdown.yaml");
+  server->start();
+  const auto port = server->port();
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 6; ++i)
+    clients.emplace_back([port] {
+      try {
+        request(port, "GET", "/alpha/slow?ms=2000");
+      } catch (const std::exception&) {
+        // closed unanswered at shutdown: expected
+      }
+    });
+  std::this_thread::sleep_for(500ms);  // one runs, five wait
+  const auto begin = std::chrono::steady_clock::now();
+  server->stop();
+  const auto took = std::chrono::steady_clock::now() - begin;
+  for (auto& client : clients) client.join();
+  EXPECT_LT(took, 6s) << "ran the queued handlers after the timeout (that takes 11 s or more)";
+}
+
 TEST(HttpCors, AWildcardNeverSendsCredentials) {
   auto server = startServer("cors: {allowed_origins: ['*', 'https://trusted.example']}\nplugins: [{name: alpha}]\n");
   auto any = request(server->port(), "GET", "/alpha/items/1", "Origin: https://evil.example\r\n");

@@ -154,3 +154,26 @@ TEST(WorkerPool, APostWhileTheAwakeWorkersBlockWakesASleeper) {
   EXPECT_EQ(late.load(), 0);
   EXPECT_EQ(done.load(), 50);
 }
+
+// At shutdown the queued tasks whose connections are closing are dropped, not run: only
+// the task a worker has in hand still runs.
+TEST(WorkerPool, DiscardingDropsWhatIsQueuedButNotWhatRuns) {
+  WorkerPool pool(1, 100, quiet());
+  Gate gate;
+  std::atomic<int> ran{0};
+  WorkerPool::Task running = [&] {
+    gate.wait();
+    ++ran;
+  };
+  ASSERT_TRUE(pool.tryPost(running));
+  ASSERT_TRUE(gate.waitFor(1));  // the one worker has it
+  for (int i = 0; i < 5; ++i) {
+    WorkerPool::Task queued = [&] { ran += 100; };
+    ASSERT_TRUE(pool.tryPost(queued));
+  }
+  EXPECT_EQ(pool.discardQueued(), 5u);
+  EXPECT_EQ(pool.queued(), 0u);
+  gate.release();
+  pool.stop();
+  EXPECT_EQ(ran.load(), 1);
+}
