@@ -852,8 +852,10 @@ std::string HttpServer::metricsText() const {
   counter("mmm_http_idle_closed_total", "Keep-alive connections closed after keep_alive_timeout_s.", c.idleClosed);
   counter("mmm_http_overloaded_total", "Requests answered 503 because the worker queue was full.", c.overloaded);
   counter("mmm_http_upgrades_total", "Connections handed to the WebSocket hub.", c.upgraded);
-  if (pool_) counter("mmm_http_worker_failures_total", "Worker tasks that threw.", pool_->failed());
-  if (pool_) counter("mmm_http_worker_wakes_total", "Sleeping workers woken for a request.", pool_->wakes());
+  if (pool_) {
+    counter("mmm_http_worker_failures_total", "Worker tasks that threw.", pool_->failed());
+    counter("mmm_http_worker_wakes_total", "Sleeping workers woken for a request.", pool_->wakes());
+  }
   appendMetric(out, "mmm_http_worker_queue", "gauge", "Requests waiting for a worker.", pool_ ? pool_->queued() : 0);
   appendMetric(out, "mmm_http_workers", "gauge", "Worker threads running handlers (server.threads).",
                pool_ ? pool_->threads() : 0);

@@ -139,7 +139,7 @@ kill -TERM "$pid"; wait "$pid"
 write_config "$work/crash.yaml"
 start_server "$work/crash.yaml" || { echo "mmm-server did not start:"; cat "$work/err"; exit 1; }
 # writer N: POSTs names wN-1, wN-2, … until told to stop; records those answered 201, with
-# the phase (before the kill, or after MariaDB is back) the request started in.
+# the phase the request started in (before the kill, during the outage, after MariaDB is back).
 echo before > "$work/phase"
 writer() {
   local n=0 phase
