@@ -793,7 +793,12 @@ void HttpServer::start() {
   listener->fd = listener->socket.impl()->sockfd();
   port_ = listener->socket.address().port();
   listener_ = std::move(listener);
-  pool_ = std::make_unique<WorkerPool>(settings_.threads, static_cast<std::size_t>(settings_.queue), log_, "mmm-worker");
+  WorkerPool::Options workers;
+  workers.threads = settings_.threads;
+  workers.maxQueued = static_cast<std::size_t>(settings_.queue);
+  workers.active = settings_.activeWorkers;
+  workers.name = "mmm-worker";
+  pool_ = std::make_unique<WorkerPool>(workers, log_);
   for (int i = 0; i < std::max(1, settings_.ioThreads); ++i) loops_.push_back(std::make_unique<Loop>(*this));
   for (auto& loop : loops_) loop->start(listener_->fd);
   draining_ = false;
@@ -855,10 +860,15 @@ std::string HttpServer::metricsText() const {
   if (pool_) {
     counter("mmm_http_worker_failures_total", "Worker tasks that threw.", pool_->failed());
     counter("mmm_http_worker_wakes_total", "Sleeping workers woken for a request.", pool_->wakes());
+    counter("mmm_http_worker_stalls_total",
+            "Handlers that ran 10 ms without marking a wait; another worker was let in beside each.", pool_->stalls());
   }
   appendMetric(out, "mmm_http_worker_queue", "gauge", "Requests waiting for a worker.", pool_ ? pool_->queued() : 0);
   appendMetric(out, "mmm_http_workers", "gauge", "Worker threads running handlers (server.threads).",
                pool_ ? pool_->threads() : 0);
+  appendMetric(out, "mmm_http_active_workers", "gauge",
+               "Workers that run handlers on a CPU at once, waits aside (server.active_workers).",
+               pool_ ? pool_->active() : 0);
   return out;
 }
 

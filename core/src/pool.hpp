@@ -4,6 +4,8 @@
 // when exhausted; poco#3429 hands out dead MySQL sessions).
 #pragma once
 
+#include "waiting.hpp"
+
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -78,6 +80,7 @@ class Pool {
         ++open_;
         lock.unlock();
         try {
+          const Waiting connecting;  // a worker's CPU is free for another meanwhile
           return Lease(*this, factory_(), true);
         } catch (...) {
           lock.lock();
@@ -86,6 +89,7 @@ class Pool {
           throw;
         }
       }
+      const Waiting waiting;
       if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
           open_ >= options_.maxSize)
         throw PoolExhausted("all " + std::to_string(options_.maxSize) + " connections are busy");

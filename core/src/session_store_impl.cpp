@@ -148,6 +148,7 @@ Result RedisSessionStore::execute(const Poco::Redis::Array& command) {
 
 template <class Work>
 auto RedisSessionStore::withConnection(Work&& work) -> decltype(work(std::declval<Poco::Redis::Client&>())) {
+  const Waiting waiting;  // a round trip to Redis: a worker's CPU is free for another meanwhile
   for (int attempt = 0;; ++attempt) {
     std::optional<Pool<Connection>::Lease> lease;
     try {

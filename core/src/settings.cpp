@@ -27,6 +27,7 @@ const ConfigSchema& settingsSchema() {
                      {"listen", S::string().withDefault("127.0.0.1:8080")},
                      {"io_threads", S::integer().range(1, 64).withDefault("2")},
                      {"threads", S::integer().range(0, 1024).withDefault("0")},  // 0: workersFor()
+                     {"active_workers", S::integer().range(0, 1024).withDefault("0")},  // 0: the CPUs + 1
                      {"queue", S::integer().range(1, 1000000).withDefault("1024")},
                      {"backlog", S::integer().range(1, 65535).withDefault("1024")},
                      {"max_connections", S::integer().range(1, 10000000).withDefault("16384")},
@@ -203,6 +204,7 @@ Settings readSettings(const YAML::Node& raw, const std::string& origin, const st
   parseListen(server["listen"].as<std::string>(), listenWhere, s.http.host, s.http.port);
   s.http.ioThreads = server["io_threads"].as<int>();
   s.http.threads = server["threads"].as<int>();  // 0 until the store is known (below)
+  s.http.activeWorkers = server["active_workers"].as<int>();
   s.http.queue = server["queue"].as<int>();
   s.http.backlog = server["backlog"].as<int>();
   s.http.maxConnections = server["max_connections"].as<int>();
@@ -269,6 +271,9 @@ Settings readSettings(const YAML::Node& raw, const std::string& origin, const st
   Dialect dialect{};
   checkValue(raw, "store", "url", origin, [&] { dialect = parseStoreUrl(s.store.url).dialect; });
   if (s.http.threads == 0) s.http.threads = workersFor(dialect, cpus);
+  // One more than the CPUs: a loop thread or a short unmarked wait leaves a core free now and then.
+  if (s.http.activeWorkers == 0) s.http.activeWorkers = cpus + 1;
+  s.http.activeWorkers = std::min(s.http.activeWorkers, s.http.threads);
   checkValue(raw, "sessions", "url", origin, [&] {
     if (s.sessions.url != "memory") parseRedisUrl(s.sessions.url);
   });

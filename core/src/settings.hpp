@@ -19,6 +19,7 @@ struct Settings {
     int port = 8080;
     int ioThreads = 2;                 // epoll threads holding every connection
     int threads = 16;                  // workers running handlers (the config's 0 is workersFor())
+    int activeWorkers = 16;            // of those, at most this many on a CPU at once (see WorkerPool)
     int queue = 1024;                  // requests waiting for a worker; past it: 503
     int backlog = 1024;                // the listening socket's accept queue
     int maxConnections = 16384;        // past it a new connection is closed at once
@@ -106,7 +107,7 @@ int workersFor(Dialect store, int cpus);
 /// Validates `root` and reads it. Throws ConfigError with file:line:column.
 /// `base`: the folder relative paths in the file mean (web.root, a sqlite: store, a plugin
 /// library given as a path); empty for the working directory (inline YAML, the embedded
-/// default). `cpus`: what `server.threads: 0` sizes the workers to.
+/// default). `cpus`: what `server.threads: 0` and `server.active_workers: 0` are sized to.
 Settings readSettings(const YAML::Node& root, const std::string& origin, const std::string& base = {},
                       int cpus = usableCpus());
 

@@ -207,6 +207,9 @@ std::unique_ptr<DbSession> PocoStore::connect() {
 
 void PocoStore::run(const std::function<void(DbSession&)>& work, bool transactional) {
   const Sql sql(url_.dialect);
+  // MariaDB's units are mostly round trips: a worker's CPU is free for another meanwhile.
+  // SQLite's run here, on the CPU (a wait for its lock is caught as a stall, see WorkerPool).
+  const Waiting waiting(url_.dialect == Dialect::MySQL);
   int deadlocks = 0;  // this unit chosen as a deadlock's victim so far
   for (int attempt = 0;; ++attempt) {
     std::optional<Pool<StoreConnection>::Lease> lease;
@@ -329,6 +332,7 @@ void PocoStore::check() {
   if (fullSince != 0 && steadyMillis() - fullSince < kFullReportMs)
     throw std::runtime_error("out of space: a write failed for want of room " +
                              std::to_string((steadyMillis() - fullSince) / 1000) + " s ago");
+  const Waiting waiting(url_.dialect == Dialect::MySQL);
   for (int attempt = 0;; ++attempt) {
     auto lease = pool_.acquire();
     try {

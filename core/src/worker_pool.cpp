@@ -1,6 +1,7 @@
 #include "worker_pool.hpp"
 
 #include "thread_name.hpp"
+#include "waiting.hpp"
 
 #include <spdlog/logger.h>
 
@@ -8,10 +9,32 @@
 
 namespace mmm::core {
 
+namespace {
+// The pool and worker the current thread belongs to, for Waiting.
+struct CurrentWorker {
+  WorkerPool* pool = nullptr;
+  std::size_t index = 0;
+};
+thread_local CurrentWorker tCurrent;
+}  // namespace
+
 WorkerPool::WorkerPool(int threads, std::size_t maxQueued, std::shared_ptr<spdlog::logger> log, std::string name)
-    : maxQueued_(maxQueued), log_(std::move(log)) {
-  threads_.reserve(static_cast<std::size_t>(threads));
-  for (int i = 0; i < threads; ++i) nameThread(threads_.emplace_back([this] { run(); }), name);
+    : WorkerPool(Options{threads, maxQueued, 0, std::chrono::milliseconds(10), std::move(name)}, std::move(log)) {}
+
+WorkerPool::WorkerPool(Options options, std::shared_ptr<spdlog::logger> log)
+    : maxQueued_(options.maxQueued),
+      limit_(options.active > 0 && options.active < options.threads ? options.active : options.threads),
+      capped_(limit_ < options.threads),
+      stallAfter_(options.stallAfter),
+      log_(std::move(log)),
+      workers_(static_cast<std::size_t>(std::max(0, options.threads))) {
+  threads_.reserve(workers_.size());
+  for (std::size_t i = 0; i < workers_.size(); ++i)
+    nameThread(threads_.emplace_back([this, i] { run(i); }), options.name);
+  if (capped_) {
+    watchman_ = std::thread([this] { watch(); });
+    nameThread(watchman_, options.name);
+  }
 }
 
 WorkerPool::~WorkerPool() { stop(); }
@@ -26,16 +49,23 @@ bool WorkerPool::tryPost(Task& task) {
     }
     queue_.push_back(std::move(task));
     wake = shouldWake();
+    checkCap();
   }
   if (wake) wake_.notify_one();
   return true;
 }
 
 bool WorkerPool::shouldWake() {
-  if (queue_.empty() || sleeping_ == 0 || waking_ > 0) return false;
+  if (!mayStart() || sleeping_ == 0 || waking_ > 0) return false;
   ++waking_;
   wakes_++;
   return true;
+}
+
+void WorkerPool::checkCap() {
+  if (!capped_ || watching_ || queue_.empty() || running_ < limit_) return;
+  watching_ = true;
+  watchWake_.notify_one();
 }
 
 std::size_t WorkerPool::queued() const {
@@ -56,21 +86,29 @@ void WorkerPool::stop() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_ && threads_.empty()) return;
-    stopping_ = true;
+    stopping_ = true;  // from now on the cap no longer holds tasks back
   }
   wake_.notify_all();
+  watchWake_.notify_all();
   for (auto& thread : threads_)
     if (thread.joinable()) thread.join();
   threads_.clear();
+  if (watchman_.joinable()) watchman_.join();
 }
 
-void WorkerPool::run() {
+void WorkerPool::run(std::size_t index) {
+  tCurrent = {this, index};
+  Worker& me = workers_[index];
   for (;;) {
     Task task;
     bool wakeNext;
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      while (!stopping_ && queue_.empty()) {
+      if (me.state == State::Running) --running_;
+      me.state = State::Idle;
+      while (!mayStart()) {
+        if (stopping_) return;  // and nothing left to run
+        checkCap();
         ++sleeping_;
         wake_.wait(lock);
         --sleeping_;
@@ -78,10 +116,13 @@ void WorkerPool::run() {
         // in which case the notified worker's arrival only finds the count at zero).
         if (waking_ > 0) --waking_;
       }
-      if (queue_.empty()) return;  // stopping, and nothing left to run
       task = std::move(queue_.front());
       queue_.pop_front();
+      me.state = State::Running;
+      me.since = std::chrono::steady_clock::now();
+      ++running_;
       wakeNext = shouldWake();  // a burst: hand the rest on
+      checkCap();
     }
     if (wakeNext) wake_.notify_one();
     // A task must not take the pool down with it: count, log, go on.
@@ -95,6 +136,64 @@ void WorkerPool::run() {
       log_->error("worker: a task failed with a non-standard exception");
     }
   }
+}
+
+// While the cap holds tasks back, looks every few milliseconds for workers whose task has
+// run past stallAfter_ without marking a wait, and stops counting them.
+void WorkerPool::watch() {
+  const auto period = std::max(std::chrono::milliseconds(1), stallAfter_ / 2);
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stopping_) {
+    if (!watching_) {
+      watchWake_.wait(lock);
+      continue;
+    }
+    watchWake_.wait_for(lock, period);
+    if (stopping_) break;
+    const auto now = std::chrono::steady_clock::now();
+    for (auto& worker : workers_) {
+      if (worker.state != State::Running || now - worker.since < stallAfter_) continue;
+      worker.state = State::Stalled;
+      --running_;
+      stalls_++;
+    }
+    const bool wake = shouldWake();
+    watching_ = !queue_.empty() && running_ >= limit_;
+    if (wake) wake_.notify_one();
+  }
+}
+
+void WorkerPool::beginWait(std::size_t index) {
+  bool wake = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Worker& me = workers_[index];
+    if (me.waits++ > 0) return;
+    if (me.state == State::Running) --running_;
+    me.state = State::Waiting;
+    wake = shouldWake();  // someone else may use the CPU meanwhile
+  }
+  if (wake) wake_.notify_one();
+}
+
+void WorkerPool::endWait(std::size_t index) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Worker& me = workers_[index];
+  if (--me.waits > 0) return;
+  // Back on the CPU at once, past the cap if it is reached: the cap only holds back new tasks.
+  me.state = State::Running;
+  me.since = std::chrono::steady_clock::now();
+  ++running_;
+  checkCap();
+}
+
+Waiting::Waiting(bool waits) : pool_(waits ? tCurrent.pool : nullptr), index_(tCurrent.index) {
+  if (pool_ && !pool_->capped_) pool_ = nullptr;  // no cap: nothing to tell
+  if (pool_) pool_->beginWait(index_);
+}
+
+Waiting::~Waiting() {
+  if (pool_) pool_->endWait(index_);
 }
 
 }  // namespace mmm::core

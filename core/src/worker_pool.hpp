@@ -7,9 +7,18 @@
 // sleeper only when no wake is already on its way, and a woken worker that leaves work behind
 // in the queue wakes the next. A burst still reaches every worker, one wake after another,
 // while a steady trickle is served by the workers already awake.
+//
+// Many threads are there for handlers that wait (on MariaDB, Redis, a lock); on the CPU,
+// more handlers at once than cores only take turns, and each request then takes longer by
+// the turns of the others. So no worker starts a task while `active` others run theirs. A
+// worker stops counting while it waits in a Waiting scope (the store and the session store
+// mark their round trips), or once its task has run for `stallAfter` without marking a
+// wait: a handler that waits unmarked (a plugin's own I/O, SQLite's busy wait) holds the
+// others back for that long at most. `active` = `threads`: no cap.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -29,8 +38,15 @@ namespace mmm::core {
 class WorkerPool {
  public:
   using Task = std::function<void()>;
+  struct Options {
+    int threads = 1;
+    std::size_t maxQueued = 1024;
+    int active = 0;  // workers running tasks on a CPU at once; 0 (or >= threads): all of them
+    std::chrono::milliseconds stallAfter{10};
+    std::string name = "mmm-pool";  // the threads' name (see thread_name.hpp)
+  };
 
-  /// `name`: the threads' name (see thread_name.hpp).
+  WorkerPool(Options options, std::shared_ptr<spdlog::logger> log);
   WorkerPool(int threads, std::size_t maxQueued, std::shared_ptr<spdlog::logger> log, std::string name = "mmm-pool");
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
@@ -47,26 +63,54 @@ class WorkerPool {
   std::uint64_t failed() const { return failed_.load(); }
   /// Sleeping workers woken so far.
   std::uint64_t wakes() const { return wakes_.load(); }
+  /// Tasks that ran past `stallAfter` without marking a wait, letting another worker in.
+  std::uint64_t stalls() const { return stalls_.load(); }
   std::size_t queued() const;
   int threads() const { return static_cast<int>(threads_.size()); }
+  /// The cap on workers running tasks at once (`threads` when there is none).
+  int active() const { return limit_; }
 
  private:
-  void run();
+  friend class Waiting;
+  enum class State : std::uint8_t { Idle, Running, Waiting, Stalled };
+  struct Worker {
+    State state = State::Idle;
+    int waits = 0;  // Waiting scopes open (they nest)
+    std::chrono::steady_clock::time_point since;  // of the task, or of the end of its last wait
+  };
+
+  void run(std::size_t index);
+  void watch();
+  /// With the lock held: whether a worker may take a task now.
+  bool mayStart() const { return !queue_.empty() && (stopping_ || running_ < limit_); }
   /// With the lock held: whether to wake a sleeper for what is queued (and count it).
   bool shouldWake();
+  /// With the lock held: when the cap holds tasks back, the watchman looks for stalled workers.
+  void checkCap();
+  void beginWait(std::size_t index);
+  void endWait(std::size_t index);
 
   std::size_t maxQueued_;
+  int limit_;
+  bool capped_;  // limit_ < threads: a watchman runs
+  std::chrono::milliseconds stallAfter_;
   std::shared_ptr<spdlog::logger> log_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
+  std::condition_variable watchWake_;
   std::deque<Task> queue_;
+  std::vector<Worker> workers_;
   bool stopping_ = false;
-  int sleeping_ = 0;  // workers waiting for work
-  int waking_ = 0;    // of those, notified and not yet back
+  bool watching_ = false;  // the watchman is looking (else it sleeps until checkCap() calls)
+  int sleeping_ = 0;       // workers waiting for work
+  int waking_ = 0;         // of those, notified and not yet back
+  int running_ = 0;        // workers in State::Running
   std::vector<std::thread> threads_;
+  std::thread watchman_;  // only with a cap
   std::atomic<std::uint64_t> rejected_{0};
   std::atomic<std::uint64_t> failed_{0};
   std::atomic<std::uint64_t> wakes_{0};
+  std::atomic<std::uint64_t> stalls_{0};
 };
 
 }  // namespace mmm::core

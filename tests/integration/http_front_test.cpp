@@ -105,6 +105,9 @@ TEST_F(HttpFrontTest, EarlyAnswersCarryTheRequestIdCorsAndAMetric) {
   // The /metrics request itself found both workers asleep, so at least one was woken.
   EXPECT_EQ(metrics.find("\nmmm_http_worker_wakes_total 0\n"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("\nmmm_http_worker_wakes_total "), std::string::npos) << metrics;
+  // server.active_workers defaults to the CPUs and one, but never more than the workers.
+  EXPECT_NE(metrics.find("\nmmm_http_active_workers 2\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("\nmmm_http_worker_stalls_total "), std::string::npos) << metrics;
 }
 
 TEST_F(HttpFrontTest, TheCoresThreadsAreNamedAndCountedAsConfigured) {

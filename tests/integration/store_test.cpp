@@ -1,6 +1,7 @@
 // One store suite, run against SQLite and against the test MariaDB.
 #include "backends.hpp"
 #include "test_http.hpp"
+#include "worker_pool.hpp"
 
 #include <mmm/error.hpp>
 
@@ -12,6 +13,8 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <limits>
 #include <thread>
 
@@ -346,6 +349,47 @@ TEST_P(StoreTest, ALockHeldPastTheWaitIsUnavailableAtOnceCountedAndNotRunAgain) 
   // The waiter's connection is usable again once the lock is gone.
   waiter->transaction([&](DbSession& s) { s << "UPDATE things SET qty = qty + 10 WHERE name = 'a'", now; });
   EXPECT_EQ(qtyOf("a"), 11);
+}
+
+// On a worker pool with a cap of one, a unit of work on MariaDB (round trips) lets a queued
+// task start beside it; one on SQLite (the CPU's own work) does not, until it ends.
+TEST_P(StoreTest, AUnitOnMariaDbLetsAnotherWorkerRunAndOneOnSqliteDoesNot) {
+  const bool mysql = GetParam() == Backend::MariaDB;
+  mmm::core::WorkerPool::Options options;
+  options.threads = 2;
+  options.active = 1;
+  options.stallAfter = std::chrono::seconds(60);
+  mmm::core::WorkerPool pool(options, mmm::test::quietLogger());
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool started = false, sawIt = false;
+  int done = 0;
+  mmm::core::WorkerPool::Task unit = [&] {
+    store_->read([&](DbSession& s) {
+      int one = 0;
+      s << "SELECT 1", into(one), now;
+      std::unique_lock<std::mutex> lock(mutex);
+      sawIt = changed.wait_for(lock, std::chrono::milliseconds(mysql ? 5000 : 300), [&] { return started; });
+    });
+    std::lock_guard<std::mutex> lock(mutex);
+    ++done;
+    changed.notify_all();
+  };
+  mmm::core::WorkerPool::Task other = [&] {
+    std::lock_guard<std::mutex> lock(mutex);
+    started = true;
+    ++done;
+    changed.notify_all();
+  };
+  ASSERT_TRUE(pool.tryPost(unit));
+  ASSERT_TRUE(pool.tryPost(other));
+  {
+    std::unique_lock<std::mutex> lock(mutex);
+    ASSERT_TRUE(changed.wait_for(lock, std::chrono::seconds(10), [&] { return done == 2; }));
+  }
+  pool.stop();
+  EXPECT_EQ(sawIt, mysql) << (mysql ? "the second task waited for the MariaDB unit to end"
+                                    : "the second task ran beside a SQLite unit past the cap");
 }
 
 TEST_P(StoreTest, AFullDatabaseIsUnavailableAndReportedUntilAWriteGoesThrough) {

@@ -29,7 +29,7 @@ std::string settingsError(const std::string& yaml) {
 
 TEST(Config, UnknownKeyIsReportedWithFileLineAndColumn) {
   EXPECT_EQ(settingsError("server:\n  listen: '127.0.0.1:1'\n  treads: 4\n"),
-            "mmm.yaml:3:3: unknown key 'treads' (expected one of: listen, io_threads, threads, queue, "
+            "mmm.yaml:3:3: unknown key 'treads' (expected one of: listen, io_threads, threads, active_workers, queue, "
             "backlog, max_connections, keep_alive, keep_alive_timeout_s, max_keep_alive_requests, "
             "header_timeout_s, request_timeout_s, body_min_rate_bytes_s, send_timeout_s, max_header_bytes, "
             "max_body_bytes, shutdown_timeout_s, trusted_proxies, public_url)");
@@ -88,6 +88,20 @@ TEST(Config, ZeroThreadsSizesTheWorkersToTheCpusAndTheStore) {
   // Without a count, the machine's own.
   EXPECT_EQ(readSettings(parseYaml("{}\n", "t.yaml"), "t.yaml").http.threads,
             workersFor(Dialect::SQLite, mmm::core::usableCpus()));
+}
+
+// Of the workers, as many as the CPUs and one more run handlers at once (waits aside); never
+// more than there are workers.
+TEST(Config, ActiveWorkersDefaultToOneMoreThanTheCpus) {
+  const auto active = [](const std::string& yaml, int cpus) {
+    return readSettings(parseYaml(yaml, "t.yaml"), "t.yaml", {}, cpus).http.activeWorkers;
+  };
+  EXPECT_EQ(active("{}\n", 2), 3);
+  EXPECT_EQ(active("{}\n", 8), 9);
+  EXPECT_EQ(active("store: {url: 'mysql://u:p@127.0.0.1:3306/db'}\n", 8), 9);
+  EXPECT_EQ(active("server: {active_workers: 5}\n", 8), 5);  // as written
+  EXPECT_EQ(active("server: {threads: 4}\n", 8), 4);          // no more than the workers
+  EXPECT_EQ(active("server: {threads: 4, active_workers: 12}\n", 8), 4);
 }
 
 TEST(Config, SyntaxErrorIsReportedWithPosition) {

@@ -1,6 +1,8 @@
 // The worker pool: bounded, says "full" at once, survives throwing tasks, drains on stop.
 #include "worker_pool.hpp"
 
+#include "waiting.hpp"
+
 #include <gtest/gtest.h>
 #include <spdlog/logger.h>
 #include <spdlog/sinks/null_sink.h>
@@ -10,6 +12,7 @@
 #include <condition_variable>
 #include <mutex>
 
+using mmm::core::Waiting;
 using mmm::core::WorkerPool;
 
 namespace {
@@ -17,6 +20,26 @@ namespace {
 std::shared_ptr<spdlog::logger> quiet() {
   return std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
 }
+
+WorkerPool::Options capped(int threads, int active, std::chrono::milliseconds stallAfter) {
+  WorkerPool::Options options;
+  options.threads = threads;
+  options.maxQueued = 100;
+  options.active = active;
+  options.stallAfter = stallAfter;
+  return options;
+}
+
+// How many tasks run at once, and the most seen.
+struct Concurrency {
+  std::atomic<int> now{0}, most{0};
+  void enter() {
+    const int n = ++now;
+    for (int seen = most.load(); n > seen && !most.compare_exchange_weak(seen, n);) {
+    }
+  }
+  void leave() { --now; }
+};
 
 // A latch the tasks wait on, so the test decides when they may finish.
 struct Gate {
@@ -176,4 +199,125 @@ TEST(WorkerPool, DiscardingDropsWhatIsQueuedButNotWhatRuns) {
   gate.release();
   pool.stop();
   EXPECT_EQ(ran.load(), 1);
+}
+
+// The cap: with `active` 2, no third task starts while two run, though six workers are free.
+// Each task waits up to 50 ms for a third to join it, which without the cap happens at once.
+TEST(WorkerPool, NoMoreThanActiveTasksRunAtOnce) {
+  WorkerPool pool(capped(8, 2, std::chrono::seconds(60)), quiet());
+  EXPECT_EQ(pool.active(), 2);
+  Concurrency tasks;
+  std::atomic<int> done{0};
+  for (int i = 0; i < 10; ++i) {
+    WorkerPool::Task task = [&] {
+      tasks.enter();
+      const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
+      while (tasks.now.load() < 3 && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+      tasks.leave();
+      ++done;
+    };
+    ASSERT_TRUE(pool.tryPost(task));
+  }
+  while (done.load() < 10) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  pool.stop();
+  EXPECT_EQ(tasks.most.load(), 2);
+  EXPECT_EQ(pool.stalls(), 0u);
+}
+
+// A worker that marks its wait lets a queued task start beside it, although the cap is one:
+// here the first task waits for the second, which would otherwise start only after stallAfter.
+TEST(WorkerPool, AMarkedWaitLetsAnotherTaskRun) {
+  WorkerPool pool(capped(2, 1, std::chrono::seconds(60)), quiet());
+  Gate second;
+  std::atomic<bool> saw{false};
+  std::atomic<int> done{0};
+  WorkerPool::Task waiter = [&] {
+    {
+      const Waiting waiting;
+      const Waiting nested;  // scopes nest: only the outer one counts
+      saw = second.waitFor(1, std::chrono::seconds(5));
+    }
+    ++done;
+  };
+  ASSERT_TRUE(pool.tryPost(waiter));
+  WorkerPool::Task other = [&] {
+    {
+      std::lock_guard<std::mutex> lock(second.mutex);
+      ++second.waiting;
+      second.changed.notify_all();
+    }
+    ++done;
+  };
+  ASSERT_TRUE(pool.tryPost(other));
+  while (done.load() < 2) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  pool.stop();
+  EXPECT_TRUE(saw.load()) << "the second task did not start while the first waited in a Waiting scope";
+  EXPECT_EQ(pool.stalls(), 0u);
+}
+
+// A task that waits without saying so holds the cap's place for stallAfter at most: then it
+// counts as stalled and the next task starts.
+TEST(WorkerPool, AnUnmarkedWaitIsTakenForAStallAfterStallAfter) {
+  WorkerPool pool(capped(2, 1, std::chrono::milliseconds(20)), quiet());
+  Gate second;
+  std::atomic<bool> saw{false};
+  std::atomic<int> done{0};
+  const auto start = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::duration waited{};
+  WorkerPool::Task waiter = [&] {
+    saw = second.waitFor(1, std::chrono::seconds(5));
+    waited = std::chrono::steady_clock::now() - start;
+    ++done;
+  };
+  ASSERT_TRUE(pool.tryPost(waiter));
+  WorkerPool::Task other = [&] {
+    {
+      std::lock_guard<std::mutex> lock(second.mutex);
+      ++second.waiting;
+      second.changed.notify_all();
+    }
+    ++done;
+  };
+  ASSERT_TRUE(pool.tryPost(other));
+  while (done.load() < 2) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  pool.stop();
+  EXPECT_TRUE(saw.load());
+  EXPECT_GE(waited, std::chrono::milliseconds(20)) << "the second task started before the first had stalled";
+  EXPECT_EQ(pool.stalls(), 1u);
+}
+
+// Tasks that each wait, unmarked, for all the others still all run under a cap of two.
+TEST(WorkerPool, ABurstOfTasksWaitingUnmarkedGetsPastTheCap) {
+  constexpr int kWorkers = 8;
+  WorkerPool pool(capped(kWorkers, 2, std::chrono::milliseconds(10)), quiet());
+  Gate gate;
+  std::atomic<int> done{0};
+  for (int i = 0; i < kWorkers; ++i) {
+    WorkerPool::Task task = [&] {
+      gate.wait();
+      ++done;
+    };
+    ASSERT_TRUE(pool.tryPost(task));
+  }
+  const bool all = gate.waitFor(kWorkers);
+  gate.release();
+  pool.stop();
+  EXPECT_TRUE(all) << "not every task had a worker within 10 s";
+  EXPECT_EQ(done.load(), kWorkers);
+  EXPECT_GE(pool.stalls(), static_cast<std::uint64_t>(kWorkers - 2));
+}
+
+// Off a pool's threads (or in a pool without a cap) a Waiting scope does nothing.
+TEST(WorkerPool, WaitingElsewhereIsHarmless) {
+  { const Waiting nowhere; }
+  WorkerPool pool(2, 10, quiet());
+  EXPECT_EQ(pool.active(), 2);
+  std::atomic<int> done{0};
+  WorkerPool::Task task = [&] {
+    const Waiting waiting;
+    ++done;
+  };
+  ASSERT_TRUE(pool.tryPost(task));
+  pool.stop();
+  EXPECT_EQ(done.load(), 1);
 }
