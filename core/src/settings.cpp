@@ -2,6 +2,7 @@
 
 #include "client_ip.hpp"
 #include "config.hpp"
+#include "cpu_limit.hpp"
 #include "session_store_impl.hpp"
 #include "store_impl.hpp"
 #include "tokens.hpp"
@@ -16,6 +17,8 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 namespace mmm::core {
@@ -133,8 +136,13 @@ void parseListen(const std::string& text, const std::string& where, std::string&
 int usableCpus() {
   cpu_set_t set;
   CPU_ZERO(&set);
-  if (::sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int cpus = ::sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0
+                 ? CPU_COUNT(&set)
+                 : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::ifstream in("/proc/self/cgroup");
+  const std::string cgroups((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (const int quota = cgroupCpuLimit(cgroups); quota > 0) cpus = std::min(cpus, quota);
+  return cpus;
 }
 
 int workersFor(Dialect store, int cpus) {

@@ -99,7 +99,8 @@ struct Settings {
 /// later against each plugin's schema).
 const ConfigSchema& settingsSchema();
 
-/// The CPUs this process may run on (its affinity mask).
+/// The CPUs this process may run on: its affinity mask, or fewer if its cgroup's CPU quota
+/// allows fewer (see cpu_limit.hpp).
 int usableCpus();
 /// `server.threads: 0`: how many workers suit a store of this kind on `cpus` CPUs.
 int workersFor(Dialect store, int cpus);
