@@ -45,7 +45,8 @@ sources_of() {  # TARGET → the sources and libraries it links
       echo "$root/core/src/config.cpp $root/core/src/settings.cpp $root/core/src/client_ip.cpp" \
            "$root/core/src/tokens.cpp $root/core/src/store_impl.cpp $root/core/src/statement_cache.cpp" \
            "$root/core/src/mysql_statement_cache.cpp" \
-           "$root/core/src/store_lock.cpp $root/core/src/session_store_impl.cpp" \
+           "$root/core/src/store_lock.cpp $root/core/src/session_store_impl.cpp $root/core/src/cpu_limit.cpp" \
+           "$root/core/src/worker_pool.cpp" \
            "-lyaml-cpp -lsodium -lPocoDataSQLite -lPocoDataMySQL -lPocoData -lPocoRedis -lPocoNet -lmariadb" \
            "-lPocoFoundation -lspdlog -lfmt -lsqlite3 -ldl" ;;
     *) echo "unknown fuzz target '$1'" >&2; return 1 ;;
