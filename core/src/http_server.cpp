@@ -502,7 +502,9 @@ class HttpServer::Loop {
     c.phase = Phase::Busy;  // still read (readAhead), not parsed
     server_.inFlight_++;
     auto shared = std::make_shared<Request>(std::move(request));
-    WorkerPool::Task task = [this, fd = c.fd, serial = c.serial, keepAlive = c.keepAlive, version, shared] {
+    auto unrun = std::make_shared<Unrun>(*this, c.fd, c.serial, version, shared);
+    WorkerPool::Task task = [this, fd = c.fd, serial = c.serial, keepAlive = c.keepAlive, version, shared, unrun] {
+      unrun->ran = true;
       Request& request = *shared;
       const bool head = request.method == "HEAD";
       Response response;
@@ -533,12 +535,44 @@ class HttpServer::Loop {
       post(std::move(done));
     };
     if (!server_.pool_->tryPost(task)) {
+      unrun->ran = true;  // answered here
       server_.inFlight_--;
       server_.counters_.overloaded++;
       c.phase = Phase::Reading;  // answerEarly writes from here
       Response busy = problem(503, "the server is busy; try again shortly");
       busy.set("Retry-After", "1");
       answerEarly(c, *shared, std::move(busy), c.keepAlive, version);
+    }
+  }
+
+  // A request whose task is dropped unrun (what is still queued at the shutdown timeout) is
+  // answered 503 when the task goes, from whichever thread drops it.
+  struct Unrun {
+    Loop& loop;
+    int fd;
+    std::uint64_t serial;
+    int version;
+    std::shared_ptr<Request> request;
+    bool ran = false;
+    Unrun(Loop& l, int f, std::uint64_t s, int v, std::shared_ptr<Request> r)
+        : loop(l), fd(f), serial(s), version(v), request(std::move(r)) {}
+    Unrun(const Unrun&) = delete;
+    Unrun& operator=(const Unrun&) = delete;
+    ~Unrun() {
+      if (!ran) loop.answerUnrun(*this);
+    }
+  };
+  void answerUnrun(const Unrun& unrun) noexcept {
+    try {
+      Response busy = problem(503, "the server is shutting down");
+      if (server_.early_) busy = server_.early_(*unrun.request, std::move(busy));
+      Completion done{unrun.fd, unrun.serial, serializeHead(busy, unrun.version, false, false), {}, false, false, 0, {},
+                      {}};
+      if (unrun.request->method != "HEAD") done.body = std::move(busy.body);
+      post(std::move(done));
+    } catch (const std::exception& e) {
+      server_.log_->error("http: cannot answer a request dropped at shutdown: {}", e.what());
+    } catch (...) {
     }
   }
 
@@ -822,10 +856,12 @@ void HttpServer::stop() {
     if (!idle_.wait_for(lock, std::chrono::seconds(settings_.shutdownTimeoutSeconds),
                         [&] { return inFlight_.load() <= 0; })) {
       // Those not started are not started now: their connections are about to close, and
-      // running them would hold the shutdown far past its timeout.
+      // running them would hold the shutdown far past its timeout. Each is answered 503.
+      const auto running = inFlight_.load();
       const auto dropped = pool_->discardQueued();
-      log_->warn("{} requests still running or queued after {} s; {} queued dropped, closing their connections",
-                 inFlight_.load(), settings_.shutdownTimeoutSeconds, dropped);
+      log_->warn("{} requests still running or queued after {} s; {} queued dropped (answered 503), closing their "
+                 "connections",
+                 running, settings_.shutdownTimeoutSeconds, dropped);
     }
   }
   // Answers in flight have been handed to the loops; give them a moment on the wire.

@@ -263,8 +263,8 @@ TEST_F(HttpFrontTest, AFullWorkerQueueIsAnswered503AtOnce) {
 
 TEST(HttpShutdown, RequestsStillQueuedAtTheTimeoutAreDroppedNotRunAfterIt) {
   // One worker, one request running and five queued, each 2 s: at the 1 s timeout the queued
-  // ones are dropped (their connections close), so stopping waits for the running one only,
-  // not for 5 × 2 s more of handlers whose answers would go nowhere.
+  // ones are dropped (answered 503, their connections closed), so stopping waits for the
+  // running one only, not for 5 × 2 s more of handlers whose answers would go nowhere.
   auto server = mmm::Server::fromYaml("server: {listen: '127.0.0.1:0', threads: 1, queue: 16, shutdown_timeout_s: 1}\n"
                                       "log: {level: error}\nweb: {enabled: false}\n"
                                       "store: {url: '" + tempSqliteUrl() + "'}\nplugins: [{name: alpha}]\n",
@@ -272,12 +272,16 @@ TEST(HttpShutdown, RequestsStillQueuedAtTheTimeoutAreDroppedNotRunAfterIt) {
   server->start();
   const auto port = server->port();
   std::vector<std::thread> clients;
+  std::atomic<int> refused{0};
   for (int i = 0; i < 6; ++i)
-    clients.emplace_back([port] {
+    clients.emplace_back([port, &refused] {
       try {
-        request(port, "GET", "/alpha/slow?ms=2000");
+        const auto reply = request(port, "GET", "/alpha/slow?ms=2000");
+        if (reply.status == 503 && reply.header("connection") == "close" &&
+            reply.body.find("shutting down") != std::string::npos)
+          ++refused;
       } catch (const std::exception&) {
-        // closed unanswered at shutdown: expected
+        // the running one: its answer comes after the loops have closed every connection
       }
     });
   std::this_thread::sleep_for(500ms);  // one runs, five wait
@@ -286,6 +290,7 @@ TEST(HttpShutdown, RequestsStillQueuedAtTheTimeoutAreDroppedNotRunAfterIt) {
   const auto took = std::chrono::steady_clock::now() - begin;
   for (auto& client : clients) client.join();
   EXPECT_LT(took, 6s) << "ran the queued handlers after the timeout (that takes 11 s or more)";
+  EXPECT_EQ(refused.load(), 5) << "each request dropped unrun is answered 503 before its connection closes";
 }
 
 TEST(HttpCors, AWildcardNeverSendsCredentials) {
