@@ -101,7 +101,11 @@ Response ChatApi::history(Request& request) {
   const auto id = pathId(request.param("id"), "channel");
   const auto query = parseHistoryQuery(request);
   auto messages = store_.read([&](DbSession& s) {
-    readable(s, id, user);
+    // What readable() decides, without reading the channel's members (a page of history
+    // needs none of them, and a large channel has thousands).
+    const auto can = ChatRepository::canRead(store_, s, id, user);
+    if (!can) throw HttpError(404, "no such channel");
+    if (!*can) throw HttpError(403, "this channel is private and you are not a member");
     return ChatRepository::history(store_, s, id, query);
   });
   return Response::json(200, json_.messages(messages));

@@ -301,6 +301,16 @@ bool ChatRepository::isMember(Store& store, DbSession& session, std::int64_t cha
   return count > 0;
 }
 
+std::optional<bool> ChatRepository::canRead(Store& store, DbSession& session, std::int64_t channelId,
+                                            std::int64_t userId) {
+  static const std::string sql =
+      "SELECT is_private = 0 OR EXISTS (SELECT 1 FROM chat_members m WHERE m.channel_id = c.id AND m.user_id = ?)"
+      " FROM chat_channels c WHERE c.id = ?";
+  std::optional<bool> can;
+  store.query(session, sql, {userId, channelId}, [&](const SqlRow& r) { can = r.int64(0) != 0; });
+  return can;
+}
+
 bool ChatRepository::addMember(DbSession& tx, const Sql& sql, std::int64_t channelId, std::int64_t userId) {
   Poco::Int64 channel = channelId, user = userId;
   Poco::Data::Statement insert(tx);

@@ -83,6 +83,9 @@ class ChatRepository {
                             const std::optional<std::string>& description);
   static void deleteChannel(DbSession& tx, std::int64_t id);
   static bool isMember(Store& store, DbSession& session, std::int64_t channelId, std::int64_t userId);
+  /// Whether `userId` may read the channel (it is public, or they are a member), in one
+  /// query and without its member list; nullopt when there is no such channel.
+  static std::optional<bool> canRead(Store& store, DbSession& session, std::int64_t channelId, std::int64_t userId);
   static bool addMember(DbSession& tx, const Sql& sql, std::int64_t channelId, std::int64_t userId);
   static bool removeMember(DbSession& tx, std::int64_t channelId, std::int64_t userId);
   static std::vector<std::int64_t> members(DbSession& session, std::int64_t channelId);
