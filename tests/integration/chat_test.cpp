@@ -838,6 +838,35 @@ TEST_P(ChatTest, ReactionsAreIdempotentPerPersonInFirstUseOrder) {
   EXPECT_EQ(reactionsOf(postMessage(b, channel, "second take")), Reactions{});
 }
 
+TEST_P(ChatTest, MessagesFromBeforeTheDetailMarksKeepTheirReactionsAndMentions) {
+  using Reactions = std::vector<std::pair<std::string, std::vector<std::int64_t>>>;
+  auto a = newAccount();
+  const auto b = newAccount();
+  const auto channel = newChannel(a, R"({"name":"marks"})")->getValue<Poco::Int64>("id");
+  const auto named = postMessage(a, channel, "hi @" + b.userName)->getValue<Poco::Int64>("id");
+  const auto liked = post(a, channel, "plain");
+  ASSERT_EQ(react("PUT", liked, kThumbsUp, b).status, 200);
+  post(a, channel, "nothing on this one");
+  {
+    // Back to the schema before messages marked what they have (migration 9).
+    auto store = stopAndOpenStore();
+    store->runRead([&](mmm::DbSession& s) {
+      execute(s, "ALTER TABLE chat_messages DROP COLUMN details");
+      execute(s, "DELETE FROM mmm_migrations WHERE owner = 'chat' AND version = 9");
+    });
+  }
+  startServer(kChatPlugins);
+  signIn(a);
+  auto history = jsonArray(call("GET", "/v1/channels/" + std::to_string(channel) + "?after=0", "", a.token));
+  ASSERT_EQ(history->size(), 3u);
+  auto mentions = history->getObject(0)->getArray("mentions");
+  EXPECT_EQ(history->getObject(0)->getValue<Poco::Int64>("id"), named);
+  ASSERT_EQ(mentions->size(), 1u);
+  EXPECT_EQ(mentions->getElement<Poco::Int64>(0), b.id);
+  EXPECT_EQ(reactionsOf(history->getObject(1)), (Reactions{{"👍", {b.id}}}));
+  EXPECT_EQ(reactionsOf(history->getObject(2)), Reactions{});
+}
+
 TEST_P(ChatTest, ReactionsAreForReadersOfKnownMessagesWithConfiguredEmoji) {
   const auto a = newAccount(), b = newAccount(), outsider = newAccount();
   const auto secret = newChannel(a, R"({"name":"duo","private":true,"members":[{"id":)" + std::to_string(b.id) + "}]}")

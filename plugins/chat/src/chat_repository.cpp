@@ -17,7 +17,11 @@ constexpr std::size_t kQuoteChars = 200;  // of a replied-to message (API.md)
 constexpr const char* kChannelColumns =
     "SELECT id, name, description, is_private, creator_id, managed, created_at, edited_at FROM chat_channels ";
 constexpr const char* kMessageColumns =
-    "SELECT id, channel_id, body, creator_id, created_at, edited_at, seq, reply_to FROM chat_messages ";
+    "SELECT id, channel_id, body, creator_id, created_at, edited_at, seq, reply_to, details FROM chat_messages ";
+// The bits of chat_messages.details: what a message may have in the other tables. Set
+// when a reaction or mention is written and never cleared, so a clear bit means none
+// and a page's reads skip the messages without (most have neither).
+constexpr std::int64_t kMayHaveReactions = 1, kMayHaveMentions = 2;
 
 Channel channelFrom(const SqlRow& r) {
   return {r.int64(0), r.text(1), r.text(2), r.int64(3) != 0, r.int64(4), r.int64(5) != 0, r.int64(6), r.int64(7), {}};
@@ -30,29 +34,22 @@ std::vector<Channel> selectChannels(Store& store, DbSession& session, const std:
   return channels;
 }
 
-std::vector<Message> selectMessages(Store& store, DbSession& session, const std::string& sql,
-                                    std::initializer_list<SqlValue> params) {
-  std::vector<Message> messages;
-  store.query(session, sql, params, [&](const SqlRow& r) {
-    messages.push_back({r.int64(0), r.int64(1), r.text(2), r.int64(3), r.int64(4), r.int64(5), r.int64(6), {}, {}, {}});
-    if (const auto replyTo = r.int64(7)) messages.back().replyTo = Quote{replyTo, true, {}, 0};
-  });
-  return messages;
-}
-
 // The reactions, quotes and mentions of several messages, in a few queries each: IN lists
-// of the page's ids (and of the ids it replies to).
-void attachDetails(Store& store, DbSession& session, std::vector<Message>& messages) {
+// of the ids of those that may have reactions or mentions (`details`, in the order of
+// `messages`), and of the ids they reply to.
+void attachDetails(Store& store, DbSession& session, std::vector<Message>& messages,
+                   const std::vector<std::int64_t>& details) {
   if (messages.empty()) return;
   std::map<std::int64_t, Message*> byId;
-  std::vector<std::int64_t> ids, quoted;
-  ids.reserve(messages.size());
-  for (auto& m : messages) {
-    byId[m.id] = &m;
-    ids.push_back(m.id);
+  std::vector<std::int64_t> reacted, mentioning, quoted;
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    auto& m = messages[i];
+    if (details[i]) byId[m.id] = &m;
+    if (details[i] & kMayHaveReactions) reacted.push_back(m.id);
+    if (details[i] & kMayHaveMentions) mentioning.push_back(m.id);
     if (m.replyTo) quoted.push_back(m.replyTo->id);
   }
-  forEachInList(ids, [&](const std::string& marks, const std::vector<SqlValue>& values) {
+  forEachInList(reacted, [&](const std::string& marks, const std::vector<SqlValue>& values) {
     store.query(session, "SELECT message_id, emoji, user_id FROM chat_reactions WHERE message_id IN (" + marks + ") ORDER BY id",
                 values, [&](const SqlRow& r) {
                   auto& reactions = byId[r.int64(0)]->reactions;
@@ -61,6 +58,8 @@ void attachDetails(Store& store, DbSession& session, std::vector<Message>& messa
                   if (it == reactions.end()) it = reactions.insert(reactions.end(), Reaction{std::move(emoji), {}});
                   it->userIds.push_back(r.int64(2));
                 });
+  });
+  forEachInList(mentioning, [&](const std::string& marks, const std::vector<SqlValue>& values) {
     store.query(session, "SELECT message_id, user_id FROM chat_mentions WHERE message_id IN (" + marks + ") ORDER BY ordinal",
                 values, [&](const SqlRow& r) { byId[r.int64(0)]->mentions.push_back(r.int64(1)); });
   });
@@ -77,8 +76,17 @@ void attachDetails(Store& store, DbSession& session, std::vector<Message>& messa
       if (auto it = quotes.find(m.replyTo->id); it != quotes.end()) m.replyTo = it->second;
 }
 
-std::vector<Message> withDetails(Store& store, DbSession& session, std::vector<Message> messages) {
-  attachDetails(store, session, messages);
+// The messages `sql` selects (kMessageColumns), with their reactions, quotes and mentions.
+std::vector<Message> selectMessages(Store& store, DbSession& session, const std::string& sql,
+                                    std::initializer_list<SqlValue> params) {
+  std::vector<Message> messages;
+  std::vector<std::int64_t> details;
+  store.query(session, sql, params, [&](const SqlRow& r) {
+    messages.push_back({r.int64(0), r.int64(1), r.text(2), r.int64(3), r.int64(4), r.int64(5), r.int64(6), {}, {}, {}});
+    if (const auto replyTo = r.int64(7)) messages.back().replyTo = Quote{replyTo, true, {}, 0};
+    details.push_back(r.int64(8));
+  });
+  attachDetails(store, session, messages, details);
   return messages;
 }
 
@@ -103,6 +111,10 @@ void attachMembers(Store& store, DbSession& session, std::vector<Channel>& chann
 // writers queue on it instead of deadlocking on MariaDB.
 // `mentions` are distinct.
 void insertMentions(DbSession& tx, Poco::Int64 message, const std::vector<std::int64_t>& mentions) {
+  if (!mentions.empty()) {
+    Poco::Int64 bit = kMayHaveMentions;
+    tx << "UPDATE chat_messages SET details = details | ? WHERE id = ?", use(bit), use(message), now;
+  }
   Poco::Int64 ordinal = 0;
   for (Poco::Int64 user : mentions) {
     ++ordinal;
@@ -210,6 +222,14 @@ std::vector<Migration> ChatRepository::migrations(Dialect dialect) {
         " last_read BIGINT NOT NULL,"
         " PRIMARY KEY (user_id, channel_id)"
         "){{table_options}}"}},
+      // What a message may have in chat_reactions and chat_mentions (kMayHaveReactions,
+      // kMayHaveMentions): a page of history asks those tables about these messages only.
+      {9,
+       "messages mark what reactions and mentions they may have",
+       {"ALTER TABLE chat_messages ADD COLUMN details INTEGER NOT NULL DEFAULT 0",
+        "UPDATE chat_messages SET details ="
+        " (CASE WHEN EXISTS (SELECT 1 FROM chat_reactions r WHERE r.message_id = chat_messages.id) THEN 1 ELSE 0 END) +"
+        " (CASE WHEN EXISTS (SELECT 1 FROM chat_mentions x WHERE x.message_id = chat_messages.id) THEN 2 ELSE 0 END)"}},
   };
 }
 
@@ -360,7 +380,6 @@ std::optional<Message> ChatRepository::message(Store& store, DbSession& session,
   static const std::string sql = std::string(kMessageColumns) + "WHERE id = ?";
   auto messages = selectMessages(store, session, sql, {id});
   if (messages.empty()) return std::nullopt;
-  attachDetails(store, session, messages);
   return messages.front();
 }
 
@@ -372,10 +391,10 @@ std::vector<Message> ChatRepository::history(Store& store, DbSession& session, s
       std::string(kMessageColumns) + "WHERE channel_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?";
   static const std::string newest = std::string(kMessageColumns) + "WHERE channel_id = ? ORDER BY seq DESC LIMIT ?";
   const std::int64_t limit = query.limit;
-  if (query.after) return withDetails(store, session, selectMessages(store, session, after, {channelId, *query.after, limit}));
+  if (query.after) return selectMessages(store, session, after, {channelId, *query.after, limit});
   if (query.before)
-    return withDetails(store, session, selectMessages(store, session, before, {channelId, *query.before, limit}));
-  return withDetails(store, session, selectMessages(store, session, newest, {channelId, limit}));
+    return selectMessages(store, session, before, {channelId, *query.before, limit});
+  return selectMessages(store, session, newest, {channelId, limit});
 }
 
 void ChatRepository::editMessage(DbSession& tx, std::int64_t id, const std::string& body,
@@ -409,7 +428,10 @@ bool ChatRepository::addReaction(DbSession& tx, const Sql& sql, std::int64_t mes
   std::string text = emoji;
   Poco::Data::Statement insert(tx);
   insert << sql.insertIgnore("chat_reactions", {"message_id", "emoji", "user_id"}), use(message), use(text), use(user);
-  return insert.execute() == 1;
+  if (insert.execute() != 1) return false;
+  Poco::Int64 bit = kMayHaveReactions;
+  tx << "UPDATE chat_messages SET details = details | ? WHERE id = ?", use(bit), use(message), now;
+  return true;
 }
 
 bool ChatRepository::removeReaction(DbSession& tx, std::int64_t messageId, const std::string& emoji,
