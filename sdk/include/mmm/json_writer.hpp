@@ -40,6 +40,12 @@ inline bool hasJsonSpecialByte(std::uint64_t word, bool highBytes) {
   const std::uint64_t controls = (word - kOnes * 0x20) & ~word & kHighs;  // bytes < 0x20
   return (controls | zeroIn(word ^ (kOnes * '"')) | zeroIn(word ^ (kOnes * '\\')) | (highBytes ? word & kHighs : 0)) != 0;
 }
+// Whether `text` goes into a JSON string as it is: no control, '"', '\\' or byte >= 0x80.
+inline bool isPlainJsonText(std::string_view text) {
+  for (const char c : text)
+    if (kJsonSpecial.special[static_cast<unsigned char>(c)]) return false;
+  return true;
+}
 }  // namespace detail
 
 /// Appends `raw` to `out` as a JSON string literal (quotes included). Escapes '"', '\\'
@@ -50,7 +56,7 @@ inline bool hasJsonSpecialByte(std::uint64_t word, bool highBytes) {
 inline void appendJsonString(std::string& out, std::string_view raw) {
   static constexpr char kHex[] = "0123456789abcdef";
   int valid = -1;  // UTF-8 validity of `raw`, checked at its first byte >= 0x80 (-1: not yet)
-  out.reserve(out.size() + raw.size() + 2);
+  if (out.capacity() - out.size() < raw.size() + 2) out.reserve(out.size() + raw.size() + 2);
   out.push_back('"');
   std::size_t run = 0;  // start of the pending span copied unchanged
   std::size_t i = 0;
@@ -113,15 +119,33 @@ class JsonWriter {
   /// The next member's name (inside an object only).
   JsonWriter& key(std::string_view name) {
     if (depth_ == 0 || !inObject() || keyDone_) throw std::logic_error("JsonWriter: key outside an object");
-    comma();
-    appendJsonString(out_, name);
-    out_.push_back(':');
     keyDone_ = true;
+    const bool comma = !first();
+    firsts_ &= ~(std::uint64_t{1} << (depth_ - 1));
+    if (!appendPlain(comma, name, true)) {
+      if (comma) out_.push_back(',');
+      appendJsonString(out_, name);
+      out_.push_back(':');
+    }
     return *this;
   }
 
   JsonWriter& value(std::string_view text) {
-    before();
+    if (depth_ == 0) {
+      before();
+    } else {
+      // before(), with the comma left to the one append of short plain text.
+      bool comma = false;
+      if (inObject()) {
+        if (!keyDone_) throw std::logic_error("JsonWriter: value without a key in an object");
+        keyDone_ = false;
+      } else {
+        comma = !first();
+        firsts_ &= ~(std::uint64_t{1} << (depth_ - 1));
+      }
+      if (appendPlain(comma, text, false)) return *this;
+      if (comma) out_.push_back(',');
+    }
     appendJsonString(out_, text);
     return *this;
   }
@@ -182,6 +206,23 @@ class JsonWriter {
 
  private:
   static constexpr int kMaxDepth = 64;
+  static constexpr std::size_t kShortText = 96;
+
+  // Short plain text (the names of members, most values) with the comma before it and the
+  // colon after a name, straight from where it is: it needs no escaping, so the general
+  // path's byte classes would only cost. (Copied from the text itself, not through a
+  // buffer on the stack: reading back bytes just stored one by one stalls the copy.)
+  // False (nothing written) otherwise.
+  bool appendPlain(bool comma, std::string_view text, bool colon) {
+    if (text.size() > kShortText || !detail::isPlainJsonText(text)) return false;
+    if (out_.capacity() - out_.size() < text.size() + 4) out_.reserve(out_.size() + text.size() + 4);
+    if (comma) out_.push_back(',');
+    out_.push_back('"');
+    out_.append(text.data(), text.size());
+    out_.push_back('"');
+    if (colon) out_.push_back(':');
+    return true;
+  }
 
   bool inObject() const { return (objects_ >> (depth_ - 1)) & 1u; }
   bool first() const { return (firsts_ >> (depth_ - 1)) & 1u; }
