@@ -345,13 +345,7 @@ void Server::Impl::resolveSession(Request& request) {
   info.token = std::move(*token);
   info.state = std::move(*state);
   info.viaCookie = viaCookie;
-  try {
-    Poco::JSON::Parser parser;
-    auto object = parser.parse(info.state).extract<Poco::JSON::Object::Ptr>();
-    if (object && object->has("id")) info.userId = object->getValue<Poco::Int64>("id");
-  } catch (const std::exception&) {
-    // A state that is not a JSON object with an id: a session without a user id.
-  }
+  info.userId = sessionUserId(info.state);
   request.session = std::move(info);
 }
 
