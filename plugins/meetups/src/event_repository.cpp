@@ -45,8 +45,8 @@ constexpr std::int64_t kManyMatches = 2000;
 // forMe ranks at most this many of the soonest matching events.
 constexpr std::int64_t kMaxRanked = 2000;
 
-Event readEvent(const SqlRow& r) {
-  Event e;
+// Fills `e` (a new one, read in place rather than moved into the page).
+void readEvent(const SqlRow& r, Event& e) {
   e.id = r.int64(0);
   e.title = r.text(1);
   e.startsAt = r.int64(2);
@@ -68,7 +68,6 @@ Event readEvent(const SqlRow& r) {
   if (!r.isNull(21)) e.occurrenceIndex = static_cast<int>(r.int64(21));
   e.revision = r.int64(22);
   e.updatedAt = r.int64(23);
-  return e;
 }
 
 // Fills in the slots of `events` (two queries for the whole page, none when no event of
@@ -106,9 +105,12 @@ void loadSlots(Store& store, DbSession& session, std::vector<Event>& events) {
   });
 }
 
-std::vector<Event> select(Store& store, DbSession& session, const std::string& sql, const std::vector<SqlValue>& params) {
+// `expected`: how many rows the page may have (its LIMIT), room made for them at once.
+std::vector<Event> select(Store& store, DbSession& session, const std::string& sql, const std::vector<SqlValue>& params,
+                          std::int64_t expected = 0) {
   std::vector<Event> events;
-  store.query(session, sql, params, [&](const SqlRow& r) { events.push_back(readEvent(r)); });
+  events.reserve(static_cast<std::size_t>(std::clamp<std::int64_t>(expected, 0, 256)));
+  store.query(session, sql, params, [&](const SqlRow& r) { readEvent(r, events.emplace_back()); });
   loadSlots(store, session, events);
   return events;
 }
@@ -466,14 +468,15 @@ std::vector<Event> EventRepository::list(Store& store, DbSession& session, const
   params.insert(params.end(), where.params.begin(), where.params.end());
   params.emplace_back(std::int64_t{query.limit});
   params.emplace_back(query.offset);
-  return select(store, session, kSelect + "WHERE " + where.sql + " ORDER BY e.starts_at, e.id LIMIT ? OFFSET ?", params);
+  return select(store, session, kSelect + "WHERE " + where.sql + " ORDER BY e.starts_at, e.id LIMIT ? OFFSET ?", params,
+                query.limit);
 }
 
 std::vector<Event> EventRepository::joinedBy(Store& store, DbSession& session, std::int64_t viewer, const Page& page) {
   static const std::string sql = kColumns +
                                  "JOIN event_members me ON me.event_id = e.id AND me.user_id = ?"
                                  " ORDER BY e.starts_at, e.id LIMIT ? OFFSET ?";
-  return select(store, session, sql, {viewer, std::int64_t{page.limit}, page.offset});
+  return select(store, session, sql, {viewer, std::int64_t{page.limit}, page.offset}, page.limit);
 }
 
 std::vector<Event> EventRepository::joinedSince(Store& store, DbSession& session, std::int64_t viewer,
