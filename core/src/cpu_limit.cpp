@@ -1,6 +1,8 @@
 #include "cpu_limit.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <limits>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -59,7 +61,10 @@ int smallestUpwards(const std::filesystem::path& base, std::string_view path, Li
 
 int quotaCpus(long long quota, long long period) {
   if (quota <= 0 || period <= 0) return 0;
-  return static_cast<int>((quota + period - 1) / period);
+  // quota / period rounded up, without overflowing quota + period, and within an int (a
+  // huge quota must not wrap to a small or negative CPU count).
+  const long long cpus = quota / period + (quota % period != 0 ? 1 : 0);
+  return static_cast<int>(std::min<long long>(cpus, std::numeric_limits<int>::max()));
 }
 
 int cgroupCpuLimit(std::string_view procSelfCgroup, const std::string& root) {

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <string>
 #include <unistd.h>
 
@@ -40,6 +41,10 @@ TEST(CpuLimit, QuotaOverPeriodRoundedUp) {
   EXPECT_EQ(quotaCpus(50000, 100000), 1);
   EXPECT_EQ(quotaCpus(-1, 100000), 0);  // v1's "no quota"
   EXPECT_EQ(quotaCpus(100000, 0), 0);
+  // A quota far past an int's CPUs (the kernel takes up to ~2^44 µs with a 1 ms period) is
+  // no limit worth the name, not a wrapped-around small one.
+  EXPECT_EQ(quotaCpus(4294967298000LL, 1000), std::numeric_limits<int>::max());  // 2^32 + 2 CPUs, not 2
+  EXPECT_EQ(quotaCpus(std::numeric_limits<long long>::max(), 100000), std::numeric_limits<int>::max());
 }
 
 TEST_F(FakeCgroups, V2TakesTheSmallestCpuMaxFromTheGroupUp) {

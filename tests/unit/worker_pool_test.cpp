@@ -11,6 +11,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
 
 using mmm::core::Waiting;
 using mmm::core::WorkerPool;
@@ -320,4 +323,76 @@ TEST(WorkerPool, WaitingElsewhereIsHarmless) {
   ASSERT_TRUE(pool.tryPost(task));
   pool.stop();
   EXPECT_EQ(done.load(), 1);
+}
+
+// Review stress: chains of tasks where each one waits, marked, for the next to run. With a cap
+// of one and no stall rescue (stallAfter 60 s), every hand-on relies on the wake logic alone;
+// a lost wake hangs the chain (caught by the time limit).
+TEST(WorkerPoolStress, MarkedWaitChainsNeverLoseAWake) {
+  for (int round = 0; round < 50; ++round) {
+    constexpr int kChain = 6;
+    WorkerPool pool(capped(kChain + 1, 1, std::chrono::seconds(60)), quiet());
+    struct Link {
+      std::mutex mutex;
+      std::condition_variable cv;
+      bool ran = false;
+    };
+    std::vector<Link> links(kChain + 1);
+    std::atomic<int> done{0};
+    for (int i = 0; i < kChain; ++i) {
+      WorkerPool::Task task = [&, i] {
+        {
+          std::lock_guard<std::mutex> lock(links[i].mutex);
+          links[i].ran = true;
+          links[i].cv.notify_all();
+        }
+        if (i % 2) std::this_thread::yield();
+        {
+          const Waiting waiting;
+          std::optional<Waiting> nested;
+          if (i % 3 == 0) nested.emplace();
+          std::unique_lock<std::mutex> lock(links[i + 1].mutex);
+          links[i + 1].cv.wait_for(lock, std::chrono::seconds(20), [&] { return links[i + 1].ran || i + 1 == kChain; });
+        }
+        ++done;
+      };
+      ASSERT_TRUE(pool.tryPost(task));
+    }
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    while (done.load() < kChain && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    ASSERT_EQ(done.load(), kChain) << "round " << round << ": a wake was lost";
+    pool.stop();
+    EXPECT_EQ(pool.stalls(), 0u);
+  }
+}
+
+// Review stress: several posters, tasks mixing CPU, marked waits and unmarked sleeps past
+// stallAfter; everything finishes.
+TEST(WorkerPoolStress, MixedTasksFromManyPostersAllFinish) {
+  WorkerPool pool(capped(6, 2, std::chrono::milliseconds(2)), quiet());
+  std::atomic<int> done{0}, posted{0};
+  std::vector<std::thread> posters;
+  for (int p = 0; p < 3; ++p)
+    posters.emplace_back([&, p] {
+      for (int i = 0; i < 300; ++i) {
+        WorkerPool::Task task = [&, i, p] {
+          switch ((i + p) % 4) {
+            case 0: { const Waiting w; std::this_thread::sleep_for(std::chrono::microseconds(300)); break; }
+            case 1: std::this_thread::sleep_for(std::chrono::milliseconds(3)); break;
+            case 2: { const Waiting w; { const Waiting n; std::this_thread::yield(); } std::this_thread::sleep_for(std::chrono::milliseconds(3)); break; }
+            default: break;
+          }
+          ++done;
+        };
+        if (pool.tryPost(task)) ++posted;
+        else std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    });
+  for (auto& t : posters) t.join();
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (done.load() < posted.load() && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_EQ(done.load(), posted.load());
+  pool.stop();
 }
