@@ -231,10 +231,17 @@ TEST(WorkerPool, NoMoreThanActiveTasksRunAtOnce) {
 // here the first task waits for the second, which would otherwise start only after stallAfter.
 TEST(WorkerPool, AMarkedWaitLetsAnotherTaskRun) {
   WorkerPool pool(capped(2, 1, std::chrono::seconds(60)), quiet());
+  // Both workers asleep first: one still starting up finds the queued task by itself.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
   Gate second;
-  std::atomic<bool> saw{false};
+  std::atomic<bool> posted{false}, saw{false};
   std::atomic<int> done{0};
   WorkerPool::Task waiter = [&] {
+    // The second task is queued, held back by the cap, before this one marks its wait: else
+    // tryPost() itself woke a worker for it, and a beginWait() that woke nobody went unseen
+    // (it passed 8 times in 10 without this and the sleep above, review).
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!posted.load() && std::chrono::steady_clock::now() < until) std::this_thread::yield();
     {
       const Waiting waiting;
       const Waiting nested;  // scopes nest: only the outer one counts
@@ -252,6 +259,7 @@ TEST(WorkerPool, AMarkedWaitLetsAnotherTaskRun) {
     ++done;
   };
   ASSERT_TRUE(pool.tryPost(other));
+  posted = true;
   while (done.load() < 2) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   pool.stop();
   EXPECT_TRUE(saw.load()) << "the second task did not start while the first waited in a Waiting scope";
