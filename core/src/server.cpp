@@ -24,6 +24,7 @@
 #include "store_impl.hpp"
 #include "store_lock.hpp"
 #include "ticker.hpp"
+#include "session_state.hpp"
 #include "tokens.hpp"
 #include "tracing.hpp"
 #include "ws_frame.hpp"

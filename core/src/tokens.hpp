@@ -3,7 +3,6 @@
 // anything malformed as invalid.
 #pragma once
 
-#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,11 +33,5 @@ class TokenSigner {
   void mac(const unsigned char* data, std::size_t size, unsigned char* out) const;
   std::vector<unsigned char> key_;
 };
-
-/// The user id a session's state holds: its top-level "id", by convention (0 when there is
-/// none, or the state is not a JSON object). The state the users plugin writes (plain
-/// JsonWriter output: no spaces, escapes or nesting) is read in one pass without a tree;
-/// any other goes through Poco::JSON, with the same answer.
-std::int64_t sessionUserId(std::string_view state);
 
 }  // namespace mmm::core
