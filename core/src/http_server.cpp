@@ -574,11 +574,11 @@ class HttpServer::Loop {
   };
   void answerUnrun(const Unrun& unrun) noexcept {
     try {
-      Response busy = problem(503, "the server is shutting down");
+      Response busy = problem(503, "the server is shutting down; the request was not run");
       if (server_.early_) busy = server_.early_(*unrun.request, std::move(busy));
       Completion done{unrun.fd, unrun.serial, serializeHead(busy, unrun.version, false, false), {}, false, false, 0, {},
                       {}};
-      if (unrun.request->method != "HEAD") done.body = std::move(busy.body);
+      if (unrun.request->method != "HEAD" && !bodiless(busy.status)) done.body = std::move(busy.body);
       post(std::move(done));
     } catch (const std::exception& e) {
       server_.log_->error("http: cannot answer a request dropped at shutdown: {}", e.what());
@@ -861,18 +861,21 @@ void HttpServer::stop() {
   started_ = false;
   draining_ = true;
   for (auto& loop : loops_) loop->drain();  // stop accepting; idle connections close
+  bool timedOut;
   {
     std::unique_lock<std::mutex> lock(mutex_);
-    if (!idle_.wait_for(lock, std::chrono::seconds(settings_.shutdownTimeoutSeconds),
-                        [&] { return inFlight_.load() <= 0; })) {
-      // Those not started are not started now: their connections are about to close, and
-      // running them would hold the shutdown far past its timeout. Each is answered 503.
-      const auto running = inFlight_.load();
-      const auto dropped = pool_->discardQueued();
-      log_->warn("{} requests still running or queued after {} s; {} queued dropped (answered 503), closing their "
-                 "connections",
-                 running, settings_.shutdownTimeoutSeconds, dropped);
-    }
+    timedOut = !idle_.wait_for(lock, std::chrono::seconds(settings_.shutdownTimeoutSeconds),
+                               [&] { return inFlight_.load() <= 0; });
+  }
+  if (timedOut) {
+    // Those not started are not started now: their connections are about to close, and
+    // running them would hold the shutdown far past its timeout. Each is answered 503 as its
+    // task goes (outside the lock: the answer runs the outer middleware).
+    const auto running = inFlight_.load();
+    const auto dropped = pool_->discardQueued();
+    log_->warn("{} requests still running or queued after {} s; {} queued dropped (answered 503), closing their "
+               "connections",
+               running, settings_.shutdownTimeoutSeconds, dropped);
   }
   // Answers in flight have been handed to the loops; give them a moment on the wire.
   for (int i = 0; i < 20 && open_.load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -31,6 +31,7 @@ class Pool {
     std::size_t maxSize = 8;
     std::chrono::milliseconds acquireTimeout{1000};
     std::chrono::milliseconds maxIdle{60000};  // older idle connections are closed, not reused
+    bool connectingWaits = true;  // opening one is a wait (a network), not work on the CPU (a file)
   };
 
   class Lease {
@@ -80,7 +81,7 @@ class Pool {
         ++open_;
         lock.unlock();
         try {
-          const Waiting connecting;  // a worker's CPU is free for another meanwhile
+          const Waiting connecting(options_.connectingWaits);  // a worker's CPU is free for another meanwhile
           return Lease(*this, factory_(), true);
         } catch (...) {
           lock.lock();

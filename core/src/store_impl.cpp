@@ -174,7 +174,7 @@ PocoStore::PocoStore(StoreUrl url, StoreOptions options, std::shared_ptr<spdlog:
       options_(options),
       log_(std::move(log)),
       pool_([this] { return std::make_unique<StoreConnection>(connect(), url_.dialect); },
-            {options.poolSize, options.acquireTimeout, options.maxIdle}) {
+            {options.poolSize, options.acquireTimeout, options.maxIdle, url_.dialect == Dialect::MySQL}) {
   registerConnectors(*log_);
 }
 
