@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -62,12 +63,56 @@ struct Gate {
     std::unique_lock<std::mutex> lock(mutex);
     return changed.wait_for(lock, limit, [&] { return waiting >= n; });
   }
+  // Counts as waiting without waiting: what a task does to say it has started.
+  void arrive() {
+    std::lock_guard<std::mutex> lock(mutex);
+    ++waiting;
+    changed.notify_all();
+  }
   void release() {
     std::lock_guard<std::mutex> lock(mutex);
     open = true;
     changed.notify_all();
   }
 };
+
+
+// Posts `n` tasks that each wait until all `n` have started, and stops the pool: whether they
+// all started within 10 s. `done` counts the tasks that ended.
+bool burstWaitingForEachOther(WorkerPool& pool, int n, std::atomic<int>& done) {
+  Gate gate;
+  for (int i = 0; i < n; ++i) {
+    WorkerPool::Task task = [&] {
+      gate.wait();
+      ++done;
+    };
+    if (!pool.tryPost(task)) ADD_FAILURE() << "the pool refused task " << i;
+  }
+  const bool all = gate.waitFor(n);  // false if a worker was never woken
+  gate.release();  // either way: stop() then runs what is left
+  pool.stop();
+  return all;
+}
+
+// Posts `first`, then a task that arrives at `second`, calls `posted`, and waits for both
+// tasks to end; the pool is stopped after.
+void runWithASecond(WorkerPool& pool, Gate& second, std::function<void()> first,
+                    const std::function<void()>& posted = [] {}) {
+  std::atomic<int> done{0};
+  WorkerPool::Task waiter = [&] {
+    first();
+    ++done;
+  };
+  ASSERT_TRUE(pool.tryPost(waiter));
+  WorkerPool::Task other = [&] {
+    second.arrive();
+    ++done;
+  };
+  ASSERT_TRUE(pool.tryPost(other));
+  posted();
+  while (done.load() < 2) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  pool.stop();
+}
 
 }  // namespace
 
@@ -136,19 +181,8 @@ TEST(WorkerPool, ManyPostersManyWorkers) {
 TEST(WorkerPool, ABurstOfBlockingTasksReachesEveryWorker) {
   constexpr int kWorkers = 8;
   WorkerPool pool(kWorkers, 100, quiet());
-  Gate gate;
   std::atomic<int> done{0};
-  for (int i = 0; i < kWorkers; ++i) {
-    WorkerPool::Task task = [&] {
-      gate.wait();
-      ++done;
-    };
-    ASSERT_TRUE(pool.tryPost(task));
-  }
-  const bool all = gate.waitFor(kWorkers);  // false if a worker was never woken
-  gate.release();  // either way: stop() then runs what is left
-  pool.stop();
-  EXPECT_TRUE(all) << "not every task had a worker within 10 s while each waited for all the others";
+  EXPECT_TRUE(burstWaitingForEachOther(pool, kWorkers, done)) << "not every task had a worker within 10 s while each waited for all the others";
   EXPECT_EQ(done.load(), kWorkers);
   EXPECT_LE(pool.wakes(), static_cast<std::uint64_t>(kWorkers));
 }
@@ -166,11 +200,7 @@ TEST(WorkerPool, APostWhileTheAwakeWorkersBlockWakesASleeper) {
     };
     ASSERT_TRUE(pool.tryPost(waiter));
     WorkerPool::Task starter = [&] {
-      {
-        std::lock_guard<std::mutex> lock(later.mutex);
-        ++later.waiting;
-        later.changed.notify_all();
-      }
+      later.arrive();
       ++started;  // done with `later`
     };
     ASSERT_TRUE(pool.tryPost(starter));
@@ -235,33 +265,19 @@ TEST(WorkerPool, AMarkedWaitLetsAnotherTaskRun) {
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   Gate second;
   std::atomic<bool> posted{false}, saw{false};
-  std::atomic<int> done{0};
-  WorkerPool::Task waiter = [&] {
-    // The second task is queued, held back by the cap, before this one marks its wait: else
-    // tryPost() itself woke a worker for it, and a beginWait() that woke nobody went unseen
-    // (it passed 8 times in 10 without this and the sleep above, review).
-    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (!posted.load() && std::chrono::steady_clock::now() < until) std::this_thread::yield();
-    {
-      const Waiting waiting;
-      const Waiting nested;  // scopes nest: only the outer one counts
-      saw = second.waitFor(1, std::chrono::seconds(5));
-    }
-    ++done;
-  };
-  ASSERT_TRUE(pool.tryPost(waiter));
-  WorkerPool::Task other = [&] {
-    {
-      std::lock_guard<std::mutex> lock(second.mutex);
-      ++second.waiting;
-      second.changed.notify_all();
-    }
-    ++done;
-  };
-  ASSERT_TRUE(pool.tryPost(other));
-  posted = true;
-  while (done.load() < 2) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  pool.stop();
+  runWithASecond(
+      pool, second,
+      [&] {
+        // The second task is queued, held back by the cap, before this one marks its wait:
+        // else tryPost() itself woke a worker for it, and a beginWait() that woke nobody went
+        // unseen (it passed 8 times in 10 without this and the sleep above, review).
+        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (!posted.load() && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+        const Waiting waiting;
+        const Waiting nested;  // scopes nest: only the outer one counts
+        saw = second.waitFor(1, std::chrono::seconds(5));
+      },
+      [&] { posted = true; });
   EXPECT_TRUE(saw.load()) << "the second task did not start while the first waited in a Waiting scope";
   EXPECT_EQ(pool.stalls(), 0u);
 }
@@ -272,26 +288,12 @@ TEST(WorkerPool, AnUnmarkedWaitIsTakenForAStallAfterStallAfter) {
   WorkerPool pool(capped(2, 1, std::chrono::milliseconds(20)), quiet());
   Gate second;
   std::atomic<bool> saw{false};
-  std::atomic<int> done{0};
   const auto start = std::chrono::steady_clock::now();
   std::chrono::steady_clock::duration waited{};
-  WorkerPool::Task waiter = [&] {
+  runWithASecond(pool, second, [&] {
     saw = second.waitFor(1, std::chrono::seconds(5));
     waited = std::chrono::steady_clock::now() - start;
-    ++done;
-  };
-  ASSERT_TRUE(pool.tryPost(waiter));
-  WorkerPool::Task other = [&] {
-    {
-      std::lock_guard<std::mutex> lock(second.mutex);
-      ++second.waiting;
-      second.changed.notify_all();
-    }
-    ++done;
-  };
-  ASSERT_TRUE(pool.tryPost(other));
-  while (done.load() < 2) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  pool.stop();
+  });
   EXPECT_TRUE(saw.load());
   EXPECT_GE(waited, std::chrono::milliseconds(20)) << "the second task started before the first had stalled";
   EXPECT_EQ(pool.stalls(), 1u);
@@ -301,19 +303,8 @@ TEST(WorkerPool, AnUnmarkedWaitIsTakenForAStallAfterStallAfter) {
 TEST(WorkerPool, ABurstOfTasksWaitingUnmarkedGetsPastTheCap) {
   constexpr int kWorkers = 8;
   WorkerPool pool(capped(kWorkers, 2, std::chrono::milliseconds(10)), quiet());
-  Gate gate;
   std::atomic<int> done{0};
-  for (int i = 0; i < kWorkers; ++i) {
-    WorkerPool::Task task = [&] {
-      gate.wait();
-      ++done;
-    };
-    ASSERT_TRUE(pool.tryPost(task));
-  }
-  const bool all = gate.waitFor(kWorkers);
-  gate.release();
-  pool.stop();
-  EXPECT_TRUE(all) << "not every task had a worker within 10 s";
+  EXPECT_TRUE(burstWaitingForEachOther(pool, kWorkers, done)) << "not every task had a worker within 10 s";
   EXPECT_EQ(done.load(), kWorkers);
   EXPECT_GE(pool.stalls(), static_cast<std::uint64_t>(kWorkers - 2));
 }
