@@ -99,4 +99,9 @@ int cgroupCpuLimit(std::string_view procSelfCgroup, const std::string& root) {
   return limit;
 }
 
+int cgroupCpuLimit() {
+  const auto cgroups = readFile("/proc/self/cgroup");
+  return cgroups ? cgroupCpuLimit(*cgroups) : 0;
+}
+
 }  // namespace mmm::core

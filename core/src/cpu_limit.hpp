@@ -17,5 +17,7 @@ int quotaCpus(long long quota, long long period);
 /// is where the hierarchies are mounted (cgroup v2's cpu.max at `root`/PATH, or v1's
 /// cpu.cfs_quota_us and cpu.cfs_period_us at `root`/cpu/PATH).
 int cgroupCpuLimit(std::string_view procSelfCgroup, const std::string& root = "/sys/fs/cgroup");
+/// The same for this process (its /proc/self/cgroup).
+int cgroupCpuLimit();
 
 }  // namespace mmm::core

@@ -146,6 +146,14 @@ class HttpServer::Loop {
     if (!watch(listenFd_, EPOLLIN | EPOLLEXCLUSIVE)) throw std::runtime_error("http: cannot watch the listening socket");
     thread_ = std::thread([this] { run(); });
     nameThread(thread_, "mmm-http");
+    // A batch thread for the scheduler (set here, so it is one once start() returns): woken
+    // by a request or a worker's answer, a loop would otherwise preempt the worker running a
+    // handler at once, handle that one event and sleep again (under load, a context switch
+    // or two a request). As a batch thread it waits for the worker's turn to end and then
+    // finds several events at once; on an idle CPU it runs at once, as before.
+    const sched_param batch{};
+    if (const int error = ::pthread_setschedparam(thread_.native_handle(), SCHED_BATCH, &batch))
+      server_.log_->debug("http: the loop stays an ordinary thread ({})", std::strerror(error));
   }
   void join() {
     running_ = false;
@@ -232,14 +240,6 @@ class HttpServer::Loop {
   }
 
   void run() {
-    // A batch thread for the scheduler: woken by a request or a worker's answer, a loop would
-    // otherwise preempt the worker running a handler at once, handle that one event and
-    // sleep again (under load, a context switch or two a request). As a batch thread it
-    // waits for the worker's turn to end and then finds several events at once; on an idle
-    // CPU it runs at once, as before.
-    const sched_param batch{};
-    if (const int error = ::pthread_setschedparam(::pthread_self(), SCHED_BATCH, &batch))
-      server_.log_->debug("http: the loop stays an ordinary thread ({})", std::strerror(error));
     std::vector<epoll_event> events(256);
     auto nextTick = Clock::now();
     while (running_) {
@@ -511,11 +511,12 @@ class HttpServer::Loop {
 
     c.phase = Phase::Busy;  // still read (readAhead), not parsed
     server_.inFlight_++;
-    auto shared = std::make_shared<Request>(std::move(request));
-    auto unrun = std::make_shared<Unrun>(*this, c.fd, c.serial, version, shared);
-    WorkerPool::Task task = [this, fd = c.fd, serial = c.serial, keepAlive = c.keepAlive, version, shared, unrun] {
-      unrun->ran = true;
-      Request& request = *shared;
+    auto job = std::make_shared<Job>(*this, c.fd, c.serial, version, std::move(request));
+    WorkerPool::Task task = [this, keepAlive = c.keepAlive, job] {
+      job->ran = true;
+      const int fd = job->fd, version = job->version;
+      const std::uint64_t serial = job->serial;
+      Request& request = job->request;
       const bool head = request.method == "HEAD";
       Response response;
       try {
@@ -545,40 +546,41 @@ class HttpServer::Loop {
       post(std::move(done));
     };
     if (!server_.pool_->tryPost(task)) {
-      unrun->ran = true;  // answered here
+      job->ran = true;  // answered here
       server_.inFlight_--;
       server_.counters_.overloaded++;
       c.phase = Phase::Reading;  // answerEarly writes from here
       Response busy = problem(503, "the server is busy; try again shortly");
       busy.set("Retry-After", "1");
-      answerEarly(c, *shared, std::move(busy), c.keepAlive, version);
+      answerEarly(c, job->request, std::move(busy), c.keepAlive, version);
     }
   }
 
-  // A request whose task is dropped unrun (what is still queued at the shutdown timeout) is
-  // answered 503 when the task goes, from whichever thread drops it.
-  struct Unrun {
+  // A request handed to the pool, with where its answer goes. One whose task is dropped
+  // unrun (what is still queued at the shutdown timeout) is answered 503 when the task
+  // goes, from whichever thread drops it.
+  struct Job {
     Loop& loop;
     int fd;
     std::uint64_t serial;
     int version;
-    std::shared_ptr<Request> request;
+    Request request;
     bool ran = false;
-    Unrun(Loop& l, int f, std::uint64_t s, int v, std::shared_ptr<Request> r)
+    Job(Loop& l, int f, std::uint64_t s, int v, Request r)
         : loop(l), fd(f), serial(s), version(v), request(std::move(r)) {}
-    Unrun(const Unrun&) = delete;
-    Unrun& operator=(const Unrun&) = delete;
-    ~Unrun() {
+    Job(const Job&) = delete;
+    Job& operator=(const Job&) = delete;
+    ~Job() {
       if (!ran) loop.answerUnrun(*this);
     }
   };
-  void answerUnrun(const Unrun& unrun) noexcept {
+  void answerUnrun(Job& job) noexcept {
     try {
       Response busy = problem(503, "the server is shutting down; the request was not run");
-      if (server_.early_) busy = server_.early_(*unrun.request, std::move(busy));
-      Completion done{unrun.fd, unrun.serial, serializeHead(busy, unrun.version, false, false), {}, false, false, 0, {},
+      if (server_.early_) busy = server_.early_(job.request, std::move(busy));
+      Completion done{job.fd, job.serial, serializeHead(busy, job.version, false, false), {}, false, false, 0, {},
                       {}};
-      if (unrun.request->method != "HEAD" && !bodiless(busy.status)) done.body = std::move(busy.body);
+      if (job.request.method != "HEAD" && !bodiless(busy.status)) done.body = std::move(busy.body);
       post(std::move(done));
     } catch (const std::exception& e) {
       server_.log_->error("http: cannot answer a request dropped at shutdown: {}", e.what());

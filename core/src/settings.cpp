@@ -17,8 +17,6 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <thread>
 
 namespace mmm::core {
@@ -139,9 +137,7 @@ int usableCpus() {
   int cpus = ::sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0
                  ? CPU_COUNT(&set)
                  : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  std::ifstream in("/proc/self/cgroup");
-  const std::string cgroups((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (const int quota = cgroupCpuLimit(cgroups); quota > 0) cpus = std::min(cpus, quota);
+  if (const int quota = cgroupCpuLimit(); quota > 0) cpus = std::min(cpus, quota);
   return cpus;
 }
 

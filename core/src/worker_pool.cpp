@@ -18,8 +18,18 @@ struct CurrentWorker {
 thread_local CurrentWorker tCurrent;
 }  // namespace
 
+namespace {
+WorkerPool::Options uncapped(int threads, std::size_t maxQueued, std::string name) {
+  WorkerPool::Options options;
+  options.threads = threads;
+  options.maxQueued = maxQueued;
+  options.name = std::move(name);
+  return options;
+}
+}  // namespace
+
 WorkerPool::WorkerPool(int threads, std::size_t maxQueued, std::shared_ptr<spdlog::logger> log, std::string name)
-    : WorkerPool(Options{threads, maxQueued, 0, std::chrono::milliseconds(10), std::move(name)}, std::move(log)) {}
+    : WorkerPool(uncapped(threads, maxQueued, std::move(name)), std::move(log)) {}
 
 WorkerPool::WorkerPool(Options options, std::shared_ptr<spdlog::logger> log)
     : maxQueued_(options.maxQueued),

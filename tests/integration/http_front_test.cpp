@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sched.h>
+
 #include <Poco/Net/NetException.h>
 
 #include <atomic>
@@ -123,6 +125,10 @@ TEST_F(HttpFrontTest, TheCoresThreadsAreNamedAndCountedAsConfigured) {
     std::string name;
     std::getline(comm, name);
     names[name]++;
+    // The loops are batch threads (a request or an answer does not preempt a handler).
+    if (name == "mmm-http") {
+      EXPECT_EQ(sched_getscheduler(std::stoi(task.path().filename().string())), SCHED_BATCH) << task.path();
+    }
   }
   EXPECT_EQ(names["mmm-http"], 2) << "server.io_threads' default";
   EXPECT_EQ(names["mmm-worker"], 2) << "server.threads";

@@ -16,6 +16,12 @@ namespace {
 
 constexpr int kDefaultListLimit = 100, kMaxListLimit = 200;  // GET /v1/channels (API.md)
 
+// 404 without the channel (nullopt), 403 when the caller may not read it (false).
+void requireReadable(std::optional<bool> can) {
+  if (!can) throw HttpError(404, "no such channel");
+  if (!*can) throw HttpError(403, "this channel is private and you are not a member");
+}
+
 }  // namespace
 
 ChatApi::ChatApi(Store& store, ProfileDirectory& profiles, Pusher& pusher, std::shared_ptr<spdlog::logger> log,
@@ -61,9 +67,9 @@ std::vector<std::int64_t> ChatApi::mentionable(const Channel& channel, const std
 
 Channel ChatApi::readable(DbSession& session, std::int64_t channelId, std::int64_t userId) {
   auto channel = ChatRepository::channel(store_, session, channelId);
-  if (!channel) throw HttpError(404, "no such channel");
-  if (channel->isPrivate && !ChatRepository::isMember(store_, session, channelId, userId))
-    throw HttpError(403, "this channel is private and you are not a member");
+  requireReadable(channel ? std::optional<bool>(!channel->isPrivate ||
+                                                ChatRepository::isMember(store_, session, channelId, userId))
+                          : std::nullopt);
   return *channel;
 }
 
@@ -103,9 +109,7 @@ Response ChatApi::history(Request& request) {
   auto messages = store_.read([&](DbSession& s) {
     // What readable() decides, without reading the channel's members (a page of history
     // needs none of them, and a large channel has thousands).
-    const auto can = ChatRepository::canRead(store_, s, id, user);
-    if (!can) throw HttpError(404, "no such channel");
-    if (!*can) throw HttpError(403, "this channel is private and you are not a member");
+    requireReadable(ChatRepository::canRead(store_, s, id, user));
     return ChatRepository::history(store_, s, id, query);
   });
   return Response::json(200, json_.messages(messages));
