@@ -92,6 +92,19 @@ std::string referenceJsonString(std::string_view raw) {
   return out + "\"";
 }
 
+// `text` as the JsonWriter writes it as a value and as a key (its own scan for plain text,
+// then appendJsonString's), from a writer with next to no room, so that it grows meanwhile.
+std::string writtenAsValue(std::string_view text) {
+  mmm::JsonWriter json(1);
+  const std::string out = json.beginArray().value(text).endArray().take();
+  return out.substr(1, out.size() - 2);
+}
+std::string writtenAsKey(std::string_view text) {
+  mmm::JsonWriter json(1);
+  const std::string out = json.beginObject().key(text).null().endObject().take();
+  return out.substr(1, out.size() - std::string_view(":null}").size() - 1);
+}
+
 TEST(JsonWriterEscaping, EverySpecialByteIsFoundAtEveryPositionOfAWord) {
   // Each byte that needs attention (and some that do not), alone at each offset of texts
   // of 1 to 24 bytes, so it falls in every lane of a word, in the tail, and across words.
@@ -101,7 +114,10 @@ TEST(JsonWriterEscaping, EverySpecialByteIsFoundAtEveryPositionOfAWord) {
       for (char special : specials) {
         std::string text(length, 'a');
         text[at] = special;
-        ASSERT_EQ(jsonString(text), referenceJsonString(text)) << "length " << length << " at " << at;
+        const auto expected = referenceJsonString(text);
+        ASSERT_EQ(jsonString(text), expected) << "length " << length << " at " << at;
+        ASSERT_EQ(writtenAsValue(text), expected) << "value, length " << length << " at " << at;
+        ASSERT_EQ(writtenAsKey(text), expected) << "key, length " << length << " at " << at;
       }
 }
 
@@ -112,12 +128,14 @@ TEST(JsonWriterEscaping, WordScanAgreesWithTheByteRulesOnRandomText) {
   const std::string pieces[] = {"a", "Z", " ", "\"", "\\", "\n", "\x02", "é", "♫", "𝄞", "\xE2\x99", "\x80", "\xFF"};
   for (int round = 0; round < 5000; ++round) {
     std::string text;
-    const auto length = next() % 40;
+    const auto length = next() % 120;  // past the writer's 96 bytes of short text too
     for (std::uint32_t i = 0; i < length; ++i) {
       const auto r = next() % 100;
       text += r < 80 ? pieces[r % 3] : pieces[3 + r % 10];
     }
-    ASSERT_EQ(jsonString(text), referenceJsonString(text)) << "round " << round;
+    const auto expected = referenceJsonString(text);
+    ASSERT_EQ(jsonString(text), expected) << "round " << round;
+    ASSERT_EQ(writtenAsValue(text), expected) << "value, round " << round;
   }
 }
 TEST(JsonWriterNumbers, IntegersAtTheirLimits) {
@@ -188,6 +206,20 @@ TEST(JsonWriterNesting, TheWriterIsReusableAfterTake) {
   EXPECT_EQ(json.take(), "[1]");
   json.beginObject().endObject();
   EXPECT_EQ(json.take(), "{}");
+}
+
+TEST(JsonWriterNesting, ALongDocumentGrowsFromNoRoomAndStrIsTheTextSoFar) {
+  mmm::JsonWriter json(0);
+  std::string expected = "[";
+  json.beginArray();
+  for (int i = 0; i < 5000; ++i) {
+    json.value(i).value("x").value(0.5);
+    expected += (i ? "," : "") + std::to_string(i) + ",\"x\",0.5";
+  }
+  EXPECT_EQ(json.str(), expected);
+  EXPECT_FALSE(json.complete());
+  EXPECT_EQ(json.endArray().take(), expected + "]");
+  EXPECT_EQ(json.str(), "");
 }
 
 TEST(JsonWriterMisuse, InvalidSequencesThrow) {

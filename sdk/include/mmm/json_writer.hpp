@@ -41,11 +41,81 @@ inline bool hasJsonSpecialByte(std::uint64_t word, bool highBytes) {
   return (controls | zeroIn(word ^ (kOnes * '"')) | zeroIn(word ^ (kOnes * '\\')) | (highBytes ? word & kHighs : 0)) != 0;
 }
 // Whether `text` goes into a JSON string as it is: no control, '"', '\\' or byte >= 0x80.
+// A word at a time, the last one overlapping the one before; byte by byte below 8 bytes.
 inline bool isPlainJsonText(std::string_view text) {
-  for (const char c : text)
-    if (kJsonSpecial.special[static_cast<unsigned char>(c)]) return false;
-  return true;
+  if (text.size() < 8) {
+    for (const char c : text)
+      if (kJsonSpecial.special[static_cast<unsigned char>(c)]) return false;
+    return true;
+  }
+  std::uint64_t word;
+  for (std::size_t i = 0; i + 8 < text.size(); i += 8) {
+    std::memcpy(&word, text.data() + i, 8);
+    if (hasJsonSpecialByte(word, true)) return false;
+  }
+  std::memcpy(&word, text.data() + text.size() - 8, 8);
+  return !hasJsonSpecialByte(word, true);
 }
+}  // namespace detail
+
+namespace detail {
+// Writes `raw` as a JSON string literal to `out`, which has put(char), put(const char*,
+// std::size_t) and room(std::size_t) (a hint that that many bytes follow). See
+// appendJsonString.
+template <class Out>
+void writeJsonString(Out& out, std::string_view raw) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  int valid = -1;  // UTF-8 validity of `raw`, checked at its first byte >= 0x80 (-1: not yet)
+  out.room(raw.size() + 2);
+  out.put('"');
+  std::size_t run = 0;  // start of the pending span copied unchanged
+  std::size_t i = 0;
+  while (i < raw.size()) {
+    // Whole words of ordinary bytes (valid UTF-8 is ordinary once it is known to be valid).
+    for (std::uint64_t word; i + 8 <= raw.size(); i += 8) {
+      std::memcpy(&word, raw.data() + i, 8);
+      if (hasJsonSpecialByte(word, valid != 1)) break;
+    }
+    // Then byte by byte to the end of the word that needs attention.
+    for (const std::size_t stop = std::min(raw.size(), i + 8); i < stop; ++i) {
+      const auto c = static_cast<unsigned char>(raw[i]);
+      if (!kJsonSpecial.special[c]) continue;
+      if (c >= 0x80) {
+        // The ASCII before it is valid, so the check can start here.
+        if (valid < 0) valid = isValidUtf8(raw.substr(i)) ? 1 : 0;
+        if (valid) continue;
+      }
+      out.put(raw.data() + run, i - run);
+      run = i + 1;
+      switch (c) {
+        case '"': out.put("\\\"", 2); break;
+        case '\\': out.put("\\\\", 2); break;
+        case '\n': out.put("\\n", 2); break;
+        case '\r': out.put("\\r", 2); break;
+        case '\t': out.put("\\t", 2); break;
+        default:
+          if (c < 0x20) {
+            const char escape[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
+            out.put(escape, sizeof escape);
+          } else {
+            out.put("\xEF\xBF\xBD", 3);  // a byte of invalid UTF-8
+          }
+      }
+    }
+  }
+  out.put(raw.data() + run, raw.size() - run);
+  out.put('"');
+}
+
+// writeJsonString's output for appendJsonString.
+struct StringOutput {
+  std::string& text;
+  void room(std::size_t n) {
+    if (text.capacity() - text.size() < n) text.reserve(text.size() + n);
+  }
+  void put(char c) { text.push_back(c); }
+  void put(const char* bytes, std::size_t n) { text.append(bytes, n); }
+};
 }  // namespace detail
 
 /// Appends `raw` to `out` as a JSON string literal (quotes included). Escapes '"', '\\'
@@ -54,47 +124,8 @@ inline bool isPlainJsonText(std::string_view text) {
 /// is always valid UTF-8 JSON whatever bytes came in. Plain text is skipped 8 bytes at a
 /// time and copied in one piece.
 inline void appendJsonString(std::string& out, std::string_view raw) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  int valid = -1;  // UTF-8 validity of `raw`, checked at its first byte >= 0x80 (-1: not yet)
-  if (out.capacity() - out.size() < raw.size() + 2) out.reserve(out.size() + raw.size() + 2);
-  out.push_back('"');
-  std::size_t run = 0;  // start of the pending span copied unchanged
-  std::size_t i = 0;
-  while (i < raw.size()) {
-    // Whole words of ordinary bytes (valid UTF-8 is ordinary once it is known to be valid).
-    for (std::uint64_t word; i + 8 <= raw.size(); i += 8) {
-      std::memcpy(&word, raw.data() + i, 8);
-      if (detail::hasJsonSpecialByte(word, valid != 1)) break;
-    }
-    // Then byte by byte to the end of the word that needs attention.
-    for (const std::size_t stop = std::min(raw.size(), i + 8); i < stop; ++i) {
-      const auto c = static_cast<unsigned char>(raw[i]);
-      if (!detail::kJsonSpecial.special[c]) continue;
-      if (c >= 0x80) {
-        // The ASCII before it is valid, so the check can start here.
-        if (valid < 0) valid = isValidUtf8(raw.substr(i)) ? 1 : 0;
-        if (valid) continue;
-      }
-      out.append(raw.data() + run, i - run);
-      run = i + 1;
-      switch (c) {
-        case '"': out.append("\\\""); break;
-        case '\\': out.append("\\\\"); break;
-        case '\n': out.append("\\n"); break;
-        case '\r': out.append("\\r"); break;
-        case '\t': out.append("\\t"); break;
-        default:
-          if (c < 0x20) {
-            const char escape[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
-            out.append(escape, sizeof escape);
-          } else {
-            out.append("\xEF\xBF\xBD");  // a byte of invalid UTF-8
-          }
-      }
-    }
-  }
-  out.append(raw.data() + run, raw.size() - run);
-  out.push_back('"');
+  detail::StringOutput output{out};
+  detail::writeJsonString(output, raw);
 }
 
 /// Writes one JSON value (usually an object or array) into a string:
@@ -107,9 +138,13 @@ inline void appendJsonString(std::string& out, std::string_view raw) {
 ///
 /// Commas and colons are placed by the writer. Misuse that would produce invalid JSON
 /// (a value where a key is due, unbalanced ends, nesting past 64) throws std::logic_error.
+///
+/// The text is written through a cursor into a string kept at its full size (the bytes past
+/// the cursor are room): std::string's push_back and append are calls into libstdc++ that
+/// cost more than the copies they make, and a page of events writes some 2,000 pieces.
 class JsonWriter {
  public:
-  explicit JsonWriter(std::size_t reserve = 256) { out_.reserve(reserve); }
+  explicit JsonWriter(std::size_t reserve = 256) { out_.resize(std::max<std::size_t>(reserve, kMinRoom)); }
 
   JsonWriter& beginObject() { return open('{', true); }
   JsonWriter& endObject() { return close('}', true); }
@@ -123,9 +158,9 @@ class JsonWriter {
     const bool comma = !first();
     firsts_ &= ~(std::uint64_t{1} << (depth_ - 1));
     if (!appendPlain(comma, name, true)) {
-      if (comma) out_.push_back(',');
-      appendJsonString(out_, name);
-      out_.push_back(':');
+      if (comma) put(',');
+      detail::writeJsonString(*this, name);
+      put(':');
     }
     return *this;
   }
@@ -144,23 +179,25 @@ class JsonWriter {
         firsts_ &= ~(std::uint64_t{1} << (depth_ - 1));
       }
       if (appendPlain(comma, text, false)) return *this;
-      if (comma) out_.push_back(',');
+      if (comma) put(',');
     }
-    appendJsonString(out_, text);
+    detail::writeJsonString(*this, text);
     return *this;
   }
   JsonWriter& value(const char* text) { return value(std::string_view(text)); }
   JsonWriter& value(const std::string& text) { return value(std::string_view(text)); }
   JsonWriter& value(bool flag) {
     before();
-    out_.append(flag ? "true" : "false");
+    if (flag)
+      put("true", 4);
+    else
+      put("false", 5);
     return *this;
   }
   JsonWriter& value(std::int64_t number) {
     before();
-    char buffer[24];
-    auto end = std::to_chars(buffer, buffer + sizeof buffer, number).ptr;
-    out_.append(buffer, static_cast<std::size_t>(end - buffer));
+    char* at = room(24);
+    len_ = static_cast<std::size_t>(std::to_chars(at, at + 24, number).ptr - out_.data());
     return *this;
   }
   JsonWriter& value(int number) { return value(static_cast<std::int64_t>(number)); }
@@ -170,20 +207,19 @@ class JsonWriter {
   JsonWriter& value(double number) {
     if (!std::isfinite(number)) return null();
     before();
-    char buffer[32];
-    auto end = std::to_chars(buffer, buffer + sizeof buffer, number).ptr;
-    out_.append(buffer, static_cast<std::size_t>(end - buffer));
+    char* at = room(32);
+    len_ = static_cast<std::size_t>(std::to_chars(at, at + 32, number).ptr - out_.data());
     return *this;
   }
   JsonWriter& null() {
     before();
-    out_.append("null");
+    put("null", 4);
     return *this;
   }
   /// An already serialized JSON value, copied as is (the caller vouches for it).
   JsonWriter& raw(std::string_view json) {
     before();
-    out_.append(json);
+    put(json.data(), json.size());
     return *this;
   }
 
@@ -194,46 +230,68 @@ class JsonWriter {
   }
 
   /// True when every object and array opened has been closed and a value was written.
-  bool complete() const { return depth_ == 0 && !out_.empty(); }
-  const std::string& str() const { return out_; }
+  bool complete() const { return depth_ == 0 && len_ > 0; }
+  /// The JSON written so far.
+  std::string_view str() const { return std::string_view(out_.data(), len_); }
   /// The JSON text; the writer is left empty and can be reused.
   std::string take() {
     if (!complete()) throw std::logic_error("JsonWriter: unbalanced JSON");
+    out_.resize(len_);
     std::string result = std::move(out_);
-    out_.clear();
+    out_.clear();  // room is made again by the next write, if any
+    len_ = 0;
     return result;
+  }
+
+  // writeJsonString's output (public for it; not for callers, who would write invalid JSON).
+  /// Room for `n` more bytes at the cursor, which it returns.
+  char* room(std::size_t n) {
+    if (out_.size() - len_ < n) grow(n);
+    return &out_[len_];
+  }
+  void put(char c) {
+    *room(1) = c;
+    ++len_;
+  }
+  void put(const char* bytes, std::size_t n) {
+    if (n == 0) return;  // (bytes may be null then)
+    std::memcpy(room(n), bytes, n);
+    len_ += n;
   }
 
  private:
   static constexpr int kMaxDepth = 64;
   static constexpr std::size_t kShortText = 96;
+  static constexpr std::size_t kMinRoom = 64;
+
+  void grow(std::size_t n) { out_.resize(std::max({out_.size() * 2, len_ + n, kMinRoom})); }
 
   // Short plain text (the names of members, most values) with the comma before it and the
   // colon after a name, straight from where it is: it needs no escaping, so the general
-  // path's byte classes would only cost. (Copied from the text itself, not through a
-  // buffer on the stack: reading back bytes just stored one by one stalls the copy.)
-  // False (nothing written) otherwise.
+  // path's byte classes would only cost. False (nothing written) otherwise.
   bool appendPlain(bool comma, std::string_view text, bool colon) {
     if (text.size() > kShortText || !detail::isPlainJsonText(text)) return false;
-    if (out_.capacity() - out_.size() < text.size() + 4) out_.reserve(out_.size() + text.size() + 4);
-    if (comma) out_.push_back(',');
-    out_.push_back('"');
-    out_.append(text.data(), text.size());
-    out_.push_back('"');
-    if (colon) out_.push_back(':');
+    char* at = room(text.size() + 4);
+    if (comma) *at++ = ',';
+    *at++ = '"';
+    std::memcpy(at, text.data(), text.size());
+    at += text.size();
+    *at++ = '"';
+    if (colon) *at++ = ':';
+    len_ = static_cast<std::size_t>(at - out_.data());
     return true;
   }
 
   bool inObject() const { return (objects_ >> (depth_ - 1)) & 1u; }
   bool first() const { return (firsts_ >> (depth_ - 1)) & 1u; }
   void comma() {
-    if (!first()) out_.push_back(',');
+    if (!first()) put(',');
     firsts_ &= ~(std::uint64_t{1} << (depth_ - 1));
   }
   // Before any value: a top-level value may be written once; in an object, after its key.
   void before() {
     if (depth_ == 0) {
-      if (!out_.empty()) throw std::logic_error("JsonWriter: more than one top-level value");
+      if (len_ != 0) throw std::logic_error("JsonWriter: more than one top-level value");
       return;
     }
     if (inObject()) {
@@ -246,7 +304,7 @@ class JsonWriter {
   JsonWriter& open(char bracket, bool object) {
     if (depth_ == kMaxDepth) throw std::logic_error("JsonWriter: nesting too deep");
     before();
-    out_.push_back(bracket);
+    put(bracket);
     const auto bit = std::uint64_t{1} << depth_;
     objects_ = object ? (objects_ | bit) : (objects_ & ~bit);
     firsts_ |= bit;
@@ -256,11 +314,12 @@ class JsonWriter {
   JsonWriter& close(char bracket, bool object) {
     if (depth_ == 0 || inObject() != object || keyDone_) throw std::logic_error("JsonWriter: unbalanced end");
     --depth_;
-    out_.push_back(bracket);
+    put(bracket);
     return *this;
   }
 
-  std::string out_;
+  std::string out_;       // kept at its full size: the JSON is its first len_ bytes, the rest room
+  std::size_t len_ = 0;   // the cursor
   std::uint64_t objects_ = 0;  // bit d: level d is an object (else an array)
   std::uint64_t firsts_ = 0;   // bit d: nothing written at level d yet
   int depth_ = 0;
