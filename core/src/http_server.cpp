@@ -912,7 +912,7 @@ std::string HttpServer::metricsText() const {
     counter("mmm_http_worker_failures_total", "Worker tasks that threw.", pool_->failed());
     counter("mmm_http_worker_wakes_total", "Sleeping workers woken for a request.", pool_->wakes());
     counter("mmm_http_worker_stalls_total",
-            "Handlers that ran 10 ms without marking a wait; another worker was let in beside each.", pool_->stalls());
+            "Handlers found blocked after 10 ms without marking a wait; another worker was let in beside each.", pool_->stalls());
   }
   appendMetric(out, "mmm_http_worker_queue", "gauge", "Requests waiting for a worker.", pool_ ? pool_->queued() : 0);
   appendMetric(out, "mmm_http_workers", "gauge", "Worker threads running handlers (server.threads).",

@@ -5,7 +5,13 @@
 
 #include <spdlog/logger.h>
 
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstdio>
 #include <exception>
+#include <string_view>
 
 namespace mmm::core {
 
@@ -16,6 +22,24 @@ struct CurrentWorker {
   std::size_t index = 0;
 };
 thread_local CurrentWorker tCurrent;
+
+// Whether thread `tid` of this process is running or ready to run (state R in
+// /proc/self/task/TID/stat, the character after the name's closing parenthesis); false when
+// it is blocked, or when that cannot be read (then a task is taken for stalled by its time
+// alone).
+bool onOrReadyForCpu(int tid) {
+  char path[48];
+  std::snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char text[512];
+  const ssize_t n = ::read(fd, text, sizeof text);
+  ::close(fd);
+  if (n <= 0) return false;
+  const std::string_view stat(text, static_cast<std::size_t>(n));
+  const auto end = stat.rfind(')');  // a thread's name may hold parentheses and spaces
+  return end != std::string_view::npos && end + 2 < stat.size() && stat[end + 2] == 'R';
+}
 }  // namespace
 
 namespace {
@@ -109,6 +133,10 @@ void WorkerPool::stop() {
 void WorkerPool::run(std::size_t index) {
   tCurrent = {this, index};
   Worker& me = workers_[index];
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    me.tid = static_cast<int>(::syscall(SYS_gettid));
+  }
   for (;;) {
     Task task;
     bool wakeNext;
@@ -149,9 +177,16 @@ void WorkerPool::run(std::size_t index) {
 }
 
 // While the cap holds tasks back, looks every few milliseconds for workers whose task has
-// run past stallAfter_ without marking a wait, and stops counting them.
+// run past stallAfter_ without marking a wait and is blocked, and stops counting them.
 void WorkerPool::watch() {
   const auto period = std::max(std::chrono::milliseconds(1), stallAfter_ / 2);
+  struct Suspect {
+    std::size_t index;
+    std::chrono::steady_clock::time_point since;
+    int tid;
+    bool blocked;
+  };
+  std::vector<Suspect> suspects;
   std::unique_lock<std::mutex> lock(mutex_);
   while (!stopping_) {
     if (!watching_) {
@@ -161,11 +196,26 @@ void WorkerPool::watch() {
     watchWake_.wait_for(lock, period);
     if (stopping_) break;
     const auto now = std::chrono::steady_clock::now();
-    for (auto& worker : workers_) {
-      if (worker.state != State::Running || now - worker.since < stallAfter_) continue;
-      worker.state = State::Stalled;
-      --running_;
-      stalls_++;
+    suspects.clear();
+    for (std::size_t i = 0; i < workers_.size(); ++i) {
+      const auto& worker = workers_[i];
+      if (worker.state == State::Running && now - worker.since >= stallAfter_)
+        suspects.push_back({i, worker.since, worker.tid, true});
+    }
+    if (!suspects.empty()) {
+      // Their states are read without the lock (a file each); one whose task or wait has
+      // changed meanwhile is left for the next look.
+      lock.unlock();
+      for (auto& suspect : suspects) suspect.blocked = !onOrReadyForCpu(suspect.tid);
+      lock.lock();
+      if (stopping_) break;
+      for (const auto& suspect : suspects) {
+        auto& worker = workers_[suspect.index];
+        if (!suspect.blocked || worker.state != State::Running || worker.since != suspect.since) continue;
+        worker.state = State::Stalled;
+        --running_;
+        stalls_++;
+      }
     }
     const bool wake = shouldWake();
     watching_ = !queue_.empty() && running_ >= limit_;

@@ -13,8 +13,11 @@
 // the turns of the others. So no worker starts a task while `active` others run theirs. A
 // worker stops counting while it waits in a Waiting scope (the store and the session store
 // mark their round trips), or once its task has run for `stallAfter` without marking a
-// wait: a handler that waits unmarked (a plugin's own I/O, SQLite's busy wait) holds the
-// others back for that long at most. `active` = `threads`: no cap.
+// wait and is found blocked: a handler that waits unmarked (a plugin's own I/O, SQLite's
+// busy wait) holds the others back for that long at most. One still on the CPU, or ready
+// and waiting for one (on a busy machine a handler may be preempted for longer than
+// `stallAfter`), keeps counting: another task beside it would only take turns with it.
+// `active` = `threads`: no cap.
 #pragma once
 
 #include <atomic>
@@ -63,7 +66,7 @@ class WorkerPool {
   std::uint64_t failed() const { return failed_.load(); }
   /// Sleeping workers woken so far.
   std::uint64_t wakes() const { return wakes_.load(); }
-  /// Tasks that ran past `stallAfter` without marking a wait, letting another worker in.
+  /// Tasks found blocked past `stallAfter` without marking a wait, letting another worker in.
   std::uint64_t stalls() const { return stalls_.load(); }
   std::size_t queued() const;
   int threads() const { return static_cast<int>(threads_.size()); }
@@ -76,6 +79,7 @@ class WorkerPool {
   struct Worker {
     State state = State::Idle;
     int waits = 0;  // Waiting scopes open (they nest)
+    int tid = 0;    // the thread's id (for its state in /proc)
     std::chrono::steady_clock::time_point since;  // of the task, or of the end of its last wait
   };
 

@@ -299,6 +299,34 @@ TEST(WorkerPool, AnUnmarkedWaitIsTakenForAStallAfterStallAfter) {
   EXPECT_EQ(pool.stalls(), 1u);
 }
 
+// A task busy on the CPU past stallAfter is no stall: it keeps its place under the cap (a
+// second task beside it would only take turns with it), however long it runs.
+TEST(WorkerPool, ATaskBusyOnTheCpuIsNotTakenForAStall) {
+  WorkerPool pool(capped(2, 1, std::chrono::milliseconds(10)), quiet());
+  std::atomic<bool> firstDone{false}, overlapped{false};
+  std::atomic<int> done{0};
+  WorkerPool::Task busy = [&] {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(80);
+    while (std::chrono::steady_clock::now() < until) {
+    }
+    firstDone = true;
+    ++done;
+  };
+  WorkerPool::Task next = [&] {
+    if (!firstDone.load()) overlapped = true;
+    ++done;
+  };
+  ASSERT_TRUE(pool.tryPost(busy));
+  ASSERT_TRUE(pool.tryPost(next));
+  const auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (done.load() < 2 && std::chrono::steady_clock::now() < limit)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  pool.stop();
+  EXPECT_EQ(done.load(), 2);
+  EXPECT_FALSE(overlapped.load()) << "the second task started beside one that was computing";
+  EXPECT_EQ(pool.stalls(), 0u);
+}
+
 // Tasks that each wait, unmarked, for all the others still all run under a cap of two.
 TEST(WorkerPool, ABurstOfTasksWaitingUnmarkedGetsPastTheCap) {
   constexpr int kWorkers = 8;
