@@ -1,8 +1,9 @@
-// formatRfc3339's arithmetic path against the gmtime_r/snprintf one it replaced.
+// rfc3339's arithmetic path against the gmtime_r/snprintf one it replaced.
 #include <mmm/time.hpp>
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <random>
 
 namespace {
@@ -13,7 +14,9 @@ std::string reference(std::int64_t millis) {
     ms += 1000;
     --seconds;
   }
-  return mmm::detail::formatRfc3339Slow(seconds, static_cast<int>(ms));
+  mmm::Rfc3339Text text;
+  mmm::detail::formatRfc3339Slow(seconds, static_cast<int>(ms), text);
+  return std::string(text.view());
 }
 
 TEST(FormatRfc3339, KnownInstants) {
@@ -22,6 +25,18 @@ TEST(FormatRfc3339, KnownInstants) {
   EXPECT_EQ(mmm::formatRfc3339(1796580000123), "2026-12-06T18:00:00.123Z");
   EXPECT_EQ(mmm::formatRfc3339(-1), "1969-12-31T23:59:59.999Z");
   EXPECT_EQ(mmm::formatRfc3339(951782400000), "2000-02-29T00:00:00Z");
+  const auto text = mmm::rfc3339(1796580000123);  // what JSON writers take
+  EXPECT_EQ(text.view(), "2026-12-06T18:00:00.123Z");
+}
+
+TEST(FormatRfc3339, TheFarthestInstantsFitTheBuffer) {
+  for (std::int64_t millis : {std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max(),
+                              std::int64_t{-62167219200001}, std::int64_t{253402300800000}}) {
+    const auto text = mmm::rfc3339(millis);
+    EXPECT_GT(text.size, 0u) << millis;
+    EXPECT_LT(text.size, sizeof text.text) << millis;
+    EXPECT_EQ(text.view().back(), 'Z') << millis;
+  }
 }
 
 TEST(FormatRfc3339, MatchesGmtimeEverywhere) {

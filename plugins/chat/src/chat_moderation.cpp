@@ -82,7 +82,7 @@ Response ChatApi::mute(Request& request) {
   json.beginObject()
       .field("channelID", channelId)
       .field("id", target)
-      .field("until", formatRfc3339(until))
+      .field("until", rfc3339(until).view())
       .endObject();
   return Response::json(201, json.take());
 }

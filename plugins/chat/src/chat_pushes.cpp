@@ -9,7 +9,7 @@ namespace {
 
 void timeOrNull(JsonWriter& json, std::int64_t millis) {
   if (millis)
-    json.value(formatRfc3339(millis));
+    json.value(rfc3339(millis).view());
   else
     json.null();
 }
@@ -43,7 +43,7 @@ ChatJson::Profiles ChatJson::authors(const std::vector<Message>& messages) {
 
 // Keys in sorted order, as Poco::JSON::Object wrote them before.
 void ChatJson::writeChannel(JsonWriter& json, const Channel& c, const Profiles& profiles, const ReadState* state) {
-  json.beginObject().field("createdAt", formatRfc3339(c.createdAt)).key("creator");
+  json.beginObject().field("createdAt", rfc3339(c.createdAt).view()).key("creator");
   profiles.write(json, c.creatorId);
   json.field("description", c.description).key("editedAt");
   timeOrNull(json, c.editedAt);
@@ -52,7 +52,7 @@ void ChatJson::writeChannel(JsonWriter& json, const Channel& c, const Profiles& 
     json.key("lastMessage");
     if (state->lastMessage)
       json.beginObject()
-          .field("createdAt", formatRfc3339(state->lastMessage->createdAt))
+          .field("createdAt", rfc3339(state->lastMessage->createdAt).view())
           .field("id", state->lastMessage->id)
           .field("seq", state->lastMessage->seq)
           .endObject();
@@ -85,7 +85,7 @@ void ChatJson::writeMessage(JsonWriter& json, const Message& m, const Profiles& 
   json.beginObject()
       .field("body", m.body)
       .field("channelID", m.channelId)
-      .field("createdAt", formatRfc3339(m.createdAt))
+      .field("createdAt", rfc3339(m.createdAt).view())
       .key("creator");
   profiles.write(json, m.creatorId);
   json.key("editedAt");

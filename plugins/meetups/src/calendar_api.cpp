@@ -135,7 +135,7 @@ Response CalendarApi::feedState(Request& request) {
   JsonWriter json(96);
   json.beginObject().field("active", since.has_value()).key("createdAt");
   if (since)
-    json.value(formatRfc3339(*since));
+    json.value(rfc3339(*since).view());
   else
     json.null();
   return Response::json(200, json.endObject().take());

@@ -91,9 +91,9 @@ void EventsApi::writeEvent(JsonWriter& json, const Event& e, const RenderedProfi
     json.null();
   json.key("creator");
   profiles.write(json, e.creatorId);
-  json.field("datetime", formatRfc3339(e.startsAt)).field("description", e.description);
+  json.field("datetime", rfc3339(e.startsAt).view()).field("description", e.description);
   if (e.distanceKm) json.field("distanceKm", roundKm(*e.distanceKm));
-  nullable(json, "endsAt", e.endsAt, [&](std::int64_t v) { json.value(formatRfc3339(v)); });
+  nullable(json, "endsAt", e.endsAt, [&](std::int64_t v) { json.value(rfc3339(v).view()); });
   json.field("goingCount", e.goingCount).field("id", e.id);
   if (forViewer) json.field("joined", e.rsvp.has_value());
   nullable(json, "lat", e.point, [&](const GeoPoint& p) { json.value(p.lat); });

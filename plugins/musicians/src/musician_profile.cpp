@@ -137,7 +137,7 @@ std::string profileCard(const MusicianProfile& p) {
   }
   json.key("updatedAt");
   if (p.updatedAt)
-    json.value(formatRfc3339(*p.updatedAt));
+    json.value(rfc3339(*p.updatedAt).view());
   else
     json.null();
   return json.endObject().take();

@@ -52,7 +52,7 @@ Response ModerationApi::suspend(Request& request) {
   JsonWriter json;
   json.beginObject().field("id", userId).field("reason", suspension.reason).key("until");
   if (suspension.until)
-    json.value(formatRfc3339(suspension.until));
+    json.value(rfc3339(suspension.until).view());
   else
     json.null();
   json.endObject();
@@ -81,7 +81,7 @@ Response ModerationApi::audit(Request& request) {
     json.beginObject()
         .field("action", r.entry.action)
         .field("actorID", r.entry.actorId)
-        .field("createdAt", formatRfc3339(r.createdAt))
+        .field("createdAt", rfc3339(r.createdAt).view())
         .field("id", r.id)
         .field("reason", r.entry.reason)
         .field("targetID", r.entry.targetId)

@@ -17,7 +17,7 @@ constexpr std::size_t kMaxReason = 1000;
 void writeReport(JsonWriter& json, const Report& r, const std::optional<ReportTarget::Found>* target = nullptr) {
   json.beginObject()
       .field("action", r.action)
-      .field("createdAt", formatRfc3339(r.createdAt))
+      .field("createdAt", rfc3339(r.createdAt).view())
       .field("id", r.id)
       .field("kind", r.kind)
       .field("reason", r.reason)

@@ -2,9 +2,11 @@
 // epoch (UTC).
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <optional>
 #include <string>
@@ -17,20 +19,27 @@ inline std::int64_t nowMillis() {
       .count();
 }
 
+/// An RFC 3339 time as text in a buffer of its own (no allocation): what rfc3339() gives,
+/// for writers that copy it at once, as in json.value(rfc3339(t).view()). The view points
+/// into the object: keep the object, not the view of a temporary.
+struct Rfc3339Text {
+  char text[64];
+  std::size_t size = 0;
+  std::string_view view() const { return std::string_view(text, size); }
+};
+
 namespace detail {
 // gmtime_r and snprintf: any year, but slow (a time-zone lock and a format parse per call).
-inline std::string formatRfc3339Slow(std::int64_t seconds, int ms) {
+inline void formatRfc3339Slow(std::int64_t seconds, int ms, Rfc3339Text& out) {
   const std::time_t t = static_cast<std::time_t>(seconds);
   std::tm tm{};
   gmtime_r(&t, &tm);
-  char buffer[64];
-  if (ms)
-    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
-  else
-    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return buffer;
+  const int n =
+      ms ? std::snprintf(out.text, sizeof out.text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms)
+         : std::snprintf(out.text, sizeof out.text, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+                         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  out.size = n < 0 ? 0 : std::min(static_cast<std::size_t>(n), sizeof out.text - 1);
 }
 inline void putDigits(char* at, int value, int count) {
   for (int i = count - 1; i >= 0; --i, value /= 10) at[i] = static_cast<char>('0' + value % 10);
@@ -38,7 +47,8 @@ inline void putDigits(char* at, int value, int count) {
 }  // namespace detail
 
 /// "2026-12-06T18:00:00Z" (with ".123" when the milliseconds are not zero).
-inline std::string formatRfc3339(std::int64_t millis) {
+inline Rfc3339Text rfc3339(std::int64_t millis) {
+  Rfc3339Text out;
   std::int64_t seconds = millis / 1000, ms = millis % 1000;
   if (ms < 0) {
     ms += 1000;
@@ -60,22 +70,29 @@ inline std::string formatRfc3339(std::int64_t millis) {
   const int day = static_cast<int>(dayOfYear - (153 * mp + 2) / 5 + 1);
   const int month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
   const std::int64_t year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
-  if (year < 0 || year > 9999) return detail::formatRfc3339Slow(seconds, static_cast<int>(ms));
-  char buffer[24] = "0000-00-00T00:00:00.000";
-  detail::putDigits(buffer, static_cast<int>(year), 4);
-  detail::putDigits(buffer + 5, month, 2);
-  detail::putDigits(buffer + 8, day, 2);
-  detail::putDigits(buffer + 11, static_cast<int>(secondOfDay / 3600), 2);
-  detail::putDigits(buffer + 14, static_cast<int>(secondOfDay / 60 % 60), 2);
-  detail::putDigits(buffer + 17, static_cast<int>(secondOfDay % 60), 2);
+  if (year < 0 || year > 9999) {
+    detail::formatRfc3339Slow(seconds, static_cast<int>(ms), out);
+    return out;
+  }
+  std::memcpy(out.text, "0000-00-00T00:00:00.000", 23);
+  detail::putDigits(out.text, static_cast<int>(year), 4);
+  detail::putDigits(out.text + 5, month, 2);
+  detail::putDigits(out.text + 8, day, 2);
+  detail::putDigits(out.text + 11, static_cast<int>(secondOfDay / 3600), 2);
+  detail::putDigits(out.text + 14, static_cast<int>(secondOfDay / 60 % 60), 2);
+  detail::putDigits(out.text + 17, static_cast<int>(secondOfDay % 60), 2);
   std::size_t length = 19;
   if (ms) {
-    detail::putDigits(buffer + 20, static_cast<int>(ms), 3);
+    detail::putDigits(out.text + 20, static_cast<int>(ms), 3);
     length = 23;
   }
-  buffer[length++] = 'Z';
-  return std::string(buffer, length);
+  out.text[length++] = 'Z';
+  out.size = length;
+  return out;
 }
+
+/// rfc3339(millis) as a std::string.
+inline std::string formatRfc3339(std::int64_t millis) { return std::string(rfc3339(millis).view()); }
 
 /// Parses an RFC 3339 date-time ("2026-12-06T18:00:00Z", "…T19:00:00.5+01:00"; 't', 'z'
 /// and a space for 'T' accepted) into UTC milliseconds; nullopt when it is not one.
