@@ -77,10 +77,14 @@ void attachDetails(Store& store, DbSession& session, std::vector<Message>& messa
 }
 
 // The messages `sql` selects (kMessageColumns), with their reactions, quotes and mentions.
+// `expected`: how many rows there may be (a page's LIMIT), room made for them at once.
 std::vector<Message> selectMessages(Store& store, DbSession& session, const std::string& sql,
-                                    std::initializer_list<SqlValue> params) {
+                                    std::initializer_list<SqlValue> params, std::int64_t expected = 1) {
   std::vector<Message> messages;
   std::vector<std::int64_t> details;
+  const auto room = static_cast<std::size_t>(std::clamp<std::int64_t>(expected, 0, 256));
+  messages.reserve(room);
+  details.reserve(room);
   store.query(session, sql, params, [&](const SqlRow& r) {
     messages.push_back({r.int64(0), r.int64(1), r.text(2), r.int64(3), r.int64(4), r.int64(5), r.int64(6), {}, {}, {}});
     if (const auto replyTo = r.int64(7)) messages.back().replyTo = Quote{replyTo, true, {}, 0};
@@ -391,10 +395,9 @@ std::vector<Message> ChatRepository::history(Store& store, DbSession& session, s
       std::string(kMessageColumns) + "WHERE channel_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?";
   static const std::string newest = std::string(kMessageColumns) + "WHERE channel_id = ? ORDER BY seq DESC LIMIT ?";
   const std::int64_t limit = query.limit;
-  if (query.after) return selectMessages(store, session, after, {channelId, *query.after, limit});
-  if (query.before)
-    return selectMessages(store, session, before, {channelId, *query.before, limit});
-  return selectMessages(store, session, newest, {channelId, limit});
+  if (query.after) return selectMessages(store, session, after, {channelId, *query.after, limit}, limit);
+  if (query.before) return selectMessages(store, session, before, {channelId, *query.before, limit}, limit);
+  return selectMessages(store, session, newest, {channelId, limit}, limit);
 }
 
 void ChatRepository::editMessage(DbSession& tx, std::int64_t id, const std::string& body,
