@@ -21,7 +21,8 @@
 // implement (Plugin, and every service interface: a virtual appended there breaks plugins
 // built before it). Minor: bump only when something the host implements grows at the end
 // (a virtual appended to Host or Services, a new service interface, a new header), which
-// older plugins never see.
+// older plugins never see. Neither for header-only helpers that no host interface takes or
+// returns (JsonWriter, rfc3339, …): each plugin compiles its own copy, hidden in it.
 #define MMM_ABI_MAJOR 4  // 4: ManagedChannels::describe (a service interface plugins implement)
 #define MMM_ABI_MINOR 6  // 4.6: Host::describe and schema, mmm/openapi.hpp; 4.5: Host::publicUrl; 4.4: SqlRow::isNull and real, mmm/geo.hpp, the ChannelAnnouncements service; 4.3: Host::onClientFrame, onPresence, online; 4.2: the UserNameDirectory service; 4.1: mmm/unicode.hpp, Server::hangUp (3.1: Store::query appended; 3.2: Host::route with a
                          // rate limit, Host::limiter, mmm/musicians.hpp; 3.3: Host::command,
