@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <cstring>
+
 #include <array>
 #include <stdexcept>
 #include <utility>
@@ -28,13 +30,24 @@ bool decode(const std::string& text, int variant, std::vector<unsigned char>& ou
 TokenSigner::TokenSigner(std::vector<unsigned char> key) : key_(std::move(key)) {
   ensureSodium();
   if (key_.size() < 32) throw std::invalid_argument("the session signing key must have at least 32 bytes");
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, key_.data(), key_.size());
+  keyed_.resize(sizeof state);
+  std::memcpy(keyed_.data(), &state, sizeof state);
+  sodium_memzero(&state, sizeof state);
+}
+
+TokenSigner::~TokenSigner() {
+  if (!key_.empty()) sodium_memzero(key_.data(), key_.size());
+  if (!keyed_.empty()) sodium_memzero(keyed_.data(), keyed_.size());
 }
 
 void TokenSigner::mac(const unsigned char* data, std::size_t size, unsigned char* out) const {
   crypto_auth_hmacsha256_state state;
-  crypto_auth_hmacsha256_init(&state, key_.data(), key_.size());
+  std::memcpy(&state, keyed_.data(), sizeof state);
   crypto_auth_hmacsha256_update(&state, data, size);
   crypto_auth_hmacsha256_final(&state, out);
+  sodium_memzero(&state, sizeof state);
 }
 
 std::string TokenSigner::issue() const {

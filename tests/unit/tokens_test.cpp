@@ -25,6 +25,22 @@ TEST(Tokens, IssuedTokensVerify) {
   EXPECT_NE(s.issue(), token);
 }
 
+// Tokens made outside (Python's hmac: bytes 0..31, then their HMAC-SHA256, base64url), for a
+// key of 32 bytes and one longer than SHA-256's block (which HMAC hashes first): the MAC is
+// the standard one, whatever the signer precomputes.
+TEST(Tokens, TheMacIsStandardHmacSha256) {
+  EXPECT_TRUE(signer().verify(
+      "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh-ZJyNf-5FJJiUbN_FBTplC6B3jXYFlPhlXnyjgBCQAMg"));
+  const TokenSigner longKey(std::vector<unsigned char>(80, 0xab));
+  EXPECT_TRUE(longKey.verify(
+      "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh-GCmu2iqPtSXV4s9FxBkRuF7qxT6utOdtNAMFsEovl0A"));
+  EXPECT_FALSE(longKey.verify(
+      "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh-ZJyNf-5FJJiUbN_FBTplC6B3jXYFlPhlXnyjgBCQAMg"));
+  // A copy signs and verifies as the original.
+  const TokenSigner copy = longKey;
+  EXPECT_TRUE(copy.verify(longKey.issue()));
+}
+
 TEST(Tokens, ForgedSignatureIsInvalid) {
   auto s = signer();
   const auto token = s.issue();
