@@ -18,6 +18,14 @@
 
 namespace mmm {
 
+// The writer's few hot calls are inlined where they are made: a member name is then a
+// constant whose length and bytes the compiler knows, and its checks fold away.
+#if defined(__GNUC__)
+#define MMM_JSON_INLINE __attribute__((always_inline))
+#else
+#define MMM_JSON_INLINE
+#endif
+
 namespace detail {
 // True for the bytes a JSON string cannot hold as they are: controls, '"', '\\', and bytes
 // >= 0x80 (which need the UTF-8 check).
@@ -42,7 +50,7 @@ inline bool hasJsonSpecialByte(std::uint64_t word, bool highBytes) {
 }
 // Whether `text` goes into a JSON string as it is: no control, '"', '\\' or byte >= 0x80.
 // A word at a time, the last one overlapping the one before; byte by byte below 8 bytes.
-inline bool isPlainJsonText(std::string_view text) {
+MMM_JSON_INLINE inline bool isPlainJsonText(std::string_view text) {
   if (text.size() < 8) {
     for (const char c : text)
       if (kJsonSpecial.special[static_cast<unsigned char>(c)]) return false;
@@ -152,8 +160,8 @@ class JsonWriter {
   JsonWriter& endArray() { return close(']', false); }
 
   /// The next member's name (inside an object only).
-  JsonWriter& key(std::string_view name) {
-    if (depth_ == 0 || !inObject() || keyDone_) throw std::logic_error("JsonWriter: key outside an object");
+  MMM_JSON_INLINE JsonWriter& key(std::string_view name) {
+    if (depth_ == 0 || !inObject() || keyDone_) misuse("JsonWriter: key outside an object");
     keyDone_ = true;
     const bool comma = !first();
     firsts_ &= ~(std::uint64_t{1} << (depth_ - 1));
@@ -165,14 +173,14 @@ class JsonWriter {
     return *this;
   }
 
-  JsonWriter& value(std::string_view text) {
+  MMM_JSON_INLINE JsonWriter& value(std::string_view text) {
     if (depth_ == 0) {
       before();
     } else {
       // before(), with the comma left to the one append of short plain text.
       bool comma = false;
       if (inObject()) {
-        if (!keyDone_) throw std::logic_error("JsonWriter: value without a key in an object");
+        if (!keyDone_) misuse("JsonWriter: value without a key in an object");
         keyDone_ = false;
       } else {
         comma = !first();
@@ -264,12 +272,13 @@ class JsonWriter {
   static constexpr std::size_t kShortText = 96;
   static constexpr std::size_t kMinRoom = 64;
 
+  [[noreturn]] static void misuse(const char* what) { throw std::logic_error(what); }
   void grow(std::size_t n) { out_.resize(std::max({out_.size() * 2, len_ + n, kMinRoom})); }
 
   // Short plain text (the names of members, most values) with the comma before it and the
   // colon after a name, straight from where it is: it needs no escaping, so the general
   // path's byte classes would only cost. False (nothing written) otherwise.
-  bool appendPlain(bool comma, std::string_view text, bool colon) {
+  MMM_JSON_INLINE bool appendPlain(bool comma, std::string_view text, bool colon) {
     if (text.size() > kShortText || !detail::isPlainJsonText(text)) return false;
     char* at = room(text.size() + 4);
     if (comma) *at++ = ',';
