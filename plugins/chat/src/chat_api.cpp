@@ -256,7 +256,7 @@ Response ChatApi::markRead(Request& request) {
   const auto messageId = parseReadMarker(request);
   const Sql sql = store_.sql();
   auto state = store_.transaction([&](DbSession& tx) {
-    readable(tx, id, user);
+    requireReadable(ChatRepository::canRead(store_, tx, id, user));  // the channel itself is not needed
     const auto seq = ChatRepository::seqIn(store_, tx, id, messageId);
     if (!seq) throw HttpError(400, "messageID must be a message of this channel");
     ChatRepository::markRead(tx, sql, id, user, *seq);
