@@ -176,6 +176,48 @@ TEST_F(HttpFrontTest, WhatArrivesWhileAWorkerHasTheRequestIsKeptAndAnsweredInOrd
   }
 }
 
+// Once the loop has closed a client's socket (here reset while its request ran), the number
+// may be another client's, which must never receive the first one's answer (the loop checks
+// each answer's connection serial; a worker writing answers itself would need the same
+// fence). The new clients take the freed numbers (the lowest), and keep their connections
+// open past the moment the slow handler answers.
+TEST_F(HttpFrontTest, AnAnswerNeverReachesTheClientThatGotTheLeaversSocketNumber) {
+  Poco::Net::StreamSocket leaver(Poco::Net::SocketAddress("127.0.0.1", port));
+  const std::string slow = "GET /alpha/slow?ms=600 HTTP/1.1\r\nHost: a\r\n\r\n";
+  leaver.sendBytes(slow.data(), static_cast<int>(slow.size()));
+  std::this_thread::sleep_for(150ms);  // a worker has it now
+  leaver.setLinger(true, 0);
+  leaver.close();  // a reset: the loop closes the socket at once
+  std::this_thread::sleep_for(100ms);
+  std::vector<Poco::Net::StreamSocket> others;
+  for (int i = 1; i <= 4; ++i) {
+    auto& socket = others.emplace_back(Poco::Net::SocketAddress("127.0.0.1", port));
+    socket.setReceiveTimeout(Poco::Timespan(5, 0));
+    const std::string get = "GET /alpha/items/" + std::to_string(i) + " HTTP/1.1\r\nHost: a\r\n\r\n";
+    socket.sendBytes(get.data(), static_cast<int>(get.size()));
+    std::string reply;
+    char buffer[4096];
+    while (reply.find("\"id\":\"" + std::to_string(i) + "\"") == std::string::npos) {
+      const int n = socket.receiveBytes(buffer, sizeof buffer);
+      ASSERT_GT(n, 0) << "client " << i << " got: " << reply;
+      reply.append(buffer, static_cast<std::size_t>(n));
+    }
+    EXPECT_EQ(countOf(reply, "HTTP/1.1 "), 1) << reply;
+  }
+  std::this_thread::sleep_for(800ms);  // the slow handler has answered by now
+  for (std::size_t i = 0; i < others.size(); ++i) {
+    others[i].setReceiveTimeout(Poco::Timespan(0, 200000));
+    char buffer[4096];
+    int n = 0;
+    try {
+      n = others[i].receiveBytes(buffer, sizeof buffer);
+    } catch (const Poco::TimeoutException&) {
+      continue;  // nothing more: right
+    }
+    ADD_FAILURE() << "client " << i + 1 << " received more: " << std::string(buffer, static_cast<std::size_t>(std::max(n, 0)));
+  }
+}
+
 TEST_F(HttpFrontTest, ARefusedUpgradeClosesTheConnectionAndWhatFollowsIsNeverRun) {
   // A proxy that took this for a successful upgrade would tunnel what follows unchecked.
   auto reply = sendRawBytes(port,
