@@ -13,6 +13,8 @@
 #include <cstdio>
 #include <limits>
 #include <sstream>
+#include <string>
+#include <utility>
 
 namespace {
 
@@ -93,7 +95,8 @@ std::string referenceJsonString(std::string_view raw) {
 }
 
 // `text` as the JsonWriter writes it as a value and as a key (its own scan for plain text,
-// then appendJsonString's), from a writer with next to no room, so that it grows meanwhile.
+// then appendJsonString's). (A writer has at least 64 bytes of room: these short texts do not
+// make it grow; EveryWriteIsRightWhereverTheRoomEnds does.)
 std::string writtenAsValue(std::string_view text) {
   mmm::JsonWriter json(1);
   const std::string out = json.beginArray().value(text).endArray().take();
@@ -220,6 +223,43 @@ TEST(JsonWriterNesting, ALongDocumentGrowsFromNoRoomAndStrIsTheTextSoFar) {
   EXPECT_FALSE(json.complete());
   EXPECT_EQ(json.endArray().take(), expected + "]");
   EXPECT_EQ(json.str(), "");
+}
+
+// Review: a writer moved from is left empty and usable, as the std::string it held was
+// (its cursor must not go on pointing past the end of a string that has gone).
+TEST(JsonWriterNesting, AWriterMovedFromIsEmptyAndReusable) {
+  mmm::JsonWriter json(0);
+  json.beginArray().value("a text longer than a string's own small buffer");
+  mmm::JsonWriter moved = std::move(json);
+  EXPECT_EQ(moved.endArray().take(), "[\"a text longer than a string's own small buffer\"]");
+  ASSERT_EQ(json.str().size(), 0u);  // (not the view itself: it would be read past its string)
+  EXPECT_FALSE(json.complete());
+  json.beginObject().field("k", std::string(200, 'v')).endObject();
+  EXPECT_EQ(json.take(), "{\"k\":\"" + std::string(200, 'v') + "\"}");
+  mmm::JsonWriter assigned;
+  assigned.beginArray().value(1);
+  assigned = std::move(moved);  // `moved` was taken: empty
+  EXPECT_EQ(assigned.str(), "");
+  EXPECT_EQ(moved.str(), "");
+}
+
+// Review: every kind of write with the cursor at every distance from the end of the room
+// (a prefix of each length first), so that each one grows the string at every point.
+TEST(JsonWriterEscaping, EveryWriteIsRightWhereverTheRoomEnds) {
+  const std::string texts[] = {"", "a", "plain text!", "\"", std::string(1, '\0'), "tab\there", "\x01\x02\x03\x04\x05\x06\x07",
+                               "caf\xC3\xA9 \xE2\x99\xAB", "bad \xFF utf-8 \"", std::string(97, 'x'), std::string(40, '\n')};
+  for (std::size_t prefix = 0; prefix < 140; ++prefix)
+    for (const auto& text : texts) {
+      mmm::JsonWriter json(0);
+      const std::string pad(prefix, 'p');
+      json.beginArray().value(pad).value(text).value(std::numeric_limits<std::int64_t>::min());
+      json.value(-2.2250738585072014e-308).value(true).null().beginObject().key(text).value(false).endObject();
+      json.endArray();
+      const std::string expected = "[\"" + pad + "\"," + referenceJsonString(text) +
+                                   ",-9223372036854775808,-2.2250738585072014e-308,true,null,{" +
+                                   referenceJsonString(text) + ":false}]";
+      ASSERT_EQ(json.take(), expected) << "prefix " << prefix << ", text " << referenceJsonString(text);
+    }
 }
 
 TEST(JsonWriterMisuse, InvalidSequencesThrow) {
