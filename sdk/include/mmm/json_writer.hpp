@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace mmm {
 
@@ -153,6 +154,22 @@ inline void appendJsonString(std::string& out, std::string_view raw) {
 class JsonWriter {
  public:
   explicit JsonWriter(std::size_t reserve = 256) { out_.resize(std::max<std::size_t>(reserve, kMinRoom)); }
+  JsonWriter(const JsonWriter&) = default;
+  JsonWriter& operator=(const JsonWriter&) = default;
+  // Moved from, a writer is left empty, as a new one (with no room): its cursor goes with
+  // the text, never left past the end of the string that stays behind.
+  JsonWriter(JsonWriter&& other) noexcept { *this = std::move(other); }
+  JsonWriter& operator=(JsonWriter&& other) noexcept {
+    if (this == &other) return *this;
+    out_ = std::move(other.out_);
+    len_ = std::exchange(other.len_, 0);
+    objects_ = std::exchange(other.objects_, 0);
+    firsts_ = std::exchange(other.firsts_, 0);
+    depth_ = std::exchange(other.depth_, 0);
+    keyDone_ = std::exchange(other.keyDone_, false);
+    other.out_.clear();
+    return *this;
+  }
 
   JsonWriter& beginObject() { return open('{', true); }
   JsonWriter& endObject() { return close('}', true); }
