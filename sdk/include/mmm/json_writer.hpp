@@ -268,8 +268,11 @@ class JsonWriter {
     return result;
   }
 
-  // writeJsonString's output (public for it; not for callers, who would write invalid JSON).
-  /// Room for `n` more bytes at the cursor, which it returns.
+ private:
+  template <class Out>
+  friend void detail::writeJsonString(Out& out, std::string_view raw);  // writes through room() and put()
+
+  // Room for `n` more bytes at the cursor, which it returns.
   char* room(std::size_t n) {
     if (out_.size() - len_ < n) grow(n);
     return &out_[len_];
@@ -284,7 +287,6 @@ class JsonWriter {
     len_ += n;
   }
 
- private:
   static constexpr int kMaxDepth = 64;
   static constexpr std::size_t kShortText = 96;
   static constexpr std::size_t kMinRoom = 64;
