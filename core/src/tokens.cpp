@@ -27,18 +27,21 @@ bool decode(const std::string& text, int variant, std::vector<unsigned char>& ou
 
 }  // namespace
 
-TokenSigner::TokenSigner(std::vector<unsigned char> key) : key_(std::move(key)) {
+TokenSigner::TokenSigner(std::vector<unsigned char> key) {
   ensureSodium();
-  if (key_.size() < 32) throw std::invalid_argument("the session signing key must have at least 32 bytes");
+  const bool longEnough = key.size() >= 32;
   crypto_auth_hmacsha256_state state;
-  crypto_auth_hmacsha256_init(&state, key_.data(), key_.size());
-  keyed_.resize(sizeof state);
-  std::memcpy(keyed_.data(), &state, sizeof state);
-  sodium_memzero(&state, sizeof state);
+  if (longEnough) {
+    crypto_auth_hmacsha256_init(&state, key.data(), key.size());
+    keyed_.resize(sizeof state);
+    std::memcpy(keyed_.data(), &state, sizeof state);
+    sodium_memzero(&state, sizeof state);
+  }
+  if (!key.empty()) sodium_memzero(key.data(), key.size());  // only the keyed state is kept
+  if (!longEnough) throw std::invalid_argument("the session signing key must have at least 32 bytes");
 }
 
 TokenSigner::~TokenSigner() {
-  if (!key_.empty()) sodium_memzero(key_.data(), key_.size());
   if (!keyed_.empty()) sodium_memzero(keyed_.data(), keyed_.size());
 }
 
@@ -47,7 +50,6 @@ void TokenSigner::mac(const unsigned char* data, std::size_t size, unsigned char
   std::memcpy(&state, keyed_.data(), sizeof state);
   crypto_auth_hmacsha256_update(&state, data, size);
   crypto_auth_hmacsha256_final(&state, out);
-  sodium_memzero(&state, sizeof state);
 }
 
 std::string TokenSigner::issue() const {

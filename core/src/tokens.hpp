@@ -19,7 +19,7 @@ class TokenSigner {
   explicit TokenSigner(std::vector<unsigned char> key);
   TokenSigner(const TokenSigner&) = default;
   TokenSigner& operator=(const TokenSigner&) = default;
-  ~TokenSigner();  // wipes the key
+  ~TokenSigner();  // wipes what it keeps of the key
 
   std::string issue() const;
   bool verify(std::string_view token) const;
@@ -34,9 +34,9 @@ class TokenSigner {
 
  private:
   void mac(const unsigned char* data, std::size_t size, unsigned char* out) const;
-  std::vector<unsigned char> key_;
-  // The HMAC state once the key is in (libsodium's crypto_auth_hmacsha256_state, as bytes):
-  // each MAC starts from a copy instead of hashing the padded key twice again.
+  // The HMAC state once the key is in (libsodium's crypto_auth_hmacsha256_state, as bytes),
+  // all that is kept of the key: each MAC starts from a copy instead of hashing the padded
+  // key twice again. Always the same size, so a copy assignment reuses the buffer.
   std::vector<unsigned char> keyed_;
 };
 
