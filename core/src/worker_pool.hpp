@@ -13,8 +13,9 @@
 // the turns of the others. So no worker starts a task while `active` others run theirs. A
 // worker stops counting while it waits in a Waiting scope (the store and the session store
 // mark their round trips), or once its task has run for `stallAfter` without marking a
-// wait and is found blocked: a handler that waits unmarked (a plugin's own I/O, SQLite's
-// busy wait) holds the others back for that long at most. One still on the CPU, or ready
+// wait and is found blocked (the watchman looks every stallAfter/2): a handler that waits
+// unmarked (a plugin's own I/O, SQLite's busy wait) holds the others back for that long and
+// a look more. One still on the CPU, or ready
 // and waiting for one (on a busy machine a handler may be preempted for longer than
 // `stallAfter`), keeps counting: another task beside it would only take turns with it.
 // `active` = `threads`: no cap.
