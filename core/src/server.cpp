@@ -357,6 +357,7 @@ void Server::Impl::createBackEnds() {
   storeOptions.acquireTimeout = std::chrono::milliseconds(st.acquireTimeoutMs);
   storeOptions.maxIdle = std::chrono::seconds(st.idleTimeoutSeconds);
   storeOptions.connectTimeoutSeconds = st.connectTimeoutSeconds;
+  storeOptions.sqliteExclusive = st.sqliteExclusive;
   store = std::make_unique<PocoStore>(parseStoreUrl(st.url), storeOptions, logging.make("store"));
 
   const auto& ss = settings.sessions;

@@ -75,6 +75,7 @@ const ConfigSchema& settingsSchema() {
                     {"idle_timeout_s", S::integer().range(1, 86400).withDefault("60")},
                     {"connect_timeout_s", S::integer().range(1, 60).withDefault("2")},
                     {"connect_wait_s", S::integer().range(0, 3600).withDefault("0")},
+                    {"sqlite_exclusive", S::boolean().withDefault("true")},
                 }).withDefault("{}")},
       {"sessions", S::map({
                        {"url", S::string().withDefault("memory")},
@@ -253,6 +254,7 @@ Settings readSettings(const YAML::Node& raw, const std::string& origin, const st
   s.store.idleTimeoutSeconds = store["idle_timeout_s"].as<int>();
   s.store.connectTimeoutSeconds = store["connect_timeout_s"].as<int>();
   s.store.connectWaitSeconds = store["connect_wait_s"].as<int>();
+  s.store.sqliteExclusive = store["sqlite_exclusive"].as<bool>();
 
   const auto sessions = root["sessions"];
   s.sessions.url = sessions["url"].as<std::string>();

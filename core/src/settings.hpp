@@ -61,6 +61,7 @@ struct Settings {
     int idleTimeoutSeconds = 60;
     int connectTimeoutSeconds = 2;
     int connectWaitSeconds = 0;
+    bool sqliteExclusive = true;
   } store;
   struct Sessions {
     std::string url = "memory";

@@ -28,6 +28,30 @@ using namespace Poco::Data::Keywords;
 namespace mmm::core {
 namespace {
 
+// The SQLite URI of `path` on the unix-excl VFS. Its first connection takes an exclusive lock
+// on the file for the whole process, and the process's connections then coordinate in
+// memory: no fcntl() lock and unlock around each statement (each WAL read transaction took
+// one or two), and the WAL index is kept in memory rather than in a shared -shm file.
+std::string exclusiveUri(const std::string& path) {
+  // "file:" plus the path, percent-encoding what a URI would read otherwise ('?', '#', '%'
+  // and the rest); an absolute path after an empty authority ("file:///srv/mmm.db"), so
+  // that one starting with "//" is not taken for a host.
+  std::string uri = path.rfind('/', 0) == 0 ? "file://" : "file:";
+  for (const unsigned char c : path) {
+    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       c == '/' || c == '.' || c == '-' || c == '_' || c == '~';
+    if (plain) {
+      uri += static_cast<char>(c);
+    } else {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      uri += '%';
+      uri += kHex[c >> 4];
+      uri += kHex[c & 15];
+    }
+  }
+  return uri + "?vfs=unix-excl";
+}
+
 // A pause in [low, high] milliseconds, different for each thread.
 int randomBetween(int low, int high) {
   thread_local std::minstd_rand generator(std::random_device{}());
@@ -185,10 +209,19 @@ std::unique_ptr<DbSession> PocoStore::connect() {
     // Made at the first connection, not at construction: --check-config touches no disk.
     auto parent = std::filesystem::path(url_.path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent);
-    auto session = std::make_unique<DbSession>("SQLite", url_.path, options_.connectTimeoutSeconds);
+    auto session = std::make_unique<DbSession>(
+        "SQLite", options_.sqliteExclusive ? exclusiveUri(url_.path) : url_.path, options_.connectTimeoutSeconds);
     execute(*session, "PRAGMA busy_timeout = 5000");  // wait for another writer instead of failing
     execute(*session, "PRAGMA foreign_keys = ON");     // per connection in SQLite
-    execute(*session, "PRAGMA journal_mode = WAL");    // readers never block the writer
+    try {
+      execute(*session, "PRAGMA journal_mode = WAL");  // readers never block the writer
+    } catch (const Poco::Data::SQLite::DBLockedException&) {
+      if (!options_.sqliteExclusive) throw;
+      // The first statement to read the file: another process holds it.
+      throw std::runtime_error("the SQLite database " + url_.path +
+                               " is open in another process, and this server keeps it for itself: close that "
+                               "process, or set store.sqlite_exclusive: false to share the file");
+    }
     execute(*session, "PRAGMA synchronous = NORMAL");  // safe with WAL
     return session;
   }

@@ -37,6 +37,10 @@ struct StoreOptions {
   std::chrono::milliseconds acquireTimeout{1000};
   std::chrono::milliseconds maxIdle{60000};
   int connectTimeoutSeconds = 2;
+  /// SQLite: this process holds the database file for itself (SQLite's unix-excl VFS): a
+  /// statement takes no file lock of the operating system's and the WAL index lives in
+  /// memory, but no other process can open the file while the store is open.
+  bool sqliteExclusive = true;
 };
 
 class PocoStore final : public Store {

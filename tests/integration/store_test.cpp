@@ -12,9 +12,14 @@
 
 #include <sqlite3.h>
 
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <limits>
 #include <thread>
 
@@ -917,4 +922,112 @@ TEST(StoreSqlite, ConnectionsRunWithoutSQLitesPerConnectionMutex) {
     ASSERT_NE(db, nullptr);
     EXPECT_EQ(sqlite3_db_mutex(db), nullptr) << "SQLite runs in serialized mode";
   });
+}
+
+namespace {
+
+// The kind of POSIX lock another process holds on `path` (F_UNLCK: none). Asked from a
+// child process: fcntl never reports a process's own locks to itself.
+short lockSeenByAnotherProcess(const std::string& path) {
+  const pid_t child = ::fork();
+  if (child == 0) {  // only async-signal-safe calls until _exit
+    const int fd = ::open(path.c_str(), O_RDONLY);
+    struct flock probe {};
+    probe.l_type = F_WRLCK;  // conflicts with any lock
+    probe.l_whence = SEEK_SET;
+    if (fd < 0 || ::fcntl(fd, F_GETLK, &probe) != 0) ::_exit(100);
+    ::_exit(probe.l_type == F_UNLCK ? 0 : probe.l_type == F_RDLCK ? 1 : 2);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 100;
+  if (code == 100) ADD_FAILURE() << "the child could not probe " << path;
+  return code == 0 ? F_UNLCK : code == 1 ? F_RDLCK : F_WRLCK;
+}
+
+void writeAndRead(PocoStore& store) {
+  store.migrate("test", {{1, "things", {"CREATE TABLE things (id INTEGER PRIMARY KEY, name TEXT NOT NULL)"}}});
+  store.runTransaction([](DbSession& s) { s << "INSERT INTO things (name) VALUES ('drum')", now; });
+  int count = 0;
+  store.runRead([&](DbSession& s) { s << "SELECT COUNT(*) FROM things", into(count), now; });
+  EXPECT_EQ(count, 1);
+}
+
+}  // namespace
+
+// By default the server keeps its SQLite file to itself (SQLite's unix-excl VFS): another
+// process finds it locked, and the WAL index is kept in memory (no -shm file). The path
+// reaches SQLite as a URI: characters a URI would read otherwise stay in the file's name.
+TEST(StoreSqlite, KeepsItsFileToItselfByDefaultWhateverItsName) {
+  const std::string dir = mmm::test::tempDir() + "/exclusive";
+  const std::string path = dir + "/a b#c?d%25e&vfs=unix.db";
+  PocoStore store(parseStoreUrl("sqlite:" + path), {}, mmm::test::quietLogger());
+  writeAndRead(store);
+  EXPECT_TRUE(std::filesystem::exists(path));
+  EXPECT_FALSE(std::filesystem::exists(path + "-shm"));
+  EXPECT_EQ(lockSeenByAnotherProcess(path), F_WRLCK);
+  for (const auto& entry : std::filesystem::directory_iterator(dir))
+    EXPECT_EQ(entry.path().filename().string().find("a b#c?d%25e&vfs=unix.db"), 0u)
+        << "a file of another name: " << entry.path();
+}
+
+// store.sqlite_exclusive: false shares the file (the sqlite3 shell, a live .backup): the
+// WAL index is the shared -shm file, and the file holds SQLite's ordinary locks, none of
+// them exclusive while nothing runs.
+TEST(StoreSqlite, SharesItsFileWhenToldTo) {
+  const std::string path = mmm::test::tempDir() + "/shared.db";
+  mmm::core::StoreOptions options;
+  options.sqliteExclusive = false;
+  PocoStore store(parseStoreUrl("sqlite:" + path), options, mmm::test::quietLogger());
+  writeAndRead(store);
+  EXPECT_TRUE(std::filesystem::exists(path + "-shm"));
+  EXPECT_NE(lockSeenByAnotherProcess(path), F_WRLCK);
+}
+
+// Another process with the file open (here holding a read lock, as the sqlite3 shell does
+// while it reads) stops an exclusive store with an error that says what to do.
+TEST(StoreSqlite, AnotherProcessHoldingTheFileIsNamedInTheError) {
+  const std::string path = mmm::test::tempDir() + "/held.db";
+  {
+    mmm::core::StoreOptions shared;
+    shared.sqliteExclusive = false;
+    PocoStore first(parseStoreUrl("sqlite:" + path), shared, mmm::test::quietLogger());
+    writeAndRead(first);
+  }
+  int ready[2], release[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  ASSERT_EQ(::pipe(release), 0);
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::close(ready[0]);
+    ::close(release[1]);  // or the read below would never see the end of the pipe
+    const int fd = ::open(path.c_str(), O_RDONLY);
+    struct flock lock {};
+    lock.l_type = F_RDLCK;
+    lock.l_whence = SEEK_SET;  // the whole file
+    const char ok = fd >= 0 && ::fcntl(fd, F_SETLK, &lock) == 0 ? 'y' : 'n';
+    [[maybe_unused]] auto w = ::write(ready[1], &ok, 1);
+    char byte;
+    [[maybe_unused]] auto r = ::read(release[0], &byte, 1);  // until the parent closes it
+    ::_exit(0);
+  }
+  ::close(ready[1]);
+  ::close(release[0]);
+  char ok = 0;
+  ASSERT_EQ(::read(ready[0], &ok, 1), 1);
+  EXPECT_EQ(ok, 'y');
+  PocoStore store(parseStoreUrl("sqlite:" + path), {}, mmm::test::quietLogger());
+  try {
+    store.check();
+    ADD_FAILURE() << "the store opened a file another process holds";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("is open in another process"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("store.sqlite_exclusive: false"), std::string::npos) << e.what();
+  }
+  ::close(release[1]);
+  ::close(ready[0]);
+  ::waitpid(child, nullptr, 0);
+  int count = 0;  // the other process gone, the same store opens the file
+  store.runRead([&](DbSession& s) { s << "SELECT COUNT(*) FROM things", into(count), now; });
+  EXPECT_EQ(count, 1);
 }

@@ -186,15 +186,16 @@ TEST_P(UsersTest, AccountsMadeBeforeTheFoldedKeysGetThemAtStart) {
   tokenOf(call("POST", "/v1/sessions", R"({"email":")" + a.email + R"(","password":")" + a.password + R"("})"));
   expectProblem(signUp("\xc3\xb6ld" + run + "@example.org", "pw-secret-old", "other" + run), 409);  // öld…
   expectProblem(signUp("new" + run + "@example.org", "pw-secret-old", "\xef\xbc\xaf" "LD" + run), 409);
-  mmm::core::PocoStore store(mmm::core::parseStoreUrl(storeUrl_), {}, quietLogger());
-  auto missing = store.read([&](mmm::DbSession& s) {
+  // The server keeps a SQLite file to itself while it runs (store.sqlite_exclusive).
+  auto store = stopAndOpenStore();
+  auto missing = store->read([&](mmm::DbSession& s) {
     Poco::Int64 count = -1;
     s << "SELECT COUNT(*) FROM users WHERE email_key IS NULL OR user_name_key IS NULL", into(count), now;
     return count;
   });
   EXPECT_EQ(missing, 0);
   // The unique index is back: a row with another's key is refused by the store itself.
-  EXPECT_THROW(store.transaction([&](mmm::DbSession& s) {
+  EXPECT_THROW(store->transaction([&](mmm::DbSession& s) {
     s << "UPDATE users SET user_name_key = (SELECT k FROM (SELECT MIN(user_name_key) AS k FROM users) AS t)", now;
   }), std::exception);
 }
@@ -487,8 +488,8 @@ TEST_P(UsersTest, SignInsAreRecordedWithTheClientAddress) {
   auto proxied = call("POST", "/v1/sessions", R"({"email":")" + a.email + R"(","password":")" + a.password + R"("})",
                       "", "X-Forwarded-For: 198.51.100.7, 127.0.0.1\r\n");
   tokenOf(proxied);
-  mmm::core::PocoStore store(mmm::core::parseStoreUrl(storeUrl_), {}, quietLogger());
-  auto ips = store.read([&](mmm::DbSession& s) {
+  auto store = stopAndOpenStore();  // the server keeps a SQLite file to itself while it runs
+  auto ips = store->read([&](mmm::DbSession& s) {
     std::vector<std::string> found;
     Poco::Int64 id = a.id;
     s << "SELECT client_ip FROM user_signins WHERE user_id = ? ORDER BY id", use(id), into(found), now;
