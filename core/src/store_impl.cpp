@@ -204,24 +204,32 @@ PocoStore::PocoStore(StoreUrl url, StoreOptions options, std::shared_ptr<spdlog:
 
 PocoStore::~PocoStore() = default;
 
+void PocoStore::holdFile() {
+  std::lock_guard<std::mutex> lock(holdMutex_);
+  if (hold_) return;
+  auto session = std::make_unique<DbSession>("SQLite", exclusiveUri(url_.path), options_.connectTimeoutSeconds);
+  try {
+    execute(*session, "PRAGMA busy_timeout = 100");  // another process's lock: say so at once
+    execute(*session, "PRAGMA journal_mode = WAL");  // the first statement to read the file
+  } catch (const Poco::Data::SQLite::DBLockedException&) {
+    throw std::runtime_error("the SQLite database " + url_.path +
+                             " is in use by another process, and this server keeps it for itself: close that "
+                             "process, or set store.sqlite_exclusive: false to share the file");
+  }
+  hold_ = std::move(session);
+}
+
 std::unique_ptr<DbSession> PocoStore::connect() {
   if (url_.dialect == Dialect::SQLite) {
     // Made at the first connection, not at construction: --check-config touches no disk.
     auto parent = std::filesystem::path(url_.path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent);
+    if (options_.sqliteExclusive) holdFile();
     auto session = std::make_unique<DbSession>(
         "SQLite", options_.sqliteExclusive ? exclusiveUri(url_.path) : url_.path, options_.connectTimeoutSeconds);
     execute(*session, "PRAGMA busy_timeout = 5000");  // wait for another writer instead of failing
     execute(*session, "PRAGMA foreign_keys = ON");     // per connection in SQLite
-    try {
-      execute(*session, "PRAGMA journal_mode = WAL");  // readers never block the writer
-    } catch (const Poco::Data::SQLite::DBLockedException&) {
-      if (!options_.sqliteExclusive) throw;
-      // The first statement to read the file: another process holds it.
-      throw std::runtime_error("the SQLite database " + url_.path +
-                               " is open in another process, and this server keeps it for itself: close that "
-                               "process, or set store.sqlite_exclusive: false to share the file");
-    }
+    execute(*session, "PRAGMA journal_mode = WAL");    // readers never block the writer
     execute(*session, "PRAGMA synchronous = NORMAL");  // safe with WAL
     return session;
   }

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -73,12 +74,18 @@ class PocoStore final : public Store {
 
  private:
   std::unique_ptr<DbSession> connect();
+  void holdFile();
   void run(const std::function<void(DbSession&)>& work, bool transactional);
 
   StoreUrl url_;
   StoreOptions options_;
   std::shared_ptr<spdlog::logger> log_;
   Pool<StoreConnection> pool_;
+  // sqliteExclusive: a connection never lent out, open from the first connection to the
+  // store's end. The file's process-wide lock lasts while any connection of the process is
+  // open, and the pool may close all of its own (idle, or broken).
+  std::mutex holdMutex_;
+  std::unique_ptr<DbSession> hold_;
   static constexpr std::int64_t kFullReportMs = 60000;
   static constexpr int kDeadlockRetries = 3;
   std::atomic<std::uint64_t> fullErrors_{0};

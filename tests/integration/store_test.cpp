@@ -19,8 +19,10 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <filesystem>
 #include <limits>
+#include <optional>
 #include <thread>
 
 using namespace Poco::Data::Keywords;
@@ -930,6 +932,10 @@ namespace {
 // child process: fcntl never reports a process's own locks to itself.
 short lockSeenByAnotherProcess(const std::string& path) {
   const pid_t child = ::fork();
+  if (child < 0) {
+    ADD_FAILURE() << "fork: " << std::strerror(errno);
+    return -1;
+  }
   if (child == 0) {  // only async-signal-safe calls until _exit
     const int fd = ::open(path.c_str(), O_RDONLY);
     struct flock probe {};
@@ -939,8 +945,7 @@ short lockSeenByAnotherProcess(const std::string& path) {
     ::_exit(probe.l_type == F_UNLCK ? 0 : probe.l_type == F_RDLCK ? 1 : 2);
   }
   int status = 0;
-  ::waitpid(child, &status, 0);
-  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 100;
+  const int code = ::waitpid(child, &status, 0) == child && WIFEXITED(status) ? WEXITSTATUS(status) : 100;
   if (code == 100) ADD_FAILURE() << "the child could not probe " << path;
   return code == 0 ? F_UNLCK : code == 1 ? F_RDLCK : F_WRLCK;
 }
@@ -998,6 +1003,7 @@ TEST(StoreSqlite, AnotherProcessHoldingTheFileIsNamedInTheError) {
   ASSERT_EQ(::pipe(ready), 0);
   ASSERT_EQ(::pipe(release), 0);
   const pid_t child = ::fork();
+  ASSERT_GE(child, 0) << std::strerror(errno);
   if (child == 0) {
     ::close(ready[0]);
     ::close(release[1]);  // or the read below would never see the end of the pipe
@@ -1013,6 +1019,20 @@ TEST(StoreSqlite, AnotherProcessHoldingTheFileIsNamedInTheError) {
   }
   ::close(ready[1]);
   ::close(release[0]);
+  struct LetGo {  // however the test ends: the child's pipe closed, the child reaped
+    LetGo(int release, int ready, pid_t child) : release(release), ready(ready), child(child) {}
+    LetGo(const LetGo&) = delete;
+    LetGo& operator=(const LetGo&) = delete;
+    ~LetGo() {
+      ::close(release);
+      ::close(ready);
+      ::waitpid(child, nullptr, 0);
+    }
+    int release, ready;
+    pid_t child;
+  };
+  std::optional<LetGo> letGo;
+  letGo.emplace(release[1], ready[0], child);
   char ok = 0;
   ASSERT_EQ(::read(ready[0], &ok, 1), 1);
   EXPECT_EQ(ok, 'y');
@@ -1021,12 +1041,10 @@ TEST(StoreSqlite, AnotherProcessHoldingTheFileIsNamedInTheError) {
     store.check();
     ADD_FAILURE() << "the store opened a file another process holds";
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("is open in another process"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("is in use by another process"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("store.sqlite_exclusive: false"), std::string::npos) << e.what();
   }
-  ::close(release[1]);
-  ::close(ready[0]);
-  ::waitpid(child, nullptr, 0);
+  letGo.reset();
   int count = 0;  // the other process gone, the same store opens the file
   store.runRead([&](DbSession& s) { s << "SELECT COUNT(*) FROM things", into(count), now; });
   EXPECT_EQ(count, 1);
