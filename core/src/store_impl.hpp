@@ -40,7 +40,7 @@ struct StoreOptions {
   int connectTimeoutSeconds = 2;
   /// SQLite: this process holds the database file for itself (SQLite's unix-excl VFS): a
   /// statement takes no file lock of the operating system's and the WAL index lives in
-  /// memory, but no other process can open the file while the store is open.
+  /// memory, but no other process can read the file while the store is open.
   bool sqliteExclusive = true;
 };
 
