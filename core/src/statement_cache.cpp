@@ -111,8 +111,7 @@ sqlite3_stmt* SqliteStatementCache::compile(const std::string& sql) {
   return statement;
 }
 
-sqlite3_stmt* SqliteStatementCache::prepare(const std::string& sql) {
-  if (auto it = statements_.find(sql); it != statements_.end()) return it->second;
+sqlite3_stmt* SqliteStatementCache::keep(const std::string& sql) {
   sqlite3_stmt* statement = compile(sql);
   if (statements_.size() >= kMaxStatements) clear(true);
   statements_.emplace(sql, statement);
@@ -123,13 +122,16 @@ std::size_t SqliteStatementCache::run(const std::string& sql, const SqlValue* pa
                                       const std::function<void(const SqlRow&)>& onRow) {
   // A statement still stepping further up this thread's stack (a query from inside onRow)
   // is not reset under it: this call gets one of its own, finalized when it ends.
+  // One lookup: the SQL of a list with its filters runs to several hundred bytes.
   std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> own(nullptr, sqlite3_finalize);
   sqlite3_stmt* statement;
-  if (auto it = statements_.find(sql); it != statements_.end() && sqlite3_stmt_busy(it->second)) {
+  if (auto it = statements_.find(sql); it == statements_.end()) {
+    statement = keep(sql);
+  } else if (sqlite3_stmt_busy(it->second)) {
     own.reset(compile(sql));
     statement = own.get();
   } else {
-    statement = prepare(sql);
+    statement = it->second;
   }
   ResetOnExit reset{statement};
   if (static_cast<int>(count) != sqlite3_bind_parameter_count(statement))

@@ -56,7 +56,8 @@ class SqliteStatementCache final : public StatementCache {
 
  private:
   sqlite3_stmt* compile(const std::string& sql);
-  sqlite3_stmt* prepare(const std::string& sql);
+  /// Compiles `sql` and keeps it (making room first when the cache is full).
+  sqlite3_stmt* keep(const std::string& sql);
   /// Finalizes the statements (but those running, with `idleOnly`).
   void clear(bool idleOnly = false);
 

@@ -73,7 +73,9 @@ std::optional<TraceContext> parseTraceParent(std::string_view value) {
 }
 
 std::string formatTraceParent(const TraceContext& context) {
-  std::string out = "00-" + context.traceId + "-" + context.spanId + "-";
+  std::string out;  // one allocation (this runs for every request)
+  out.reserve(3 + context.traceId.size() + 1 + context.spanId.size() + 3);
+  out.append("00-").append(context.traceId).append(1, '-').append(context.spanId).append(1, '-');
   out += kHex[context.flags >> 4];
   out += kHex[context.flags & 0xf];
   return out;

@@ -6,7 +6,7 @@
 #include <mmm/time.hpp>
 
 #include <algorithm>
-#include <deque>
+#include <list>
 
 using namespace Poco::Data::Keywords;
 
@@ -116,12 +116,22 @@ std::vector<Event> select(Store& store, DbSession& session, const std::string& s
 }
 
 // A WHERE clause under construction, with the text its parameters point into.
+// (Built for every list request: appended in place, no temporaries; a list allocates
+// nothing until a text is bound.)
 struct Where {
-  std::string sql = "1 = 1";
+  std::string sql;
   std::vector<SqlValue> params;
-  std::deque<std::string> texts;  // stable addresses for the string_views in params
+  std::list<std::string> texts;  // stable addresses for the string_views in params
 
-  void add(const std::string& condition) { sql += " AND " + condition; }
+  Where() {
+    sql.reserve(256);
+    sql = "1 = 1";
+    params.reserve(8);
+  }
+  void add(std::string_view condition) {
+    sql += " AND ";
+    sql += condition;
+  }
   void bind(std::int64_t v) { params.emplace_back(v); }
   void bind(std::string text) { params.emplace_back(std::string_view(texts.emplace_back(std::move(text)))); }
 };
@@ -464,12 +474,17 @@ std::vector<Event> EventRepository::list(Store& store, DbSession& session, const
     });
   }
 
-  std::vector<SqlValue> params{viewer};
+  std::vector<SqlValue> params;
+  params.reserve(where.params.size() + 3);
+  params.emplace_back(viewer);
   params.insert(params.end(), where.params.begin(), where.params.end());
   params.emplace_back(std::int64_t{query.limit});
   params.emplace_back(query.offset);
-  return select(store, session, kSelect + "WHERE " + where.sql + " ORDER BY e.starts_at, e.id LIMIT ? OFFSET ?", params,
-                query.limit);
+  static constexpr std::string_view kOrder = " ORDER BY e.starts_at, e.id LIMIT ? OFFSET ?";
+  std::string sql;
+  sql.reserve(kSelect.size() + 6 + where.sql.size() + kOrder.size());
+  sql.append(kSelect).append("WHERE ").append(where.sql).append(kOrder);
+  return select(store, session, sql, params, query.limit);
 }
 
 std::vector<Event> EventRepository::joinedBy(Store& store, DbSession& session, std::int64_t viewer, const Page& page) {
