@@ -348,7 +348,7 @@ TEST_P(ChatTest, ChannelListsComeInBoundedPagesLatestMessageFirst) {
   for (int i = 0; i < 203; ++i) made.push_back(newChannel(a, R"({"name":"room )" + std::to_string(i) + R"("})")->getValue<Poco::Int64>("id"));
   const auto duo = newChannel(a, R"({"name":"duo","private":true,"members":[{"id":)" + std::to_string(b.id) + "}]}")
                        ->getValue<Poco::Int64>("id");
-  newChannel(c, R"({"name":"c alone","private":true})");
+  const auto alone = newChannel(c, R"({"name":"c alone","private":true})")->getValue<Poco::Int64>("id");
   // Messages, oldest first: in 150, duo, 7, 150 again, then one in 20 that is deleted.
   post(a, made[150], "one");
   post(b, duo, "two");
@@ -384,8 +384,22 @@ TEST_P(ChatTest, ChannelListsComeInBoundedPagesLatestMessageFirst) {
   EXPECT_EQ(first->getObject(0)->getArray("members")->size(), 1u);
   EXPECT_EQ(first->getObject(2)->getArray("members")->size(), 2u);
   EXPECT_EQ(first->getObject(2)->getValue<std::string>("name"), "duo");
+  // One kind only, in the same order and pages: the caller's private channels (an event chat
+  // among hundreds of busier public channels is still found), or the public ones.
+  std::vector<std::int64_t> publicOnes;
+  std::copy_if(expected.begin(), expected.end(), std::back_inserter(publicOnes), [&](auto id) { return id != duo; });
+  EXPECT_EQ(ids("?private=false&limit=200", a), std::vector<std::int64_t>(publicOnes.begin(), publicOnes.begin() + 200));
+  EXPECT_EQ(ids("?private=false&offset=200", b), std::vector<std::int64_t>(publicOnes.begin() + 200, publicOnes.end()));
+  const auto quiet = newChannel(b, R"({"name":"quiet","private":true,"members":[{"id":)" + std::to_string(a.id) + "}]}")
+                         ->getValue<Poco::Int64>("id");
+  EXPECT_EQ(ids("?private=true", a), (std::vector<std::int64_t>{duo, quiet}));  // no message: last
+  EXPECT_EQ(ids("?private=true&limit=1&offset=1", b), std::vector<std::int64_t>{quiet});
+  EXPECT_EQ(ids("?private=true", c), std::vector<std::int64_t>{alone});
+  const auto mine = jsonArray(call("GET", "/v1/channels?private=true", "", b.token));
+  EXPECT_EQ(mine->getObject(0)->getValue<Poco::Int64>("unread"), 0);  // b wrote the only message
+  EXPECT_EQ(mine->getObject(0)->getArray("members")->size(), 2u);
   for (const std::string bad : {"limit=0", "limit=201", "limit=-5", "limit=many", "limit=", "offset=-1", "offset=1e3",
-                                "offset=1000001"}) {
+                                "offset=1000001", "private=yes", "private=", "private=TRUE"}) {
     auto reply = call("GET", "/v1/channels?" + bad, "", a.token);
     expectProblem(reply, 400);
     EXPECT_EQ(json(reply)->getValue<std::string>("detail").rfind(bad.substr(0, bad.find('=')), 0), 0u) << reply.body;

@@ -76,9 +76,10 @@ Channel ChatApi::readable(DbSession& session, std::int64_t channelId, std::int64
 Response ChatApi::listChannels(Request& request) {
   const auto user = authenticated(request).userId;
   const auto page = pageParams(request, kDefaultListLimit, kMaxListLimit);
+  const auto kinds = channelKinds(request);
   std::map<std::int64_t, ReadState> states;
   auto channels = store_.read([&](DbSession& s) {
-    auto found = ChatRepository::visibleTo(store_, s, user, page);
+    auto found = ChatRepository::visibleTo(store_, s, user, page, kinds);
     std::vector<std::int64_t> ids;
     for (const auto& c : found) ids.push_back(c.id);
     states = ChatRepository::readStates(store_, s, user, ids);

@@ -18,6 +18,14 @@ HistoryQuery parseHistoryQuery(const Request& request) {
   return query;
 }
 
+ChatRepository::Kinds channelKinds(const Request& request) {
+  const auto value = request.queryParam("private");
+  if (!value) return ChatRepository::Kinds::Both;
+  if (*value == "true") return ChatRepository::Kinds::Private;
+  if (*value == "false") return ChatRepository::Kinds::Public;
+  throw HttpError(400, "private must be true or false");
+}
+
 Channel parseNewChannel(const Request& request, std::int64_t creatorId) {
   const auto body = parseJsonObject(request);
   auto name = stringField(body, "name", kMaxChannelName);

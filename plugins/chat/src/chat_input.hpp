@@ -21,6 +21,10 @@ constexpr std::size_t kMaxMessageBody = 4096;
 /// Reads before, after (message seqs) and limit; throws HttpError 400 for a bad value.
 HistoryQuery parseHistoryQuery(const Request& request);
 
+/// GET /v1/channels?private=: true lists only the caller's private channels, false only the
+/// public ones, none both; 400 for anything else.
+ChatRepository::Kinds channelKinds(const Request& request);
+
 /// POST /v1/channels: name, description, private and members. The creator is `creatorId`
 /// (the caller, never the body); members are sorted, unique and include the creator.
 Channel parseNewChannel(const Request& request, std::int64_t creatorId);

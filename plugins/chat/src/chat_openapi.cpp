@@ -60,8 +60,10 @@ void describeRoutes(Host& host) {
                     .needsSession()
                     .query("limit", R"({"type":"integer","minimum":1,"maximum":200,"default":100})")
                     .query("offset", R"({"type":"integer","minimum":0})")
+                    .query("private", R"({"type":"boolean"})",
+                           "true: only the private channels the caller belongs to; false: only the public ones")
                     .answer(200, "The channels, with the caller's read state", RouteDoc::arrayOf(channel))
-                    .answer(400, "limit or offset out of range"));
+                    .answer(400, "limit, offset or private out of range"));
   host.describe("POST", "/v1/channels",
                 RouteDoc("Creates a channel; the caller is its creator and a member")
                     .needsSession()

@@ -259,22 +259,39 @@ std::optional<Channel> ChatRepository::channel(Store& store, DbSession& session,
 }
 
 std::vector<Channel> ChatRepository::visibleTo(Store& store, DbSession& session, std::int64_t userId,
-                                              const Page& page) {
+                                              const Page& page, Kinds kinds) {
   // The page is the top offset+limit of the public channels (read in order off an index)
   // merged with the top offset+limit of the caller's private ones: the database reads and
   // sorts no more than that, however many channels there are.
   static const std::string columns =
       "c.id, c.name, c.description, c.is_private, c.creator_id, c.managed, c.created_at, c.edited_at, c.last_message_id";
-  static const std::string sql =
+  static const std::string publicOnes = "SELECT " + columns + " FROM chat_channels c WHERE c.is_private = 0";
+  static const std::string privateOnes = "SELECT " + columns +
+                                         " FROM chat_members m JOIN chat_channels c ON c.id = m.channel_id"
+                                         " WHERE m.user_id = ? AND c.is_private = 1";
+  static const std::string order = " ORDER BY c.last_message_id DESC, c.id LIMIT ?";
+  static const std::string both =
       "SELECT id, name, description, is_private, creator_id, managed, created_at, edited_at FROM ("
-      " SELECT * FROM (SELECT " + columns + " FROM chat_channels c WHERE c.is_private = 0"
-      "  ORDER BY c.last_message_id DESC, c.id LIMIT ?) public_top"
+      " SELECT * FROM (" + publicOnes + order + ") public_top"
       " UNION ALL"
-      " SELECT * FROM (SELECT " + columns + " FROM chat_members m JOIN chat_channels c ON c.id = m.channel_id"
-      "  WHERE m.user_id = ? AND c.is_private = 1 ORDER BY c.last_message_id DESC, c.id LIMIT ?) private_top"
+      " SELECT * FROM (" + privateOnes + order + ") private_top"
       ") visible ORDER BY last_message_id DESC, id LIMIT ? OFFSET ?";
+  // One kind: that half alone (selectChannels reads the first eight columns).
+  static const std::string publicPage = publicOnes + order + " OFFSET ?";
+  static const std::string privatePage = privateOnes + order + " OFFSET ?";
   const std::int64_t reach = page.offset + page.limit, limit = page.limit;
-  auto channels = selectChannels(store, session, sql, {reach, userId, reach, limit, page.offset});
+  std::vector<Channel> channels;
+  switch (kinds) {
+    case Kinds::Both:
+      channels = selectChannels(store, session, both, {reach, userId, reach, limit, page.offset});
+      break;
+    case Kinds::Public:
+      channels = selectChannels(store, session, publicPage, {limit, page.offset});
+      break;
+    case Kinds::Private:
+      channels = selectChannels(store, session, privatePage, {userId, limit, page.offset});
+      break;
+  }
   attachMembers(store, session, channels);
   return channels;
 }

@@ -74,9 +74,13 @@ class ChatRepository {
   // The reads take the Store too: they run through Store::query (statements compiled once
   // per connection).
   static std::optional<Channel> channel(Store& store, DbSession& session, std::int64_t id);
-  /// A page of the public channels and the private ones `userId` belongs to, with members:
-  /// the latest message first (channels without one last), then by id.
-  static std::vector<Channel> visibleTo(Store& store, DbSession& session, std::int64_t userId, const Page& page);
+  /// Which channels a list holds: the public ones and the caller's private ones, or only one
+  /// kind.
+  enum class Kinds { Both, Public, Private };
+  /// A page of the public channels and the private ones `userId` belongs to (or only one
+  /// kind), with members: the latest message first (channels without one last), then by id.
+  static std::vector<Channel> visibleTo(Store& store, DbSession& session, std::int64_t userId, const Page& page,
+                                        Kinds kinds = Kinds::Both);
   /// Those of `ids` that exist, with members.
   static std::vector<Channel> channels(Store& store, DbSession& session, const std::vector<std::int64_t>& ids);
   static void updateChannel(DbSession& tx, std::int64_t id, const std::optional<std::string>& name,
