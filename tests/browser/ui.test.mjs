@@ -32,6 +32,7 @@ plugins:
     config: {password_hash: {ops_limit: 1, mem_limit_kib: 8}, admins: ['ann.${unique}@example.org'],
              rate_limits: {sign_ups: {count: 0}}}  # more than 10 musicians sign up from 127.0.0.1
   - name: chat
+    config: {rate_limits: {messages: {count: 0}, channels: {count: 0}}}  # one musician makes 201 busy channels
   - name: meetups
     config: {rate_limits: {events: {count: 0}}}  # one musician makes 101 (long lists)
   - name: musicians
@@ -86,6 +87,14 @@ async function signUp(m) {
   await m.page.getByLabel('Password', {exact: true}).fill(m.password);
   await m.page.getByLabel('Password again').fill(m.password);
   await m.page.getByRole('button', {name: 'Create my account'}).click();
+  await m.page.getByRole('heading', {name: 'Find musicians to play with'}).waitFor();
+}
+
+async function signIn(m) {
+  await m.page.goto(`${base}/#/signin`);
+  await m.page.getByLabel('Email').fill(m.email);
+  await m.page.getByLabel('Password').fill(m.password);
+  await m.page.getByRole('button', {name: 'Sign in'}).click();
   await m.page.getByRole('heading', {name: 'Find musicians to play with'}).waitFor();
 }
 
@@ -237,11 +246,7 @@ test('typing: Bob sees "Ann is typing…" while she types, and then not', async 
   await ann.context.close();
   await bob.page.locator('.people li:not(.online)', {hasText: `ann${unique}`}).waitFor({timeout: 10000});
   ann = await newMusician('ann');
-  await ann.page.goto(`${base}/#/signin`);
-  await ann.page.getByLabel('Email').fill(ann.email);
-  await ann.page.getByLabel('Password').fill(ann.password);
-  await ann.page.getByRole('button', {name: 'Sign in'}).click();
-  await ann.page.getByRole('heading', {name: 'Find musicians to play with'}).waitFor();
+  await signIn(ann);
   await ann.page.goto(eventUrl);  // where the next test finds her
   await messages(ann.page).filter({hasText: 'Hi Ann, count me in'}).waitFor();
 });
@@ -995,4 +1000,48 @@ test('a weekly series: the Repeats control, the series page, regulars, later dat
   assert.equal(await dates(kim).locator('.badge.cancelled').count(), 10);
   assert.equal((await eventAsServed(lee, firstId)).status, 'cancelled');
   for (const m of [kim, lee]) await m.context.close();
+});
+
+test("an event's chat quieter than 200 public channels keeps its unread badge, members and read marker", async () => {
+  // Bob (signed out by an earlier test) has read the event's chat to its end; then Ann
+  // writes there, and after that 201 public channels get a message each: the chat is now
+  // past the first page of 200 of every channel Bob can read, not of his private ones.
+  await signIn(bob);
+  await bob.page.goto(`${base}/#/my-events`);
+  const marked = await bob.page.evaluate(async (url) => {
+    const event = await (await fetch(`/v1/events/${url.match(/(\d+)$/)[1]}`)).json();
+    const latest = await (await fetch(`/v1/channels/${event.channel}?limit=1`)).json();
+    if (!Array.isArray(latest) || latest.length !== 1) return `no latest message: ${JSON.stringify(latest)}`;
+    const read = await fetch(`/v1/channels/${event.channel}/read`, {method: 'PUT',
+      headers: {'Content-Type': 'application/json'}, body: JSON.stringify({messageID: latest[0].id})});
+    return read.status;
+  }, eventUrl);
+  assert.equal(marked, 200);
+  await ann.page.goto(eventUrl);
+  await send(ann.page, 'an old note for the band');
+  await messages(ann.page).filter({hasText: 'an old note for the band'}).waitFor();
+  await ann.page.goto(`${base}/#/events`);
+  const busy = await ann.page.evaluate(async (name) => {
+    const post = (path, body) => fetch(path, {method: 'POST', headers: {'Content-Type': 'application/json'},
+      body: JSON.stringify(body)});
+    let ok = 0;
+    for (let i = 0; i < 201; ++i) {
+      const channel = await (await post('/v1/channels', {name: `${name} ${i}`})).json();
+      if ((await post(`/v1/channels/${channel.id}`, {body: 'busy'})).status === 201) ++ok;
+    }
+    return ok;
+  }, `busy ${unique}`);
+  assert.equal(busy, 201);
+
+  // Bob comes back (the badges load when the app starts): "My events" shows the note unread.
+  await bob.page.reload();
+  const card = bob.page.locator('.event', {hasText: eventTitle});
+  await card.locator('.badge.unread', {hasText: '1 new'}).waitFor();
+  // In the chat: "New messages" above the note (his read marker), and the members to
+  // complete a name from.
+  await card.getByRole('link', {name: eventTitle}).click();
+  await bob.page.locator('.messages .divider + .message', {hasText: 'an old note for the band'}).waitFor();
+  await bob.page.getByLabel('Message', {exact: true}).fill('@an');
+  await bob.page.getByRole('option', {name: new RegExp(`@ann${unique}`)}).waitFor();
+  await bob.page.getByLabel('Message', {exact: true}).fill('');
 });

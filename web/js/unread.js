@@ -1,9 +1,21 @@
 // Unread messages and mentions per event chat, as the server counts them (GET /v1/channels
-// after each sign-in and reconnect), kept current by pushes: a message from someone else
+// ?private=true after each sign-in and reconnect), kept current by pushes: a message from someone else
 // adds one, a read-update (this reader marking a chat read, in any tab or device) sets the
 // counts. Views subscribe to redraw their badges.
 import {api} from './api.js';
 import {h} from './dom.js';
+
+// The private channels the reader belongs to (events' chats), a page at a time, the latest
+// message first; at most kMaxPages pages (a reader in more chats than that loses the badges
+// of the quietest).
+const kPageSize = 200, kMaxPages = 50;
+export async function* privateChannels() {
+  for (let page = 0; page < kMaxPages; ++page) {
+    const channels = await api('GET', `/v1/channels?private=true&limit=${kPageSize}&offset=${page * kPageSize}`);
+    yield channels;
+    if (channels.length < kPageSize) return;
+  }
+}
 
 export const unread = {
   me: null,
@@ -14,9 +26,11 @@ export const unread = {
   async load(me) {
     this.me = me;
     try {
-      const channels = await api('GET', '/v1/channels?limit=200');
-      this.states = new Map(channels.filter((c) => c.private)
-          .map((c) => [c.id, {lastRead: c.lastRead ?? 0, unread: c.unread ?? 0, mentions: c.mentions ?? 0}]));
+      const states = new Map();
+      for await (const channels of privateChannels()) {
+        for (const c of channels) states.set(c.id, {lastRead: c.lastRead ?? 0, unread: c.unread ?? 0, mentions: c.mentions ?? 0});
+      }
+      this.states = states;
     } catch {
       this.states = new Map();  // chat turned off, or the server away: no badges
     }

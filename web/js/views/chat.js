@@ -5,7 +5,7 @@
 import {api} from '../api.js';
 import {app} from '../app.js';
 import {avatar, formatWhen, h} from '../dom.js';
-import {unread} from '../unread.js';
+import {privateChannels, unread} from '../unread.js';
 import {mentionCompleter, withMentions} from './mentions.js';
 import {report} from './moderation.js';
 
@@ -358,7 +358,11 @@ export function chat(page, channel, moderator) {
   (async () => {
     let lastRead = unread.get(channel).lastRead;
     try {
-      const found = (await api('GET', '/v1/channels?limit=200')).find((c) => c.id === channel);
+      let found;
+      for await (const channels of privateChannels()) {
+        found = channels.find((c) => c.id === channel);
+        if (found) break;
+      }
       if (found) {
         members = found.members ?? [];
         lastRead = found.lastRead ?? lastRead;
