@@ -128,6 +128,9 @@ struct Where {
     sql = "1 = 1";
     params.reserve(8);
   }
+  // A copy's params would still point into the original's texts.
+  Where(const Where&) = delete;
+  Where& operator=(const Where&) = delete;
   void add(std::string_view condition) {
     sql += " AND ";
     sql += condition;
