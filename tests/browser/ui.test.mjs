@@ -1045,3 +1045,21 @@ test("an event's chat quieter than 200 public channels keeps its unread badge, m
   await bob.page.getByRole('option', {name: new RegExp(`@ann${unique}`)}).waitFor();
   await bob.page.getByLabel('Message', {exact: true}).fill('');
 });
+
+test('"My events" follows its events live: a new title and a cancellation, without a reload', async () => {
+  await bob.page.goto(`${base}/#/my-events`);
+  const card = bob.page.locator('.event', {hasText: eventTitle});
+  await card.waitFor();
+  await bob.page.evaluate(() => { window.notReloaded = true; });
+  const id = Number(eventUrl.match(/(\d+)$/)[1]);
+  const renamed = `${eventTitle} (moved indoors)`;
+  const change = (path, body) => ann.page.evaluate(async ([path, body]) => (await fetch(path, {method: path.endsWith('/cancel') ? 'POST' : 'PATCH',
+    headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)})).status, [path, body]);
+  assert.equal(await change(`/v1/events/${id}`, {title: renamed}), 200);
+  const renamedCard = bob.page.locator('.event', {hasText: renamed});
+  await renamedCard.getByRole('link', {name: renamed}).waitFor();
+  await renamedCard.getByText("✓ You're going").waitFor();  // his place, kept from before
+  assert.equal(await change(`/v1/events/${id}/cancel`, {reason: 'the hall flooded'}), 200);
+  await renamedCard.locator('.badge.cancelled', {hasText: 'Cancelled'}).waitFor();
+  assert.equal(await bob.page.evaluate(() => window.notReloaded), true, 'the same page, not a reload');
+});

@@ -17,19 +17,47 @@ const PAGE = 100;
 
 /**
  * A list filled a page at a time: `fetchPage(offset)` gives the events from `offset` on, at
- * most PAGE of them; `onChange(item, event, card)` runs after the reader joined or left
- * `event`, shown as `item` (`card(event)` makes a new one); `names` maps instrument slugs
+ * most PAGE of them; `onChange(current, event, card)` runs after the reader joined or left
+ * `event`, whose card on screen is then `current()` (a push may have replaced the one
+ * clicked meanwhile; `card(event)` makes a new one); `names` maps instrument slugs
  * to names; `explain(error)` (optional) says what a failed page means, as nodes.
- * Returns the list's elements and `reload(prepare)`, which starts again from the first
- * page once the optional async `prepare()` is done (it returns false to leave the list as
- * it is). Only the latest load fills the list; the list is aria-busy while one runs.
+ * Returns the list's elements, `reload(prepare)`, which starts again from the first page
+ * once the optional async `prepare()` is done (it returns false to leave the list as it
+ * is), and `stop()`, for when the view goes. Only the latest load fills the list; the list
+ * is aria-busy while one runs. Cards of events the reader is a member of stay current:
+ * the server pushes each change of such an event (event-update: all but the reader's own
+ * place), the reader's place (rsvp-update) and its deletion (event-delete); after a lost
+ * connection the list loads again.
  */
 function pagedEvents({fetchPage, onChange, empty, names, explain = (failure) => [failure.message]}) {
   const list = h('ul', {class: 'events', 'aria-live': 'polite'});
   const error = h('p', {class: 'form-error', role: 'alert'});
   const more = h('button', {type: 'button', class: 'more', hidden: true}, 'Show more events');
   let shown = 0, latest = 0;
-  const card = (event) => eventCard(event, (old) => onChange(old, event, card), names);
+  const cards = new Map();  // event id → {item, event}: the card on screen and what it shows
+  const card = (event) => {
+    const item = eventCard(event, () => onChange(() => cards.get(event.id)?.item, event, card), names);
+    cards.set(event.id, {item, event});
+    return item;
+  };
+  const onPush = (push) => {
+    const id = push.type === 'event-update' ? push.event?.id : push.eventID;
+    const current = cards.get(id);
+    if (!current?.item.isConnected) return;
+    const {item, event} = current;
+    if (push.type === 'event-update') {
+      item.replaceWith(card({...push.event, rsvp: event.rsvp, joined: event.joined, distanceKm: event.distanceKm}));
+    } else if (push.type === 'rsvp-update') {
+      item.replaceWith(card({...event, rsvp: push.rsvp, joined: push.rsvp !== null}));
+    } else if (push.type === 'event-delete') {
+      item.remove();
+      cards.delete(id);
+      shown -= 1;
+    }
+  };
+  const reconnected = () => page(true);
+  app.pushListeners.add(onPush);
+  app.reconnectListeners.add(reconnected);
   const page = async (fresh, prepare) => {
     const mine = ++latest;  // a newer load makes this one's answer stale
     list.setAttribute('aria-busy', 'true');
@@ -61,12 +89,17 @@ function pagedEvents({fetchPage, onChange, empty, names, explain = (failure) => 
     elements: [error, list, more],
     reload: (prepare) => page(true, prepare),
     forget: () => { shown -= 1; },  // a card left the list: the next page starts one earlier
+    stop: () => {
+      app.pushListeners.delete(onPush);
+      app.reconnectListeners.delete(reconnected);
+    },
   };
 }
 
 // After joining or leaving: the event as it is now, in place of its card.
-async function refreshCard(old, event, card) {
-  old.replaceWith(card(await api('GET', `/v1/events/${event.id}`)));
+async function refreshCard(current, event, card) {
+  const fresh = await api('GET', `/v1/events/${event.id}`);
+  current()?.replaceWith(card(fresh));
 }
 
 /** The reader's place, as a badge. */
@@ -211,6 +244,7 @@ export async function eventsView(page) {
   page.append(h('h1', {}, 'Find musicians to play with'), search, ...events.elements,
       h('details', {class: 'create'}, h('summary', {}, '+ New event'), create));
   await events.reload();
+  return events.stop;
 }
 
 /** Upcoming jams with a slot for one of the reader's instruments, open places first, then the nearest. */
@@ -231,18 +265,19 @@ export async function forMeView(page) {
           h('a', {href: '#/my-music'}, 'your musician profile'), '): those with a free place first, then the nearest.'),
       ...events.elements);
   await events.reload();
+  return events.stop;
 }
 
 export async function myEventsView(page) {
   const events = pagedEvents({
     names: await instrumentNames(),
     fetchPage: (offset) => api('GET', `/v1/events/join?limit=${PAGE}&offset=${offset}`),
-    onChange: async (old, event, card) => {
+    onChange: async (current, event, card) => {
       if (event.joined) {  // left it: no longer one of mine
-        old.remove();
+        current()?.remove();
         events.forget();
       } else {
-        await refreshCard(old, event, card);
+        await refreshCard(current, event, card);
       }
     },
     empty: () => h('li', {class: 'empty'}, h('span', {}, 'You have not joined any event yet. '),
@@ -250,4 +285,5 @@ export async function myEventsView(page) {
   });
   page.append(h('h1', {}, 'My events'), calendarPanel(), ...events.elements);
   await events.reload();
+  return events.stop;
 }
