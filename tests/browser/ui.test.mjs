@@ -1053,13 +1053,17 @@ test('"My events" follows its events live: a new title and a cancellation, witho
   await bob.page.evaluate(() => { window.notReloaded = true; });
   const id = Number(eventUrl.match(/(\d+)$/)[1]);
   const renamed = `${eventTitle} (moved indoors)`;
-  const change = (path, body) => ann.page.evaluate(async ([path, body]) => (await fetch(path, {method: path.endsWith('/cancel') ? 'POST' : 'PATCH',
-    headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)})).status, [path, body]);
-  assert.equal(await change(`/v1/events/${id}`, {title: renamed}), 200);
+  const change = (method, path, body) => ann.page.evaluate(async ([method, path, body]) => (await fetch(path, {method,
+    headers: {'Content-Type': 'application/json'}, body: body && JSON.stringify(body)})).status, [method, path, body]);
+  assert.equal(await change('PATCH', `/v1/events/${id}`, {title: renamed}), 200);
   const renamedCard = bob.page.locator('.event', {hasText: renamed});
   await renamedCard.getByRole('link', {name: renamed}).waitFor();
   await renamedCard.getByText("✓ You're going").waitFor();  // his place, kept from before
-  assert.equal(await change(`/v1/events/${id}/cancel`, {reason: 'the hall flooded'}), 200);
+  assert.equal(await change('POST', `/v1/events/${id}/cancel`, {reason: 'the hall flooded'}), 200);
   await renamedCard.locator('.badge.cancelled', {hasText: 'Cancelled'}).waitFor();
+  // Ann takes Bob off it: no longer one of his events, so gone from the list.
+  const bobsId = await bob.page.evaluate(async () => (await (await fetch('/v1/users/me')).json()).id);
+  assert.equal(await change('DELETE', `/v1/events/${id}/members/${bobsId}`), 200);
+  await renamedCard.waitFor({state: 'detached'});
   assert.equal(await bob.page.evaluate(() => window.notReloaded), true, 'the same page, not a reload');
 });

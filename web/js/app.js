@@ -114,7 +114,7 @@ const routes = [
   [/^#\/admin$/, adminView, true],
 ];
 
-let cleanup = null;
+let cleanup = null, routed = 0;
 
 async function route() {
   const hash = location.hash || '#/events';
@@ -129,7 +129,13 @@ async function route() {
   const params = hash.match(routes.find(([pattern]) => pattern.test(hash))[0]).slice(1);
   const page = document.createElement('div');
   main.replaceChildren(page);
-  cleanup = (await view(page, ...params)) || null;
+  const mine = ++routed;
+  const done = (await view(page, ...params)) || null;
+  if (mine !== routed) {  // another page opened while this one loaded: this one is gone
+    done?.();
+    return;
+  }
+  cleanup = done;
   const heading = main.querySelector('h1');
   if (heading) {
     heading.setAttribute('tabindex', '-1');

@@ -23,21 +23,28 @@ export const unread = {
   listeners: new Set(),  // (states) => void
   reading: null,         // the chat open in this tab, on screen: its messages are read, not unread
 
+  loads: 0,              // loads begun: only the latest one's answer counts
+
   async load(me) {
     this.me = me;
+    const mine = ++this.loads;  // a sign-out, or a newer load (a reconnect), makes this one stale
+    let states;
     try {
-      const states = new Map();
+      states = new Map();
       for await (const channels of privateChannels()) {
+        if (mine !== this.loads) return;
         for (const c of channels) states.set(c.id, {lastRead: c.lastRead ?? 0, unread: c.unread ?? 0, mentions: c.mentions ?? 0});
       }
-      this.states = states;
     } catch {
-      this.states = new Map();  // chat turned off, or the server away: no badges
+      states = new Map();  // chat turned off, or the server away: no badges
     }
+    if (mine !== this.loads) return;
+    this.states = states;
     this.emit();
   },
 
   clear() {
+    ++this.loads;
     this.me = null;
     this.states = new Map();
     this.emit();

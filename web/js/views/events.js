@@ -11,7 +11,7 @@ import {unread, unreadBadge} from '../unread.js';
 import {instrumentNames, loadInstruments} from '../vocab.js';
 import {calendarPanel} from './calendar.js';
 import {eventForm} from './eventform.js';
-import {inSentence, joinClosed, openSlots} from './lineup.js';
+import {inSentence, joinClosed, openSlots, rsvpFromSlots} from './lineup.js';
 
 const PAGE = 100;
 
@@ -26,10 +26,11 @@ const PAGE = 100;
  * is), and `stop()`, for when the view goes. Only the latest load fills the list; the list
  * is aria-busy while one runs. Cards of events the reader is a member of stay current:
  * the server pushes each change of such an event (event-update: all but the reader's own
- * place), the reader's place (rsvp-update) and its deletion (event-delete); after a lost
- * connection the list loads again.
+ * place), the reader's place when the server moves them (rsvp-update) and its deletion
+ * (event-delete); after a lost connection the list loads again. With `onlyJoined`, a card
+ * goes when the reader is no longer in its event (My events).
  */
-function pagedEvents({fetchPage, onChange, empty, names, explain = (failure) => [failure.message]}) {
+function pagedEvents({fetchPage, onChange, empty, names, onlyJoined = false, explain = (failure) => [failure.message]}) {
   const list = h('ul', {class: 'events', 'aria-live': 'polite'});
   const error = h('p', {class: 'form-error', role: 'alert'});
   const more = h('button', {type: 'button', class: 'more', hidden: true}, 'Show more events');
@@ -40,22 +41,43 @@ function pagedEvents({fetchPage, onChange, empty, names, explain = (failure) => 
     cards.set(event.id, {item, event});
     return item;
   };
-  const onPush = (push) => {
+  // A card left the list: the next page starts one earlier, and an empty list says so.
+  const forget = () => {
+    shown -= 1;
+    if (!list.querySelector('.event')) list.replaceChildren(empty());
+  };
+  const drop = (item, id) => {
+    item.remove();
+    cards.delete(id);
+    forget();
+  };
+  const onPush = async (push) => {
     const id = push.type === 'event-update' ? push.event?.id : push.eventID;
     const current = cards.get(id);
     if (!current?.item.isConnected) return;
     const {item, event} = current;
     if (push.type === 'event-update') {
-      item.replaceWith(card({...push.event, rsvp: event.rsvp, joined: event.joined, distanceKm: event.distanceKm}));
+      // The reader's place: from the slots when they hold one there; a place on the general
+      // waitlist moves as others leave, which only the server knows.
+      const placed = event.joined ? rsvpFromSlots(push.event, app.me?.id) : undefined;
+      if (!placed && event.rsvp?.state === 'waitlisted') {
+        const fresh = await api('GET', `/v1/events/${id}`).catch(() => null);
+        if (fresh && cards.get(id)?.item === item && item.isConnected) item.replaceWith(card({...fresh, distanceKm: event.distanceKm}));
+        return;
+      }
+      item.replaceWith(card({...push.event, rsvp: placed ?? event.rsvp, joined: event.joined, distanceKm: event.distanceKm}));
     } else if (push.type === 'rsvp-update') {
+      if (onlyJoined && push.rsvp === null) return drop(item, id);  // removed from it
       item.replaceWith(card({...event, rsvp: push.rsvp, joined: push.rsvp !== null}));
     } else if (push.type === 'event-delete') {
-      item.remove();
-      cards.delete(id);
-      shown -= 1;
+      drop(item, id);
     }
   };
-  const reconnected = () => page(true);
+  const reconnected = () => (list.isConnected ? page(true) : stop());
+  const stop = () => {
+    app.pushListeners.delete(onPush);
+    app.reconnectListeners.delete(reconnected);
+  };
   app.pushListeners.add(onPush);
   app.reconnectListeners.add(reconnected);
   const page = async (fresh, prepare) => {
@@ -88,11 +110,8 @@ function pagedEvents({fetchPage, onChange, empty, names, explain = (failure) => 
   return {
     elements: [error, list, more],
     reload: (prepare) => page(true, prepare),
-    forget: () => { shown -= 1; },  // a card left the list: the next page starts one earlier
-    stop: () => {
-      app.pushListeners.delete(onPush);
-      app.reconnectListeners.delete(reconnected);
-    },
+    forget,
+    stop,
   };
 }
 
@@ -272,10 +291,14 @@ export async function myEventsView(page) {
   const events = pagedEvents({
     names: await instrumentNames(),
     fetchPage: (offset) => api('GET', `/v1/events/join?limit=${PAGE}&offset=${offset}`),
+    onlyJoined: true,
     onChange: async (current, event, card) => {
-      if (event.joined) {  // left it: no longer one of mine
-        current()?.remove();
-        events.forget();
+      if (event.joined) {  // left it: no longer one of mine (unless a push took the card first)
+        const item = current();
+        if (item?.isConnected) {
+          item.remove();
+          events.forget();
+        }
       } else {
         await refreshCard(current, event, card);
       }
