@@ -689,40 +689,6 @@ TEST_P(ChatTest, ReadMarkersCountOthersUnreadMessagesAndMentionsAndNeverMoveBack
   expectProblem(call("PUT", path + "/read", R"({"messageID":1})"), 401);
 }
 
-// The counts look at max_unread messages after the marker at most: a channel never read costs
-// that many index entries, not its whole history.
-TEST_P(ChatTest, UnreadAndMentionCountsLookAtMostMaxUnreadMessagesPastTheMarker) {
-  startServer(kUsersPlugin +
-              "  - name: chat\n"
-              "    config: {max_unread: 3, rate_limits: {messages: {count: 0}, channels: {count: 0}}}\n" +
-              kMeetupsPlugin);
-  const auto a = newAccount(), b = newAccount();
-  const auto channel = newChannel(a, R"({"name":"duo","private":true,"members":[{"id":)" + std::to_string(b.id) + "}]}")
-                           ->getValue<Poco::Int64>("id");
-  const auto path = "/v1/channels/" + std::to_string(channel);
-  std::vector<std::int64_t> sent;  // seqs 1 to 6; 2 and 5 name b
-  for (int i = 1; i <= 6; ++i)
-    sent.push_back(post(a, channel, "message " + std::to_string(i) + (i == 2 || i == 5 ? " @" + b.userName : "")));
-  using State = std::vector<std::int64_t>;
-  auto state = [](const Poco::JSON::Object::Ptr& o) {
-    return State{o->getValue<Poco::Int64>("lastRead"), o->getValue<Poco::Int64>("unread"),
-                 o->getValue<Poco::Int64>("mentions")};
-  };
-  auto listed = [&] { return state(jsonArray(call("GET", "/v1/channels?private=true", "", b.token))->getObject(0)); };
-  auto readUpTo = [&](std::size_t seq) {
-    auto read = call("PUT", path + "/read", R"({"messageID":)" + std::to_string(sent[seq - 1]) + "}", b.token);
-    EXPECT_EQ(read.status, 200) << read.body;
-    return state(json(read));
-  };
-  EXPECT_EQ(listed(), (State{0, 3, 1}));   // seqs 1-3 of 6; the mention in 2
-  EXPECT_EQ(readUpTo(1), (State{1, 3, 1}));  // 2-4
-  EXPECT_EQ(readUpTo(3), (State{3, 3, 1}));  // 4-6: the mention in 5
-  EXPECT_EQ(listed(), (State{3, 3, 1}));
-  EXPECT_EQ(readUpTo(5), (State{5, 1, 0}));  // 6, all there is
-  EXPECT_EQ(state(jsonArray(call("GET", "/v1/channels?private=true", "", a.token))->getObject(0)), (State{0, 0, 0}))
-      << "a wrote them all";
-}
-
 TEST_P(ChatTest, TypingReachesTheOtherReadersAtMostEvery2SecondsAndNothingComesFromOutsiders) {
   const auto a = newAccount(), b = newAccount(), outsider = newAccount();
   const auto channel = newChannel(a, R"({"name":"duo","private":true,"members":[{"id":)" + std::to_string(b.id) + "}]}")

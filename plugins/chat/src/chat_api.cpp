@@ -25,8 +25,7 @@ void requireReadable(std::optional<bool> can) {
 }  // namespace
 
 ChatApi::ChatApi(Store& store, ProfileDirectory& profiles, Pusher& pusher, std::shared_ptr<spdlog::logger> log,
-                 ChatPolicy policy, ReactionSet reactions, std::shared_ptr<UserNameDirectory> names,
-                 std::int64_t maxUnread)
+                 ChatPolicy policy, ReactionSet reactions, std::shared_ptr<UserNameDirectory> names)
     : store_(store),
       profiles_(profiles),
       json_(profiles),
@@ -34,8 +33,7 @@ ChatApi::ChatApi(Store& store, ProfileDirectory& profiles, Pusher& pusher, std::
       log_(std::move(log)),
       policy_(std::move(policy)),
       reactions_(std::move(reactions)),
-      names_(std::move(names)),
-      maxUnread_(maxUnread) {}
+      names_(std::move(names)) {}
 
 std::vector<std::int64_t> ChatApi::named(const std::string& body) {
   if (!names_) return {};
@@ -84,7 +82,7 @@ Response ChatApi::listChannels(Request& request) {
     auto found = ChatRepository::visibleTo(store_, s, user, page, kinds);
     std::vector<std::int64_t> ids;
     for (const auto& c : found) ids.push_back(c.id);
-    states = ChatRepository::readStates(store_, s, user, ids, maxUnread_);
+    states = ChatRepository::readStates(store_, s, user, ids);
     return found;
   });
   return Response::json(200, json_.channels(channels, &states));
@@ -263,7 +261,7 @@ Response ChatApi::markRead(Request& request) {
     const auto seq = ChatRepository::seqIn(store_, tx, id, messageId);
     if (!seq) throw HttpError(400, "messageID must be a message of this channel");
     ChatRepository::markRead(tx, sql, id, user, *seq);
-    return ChatRepository::readStates(store_, tx, user, {id}, maxUnread_).at(id);
+    return ChatRepository::readStates(store_, tx, user, {id}).at(id);
   });
   pushes_.readUpdate(user, state);  // the reader's other tabs and devices, on every node
   return Response::json(200, ChatJson::readState(state));

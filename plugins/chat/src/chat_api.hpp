@@ -29,10 +29,7 @@ class ChatApi {
  public:
   ChatApi(Store& store, ProfileDirectory& profiles, Pusher& pusher, std::shared_ptr<spdlog::logger> log,
           ChatPolicy policy = ChatPolicy(Moderation()), ReactionSet reactions = ReactionSet(ReactionSet::defaults()),
-          std::shared_ptr<UserNameDirectory> names = nullptr, std::int64_t maxUnread = kDefaultMaxUnread);
-
-  /// How many messages after a reader's marker the unread and mention counts look at.
-  static constexpr std::int64_t kDefaultMaxUnread = 1000;
+          std::shared_ptr<UserNameDirectory> names = nullptr);
 
   Response listChannels(Request& request);    // GET /v1/channels
   Response createChannel(Request& request);   // POST /v1/channels
@@ -80,7 +77,6 @@ class ChatApi {
   ChatPolicy policy_;
   ReactionSet reactions_;
   std::shared_ptr<UserNameDirectory> names_;
-  std::int64_t maxUnread_;
 };
 
 /// ManagedChannels for other plugins (the meetups plugin's event channels).

@@ -25,9 +25,6 @@ class ChatPlugin final : public Plugin {
         {"rate_limits", rateLimitsSchema({{"messages", 20, 10}, {"channels", 30, 3600}, {"reactions", 60, 60}})},
         // What people may react with (at most 32 characters each).
         {"reactions", ConfigSchema::list(ConfigSchema::string()).withDefault(reactions + "]")},
-        // Unread and mention counts look at this many messages after a reader's marker at
-        // most (a channel never read counts its next 1,000, not its whole history).
-        {"max_unread", ConfigSchema::integer().range(1, 1000000).withDefault(std::to_string(ChatApi::kDefaultMaxUnread))},
     });
   }
 
@@ -44,8 +41,7 @@ class ChatPlugin final : public Plugin {
     if (!profiles_) throw std::runtime_error("the users plugin's profile directory is not available");
     api_ = std::make_unique<ChatApi>(host.store(), *profiles_, host.pusher(), host.logger(),
                                      ChatPolicy(Moderation::find(host.services())), std::move(*reactions),
-                                     host.services().find<UserNameDirectory>(),  // no @mentions without it
-                                     host.config()["max_unread"].as<std::int64_t>());
+                                     host.services().find<UserNameDirectory>());  // no @mentions without it
     ChatApi& api = *api_;
     host.route("GET", "/v1/channels", [&api](Request& r) { return api.listChannels(r); });
     const auto messages = rateLimit(host, "messages", RateLimit::Key::User);

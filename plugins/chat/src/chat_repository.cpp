@@ -507,31 +507,30 @@ std::optional<std::int64_t> ChatRepository::seqIn(Store& store, DbSession& sessi
 }
 
 std::map<std::int64_t, ReadState> ChatRepository::readStates(Store& store, DbSession& session, std::int64_t userId,
-                                                             const std::vector<std::int64_t>& channelIds,
-                                                             std::int64_t maxUnread) {
+                                                             const std::vector<std::int64_t>& channelIds) {
   std::map<std::int64_t, ReadState> states;
   for (auto id : channelIds) states[id].channelId = id;
   // Each a single statement over the page's channels (IN lists), never a query per channel.
-  // The counts look only at the maxUnread seqs after the marker, a bounded range of the
-  // (channel_id, seq) index for each channel: a channel read to its end costs nothing, one
-  // never read costs maxUnread index entries, not its whole history.
-  static const std::string counts =
-      "SELECT c.id, COALESCE(r.last_read, 0),"
-      " (SELECT COUNT(*) FROM chat_messages m WHERE m.channel_id = c.id AND m.seq > COALESCE(r.last_read, 0)"
-      "   AND m.seq <= COALESCE(r.last_read, 0) + ? AND m.creator_id <> ?),"
-      " (SELECT COUNT(*) FROM chat_messages m JOIN chat_mentions x ON x.message_id = m.id"
-      "   WHERE m.channel_id = c.id AND m.seq > COALESCE(r.last_read, 0) AND m.seq <= COALESCE(r.last_read, 0) + ?"
-      "   AND m.creator_id <> ? AND x.user_id = ?)"
-      " FROM chat_channels c LEFT JOIN chat_reads r ON r.user_id = ? AND r.channel_id = c.id WHERE c.id IN (";
+  // Messages after the marker are a range of the (channel_id, seq) index.
   forEachInList(channelIds, [&](const std::string& marks, const std::vector<SqlValue>& ids) {
-    std::vector<SqlValue> values{maxUnread, userId, maxUnread, userId, userId, userId};
+    std::vector<SqlValue> values{userId};
     values.insert(values.end(), ids.begin(), ids.end());
-    store.query(session, counts + marks + ")", values, [&](const SqlRow& r) {
-      auto& state = states[r.int64(0)];
-      state.lastRead = r.int64(1);
-      state.unread = r.int64(2);
-      state.mentions = r.int64(3);
-    });
+    store.query(session, "SELECT channel_id, last_read FROM chat_reads WHERE user_id = ? AND channel_id IN (" + marks + ")",
+                values, [&](const SqlRow& r) { states[r.int64(0)].lastRead = r.int64(1); });
+    std::vector<SqlValue> withAuthor{userId, userId};
+    withAuthor.insert(withAuthor.end(), ids.begin(), ids.end());
+    store.query(session,
+                "SELECT m.channel_id, COUNT(*) FROM chat_messages m"
+                " LEFT JOIN chat_reads r ON r.user_id = ? AND r.channel_id = m.channel_id"
+                " WHERE m.creator_id <> ? AND m.channel_id IN (" + marks + ") AND m.seq > COALESCE(r.last_read, 0)"
+                " GROUP BY m.channel_id",
+                withAuthor, [&](const SqlRow& r) { states[r.int64(0)].unread = r.int64(1); });
+    store.query(session,
+                "SELECT m.channel_id, COUNT(*) FROM chat_mentions x JOIN chat_messages m ON m.id = x.message_id"
+                " LEFT JOIN chat_reads r ON r.user_id = ? AND r.channel_id = m.channel_id"
+                " WHERE x.user_id = ? AND m.creator_id <> x.user_id AND m.channel_id IN (" + marks + ")"
+                " AND m.seq > COALESCE(r.last_read, 0) GROUP BY m.channel_id",
+                withAuthor, [&](const SqlRow& r) { states[r.int64(0)].mentions = r.int64(1); });
     store.query(session,
                 "SELECT m.channel_id, m.id, m.seq, m.created_at FROM chat_messages m WHERE m.channel_id IN (" + marks + ")"
                 " AND m.seq = (SELECT MAX(l.seq) FROM chat_messages l WHERE l.channel_id = m.channel_id)",

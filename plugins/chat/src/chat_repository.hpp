@@ -120,11 +120,9 @@ class ChatRepository {
   static std::vector<std::int64_t> companions(Store& store, DbSession& session, std::int64_t userId);
   /// Moves `userId`'s marker in the channel up to `seq`; never back.
   static void markRead(DbSession& tx, const Sql& sql, std::int64_t channelId, std::int64_t userId, std::int64_t seq);
-  /// `userId`'s read state in each of `channelIds`, in two queries however many channels;
-  /// unread and mentions count among the `maxUnread` messages after the marker at most.
+  /// `userId`'s read state in each of `channelIds`, in four queries however many channels.
   static std::map<std::int64_t, ReadState> readStates(Store& store, DbSession& session, std::int64_t userId,
-                                                      const std::vector<std::int64_t>& channelIds,
-                                                      std::int64_t maxUnread);
+                                                      const std::vector<std::int64_t>& channelIds);
   /// The seq of message `messageId` if it is in the channel.
   static std::optional<std::int64_t> seqIn(Store& store, DbSession& session, std::int64_t channelId,
                                            std::int64_t messageId);
