@@ -36,6 +36,7 @@ function pagedEvents({fetchPage, onChange, empty, names, onlyJoined = false, exp
   const more = h('button', {type: 'button', class: 'more', hidden: true}, 'Show more events');
   let shown = 0, latest = 0;
   const cards = new Map();  // event id → {item, event}: the card on screen and what it shows
+  const lookups = new Map();  // event id → how many times its card asked the server for it
   const card = (event) => {
     const item = eventCard(event, () => onChange(() => cards.get(event.id)?.item, event, card), names);
     cards.set(event.id, {item, event});
@@ -61,8 +62,11 @@ function pagedEvents({fetchPage, onChange, empty, names, onlyJoined = false, exp
       // waitlist moves as others leave, which only the server knows.
       const placed = event.joined ? rsvpFromSlots(push.event, app.me?.id) : undefined;
       if (!placed && event.rsvp?.state === 'waitlisted') {
+        const asked = (lookups.get(id) ?? 0) + 1;  // only the latest lookup's answer counts
+        lookups.set(id, asked);
         const fresh = await api('GET', `/v1/events/${id}`).catch(() => null);
-        if (fresh && cards.get(id)?.item === item && item.isConnected) item.replaceWith(card({...fresh, distanceKm: event.distanceKm}));
+        const now = cards.get(id)?.item;
+        if (fresh && lookups.get(id) === asked && now?.isConnected) now.replaceWith(card({...fresh, distanceKm: event.distanceKm}));
         return;
       }
       item.replaceWith(card({...push.event, rsvp: placed ?? event.rsvp, joined: event.joined, distanceKm: event.distanceKm}));
@@ -73,7 +77,9 @@ function pagedEvents({fetchPage, onChange, empty, names, onlyJoined = false, exp
       drop(item, id);
     }
   };
-  const reconnected = () => (list.isConnected ? page(true) : stop());
+  const reconnected = () => {
+    if (list.isConnected) page(true);  // else not on screen yet, or gone (the view's cleanup stops it)
+  };
   const stop = () => {
     app.pushListeners.delete(onPush);
     app.reconnectListeners.delete(reconnected);
@@ -93,10 +99,11 @@ function pagedEvents({fetchPage, onChange, empty, names, onlyJoined = false, exp
         list.replaceChildren();
         shown = 0;
       }
+      list.querySelector(':scope > .empty')?.remove();  // a push may have emptied the list meanwhile
       list.append(...events.map(card));
       shown += events.length;
       more.hidden = events.length < PAGE;
-      if (!shown) list.append(empty());
+      if (!list.querySelector('.event')) list.replaceChildren(empty());
     } catch (failure) {
       if (mine === latest) error.replaceChildren(...explain(failure));
     } finally {
