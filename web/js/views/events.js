@@ -65,8 +65,10 @@ function pagedEvents({fetchPage, onChange, empty, names, onlyJoined = false, exp
         const asked = (lookups.get(id) ?? 0) + 1;  // only the latest lookup's answer counts
         lookups.set(id, asked);
         const fresh = await api('GET', `/v1/events/${id}`).catch(() => null);
-        const now = cards.get(id)?.item;
-        if (fresh && lookups.get(id) === asked && now?.isConnected) now.replaceWith(card({...fresh, distanceKm: event.distanceKm}));
+        const now = cards.get(id);  // the card on screen now (a new search may have replaced it)
+        if (fresh && lookups.get(id) === asked && now?.item.isConnected) {
+          now.item.replaceWith(card({...fresh, distanceKm: now.event.distanceKm}));
+        }
         return;
       }
       item.replaceWith(card({...push.event, rsvp: placed ?? event.rsvp, joined: event.joined, distanceKm: event.distanceKm}));
