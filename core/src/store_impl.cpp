@@ -33,22 +33,12 @@ namespace {
 // memory: no fcntl() lock and unlock around each statement (each WAL read transaction took
 // one or two), and the WAL index is kept in memory rather than in a shared -shm file.
 std::string exclusiveUri(const std::string& path) {
-  // "file:" plus the path, percent-encoding what a URI would read otherwise ('?', '#', '%'
-  // and the rest); an absolute path after an empty authority ("file:///srv/mmm.db"), so
-  // that one starting with "//" is not taken for a host.
+  // "file:" plus the path, percent-encoded where a URI would read it otherwise (Poco encodes
+  // '%', spaces, controls and the like; '?' and '#' are asked for); an absolute path after an
+  // empty authority ("file:///srv/mmm.db"), so that one starting with "//" is not taken for
+  // a host.
   std::string uri = path.rfind('/', 0) == 0 ? "file://" : "file:";
-  for (const unsigned char c : path) {
-    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                       c == '/' || c == '.' || c == '-' || c == '_' || c == '~';
-    if (plain) {
-      uri += static_cast<char>(c);
-    } else {
-      static constexpr char kHex[] = "0123456789ABCDEF";
-      uri += '%';
-      uri += kHex[c >> 4];
-      uri += kHex[c & 15];
-    }
-  }
+  Poco::URI::encode(path, "?#", uri);
   return uri + "?vfs=unix-excl";
 }
 
