@@ -950,6 +950,13 @@ short lockSeenByAnotherProcess(const std::string& path) {
   return code == 0 ? F_UNLCK : code == 1 ? F_RDLCK : F_WRLCK;
 }
 
+// A store that shares its SQLite file (store.sqlite_exclusive: false).
+mmm::core::StoreOptions sharingTheFile() {
+  mmm::core::StoreOptions options;
+  options.sqliteExclusive = false;
+  return options;
+}
+
 void writeAndRead(PocoStore& store) {
   store.migrate("test", {{1, "things", {"CREATE TABLE things (id INTEGER PRIMARY KEY, name TEXT NOT NULL)"}}});
   store.runTransaction([](DbSession& s) { s << "INSERT INTO things (name) VALUES ('drum')", now; });
@@ -981,9 +988,7 @@ TEST(StoreSqlite, KeepsItsFileToItselfByDefaultWhateverItsName) {
 // them exclusive while nothing runs.
 TEST(StoreSqlite, SharesItsFileWhenToldTo) {
   const std::string path = mmm::test::tempDir() + "/shared.db";
-  mmm::core::StoreOptions options;
-  options.sqliteExclusive = false;
-  PocoStore store(parseStoreUrl("sqlite:" + path), options, mmm::test::quietLogger());
+  PocoStore store(parseStoreUrl("sqlite:" + path), sharingTheFile(), mmm::test::quietLogger());
   writeAndRead(store);
   EXPECT_TRUE(std::filesystem::exists(path + "-shm"));
   EXPECT_NE(lockSeenByAnotherProcess(path), F_WRLCK);
@@ -994,9 +999,7 @@ TEST(StoreSqlite, SharesItsFileWhenToldTo) {
 TEST(StoreSqlite, AnotherProcessHoldingTheFileIsNamedInTheError) {
   const std::string path = mmm::test::tempDir() + "/held.db";
   {
-    mmm::core::StoreOptions shared;
-    shared.sqliteExclusive = false;
-    PocoStore first(parseStoreUrl("sqlite:" + path), shared, mmm::test::quietLogger());
+    PocoStore first(parseStoreUrl("sqlite:" + path), sharingTheFile(), mmm::test::quietLogger());
     writeAndRead(first);
   }
   int ready[2], release[2];
