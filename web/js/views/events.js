@@ -23,7 +23,7 @@ const PAGE = 100;
  * to names; `explain(error)` (optional) says what a failed page means, as nodes.
  * Returns the list's elements, `reload(prepare)`, which starts again from the first page
  * once the optional async `prepare()` is done (it returns false to leave the list as it
- * is), and `stop()`, for when the view goes. Only the latest load fills the list; the list
+ * is), `remove(id)`, which takes an event's card off, and `stop()`, for when the view goes. Only the latest load fills the list; the list
  * is aria-busy while one runs. Cards of events the reader is a member of stay current:
  * the server pushes each change of such an event (event-update: all but the reader's own
  * place), the reader's place when the server moves them (rsvp-update) and its deletion
@@ -42,15 +42,12 @@ function pagedEvents({fetchPage, onChange, empty, names, onlyJoined = false, exp
     cards.set(event.id, {item, event});
     return item;
   };
-  // A card left the list: the next page starts one earlier, and an empty list says so.
-  const forget = () => {
-    shown -= 1;
-    if (!list.querySelector('.event')) list.replaceChildren(empty());
-  };
+  // A card leaves the list: the next page starts one earlier, and an empty list says so.
   const drop = (item, id) => {
     item.remove();
     cards.delete(id);
-    forget();
+    shown -= 1;
+    if (!list.querySelector('.event')) list.replaceChildren(empty());
   };
   const onPush = async (push) => {
     const id = push.type === 'event-update' ? push.event?.id : push.eventID;
@@ -119,7 +116,11 @@ function pagedEvents({fetchPage, onChange, empty, names, onlyJoined = false, exp
   return {
     elements: [error, list, more],
     reload: (prepare) => page(true, prepare),
-    forget,
+    // Takes an event's card off the list (unless a push took it first).
+    remove: (id) => {
+      const item = cards.get(id)?.item;
+      if (item?.isConnected) drop(item, id);
+    },
     stop,
   };
 }
@@ -302,12 +303,8 @@ export async function myEventsView(page) {
     fetchPage: (offset) => api('GET', `/v1/events/join?limit=${PAGE}&offset=${offset}`),
     onlyJoined: true,
     onChange: async (current, event, card) => {
-      if (event.joined) {  // left it: no longer one of mine (unless a push took the card first)
-        const item = current();
-        if (item?.isConnected) {
-          item.remove();
-          events.forget();
-        }
+      if (event.joined) {  // left it: no longer one of mine
+        events.remove(event.id);
       } else {
         await refreshCard(current, event, card);
       }
