@@ -689,6 +689,52 @@ TEST_P(ChatTest, ReadMarkersCountOthersUnreadMessagesAndMentionsAndNeverMoveBack
   expectProblem(call("PUT", path + "/read", R"({"messageID":1})"), 401);
 }
 
+// A page of channels is counted in one statement with a query per channel (padded to a
+// power of two by repeating the last): each channel after its own marker, its newest
+// message the newest still there.
+TEST_P(ChatTest, AListCountsEachChannelAfterItsOwnMarker) {
+  const auto a = newAccount(), b = newAccount();
+  auto duo = [&](const std::string& name) {
+    return newChannel(a, R"({"name":")" + name + R"(","private":true,"members":[{"id":)" + std::to_string(b.id) + "}]}")
+        ->getValue<Poco::Int64>("id");
+  };
+  const auto read = duo("read to the middle"), deleted = duo("newest deleted"), quiet = duo("no messages");
+  const auto m1 = post(a, read, "one");
+  post(b, read, "b's own");
+  post(a, read, "three");
+  post(a, read, "four");
+  ASSERT_EQ(call("PUT", "/v1/channels/" + std::to_string(read) + "/read", R"({"messageID":)" + std::to_string(m1) + "}",
+                 b.token)
+                .status,
+            200);
+  const auto kept = post(a, deleted, "kept");
+  const auto gone = post(a, deleted, "gone");
+  ASSERT_EQ(call("DELETE", "/v1/messages/" + std::to_string(gone), "", a.token).status, 200);
+
+  auto list = jsonArray(call("GET", "/v1/channels?private=true", "", b.token));
+  std::map<std::int64_t, Poco::JSON::Object::Ptr> byId;
+  for (std::size_t i = 0; i < list->size(); ++i) byId[list->getObject(i)->getValue<Poco::Int64>("id")] = list->getObject(i);
+  ASSERT_EQ(byId.size(), 3u);
+  auto counts = [&](std::int64_t channel) {
+    const auto& o = byId.at(channel);
+    return std::vector<std::int64_t>{o->getValue<Poco::Int64>("lastRead"), o->getValue<Poco::Int64>("unread")};
+  };
+  using Counts = std::vector<std::int64_t>;
+  EXPECT_EQ(counts(read), (Counts{1, 2})) << "after seq 1: three and four; b's own is not unread";
+  EXPECT_EQ(byId.at(read)->getObject("lastMessage")->getValue<Poco::Int64>("seq"), 4);
+  EXPECT_EQ(counts(deleted), (Counts{0, 1}));
+  EXPECT_EQ(byId.at(deleted)->getObject("lastMessage")->getValue<Poco::Int64>("id"), kept);
+  EXPECT_EQ(counts(quiet), (Counts{0, 0}));
+  EXPECT_TRUE(byId.at(quiet)->isNull("lastMessage"));
+  // a sees its own page the same way: b's message is a's only unread one in `read`.
+  list = jsonArray(call("GET", "/v1/channels?private=true", "", a.token));
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const auto o = list->getObject(i);
+    const auto id = o->getValue<Poco::Int64>("id");
+    EXPECT_EQ(o->getValue<Poco::Int64>("unread"), id == read ? 1 : 0) << "channel " << id;
+  }
+}
+
 TEST_P(ChatTest, TypingReachesTheOtherReadersAtMostEvery2SecondsAndNothingComesFromOutsiders) {
   const auto a = newAccount(), b = newAccount(), outsider = newAccount();
   const auto channel = newChannel(a, R"({"name":"duo","private":true,"members":[{"id":)" + std::to_string(b.id) + "}]}")
