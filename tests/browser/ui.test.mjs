@@ -1067,3 +1067,93 @@ test('"My events" follows its events live: a new title and a cancellation, witho
   await renamedCard.waitFor({state: 'detached'});
   assert.equal(await bob.page.evaluate(() => window.notReloaded), true, 'the same page, not a reload');
 });
+
+// hold(page, pattern): the next request to a URL matching `pattern` gets the answer the server
+// gives at once, but the page sees it only after release(). `seen` resolves once the server
+// has answered; `delivered` once the page has the answer.
+async function hold(page, pattern) {
+  let release, answered, delivered;
+  const released = new Promise((resolve) => { release = resolve; });
+  const seen = new Promise((resolve) => { answered = resolve; });
+  const done = new Promise((resolve) => { delivered = resolve; });
+  let taken = false;
+  const handler = async (route) => {
+    if (taken) return route.fallback();
+    taken = true;
+    const response = await route.fetch();
+    answered();
+    await released;
+    await route.fulfill({response});
+    await page.unroute(pattern, handler);
+    delivered();
+  };
+  await page.route(pattern, handler);
+  return {seen, delivered: done, release};
+}
+
+// The page's own module (the one index.html loaded: the same URL is the same instance).
+const listenerCounts = (page) => page.evaluate(async () => {
+  const {app} = await import('/js/app.js');
+  return [app.pushListeners.size, app.reconnectListeners.size];
+});
+
+test('answers that come late change nothing: a page left while it loaded, an older count of unread messages', async () => {
+  const page = bob.page;
+  // A list that loads after the reader went on to another page leaves no listeners behind.
+  await page.goto(`${base}/#/profile`);
+  await page.getByRole('heading', {name: 'Your profile'}).waitFor();
+  const idle = await listenerCounts(page);
+  const list = await hold(page, /\/v1\/events\?/);
+  await page.evaluate(() => { location.hash = '#/events'; });
+  await list.seen;
+  await page.evaluate(() => { location.hash = '#/profile'; });
+  await page.getByRole('heading', {name: 'Your profile'}).waitFor();
+  list.release();
+  await list.delivered;
+  await page.waitForTimeout(300);  // the events view finishes loading
+  assert.deepEqual(await listenerCounts(page), idle, 'the late list was cleaned up');
+  assert.equal(await page.getByRole('heading', {name: 'Your profile'}).count(), 1, 'still on the profile');
+
+  // An older load of the counts that answers last does not undo what came after it.
+  const sockets = [];
+  await page.routeWebSocket(/\/v1\/ws$/, (socket) => {
+    socket.connectToServer();
+    sockets.push(socket);
+  });
+  await page.reload();
+  await page.getByRole('heading', {name: 'Your profile'}).waitFor();
+  const total = async () => Number(await page.locator('#nav-unread').textContent() || 0);
+  const before = await total();
+  const bobsId = await page.evaluate(async () => (await (await fetch('/v1/users/me')).json()).id);
+  const channel = await ann.page.evaluate(async ([bobsId, name]) => {
+    const post = (path, body) => fetch(path, {method: 'POST', headers: {'Content-Type': 'application/json'},
+      body: JSON.stringify(body)});
+    const made = await (await post('/v1/channels', {name, private: true, members: [{id: bobsId}]})).json();
+    const sent = await post(`/v1/channels/${made.id}`, {body: 'are you in for Friday?'});
+    return {id: made.id, message: (await sent.json()).id};
+  }, [bobsId, `late answers ${unique}`]);
+  await page.waitForFunction((n) => Number(document.getElementById('nav-unread').textContent || 0) === n, before + 1);
+
+  // The connection drops; the reconnect's load of the counts (still "1 unread") is held.
+  const older = await hold(page, /\/v1\/channels\?private=true/);
+  const drop = async () => {
+    for (const socket of sockets.splice(0)) await socket.close({code: 4000, reason: 'test: dropped'});
+  };
+  await drop();
+  await older.seen;
+  // Bob reads the chat (his read-update comes back at once), and a second reconnect loads
+  // the counts again: nothing unread.
+  const read = await page.evaluate(async ([id, message]) => (await fetch(`/v1/channels/${id}/read`, {method: 'PUT',
+    headers: {'Content-Type': 'application/json'}, body: JSON.stringify({messageID: message})})).status,
+  [channel.id, channel.message]);
+  assert.equal(read, 200);
+  await page.waitForFunction((n) => Number(document.getElementById('nav-unread').textContent || 0) === n, before);
+  const newer = page.waitForResponse((response) => /\/v1\/channels\?private=true/.test(response.url()));
+  await drop();
+  await newer;
+  // Then the older answer arrives: it is not applied.
+  older.release();
+  await older.delivered;
+  await page.waitForTimeout(300);
+  assert.equal(await total(), before, 'the older count did not come back');
+});
