@@ -1157,3 +1157,34 @@ test('answers that come late change nothing: a page left while it loaded, an old
   await page.waitForTimeout(300);
   assert.equal(await total(), before, 'the older count did not come back');
 });
+
+test("a waitlisted reader's card shows the latest of two quick lookups, whichever answers last", async () => {
+  const page = bob.page;
+  // Room for one, Ann (its creator): Bob is first on its general waitlist, a place only the
+  // server knows, so each change of the event makes his card look the event up.
+  const title = `Tiny room ${unique}`;
+  const change = (method, path, body) => ann.page.evaluate(async ([method, path, body]) => {
+    const response = await fetch(path, {method, headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)});
+    return {status: response.status, body: await response.json()};
+  }, [method, path, body]);
+  const made = await change('POST', '/v1/events', {title, datetime: '2031-07-01T18:00:00Z', location: 'A small room',
+    capacity: 1});
+  assert.equal(made.status, 201);
+  const id = made.body.id;
+  const joined = await page.evaluate(async (id) => (await fetch('/v1/events/join', {method: 'POST',
+    headers: {'Content-Type': 'application/json'}, body: JSON.stringify({id})})).json(), id);
+  assert.equal(joined.rsvp?.state, 'waitlisted');
+  await page.goto(`${base}/#/my-events`);
+  await page.locator('.event', {hasText: title}).waitFor();
+
+  const first = await hold(page, new RegExp(`/v1/events/${id}$`));
+  assert.equal((await change('PATCH', `/v1/events/${id}`, {title: `${title} at eight`})).status, 200);
+  await first.seen;  // the first lookup's answer: "at eight", held
+  assert.equal((await change('PATCH', `/v1/events/${id}`, {title: `${title} at nine`})).status, 200);
+  await page.locator('.event', {hasText: `${title} at nine`}).waitFor();
+  first.release();
+  await first.delivered;
+  await page.waitForTimeout(300);
+  assert.equal(await page.locator('.event', {hasText: `${title} at eight`}).count(), 0, 'the older answer is not shown');
+  assert.equal(await page.locator('.event', {hasText: `${title} at nine`}).count(), 1);
+});
