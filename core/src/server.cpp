@@ -867,6 +867,9 @@ void Server::Impl::startParts() {
     storeLock = std::make_unique<StoreLock>(store->url().path);
     teardown.push_back([this] { storeLock.reset(); });
   }
+  // Among the last steps of a stop (before the lock above goes): the store's connections,
+  // so that a stopped server holds neither its SQLite file nor MariaDB connections.
+  teardown.push_back([this] { store->close(); });
   waitUntilReachable("the store at " + store->url().redacted, settings.store.connectWaitSeconds, *log,
                      [&] { store->check(); });
   if (redisSessions)

@@ -209,6 +209,12 @@ void PocoStore::holdFile() {
   hold_ = std::move(session);
 }
 
+void PocoStore::close() {
+  pool_.clearIdle();
+  std::lock_guard<std::mutex> lock(holdMutex_);
+  hold_.reset();
+}
+
 std::unique_ptr<DbSession> PocoStore::connect() {
   if (url_.dialect == Dialect::SQLite) {
     // Made at the first connection, not at construction: --check-config touches no disk.

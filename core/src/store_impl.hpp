@@ -71,6 +71,10 @@ class PocoStore final : public Store {
   std::uint64_t transactions() const { return transactions_; }
   std::uint64_t reads() const { return reads_; }
   const StoreUrl& url() const { return url_; }
+  /// Closes the idle connections and lets go of the SQLite file (sqliteExclusive): what a
+  /// stopped server does, so that another can open the file before this one is destroyed.
+  /// A later unit of work opens them again.
+  void close();
 
  private:
   std::unique_ptr<DbSession> connect();

@@ -1052,3 +1052,17 @@ TEST(StoreSqlite, AnotherProcessHoldingTheFileIsNamedInTheError) {
   store.runRead([&](DbSession& s) { s << "SELECT COUNT(*) FROM things", into(count), now; });
   EXPECT_EQ(count, 1);
 }
+
+// A stopped server lets go of its SQLite file (kept to itself while it runs): another
+// process, or an embedder's next server, can open it before this one is destroyed.
+TEST(StoreSqlite, AStoppedServerLetsGoOfItsFile) {
+  const std::string path = mmm::test::tempDir() + "/stopped.db";
+  auto server = mmm::Server::fromYaml(
+      "server: {listen: '127.0.0.1:0'}\nlog: {level: 'off'}\nweb: {enabled: false}\nstore: {url: 'sqlite:" + path + "'}\n",
+      "stopped.yaml");
+  server->start();
+  EXPECT_EQ(mmm::test::request(server->port(), "GET", "/readyz").status, 200);
+  EXPECT_EQ(lockSeenByAnotherProcess(path), F_WRLCK) << "kept while it runs";
+  server->stop();
+  EXPECT_EQ(lockSeenByAnotherProcess(path), F_UNLCK) << "let go once stopped";
+}

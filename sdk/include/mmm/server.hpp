@@ -61,7 +61,8 @@ class MMM_EXPORT Server {
   /// Loads, starts plugins in dependency order, then serves. Throws on failure, having
   /// stopped whatever it had started.
   void start();
-  /// Stops accepting, finishes requests in flight, stops plugins in reverse order.
+  /// Stops accepting, finishes requests in flight, stops plugins in reverse order, then
+  /// closes the store's connections (a SQLite file is free for another process).
   /// Idempotent; the destructor calls it.
   void stop();
   /// What mmm-server does on SIGHUP: a live reload. Re-reads `configPath` and, if all of
