@@ -148,7 +148,7 @@ struct Server::Impl {
               try {
                 addRoute(plugin, method, pattern, std::move(handler));
               } catch (const std::invalid_argument& e) {
-                throw PluginError("plugin '" + plugin + "': " + e.what());
+                throw PluginError(e.what());  // in the plugin's start(), which names the plugin
               }
             },
             [this](const std::string& plugin) { forgetRoutes(plugin); },

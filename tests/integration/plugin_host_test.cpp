@@ -89,7 +89,7 @@ TEST(PluginHost, RefusesACycle) {
 
 TEST(PluginHost, ValidatesEachPluginsConfigAgainstItsSchema) {
   EXPECT_EQ(startError("[{name: alpha, config: {trace_fil: x}}]"),
-            "test.yaml:5:34: unknown key 'trace_fil' (expected one of: trace_file, fail_start, use_store, describe)");
+            "test.yaml:5:34: unknown key 'trace_fil' (expected one of: trace_file, fail_start, use_store, describe, extra_route)");
 }
 
 TEST(PluginHost, StartsInDependencyOrderAndStopsInReverse) {
@@ -148,6 +148,23 @@ TEST(PluginHost, ATruncatedLibraryIsRefusedNamingTheFileBeforeItIsMapped) {
     EXPECT_NE(error.find("cannot load plugin 'alpha' from " + copy + ": "), std::string::npos) << error;
   }
   EXPECT_EQ(startError("[{name: alpha, library: '" + original + "'}]"), "");  // the whole file loads
+}
+
+// The core's paths are its own, whatever the method; a route another plugin has is refused
+// too, naming the one that has it. Either way the plugin does not start, and the server
+// does not start with it.
+TEST(PluginHost, APluginRouteOnACorePathOrAnotherPluginsRouteIsRefused) {
+  for (const std::string core : {"GET /healthz", "POST /healthz", "GET /readyz", "GET /metrics", "GET /v1/ws",
+                                 "GET /v1/openapi.json", "POST /v1/admin/reload"}) {
+    const auto path = core.substr(core.find(' ') + 1);
+    EXPECT_EQ(startError("[{name: alpha, config: {extra_route: '" + core + "'}}]"),
+              "plugin 'alpha' failed to start: the path " + path + " is the core's")
+        << core;
+  }
+  EXPECT_EQ(startError("[{name: alpha}, {name: beta, config: {extra_route: 'GET /alpha/items/{n}'}}]"),
+            "plugin 'beta' failed to start: duplicate route GET /alpha/items/{n} (already /alpha/items/{id})");
+  // A path of its own (and a method of its own on a path of its own) is fine.
+  EXPECT_EQ(startError("[{name: alpha, config: {extra_route: 'PUT /alpha/items/{id}'}}]"), "");
 }
 
 TEST(PluginHost, DisabledPluginsRoutesAre404WhileTheRestServe) {

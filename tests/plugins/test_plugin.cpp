@@ -33,6 +33,7 @@ class TestPlugin final : public mmm::Plugin {
         {"fail_start", S::boolean().withDefault("false")},
         {"use_store", S::boolean().withDefault("false")},
         {"describe", S::string().withDefault("''")},
+        {"extra_route", S::string().withDefault("''")},  // "METHOD /path": one more route, answering 200
     });
   }
 
@@ -41,6 +42,11 @@ class TestPlugin final : public mmm::Plugin {
     trace("start");
     if (host.config()["fail_start"].as<bool>()) throw std::runtime_error("told to fail");
     const std::string base = "/" + kId;
+    if (const auto extra = host.config()["extra_route"].as<std::string>(); !extra.empty()) {
+      const auto space = extra.find(' ');
+      host.route(extra.substr(0, space), extra.substr(space + 1),
+                 [](mmm::Request&) { return mmm::Response::json(200, "{}"); });
+    }
     host.route("GET", base + "/items/{id}", [](mmm::Request& request) {
       return mmm::Response::json(200, "{\"plugin\":\"" + kId + "\",\"id\":\"" + request.param("id") + "\"}");
     });
