@@ -247,8 +247,7 @@ MysqlStatementCache::~MysqlStatementCache() = default;
 st_mysql* mysqlHandle(DbSession& session) { return Poco::Data::MySQL::Utility::handle(session); }
 
 void MysqlStatementCache::clearIdle() {
-  for (auto it = statements_.begin(); it != statements_.end();)
-    it = it->second->busy ? std::next(it) : statements_.erase(it);
+  statements_.dropIf([](const std::unique_ptr<Statement>& kept) { return !kept->busy; });
 }
 
 std::unique_ptr<MysqlStatementCache::Statement> MysqlStatementCache::prepare(const std::string& sql) {
@@ -282,15 +281,16 @@ std::size_t MysqlStatementCache::run(const std::string& sql, const SqlValue* par
     // A statement that is not (or no longer) in the cache, closed when this call ends.
     std::unique_ptr<Statement> own;
     Statement* statement;
-    if (auto it = statements_.find(sql); it == statements_.end()) {
-      auto prepared = prepare(sql);
-      if (statements_.size() >= kMaxStatements) clearIdle();
-      statement = statements_.emplace(sql, std::move(prepared)).first->second.get();
-    } else if (it->second->busy) {
+    if (auto* kept = statements_.find(sql); !kept) {
+      statement = statements_
+                      .add(sql, prepare(sql), kMaxStatements,
+                           [](const std::unique_ptr<Statement>& other) { return !other->busy; })
+                      .get();
+    } else if ((*kept)->busy) {
       own = prepare(sql);  // the cached one is in use further up: this call gets its own
       statement = own.get();
     } else {
-      statement = it->second.get();
+      statement = kept->get();
     }
     if (auto rows = execute(*statement, sql, params, count, onRow, own, attempt == 0)) return *rows;
   }
@@ -344,10 +344,8 @@ std::optional<std::size_t> MysqlStatementCache::execute(Statement& statement, co
   // Takes the statement out of the cache, to be closed when run() returns.
   auto drop = [&] {
     cleanup.dead = true;
-    if (auto it = statements_.find(sql); it != statements_.end() && it->second.get() == &statement) {
-      own = std::move(it->second);
-      statements_.erase(it);
-    }
+    if (auto taken = statements_.take(sql, [&](const std::unique_ptr<Statement>& kept) { return kept.get() == &statement; }))
+      own = std::move(taken);
   };
   auto fail = [&](const char* what) {
     auto error = errorOf(what, handle, sql);

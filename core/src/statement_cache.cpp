@@ -79,18 +79,9 @@ class RecordSetRow final : public SqlRow {
 
 }  // namespace
 
-SqliteStatementCache::~SqliteStatementCache() { clear(); }
+SqliteStatementCache::~SqliteStatementCache() = default;
 
-void SqliteStatementCache::clear(bool idleOnly) {
-  for (auto it = statements_.begin(); it != statements_.end();) {
-    if (idleOnly && sqlite3_stmt_busy(it->second)) {  // stepping further up this thread's stack
-      ++it;
-      continue;
-    }
-    sqlite3_finalize(it->second);
-    it = statements_.erase(it);
-  }
-}
+void SqliteStatementCache::Finalize::operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }
 
 sqlite3_stmt* SqliteStatementCache::compile(const std::string& sql) {
   sqlite3_stmt* statement = nullptr;
@@ -112,10 +103,12 @@ sqlite3_stmt* SqliteStatementCache::compile(const std::string& sql) {
 }
 
 sqlite3_stmt* SqliteStatementCache::keep(const std::string& sql) {
-  sqlite3_stmt* statement = compile(sql);
-  if (statements_.size() >= kMaxStatements) clear(true);
-  statements_.emplace(sql, statement);
-  return statement;
+  Compiled statement(compile(sql));
+  // One stepping further up this thread's stack (a query from inside onRow) stays.
+  return statements_
+      .add(sql, std::move(statement), kMaxStatements,
+           [](const Compiled& kept) { return !sqlite3_stmt_busy(kept.get()); })
+      .get();
 }
 
 std::size_t SqliteStatementCache::run(const std::string& sql, const SqlValue* params, std::size_t count,
@@ -125,13 +118,13 @@ std::size_t SqliteStatementCache::run(const std::string& sql, const SqlValue* pa
   // One lookup: the SQL of a list with its filters runs to several hundred bytes.
   std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> own(nullptr, sqlite3_finalize);
   sqlite3_stmt* statement;
-  if (auto it = statements_.find(sql); it == statements_.end()) {
+  if (auto* kept = statements_.find(sql); !kept) {
     statement = keep(sql);
-  } else if (sqlite3_stmt_busy(it->second)) {
+  } else if (sqlite3_stmt_busy(kept->get())) {
     own.reset(compile(sql));
     statement = own.get();
   } else {
-    statement = it->second;
+    statement = kept->get();
   }
   ResetOnExit reset{statement};
   if (static_cast<int>(count) != sqlite3_bind_parameter_count(statement))

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,9 +38,77 @@ class StatementCache {
   virtual std::size_t compilations() const = 0;
 };
 
-/// The compiled statements of one SQLite connection. At most kMaxStatements are kept;
-/// beyond that the cache starts over (SQL of unbounded shapes would otherwise grow it
-/// without end).
+/// What a statement cache keeps, by SQL text, in the order of last use. A full cache gives
+/// up its least recently used entry that is not running (one, not all of them: a working
+/// set a little larger than the cache then compiles a statement now and then, not every
+/// statement after each miss).
+template <class Value>
+class RecentlyUsed {
+ public:
+  /// The entry of `sql`, now the most recently used; null when there is none.
+  Value* find(const std::string& sql) {
+    const auto it = entries_.find(sql);
+    if (it == entries_.end()) return nullptr;
+    order_.splice(order_.begin(), order_, it->second.place);
+    return &it->second.value;
+  }
+  /// Keeps `value` as the entry of `sql` (which has none), the most recently used. With
+  /// `limit` entries or more, the least recently used one that `idle` allows goes first.
+  template <class Idle>
+  Value& add(const std::string& sql, Value value, std::size_t limit, Idle&& idle) {
+    if (entries_.size() >= limit) {
+      for (auto place = order_.end(); place != order_.begin();) {
+        --place;
+        const auto it = entries_.find(**place);
+        if (!idle(it->second.value)) continue;
+        order_.erase(place);
+        entries_.erase(it);
+        break;
+      }
+    }
+    const auto it = entries_.emplace(sql, Entry{std::move(value), {}}).first;
+    order_.push_front(&it->first);
+    it->second.place = order_.begin();
+    return it->second.value;
+  }
+  /// Takes the entry of `sql` out (an empty Value when there is none, or when `which`
+  /// refuses it).
+  template <class Which>
+  Value take(const std::string& sql, Which&& which) {
+    const auto it = entries_.find(sql);
+    if (it == entries_.end() || !which(it->second.value)) return Value();
+    Value value = std::move(it->second.value);
+    order_.erase(it->second.place);
+    entries_.erase(it);
+    return value;
+  }
+  /// Drops the entries that `idle` allows.
+  template <class Idle>
+  void dropIf(Idle&& idle) {
+    for (auto it = entries_.begin(); it != entries_.end();) {
+      if (!idle(it->second.value)) {
+        ++it;
+        continue;
+      }
+      order_.erase(it->second.place);
+      it = entries_.erase(it);
+    }
+  }
+  std::size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+
+ private:
+  struct Entry {
+    Value value;
+    std::list<const std::string*>::iterator place;  // in order_
+  };
+  std::unordered_map<std::string, Entry> entries_;  // node-based: the keys order_ points to stay put
+  std::list<const std::string*> order_;             // the most recently used first
+};
+
+/// The compiled statements of one SQLite connection. At most kMaxStatements are kept
+/// (SQL of unbounded shapes would otherwise grow the cache without end); beyond that the
+/// least recently used one goes.
 class SqliteStatementCache final : public StatementCache {
  public:
   static constexpr std::size_t kMaxStatements = 128;
@@ -58,11 +127,14 @@ class SqliteStatementCache final : public StatementCache {
   sqlite3_stmt* compile(const std::string& sql);
   /// Compiles `sql` and keeps it (making room first when the cache is full).
   sqlite3_stmt* keep(const std::string& sql);
-  /// Finalizes the statements (but those running, with `idleOnly`).
-  void clear(bool idleOnly = false);
+
+  struct Finalize {
+    void operator()(sqlite3_stmt* statement) const;
+  };
+  using Compiled = std::unique_ptr<sqlite3_stmt, Finalize>;
 
   sqlite3* db_;
-  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+  RecentlyUsed<Compiled> statements_;
   std::size_t compilations_ = 0;
 };
 
@@ -71,7 +143,8 @@ class SqliteStatementCache final : public StatementCache {
 /// SqliteStatementCache, and lower: the server limits them for all connections together
 /// (max_prepared_stmt_count, 16,382 by default), so a node holds up to kMaxStatements ×
 /// store.pool_size of them (512 with 16 connections; the README says how to size the
-/// limit). A refusal of that limit empties this cache and prepares again. A statement whose
+/// limit). A refusal of that limit gives back every idle statement of this cache and
+/// prepares again. A statement whose
 /// connection failed is closed at once, never run again.
 class MysqlStatementCache final : public StatementCache {
  public:
@@ -99,7 +172,7 @@ class MysqlStatementCache final : public StatementCache {
   void clearIdle();
 
   st_mysql* mysql_;
-  std::unordered_map<std::string, std::unique_ptr<Statement>> statements_;
+  RecentlyUsed<std::unique_ptr<Statement>> statements_;
   std::size_t compilations_ = 0;
 };
 

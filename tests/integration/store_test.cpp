@@ -649,6 +649,12 @@ TEST_P(StoreTest, QueryKeepsABoundedNumberOfStatements) {
                 1u);
     EXPECT_LE(cacheOf(s).size(), limit);
     EXPECT_EQ(cacheOf(s).compilations(), before + limit + 5);
+    // Full, it gave up the least recently used: the last `limit` are all kept.
+    for (std::size_t i = 5; i < limit + 5; ++i)
+      store->query(s, "SELECT " + std::to_string(i) + " + ?", {std::int64_t{1}}, [](const mmm::SqlRow&) {});
+    EXPECT_EQ(cacheOf(s).compilations(), before + limit + 5);
+    store->query(s, "SELECT 4 + ?", {std::int64_t{1}}, [](const mmm::SqlRow&) {});
+    EXPECT_EQ(cacheOf(s).compilations(), before + limit + 6);
   });
 }
 

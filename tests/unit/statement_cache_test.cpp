@@ -98,6 +98,36 @@ TEST_F(StatementCacheTest, TheCacheIsBounded) {
   EXPECT_EQ(cache_->compilations(), SqliteStatementCache::kMaxStatements + 5);
 }
 
+// A full cache gives up one statement, the least recently used, and never one that is
+// running (a query made from inside another's rows).
+TEST_F(StatementCacheTest, AFullCacheGivesUpItsLeastRecentlyUsedIdleStatement) {
+  const std::size_t limit = SqliteStatementCache::kMaxStatements;
+  auto select = [](std::size_t i) { return "SELECT " + std::to_string(i); };
+  const std::string insert = "INSERT INTO t (name) VALUES (?)";
+  ASSERT_EQ(run(insert, {std::string_view("a")}), 1u);
+  for (std::size_t i = 1; i < limit; ++i) run(select(i), {});
+  run(select(1), {});  // used again: the insert is now the least recently used, then select(2)
+  ASSERT_EQ(cache_->compilations(), limit);
+  run(select(limit), {});  // full: it takes the insert's place
+  EXPECT_EQ(cache_->size(), limit);
+  for (std::size_t i : {std::size_t{1}, std::size_t{2}, limit - 1, limit}) run(select(i), {});
+  EXPECT_EQ(cache_->compilations(), limit + 1) << "every other statement is still kept";
+  ASSERT_EQ(run(insert, {std::string_view("b")}), 1u);
+  EXPECT_EQ(cache_->compilations(), limit + 2) << "the one given up is compiled again";
+
+  // A statement still reading rows stays, even once it is the least recently used.
+  bool first = true;
+  run("SELECT id FROM t", {}, [&](const SqlRow&) {
+    if (!first) return;
+    first = false;
+    for (std::size_t i = 0; i < limit; ++i) run(select(1000 + i), {});
+  });
+  EXPECT_EQ(cache_->compilations(), 2 * limit + 3);
+  EXPECT_EQ(cache_->size(), limit);
+  run("SELECT id FROM t", {});
+  EXPECT_EQ(cache_->compilations(), 2 * limit + 3) << "the running one was kept";
+}
+
 TEST(InList, MarksAndPaddingComeInPowersOfTwo) {
   EXPECT_EQ(mmm::inListMarks(1), "?");
   EXPECT_EQ(mmm::inListMarks(3), "?, ?, ?, ?");
