@@ -1059,6 +1059,24 @@ TEST(StoreSqlite, AnotherProcessHoldingTheFileIsNamedInTheError) {
   EXPECT_EQ(count, 1);
 }
 
+// A relative path is the working directory's, kept to itself too, whatever its name: no
+// "//" for an empty authority in front of it (that is only for an absolute path).
+TEST(StoreSqlite, ARelativePathIsTheWorkingDirectorysWhateverItsName) {
+  const std::string dir = mmm::test::tempDir();
+  struct BackTo {
+    std::filesystem::path folder;
+    ~BackTo() { std::filesystem::current_path(folder); }
+  } back{std::filesystem::current_path()};
+  std::filesystem::current_path(dir);
+  {
+    PocoStore store(parseStoreUrl("sqlite:sub dir/r#e?l%41.db"), {}, mmm::test::quietLogger());
+    writeAndRead(store);
+    EXPECT_EQ(lockSeenByAnotherProcess(dir + "/sub dir/r#e?l%41.db"), F_WRLCK);
+  }
+  EXPECT_TRUE(std::filesystem::exists(dir + "/sub dir/r#e?l%41.db"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/sub dir/r#e?l%41.db-shm"));
+}
+
 // A stopped server lets go of its SQLite file (kept to itself while it runs): another
 // process, or an embedder's next server, can open it before this one is destroyed.
 TEST(StoreSqlite, AStoppedServerLetsGoOfItsFile) {
