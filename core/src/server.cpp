@@ -209,6 +209,7 @@ struct Server::Impl {
   std::vector<std::function<void()>> teardown;
 
   void addRoute(const std::string& owner, const std::string& method, const std::string& pattern, Handler handler);
+  void holdStore();
   void forgetRoutes(const std::string& owner);
   void clearRoutes();
   void publishRoutes();
@@ -835,10 +836,7 @@ int Server::runCommand(const std::string& flag, const std::string& value, std::o
     ~Unwind() { impl.unwind(); }
   } unwindAtEnd{*impl_};
   impl_->teardown.push_back([this] { impl_->clearRoutes(); });
-  if (impl_->store->dialect() == Dialect::SQLite) {
-    impl_->storeLock = std::make_unique<StoreLock>(impl_->store->url().path);
-    impl_->teardown.push_back([this] { impl_->storeLock.reset(); });
-  }
+  impl_->holdStore();
   waitUntilReachable("the store at " + impl_->store->url().redacted, impl_->settings.store.connectWaitSeconds,
                      *impl_->log, [&] { impl_->store->check(); });
   if (impl_->redisSessions)
@@ -860,16 +858,21 @@ int Server::runCommand(const std::string& flag, const std::string& value, std::o
   return command->action(value, out, err);
 }
 
-void Server::Impl::startParts() {
-  addCoreRoutes();
-  teardown.push_back([this] { clearRoutes(); });  // the plugins' routes go with them
+// The store's lock file (SQLite), and among the last steps of a stop, before that lock
+// goes: closing the store's connections, so that a stopped server holds neither its SQLite
+// file nor MariaDB connections.
+void Server::Impl::holdStore() {
   if (store->dialect() == Dialect::SQLite) {
     storeLock = std::make_unique<StoreLock>(store->url().path);
     teardown.push_back([this] { storeLock.reset(); });
   }
-  // Among the last steps of a stop (before the lock above goes): the store's connections,
-  // so that a stopped server holds neither its SQLite file nor MariaDB connections.
   teardown.push_back([this] { store->close(); });
+}
+
+void Server::Impl::startParts() {
+  addCoreRoutes();
+  teardown.push_back([this] { clearRoutes(); });  // the plugins' routes go with them
+  holdStore();
   waitUntilReachable("the store at " + store->url().redacted, settings.store.connectWaitSeconds, *log,
                      [&] { store->check(); });
   if (redisSessions)

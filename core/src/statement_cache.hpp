@@ -10,6 +10,7 @@
 
 #include <mmm/store.hpp>
 
+#include <cassert>
 #include <cstddef>
 #include <functional>
 #include <list>
@@ -52,10 +53,11 @@ class RecentlyUsed {
     order_.splice(order_.begin(), order_, it->second.place);
     return &it->second.value;
   }
-  /// Keeps `value` as the entry of `sql` (which has none), the most recently used. With
-  /// `limit` entries or more, the least recently used one that `idle` allows goes first.
+  /// Keeps `value` as the entry of `sql` (which must have none), the most recently used.
+  /// With `limit` entries or more, the least recently used one that `idle` allows goes first.
   template <class Idle>
   Value& add(const std::string& sql, Value value, std::size_t limit, Idle&& idle) {
+    assert(!entries_.count(sql));
     if (entries_.size() >= limit) {
       for (auto place = order_.end(); place != order_.begin();) {
         --place;
@@ -66,10 +68,15 @@ class RecentlyUsed {
         break;
       }
     }
-    const auto it = entries_.emplace(sql, Entry{std::move(value), {}}).first;
-    order_.push_front(&it->first);
-    it->second.place = order_.begin();
-    return it->second.value;
+    order_.push_front(nullptr);  // first: should the entry's allocation throw, it is taken back
+    try {
+      const auto it = entries_.emplace(sql, Entry{std::move(value), order_.begin()}).first;
+      order_.front() = &it->first;
+      return it->second.value;
+    } catch (...) {
+      order_.pop_front();
+      throw;
+    }
   }
   /// Takes the entry of `sql` out (an empty Value when there is none, or when `which`
   /// refuses it).

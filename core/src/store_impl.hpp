@@ -73,7 +73,7 @@ class PocoStore final : public Store {
   const StoreUrl& url() const { return url_; }
   /// Closes the idle connections and lets go of the SQLite file (sqliteExclusive): what a
   /// stopped server does, so that another can open the file before this one is destroyed.
-  /// A later unit of work opens them again.
+  /// The next connection the pool opens holds the file again.
   void close();
 
  private:
@@ -86,7 +86,7 @@ class PocoStore final : public Store {
   std::shared_ptr<spdlog::logger> log_;
   Pool<StoreConnection> pool_;
   // sqliteExclusive: a connection never lent out, open from the first connection to the
-  // store's end. The file's process-wide lock lasts while any connection of the process is
+  // store's end or close(). The file's process-wide lock lasts while any connection of the process is
   // open, and the pool may close all of its own (idle, or broken).
   std::mutex holdMutex_;
   std::unique_ptr<DbSession> hold_;
