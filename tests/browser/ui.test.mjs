@@ -1123,7 +1123,10 @@ test('answers that come late change nothing: a page left while it loaded, an old
   await page.reload();
   await page.getByRole('heading', {name: 'Your profile'}).waitFor();
   const total = async () => Number(await page.locator('#nav-unread').textContent() || 0);
-  const before = await total();
+  // What the server counts now, and the page shows once its loads are in.
+  const before = await page.evaluate(async () => (await (await fetch('/v1/channels?private=true&limit=200')).json())
+      .reduce((sum, channel) => sum + channel.unread, 0));
+  await page.waitForFunction((n) => Number(document.getElementById('nav-unread').textContent || 0) === n, before);
   const bobsId = await page.evaluate(async () => (await (await fetch('/v1/users/me')).json()).id);
   const channel = await ann.page.evaluate(async ([bobsId, name]) => {
     const post = (path, body) => fetch(path, {method: 'POST', headers: {'Content-Type': 'application/json'},
@@ -1151,11 +1154,13 @@ test('answers that come late change nothing: a page left while it loaded, an old
   const newer = page.waitForResponse((response) => /\/v1\/channels\?private=true/.test(response.url()));
   await drop();
   await newer;
+  await page.waitForTimeout(300);  // the page has applied it
   // Then the older answer arrives: it is not applied.
   older.release();
   await older.delivered;
   await page.waitForTimeout(300);
   assert.equal(await total(), before, 'the older count did not come back');
+  await page.unrouteAll();
 });
 
 test("a waitlisted reader's card shows the latest of two quick lookups, whichever answers last", async () => {
