@@ -1090,17 +1090,17 @@ class SeriesTwoNodesTest : public SeriesTest {
   /// Restarts this node and starts a second one on the same store and Redis, at the same
   /// time (both run the job at start, then every second).
   void startBothNodes() {
+    // Written before the threads: startServer assigns storeUrl_ again while the other
+    // thread would be reading it.
+    const std::string config2 = "server: {listen: '127.0.0.1:0', threads: 32, queue: 256}\n"
+                                "log: {level: debug}\n"
+                                "web: {enabled: false}\n"
+                                "store: {url: '" + storeUrl_ + "', pool_size: 16, acquire_timeout_ms: 10000}\n"
+                                "sessions: {url: '" + redisUrl() + "', signing_key: '" + kTestSigningKey + "'}\n"
+                                "plugins:\n" + kPluginsWithFastJob;
     Threads threads;
     threads.emplace_back([&] { startServer(kPluginsWithFastJob); });
-    threads.emplace_back([&] {
-      node2_ = std::make_unique<ServerProcess>(
-          "server: {listen: '127.0.0.1:0', threads: 32, queue: 256}\n"
-          "log: {level: debug}\n"
-          "web: {enabled: false}\n"
-          "store: {url: '" + storeUrl_ + "', pool_size: 16, acquire_timeout_ms: 10000}\n"
-          "sessions: {url: '" + redisUrl() + "', signing_key: '" + kTestSigningKey + "'}\n"
-          "plugins:\n" + kPluginsWithFastJob);
-    });
+    threads.emplace_back([&] { node2_ = std::make_unique<ServerProcess>(config2); });
   }
   std::unique_ptr<ServerProcess> node2_;
 };
