@@ -550,9 +550,11 @@ std::map<std::int64_t, ReadState> ChatRepository::readStates(Store& store, DbSes
   static const UnionShapes unreadCounts(
       "SELECT channel_id, COUNT(*) FROM chat_messages WHERE channel_id = ? AND seq > ? AND creator_id <> ?"
       " GROUP BY channel_id");
+  // (The newest message by its seq found first: no derived table, which MariaDB would
+  // make a temporary table of, once per channel.)
   static const UnionShapes newestMessages(
-      "SELECT channel_id, id, seq, created_at FROM (SELECT channel_id, id, seq, created_at FROM chat_messages"
-      " WHERE channel_id = ? ORDER BY seq DESC LIMIT 1) AS newest");
+      "SELECT channel_id, id, seq, created_at FROM chat_messages"
+      " WHERE channel_id = ? AND seq = (SELECT MAX(seq) FROM chat_messages WHERE channel_id = ?)");
   forEachInList(
       channelIds,
       [&](const std::string& marks, const std::vector<SqlValue>& ids) {
@@ -579,7 +581,10 @@ std::map<std::int64_t, ReadState> ChatRepository::readStates(Store& store, DbSes
                     " WHERE x.user_id = ? AND m.creator_id <> x.user_id AND m.channel_id IN (" + marks + ")"
                     " AND m.seq > COALESCE(r.last_read, 0) GROUP BY m.channel_id",
                     withAuthor, [&](const SqlRow& r) { states[r.int64(0)].mentions = r.int64(1); });
-        store.query(session, newestMessages.of(ids.size()), ids, [&](const SqlRow& r) {
+        std::vector<SqlValue> twice;
+        twice.reserve(ids.size() * 2);
+        for (const auto& id : ids) twice.insert(twice.end(), {id, id});
+        store.query(session, newestMessages.of(ids.size()), twice, [&](const SqlRow& r) {
           states[r.int64(0)].lastMessage = ReadState::Last{r.int64(1), r.int64(2), r.int64(3)};
         });
       },
