@@ -116,7 +116,7 @@ std::size_t SqliteStatementCache::run(const std::string& sql, const SqlValue* pa
   // A statement still stepping further up this thread's stack (a query from inside onRow)
   // is not reset under it: this call gets one of its own, finalized when it ends.
   // One lookup: the SQL of a list with its filters runs to several hundred bytes.
-  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> own(nullptr, sqlite3_finalize);
+  Compiled own;
   sqlite3_stmt* statement;
   if (auto* kept = statements_.find(sql); !kept) {
     statement = keep(sql);
