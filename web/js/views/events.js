@@ -23,12 +23,13 @@ const PAGE = 100;
  * to names; `explain(error)` (optional) says what a failed page means, as nodes.
  * Returns the list's elements, `reload(prepare)`, which starts again from the first page
  * once the optional async `prepare()` is done (it returns false to leave the list as it
- * is), `remove(id)`, which takes an event's card off, and `stop()`, for when the view goes. Only the latest load fills the list; the list
- * is aria-busy while one runs. Cards of events the reader is a member of stay current:
- * the server pushes each change of such an event (event-update: all but the reader's own
- * place), the reader's place when the server moves them (rsvp-update) and its deletion
- * (event-delete); after a lost connection the list loads again. With `onlyJoined`, a card
- * goes when the reader is no longer in its event (My events).
+ * is), `remove(id)`, which takes an event's card off, and `stop()`, for when the view goes.
+ * Only the latest load fills the list; the list is aria-busy while one runs. Cards of
+ * events the reader is a member of stay current: the server pushes each change of such an
+ * event (event-update: all but the reader's own place), the reader's place when the server
+ * moves them (rsvp-update) and its deletion (event-delete); after a lost connection the
+ * list loads again. With `onlyJoined`, a card goes when the reader is no longer in its
+ * event (My events).
  */
 function pagedEvents({fetchPage, onChange, empty, names, onlyJoined = false, explain = (failure) => [failure.message]}) {
   const list = h('ul', {class: 'events', 'aria-live': 'polite'});
