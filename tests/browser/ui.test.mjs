@@ -1106,11 +1106,15 @@ test('answers that come late change nothing: a page left while it loaded, an old
   const list = await hold(page, /\/v1\/events\?/);
   await page.evaluate(() => { location.hash = '#/events'; });
   await list.seen;
+  const late = await page.locator('ul.events').elementHandle();  // on the page while it loads
   await page.evaluate(() => { location.hash = '#/profile'; });
   await page.getByRole('heading', {name: 'Your profile'}).waitFor();
   list.release();
   await list.delivered;
-  await page.waitForTimeout(300);  // the events view finishes loading
+  // The late list is filled (no longer busy); what the view and the router do after it runs
+  // in the same task's microtasks, done by the next task.
+  await page.waitForFunction((list) => list.getAttribute('aria-busy') === 'false', late);
+  await page.evaluate(() => new Promise((resolve) => setTimeout(resolve)));
   assert.deepEqual(await listenerCounts(page), idle, 'the late list was cleaned up');
   assert.equal(await page.getByRole('heading', {name: 'Your profile'}).count(), 1, 'still on the profile');
 
