@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cerrno>
 #include <climits>
@@ -169,6 +170,7 @@ class PluginHost::Context final : public Host {
   const YAML::Node& config() const override { return config_; }
   std::shared_ptr<spdlog::logger> logger() const override { return logger_; }
   void route(const std::string& method, const std::string& pattern, Handler handler) override {
+    requireStarting(method, pattern);
     routes_(name_, method, pattern, std::move(handler));
   }
   Services& services() override { return services_; }
@@ -178,6 +180,7 @@ class PluginHost::Context final : public Host {
   Pusher& pusher() override { return backEnds_.pusher; }
   void route(const std::string& method, const std::string& pattern, Handler handler, const RateLimit& limit) override {
     if (limit.off()) return route(method, pattern, std::move(handler));
+    requireStarting(method, pattern);
     if (limit.name.empty() || limit.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string::npos)
       throw std::invalid_argument("rate limit names are lowercase letters, digits, '_' and '-': '" + limit.name + "'");
     backEnds_.limiter.declare(name_, limit);
@@ -213,7 +216,18 @@ class PluginHost::Context final : public Host {
     if (!added) throw std::invalid_argument("--" + flag + " is already declared by plugin '" + it->second.plugin + "'");
   }
 
+  /// Called once the plugin's start() has returned: the routes are published then, and a
+  /// route added later would not serve until some reload published it again.
+  void started() { starting_ = false; }
+
  private:
+  void requireStarting(const std::string& method, const std::string& pattern) const {
+    if (!starting_)
+      throw std::logic_error("plugin '" + name_ + "': route " + method + " " + pattern +
+                             " added after start() returned; routes are added in start()");
+  }
+
+  std::atomic<bool> starting_{true};  // a thread of the plugin's may call route() at any time
   std::map<std::string, Command>& commands_;
   const std::vector<std::string>& reservedFlags_;
   std::string name_;
@@ -471,6 +485,7 @@ void PluginHost::startOne(Loaded& p) {
   logger->info("starting plugin {} {} ({})", p.name, p.descriptor->version, p.file);
   try {
     p.plugin->start(*p.context);
+    p.context->started();
   } catch (const std::exception& e) {
     std::string message = "plugin '" + p.name + "' failed to start: " + e.what();
     forget(p);

@@ -167,6 +167,17 @@ TEST(PluginHost, APluginRouteOnACorePathOrAnotherPluginsRouteIsRefused) {
   EXPECT_EQ(startError("[{name: alpha, config: {extra_route: 'PUT /alpha/items/{id}'}}]"), "");
 }
 
+// Routes are published once the plugins have started: one added later is refused, naming
+// the plugin, rather than taken and left unserved until a reload.
+TEST(PluginHost, ARouteAddedAfterStartIsRefusedNamingThePlugin) {
+  auto server = startServer("plugins: [{name: alpha}]\n");
+  auto late = request(server->port(), "GET", "/alpha/late-route");
+  ASSERT_EQ(late.status, 200);
+  EXPECT_EQ(late.body,
+            "plugin 'alpha': route GET /alpha/late added after start() returned; routes are added in start()");
+  EXPECT_EQ(request(server->port(), "GET", "/alpha/late").status, 404);
+}
+
 TEST(PluginHost, DisabledPluginsRoutesAre404WhileTheRestServe) {
   auto server = startServer("plugins: [{name: alpha}, {name: gamma, enabled: false}]\n");
   EXPECT_EQ(request(server->port(), "GET", "/alpha/items/1").status, 200);

@@ -76,6 +76,15 @@ class TestPlugin final : public mmm::Plugin {
       return mmm::Response::text(200, "alive");
     });
     describe(host, base, host.config()["describe"].as<std::string>());
+    // Tries to add a route from a request, after start() returned: the answer is the error.
+    host.route("GET", base + "/late-route", [&host, base](mmm::Request&) {
+      try {
+        host.route("GET", base + "/late", [](mmm::Request&) { return mmm::Response::text(200, "late"); });
+      } catch (const std::logic_error& e) {
+        return mmm::Response::text(200, e.what());
+      }
+      return mmm::Response::text(200, "added");
+    });
     host.route("GET", base + "/slow", [](mmm::Request& request) {
       int ms = std::stoi(request.queryParam("ms").value_or("500"));
       std::this_thread::sleep_for(std::chrono::milliseconds(std::min(ms, 10000)));

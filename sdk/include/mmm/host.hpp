@@ -55,7 +55,8 @@ class MMM_EXPORT Host {
   /// Adds a route. `pattern` is a path whose segments may be `{name}` parameters, e.g.
   /// "/v1/users/{id}"; a literal segment wins over a parameter. Throws on a duplicate. A
   /// parameter named `token` (or ending in `Token` or `_token`) holds a credential: the
-  /// access log shows `***` in its place.
+  /// access log shows `***` in its place. Routes are added in start(): once it has
+  /// returned, route() throws std::logic_error (the routes were published by then).
   virtual void route(const std::string& method, const std::string& pattern, Handler handler) = 0;
   virtual Services& services() = 0;
   /// The relational store (SQLite or MariaDB, as configured).
