@@ -1091,6 +1091,9 @@ async function hold(page, pattern) {
   return {seen, delivered: done, release};
 }
 
+// The number beside "My events".
+const unreadShown = async (page) => Number(await page.locator('#nav-unread').textContent() || 0);
+
 // The page's own module (the one index.html loaded: the same URL is the same instance).
 const listenerCounts = (page) => page.evaluate(async () => {
   const {app} = await import('/js/app.js');
@@ -1164,6 +1167,72 @@ test('answers that come late change nothing: a page left while it loaded, an old
   await older.delivered;
   await page.waitForTimeout(300);
   assert.equal(await total(), before, 'the older count did not come back');
+  await page.unrouteAll();
+});
+
+test('a message that comes while the unread counts load is counted once, whether the load has it or not', async () => {
+  const page = bob.page;
+  // The pushes of new messages pass through here: held while `holdingNew`, handed on by `handOn()`.
+  let holdingNew = false;
+  const heldNew = [];
+  const sockets = [];
+  await page.routeWebSocket(/\/v1\/ws$/, (socket) => {
+    const server = socket.connectToServer();
+    server.onMessage((message) => {
+      if (holdingNew && String(message).includes('"message-new"')) heldNew.push({socket, message});
+      else socket.send(message);
+    });
+    sockets.push(socket);
+  });
+  const handOn = () => {
+    assert.equal(heldNew.length, 1, 'the push of the message was held');
+    for (const {socket, message} of heldNew.splice(0)) socket.send(message);
+  };
+  await page.goto(`${base}/#/profile`);
+  await page.reload();  // a socket the route above sees
+  await page.getByRole('heading', {name: 'Your profile'}).waitFor();
+  const shows = (n) => page.waitForFunction((n) => Number(document.getElementById('nav-unread').textContent || 0) === n, n);
+  const before = await page.evaluate(async () => (await (await fetch('/v1/channels?private=true&limit=200')).json())
+      .reduce((sum, channel) => sum + channel.unread, 0));
+  await shows(before);
+  const bobsId = await page.evaluate(async () => (await (await fetch('/v1/users/me')).json()).id);
+  const channel = await ann.page.evaluate(async ([bobsId, name]) => (await (await fetch('/v1/channels', {method: 'POST',
+    headers: {'Content-Type': 'application/json'}, body: JSON.stringify({name, private: true, members: [{id: bobsId}]})}))
+    .json()).id, [bobsId, `counted once ${unique}`]);
+  const post = (body) => ann.page.evaluate(async ([id, body]) => {
+    const response = await fetch(`/v1/channels/${id}`, {method: 'POST', headers: {'Content-Type': 'application/json'},
+      body: JSON.stringify({body})});
+    return {status: response.status, seq: (await response.json()).seq};
+  }, [channel, body]);
+  // A load of the counts (as after a reconnect), the page's own, awaited here.
+  const load = () => page.evaluate(async () => {
+    const [{app}, {unread}] = await Promise.all([import('/js/app.js'), import('/js/unread.js')]);
+    await unread.load(app.me);
+  });
+  await shows(before);  // (a new channel counts nothing)
+
+  // The server counts before a message comes; its push arrives while that answer is held.
+  const counts = await hold(page, /\/v1\/channels\?private=true/);
+  const loading = load();
+  await counts.seen;
+  assert.equal((await post('while the counts load')).status, 201);
+  await shows(before + 1);  // the push, on the counts on screen
+  counts.release();
+  await loading;
+  assert.equal(await unreadShown(page), before + 1, 'the message the load did not have is still counted');
+
+  // A message the server has counted, whose push comes after the load: not counted twice.
+  holdingNew = true;
+  assert.equal((await post('counted by the load')).status, 201);
+  await load();
+  await shows(before + 2);
+  holdingNew = false;
+  handOn();
+  const third = await post('a third, after it');  // its push comes after the held one
+  assert.equal(third.status, 201);
+  await page.evaluate(async () => { window.unreadForTest = (await import('/js/unread.js')).unread; });
+  await page.waitForFunction(([id, seq]) => window.unreadForTest.get(id).seq === seq, [channel, third.seq]);
+  assert.equal(await unreadShown(page), before + 3, 'the held push added nothing');
   await page.unrouteAll();
 });
 

@@ -1,7 +1,9 @@
 // Unread messages and mentions per event chat, as the server counts them (GET /v1/channels
 // ?private=true after each sign-in and reconnect), kept current by pushes: a message from someone else
 // adds one, a read-update (this reader marking a chat read, in any tab or device) sets the
-// counts. Views subscribe to redraw their badges.
+// counts. A push that comes while a load runs is applied to the load's counts too, unless
+// they already have it: each channel's counts hold messages up to its newest `seq` then.
+// Views subscribe to redraw their badges.
 import {api} from './api.js';
 import {h} from './dom.js';
 
@@ -17,28 +19,57 @@ export async function* privateChannels() {
   }
 }
 
+// Applies a push to `states` (channel id → counts); true if it changed them. A message
+// already counted (its seq no newer than the channel's `seq`) adds nothing; with `replay`, a
+// read-update whose marker the counts already have is older than them and changes nothing.
+function apply(states, push, replay) {
+  if (push.type === 'read-update') {
+    const state = states.get(push.channelID);
+    if (!state || (replay && push.lastRead <= state.lastRead)) return false;
+    states.set(push.channelID, {lastRead: push.lastRead, unread: push.unread, mentions: push.mentions, seq: state.seq});
+    return true;
+  }
+  if (push.type === 'message-new') {
+    const message = push.message, state = states.get(message.channelID);
+    if (!state || message.seq <= state.seq) return false;
+    state.seq = message.seq;
+    state.unread += 1;
+    if (push.mentionsMe) state.mentions += 1;
+    return true;
+  }
+  if (!states.has(push.channel.id)) states.set(push.channel.id, {lastRead: 0, unread: 0, mentions: 0, seq: 0});
+  return false;
+}
+
 export const unread = {
   me: null,
-  states: new Map(),     // channel id → {lastRead, unread, mentions}; the private channels (events' chats)
+  states: new Map(),     // channel id → {lastRead, unread, mentions, seq}; the private channels (events' chats)
   listeners: new Set(),  // (states) => void
   reading: null,         // the chat open in this tab, on screen: its messages are read, not unread
 
   loads: 0,              // loads begun: only the latest one's answer counts
+  missed: null,          // the pushes that came while the latest load ran, in order
 
   async load(me) {
     this.me = me;
     const mine = ++this.loads;  // a sign-out, or a newer load (a reconnect), makes this one stale
+    const missed = this.missed = [];
     let states;
     try {
       states = new Map();
       for await (const channels of privateChannels()) {
         if (mine !== this.loads) return;
-        for (const c of channels) states.set(c.id, {lastRead: c.lastRead ?? 0, unread: c.unread ?? 0, mentions: c.mentions ?? 0});
+        for (const c of channels) {
+          states.set(c.id, {lastRead: c.lastRead ?? 0, unread: c.unread ?? 0, mentions: c.mentions ?? 0,
+            seq: c.lastMessage?.seq ?? 0});
+        }
       }
     } catch {
       states = new Map();  // chat turned off, or the server away: no badges
     }
     if (mine !== this.loads) return;
+    this.missed = null;
+    for (const push of missed) apply(states, push, true);
     this.states = states;
     this.emit();
   },
@@ -46,11 +77,12 @@ export const unread = {
   clear() {
     ++this.loads;
     this.me = null;
+    this.missed = null;
     this.states = new Map();
     this.emit();
   },
 
-  get(channelId) { return this.states.get(channelId) ?? {lastRead: 0, unread: 0, mentions: 0}; },
+  get(channelId) { return this.states.get(channelId) ?? {lastRead: 0, unread: 0, mentions: 0, seq: 0}; },
 
   total() {
     let sum = 0;
@@ -59,21 +91,18 @@ export const unread = {
   },
 
   onPush(push) {
-    if (push.type === 'read-update' && this.states.has(push.channelID)) {
-      this.states.set(push.channelID, {lastRead: push.lastRead, unread: push.unread, mentions: push.mentions});
-      this.emit();
-    } else if (push.type === 'message-new' && this.states.has(push.message?.channelID)) {
+    if (push.type === 'message-new') {
       const message = push.message;
-      if (message.creator?.id === this.me?.id) return;
+      if (!message || message.creator?.id === this.me?.id) return;
       if (this.reading === message.channelID && document.visibilityState === 'visible') return;  // read as it comes
-      const state = this.states.get(message.channelID);
-      state.unread += 1;
-      if (message.mentions?.includes(this.me?.id)) state.mentions += 1;
-      this.emit();
-    } else if ((push.type === 'channel-new' || push.type === 'channel-update') && push.channel?.private &&
-               !this.states.has(push.channel.id)) {
-      this.states.set(push.channel.id, {lastRead: 0, unread: 0, mentions: 0});  // joined an event meanwhile
+      push = {...push, mentionsMe: Boolean(message.mentions?.includes(this.me?.id))};  // as it is now
+    } else if (push.type === 'channel-new' || push.type === 'channel-update') {
+      if (!push.channel?.private) return;  // joined an event meanwhile when private
+    } else if (push.type !== 'read-update') {
+      return;
     }
+    this.missed?.push(push);
+    if (apply(this.states, push, false)) this.emit();
   },
 
   emit() { this.listeners.forEach((listener) => listener(this)); },
