@@ -395,6 +395,16 @@ TEST_P(CalendarTest, ThePrivateFeedHoldsTheOwnersRsvpsFrom30DaysAgoWithoutASessi
   EXPECT_EQ(cEvents.count(uid(others)), 1u);
 }
 
+// A musician with no RSVP yet subscribes: a calendar both parsers read, with no event.
+TEST_P(CalendarTest, AFeedWithNothingInItYetIsAValidCalendar) {
+  const auto a = newAccount();
+  const auto feed = call("GET", newFeed(a));
+  ASSERT_EQ(feed.status, 200) << feed.body;
+  const auto calendar = parsed(feed);
+  ASSERT_TRUE(calendar->has("events")) << feed.body;
+  EXPECT_EQ(calendar->getArray("events")->size(), 0u);
+}
+
 TEST_P(CalendarTest, ANewFeedRevokesTheOldOneAndDeleteRevokesIt) {
   const auto a = newAccount();
   const auto id = idOf(create(a, iso(daysAhead(3))));

@@ -124,6 +124,17 @@ TEST_P(IcsCheckTest, RejectsUnbalancedComponents) {
   expectRejected(feedWith("END:VEVENT\r\nEND:VCALENDAR", "END:VTODO\r\nEND:VCALENDAR"), "does not close VEVENT");
 }
 
+// RFC 5545's icalbody is calprops and at least one component: a calendar with no event
+// still has one (UTC's time zone), which both parsers read, and none is refused.
+TEST_P(IcsCheckTest, ReadsAFeedWithNoEventAndRejectsOneWithoutAComponent) {
+  const std::string empty = mmm::meetups::renderCalendar("Mine", {});
+  EXPECT_EQ(checkIcs(empty, GetParam()), "{\"name\":\"Mine\",\"events\":[]}\n");
+  const auto zone = empty.find("BEGIN:VTIMEZONE\r\n"), end = empty.find("END:VTIMEZONE\r\n");
+  ASSERT_NE(zone, std::string::npos);
+  ASSERT_NE(end, std::string::npos);
+  expectRejected(std::string(empty).erase(zone, end + 15 - zone), "without a component");
+}
+
 TEST_P(IcsCheckTest, RejectsFloatingTimes) {
   expectRejected(feedWith("DTSTART:20280229T235959Z", "DTSTART:20280229T235959"), "not a UTC date-time");
 }

@@ -6,7 +6,8 @@
 //
 // Raw bytes first: valid UTF-8, every line ends in CRLF, every physical line is at most 75
 // octets and valid UTF-8 on its own, continuation lines start with a space or tab, BEGIN/END
-// nest and match, one VCALENDAR. Then ICAL.parse: VERSION 2.0 and a PRODID, and each VEVENT
+// nest and match, one VCALENDAR holding at least one component (RFC 5545's icalbody:
+// calprops and 1*component). Then ICAL.parse: VERSION 2.0 and a PRODID, and each VEVENT
 // has UID, DTSTAMP, DTSTART, DTEND (UTC date-times, DTEND after DTSTART), SUMMARY, SEQUENCE
 // and STATUS, at most once each. Prints one JSON object
 //   {"name": X-WR-CALNAME or null, "events": [{"uid", "summary", "location", "description",
@@ -42,13 +43,14 @@ function checkBytes(data) {
     at = end + 2;
   }
   const stack = [];
-  let calendars = 0;
+  let calendars = 0, components = 0;
   const closeLogical = (text) => {
     const name = text.split(/[;:]/, 1)[0].toUpperCase();
     const colon = text.indexOf(':');
     const value = colon < 0 ? '' : text.slice(colon + 1).toUpperCase();
     if (name === 'BEGIN') {
       if (stack.length === 0) ++calendars;
+      else if (stack.length === 1) ++components;
       stack.push(value);
     } else if (name === 'END') {
       if (stack.length === 0 || stack[stack.length - 1] !== value)
@@ -82,6 +84,7 @@ function checkBytes(data) {
   if (logical !== null) closeLogical(logical);
   if (stack.length) throw new Bad(`BEGIN:${stack[stack.length - 1]} never ends`);
   if (calendars !== 1 || lines[0].toString() !== 'BEGIN:VCALENDAR') throw new Bad(`not exactly one VCALENDAR (${calendars})`);
+  if (components === 0) throw new Bad('a VCALENDAR without a component (RFC 5545 wants at least one)');
 }
 
 function utc(event, name) {

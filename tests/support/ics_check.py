@@ -5,7 +5,8 @@ Usage: /usr/bin/python3 ics_check.py [FILE]   (stdin without FILE)
 
 First the raw bytes: valid UTF-8, every line ends in CRLF, every physical line is at most
 75 octets and valid UTF-8 on its own, continuation lines start with a space or tab,
-BEGIN/END nest and match, one VCALENDAR. Then icalendar.Calendar.from_ical parses it: no
+BEGIN/END nest and match, one VCALENDAR holding at least one component (RFC 5545's
+icalbody: calprops and 1*component). Then icalendar.Calendar.from_ical parses it: no
 parse errors, VERSION 2.0 and a PRODID, and each VEVENT has UID, DTSTAMP, DTSTART, DTEND
 (UTC date-times, DTEND after DTSTART), SUMMARY, SEQUENCE and STATUS, at most once each.
 Prints one JSON object (the same bytes as ics_check.mjs prints for the same feed):
@@ -54,16 +55,18 @@ def check_bytes(data):
     if not data.endswith(b'\r\n'):
         raise Bad('the last line does not end in CRLF')
     lines = data[:-2].split(b'\r\n')
-    stack, calendars = [], 0
+    stack, calendars, components = [], 0, 0
     logical = None
 
     def close_logical(text):
-        nonlocal calendars
+        nonlocal calendars, components
         name = re.split('[;:]', text, maxsplit=1)[0].upper()
         value = text.split(':', 1)[1] if ':' in text else ''
         if name == 'BEGIN':
             if not stack:
                 calendars += 1
+            elif len(stack) == 1:
+                components += 1
             stack.append(value.upper())
         elif name == 'END':
             if not stack or stack[-1] != value.upper():
@@ -97,6 +100,8 @@ def check_bytes(data):
         raise Bad('BEGIN:%s never ends' % stack[-1])
     if calendars != 1 or not lines[0] == b'BEGIN:VCALENDAR':
         raise Bad('not exactly one VCALENDAR (%d)' % calendars)
+    if components == 0:
+        raise Bad('a VCALENDAR without a component (RFC 5545 wants at least one)')
 
 
 def utc(component, name):

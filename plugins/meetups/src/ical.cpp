@@ -243,6 +243,12 @@ std::string renderCalendar(const std::string& name, const std::vector<CalendarEv
     if (!e.url.empty()) lines.uri("URL", e.url);
     lines.plain("END:VEVENT");
   }
+  // RFC 5545 wants a component in every calendar: one with no event (a feed with nothing
+  // in it yet) has UTC's time zone, which nothing refers to (every time is in UTC).
+  if (events.empty())
+    for (const char* line : {"BEGIN:VTIMEZONE", "TZID:UTC", "BEGIN:STANDARD", "DTSTART:19700101T000000",
+                             "TZOFFSETFROM:+0000", "TZOFFSETTO:+0000", "TZNAME:UTC", "END:STANDARD", "END:VTIMEZONE"})
+      lines.plain(line);
   lines.plain("END:VCALENDAR");
   return out;
 }

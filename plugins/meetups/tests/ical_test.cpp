@@ -143,10 +143,13 @@ TEST(Ical, RendersAWholeCalendarExactly) {
             "END:VCALENDAR\r\n");
 }
 
+// Nor an event: RFC 5545 wants a component, so it has UTC's time zone.
 TEST(Ical, ACalendarWithoutANameHasNoFeedProperties) {
   EXPECT_EQ(renderCalendar("", {}),
             "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Music Maker Meetup//mmm-server//EN\r\n"
-            "CALSCALE:GREGORIAN\r\nEND:VCALENDAR\r\n");
+            "CALSCALE:GREGORIAN\r\nBEGIN:VTIMEZONE\r\nTZID:UTC\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\n"
+            "TZOFFSETFROM:+0000\r\nTZOFFSETTO:+0000\r\nTZNAME:UTC\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"
+            "END:VCALENDAR\r\n");
 }
 
 TEST(Ical, FoldsAtExactly75Octets) {
