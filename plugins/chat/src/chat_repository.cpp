@@ -547,14 +547,17 @@ std::map<std::int64_t, ReadState> ChatRepository::readStates(Store& store, DbSes
   // the marker joined or the newest message's seq a correlated MAX, SQLite read every
   // message of every channel on the page, read or not: with 98,000 messages in one channel
   // read to its end, a list took 45 ms, now 0.45 ms.
-  static const UnionShapes unreadCounts(
-      "SELECT channel_id, COUNT(*) FROM chat_messages WHERE channel_id = ? AND seq > ? AND creator_id <> ?"
-      " GROUP BY channel_id");
-  // (The newest message by its seq found first: no derived table, which MariaDB would
-  // make a temporary table of, once per channel.)
+  // The newest message comes first, and the counts stop at it: they hold the messages up to
+  // its seq and no later one, committed meanwhile (the statements are not one snapshot). A
+  // client adds the pushes of messages after that seq, and only those. (The newest message
+  // by its seq found first: no derived table, which MariaDB would make a temporary table
+  // of, once per channel.)
   static const UnionShapes newestMessages(
       "SELECT channel_id, id, seq, created_at FROM chat_messages"
       " WHERE channel_id = ? AND seq = (SELECT MAX(seq) FROM chat_messages WHERE channel_id = ?)");
+  static const UnionShapes unreadCounts(
+      "SELECT channel_id, COUNT(*) FROM chat_messages WHERE channel_id = ? AND seq > ? AND seq <= ? AND creator_id <> ?"
+      " GROUP BY channel_id");
   forEachInList(
       channelIds,
       [&](const std::string& marks, const std::vector<SqlValue>& ids) {
@@ -563,30 +566,43 @@ std::map<std::int64_t, ReadState> ChatRepository::readStates(Store& store, DbSes
         store.query(session,
                     "SELECT channel_id, last_read FROM chat_reads WHERE user_id = ? AND channel_id IN (" + marks + ")",
                     values, [&](const SqlRow& r) { states[r.int64(0)].lastRead = r.int64(1); });
-        std::vector<SqlValue> bounds;
-        bounds.reserve(ids.size() * 3);
-        for (const auto& id : ids) {
-          bounds.push_back(id);
-          bounds.emplace_back(states[std::get<std::int64_t>(id)].lastRead);
-          bounds.emplace_back(userId);
-        }
-        store.query(session, unreadCounts.of(ids.size()), bounds,
-                    [&](const SqlRow& r) { states[r.int64(0)].unread = r.int64(1); });
-        // The reader's mentions are few next to the messages: walked once for the page.
-        std::vector<SqlValue> withAuthor{userId, userId};
-        withAuthor.insert(withAuthor.end(), ids.begin(), ids.end());
-        store.query(session,
-                    "SELECT m.channel_id, COUNT(*) FROM chat_mentions x JOIN chat_messages m ON m.id = x.message_id"
-                    " LEFT JOIN chat_reads r ON r.user_id = ? AND r.channel_id = m.channel_id"
-                    " WHERE x.user_id = ? AND m.creator_id <> x.user_id AND m.channel_id IN (" + marks + ")"
-                    " AND m.seq > COALESCE(r.last_read, 0) GROUP BY m.channel_id",
-                    withAuthor, [&](const SqlRow& r) { states[r.int64(0)].mentions = r.int64(1); });
         std::vector<SqlValue> twice;
         twice.reserve(ids.size() * 2);
         for (const auto& id : ids) twice.insert(twice.end(), {id, id});
         store.query(session, newestMessages.of(ids.size()), twice, [&](const SqlRow& r) {
           states[r.int64(0)].lastMessage = ReadState::Last{r.int64(1), r.int64(2), r.int64(3)};
         });
+        const auto newest = [&](const SqlValue& id) -> std::int64_t {
+          const auto& last = states[std::get<std::int64_t>(id)].lastMessage;
+          return last ? last->seq : 0;
+        };
+        std::vector<SqlValue> bounds;
+        bounds.reserve(ids.size() * 4);
+        for (const auto& id : ids) {
+          bounds.push_back(id);
+          bounds.emplace_back(states[std::get<std::int64_t>(id)].lastRead);
+          bounds.emplace_back(newest(id));
+          bounds.emplace_back(userId);
+        }
+        store.query(session, unreadCounts.of(ids.size()), bounds,
+                    [&](const SqlRow& r) { states[r.int64(0)].unread = r.int64(1); });
+        // The reader's mentions are few next to the messages: walked once for the page, up
+        // to each channel's newest message (a CASE of the page's channels).
+        std::string upTo = "CASE m.channel_id";
+        std::vector<SqlValue> withAuthor{userId, userId};
+        withAuthor.insert(withAuthor.end(), ids.begin(), ids.end());
+        for (const auto& id : ids) {
+          upTo += " WHEN ? THEN ?";
+          withAuthor.push_back(id);
+          withAuthor.emplace_back(newest(id));
+        }
+        upTo += " ELSE 0 END";
+        store.query(session,
+                    "SELECT m.channel_id, COUNT(*) FROM chat_mentions x JOIN chat_messages m ON m.id = x.message_id"
+                    " LEFT JOIN chat_reads r ON r.user_id = ? AND r.channel_id = m.channel_id"
+                    " WHERE x.user_id = ? AND m.creator_id <> x.user_id AND m.channel_id IN (" + marks + ")"
+                    " AND m.seq > COALESCE(r.last_read, 0) AND m.seq <= " + upTo + " GROUP BY m.channel_id",
+                    withAuthor, [&](const SqlRow& r) { states[r.int64(0)].mentions = r.int64(1); });
       },
       UnionShapes::kMaxTerms);
   return states;
