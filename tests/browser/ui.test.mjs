@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
 import {mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
+import {setTimeout as sleep} from 'node:timers/promises';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {chromium} from 'playwright-core';
@@ -1170,19 +1171,18 @@ test('answers that come late change nothing: a page left while it loaded, an old
   await page.unrouteAll();
 });
 
-test('a message that comes while the unread counts load is counted once, whether the load has it or not', async () => {
+test('a message is counted once, whether the unread counts that load as it comes have it or not, in whatever order pushes come', async () => {
   const page = bob.page;
   // The pushes of new messages pass through here: held while `holdingNew`, handed on by `handOn()`.
+  // (A WebSocket route outlives unrouteAll(): holdingNew is false again whatever happens.)
   let holdingNew = false;
   const heldNew = [];
-  const sockets = [];
   await page.routeWebSocket(/\/v1\/ws$/, (socket) => {
     const server = socket.connectToServer();
     server.onMessage((message) => {
       if (holdingNew && String(message).includes('"message-new"')) heldNew.push({socket, message});
       else socket.send(message);
     });
-    sockets.push(socket);
   });
   const handOn = () => {
     assert.equal(heldNew.length, 1, 'the push of the message was held');
@@ -1223,16 +1223,33 @@ test('a message that comes while the unread counts load is counted once, whether
 
   // A message the server has counted, whose push comes after the load: not counted twice.
   holdingNew = true;
-  assert.equal((await post('counted by the load')).status, 201);
-  await load();
-  await shows(before + 2);
-  holdingNew = false;
+  try {
+    assert.equal((await post('counted by the load')).status, 201);
+    for (let waited = 0; heldNew.length === 0 && waited < 10000; waited += 20) await sleep(20);
+    await load();
+    await shows(before + 2);
+  } finally {
+    holdingNew = false;
+  }
   handOn();
   const third = await post('a third, after it');  // its push comes after the held one
   assert.equal(third.status, 201);
   await page.evaluate(async () => { window.unreadForTest = (await import('/js/unread.js')).unread; });
-  await page.waitForFunction(([id, seq]) => window.unreadForTest.get(id).seq === seq, [channel, third.seq]);
+  await page.waitForFunction(([id, seq]) => window.unreadForTest.get(id).newest === seq, [channel, third.seq]);
   assert.equal(await unreadShown(page), before + 3, 'the held push added nothing');
+
+  // Pushes out of order (two people posting at once, on two workers or nodes): both count.
+  holdingNew = true;
+  try {
+    assert.equal((await post('the first of two')).status, 201);
+    for (let waited = 0; heldNew.length === 0 && waited < 10000; waited += 20) await sleep(20);
+  } finally {
+    holdingNew = false;
+  }
+  assert.equal((await post('the second of two')).status, 201);
+  await shows(before + 4);
+  handOn();
+  await shows(before + 5);
   await page.unrouteAll();
 });
 

@@ -19,31 +19,39 @@ export async function* privateChannels() {
   }
 }
 
-// Applies a push to `states` (channel id → counts); true if it changed them. A message
-// already counted (its seq no newer than the channel's `seq`) adds nothing; with `replay`, a
-// read-update whose marker the counts already have is older than them and changes nothing.
+// Applies a push to `states` (channel id → counts); true if it changed them. The counts of
+// a load hold the messages up to the channel's `seq` (its newest message then): a message
+// push adds one only when it is later than that and than the reader's marker, in whatever
+// order the pushes come. With `replay` (a push that came while the load ran), a read-update
+// whose marker the load already has is older than its counts and changes nothing.
 function apply(states, push, replay) {
   if (push.type === 'read-update') {
     const state = states.get(push.channelID);
     if (!state || (replay && push.lastRead <= state.lastRead)) return false;
-    states.set(push.channelID, {lastRead: push.lastRead, unread: push.unread, mentions: push.mentions, seq: state.seq});
+    Object.assign(state, {lastRead: push.lastRead, unread: push.unread, mentions: push.mentions});
     return true;
   }
   if (push.type === 'message-new') {
     const message = push.message, state = states.get(message.channelID);
-    if (!state || message.seq <= state.seq) return false;
-    state.seq = message.seq;
+    if (!state) return false;
+    state.newest = Math.max(state.newest, message.seq);
+    if (message.seq <= state.seq || message.seq <= state.lastRead) return false;
     state.unread += 1;
     if (push.mentionsMe) state.mentions += 1;
     return true;
   }
-  if (!states.has(push.channel.id)) states.set(push.channel.id, {lastRead: 0, unread: 0, mentions: 0, seq: 0});
+  if (!states.has(push.channel.id)) states.set(push.channel.id, counts());
   return false;
 }
 
+// A channel's counts, from an item of the list (or none yet): `seq` bounds what they hold;
+// `newest` is the newest message heard of.
+const counts = (c = {}) => ({lastRead: c.lastRead ?? 0, unread: c.unread ?? 0, mentions: c.mentions ?? 0,
+  seq: c.lastMessage?.seq ?? 0, newest: c.lastMessage?.seq ?? 0});
+
 export const unread = {
   me: null,
-  states: new Map(),     // channel id → {lastRead, unread, mentions, seq}; the private channels (events' chats)
+  states: new Map(),     // channel id → counts(); the private channels (events' chats)
   listeners: new Set(),  // (states) => void
   reading: null,         // the chat open in this tab, on screen: its messages are read, not unread
 
@@ -59,10 +67,7 @@ export const unread = {
       states = new Map();
       for await (const channels of privateChannels()) {
         if (mine !== this.loads) return;
-        for (const c of channels) {
-          states.set(c.id, {lastRead: c.lastRead ?? 0, unread: c.unread ?? 0, mentions: c.mentions ?? 0,
-            seq: c.lastMessage?.seq ?? 0});
-        }
+        for (const c of channels) states.set(c.id, counts(c));
       }
     } catch {
       states = new Map();  // chat turned off, or the server away: no badges
@@ -82,7 +87,7 @@ export const unread = {
     this.emit();
   },
 
-  get(channelId) { return this.states.get(channelId) ?? {lastRead: 0, unread: 0, mentions: 0, seq: 0}; },
+  get(channelId) { return this.states.get(channelId) ?? counts(); },
 
   total() {
     let sum = 0;
