@@ -22,12 +22,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstddef>
 #include <cerrno>
 #include <climits>
 #include <cstring>
 #include <iterator>
+#include <mutex>
 #include <set>
 #include <sstream>
 
@@ -170,6 +170,7 @@ class PluginHost::Context final : public Host {
   const YAML::Node& config() const override { return config_; }
   std::shared_ptr<spdlog::logger> logger() const override { return logger_; }
   void route(const std::string& method, const std::string& pattern, Handler handler) override {
+    std::lock_guard lock(starting_);
     requireStarting(method, pattern);
     routes_(name_, method, pattern, std::move(handler));
   }
@@ -180,6 +181,7 @@ class PluginHost::Context final : public Host {
   Pusher& pusher() override { return backEnds_.pusher; }
   void route(const std::string& method, const std::string& pattern, Handler handler, const RateLimit& limit) override {
     if (limit.off()) return route(method, pattern, std::move(handler));
+    std::lock_guard lock(starting_);
     requireStarting(method, pattern);
     if (limit.name.empty() || limit.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string::npos)
       throw std::invalid_argument("rate limit names are lowercase letters, digits, '_' and '-': '" + limit.name + "'");
@@ -217,17 +219,22 @@ class PluginHost::Context final : public Host {
   }
 
   /// Called once the plugin's start() has returned: the routes are published then, and a
-  /// route added later would not serve until some reload published it again.
-  void started() { starting_ = false; }
+  /// route added later would not serve until some reload published it again. A route
+  /// being added on another thread of the plugin's is in before this returns.
+  void started() {
+    std::lock_guard lock(starting_);
+    started_ = true;
+  }
 
  private:
   void requireStarting(const std::string& method, const std::string& pattern) const {
-    if (!starting_)
+    if (started_)
       throw std::logic_error("plugin '" + name_ + "': route " + method + " " + pattern +
                              " added after start() returned; routes are added in start()");
   }
 
-  std::atomic<bool> starting_{true};  // a thread of the plugin's may call route() at any time
+  std::mutex starting_;  // held by route() and started(): a plugin's thread may add a route at any time
+  bool started_ = false;
   std::map<std::string, Command>& commands_;
   const std::vector<std::string>& reservedFlags_;
   std::string name_;
