@@ -671,6 +671,14 @@ TEST_P(ChatTest, ReadMarkersCountOthersUnreadMessagesAndMentionsAndNeverMoveBack
   }
   EXPECT_EQ(pushed->getValue<Poco::Int64>("channelID"), channel);
   EXPECT_EQ(state(pushed), (State{2, 1, 0}));
+  // Both say what the counts go up to: the newest message, as the list does.
+  for (const auto& answer : {json(read), pushed}) {
+    const auto newest = answer->getObject("lastMessage");
+    ASSERT_TRUE(newest) << "no lastMessage";
+    EXPECT_EQ(newest->getValue<Poco::Int64>("id"), own->getValue<Poco::Int64>("id"));
+    EXPECT_EQ(newest->getValue<Poco::Int64>("seq"), 4);
+    EXPECT_EQ(newest->getValue<std::string>("createdAt"), own->getValue<std::string>("createdAt"));
+  }
   // Never back.
   read = call("PUT", path + "/read", R"({"messageID":)" + std::to_string(m1) + "}", b.token);
   ASSERT_EQ(read.status, 200) << read.body;

@@ -13,6 +13,11 @@ namespace {
 
 const std::string kProfile = RouteDoc::ref("Profile");  // the users plugin's
 
+// The newest message a channel's counts go up to (none: null).
+const std::string kLastMessage = R"({"oneOf":[{"type":"null"},{"type":"object","required":["id","seq","createdAt"],
+"properties":{"id":{"type":"integer"},"seq":{"type":"integer"},"createdAt":{"type":"string","format":"date-time"}}}],
+"description":"The newest message of the channel, up to which the counts go"})";
+
 const std::string kChannel = R"({"type":"object","description":"In lists also the caller's lastRead, unread, mentions and lastMessage",
 "required":["id","name","description","private","members","createdAt","creator","editedAt"],
 "properties":{"id":{"type":"integer","minimum":1},"name":{"type":"string","maxLength":255},
@@ -20,8 +25,7 @@ const std::string kChannel = R"({"type":"object","description":"In lists also th
 "members":{"type":"array","items":)" + kProfile + R"(},"createdAt":{"type":"string","format":"date-time"},
 "creator":{"oneOf":[{"type":"null"},)" + kProfile + R"(]},"editedAt":{"type":["string","null"],"format":"date-time"},
 "lastRead":{"type":"integer","minimum":0},"unread":{"type":"integer","minimum":0},"mentions":{"type":"integer","minimum":0},
-"lastMessage":{"oneOf":[{"type":"null"},{"type":"object","required":["id","seq","createdAt"],
-"properties":{"id":{"type":"integer"},"seq":{"type":"integer"},"createdAt":{"type":"string","format":"date-time"}}}]}}})";
+"lastMessage":)" + kLastMessage + "}}";
 
 const std::string kMessage = R"({"type":"object",
 "required":["id","channelID","seq","body","createdAt","creator","editedAt","replyTo","reactions","mentions"],
@@ -36,9 +40,9 @@ const std::string kMessage = R"({"type":"object",
 "properties":{"emoji":{"type":"string"},"userIDs":{"type":"array","items":{"type":"integer"}}}}},
 "mentions":{"type":"array","maxItems":20,"items":{"type":"integer"}}}})";
 
-const char* const kReadState = R"({"type":"object","required":["channelID","lastRead","unread","mentions"],
+const std::string kReadState = R"({"type":"object","required":["channelID","lastRead","unread","mentions"],
 "properties":{"channelID":{"type":"integer"},"lastRead":{"type":"integer","minimum":0},
-"unread":{"type":"integer","minimum":0},"mentions":{"type":"integer","minimum":0}}})";
+"unread":{"type":"integer","minimum":0},"mentions":{"type":"integer","minimum":0},"lastMessage":)" + kLastMessage + "}}";
 
 const char* const kId = R"({"type":"integer","minimum":1})";
 const char* const kText = R"({"type":"string"})";

@@ -49,15 +49,7 @@ void ChatJson::writeChannel(JsonWriter& json, const Channel& c, const Profiles& 
   timeOrNull(json, c.editedAt);
   json.field("id", c.id);
   if (state) {
-    json.key("lastMessage");
-    if (state->lastMessage)
-      json.beginObject()
-          .field("createdAt", rfc3339(state->lastMessage->createdAt).view())
-          .field("id", state->lastMessage->id)
-          .field("seq", state->lastMessage->seq)
-          .endObject();
-    else
-      json.null();
+    writeLastMessage(json, *state);
     json.field("lastRead", state->lastRead);
   }
   json.key("members").beginArray();
@@ -70,14 +62,24 @@ void ChatJson::writeChannel(JsonWriter& json, const Channel& c, const Profiles& 
   json.endObject();
 }
 
+// "lastMessage": {"createdAt","id","seq"} or null: the newest message the counts go up to.
+void ChatJson::writeLastMessage(JsonWriter& json, const ReadState& state) {
+  json.key("lastMessage");
+  if (state.lastMessage)
+    json.beginObject()
+        .field("createdAt", rfc3339(state.lastMessage->createdAt).view())
+        .field("id", state.lastMessage->id)
+        .field("seq", state.lastMessage->seq)
+        .endObject();
+  else
+    json.null();
+}
+
 std::string ChatJson::readState(const ReadState& state) {
-  JsonWriter json(96);
-  json.beginObject()
-      .field("channelID", state.channelId)
-      .field("lastRead", state.lastRead)
-      .field("mentions", state.mentions)
-      .field("unread", state.unread)
-      .endObject();
+  JsonWriter json(160);
+  json.beginObject().field("channelID", state.channelId);
+  writeLastMessage(json, state);
+  json.field("lastRead", state.lastRead).field("mentions", state.mentions).field("unread", state.unread).endObject();
   return json.take();
 }
 
@@ -198,10 +200,10 @@ void ChatPushes::presence(std::int64_t userId, bool online, const std::vector<st
 }
 
 void ChatPushes::readUpdate(std::int64_t userId, const ReadState& state) {
-  JsonWriter envelope(160);
-  envelope.beginObject()
-      .field("channelID", state.channelId)
-      .field("lastRead", state.lastRead)
+  JsonWriter envelope(224);
+  envelope.beginObject().field("channelID", state.channelId);
+  ChatJson::writeLastMessage(envelope, state);
+  envelope.field("lastRead", state.lastRead)
       .field("mentions", state.mentions)
       .field("type", "read-update")
       .field("unread", state.unread);

@@ -21,8 +21,10 @@ class ChatJson {
   /// An array; with `states`, each channel with the caller's lastRead, unread, mentions and
   /// lastMessage (GET /v1/channels).
   std::string channels(const std::vector<Channel>& channels, const std::map<std::int64_t, ReadState>* states = nullptr);
-  /// {"channelID","lastRead","mentions","unread"}
+  /// {"channelID","lastMessage","lastRead","mentions","unread"}
   static std::string readState(const ReadState& state);
+  /// "lastMessage": {"createdAt","id","seq"} or null, the newest message the counts go up to.
+  static void writeLastMessage(JsonWriter& json, const ReadState& state);
   std::string channel(const Channel& channel);                 // an object
   std::string messages(const std::vector<Message>& messages);  // an array
   std::string message(const Message& message);                 // an object
