@@ -1202,7 +1202,8 @@ test('a message is counted once, whether the unread counts that load as it comes
   const post = (body) => ann.page.evaluate(async ([id, body]) => {
     const response = await fetch(`/v1/channels/${id}`, {method: 'POST', headers: {'Content-Type': 'application/json'},
       body: JSON.stringify({body})});
-    return {status: response.status, seq: (await response.json()).seq};
+    const message = await response.json();
+    return {status: response.status, id: message.id, seq: message.seq};
   }, [channel, body]);
   // A load of the counts (as after a reconnect), the page's own, awaited here.
   const load = () => page.evaluate(async () => {
@@ -1246,10 +1247,31 @@ test('a message is counted once, whether the unread counts that load as it comes
   } finally {
     holdingNew = false;
   }
-  assert.equal((await post('the second of two')).status, 201);
+  const second = await post('the second of two');
+  assert.equal(second.status, 201);
   await shows(before + 4);
   handOn();
   await shows(before + 5);
+
+  // A message that the reader's marking read counts (it is after the marker), whose push
+  // comes after the read-update: not counted twice either.
+  holdingNew = true;
+  let sixth;
+  try {
+    sixth = await post('after the marker');
+    assert.equal(sixth.status, 201);
+    for (let waited = 0; heldNew.length === 0 && waited < 10000; waited += 20) await sleep(20);
+  } finally {
+    holdingNew = false;
+  }
+  const marked = await page.evaluate(async ([id, message]) => (await fetch(`/v1/channels/${id}/read`, {method: 'PUT',
+    headers: {'Content-Type': 'application/json'}, body: JSON.stringify({messageID: message})})).json(),
+  [channel, second.id]);
+  assert.equal(marked.unread, 1);
+  await shows(before + 1);  // the read-update: this chat's one unread message
+  handOn();
+  await page.waitForFunction(([id, seq]) => window.unreadForTest.get(id).newest === seq, [channel, sixth.seq]);
+  assert.equal(await unreadShown(page), before + 1, 'the message the read-update counted is not counted again');
   await page.unrouteAll();
 });
 

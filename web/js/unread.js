@@ -20,15 +20,17 @@ export async function* privateChannels() {
 }
 
 // Applies a push to `states` (channel id → counts); true if it changed them. The counts of
-// a load hold the messages up to the channel's `seq` (its newest message then): a message
-// push adds one only when it is later than that and than the reader's marker, in whatever
-// order the pushes come. With `replay` (a push that came while the load ran), a read-update
-// whose marker the load already has is older than its counts and changes nothing.
+// a load or a read-update hold the messages up to the channel's `seq` (its newest message
+// then): a message push adds one only when it is later than that and than the reader's
+// marker, in whatever order the pushes come. With `replay` (a push that came while the load
+// ran), a read-update whose marker the load already has is older than its counts and
+// changes nothing.
 function apply(states, push, replay) {
   if (push.type === 'read-update') {
     const state = states.get(push.channelID);
     if (!state || (replay && push.lastRead <= state.lastRead)) return false;
-    Object.assign(state, {lastRead: push.lastRead, unread: push.unread, mentions: push.mentions});
+    Object.assign(state, {lastRead: push.lastRead, unread: push.unread, mentions: push.mentions,
+      seq: Math.max(state.seq, push.lastMessage?.seq ?? 0)});  // what its counts go up to
     return true;
   }
   if (push.type === 'message-new') {
