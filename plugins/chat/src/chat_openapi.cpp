@@ -40,7 +40,7 @@ const std::string kMessage = R"({"type":"object",
 "properties":{"emoji":{"type":"string"},"userIDs":{"type":"array","items":{"type":"integer"}}}}},
 "mentions":{"type":"array","maxItems":20,"items":{"type":"integer"}}}})";
 
-const std::string kReadState = R"({"type":"object","required":["channelID","lastRead","unread","mentions"],
+const std::string kReadState = R"({"type":"object","required":["channelID","lastRead","unread","mentions","lastMessage"],
 "properties":{"channelID":{"type":"integer"},"lastRead":{"type":"integer","minimum":0},
 "unread":{"type":"integer","minimum":0},"mentions":{"type":"integer","minimum":0},"lastMessage":)" + kLastMessage + "}}";
 

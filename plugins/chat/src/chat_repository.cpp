@@ -586,22 +586,28 @@ std::map<std::int64_t, ReadState> ChatRepository::readStates(Store& store, DbSes
         }
         store.query(session, unreadCounts.of(ids.size()), bounds,
                     [&](const SqlRow& r) { states[r.int64(0)].unread = r.int64(1); });
-        // The reader's mentions are few next to the messages: walked once for the page, up
-        // to each channel's newest message (a CASE of the page's channels).
-        std::string upTo = "CASE m.channel_id";
-        std::vector<SqlValue> withAuthor{userId, userId};
+        // The reader's mentions are few next to the messages: walked once for the page,
+        // each channel's after the marker read above and up to its newest message (CASEs of
+        // the page's channels).
+        std::string after = "CASE m.channel_id", upTo = after;
+        std::vector<SqlValue> withAuthor{userId};
         withAuthor.insert(withAuthor.end(), ids.begin(), ids.end());
+        for (const auto& id : ids) {
+          after += " WHEN ? THEN ?";
+          withAuthor.push_back(id);
+          withAuthor.emplace_back(states[std::get<std::int64_t>(id)].lastRead);
+        }
         for (const auto& id : ids) {
           upTo += " WHEN ? THEN ?";
           withAuthor.push_back(id);
           withAuthor.emplace_back(newest(id));
         }
+        after += " ELSE 0 END";
         upTo += " ELSE 0 END";
         store.query(session,
                     "SELECT m.channel_id, COUNT(*) FROM chat_mentions x JOIN chat_messages m ON m.id = x.message_id"
-                    " LEFT JOIN chat_reads r ON r.user_id = ? AND r.channel_id = m.channel_id"
                     " WHERE x.user_id = ? AND m.creator_id <> x.user_id AND m.channel_id IN (" + marks + ")"
-                    " AND m.seq > COALESCE(r.last_read, 0) AND m.seq <= " + upTo + " GROUP BY m.channel_id",
+                    " AND m.seq > " + after + " AND m.seq <= " + upTo + " GROUP BY m.channel_id",
                     withAuthor, [&](const SqlRow& r) { states[r.int64(0)].mentions = r.int64(1); });
       },
       UnionShapes::kMaxTerms);
