@@ -19,25 +19,40 @@ export async function* privateChannels() {
   }
 }
 
-// Applies a push to `states` (channel id → counts); true if it changed them. The counts of
-// a load or a read-update hold the messages up to the channel's `seq` (its newest message
-// then): a message push adds one only when it is later than that and than the reader's
-// marker, in whatever order the pushes come. With `replay` (a push that came while the load
-// ran), a read-update whose marker the load already has is older than its counts and
-// changes nothing.
+// Applies a push to `states` (channel id → counts). Returns true if it changed them, or
+// 'reload' when they can no longer be told from it. The counts of a load or a read-update
+// hold the messages up to the channel's `seq` (its newest message then); a message push
+// adds one only when it is later than that and than the reader's marker, once, in whatever
+// order the pushes come (`above` keeps those added). A read-update's counts replace them,
+// plus the pushes added after its own newest message, unless they stop short of what is
+// held: what lies between is not known one by one, so the counts are loaded again. An
+// older read-update (its marker behind, or the same marker and fewer messages) changes
+// nothing; with `replay` (a push that came while the load ran) neither does one whose
+// marker the load already has.
 function apply(states, push, replay) {
   if (push.type === 'read-update') {
     const state = states.get(push.channelID);
-    if (!state || (replay && push.lastRead <= state.lastRead)) return false;
-    Object.assign(state, {lastRead: push.lastRead, unread: push.unread, mentions: push.mentions,
-      seq: Math.max(state.seq, push.lastMessage?.seq ?? 0)});  // what its counts go up to
+    if (!state || push.lastRead < state.lastRead || (replay && push.lastRead === state.lastRead)) return false;
+    const bound = push.lastMessage?.seq ?? 0;
+    if (bound < state.seq) return push.lastRead === state.lastRead ? false : 'reload';  // (the same marker: an older one)
+    let unread = push.unread, mentions = push.mentions;
+    for (const [seq, mentionsMe] of state.above) {
+      if (seq <= bound || seq <= push.lastRead) {
+        state.above.delete(seq);
+      } else {
+        unread += 1;
+        if (mentionsMe) mentions += 1;
+      }
+    }
+    Object.assign(state, {lastRead: push.lastRead, unread, mentions, seq: bound});
     return true;
   }
   if (push.type === 'message-new') {
     const message = push.message, state = states.get(message.channelID);
     if (!state) return false;
     state.newest = Math.max(state.newest, message.seq);
-    if (message.seq <= state.seq || message.seq <= state.lastRead) return false;
+    if (message.seq <= state.seq || message.seq <= state.lastRead || state.above.has(message.seq)) return false;
+    state.above.set(message.seq, push.mentionsMe);
     state.unread += 1;
     if (push.mentionsMe) state.mentions += 1;
     return true;
@@ -46,10 +61,11 @@ function apply(states, push, replay) {
   return false;
 }
 
-// A channel's counts, from an item of the list (or none yet): `seq` bounds what they hold;
-// `newest` is the newest message heard of.
+// A channel's counts, from an item of the list (or none yet): `seq` bounds what they hold,
+// `above` the message pushes counted after it (seq → mentions the reader), and `newest` is
+// the newest message heard of.
 const counts = (c = {}) => ({lastRead: c.lastRead ?? 0, unread: c.unread ?? 0, mentions: c.mentions ?? 0,
-  seq: c.lastMessage?.seq ?? 0, newest: c.lastMessage?.seq ?? 0});
+  seq: c.lastMessage?.seq ?? 0, above: new Map(), newest: c.lastMessage?.seq ?? 0});
 
 export const unread = {
   me: null,
@@ -60,7 +76,8 @@ export const unread = {
   loads: 0,              // loads begun: only the latest one's answer counts
   missed: null,          // the pushes that came while the latest load ran, in order
 
-  async load(me) {
+  // `again`: whether a read-update that came meanwhile may have it load once more.
+  async load(me, again = true) {
     this.me = me;
     const mine = ++this.loads;  // a sign-out, or a newer load (a reconnect), makes this one stale
     const missed = this.missed = [];
@@ -76,7 +93,9 @@ export const unread = {
     }
     if (mine !== this.loads) return;
     this.missed = null;
-    for (const push of missed) apply(states, push, true);
+    let stale = false;
+    for (const push of missed) stale = apply(states, push, true) === 'reload' || stale;
+    if (stale && again) return this.load(me, false);
     this.states = states;
     this.emit();
   },
@@ -109,7 +128,9 @@ export const unread = {
       return;
     }
     this.missed?.push(push);
-    if (apply(this.states, push, false)) this.emit();
+    const changed = apply(this.states, push, false);
+    if (changed === 'reload' && !this.missed) this.load(this.me);
+    else if (changed) this.emit();
   },
 
   emit() { this.listeners.forEach((listener) => listener(this)); },
