@@ -1306,7 +1306,53 @@ test('a message is counted once, whether the unread counts that load as it comes
   await reloaded;
   await page.waitForFunction((id) => window.unreadForTest.missed === null, channel);
   assert.equal(await unreadShown(page), before + 1, 'as the server counts');
+
+  // A message deleted after its push counted it leaves the count; a chat deleted takes its
+  // count along; a chat the reader is added to brings its history's unread messages.
+  const annDoes = (method, path, body) => ann.page.evaluate(async ([method, path, body]) => (await fetch(path, {method,
+    headers: {'Content-Type': 'application/json'}, body: body && JSON.stringify(body)})).status, [method, path, body]);
+  const doomed = await post('about to be deleted');
+  await shows(before + 2);
+  assert.equal(await annDoes('DELETE', `/v1/messages/${doomed.id}`), 200);
+  await shows(before + 1);
+  assert.equal(await annDoes('DELETE', `/v1/channels/${channel}`), 200);
+  await shows(before);
+  const older = await ann.page.evaluate(async (name) => (await (await fetch('/v1/channels', {method: 'POST',
+    headers: {'Content-Type': 'application/json'}, body: JSON.stringify({name, private: true})})).json()).id,
+  `older chat ${unique}`);
+  for (const body of ['before Bob came', 'and another']) {
+    assert.equal(await ann.page.evaluate(async ([id, body]) => (await fetch(`/v1/channels/${id}`, {method: 'POST',
+      headers: {'Content-Type': 'application/json'}, body: JSON.stringify({body})})).status, [older, body]), 201);
+  }
+  assert.equal(await annDoes('POST', `/v1/channels/${older}/members`, {id: bobsId}), 201);
+  await shows(before + 2);
   await page.unrouteAll();
+});
+
+test('leaving a chat right after a message came marks it read, as staying would have', async () => {
+  const page = bob.page;
+  const made = await ann.page.evaluate(async (title) => (await (await fetch('/v1/events', {method: 'POST',
+    headers: {'Content-Type': 'application/json'},
+    body: JSON.stringify({title, datetime: '2031-08-01T18:00:00Z', location: 'The back room'})})).json()), `Quick visit ${unique}`);
+  assert.equal(await page.evaluate(async (id) => (await fetch('/v1/events/join', {method: 'POST',
+    headers: {'Content-Type': 'application/json'}, body: JSON.stringify({id})})).status, made.id), 201);
+  const channel = made.channel;
+  await page.goto(`${base}/#/events/${made.id}`);
+  await page.getByRole('heading', {name: 'Chat'}).waitFor();
+  const text = `just before Bob leaves ${unique}`;
+  const seq = await ann.page.evaluate(async ([id, body]) => (await (await fetch(`/v1/channels/${id}`, {method: 'POST',
+    headers: {'Content-Type': 'application/json'}, body: JSON.stringify({body})})).json()).seq, [channel, text]);
+  // On screen, so not unread here; Bob goes before the chat marks it read (300 ms later).
+  await messages(page).filter({hasText: text}).waitFor();
+  await page.evaluate(() => { location.hash = '#/profile'; });
+  const marker = () => page.evaluate(async (id) => (await (await fetch('/v1/channels?private=true&limit=200')).json())
+      .find((c) => c.id === id)?.lastRead, channel);
+  let lastRead = await marker();
+  for (let waited = 0; lastRead !== seq && waited < 5000; waited += 100) {
+    await sleep(100);
+    lastRead = await marker();
+  }
+  assert.equal(lastRead, seq, 'the server has it read');
 });
 
 test("a waitlisted reader's card shows the latest of two quick lookups, whichever answers last", async () => {

@@ -23,12 +23,14 @@ export async function* privateChannels() {
 // 'reload' when they can no longer be told from it. The counts of a load or a read-update
 // hold the messages up to the channel's `seq` (its newest message then); a message push
 // adds one only when it is later than that and than the reader's marker, once, in whatever
-// order the pushes come (`above` keeps those added). A read-update's counts replace them,
-// plus the pushes added after its own newest message, unless they stop short of what is
-// held: what lies between is not known one by one, so the counts are loaded again. An
+// order the pushes come (`above` keeps those added, by id). A read-update's counts replace
+// them, plus the pushes added after its own newest message, unless they stop short of what
+// is held: what lies between is not known one by one, so the counts are loaded again. An
 // older read-update (its marker behind, or the same marker and fewer messages) changes
 // nothing; with `replay` (a push that came while the load ran) neither does one whose
-// marker the load already has.
+// marker the load already has. A deleted message leaves the counts if a push added it;
+// one the counts may hold has them loaded again, as does a chat the reader joins that is
+// not new (its history may be unread).
 function apply(states, push, replay) {
   if (push.type === 'read-update') {
     const state = states.get(push.channelID);
@@ -36,12 +38,12 @@ function apply(states, push, replay) {
     const bound = push.lastMessage?.seq ?? 0;
     if (bound < state.seq) return push.lastRead === state.lastRead ? false : 'reload';  // (the same marker: an older one)
     let unread = push.unread, mentions = push.mentions;
-    for (const [seq, mentionsMe] of state.above) {
-      if (seq <= bound || seq <= push.lastRead) {
-        state.above.delete(seq);
+    for (const [id, added] of state.above) {
+      if (added.seq <= bound || added.seq <= push.lastRead) {
+        state.above.delete(id);
       } else {
         unread += 1;
-        if (mentionsMe) mentions += 1;
+        if (added.mentionsMe) mentions += 1;
       }
     }
     Object.assign(state, {lastRead: push.lastRead, unread, mentions, seq: bound});
@@ -51,18 +53,29 @@ function apply(states, push, replay) {
     const message = push.message, state = states.get(message.channelID);
     if (!state) return false;
     state.newest = Math.max(state.newest, message.seq);
-    if (message.seq <= state.seq || message.seq <= state.lastRead || state.above.has(message.seq)) return false;
-    state.above.set(message.seq, push.mentionsMe);
+    if (message.seq <= state.seq || message.seq <= state.lastRead || state.above.has(message.id)) return false;
+    state.above.set(message.id, {seq: message.seq, mentionsMe: push.mentionsMe});
     state.unread += 1;
     if (push.mentionsMe) state.mentions += 1;
     return true;
   }
-  if (!states.has(push.channel.id)) states.set(push.channel.id, counts());
+  if (push.type === 'message-delete') {
+    const state = states.get(push.channelID), added = state?.above.get(push.messageID);
+    if (!added) return state?.unread ? 'reload' : false;
+    state.above.delete(push.messageID);
+    state.unread -= 1;
+    if (added.mentionsMe) state.mentions -= 1;
+    return true;
+  }
+  if (push.type === 'channel-delete') return states.delete(push.channelID);
+  if (states.has(push.channel.id)) return false;
+  if (push.type === 'channel-update') return 'reload';  // joined a chat that has a history
+  states.set(push.channel.id, counts());  // a new one: nothing to read yet
   return false;
 }
 
 // A channel's counts, from an item of the list (or none yet): `seq` bounds what they hold,
-// `above` the message pushes counted after it (seq → mentions the reader), and `newest` is
+// `above` the message pushes counted after it (id → {seq, mentionsMe}), and `newest` is
 // the newest message heard of.
 const counts = (c = {}) => ({lastRead: c.lastRead ?? 0, unread: c.unread ?? 0, mentions: c.mentions ?? 0,
   seq: c.lastMessage?.seq ?? 0, above: new Map(), newest: c.lastMessage?.seq ?? 0});
@@ -101,6 +114,8 @@ export const unread = {
   },
 
   clear() {
+    clearTimeout(this.reloading);
+    this.reloading = null;
     ++this.loads;
     this.me = null;
     this.missed = null;
@@ -124,14 +139,25 @@ export const unread = {
       push = {...push, mentionsMe: Boolean(message.mentions?.includes(this.me?.id))};  // as it is now
     } else if (push.type === 'channel-new' || push.type === 'channel-update') {
       if (!push.channel?.private) return;  // joined an event meanwhile when private
-    } else if (push.type !== 'read-update') {
+    } else if (!['read-update', 'message-delete', 'channel-delete'].includes(push.type)) {
       return;
     }
-    this.missed?.push(push);
+    this.missed?.push(push);  // a load that runs applies it again to what it finds
     const changed = apply(this.states, push, false);
-    if (changed === 'reload' && !this.missed) this.load(this.me);
+    if (changed === 'reload') this.reloadSoon();
     else if (changed) this.emit();
   },
+
+  // Loads the counts again shortly, once for any number of asks meanwhile (a moderator
+  // deleting many messages); not while a load runs, which sees the same pushes.
+  reloadSoon() {
+    if (this.missed || this.reloading) return;
+    this.reloading = setTimeout(() => {
+      this.reloading = null;
+      if (this.me) this.load(this.me);
+    }, 250);
+  },
+  reloading: null,
 
   emit() { this.listeners.forEach((listener) => listener(this)); },
 };

@@ -169,21 +169,24 @@ export function chat(page, channel, moderator) {
   };
 
   // The newest message held is read while this chat is on screen (the server keeps the
-  // furthest marker of all the reader's tabs).
+  // furthest marker of all the reader's tabs), and sent at once when the reader leaves
+  // before it was: the unread counts skipped what came while the chat was on screen.
   let markTimer = null;
+  const sendMark = async () => {
+    markTimer = null;
+    if (document.visibilityState !== 'visible' || newest <= lastReadSent) return;
+    const last = [...messages.values()].reduce((a, b) => (b.seq > (a?.seq ?? 0) ? b : a), null);
+    if (!last) return;
+    lastReadSent = last.seq;
+    try {
+      await api('PUT', `/v1/channels/${channel}/read`, {messageID: last.id});
+    } catch {
+      lastReadSent = 0;  // tried again with the next message or visit
+    }
+  };
   const markRead = () => {
     clearTimeout(markTimer);
-    markTimer = setTimeout(async () => {
-      if (document.visibilityState !== 'visible' || newest <= lastReadSent) return;
-      const last = [...messages.values()].reduce((a, b) => (b.seq > (a?.seq ?? 0) ? b : a), null);
-      if (!last) return;
-      lastReadSent = last.seq;
-      try {
-        await api('PUT', `/v1/channels/${channel}/read`, {messageID: last.id});
-      } catch {
-        lastReadSent = 0;  // tried again with the next message or visit
-      }
-    }, 300);
+    markTimer = setTimeout(sendMark, 300);
   };
   const onVisible = () => { if (document.visibilityState === 'visible') markRead(); };
 
@@ -383,7 +386,10 @@ export function chat(page, channel, moderator) {
   })();
 
   return () => {
-    clearTimeout(markTimer);
+    if (markTimer !== null) {
+      clearTimeout(markTimer);
+      sendMark();
+    }
     typists.forEach((timer) => clearTimeout(timer));
     if (unread.reading === channel) unread.reading = null;
     app.pushListeners.delete(onPush);
