@@ -61,7 +61,8 @@ function apply(states, push, replay) {
   }
   if (push.type === 'message-delete') {
     const state = states.get(push.channelID), added = state?.above.get(push.messageID);
-    if (!added) return state?.unread ? 'reload' : false;
+    // (Not one the counts hold when every message they count is one a push added.)
+    if (!added) return state && state.unread > state.above.size ? 'reload' : false;
     state.above.delete(push.messageID);
     state.unread -= 1;
     if (added.mentionsMe) state.mentions -= 1;
@@ -111,6 +112,7 @@ export const unread = {
     if (stale && again) return this.load(me, false);
     this.states = states;
     this.emit();
+    if (stale) this.reloadSoon();  // a second pass that still could not tell: once more, later
   },
 
   clear() {
