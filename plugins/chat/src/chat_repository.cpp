@@ -589,25 +589,17 @@ std::map<std::int64_t, ReadState> ChatRepository::readStates(Store& store, DbSes
         // The reader's mentions are few next to the messages: walked once for the page,
         // each channel's after the marker read above and up to its newest message (CASEs of
         // the page's channels).
-        std::string after = "CASE m.channel_id", upTo = after;
+        std::string byChannel = "CASE m.channel_id";
+        for (std::size_t i = 0; i < ids.size(); ++i) byChannel += " WHEN ? THEN ?";
+        byChannel += " ELSE 0 END";
         std::vector<SqlValue> withAuthor{userId};
         withAuthor.insert(withAuthor.end(), ids.begin(), ids.end());
-        for (const auto& id : ids) {
-          after += " WHEN ? THEN ?";
-          withAuthor.push_back(id);
-          withAuthor.emplace_back(states[std::get<std::int64_t>(id)].lastRead);
-        }
-        for (const auto& id : ids) {
-          upTo += " WHEN ? THEN ?";
-          withAuthor.push_back(id);
-          withAuthor.emplace_back(newest(id));
-        }
-        after += " ELSE 0 END";
-        upTo += " ELSE 0 END";
+        for (const auto& id : ids) withAuthor.insert(withAuthor.end(), {id, states[std::get<std::int64_t>(id)].lastRead});
+        for (const auto& id : ids) withAuthor.insert(withAuthor.end(), {id, newest(id)});
         store.query(session,
                     "SELECT m.channel_id, COUNT(*) FROM chat_mentions x JOIN chat_messages m ON m.id = x.message_id"
                     " WHERE x.user_id = ? AND m.creator_id <> x.user_id AND m.channel_id IN (" + marks + ")"
-                    " AND m.seq > " + after + " AND m.seq <= " + upTo + " GROUP BY m.channel_id",
+                    " AND m.seq > " + byChannel + " AND m.seq <= " + byChannel + " GROUP BY m.channel_id",
                     withAuthor, [&](const SqlRow& r) { states[r.int64(0)].mentions = r.int64(1); });
       },
       UnionShapes::kMaxTerms);
