@@ -398,11 +398,15 @@ TEST_P(ReloadTest, SighupWhileAThousandWebSocketsAndALoadRunDropsNothing) {
   EXPECT_GT(load.ok.load(), 100);
   EXPECT_EQ(load.failed.load(), 0);
   EXPECT_EQ(metric("mmm_ws_connections"), "1000");
-  // Every socket is open and answered: a ping each, a pong each.
+  // Every socket is open and answered: a ping each, a pong each. A push may come first (the
+  // event's channel-new reaches the sockets opened before the bus delivered it): it is read
+  // past, and anything else before the pong (a close, the end of the stream, 5 s of silence)
+  // is not one.
   for (auto& s : sockets) s->send(mmm::core::ws::Ping, "still");
   int pongs = 0;
   for (auto& s : sockets) {
     auto message = s->next(5s);
+    while (message && message->opcode == mmm::core::ws::Text) message = s->next(5s);
     if (message && message->opcode == mmm::core::ws::Pong) ++pongs;
   }
   EXPECT_EQ(pongs, 1000);
