@@ -1397,3 +1397,57 @@ test("a waitlisted reader's card shows the latest of two quick lookups, whicheve
   assert.equal(await page.locator('.event', {hasText: `${title} at eight`}).count(), 0, 'the older answer is not shown');
   assert.equal(await page.locator('.event', {hasText: `${title} at nine`}).count(), 1);
 });
+
+test("a busy server's 503 with Retry-After: a list asks again and shows, a message sent does not and says why", async () => {
+  const page = bob.page;
+  const busy = (route) => route.fulfill({status: 503, headers: {'Retry-After': '1'}, contentType: 'application/problem+json',
+    body: JSON.stringify({title: 'Service Unavailable', status: 503, detail: 'the server is busy; try again shortly'})});
+  const sayBusy = 'The server is busy; try again shortly.';
+  // Each URL of the events list, with how often it was asked for; the first ask is busy.
+  const listAsks = async (answer) => {
+    const asked = new Map();
+    await page.route(/\/v1\/events\?/, (route) => {
+      const url = route.request().url();
+      asked.set(url, (asked.get(url) ?? 0) + 1);
+      return answer(route, asked.get(url));
+    });
+    await page.goto(`${base}/#/profile`);
+    await page.getByRole('heading', {name: 'Your profile'}).waitFor();
+    await page.evaluate(() => { location.hash = '#/events'; });
+    return asked;
+  };
+
+  // Busy once: the list asks again after the second it was told to wait, and shows.
+  let asked = await listAsks((route, n) => (n === 1 ? busy(route) : route.fallback()));
+  await page.locator('ul.events[aria-busy="false"] .event').first().waitFor();
+  assert.ok(asked.size > 0);
+  for (const [url, n] of asked) assert.equal(n, 2, `${url} asked once more`);
+  assert.equal(await page.getByRole('alert').filter({hasText: sayBusy}).count(), 0, 'no error shown');
+  await page.unrouteAll();
+
+  // Busy for good: twice more, then the error.
+  asked = await listAsks((route) => busy(route));
+  await page.getByRole('alert').filter({hasText: sayBusy}).first().waitFor();
+  for (const [url, n] of asked) assert.equal(n, 3, `${url}: the first ask and two more`);
+  await page.unrouteAll();
+
+  // A message sent (a POST, which may have run) is not sent again: the error says so at
+  // once, and the text stays in the box to send again.
+  const mine = await page.evaluate(async (title) => (await (await fetch('/v1/events', {method: 'POST',
+    headers: {'Content-Type': 'application/json'},
+    body: JSON.stringify({title, datetime: '2031-09-01T18:00:00Z', location: 'The shed'})})).json()).id, `Busy night ${unique}`);
+  await page.goto(`${base}/#/events/${mine}`);
+  await page.getByRole('heading', {name: 'Chat'}).waitFor();
+  let posted = 0;
+  await page.route(/\/v1\/channels\/\d+$/, (route) => {
+    if (route.request().method() !== 'POST') return route.fallback();
+    posted++;
+    return busy(route);
+  });
+  await send(page, 'sent while the server is busy');
+  await page.getByRole('alert').filter({hasText: sayBusy}).waitFor();
+  await page.waitForTimeout(1500);  // past the Retry-After
+  assert.equal(posted, 1, 'not sent again');
+  assert.equal(await page.getByLabel('Message', {exact: true}).inputValue(), 'sent while the server is busy');
+  await page.unrouteAll();
+});

@@ -8,18 +8,45 @@ export class ApiError extends Error {
   }
 }
 
+// A busy server answers 503 with Retry-After: its queue of requests is full (the request
+// never ran) or a back end is briefly away. A request whose method is idempotent (RFC 9110
+// §9.2.2: asking twice does what asking once does) is asked again after that many seconds,
+// with a little jitter so that a crowd of pages does not come back at the same instant:
+// at most twice, and only for a short wait. A POST is not asked again (it may have run);
+// its error is shown.
+const kIdempotent = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
+const kRetries = 2;
+const kMaxRetryAfterS = 10;
+
 export async function api(method, path, body) {
   const options = {method, credentials: 'same-origin', headers: {}};
   if (body !== undefined) {
     options.headers['Content-Type'] = 'application/json';
     options.body = JSON.stringify(body);
   }
-  let response;
-  try {
-    response = await fetch(path, options);
-  } catch {
-    throw new ApiError(0, 'The server cannot be reached. Check your connection and try again.');
+  for (let attempt = 0; ; attempt++) {
+    let response;
+    try {
+      response = await fetch(path, options);
+    } catch {
+      throw new ApiError(0, 'The server cannot be reached. Check your connection and try again.');
+    }
+    const wait = attempt < kRetries && kIdempotent.has(method) ? retryAfterMs(response) : null;
+    if (wait === null) return answer(response);
+    response.body?.cancel().catch(() => {});
+    await new Promise((resolve) => setTimeout(resolve, wait));
   }
+}
+
+// How long a 503 asks to wait (delta-seconds only), or null: not a 503, or no short wait.
+function retryAfterMs(response) {
+  if (response.status !== 503) return null;
+  const value = (response.headers.get('Retry-After') || '').trim();
+  if (!/^\d{1,3}$/.test(value) || Number(value) > kMaxRetryAfterS) return null;
+  return Number(value) * 1000 + Math.random() * 250;
+}
+
+async function answer(response) {
   const type = response.headers.get('Content-Type') || '';
   const payload = type.includes('json') ? await response.json().catch(() => null) : await response.text();
   if (!response.ok) {
