@@ -395,6 +395,63 @@ TEST_P(CalendarTest, ThePrivateFeedHoldsTheOwnersRsvpsFrom30DaysAgoWithoutASessi
   EXPECT_EQ(cEvents.count(uid(others)), 1u);
 }
 
+// What the feed shows of an RSVP changes with the line-up, not only with the event: a step
+// up the waitlist raises its DTSTAMP (a new SUMMARY), and a place confirmed or lost raises
+// its SEQUENCE too (a new STATUS). The event's own calendar sees neither.
+TEST_P(CalendarTest, TheLineUpMovesThePrivateFeedsStampAndAPlaceConfirmedOrLostItsSequence) {
+  const auto a = newAccount(), c = newAccount(), x = newAccount(), y = newAccount(), z = newAccount();
+  const auto id = idOf(create(c, iso(daysAhead(6)), slotsJson({{"bass", 1}, {"drums", 1}}), "Waiting jam"));
+  ASSERT_EQ(joinEvent(z, id, "drums").status, 201);
+  ASSERT_EQ(joinEvent(x, id, "bass").status, 201);
+  ASSERT_EQ(joinEvent(y, id, "bass").status, 201);
+  ASSERT_EQ(joinEvent(a, id, "bass").status, 201);  // waitlist #2
+  const auto url = newFeed(a);
+  const auto mine = [&] {
+    auto events = byUid(parsed(call("GET", url)));
+    EXPECT_EQ(events.count(uid(id)), 1u);
+    return events.count(uid(id)) ? events[uid(id)] : Poco::JSON::Object::Ptr(new Poco::JSON::Object);
+  };
+  const auto stampOf = [](const Poco::JSON::Object::Ptr& v) { return millisOf(v->getValue<std::string>("stamp")); };
+  auto v = mine();
+  EXPECT_EQ(v->getValue<std::string>("summary"), "Waiting jam (waitlist #2)");
+  EXPECT_EQ(v->getValue<int>("sequence"), 0);
+  auto stamp = stampOf(v);
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // DTSTAMP has whole seconds
+  ASSERT_EQ(leaveEvent(y, id).status, 200);  // a step up: a new SUMMARY, the same STATUS
+  v = mine();
+  EXPECT_EQ(v->getValue<std::string>("summary"), "Waiting jam (waitlist #1)");
+  EXPECT_EQ(v->getValue<std::string>("status"), "TENTATIVE");
+  EXPECT_EQ(v->getValue<int>("sequence"), 0);
+  EXPECT_GT(stampOf(v), stamp) << "DTSTAMP is when what the feed shows last changed";
+  EXPECT_LE(stampOf(v), mmm::nowMillis());
+  stamp = stampOf(v);
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  ASSERT_EQ(leaveEvent(x, id).status, 200);  // the place freed is a's: CONFIRMED
+  v = mine();
+  EXPECT_EQ(v->getValue<std::string>("summary"), "Waiting jam");
+  EXPECT_EQ(v->getValue<std::string>("status"), "CONFIRMED");
+  EXPECT_EQ(v->getValue<int>("sequence"), 1);
+  EXPECT_GT(stampOf(v), stamp);
+  stamp = stampOf(v);
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  const auto moved = joinEvent(a, id, "drums");  // z holds the one drums place: a waits for it
+  ASSERT_LT(moved.status, 300) << moved.body;
+  v = mine();
+  EXPECT_EQ(v->getValue<std::string>("summary"), "Waiting jam (waitlist #1)");
+  EXPECT_EQ(v->getValue<std::string>("status"), "TENTATIVE");
+  EXPECT_EQ(v->getValue<int>("sequence"), 2);
+  EXPECT_GT(stampOf(v), stamp);
+
+  // An edit of the event adds to what the line-up raised; the event's own calendar counts
+  // the edits alone.
+  ASSERT_EQ(patch(c, id, R"({"title":"Big jam"})").status, 200);
+  EXPECT_EQ(mine()->getValue<int>("sequence"), 3);
+  EXPECT_EQ(vevent(a, id)->getValue<int>("sequence"), 1);
+}
+
 // A musician with no RSVP yet subscribes: a calendar both parsers read, with no event.
 TEST_P(CalendarTest, AFeedWithNothingInItYetIsAValidCalendar) {
   const auto a = newAccount();

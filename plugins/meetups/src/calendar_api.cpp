@@ -81,11 +81,16 @@ CalendarEvent toCalendar(const Event& e, const Site& site, Feed feed) {
   return c;
 }
 
-Response calendarResponse(const std::string& name, const std::vector<Event>& events, const Site& site, Feed feed,
-                          const std::string& filename) {
+// The events as a feed shows them (not the private one: see feed()).
+std::vector<CalendarEvent> toCalendar(const std::vector<Event>& events, const Site& site, Feed feed) {
   std::vector<CalendarEvent> entries;
   entries.reserve(events.size());
   for (const auto& e : events) entries.push_back(toCalendar(e, site, feed));
+  return entries;
+}
+
+Response calendarResponse(const std::string& name, const std::vector<CalendarEvent>& entries, Feed feed,
+                          const std::string& filename) {
   Response r;
   r.status = 200;
   r.body = renderCalendar(name, entries);
@@ -107,7 +112,7 @@ Response CalendarApi::event(Request& request) {
   const auto id = pathId(request.param("id"), "event");
   auto event = store_.read([&](DbSession& s) { return EventRepository::find(store_, s, id, viewer); });
   if (!event) throw HttpError(404, "no such event");
-  return calendarResponse("", {*event}, siteOf(settings_.publicUrl, request), Feed::Event,
+  return calendarResponse("", {toCalendar(*event, siteOf(settings_.publicUrl, request), Feed::Event)}, Feed::Event,
                           "event-" + std::to_string(id) + ".ics");
 }
 
@@ -148,16 +153,26 @@ Response CalendarApi::feed(Request& request) {
   if (file.size() <= suffix.size() || file.compare(file.size() - suffix.size(), suffix.size(), suffix) != 0)
     throw HttpError(404, "no such calendar feed");
   const auto token = file.substr(0, file.size() - suffix.size());
-  std::vector<Event> events;
+  std::vector<FeedEntry> rsvps;
   const bool found = store_.read([&](DbSession& s) {
     const auto owner = CalendarFeeds::owner(store_, s, token);
     if (!owner) return false;
-    events = EventRepository::joinedSince(store_, s, *owner, nowMillis() - kFeedPastMs, kMaxFeedEvents);
+    rsvps = EventRepository::joinedSince(store_, s, *owner, nowMillis() - kFeedPastMs, kMaxFeedEvents);
     return true;
   });
   if (!found) throw HttpError(404, "no such calendar feed");
-  return calendarResponse("Music Maker Meetup: my jams", events, siteOf(settings_.publicUrl, request), Feed::Private,
-                          "my-jams.ics");
+  // What the owner sees of an event changes with the line-up too (a waitlist position, a
+  // place confirmed or lost): DTSTAMP is the later of the two changes, and SEQUENCE adds
+  // the changes of the owner's own place to the event's.
+  const auto site = siteOf(settings_.publicUrl, request);
+  std::vector<CalendarEvent> entries;
+  entries.reserve(rsvps.size());
+  for (const auto& rsvp : rsvps) {
+    auto& entry = entries.emplace_back(toCalendar(rsvp.event, site, Feed::Private));
+    entry.stamp = std::max(entry.stamp, rsvp.lineupChangedAt);
+    entry.sequence += rsvp.rsvpRevision;
+  }
+  return calendarResponse("Music Maker Meetup: my jams", entries, Feed::Private, "my-jams.ics");
 }
 
 Response CalendarApi::publicFeed(Request& request) {
@@ -170,8 +185,8 @@ Response CalendarApi::publicFeed(Request& request) {
   query.offset = 0;
   auto events = store_.read(
       [&](DbSession& s) { return EventRepository::list(store_, s, query, 0, events_.fullTextLimits()); });
-  return calendarResponse("Music Maker Meetup: jams", events, siteOf(settings_.publicUrl, request), Feed::Public,
-                          "jams.ics");
+  const auto entries = toCalendar(events, siteOf(settings_.publicUrl, request), Feed::Public);
+  return calendarResponse("Music Maker Meetup: jams", entries, Feed::Public, "jams.ics");
 }
 
 Response CalendarApi::eventPage(Request& request) {

@@ -21,12 +21,14 @@ constexpr const char* kPosition =
 // event's row by every line-up change, under the event's lock, so they are exact however
 // many joins race; the viewer's row comes from the join named `me`, and their waitlist
 // position is counted under the line-up's index.
-const std::string kColumns =
+const std::string kColumnList =
     std::string("SELECT e.id, e.title, e.starts_at, e.location, e.description, e.creator_id, COALESCE(e.channel_id, 0),"
                 " e.going_count, e.waitlist_count, me.waiting, me.instrument, ") +
     kPosition +
     ", e.ends_at, e.lat, e.lon, e.online_url, e.time_zone, e.cancelled, e.capacity, e.series_id, e.slot_count,"
-    " e.occurrence_index, e.revision, e.updated_at FROM events e ";
+    " e.occurrence_index, e.revision, e.updated_at";
+constexpr int kColumnCount = 24;
+const std::string kColumns = kColumnList + " FROM events e ";
 // Every event, with the viewer's row when they are a member (the first ?: the viewer).
 const std::string kSelect = kColumns + "LEFT JOIN event_members me ON me.event_id = e.id AND me.user_id = ? ";
 
@@ -354,6 +356,13 @@ std::vector<Migration> EventRepository::migrations(Dialect dialect) {
   for (auto& statement : CalendarFeeds::schema()) series.statements.push_back(std::move(statement));
   migrations.push_back(keepingStopWordsOff(dialect, std::move(series)));
   migrations.push_back({7, "series: the next occurrence to make", SeriesRepository::schemaNextStart()});
+  // What the private calendar feed shows per RSVP (TENTATIVE with a waitlist position, or
+  // CONFIRMED) changes with the line-up, not with the event: its DTSTAMP and SEQUENCE follow.
+  migrations.push_back(keepingStopWordsOff(
+      dialect, {8,
+                "the private feed's DTSTAMP and SEQUENCE follow the line-up",
+                {"ALTER TABLE events ADD COLUMN lineup_changed_at BIGINT NOT NULL DEFAULT 0",
+                 "ALTER TABLE event_members ADD COLUMN rsvp_revision INTEGER NOT NULL DEFAULT 0"}}));
   return migrations;
 }
 
@@ -497,12 +506,21 @@ std::vector<Event> EventRepository::joinedBy(Store& store, DbSession& session, s
   return select(store, session, sql, {viewer, std::int64_t{page.limit}, page.offset}, page.limit);
 }
 
-std::vector<Event> EventRepository::joinedSince(Store& store, DbSession& session, std::int64_t viewer,
-                                               std::int64_t from, int limit) {
-  static const std::string sql = kColumns +
-                                 "JOIN event_members me ON me.event_id = e.id AND me.user_id = ?"
+std::vector<FeedEntry> EventRepository::joinedSince(Store& store, DbSession& session, std::int64_t viewer,
+                                                   std::int64_t from, int limit) {
+  static const std::string sql = kColumnList +
+                                 ", me.rsvp_revision, e.lineup_changed_at FROM events e"
+                                 " JOIN event_members me ON me.event_id = e.id AND me.user_id = ?"
                                  " WHERE e.starts_at >= ? ORDER BY e.starts_at, e.id LIMIT ?";
-  return select(store, session, sql, {viewer, from, std::int64_t{limit}});
+  std::vector<FeedEntry> entries;
+  std::vector<Event> events;
+  store.query(session, sql, {viewer, from, std::int64_t{limit}}, [&](const SqlRow& r) {
+    readEvent(r, events.emplace_back());
+    entries.push_back({Event{}, r.int64(kColumnCount), r.int64(kColumnCount + 1)});
+  });
+  loadSlots(store, session, events);
+  for (std::size_t i = 0; i < events.size(); ++i) entries[i].event = std::move(events[i]);
+  return entries;
 }
 
 void EventRepository::update(DbSession& tx, std::int64_t id, const EventFields& fields) {
@@ -614,9 +632,10 @@ std::optional<MemberRow> EventRepository::membership(Store& store, DbSession& tx
 }
 
 void EventRepository::saveLineup(Store& store, DbSession& tx, std::int64_t id, const Lineup& lineup) {
-  const std::int64_t joinedAt = nowMillis();
+  const std::int64_t at = nowMillis();  // of the joins, and of the line-up's change
   const auto done = [](const SqlRow&) {};
-  for (const auto& change : lineup.changes()) {
+  const auto changes = lineup.changes();
+  for (const auto& change : changes) {
     if (!change.row) {
       store.query(tx, "DELETE FROM event_members WHERE event_id = ? AND user_id = ?", {id, change.userId}, done);
       continue;
@@ -625,20 +644,24 @@ void EventRepository::saveLineup(Store& store, DbSession& tx, std::int64_t id, c
     const std::string_view instrument = change.row->instrument;
     if (change.existed)
       store.query(tx,
-                  "UPDATE event_members SET instrument = ?, waiting = ?, place_key = ? WHERE event_id = ? AND user_id = ?",
+                  "UPDATE event_members SET instrument = ?, waiting = ?, place_key = ?,"
+                  " rsvp_revision = rsvp_revision + 1 WHERE event_id = ? AND user_id = ?",
                   {instrument, waiting, change.row->key, id, change.userId}, done);
     else
       store.query(tx,
                   "INSERT INTO event_members (event_id, user_id, joined_at, instrument, waiting, place_key)"
                   " VALUES (?, ?, ?, ?, ?, ?)",
-                  {id, change.userId, joinedAt, instrument, waiting, change.row->key}, done);
+                  {id, change.userId, at, instrument, waiting, change.row->key}, done);
   }
-  // The counts every read shows, recounted under the lock, and the keys handed out.
+  // The counts every read shows, recounted under the lock, the keys handed out, and when the
+  // line-up last changed (waitlist positions with it: the private feed's DTSTAMP).
+  const std::int64_t changed = changes.empty() ? 0 : 1;
   store.query(tx,
               "UPDATE events SET going_count = (SELECT COUNT(*) FROM event_members m WHERE m.event_id = ? AND"
               " m.waiting = 0), waitlist_count = (SELECT COUNT(*) FROM event_members m WHERE m.event_id = ? AND"
-              " m.waiting = 1), lineup_seq = CASE WHEN lineup_seq < ? THEN ? ELSE lineup_seq END WHERE id = ?",
-              {id, id, lineup.lastKey(), lineup.lastKey(), id}, done);
+              " m.waiting = 1), lineup_seq = CASE WHEN lineup_seq < ? THEN ? ELSE lineup_seq END,"
+              " lineup_changed_at = CASE WHEN ? = 1 THEN ? ELSE lineup_changed_at END WHERE id = ?",
+              {id, id, lineup.lastKey(), lineup.lastKey(), changed, at, id}, done);
 }
 
 void EventRepository::markChannelStale(DbSession& tx, std::int64_t id) {

@@ -63,6 +63,15 @@ struct FullTextLimits {
   int minTokenChars = 1, maxTokenChars = 1 << 20;
 };
 
+/// An event of the private calendar feed, with what the owner's view of it adds to its
+/// iCalendar DTSTAMP and SEQUENCE: a line-up change can move them up the waitlist (their
+/// SUMMARY) and a change of their own place can confirm them or move them back (STATUS).
+struct FeedEntry {
+  Event event;
+  std::int64_t rsvpRevision = 0;     // raised by each change of the owner's place
+  std::int64_t lineupChangedAt = 0;  // UTC ms of the line-up's last change (0: none since this was kept)
+};
+
 class EventRepository {
  public:
   /// The schema: the same tables on both dialects; text search through an FTS5 table kept
@@ -86,8 +95,8 @@ class EventRepository {
   static std::vector<Event> joinedBy(Store& store, DbSession& session, std::int64_t viewer, const Page& page);
   /// The events the viewer is going to or waiting for that start at or after `from`,
   /// soonest first, at most `limit` (a calendar feed).
-  static std::vector<Event> joinedSince(Store& store, DbSession& session, std::int64_t viewer, std::int64_t from,
-                                        int limit);
+  static std::vector<FeedEntry> joinedSince(Store& store, DbSession& session, std::int64_t viewer, std::int64_t from,
+                                            int limit);
   /// The scalar fields given (not the slots: see replaceSlots).
   static void update(DbSession& tx, std::int64_t id, const EventFields& fields);
   /// Records a change calendars must see: a new revision, now.
