@@ -163,7 +163,7 @@ Response CalendarApi::feed(Request& request) {
   if (!found) throw HttpError(404, "no such calendar feed");
   // What the owner sees of an event changes with the line-up too (a waitlist position, a
   // place confirmed or lost): DTSTAMP is the later of the two changes, and SEQUENCE adds
-  // the changes of the owner's own place to the event's.
+  // to the event's edits the line-up's count at the last change of the owner's own place.
   const auto site = siteOf(settings_.publicUrl, request);
   std::vector<CalendarEvent> entries;
   entries.reserve(rsvps.size());

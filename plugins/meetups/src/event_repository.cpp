@@ -361,7 +361,8 @@ std::vector<Migration> EventRepository::migrations(Dialect dialect) {
   migrations.push_back(keepingStopWordsOff(
       dialect, {8,
                 "the private feed's DTSTAMP and SEQUENCE follow the line-up",
-                {"ALTER TABLE events ADD COLUMN lineup_changed_at BIGINT NOT NULL DEFAULT 0",
+                {"ALTER TABLE events ADD COLUMN lineup_changes INTEGER NOT NULL DEFAULT 0",
+                 "ALTER TABLE events ADD COLUMN lineup_changed_at BIGINT NOT NULL DEFAULT 0",
                  "ALTER TABLE event_members ADD COLUMN rsvp_revision INTEGER NOT NULL DEFAULT 0"}}));
   return migrations;
 }
@@ -635,6 +636,12 @@ void EventRepository::saveLineup(Store& store, DbSession& tx, std::int64_t id, c
   const std::int64_t at = nowMillis();  // of the joins, and of the line-up's change
   const auto done = [](const SqlRow&) {};
   const auto changes = lineup.changes();
+  // A change of the line-up is counted on the event, and each place it changes takes the
+  // count: what the private feed shows of a place (its SEQUENCE) only goes up, even across
+  // leaving and joining again. Its time is the feed's DTSTAMP (waitlist positions move too).
+  if (!changes.empty())
+    store.query(tx, "UPDATE events SET lineup_changes = lineup_changes + 1, lineup_changed_at = ? WHERE id = ?",
+                {at, id}, done);
   for (const auto& change : changes) {
     if (!change.row) {
       store.query(tx, "DELETE FROM event_members WHERE event_id = ? AND user_id = ?", {id, change.userId}, done);
@@ -645,23 +652,22 @@ void EventRepository::saveLineup(Store& store, DbSession& tx, std::int64_t id, c
     if (change.existed)
       store.query(tx,
                   "UPDATE event_members SET instrument = ?, waiting = ?, place_key = ?,"
-                  " rsvp_revision = rsvp_revision + 1 WHERE event_id = ? AND user_id = ?",
-                  {instrument, waiting, change.row->key, id, change.userId}, done);
+                  " rsvp_revision = (SELECT lineup_changes FROM events WHERE id = ?)"
+                  " WHERE event_id = ? AND user_id = ?",
+                  {instrument, waiting, change.row->key, id, id, change.userId}, done);
     else
       store.query(tx,
-                  "INSERT INTO event_members (event_id, user_id, joined_at, instrument, waiting, place_key)"
-                  " VALUES (?, ?, ?, ?, ?, ?)",
-                  {id, change.userId, at, instrument, waiting, change.row->key}, done);
+                  "INSERT INTO event_members"
+                  " (event_id, user_id, joined_at, instrument, waiting, place_key, rsvp_revision)"
+                  " VALUES (?, ?, ?, ?, ?, ?, (SELECT lineup_changes FROM events WHERE id = ?))",
+                  {id, change.userId, at, instrument, waiting, change.row->key, id}, done);
   }
-  // The counts every read shows, recounted under the lock, the keys handed out, and when the
-  // line-up last changed (waitlist positions with it: the private feed's DTSTAMP).
-  const std::int64_t changed = changes.empty() ? 0 : 1;
+  // The counts every read shows, recounted under the lock, and the keys handed out.
   store.query(tx,
               "UPDATE events SET going_count = (SELECT COUNT(*) FROM event_members m WHERE m.event_id = ? AND"
               " m.waiting = 0), waitlist_count = (SELECT COUNT(*) FROM event_members m WHERE m.event_id = ? AND"
-              " m.waiting = 1), lineup_seq = CASE WHEN lineup_seq < ? THEN ? ELSE lineup_seq END,"
-              " lineup_changed_at = CASE WHEN ? = 1 THEN ? ELSE lineup_changed_at END WHERE id = ?",
-              {id, id, lineup.lastKey(), lineup.lastKey(), changed, at, id}, done);
+              " m.waiting = 1), lineup_seq = CASE WHEN lineup_seq < ? THEN ? ELSE lineup_seq END WHERE id = ?",
+              {id, id, lineup.lastKey(), lineup.lastKey(), id}, done);
 }
 
 void EventRepository::markChannelStale(DbSession& tx, std::int64_t id) {

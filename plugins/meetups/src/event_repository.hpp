@@ -68,7 +68,7 @@ struct FullTextLimits {
 /// SUMMARY) and a change of their own place can confirm them or move them back (STATUS).
 struct FeedEntry {
   Event event;
-  std::int64_t rsvpRevision = 0;     // raised by each change of the owner's place
+  std::int64_t rsvpRevision = 0;     // the event's count of line-up changes at the owner's place's last one
   std::int64_t lineupChangedAt = 0;  // UTC ms of the line-up's last change (0: none since this was kept)
 };
 
