@@ -9,12 +9,13 @@ export class ApiError extends Error {
 }
 
 // A busy server answers 503 with Retry-After: its queue of requests is full (the request
-// never ran) or a back end is briefly away. A request whose method is idempotent (RFC 9110
-// §9.2.2: asking twice does what asking once does) is asked again after that many seconds,
-// with a little jitter so that a crowd of pages does not come back at the same instant:
-// at most twice, and only for a short wait. A POST is not asked again (it may have run);
-// its error is shown.
-const kIdempotent = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
+// never ran) or a back end is briefly away (a change may then have been saved). A request
+// that does the same when asked twice, and answers the same, is asked again after that many
+// seconds, with a little jitter so that a crowd of pages does not come back at the same
+// instant: at most twice, and only for a short wait. That is GET and PUT here; not a POST,
+// nor a DELETE, whose second ask would answer 404 for what the first one did. Their error
+// is shown.
+const kRetried = new Set(['GET', 'HEAD', 'PUT']);
 const kRetries = 2;
 const kMaxRetryAfterS = 10;
 
@@ -31,7 +32,7 @@ export async function api(method, path, body) {
     } catch {
       throw new ApiError(0, 'The server cannot be reached. Check your connection and try again.');
     }
-    const wait = attempt < kRetries && kIdempotent.has(method) ? retryAfterMs(response) : null;
+    const wait = attempt < kRetries && kRetried.has(method) ? retryAfterMs(response) : null;
     if (wait === null) return answer(response);
     response.body?.cancel().catch(() => {});
     await new Promise((resolve) => setTimeout(resolve, wait));
