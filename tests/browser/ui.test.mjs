@@ -1451,3 +1451,38 @@ test("a busy server's 503 with Retry-After: a list asks again and shows, a messa
   assert.equal(await page.getByLabel('Message', {exact: true}).inputValue(), 'sent while the server is busy');
   await page.unrouteAll();
 });
+
+test('a chat the load of the counts missed gets its badge from its next message', async () => {
+  const page = bob.page;
+  const bobsId = await page.evaluate(async () => (await (await fetch('/v1/users/me')).json()).id);
+  const post = (path, body) => ann.page.evaluate(async ([path, body]) => (await (await fetch(path, {method: 'POST',
+    headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)})).json()), [path, body]);
+  const made = await post('/v1/channels', {name: `missed ${unique}`, private: true, members: [{id: bobsId}]});
+  // Bob's page loads the counts without that chat, as a page of the list can miss one whose
+  // place in it moved between two pages.
+  let dropped = 0;
+  await page.route(/\/v1\/channels\?private=true/, async (route) => {
+    const response = await route.fetch();
+    const channels = await response.json();
+    const kept = channels.filter((c) => c.id !== made.id);
+    dropped += channels.length - kept.length;
+    await route.fulfill({response, json: kept});
+  });
+  await page.goto(`${base}/#/profile`);
+  await page.reload();
+  await page.getByRole('heading', {name: 'Your profile'}).waitFor();
+  await page.waitForFunction(async (id) => {
+    const {unread} = await import('/js/unread.js');
+    return unread.me !== null && unread.missed === null && !unread.states.has(id);
+  }, made.id);
+  assert.ok(dropped >= 1, 'the chat was left out of the loads');
+  await page.unrouteAll();
+  const before = await unreadShown(page);
+  // A message in it: the counts are loaded again and have it.
+  await post(`/v1/channels/${made.id}`, {body: 'did you get the set list?'});
+  await page.waitForFunction((n) => Number(document.getElementById('nav-unread').textContent || 0) === n, before + 1);
+  // The next one is counted as any other.
+  await post(`/v1/channels/${made.id}`, {body: 'the one from Friday'});
+  await page.waitForFunction((n) => Number(document.getElementById('nav-unread').textContent || 0) === n, before + 2);
+  assert.equal(await page.evaluate(async (id) => (await import('/js/unread.js')).unread.states.get(id)?.unread, made.id), 2);
+});

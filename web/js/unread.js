@@ -121,6 +121,7 @@ export const unread = {
     ++this.loads;
     this.me = null;
     this.missed = null;
+    this.sought.clear();
     this.states = new Map();
     this.emit();
   },
@@ -146,9 +147,22 @@ export const unread = {
     }
     this.missed?.push(push);  // a load that runs applies it again to what it finds
     const changed = apply(this.states, push, false);
-    if (changed === 'reload') this.reloadSoon();
+    if (changed === 'reload' || this.strayed(push)) this.reloadSoon();
     else if (changed) this.emit();
   },
+
+  // Whether a message is of a chat of the reader's (a private one: the push names its
+  // readers) whose counts the last load did not find, as when the order of the list's pages
+  // changed between two of them: the counts are loaded again, once per chat and sign-in
+  // (a reader in more chats than the list's pages hold would ask for every message).
+  strayed(push) {
+    const id = push.message?.channelID;
+    if (push.type !== 'message-new' || !Array.isArray(push.userIDs) || this.missed || this.states.has(id) ||
+        this.sought.has(id)) return false;
+    this.sought.add(id);
+    return true;
+  },
+  sought: new Set(),  // the chats strayed() asked about
 
   // Loads the counts again shortly, once for any number of asks meanwhile (a moderator
   // deleting many messages); not while a load runs, which sees the same pushes.
