@@ -15,6 +15,9 @@
 #   socket as systemd's; SIGTERM exits 0;
 # - mmm-server-dev builds sdk/examples/hello_plugin in the root, and the packaged server loads
 #   it (MMM_DEB_TEST_DEV=0 skips this: it downloads g++, cmake and the -dev libraries);
+# - an upgrade (this package with a higher version), then a removal and an installation
+#   again, keep the operator's edited /etc/mmm/mmm.yaml, the key and the store: the stored
+#   user signs in after each;
 # - a purge removes the user, the key, /var/lib/mmm and /etc/mmm.
 # Usage: deb_install_test.sh BUILD-DIR [SOURCE-DIR]  (as root, with the Debian mirror reachable)
 set -eu
@@ -285,6 +288,53 @@ YAML
 else
   echo "skip - mmm-server-dev's build of the hello plugin (MMM_DEB_TEST_DEV=0)"
 fi
+
+# --- An upgrade, then a removal and an installation again: the operator's configuration,
+# the key, the store and the user stay through each, and the server starts on them. (The
+# next version is this package with a higher version number: the maintainer scripts run
+# in their upgrade mode, which is what this checks; the -dev package, which needs this very
+# version, goes first.)
+if in_root dpkg-query -W mmm-server-dev >/dev/null 2>&1; then
+  in_root apt-get remove -y -q mmm-server-dev > "$work/dev-remove.log" 2>&1 ||
+    { tail -20 "$work/dev-remove.log"; fail "apt-get remove mmm-server-dev"; }
+fi
+printf '\n%s\n' "# The operator's own note: kept by upgrades." >> "$root/etc/mmm/mmm.yaml"
+config_sum=$(sha256sum < "$root/etc/mmm/mmm.yaml")
+version=$(dpkg-deb -f "$server_deb" Version)
+dpkg-deb -R "$server_deb" "$work/next"
+sed -i "s/^Version: .*/Version: $version+next1/" "$work/next/DEBIAN/control"
+dpkg-deb -b "$work/next" "$root/tmp/mmm-server_next.deb" > /dev/null
+signs_in() {  # signs_in WHAT: the server started on the packaged configuration; the stored user signs in
+  start_server /etc/mmm/mmm.yaml "" --listen 127.0.0.1:0
+  local code
+  code=$(curl -s -m 30 -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' "$url/v1/sessions" \
+    -d '{"email":"deb@example.org","password":"packaged-and-run"}')
+  stop_server
+  [ "$code" = 201 ] || fail "signing in $1 answered $code"
+}
+kept() {  # kept WHAT: the operator's configuration, the key and the store are as they were
+  [ "$(sha256sum < "$root/etc/mmm/mmm.yaml")" = "$config_sum" ] || fail "$1 changed the operator's /etc/mmm/mmm.yaml"
+  [ "$(grep '^MMM_SESSION_KEY=' "$root/etc/mmm/secrets.env")" = "$new_key" ] || fail "$1 replaced the key"
+  [ "$(in_root stat -c '%U:%G %a' /etc/mmm/secrets.env)" = "root:mmm 640" ] || fail "$1 changed the key's file"
+  [ "$(in_root stat -c '%U:%G' /var/lib/mmm/mmm.db)" = mmm:mmm ] || fail "$1 lost /var/lib/mmm/mmm.db"
+}
+in_root apt-get install -y -q --no-install-recommends /tmp/mmm-server_next.deb > "$work/upgrade.log" 2>&1 ||
+  { tail -20 "$work/upgrade.log"; fail "apt-get install of $version+next1 over $version"; }
+[ "$(in_root dpkg-query -W -f='${Version}' mmm-server)" = "$version+next1" ] || fail "the upgrade did not install"
+grep -q "Unpacking mmm-server ($version+next1) over ($version)" "$work/upgrade.log" ||
+  fail "not an upgrade: $(grep -i unpacking "$work/upgrade.log")"
+kept "the upgrade"
+signs_in "after the upgrade"
+pass "an upgrade ($version to $version+next1) keeps the operator's edited mmm.yaml, the key and the store; the user signs in"
+in_root apt-get remove -y -q mmm-server > "$work/remove.log" 2>&1 || { tail -20 "$work/remove.log"; fail "apt-get remove mmm-server"; }
+[ -e "$root/usr/lib/mmm/mmm-server" ] && fail "the removal left /usr/lib/mmm/mmm-server"
+in_root getent passwd mmm >/dev/null || fail "the removal deleted the user mmm"
+kept "the removal"
+in_root apt-get install -y -q --no-install-recommends /tmp/mmm-server_next.deb > "$work/again.log" 2>&1 ||
+  { tail -20 "$work/again.log"; fail "apt-get install after the removal"; }
+kept "the installation after the removal"
+signs_in "after the removal and the installation again"
+pass "a removal keeps the configuration, the key, the store and the user mmm; installed again, the user signs in"
 
 # --- Purge: what the postinst made is gone.
 in_root apt-get purge -y -q mmm-server > "$work/purge.log" 2>&1 || { tail -20 "$work/purge.log"; fail "apt-get purge mmm-server"; }
