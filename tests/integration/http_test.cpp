@@ -156,7 +156,7 @@ TEST_F(HttpTest, TruncatedOrMalformedBodiesAre400AndCodingListsToo) {
   EXPECT_EQ(gzip.status, 400);  // API.md: any coding but a single "chunked"
   auto alone = sendRaw(port, "POST /alpha/echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + kJson +
                                  "Transfer-Encoding: gzip\r\n\r\n7\r\n{\"a\":1}\r\n0\r\n\r\n");
-  EXPECT_EQ(alone.status, 501);  // one coding we do not implement (RFC 9112 §6.1)
+  EXPECT_EQ(alone.status, 400);  // one coding we do not implement: API.md's Hardening says 400 too
   EXPECT_EQ(request(port, "GET", "/healthz").status, 200);
 }
 
