@@ -175,6 +175,8 @@ TEST_P(EventsTest, JoinIsIdempotentAndLeaveWorks) {
   EXPECT_EQ(json(again)->getValue<Poco::Int64>("memberCount"), 2);
   expectProblem(call("POST", "/v1/events/join", R"({"id":999999})", b.token), 404);
   expectProblem(call("POST", "/v1/events/join", R"({"id":"x"})", b.token), 400);
+  for (const char* notAnId : {"true", "false", "1.5", "null", "[1]"})  // true is not event 1
+    expectProblem(call("POST", "/v1/events/join", std::string(R"({"id":)") + notAnId + "}", b.token), 400);
   expectProblem(call("POST", "/v1/events/join", R"({})", b.token), 400);
   expectProblem(call("POST", "/v1/events/join", joinBody), 401);
 

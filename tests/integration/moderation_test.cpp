@@ -222,6 +222,8 @@ TEST_P(ModerationTest, ModeratorsMuteAndUnmuteMembersOthersGet403) {
   expectProblem(call("POST", mutes, muteBody(member, "0"), owner.token), 400);
   expectProblem(call("POST", mutes, muteBody(member, "10081"), owner.token), 400);
   expectProblem(call("POST", mutes, muteBody(member, "\"5\""), owner.token), 400);
+  expectProblem(call("POST", mutes, muteBody(member, "true"), owner.token), 400);  // not 1 minute
+  expectProblem(call("POST", mutes, R"({"id":true,"minutes":5})", owner.token), 400);  // not user 1
   expectProblem(call("POST", mutes, R"({"id":999999999,"minutes":5})", owner.token), 404);
   expectProblem(call("POST", "/v1/channels/999999999/mutes", muteBody(member, "5"), owner.token), 404);
   const auto earlier = "/v1/messages/" + std::to_string(postMessage(member, channel, "before the mute"));

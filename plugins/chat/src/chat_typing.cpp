@@ -11,7 +11,7 @@
 namespace mmm::chat {
 
 void TypingFrames::handle(std::int64_t userId, const Poco::JSON::Object& frame) {
-  if (!frame.has("channelID") || !frame.get("channelID").isInteger()) return;
+  if (!frame.has("channelID") || !frame.get("channelID").isInteger() || frame.get("channelID").isBoolean()) return;
   std::int64_t channelId = 0;
   try {
     channelId = frame.getValue<Poco::Int64>("channelID");

@@ -71,9 +71,11 @@ inline std::optional<std::string> stringField(const Poco::JSON::Object::Ptr& bod
   return text;
 }
 
-/// An integer field of a JSON body (an id); 400 when absent, not an integer or out of range.
+/// An integer field of a JSON body (an id); 400 when absent, not an integer (true and false
+/// are not, though Poco's Var calls a bool one) or out of range.
 inline std::int64_t integerField(const Poco::JSON::Object::Ptr& body, const std::string& name) {
-  if (!body->has(name) || !body->get(name).isInteger()) throw HttpError(400, name + " must be a number");
+  if (!body->has(name) || !body->get(name).isInteger() || body->get(name).isBoolean())
+    throw HttpError(400, name + " must be a number");
   try {
     return body->getValue<Poco::Int64>(name);
   } catch (const Poco::RangeException&) {
