@@ -483,6 +483,8 @@ test('jam line-ups: slots, a waitlist, a place opening up live; jams that need m
   await finn.page.getByRole('button', {name: 'Leave', exact: true}).click();
   await finn.page.getByText('You are not in the line-up.').waitFor();
   await gail.page.locator('#notice', {hasText: "You're in: a bass place opened up."}).waitFor();
+  // On the event's page: no link, and nothing else in the notice (it once said "null").
+  assert.equal(await gail.page.locator('#notice').textContent(), "You're in: a bass place opened up. Dismiss");
   await gail.page.getByText("You're going on bass.").waitFor();
   await slot(gail, 'Bass 1/1').locator('.going', {hasText: `@gail${unique}`}).waitFor();
   assert.equal(await gail.page.locator('.waitlist').count(), 0);
@@ -621,6 +623,7 @@ test('profile names persist, and signing out returns to sign-in', async () => {
   await page.getByRole('button', {name: 'Sign out'}).click();
   await page.getByRole('heading', {name: 'Welcome back'}).waitFor();
   assert.match(page.url(), /#\/signin$/);
+  assert.equal(await page.locator('#nav').isVisible(), false, 'no menu of pages that need a sign-in');
   await page.reload();
   await page.getByRole('heading', {name: 'Welcome back'}).waitFor();  // really signed out
   // A wrong password reads as people read it.
@@ -1485,4 +1488,26 @@ test('a chat the load of the counts missed gets its badge from its next message'
   await post(`/v1/channels/${made.id}`, {body: 'the one from Friday'});
   await page.waitForFunction((n) => Number(document.getElementById('nav-unread').textContent || 0) === n, before + 2);
   assert.equal(await page.evaluate(async (id) => (await import('/js/unread.js')).unread.states.get(id)?.unread, made.id), 2);
+});
+
+test('a place that opens up is said wherever the reader is, with a link to the event by its title', async () => {
+  const page = bob.page;
+  const title = `Room for two ${unique}`;
+  const made = await ann.page.evaluate(async (title) => (await (await fetch('/v1/events', {method: 'POST',
+    headers: {'Content-Type': 'application/json'},
+    body: JSON.stringify({title, datetime: '2031-10-01T18:00:00Z', location: 'The loft', capacity: 1})})).json()), title);
+  const joined = await page.evaluate(async (id) => (await (await fetch('/v1/events/join', {method: 'POST',
+    headers: {'Content-Type': 'application/json'}, body: JSON.stringify({id})})).json()).rsvp, made.id);
+  assert.equal(joined?.state, 'waitlisted');
+  await page.goto(`${base}/#/profile`);
+  await page.getByRole('heading', {name: 'Your profile'}).waitFor();
+  assert.equal(await ann.page.evaluate(async (id) => (await fetch(`/v1/events/${id}`, {method: 'PATCH',
+    headers: {'Content-Type': 'application/json'}, body: JSON.stringify({capacity: 2})})).status, made.id), 200);
+  const notice = page.locator('#notice');
+  await notice.getByRole('link', {name: `Open “${title}”`}).waitFor();
+  assert.equal(await notice.textContent(), `You're in: a place opened up. Open “${title}” Dismiss`);
+  await notice.getByRole('link', {name: `Open “${title}”`}).click();
+  await page.getByRole('heading', {name: title}).waitFor();
+  await notice.getByRole('button', {name: 'Dismiss'}).click();
+  assert.equal(await notice.isVisible(), false);
 });

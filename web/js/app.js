@@ -59,11 +59,13 @@ export const app = {
 
   /** A notice that stays until dismissed (or the next one), with a link when `href` is given. */
   notify(text, href = null, linkText = 'Open the event') {
-    notice.replaceChildren(h('span', {}, text), href && [' ', h('a', {href}, linkText)], ' ',
-        h('button', {type: 'button', class: 'link', onclick: () => {
-          notice.hidden = true;
-          notice.replaceChildren();
-        }}, 'Dismiss'));
+    const parts = [h('span', {}, text)];
+    if (href) parts.push(' ', h('a', {href}, linkText));
+    parts.push(' ', h('button', {type: 'button', class: 'link', onclick: () => {
+      notice.hidden = true;
+      notice.replaceChildren();
+    }}, 'Dismiss'));
+    notice.replaceChildren(...parts);
     notice.hidden = false;
   },
 
@@ -86,7 +88,10 @@ unread.listeners.add(() => {
 // wherever they are, with a link to the event unless they are on its page.
 async function noticeRsvp(push) {
   const page = `#/events/${push.eventID}`;
-  app.notify(rsvpNotice(push.rsvp, await instrumentNames()), location.hash === page ? null : page);
+  const [names, event] = await Promise.all([instrumentNames(),
+    api('GET', `/v1/events/${push.eventID}`).catch(() => null)]);  // for its title; gone: no link
+  app.notify(rsvpNotice(push.rsvp, names), location.hash === page || !event ? null : page,
+      event && `Open “${event.title}”`);
 }
 
 function showBanner(text) {
