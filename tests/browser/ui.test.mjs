@@ -1511,3 +1511,25 @@ test('a place that opens up is said wherever the reader is, with a link to the e
   await notice.getByRole('button', {name: 'Dismiss'}).click();
   assert.equal(await notice.isVisible(), false);
 });
+
+test('a session ended in another tab takes this one to sign-in, saying why, instead of reconnecting for good', async () => {
+  const ida = await newMusician('ida');
+  await signUp(ida);
+  const other = await ida.context.newPage();  // a second tab: the same cookie, the same session
+  await other.goto(`${base}/#/my-music`);
+  await other.getByRole('heading', {name: 'Your musician profile'}).waitFor();
+  await ida.page.goto(`${base}/#/profile`);
+  await ida.page.getByRole('button', {name: 'Sign out'}).click();
+  await ida.page.getByRole('heading', {name: 'Welcome back'}).waitFor();
+  // The other tab's socket is closed with the session: it goes to sign-in and says why.
+  await other.getByRole('heading', {name: 'Welcome back'}).waitFor();
+  await other.locator('#notice', {hasText: 'Your session has ended'}).waitFor();
+  assert.equal(await other.locator('#banner').isVisible(), false, 'no "Reconnecting…" left');
+  assert.equal(await other.locator('#nav').isVisible(), false);
+  // And it stays there: no socket tried again after a while.
+  const sockets = [];
+  other.on('websocket', (socket) => sockets.push(socket.url()));
+  await other.waitForTimeout(1500);
+  assert.deepEqual(sockets, []);
+  await ida.context.close();
+});

@@ -19,6 +19,9 @@ const kRetried = new Set(['GET', 'HEAD', 'PUT']);
 const kRetries = 2;
 const kMaxRetryAfterS = 10;
 
+/** `ended` (set by the app) hears of every 401: the session the page had may have ended. */
+export const session = {ended: null};
+
 export async function api(method, path, body) {
   const options = {method, credentials: 'same-origin', headers: {}};
   if (body !== undefined) {
@@ -32,6 +35,7 @@ export async function api(method, path, body) {
     } catch {
       throw new ApiError(0, 'The server cannot be reached. Check your connection and try again.');
     }
+    if (response.status === 401) session.ended?.();
     const wait = attempt < kRetries && kRetried.has(method) ? retryAfterMs(response) : null;
     if (wait === null) return answer(response);
     response.body?.cancel().catch(() => {});

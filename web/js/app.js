@@ -1,5 +1,5 @@
 // The app: who is signed in, the routes, the live connection and the banner.
-import {api} from './api.js';
+import {api, session} from './api.js';
 import {Live} from './live.js';
 import {unread} from './unread.js';
 import {signInView, signUpView} from './views/auth.js';
@@ -37,7 +37,12 @@ export const app = {
           if (push.type === 'rsvp-update') noticeRsvp(push);
           this.pushListeners.forEach((listener) => listener(push));
         },
-        onDown: () => showBanner('Connection lost. Reconnecting…'),
+        onDown: () => {
+          showBanner('Connection lost. Reconnecting…');
+          // The socket also closes when the session ends (signed out in another tab, or
+          // suspended): then only the session check's 401 tells, and reconnecting is futile.
+          api('GET', '/v1/users/me').catch(() => {});
+        },
         onUp: () => {
           hideBanner();
           unread.load(this.me);  // what was missed while away
@@ -53,8 +58,18 @@ export const app = {
     this.me = null;
     unread.clear();
     nav.hidden = true;
+    hideBanner();
     if (this.live) this.live.stop();
     this.live = null;
+  },
+
+  // A request answered 401 while signed in: the session is gone (signed out elsewhere,
+  // every session ended, or suspended by an admin). Every view needs one, so to sign-in.
+  sessionEnded() {
+    if (!this.me) return;  // signing in, or already out
+    this.signedOut();
+    this.notify('Your session has ended (signed out elsewhere, or by an admin). Please sign in again.');
+    this.go('#/signin');
   },
 
   /** A notice that stays until dismissed (or the next one), with a link when `href` is given. */
@@ -135,7 +150,12 @@ async function route() {
   const page = document.createElement('div');
   main.replaceChildren(page);
   const mine = ++routed;
-  const done = (await view(page, ...params)) || null;
+  let done = null;
+  try {
+    done = (await view(page, ...params)) || null;
+  } catch (error) {  // a view that could not load says why rather than stay blank
+    if (mine === routed) page.replaceChildren(h('p', {class: 'form-error', role: 'alert'}, error.message));
+  }
   if (mine !== routed) {  // another page opened while this one loaded: this one is gone
     done?.();
     return;
@@ -147,6 +167,8 @@ async function route() {
     heading.focus({preventScroll: true});
   }
 }
+
+session.ended = () => app.sessionEnded();
 
 async function boot() {
   try {
