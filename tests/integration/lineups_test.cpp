@@ -1140,6 +1140,15 @@ TEST_P(LineupsTest, CancellingPostsInTheChatRefusesJoinsAndHidesTheEventFromTheL
   const std::string reason(500, 'r');
   EXPECT_EQ(cancel(a, idOf(third), R"({"reason":")" + reason + "\"}").status, 200);
   EXPECT_EQ(cancelMessages(a, third->getValue<Poco::Int64>("channel")), (Messages{{"Cancelled: " + reason, a.id}}));
+  // An admin's reason goes into the audit log too.
+  const auto fourth = idOf(create(a));
+  EXPECT_EQ(cancel(boss, fourth, R"({"reason":"Double booked"})").status, 200);
+  auto log = call("GET", "/v1/audit?limit=1", "", boss.token);
+  ASSERT_EQ(log.status, 200) << log.body;
+  auto entry = jsonArray(log)->getObject(0);
+  EXPECT_EQ(entry->getValue<std::string>("action"), "event.cancel");
+  EXPECT_EQ(entry->getValue<Poco::Int64>("targetID"), fourth);
+  EXPECT_EQ(entry->getValue<std::string>("reason"), "Double booked");
   EXPECT_EQ(list(d, "")->size(), 0u);  // all three cancelled
 
   ASSERT_EQ(call("DELETE", "/v1/events/" + std::to_string(id), "", a.token).status, 200);

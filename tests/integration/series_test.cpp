@@ -803,6 +803,16 @@ TEST_P(SeriesTest, CancellingASeriesCancelsEveryUpcomingOccurrencePostsOnceAndMa
   ASSERT_EQ(reply.status, 200) << reply.body;
   EXPECT_EQ(json(reply)->getValue<std::string>("status"), "cancelled");
   EXPECT_EQ(messagesStarting(a, other->getValue<Poco::Int64>("channel"), "Cancelled"), (Messages{{"Cancelled", boss.id}}));
+  // With a reason: the audit log has it, against the series.
+  const auto third = weekly(a, 5);
+  ASSERT_EQ(cancelSeries(boss, seriesOf(third), R"({"reason":"Double booked"})").status, 200);
+  auto log = call("GET", "/v1/audit?limit=1", "", boss.token);
+  ASSERT_EQ(log.status, 200) << log.body;
+  auto entry = jsonArray(log)->getObject(0);
+  EXPECT_EQ(entry->getValue<std::string>("action"), "series.cancel");
+  EXPECT_EQ(entry->getValue<std::string>("targetKind"), "series");
+  EXPECT_EQ(entry->getValue<Poco::Int64>("targetID"), seriesOf(third));
+  EXPECT_EQ(entry->getValue<std::string>("reason"), "Double booked");
 }
 
 // --- The series' chat channel.

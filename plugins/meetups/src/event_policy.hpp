@@ -20,9 +20,11 @@ class EventPolicy {
   static void requireCanChange(std::int64_t creatorId, std::int64_t caller, bool isAdmin, const std::string& what) {
     if (creatorId != caller && !isAdmin) throw HttpError(403, "only the event's creator or an admin can " + what);
   }
-  /// Records an admin's `action` on someone else's event.
-  void recordIfModerated(std::int64_t creatorId, std::int64_t caller, const std::string& action, std::int64_t eventId) const {
-    if (creatorId != caller) moderation_.record({caller, action, "event", eventId, ""});
+  /// Records an admin's `action` on someone else's event or series (`kind`), with the reason
+  /// they gave, if any.
+  void recordIfModerated(std::int64_t creatorId, std::int64_t caller, const std::string& action, const std::string& kind,
+                         std::int64_t targetId, const std::string& reason = {}) const {
+    if (creatorId != caller) moderation_.record({caller, action, kind, targetId, reason});
   }
 
  private:

@@ -269,7 +269,7 @@ Response EventsApi::patch(Request& request) {
     channel = before.seriesId ? 0 : before.channelId;
     return *EventRepository::find(store_, tx, id, caller);
   });
-  policy_.recordIfModerated(creator, caller, "event.edit", id);
+  policy_.recordIfModerated(creator, caller, "event.edit", "event", id);
   if (services_.channels && channel && f.title) services_.channels->notifyChanged(channel);
   pushChange(id, {}, moves);
   return eventResponse(200, updated);
@@ -285,7 +285,7 @@ Response EventsApi::remove(Request& request) {
     EventPolicy::requireCanChange(creator, caller, admin, "delete it");
   });
   if (!removed) throw HttpError(404, "no such event");
-  policy_.recordIfModerated(creator, caller, "event.delete", id);
+  policy_.recordIfModerated(creator, caller, "event.delete", "event", id);
   log_->info("{} user {} deleted event {}", request.id, caller, id);
   return Response::text(200, "event deleted");
 }
@@ -460,7 +460,7 @@ Response EventsApi::removeMember(Request& request) {
     left = leaveLineup(tx, event, lastKey, target, *row, moves);
     channel = event.channelId;
   });
-  policy_.recordIfModerated(creator, caller, "event.member.remove", id);
+  policy_.recordIfModerated(creator, caller, "event.member.remove", "event", id);
   log_->info("{} user {} removed user {} from event {}", request.id, caller, target, id);
   if (services_.channels && channel) {
     services_.channels->notifyChanged(channel);
@@ -503,7 +503,7 @@ Response EventsApi::cancel(Request& request) {
   });
   if (!changed) return eventResponse(200, cancelled);
   if (message) services_.announcements->notifyPosted(channel, message);
-  policy_.recordIfModerated(creator, caller, "event.cancel", id);
+  policy_.recordIfModerated(creator, caller, "event.cancel", "event", id, reason.value_or(""));
   log_->info("{} user {} cancelled event {}", request.id, caller, id);
   pushChange(id, {}, {});
   return eventResponse(200, cancelled);

@@ -320,7 +320,7 @@ Response EventsApi::cancelSeries(Request& request) {
   });
   if (changed) {
     if (message) services_.announcements->notifyPosted(channel, message);
-    policy_.recordIfModerated(creator, caller, "series.cancel", id);
+    policy_.recordIfModerated(creator, caller, "series.cancel", "series", id, reason.value_or(""));
     log_->info("{} user {} cancelled series {} ({} upcoming occurrences)", request.id, caller, id, cancelled.size());
     for (auto eventId : cancelled) pushChange(eventId, {}, {});
   }
@@ -396,7 +396,7 @@ Response EventsApi::patchSeries(Request& request, std::int64_t caller, const Eve
     }
     return *EventRepository::find(store_, tx, occurrence.id, caller);
   });
-  policy_.recordIfModerated(creator, caller, "series.edit", seriesId);
+  policy_.recordIfModerated(creator, caller, "series.edit", "series", seriesId);
   log_->info("{} user {} changed series {} from event {} on ({} occurrences)", request.id, caller, seriesId,
              occurrence.id, changed.size());
   if (channel) services_.channels->notifyChanged(channel);
