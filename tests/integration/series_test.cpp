@@ -286,6 +286,30 @@ TEST_P(SeriesTest, ASeriesNeverHasMoreThan200OccurrencesNorGoesPastAYearOnDemand
   EXPECT_LE(weekly.size(), 200u);
 }
 
+// A search from a date past the 90 days, with no end, needs the occurrences from there on:
+// they are made on demand as for a `to` (it once found none until some `to` had made them).
+TEST_P(SeriesTest, ASearchFromADatePastTheHorizonWithoutAnEndMakesTheOccurrencesItNeeds) {
+  const auto a = newAccount();
+  const auto start = today() + 2;
+  const auto id = seriesOf(createSeries(a, iso(at19(start)), std::string("FREQ=WEEKLY;BYDAY=") + byDay(weekdayOf(start))));
+  const std::int64_t from = mmm::nowMillis() + 150 * kDayMs;
+  auto reply = call("GET", "/v1/events?limit=5&from=" + iso(from), "", a.token);
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  auto page = jsonArray(reply);
+  std::vector<std::string> expected;
+  for (int week = 0; expected.size() < 5u; ++week)
+    if (at19(start + 7 * week) >= from) expected.push_back(iso(at19(start + 7 * week)));
+  std::vector<std::string> found;
+  for (std::size_t i = 0; i < page->size(); ++i)
+    if (!page->getObject(i)->isNull("seriesID") && page->getObject(i)->getValue<Poco::Int64>("seriesID") == id)
+      found.push_back(page->getObject(i)->getValue<std::string>("datetime"));
+  EXPECT_EQ(found, expected);
+  // Past a year ahead, still nothing: on demand goes no further.
+  reply = call("GET", "/v1/events?limit=5&from=" + iso(mmm::nowMillis() + 370 * kDayMs), "", a.token);
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(jsonArray(reply)->size(), 0u);
+}
+
 TEST_P(SeriesTest, EveryBadRecurrenceIs400NamingThePartAndMakesNothing) {
   const auto a = newAccount();
   const auto sunday = onOrAfter(today() + 3, 0);

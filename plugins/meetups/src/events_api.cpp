@@ -151,10 +151,13 @@ Response EventsApi::list(Request& request) {
     query.cancelledToo = false;
   }
   // Occurrences of series exist some 90 days ahead; a search further ahead makes them (up
-  // to a year ahead) first.
+  // to a year ahead) first: up to its `to`, or, from a `from` given alone, for as long
+  // again as those 90 days (a page's worth of weekly dates and more).
   const auto now = nowMillis();
-  if (query.to != INT64_MAX && query.to > now + seriesSettings_.horizonMs)
-    makeDueOccurrences(std::min(query.to, now + kMaxOnDemandMs));
+  const std::int64_t needed = query.to != INT64_MAX ? query.to
+                              : query.from > now  ? query.from + seriesSettings_.horizonMs
+                                                  : now;
+  if (needed > now + seriesSettings_.horizonMs) makeDueOccurrences(std::min(needed, now + kMaxOnDemandMs));
   auto events = store_.read([&](DbSession& s) { return EventRepository::list(store_, s, query, viewer, fullText_); });
   return Response::json(200, toJson(events));
 }
