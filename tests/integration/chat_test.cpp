@@ -189,29 +189,44 @@ TEST_P(ChatTest, HistoryNewestFirstBeforeAndAfter) {
   auto channel = newChannel(a, R"({"name":"log"})");
   const auto cid = channel->getValue<Poco::Int64>("id");
   // Posts to General in between: the channel's message ids are not 1, 2, 3…, its seqs are.
+  std::vector<std::string> ids{"0"};  // ids[i]: the id of m<i>
   for (int i = 1; i <= 7; ++i) {
     auto message = postMessage(a, cid, "m" + std::to_string(i));
     ASSERT_TRUE(message);
     EXPECT_EQ(seq(message), i);
+    ids.push_back(id(message));
     post(a, 1, "elsewhere");
   }
   const std::string path = "/v1/channels/" + std::to_string(cid);
   EXPECT_EQ(bodies(call("GET", path, "", a.token)), (std::vector<std::string>{"m7", "m6", "m5", "m4", "m3", "m2", "m1"}));
   EXPECT_EQ(seqs(call("GET", path, "", a.token)), (std::vector<std::int64_t>{7, 6, 5, 4, 3, 2, 1}));
   EXPECT_EQ(bodies(call("GET", path + "?limit=2", "", a.token)), (std::vector<std::string>{"m7", "m6"}));
-  // before= and after= are seqs.
-  EXPECT_EQ(bodies(call("GET", path + "?before=5&limit=3", "", a.token)), (std::vector<std::string>{"m4", "m3", "m2"}));
-  EXPECT_EQ(bodies(call("GET", path + "?after=4", "", a.token)), (std::vector<std::string>{"m5", "m6", "m7"}));
-  EXPECT_EQ(bodies(call("GET", path + "?after=0&limit=2", "", a.token)), (std::vector<std::string>{"m1", "m2"}));
-  EXPECT_TRUE(bodies(call("GET", path + "?after=7", "", a.token)).empty());
-  EXPECT_TRUE(bodies(call("GET", path + "?before=1", "", a.token)).empty());
+  // before= and after= are message ids (API.md), as a seed-era client pages with them.
+  using Bodies = std::vector<std::string>;
+  EXPECT_EQ(bodies(call("GET", path + "?before=" + ids[5] + "&limit=3", "", a.token)), (Bodies{"m4", "m3", "m2"}));
+  EXPECT_EQ(bodies(call("GET", path + "?after=" + ids[4], "", a.token)), (Bodies{"m5", "m6", "m7"}));
+  EXPECT_EQ(bodies(call("GET", path + "?after=0&limit=2", "", a.token)), (Bodies{"m1", "m2"}));
+  EXPECT_TRUE(bodies(call("GET", path + "?after=" + ids[7], "", a.token)).empty());
+  EXPECT_TRUE(bodies(call("GET", path + "?before=" + ids[1], "", a.token)).empty());
+  // An id between two of the channel's (another channel's message) is a cursor too.
+  EXPECT_EQ(bodies(call("GET", path + "?after=" + std::to_string(std::stoll(ids[5]) + 1), "", a.token)),
+            (Bodies{"m6", "m7"}));
+  // beforeSeq= and afterSeq= are seqs, the message's place in its channel.
+  EXPECT_EQ(bodies(call("GET", path + "?beforeSeq=5&limit=3", "", a.token)), (Bodies{"m4", "m3", "m2"}));
+  EXPECT_EQ(bodies(call("GET", path + "?afterSeq=4", "", a.token)), (Bodies{"m5", "m6", "m7"}));
+  EXPECT_EQ(bodies(call("GET", path + "?afterSeq=0&limit=2", "", a.token)), (Bodies{"m1", "m2"}));
+  EXPECT_TRUE(bodies(call("GET", path + "?afterSeq=7", "", a.token)).empty());
+  EXPECT_TRUE(bodies(call("GET", path + "?beforeSeq=1", "", a.token)).empty());
   auto first = jsonArray(call("GET", path + "?limit=1", "", a.token))->getObject(0);
   EXPECT_EQ(first->getValue<Poco::Int64>("channelID"), cid);
   EXPECT_EQ(seq(first), 7);
   EXPECT_EQ(first->getObject("creator")->getValue<Poco::Int64>("id"), a.id);
   EXPECT_TRUE(first->isNull("editedAt"));
   expectProblem(call("GET", path + "?limit=101", "", a.token), 400);
-  expectProblem(call("GET", path + "?before=1&after=1", "", a.token), 400);
+  for (const char* two : {"?before=1&after=1", "?before=1&beforeSeq=1", "?afterSeq=1&after=1", "?beforeSeq=2&afterSeq=1"})
+    expectProblem(call("GET", path + two, "", a.token), 400);
+  for (const char* bad : {"?beforeSeq=0", "?afterSeq=-1", "?afterSeq=x", "?beforeSeq="})
+    expectProblem(call("GET", path + bad, "", a.token), 400);
   expectProblem(call("GET", "/v1/channels/999999", "", a.token), 404);
   expectProblem(call("GET", "/v1/channels/abc", "", a.token), 404);
   expectProblem(call("GET", path), 401);
@@ -237,9 +252,12 @@ TEST_P(ChatTest, SeqsArePerChannelAndADeletedMessageKeepsItsSeq) {
   ASSERT_EQ(call("DELETE", "/v1/messages/" + id(x3), "", a.token).status, 200);
   EXPECT_EQ(seq(postMessage(a, x, "x4")), 4);
   const std::string path = "/v1/channels/" + std::to_string(x);
-  EXPECT_EQ(seqs(call("GET", path + "?after=0", "", a.token)), (std::vector<std::int64_t>{1, 2, 4}));
-  EXPECT_EQ(seqs(call("GET", path + "?after=2", "", a.token)), std::vector<std::int64_t>{4});
-  EXPECT_EQ(seqs(call("GET", path + "?before=4", "", a.token)), (std::vector<std::int64_t>{2, 1}));
+  EXPECT_EQ(seqs(call("GET", path + "?afterSeq=0", "", a.token)), (std::vector<std::int64_t>{1, 2, 4}));
+  EXPECT_EQ(seqs(call("GET", path + "?afterSeq=2", "", a.token)), std::vector<std::int64_t>{4});
+  EXPECT_EQ(seqs(call("GET", path + "?beforeSeq=4", "", a.token)), (std::vector<std::int64_t>{2, 1}));
+  // The deleted message's id still pages, as a place between the others.
+  EXPECT_EQ(seqs(call("GET", path + "?after=" + id(x3), "", a.token)), std::vector<std::int64_t>{4});
+  EXPECT_EQ(seqs(call("GET", path + "?before=" + id(x3), "", a.token)), (std::vector<std::int64_t>{2, 1}));
   // Deleting a channel's messages with it does not disturb another's count.
   ASSERT_EQ(call("DELETE", path, "", a.token).status, 200);
   EXPECT_EQ(seq(postMessage(a, y, "y3")), 3);
@@ -409,7 +427,7 @@ TEST_P(ChatTest, ChannelListsComeInBoundedPagesLatestMessageFirst) {
 // Issue 15: message ids are allocated at INSERT, so on MariaDB two posts could commit out of
 // id order, and a reader resuming with after=<last id> could pass over the one that committed
 // later. A seq is taken from the channel's row, locked until COMMIT: twenty posters at once,
-// and a reader resuming after the last seq it saw gets every message once, as 1, 2, 3….
+// and a reader resuming with afterSeq=<the last seq it saw> gets every message once, as 1, 2, 3….
 // The posters also write to a second channel, so that ids and seqs part ways. (Before seqs,
 // this test failed on MariaDB with most posts a 500: each INSERT took a shared lock on the
 // channel's row for its foreign key, then the UPDATE of last_message_id wanted an exclusive
@@ -438,7 +456,7 @@ TEST_P(ChatTest, ConcurrentPostersAndAReaderResumingBySeqMissNothing) {
   for (bool done = false; !done;) {
     done = running == 0;  // once every post was answered, one more pass reads the rest
     while (received <= 2 * kMessages) {  // past that, pages repeat themselves: failed already
-      auto reply = call("GET", path + "?after=" + std::to_string(last) + "&limit=" + std::to_string(kPage), "",
+      auto reply = call("GET", path + "?afterSeq=" + std::to_string(last) + "&limit=" + std::to_string(kPage), "",
                         reader.token);
       if (reply.status != 200) {
         ADD_FAILURE() << reply.status << " " << reply.body;
@@ -458,7 +476,7 @@ TEST_P(ChatTest, ConcurrentPostersAndAReaderResumingBySeqMissNothing) {
     }
   }
   threads.joinAll();
-  std::printf("[ reader   ] %d resumes with after=<last seq> while %d posters each posted %d messages\n", resumes,
+  std::printf("[ reader   ] %d resumes with afterSeq=<last seq> while %d posters each posted %d messages\n", resumes,
               kPosters, kEach);
   EXPECT_EQ(refused, 0);
   EXPECT_EQ(outOfOrder, 0) << "a seq came out of order or after a gap";
@@ -472,7 +490,7 @@ TEST_P(ChatTest, ConcurrentPostersAndAReaderResumingBySeqMissNothing) {
   // The side channel counted on its own: 1…260, oldest first.
   std::vector<std::int64_t> sideSeqs, expected;
   for (std::int64_t after = 0;;) {
-    auto page = seqs(call("GET", side + "?after=" + std::to_string(after), "", reader.token));
+    auto page = seqs(call("GET", side + "?afterSeq=" + std::to_string(after), "", reader.token));
     if (page.empty()) break;
     sideSeqs.insert(sideSeqs.end(), page.begin(), page.end());
     after = page.back();

@@ -27,7 +27,7 @@ class CrashTest : public ApiTest {
       auto page = jsonArray(call("GET", "/v1/channels/" + std::to_string(channel) + "?limit=100" + before, "", token));
       if (!page || page->size() == 0) break;
       for (std::size_t i = 0; i < page->size(); ++i) bodies.push_back(page->getObject(i)->getValue<std::string>("body"));
-      before = "&before=" + std::to_string(page->getObject(page->size() - 1)->getValue<Poco::Int64>("seq"));
+      before = "&beforeSeq=" + std::to_string(page->getObject(page->size() - 1)->getValue<Poco::Int64>("seq"));
     }
     return bodies;
   }

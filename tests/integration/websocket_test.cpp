@@ -350,7 +350,7 @@ TEST_P(WebSocketTest, AReconnectingClientGetsExactlyWhatItMissed) {
   std::vector<std::string> missed = {"while away 1", "while away 2", "while away 3"};
   for (const auto& text : missed) ASSERT_EQ(post(a, 1, text).status, 201);
   client = connect(a);
-  auto resumed = jsonArray(call("GET", "/v1/channels/1?after=" + std::to_string(seen), "", a.token));
+  auto resumed = jsonArray(call("GET", "/v1/channels/1?afterSeq=" + std::to_string(seen), "", a.token));
   ASSERT_EQ(resumed->size(), 3u);
   for (std::size_t i = 0; i < 3; ++i) {
     EXPECT_EQ(resumed->getObject(i)->getValue<std::string>("body"), missed[i]);

@@ -11,9 +11,19 @@ namespace mmm::chat {
 
 HistoryQuery parseHistoryQuery(const Request& request) {
   HistoryQuery query;
-  if (auto before = request.queryParam("before")) query.before = queryInteger("before", *before, 1, INT64_MAX);
-  if (auto after = request.queryParam("after")) query.after = queryInteger("after", *after, 0, INT64_MAX);
-  if (query.before && query.after) throw HttpError(400, "give before or after, not both");
+  int cursors = 0;
+  const auto cursor = [&](const char* name, std::int64_t min, std::optional<std::int64_t>& into, HistoryQuery::By by) {
+    if (auto value = request.queryParam(name)) {
+      into = queryInteger(name, *value, min, INT64_MAX);
+      query.by = by;
+      ++cursors;
+    }
+  };
+  cursor("before", 1, query.before, HistoryQuery::By::Id);
+  cursor("after", 0, query.after, HistoryQuery::By::Id);
+  cursor("beforeSeq", 1, query.before, HistoryQuery::By::Seq);
+  cursor("afterSeq", 0, query.after, HistoryQuery::By::Seq);
+  if (cursors > 1) throw HttpError(400, "give one of before, after, beforeSeq and afterSeq, not more");
   query.limit = static_cast<int>(queryInteger(request, "limit", 1, 100, query.limit));
   return query;
 }

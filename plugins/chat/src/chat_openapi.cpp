@@ -79,17 +79,21 @@ void describeRoutes(Host& host) {
                     .answer(404, "A member is no user")
                     .answer(415, kJsonBody));
   host.describe("GET", "/v1/channels/{id}",
-                RouteDoc("A channel's messages: the most recent, newest first; before pages back; after pages "
-                         "forward, oldest first")
-                    .describe("`before` and `after` are seqs (API.md calls them message ids; seqs have no gaps "
-                              "and follow commit order, so a reader resuming after one misses nothing).")
+                RouteDoc("A channel's messages: the most recent, newest first; before (or beforeSeq) pages back; "
+                         "after (or afterSeq) pages forward, oldest first")
+                    .describe("`before` and `after` are message ids, compared as ids. `beforeSeq` and `afterSeq` "
+                              "are seqs, a message's place in its channel: they have no gaps and follow commit "
+                              "order, so a reader resuming with afterSeq misses nothing, even a message that "
+                              "committed after one with a higher id.")
                     .needsSession()
                     .path("id", kId)
-                    .query("before", R"({"type":"integer","minimum":1})", "Messages before this seq (a message's place in its channel)")
-                    .query("after", R"({"type":"integer","minimum":0})", "Messages after this seq")
+                    .query("before", R"({"type":"integer","minimum":1})", "Messages older than this message id")
+                    .query("after", R"({"type":"integer","minimum":0})", "Messages newer than this message id")
+                    .query("beforeSeq", R"({"type":"integer","minimum":1})", "Messages before this seq")
+                    .query("afterSeq", R"({"type":"integer","minimum":0})", "Messages after this seq")
                     .query("limit", R"({"type":"integer","minimum":1,"maximum":100,"default":100})")
                     .answer(200, "The messages", messages)
-                    .answer(400, "A query parameter is malformed, or both before and after")
+                    .answer(400, "A query parameter is malformed, or more than one of the cursors")
                     .answer(403, "A private channel the caller is not a member of")
                     .answer(404, "No such channel"));
   host.describe("POST", "/v1/channels/{id}",

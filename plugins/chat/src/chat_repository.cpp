@@ -436,14 +436,21 @@ std::optional<Message> ChatRepository::message(Store& store, DbSession& session,
 
 std::vector<Message> ChatRepository::history(Store& store, DbSession& session, std::int64_t channelId,
                                              const HistoryQuery& query) {
-  static const std::string after =
+  static const std::string afterSeq =
       std::string(kMessageColumns) + "WHERE channel_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?";
-  static const std::string before =
+  static const std::string beforeSeq =
       std::string(kMessageColumns) + "WHERE channel_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?";
+  static const std::string afterId =
+      std::string(kMessageColumns) + "WHERE channel_id = ? AND id > ? ORDER BY id ASC LIMIT ?";
+  static const std::string beforeId =
+      std::string(kMessageColumns) + "WHERE channel_id = ? AND id < ? ORDER BY id DESC LIMIT ?";
   static const std::string newest = std::string(kMessageColumns) + "WHERE channel_id = ? ORDER BY seq DESC LIMIT ?";
   const std::int64_t limit = query.limit;
-  if (query.after) return selectMessages(store, session, after, {channelId, *query.after, limit}, limit);
-  if (query.before) return selectMessages(store, session, before, {channelId, *query.before, limit}, limit);
+  const bool bySeq = query.by == HistoryQuery::By::Seq;
+  if (query.after)
+    return selectMessages(store, session, bySeq ? afterSeq : afterId, {channelId, *query.after, limit}, limit);
+  if (query.before)
+    return selectMessages(store, session, bySeq ? beforeSeq : beforeId, {channelId, *query.before, limit}, limit);
   return selectMessages(store, session, newest, {channelId, limit}, limit);
 }
 

@@ -126,7 +126,7 @@ export function chat(page, channel, moderator) {
     loading = true;
     const before = scroller.scrollHeight;
     try {
-      const query = oldest ? `?before=${oldest}&limit=${PAGE}` : `?limit=${PAGE}`;
+      const query = oldest ? `?beforeSeq=${oldest}&limit=${PAGE}` : `?limit=${PAGE}`;
       const page = await api('GET', `/v1/channels/${channel}${query}`);
       page.forEach(place);
       exhausted = page.length < PAGE;
@@ -156,7 +156,7 @@ export function chat(page, channel, moderator) {
   const catchUp = async () => {
     try {
       for (;;) {
-        const missed = await api('GET', `/v1/channels/${channel}?after=${newest}&limit=100`);
+        const missed = await api('GET', `/v1/channels/${channel}?afterSeq=${newest}&limit=100`);
         const stick = atBottom();
         missed.forEach(place);
         if (stick) toBottom();
