@@ -309,6 +309,8 @@ test('a report reaches the admin, who deletes the message for everyone', async (
   bob.page.once('dialog', (dialog) => dialog.accept('advertising'));
   await reported.getByRole('button', {name: 'Report'}).click();
   await bob.page.getByText('Thanks: an admin will look at it.').waitFor();
+  assert.equal(await bob.page.getByText('Thanks: an admin will look at it.').evaluate(
+      (line) => getComputedStyle(line).color), 'rgb(30, 107, 58)', 'said in green (--ok), not as an error');
 
   await ann.page.getByRole('link', {name: 'Admin'}).click();
   const open = ann.page.locator('.reports li', {hasText: 'Buy cheap strings at my shop'});
@@ -1532,4 +1534,50 @@ test('a session ended in another tab takes this one to sign-in, saying why, inst
   await other.waitForTimeout(1500);
   assert.deepEqual(sockets, []);
   await ida.context.close();
+});
+
+test('small things: the skip link, "1 place", a double-clicked search, a search that fails', async () => {
+  const page = bob.page;
+  await page.goto(`${base}/#/my-music`);
+  await page.getByRole('heading', {name: 'Your musician profile'}).waitFor();
+  // "Skip to content" focuses the page's content and stays on the page.
+  await page.getByRole('link', {name: 'Skip to content'}).focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
+  assert.match(page.url(), /#\/my-music$/);
+  await page.getByRole('heading', {name: 'Your musician profile'}).waitFor();
+
+  // One place is "1 place".
+  const made = await page.evaluate(async (title) => (await (await fetch('/v1/events', {method: 'POST',
+    headers: {'Content-Type': 'application/json'},
+    body: JSON.stringify({title, datetime: '2031-11-01T18:00:00Z', location: 'A booth', capacity: 1})})).json()), `Booth ${unique}`);
+  await page.goto(`${base}/#/events/${made.id}`);
+  await page.locator('.slot.general').getByText('1 place.', {exact: true}).waitFor();
+
+  // Two clicks on "Find musicians" list each musician once.
+  await page.goto(`${base}/#/musicians`);
+  await page.getByRole('heading', {name: 'Musicians', exact: true}).waitFor();
+  await page.locator('ul.musicians > li').first().waitFor();
+  const search = page.getByRole('button', {name: 'Find musicians'});
+  let answers = 0;
+  const counted = (response) => { if (/\/v1\/musicians\?/.test(response.url())) answers += 1; };
+  page.on('response', counted);
+  await search.dblclick();
+  for (let waited = 0; answers < 2 && waited < 10000; waited += 50) await sleep(50);
+  page.off('response', counted);
+  assert.equal(answers, 2, 'two searches');
+  await sleep(300);  // both answers applied (or dropped)
+  const names = await page.locator('ul.musicians > li').allTextContents();
+  assert.ok(names.length > 0);
+  assert.equal(new Set(names).size, names.length, `each once: ${names.join(' | ')}`);
+
+  // A search the server refuses leaves no cards of the last one under its error.
+  await page.goto(`${base}/#/events`);
+  await page.locator('ul.events[aria-busy="false"] .event').first().waitFor();
+  await page.getByLabel('From').fill('2031-06-10');
+  await page.getByLabel('To').fill('2031-06-01');
+  await page.getByRole('button', {name: 'Search'}).click();
+  await page.getByRole('alert').filter({hasText: 'From must not be after to.'}).waitFor();
+  assert.equal(await page.locator('ul.events .event').count(), 0);
+  assert.equal(await page.getByRole('button', {name: 'Show more events'}).isVisible(), false);
 });

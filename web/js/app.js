@@ -170,6 +170,13 @@ async function route() {
 
 session.ended = () => app.sessionEnded();
 
+// "Skip to content" moves the focus to the page's content; as a link to #main it went
+// through the router, which knows no such page.
+document.querySelector('a.skip')?.addEventListener('click', (event) => {
+  event.preventDefault();
+  main.focus();
+});
+
 async function boot() {
   try {
     await app.signedIn(await api('GET', '/v1/users/me'));

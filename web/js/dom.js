@@ -39,6 +39,12 @@ export function setFieldError(form, name, message) {
   return true;
 }
 
+/** Puts `text` in a status line (a .form-error or .card-error): red, or green when `ok`. */
+export function say(line, text, ok = false) {
+  line.textContent = text;
+  line.classList.toggle('ok', ok);
+}
+
 export function clearErrors(form) {
   for (const slot of form.querySelectorAll('.field-error, .form-error')) slot.textContent = '';
   for (const input of form.querySelectorAll('[aria-invalid]')) input.removeAttribute('aria-invalid');

@@ -4,7 +4,7 @@
 // marking read while on screen, and catching up after a reconnect.
 import {api} from '../api.js';
 import {app} from '../app.js';
-import {avatar, formatWhen, h} from '../dom.js';
+import {avatar, formatWhen, h, say} from '../dom.js';
 import {privateChannels, unread} from '../unread.js';
 import {mentionCompleter, withMentions} from './mentions.js';
 import {report} from './moderation.js';
@@ -36,7 +36,7 @@ export function chat(page, channel, moderator) {
     try {
       place(await api(on ? 'PUT' : 'DELETE', `/v1/messages/${message.id}/reactions/${encodeURIComponent(emoji)}`));
     } catch (error) {
-      status.textContent = error.message;
+      say(status, error.message);
     }
   };
 
@@ -133,7 +133,7 @@ export function chat(page, channel, moderator) {
       olderButton.hidden = exhausted;
       scroller.scrollTop += scroller.scrollHeight - before;  // keep what was on screen in place
     } catch (error) {
-      status.textContent = error.message;
+      say(status, error.message);
     } finally {
       loading = false;
     }
@@ -144,7 +144,7 @@ export function chat(page, channel, moderator) {
     for (let pages = 0; !list.querySelector(`[data-id="${id}"]`) && !exhausted && pages < 20; ++pages) await loadOlder();
     const target = list.querySelector(`[data-id="${id}"]`);
     if (!target) {
-      status.textContent = 'That message is no longer there.';
+      say(status, 'That message is no longer there.');
       return;
     }
     target.scrollIntoView({block: 'center'});
@@ -164,7 +164,7 @@ export function chat(page, channel, moderator) {
       }
       markRead();
     } catch (error) {
-      status.textContent = error.message;
+      say(status, error.message);
     }
   };
 
@@ -215,7 +215,7 @@ export function chat(page, channel, moderator) {
       try {
         place(await api('PATCH', `/v1/messages/${message.id}`, {body: box.value}));
       } catch (error) {
-        status.textContent = error.message;
+        say(status, error.message);
       }
     });
     item.querySelector('.body').replaceWith(save);
@@ -228,7 +228,7 @@ export function chat(page, channel, moderator) {
       await api('DELETE', `/v1/messages/${message.id}`);
       list.querySelector(`[data-id="${message.id}"]`)?.remove();
     } catch (error) {
-      status.textContent = error.message;
+      say(status, error.message);
     }
   };
 
@@ -237,9 +237,9 @@ export function chat(page, channel, moderator) {
     if (!Number.isInteger(minutes) || minutes < 1) return;
     try {
       const muted = await api('POST', `/v1/channels/${channel}/mutes`, {id: who.id, minutes});
-      status.textContent = `${who.userName} is muted until ${formatWhen(muted.until)}.`;
+      say(status, `${who.userName} is muted until ${formatWhen(muted.until)}.`, true);
     } catch (error) {
-      status.textContent = error.message;
+      say(status, error.message);
     }
   };
 
@@ -295,7 +295,7 @@ export function chat(page, channel, moderator) {
     event.preventDefault();
     const body = input.value.trim();
     if (!body) return;
-    status.textContent = '';
+    say(status, '');
     // Cleared at once, not when the answer comes: the next message may be typed meanwhile.
     input.value = '';
     const answering = replyingTo;
@@ -307,7 +307,7 @@ export function chat(page, channel, moderator) {
     } catch (error) {
       if (!input.value) input.value = body;  // back in the box, to send again
       if (answering && !replyingTo) replyTo(answering);
-      status.textContent = error.message;
+      say(status, error.message);
     }
   });
   input.addEventListener('keydown', (event) => {

@@ -105,7 +105,14 @@ function pagedEvents({fetchPage, onChange, empty, names, onlyJoined = false, exp
       more.hidden = events.length < PAGE;
       if (!list.querySelector('.event')) list.replaceChildren(empty());
     } catch (failure) {
-      if (mine === latest) error.replaceChildren(...explain(failure));
+      if (mine !== latest) return;
+      error.replaceChildren(...explain(failure));
+      if (prepare) {  // a new search that failed: the cards of the last one do not answer it
+        list.replaceChildren();
+        cards.clear();
+        shown = 0;
+        more.hidden = true;
+      }
     } finally {
       if (mine === latest) {
         list.setAttribute('aria-busy', 'false');

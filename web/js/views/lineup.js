@@ -107,7 +107,7 @@ export function lineupSection(event, {names, onChange, regular = false}) {
       h('h3', {}, 'No instrument ',
           h('span', {class: 'fill'}, event.capacity === null || event.capacity === undefined
             ? `${rest.going} going` : `${rest.going}/${event.capacity}`)),
-      h('p', {class: 'muted'}, event.capacity ? `${event.capacity} places.` : 'No limit.',
+      h('p', {class: 'muted'}, event.capacity ? `${event.capacity} ${event.capacity === 1 ? 'place' : 'places'}.` : 'No limit.',
           rest.waiting > 0 ? ` ${rest.waiting} on the waitlist.` : ''));
 
   const mine = event.rsvp ?? (event.joined ? {state: 'going', instrument: null, position: null} : null);

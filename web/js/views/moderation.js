@@ -3,7 +3,7 @@
 // server's plugins with a live reload (views/plugins.js).
 import {api} from '../api.js';
 import {app} from '../app.js';
-import {formatWhen, h} from '../dom.js';
+import {formatWhen, h, say} from '../dom.js';
 import {pluginsPanel} from './plugins.js';
 
 export const isAdmin = () => Boolean(app.me?.roles?.includes('admin'));
@@ -14,9 +14,9 @@ export async function report(kind, id, status) {
   if (!reason || !reason.trim()) return;
   try {
     await api('POST', '/v1/reports', {kind, id, reason: reason.trim().slice(0, 1000)});
-    status.textContent = 'Thanks: an admin will look at it.';
+    say(status, 'Thanks: an admin will look at it.', true);
   } catch (error) {
-    status.textContent = error.message;
+    say(status, error.message);
   }
 }
 
@@ -31,12 +31,12 @@ export async function adminView(page) {
   const audit = h('ol', {class: 'audit', 'aria-label': 'Audit log'});
 
   const act = async (work) => {
-    status.textContent = '';
+    say(status, '');
     try {
       await work();
       await refresh();
     } catch (error) {
-      status.textContent = error.message;
+      say(status, error.message);
     }
   };
 
@@ -78,7 +78,7 @@ export async function adminView(page) {
 
   page.append(status, h('h2', {}, 'Open reports'), reports, suspendForm, h('h2', {}, 'Audit log'), audit,
       pluginsPanel());
-  await refresh().catch((error) => { status.textContent = error.message; });
+  await refresh().catch((error) => say(status, error.message));
 }
 
 function resolve(id, action) {

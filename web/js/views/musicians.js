@@ -84,12 +84,16 @@ export async function musiciansView(page) {
     levelSelect.querySelector('select').disabled = !instrumentSelect.value;
   });
 
-  let query = null, offset = 0, here = null;
+  // `searches` counts the searches begun: a page that answers after a newer search began
+  // (a double click, a second search) is dropped rather than added to the newer list.
+  let query = null, offset = 0, here = null, searches = 0;
   const fetchPage = async () => {
+    const mine = searches;
     const params = new URLSearchParams(query);
     params.set('limit', String(PAGE));
     params.set('offset', String(offset));
     const musicians = await api('GET', `/v1/musicians?${params}`);
+    if (mine !== searches) return null;
     list.append(...musicians.map((m) => musicianCard(m, vocab)));
     offset += musicians.length;
     more.hidden = musicians.length < PAGE;
@@ -121,9 +125,11 @@ export async function musiciansView(page) {
     }
     query = next;
     offset = 0;
+    ++searches;
     list.replaceChildren();
     try {
-      if (!(await fetchPage())) list.append(h('li', {class: 'empty'}, 'No musicians match. Try fewer filters or a wider radius.'));
+      if ((await fetchPage()) === 0)
+        list.append(h('li', {class: 'empty'}, 'No musicians match. Try fewer filters or a wider radius.'));
     } catch (error) {
       listError.textContent = error.message;
     }
@@ -133,10 +139,13 @@ export async function musiciansView(page) {
     load();
   });
   more.addEventListener('click', async () => {
+    more.disabled = true;  // one page at a time: a double click would ask for the same one twice
     try {
       await fetchPage();
     } catch (error) {
       listError.textContent = error.message;
+    } finally {
+      more.disabled = false;
     }
   });
   page.append(h('h1', {}, 'Musicians'),
