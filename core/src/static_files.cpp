@@ -128,13 +128,17 @@ std::optional<Response> StaticFiles::serve(const Request& request) const {
   const std::string etag = "\"" + std::to_string(st.st_size) + "-" +
                            std::to_string(static_cast<long long>(st.st_mtim.tv_sec)) + "-" +
                            std::to_string(st.st_mtim.tv_nsec) + "\"";
-  const bool html = contentTypeFor(file).rfind("text/html", 0) == 0;
+  const auto type = contentTypeFor(file);
+  // HTML, scripts and styles are revalidated every time (a 304 when unchanged), so a new
+  // release shows at once and whole: their names carry no version, and a module cached from
+  // the last release beside one of this release would break the page. Other files (images,
+  // fonts) may be cached for web.max_age_s.
+  const bool revalidated = type.rfind("text/html", 0) == 0 || type.rfind("text/javascript", 0) == 0 ||
+                           type.rfind("text/css", 0) == 0;
   Response response;
   response.set("ETag", etag);
   response.set("Last-Modified", httpDate(st.st_mtim.tv_sec));
-  // HTML is revalidated every time so a new release shows at once; assets may be cached.
-  response.set("Cache-Control",
-               html ? "no-cache" : "public, max-age=" + std::to_string(maxAgeSeconds_));
+  response.set("Cache-Control", revalidated ? "no-cache" : "public, max-age=" + std::to_string(maxAgeSeconds_));
   response.set("X-Content-Type-Options", "nosniff");
   if (!contentSecurityPolicy_.empty()) response.set("Content-Security-Policy", contentSecurityPolicy_);
   response.set("Referrer-Policy", "same-origin");

@@ -21,6 +21,7 @@ class StaticFilesTest : public ::testing::Test {
     write(base / "web/index.html", "<h1>home</h1>");
     write(base / "web/app.js", "export {}");
     write(base / "web/style.css", "body{}");
+    write(base / "web/logo.svg", "<svg/>");
     write(base / "web/sub/index.html", "<p>sub</p>");
     write(base / "secret.txt", "top secret");
     fs::create_directories(base / "web/.git");
@@ -53,8 +54,12 @@ TEST_F(StaticFilesTest, ServesFilesWithTheirContentType) {
   EXPECT_EQ(js->status, 200);
   EXPECT_EQ(js->body, "export {}");
   EXPECT_EQ(*js->header("Content-Type"), "text/javascript; charset=utf-8");
-  EXPECT_EQ(*js->header("Cache-Control"), "public, max-age=60");
+  // Scripts and styles are revalidated, as HTML is (their names carry no version); other
+  // files are cached for max_age_s.
+  EXPECT_EQ(*js->header("Cache-Control"), "no-cache");
   EXPECT_EQ(*get("/style.css")->header("Content-Type"), "text/css; charset=utf-8");
+  EXPECT_EQ(*get("/style.css")->header("Cache-Control"), "no-cache");
+  EXPECT_EQ(*get("/logo.svg")->header("Cache-Control"), "public, max-age=60");
 }
 
 TEST_F(StaticFilesTest, DirectoriesServeIndexHtml) {
