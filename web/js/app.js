@@ -29,6 +29,8 @@ export const app = {
     if (!profile.roles) profile = {...profile, roles: (await api('GET', '/v1/users/me').catch(() => ({}))).roles ?? []};
     this.me = profile;
     nav.hidden = false;
+    notice.hidden = true;  // what was said to whoever was here before (a session that ended)
+    notice.replaceChildren();
     document.getElementById('nav-admin').hidden = !isAdmin();
     if (!this.live) {
       this.live = new Live({
@@ -41,7 +43,10 @@ export const app = {
           showBanner('Connection lost. Reconnecting…');
           // The socket also closes when the session ends (signed out in another tab, or
           // suspended): then only the session check's 401 tells, and reconnecting is futile.
-          api('GET', '/v1/users/me').catch(() => {});
+          // Someone else signed in meanwhile in another tab: the page starts again as them.
+          api('GET', '/v1/users/me').then((me) => {
+            if (this.me && me.id !== this.me.id) location.reload();
+          }, () => {});
         },
         onUp: () => {
           hideBanner();

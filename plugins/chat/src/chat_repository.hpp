@@ -59,8 +59,6 @@ struct ReadState {
   std::optional<Last> lastMessage;
 };
 
-/// Which page of a channel's history: the newest, those before a seq (newest first), or
-/// those after a seq (oldest first).
 /// Which messages of a channel: the newest; or those before or after a message (its id,
 /// API.md's cursors, in id order); or before or after a seq (the message's place in its
 /// channel, in commit order with no gaps: a reader resuming after one misses nothing). One

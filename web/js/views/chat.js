@@ -156,11 +156,14 @@ export function chat(page, channel, moderator) {
   const catchUp = async () => {
     try {
       for (;;) {
-        const missed = await api('GET', `/v1/channels/${channel}?afterSeq=${newest}&limit=100`);
+        const from = newest;
+        const missed = await api('GET', `/v1/channels/${channel}?afterSeq=${from}&limit=100`);
         const stick = atBottom();
         missed.forEach(place);
         if (stick) toBottom();
-        if (missed.length < 100) break;
+        // A full page moves `newest` on; one that does not (a server that knows no afterSeq
+        // answers the newest messages) would be asked for again and again.
+        if (missed.length < 100 || newest <= from) break;
       }
       markRead();
     } catch (error) {
