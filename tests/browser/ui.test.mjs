@@ -1613,3 +1613,43 @@ test('a catch-up whose full page brings nothing new asks once, not again and aga
   assert.equal(await messages(page).filter({hasText: 'the one message'}).count(), 1);
   await page.unrouteAll();
 });
+
+test('a quote follows the message it quotes, edited or deleted, and a reaction leaves an edit in progress alone', async () => {
+  const call = (m, method, path, body) => m.page.evaluate(async ([method, path, body]) => {
+    const response = await fetch(path, {method, headers: {'Content-Type': 'application/json'},
+      body: body === undefined ? undefined : JSON.stringify(body)});
+    return {status: response.status, body: await response.json().catch(() => null)};
+  }, [method, path, body]);
+  const made = (await call(ann, 'POST', '/v1/events', {title: `Quotes ${unique}`, datetime: '2031-12-02T18:00:00Z',
+    location: 'The porch'})).body;
+  assert.equal((await call(bob, 'POST', '/v1/events/join', {id: made.id})).status, 201);
+  for (const m of [ann, bob]) {
+    await m.page.goto(`${base}/#/events/${made.id}`);
+    await m.page.getByRole('heading', {name: 'Chat'}).waitFor();
+  }
+  const rude = (await call(bob, 'POST', `/v1/channels/${made.channel}`, {body: 'something rude'})).body;
+  const item = (page, text) => page.locator('.messages li.message', {has: page.locator('.body', {hasText: text})});
+  await item(ann.page, 'something rude').getByRole('button', {name: 'Reply', exact: true}).click();
+  await send(ann.page, 'that was rude');
+  for (const m of [ann, bob]) await item(m.page, 'that was rude').locator('.quote', {hasText: 'something rude'}).waitFor();
+
+  // Bob edits his message: the quote in both pages says what it says now.
+  assert.equal((await call(bob, 'PATCH', `/v1/messages/${rude.id}`, {body: 'something kind'})).status, 200);
+  for (const m of [ann, bob]) await item(m.page, 'that was rude').locator('.quote', {hasText: 'something kind'}).waitFor();
+
+  // Ann edits her reply; Bob reacts to it meanwhile: her draft stays, and the reaction shows after.
+  await item(ann.page, 'that was rude').getByRole('button', {name: 'Edit', exact: true}).click();
+  const box = ann.page.getByLabel('Edit message');
+  await box.fill('that was kind, thanks');
+  const reply = await ann.page.evaluate(() => Number(document.querySelector('.messages li.message:last-child').dataset.id));
+  assert.equal((await call(bob, 'PUT', `/v1/messages/${reply}/reactions/%F0%9F%91%8D`)).status, 200);
+  await item(bob.page, 'that was rude').getByText('👍').waitFor();
+  await ann.page.waitForTimeout(300);  // the push has come to Ann's page too
+  assert.equal(await box.inputValue(), 'that was kind, thanks', 'the draft is still there');
+  await ann.page.getByRole('button', {name: 'Cancel', exact: true}).click();
+  await item(ann.page, 'that was rude').getByText('👍').waitFor();
+
+  // Bob deletes his message: the quote says so.
+  assert.equal((await call(bob, 'DELETE', `/v1/messages/${rude.id}`)).status, 200);
+  for (const m of [ann, bob]) await item(m.page, 'that was rude').getByText('Reply to a deleted message').waitFor();
+});

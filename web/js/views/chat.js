@@ -109,7 +109,9 @@ export function chat(page, channel, moderator) {
     messages.set(message.id, message);
     const item = render(message);
     const existing = list.querySelector(`[data-id="${message.id}"]`);
-    if (existing) return existing.replaceWith(item);
+    // One being edited stays as it is (a reaction must not wipe the draft): the edit's end
+    // shows the message as it is then.
+    if (existing) return existing.querySelector('form.edit') ? undefined : existing.replaceWith(item);
     if (known) return;
     // Keep order by seq wherever it arrives from (history, live push, catch-up).
     const after = [...list.children].find((li) => Number(li.dataset.seq) > message.seq);
@@ -212,11 +214,14 @@ export function chat(page, channel, moderator) {
     const box = h('textarea', {rows: 2, maxlength: 4096, 'aria-label': 'Edit message'});
     box.value = message.body;
     const save = h('form', {class: 'edit'}, box, h('button', {class: 'primary', type: 'submit'}, 'Save'),
-        h('button', {type: 'button', onclick: () => item.replaceWith(render(message))}, 'Cancel'));
+        h('button', {type: 'button', onclick: () => item.replaceWith(render(messages.get(message.id) ?? message))},
+            'Cancel'));
     save.addEventListener('submit', async (event) => {
       event.preventDefault();
       try {
-        place(await api('PATCH', `/v1/messages/${message.id}`, {body: box.value}));
+        const saved = await api('PATCH', `/v1/messages/${message.id}`, {body: box.value});
+        save.remove();  // the edit is over: the message as saved takes the item's place
+        place(saved);
       } catch (error) {
         say(status, error.message);
       }
@@ -324,11 +329,20 @@ export function chat(page, channel, moderator) {
   olderButton.addEventListener('click', loadOlder);
   scroller.addEventListener('scroll', () => { if (scroller.scrollTop < 60) loadOlder(); });
 
+  // The replies to a message show it as it is now: edited (its first 200 characters, as the
+  // server quotes it) or deleted.
+  const requote = (id, replyTo) => {
+    for (const reply of [...messages.values()])
+      if (reply.replyTo?.id === id) place({...reply, replyTo});
+  };
+
   const onPush = (push) => {
     const message = push.message;
     if ((push.type === 'message-new' || push.type === 'message-update') && message?.channelID === channel) {
       const stick = atBottom();
       place(message);
+      if (push.type === 'message-update')
+        requote(message.id, {id: message.id, body: [...message.body].slice(0, 200).join(''), creator: message.creator});
       if (stick) toBottom();
       if (push.type === 'message-new') {
         stoppedTyping(message.creator?.id);
@@ -343,6 +357,7 @@ export function chat(page, channel, moderator) {
     } else if (push.type === 'message-delete' && push.channelID === channel) {
       messages.delete(push.messageID);
       list.querySelector(`[data-id="${push.messageID}"]`)?.remove();
+      requote(push.messageID, {id: push.messageID, deleted: true});
     } else if (push.type === 'channel-update' && push.channel?.id === channel) {
       members = push.channel.members ?? members;
       loadPresence();
