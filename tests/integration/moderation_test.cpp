@@ -251,6 +251,15 @@ TEST_P(ModerationTest, ModeratorsMuteAndUnmuteMembersOthersGet403) {
   EXPECT_EQ(log->getObject(0)->getValue<std::string>("action"), "channel.mute");
   EXPECT_EQ(log->getObject(1)->getValue<std::string>("action"), "channel.unmute");
   EXPECT_EQ(log->getObject(2)->getValue<Poco::Int64>("targetID"), member.id);
+  // In a private channel only its members are muted: anyone else is no member of it (404).
+  auto made = call("POST", "/v1/channels", R"({"name":")" + unique("band") + R"(","private":true,"members":[{"id":)" +
+                                               std::to_string(member.id) + "}]}",
+                   owner.token);
+  ASSERT_EQ(made.status, 201) << made.body;
+  const auto band = "/v1/channels/" + std::to_string(json(made)->getValue<Poco::Int64>("id")) + "/mutes";
+  expectProblem(call("POST", band, muteBody(bystander, "5"), owner.token), 404);
+  EXPECT_EQ(call("POST", band, muteBody(member, "5"), owner.token).status, 201);
+  EXPECT_EQ(audit()->size(), 4u) << "the refused mute is not recorded";
 }
 
 TEST_P(ModerationTest, ReportsAreMadeOnceAndOnlyAdminsListAndResolveThem) {

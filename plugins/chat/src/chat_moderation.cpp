@@ -73,6 +73,9 @@ Response ChatApi::mute(Request& request) {
     if (!channel) throw HttpError(404, "no such channel");
     if (!ChatPolicy::moderates(*channel, user, admin))
       throw HttpError(403, "only the channel's moderators can mute its members");
+    // A public channel's members are everyone; a private one's are its list.
+    if (channel->isPrivate && !ChatRepository::isMember(store_, tx, channelId, target))
+      throw HttpError(404, "that user is not a member of this channel");
     MuteRepository::mute(tx, channelId, target, until, user);
   });
   policy_.record({user, "channel.mute", "user", target,
