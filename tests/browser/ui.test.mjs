@@ -343,6 +343,11 @@ test('an admin sees the plugins and reloads the configuration live', async () =>
   await ann.page.getByRole('button', {name: 'Reload configuration'}).click();
   await ann.page.getByText(/Reloaded \(started: musicians;/).waitFor();
   await row('musicians').getByText('running').waitFor();
+  // On a phone the table scrolls within the page, which stays as wide as the screen.
+  await ann.page.setViewportSize({width: 390, height: 844});
+  const wide = await ann.page.evaluate(() => document.documentElement.scrollWidth);
+  await ann.page.setViewportSize({width: 1280, height: 800});
+  assert.ok(wide <= 390, `the admin page is ${wide} px wide on a 390 px screen`);
   // A file that does not load changes nothing, and the page says why.
   writeFileSync(config, `${original}\nlogging: {}\n`);
   try {

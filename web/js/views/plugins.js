@@ -39,10 +39,10 @@ export function pluginsPanel() {
   });
   const panel = h('section', {class: 'card', 'aria-label': 'Server'},
       h('h2', {}, 'Plugins'),
-      h('table', {class: 'plugins'},
+      h('div', {class: 'table-scroll'}, h('table', {class: 'plugins'},  // a phone scrolls the table, not the page
           h('thead', {}, h('tr', {}, h('th', {}, 'Plugin'), h('th', {}, 'Version'), h('th', {}, 'State'),
                                      h('th', {}, 'Library'))),
-          rows),
+          rows)),
       h('p', {class: 'actions'}, button),
       status);
   refresh().catch((error) => { status.textContent = error.message; });
