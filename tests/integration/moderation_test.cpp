@@ -316,6 +316,31 @@ TEST_P(ModerationTest, ReportsAreMadeOnceAndOnlyAdminsListAndResolveThem) {
   EXPECT_EQ(log->getObject(1)->getValue<Poco::Int64>("targetID"), message);
 }
 
+TEST_P(ModerationTest, OnlyThoseWhoCanReadAPrivateChannelReportItsMessages) {
+  const auto owner = newAccount(), member = newAccount(), outsider = newAccount();
+  auto made = call("POST", "/v1/channels", R"({"name":")" + unique("band") + R"(","private":true,"members":[{"id":)" +
+                                               std::to_string(member.id) + "}]}",
+                   owner.token);
+  ASSERT_EQ(made.status, 201) << made.body;
+  const auto band = "/v1/channels/" + std::to_string(json(made)->getValue<Poco::Int64>("id"));
+  const auto message = postMessage(owner, band, "the set list is secret");
+  const auto reportBody = R"({"kind":"message","id":)" + std::to_string(message) + R"(,"reason":"rude"})";
+  // To an outsider the message does not exist: no report, and no word that it is there.
+  auto refused = call("POST", "/v1/reports", reportBody, outsider.token);
+  expectProblem(refused, 404);
+  EXPECT_EQ(refused.body.find("secret"), std::string::npos) << refused.body;
+  EXPECT_EQ(jsonArray(call("GET", "/v1/reports", "", admin_.token))->size(), 0u) << "nothing was recorded";
+  // A member reports it.
+  EXPECT_EQ(call("POST", "/v1/reports", reportBody, member.token).status, 201);
+  // A message in a public channel is anyone's to report.
+  const auto open = postMessage(owner, publicChannel(owner), "hello all");
+  EXPECT_EQ(call("POST", "/v1/reports", R"({"kind":"message","id":)" + std::to_string(open) + R"(,"reason":"rude"})",
+                 outsider.token)
+                .status,
+            201);
+  EXPECT_EQ(jsonArray(call("GET", "/v1/reports", "", admin_.token))->size(), 2u);
+}
+
 TEST_P(ModerationTest, ResolvingWithSuspendSuspendsTheAuthorAndDeleteRemovesAnEvent) {
   const auto reporter = newAccount(), author = newAccount();
   const auto event = createEvent(author);

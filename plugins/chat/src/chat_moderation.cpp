@@ -111,10 +111,24 @@ void ChatApi::refuseIfMuted(DbSession& session, std::int64_t channelId, std::int
     throw HttpError(403, "you are muted in this channel until " + formatRfc3339(*until));
 }
 
-std::optional<ReportTarget::Found> MessageReportTarget::find(std::int64_t id) {
-  auto message = api_.store().read([&](DbSession& s) { return ChatRepository::message(api_.store(), s, id); });
+namespace {
+std::optional<ReportTarget::Found> found(const std::optional<Message>& message) {
   if (!message) return std::nullopt;
-  return Found{message->creatorId, std::string(truncateUtf8(message->body, 200))};
+  return ReportTarget::Found{message->creatorId, std::string(truncateUtf8(message->body, 200))};
+}
+}  // namespace
+
+std::optional<ReportTarget::Found> MessageReportTarget::find(std::int64_t id) {
+  return found(api_.store().read([&](DbSession& s) { return ChatRepository::message(api_.store(), s, id); }));
+}
+
+std::optional<ReportTarget::Found> MessageReportTarget::findFor(std::int64_t viewerId, std::int64_t id) {
+  auto& store = api_.store();
+  return found(store.read([&](DbSession& s) -> std::optional<Message> {
+    auto message = ChatRepository::message(store, s, id);
+    if (!message || ChatRepository::canRead(store, s, message->channelId, viewerId) != true) return std::nullopt;
+    return message;
+  }));
 }
 
 bool MessageReportTarget::remove(std::int64_t actorId, std::int64_t id) {

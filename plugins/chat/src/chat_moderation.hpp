@@ -33,6 +33,8 @@ class MessageReportTarget final : public ReportTarget {
  public:
   explicit MessageReportTarget(ChatApi& api) : api_(api) {}
   std::optional<Found> find(std::int64_t id) override;
+  /// Hidden from those who may not read its channel (a private one they are not in).
+  std::optional<Found> findFor(std::int64_t viewerId, std::int64_t id) override;
   bool remove(std::int64_t actorId, std::int64_t id) override;
 
  private:

@@ -162,6 +162,7 @@ class EventReportTarget final : public ReportTarget {
  public:
   explicit EventReportTarget(EventsApi& api) : api_(api) {}
   std::optional<Found> find(std::int64_t id) override;
+  std::optional<Found> findFor(std::int64_t, std::int64_t id) override { return find(id); }  // events are public
   bool remove(std::int64_t actorId, std::int64_t id) override;
 
  private:

@@ -57,7 +57,7 @@ Response ReportsApi::create(Request& request) {
   if (!reason || reason->find_first_not_of(" \n\t") == std::string::npos)
     throw HttpError(400, "reason is required (1 to 1000 characters)");
   auto owner = target(*kind);
-  if (!owner || !owner->find(targetId)) throw HttpError(404, "no such " + *kind);
+  if (!owner || !owner->findFor(caller.userId, targetId)) throw HttpError(404, "no such " + *kind);
   const auto [report, created] = moderation_.report(caller.userId, *kind, targetId, *reason);
   if (created) log_->info("{} user {} reported {} {} (report {})", request.id, caller.userId, *kind, targetId, report.id);
   JsonWriter json;

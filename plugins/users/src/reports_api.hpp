@@ -45,6 +45,7 @@ class UserReportTarget final : public ReportTarget {
  public:
   explicit UserReportTarget(UserRepository& users) : users_(users) {}
   std::optional<Found> find(std::int64_t id) override;
+  std::optional<Found> findFor(std::int64_t, std::int64_t id) override { return find(id); }  // profiles are public
   bool remove(std::int64_t, std::int64_t) override { return false; }
 
  private:

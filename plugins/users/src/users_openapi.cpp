@@ -138,8 +138,9 @@ void describeRoutes(Host& host) {
 "reason":{"type":"string","minLength":1,"maxLength":1000}}})")
                     .answer(201, "Reported", RouteDoc::ref("Report"))
                     .answer(200, "The same reporter reported that target already", RouteDoc::ref("Report"))
-                    .answer(400, "A field is missing or invalid, or that kind is not enabled")
-                    .answer(404, "No such target")
+                    .answer(400, "A field is missing or invalid")
+                    .answer(404, "No such target, one hidden from the caller (a message in a private channel they "
+                                 "are not in), or its kind's plugin is disabled")
                     .answer(415, "The body is not application/json"));
   host.describe("GET", "/v1/reports",
                 RouteDoc("Reports, newest first (admins)")

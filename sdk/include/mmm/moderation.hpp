@@ -52,7 +52,7 @@ class MMM_EXPORT AuditLog {
 class MMM_EXPORT ReportTarget {
  public:
   static constexpr const char* kServiceName = "mmm.report-target";  // a prefix: see serviceName
-  static constexpr int kServiceVersion = 1;
+  static constexpr int kServiceVersion = 2;  // 2: findFor()
   virtual ~ReportTarget() = default;
 
   static std::string serviceName(const std::string& kind) { return std::string(kServiceName) + "." + kind; }
@@ -70,8 +70,12 @@ class MMM_EXPORT ReportTarget {
     std::int64_t authorId = 0;  // who wrote or made it (for "user", the user)
     std::string excerpt;        // a short text to show admins (a message's body, a title, a name)
   };
-  /// The target, or nullopt when it does not exist (any more).
+  /// The target, or nullopt when it does not exist (any more): what admins see.
   virtual std::optional<Found> find(std::int64_t id) = 0;
+  /// The target as `viewerId` may see it, or nullopt when it does not exist or is hidden from
+  /// them (a message in a private channel they are not in): nobody reports what they cannot
+  /// read, nor learns by reporting that it exists.
+  virtual std::optional<Found> findFor(std::int64_t viewerId, std::int64_t id) = 0;
   /// Removes the target as admin `actorId` (pushing the change to browsers). False when it
   /// was already gone. Not for "user" (users are suspended, not removed).
   virtual bool remove(std::int64_t actorId, std::int64_t id) = 0;
