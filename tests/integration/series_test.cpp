@@ -673,6 +673,11 @@ TEST_P(SeriesTest, PatchWithScopeSeriesChangesThatOccurrenceAndEveryLaterOneOnly
     EXPECT_EQ(e->getValue<std::string>("endsAt"), iso(millisOf(e->getValue<std::string>("datetime")) + 3 * kHourMs));
     EXPECT_EQ(rsvpText(e), "going:general");
   }
+  // The bass slot is gone for its regular too: joining with it again is refused as for
+  // anyone, and the drums slot takes them.
+  expectProblem(joinSeries(b, seriesId, "bass"), 400);
+  EXPECT_EQ(joinSeries(b, seriesId, "drums").status, 201);
+  EXPECT_EQ(rsvpText(event(b, occurrences[n - 1])), "going:drums");
   // Without scope: that one only.
   ASSERT_EQ(patch(a, occurrences[0], R"({"title":"Only this"})").status, 200);
   EXPECT_EQ(event(a, occurrences[0])->getValue<std::string>("title"), "Only this");
@@ -816,6 +821,7 @@ TEST_P(SeriesTest, CancellingASeriesCancelsEveryUpcomingOccurrencePostsOnceAndMa
   // No joining, and none made any more, however far ahead one asks.
   expectProblem(joinSeries(c, seriesId), 409);
   expectProblem(joinSeries(c, seriesId, "bass"), 409);
+  expectProblem(joinSeries(b, seriesId, "bass"), 409);  // a regular's "the same again" too
   expectProblem(joinEvent(c, occurrences[0]), 409);
   EXPECT_EQ(ids(occurrencesOf(a, seriesId, 0, mmm::nowMillis() + 400 * kDayMs)), occurrences);
   EXPECT_EQ(seriesOk(a, seriesId)->getValue<std::string>("status"), "cancelled");

@@ -226,11 +226,13 @@ Response EventsApi::joinSeries(Request& request) {
     joined.clear();
     const auto series = SeriesRepository::lock(store_, tx, id, /*occurrencesToo=*/true);
     if (!series) throw HttpError(404, "no such series");
-    const auto current = SeriesRepository::regular(store_, tx, id, user);
-    if (current && current->instrument == instrument) return;  // the same again
+    // Checked before "the same again": a regular whose slot a PATCH removed joins with it
+    // no more than anyone else does (they hold a general place in each occurrence).
     if (series->cancelled) throw HttpError(409, "this series is cancelled");
     if (!instrument.empty() && !hasSlot(series->model.slots, instrument))
       throw HttpError(400, "this series has no slot for " + instrument);
+    const auto current = SeriesRepository::regular(store_, tx, id, user);
+    if (current && current->instrument == instrument) return;  // the same again
     SeriesRepository::putRegular(store_, tx, id, {user, instrument});
     changed = true;
     newRegular = !current;
