@@ -106,6 +106,13 @@ async function send(page, text) {
   await page.getByRole('button', {name: 'Send'}).click();
 }
 
+// An API call from m's page, with its session: {status, body (JSON, or null)}.
+const call = (m, method, path, body) => m.page.evaluate(async ([method, path, body]) => {
+  const response = await fetch(path, {method, headers: {'Content-Type': 'application/json'},
+    body: body === undefined ? undefined : JSON.stringify(body)});
+  return {status: response.status, body: await response.json().catch(() => null)};
+}, [method, path, body]);
+
 let eventTitle, eventUrl, ann, bob;
 
 test('two musicians meet: sign up, create, find, join and chat live', async () => {
@@ -1620,11 +1627,6 @@ test('a catch-up whose full page brings nothing new asks once, not again and aga
 });
 
 test('a quote follows the message it quotes, edited or deleted, and a reaction leaves an edit in progress alone', async () => {
-  const call = (m, method, path, body) => m.page.evaluate(async ([method, path, body]) => {
-    const response = await fetch(path, {method, headers: {'Content-Type': 'application/json'},
-      body: body === undefined ? undefined : JSON.stringify(body)});
-    return {status: response.status, body: await response.json().catch(() => null)};
-  }, [method, path, body]);
   const made = (await call(ann, 'POST', '/v1/events', {title: `Quotes ${unique}`, datetime: '2031-12-02T18:00:00Z',
     location: 'The porch'})).body;
   assert.equal((await call(bob, 'POST', '/v1/events/join', {id: made.id})).status, 201);
@@ -1658,3 +1660,38 @@ test('a quote follows the message it quotes, edited or deleted, and a reaction l
   assert.equal((await call(bob, 'DELETE', `/v1/messages/${rude.id}`)).status, 200);
   for (const m of [ann, bob]) await item(m.page, 'that was rude').getByText('Reply to a deleted message').waitFor();
 });
+
+test('a moderator mutes a member from the chat and unmutes them; the muted one reads until when in their own time', async () => {
+  const made = (await call(ann, 'POST', '/v1/events', {title: `Mutes ${unique}`, datetime: '2031-12-03T18:00:00Z',
+    location: 'The barn'})).body;
+  assert.equal((await call(bob, 'POST', '/v1/events/join', {id: made.id})).status, 201);
+  for (const m of [ann, bob]) {
+    await m.page.goto(`${base}/#/events/${made.id}`);
+    await m.page.getByRole('heading', {name: 'Chat'}).waitFor();
+  }
+  await send(bob.page, 'loud noises');
+  const bobs = ann.page.locator('.messages li.message', {has: ann.page.locator('.body', {hasText: 'loud noises'})});
+  const opener = bobs.getByRole('button', {name: 'Mute…'});
+  await opener.click();
+  const dialog = ann.page.getByRole('dialog', {name: `Mute bob${unique} in this chat?`});
+  await dialog.getByLabel('For').selectOption({label: 'a day'});
+  await dialog.getByRole('button', {name: 'Mute', exact: true}).click();
+  await dialog.waitFor({state: 'detached'});
+  await ann.page.getByText(`bob${unique} is muted until`).waitFor();
+  assert.equal(await opener.evaluate((button) => button === document.activeElement), true, 'focus back on Mute…');
+
+  // Bob's next message is refused, saying until when in his own words of time, not as ISO.
+  await send(bob.page, 'let me speak');
+  const refusal = bob.page.getByRole('alert').filter({hasText: 'You are muted in this channel until'});
+  await refusal.waitFor();
+  assert.doesNotMatch(await refusal.textContent(), /\d{4}-\d{2}-\d{2}T/);
+
+  // Ann lifts it from the same dialog; Bob posts again.
+  await opener.click();
+  await dialog.getByRole('button', {name: 'Unmute'}).click();
+  await dialog.waitFor({state: 'detached'});
+  await ann.page.getByText(`bob${unique} can post again.`).waitFor();
+  await send(bob.page, 'sorry about that');
+  await messages(ann.page).filter({hasText: 'sorry about that'}).waitFor();
+});
+

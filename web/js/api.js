@@ -1,6 +1,8 @@
 // The REST API, authenticated by the HttpOnly session cookie (the page never sees the
 // token). Errors carry the problem+json detail, as people should read it.
 
+import {formatWhen} from './dom.js';
+
 export class ApiError extends Error {
   constructor(status, detail) {
     super(detail);
@@ -70,8 +72,10 @@ function friendly(status) {
   return 'That did not work. Please try again.';
 }
 
+// The server's details give times in RFC 3339 UTC ("muted until 2026-12-03T18:00:00Z"):
+// people read them in their own time zone, as everywhere else on the page.
 function sentence(text) {
-  const trimmed = String(text).trim();
+  const trimmed = String(text).trim().replace(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z\b/g, formatWhen);
   return trimmed ? trimmed[0].toUpperCase() + trimmed.slice(1) + (/[.!?]$/.test(trimmed) ? '' : '.') : trimmed;
 }
 

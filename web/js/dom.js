@@ -136,33 +136,29 @@ export function labelRow(row, names) {
 }
 
 /**
- * A modal dialog that asks for an optional reason before something that cannot be undone
- * (cancelling an event or a series): `title`, `text`, the reason's `label`, the buttons'
- * `confirmText` and `keepText`. `onConfirm(reason)` (the trimmed text, '' for none) does it;
- * what it throws is shown in the dialog. `onClose()` runs once it is gone (to put the focus
- * back). Returns the open dialog.
+ * A modal dialog holding a form: its `title`, `fields` (nodes), submit `buttons` (each with
+ * a `value` naming its action) and a last button, `keepText`, that closes it.
+ * `onSubmit(action)` does what was asked; what it throws is shown in the dialog, which
+ * closes once it returns. `onClose()` runs once it is gone (to put the focus back); `focus`
+ * is the control focused on opening. Returns the open dialog.
  */
-export function reasonDialog({title, text, label, confirmText, keepText, onConfirm, onClose}) {
-  const reason = h('textarea', {id: 'cancel-reason', name: 'reason', maxlength: 500, rows: 3});
+export function formDialog({title, fields, buttons, keepText, onSubmit, onClose, focus}) {
+  const titleId = `dialog-title-${++formDialog.opened}`;
   const error = h('p', {class: 'form-error', role: 'alert'});
-  const form = h('form', {},
-      h('h2', {id: 'cancel-title'}, title), h('p', {}, text),
-      h('label', {for: 'cancel-reason'}, label), reason, error,
-      h('p', {class: 'actions'},
-          h('button', {type: 'submit', class: 'danger'}, confirmText),
-          h('button', {type: 'button', onclick: () => dialog.close()}, keepText)));
-  const dialog = h('dialog', {class: 'card dialog', 'aria-labelledby': 'cancel-title'}, form);
+  const form = h('form', {}, h('h2', {id: titleId}, title), fields, error,
+      h('p', {class: 'actions'}, buttons, h('button', {type: 'button', onclick: () => dialog.close()}, keepText)));
+  const dialog = h('dialog', {class: 'card dialog', 'aria-labelledby': titleId}, form);
   form.addEventListener('submit', async (submitted) => {
     submitted.preventDefault();
-    const button = form.querySelector('button[type=submit]');
-    button.disabled = true;
+    const submits = [...form.querySelectorAll('button[type=submit]')];
+    for (const button of submits) button.disabled = true;
     try {
-      await onConfirm(reason.value.trim());
+      await onSubmit(submitted.submitter?.value ?? '');
       dialog.close();
     } catch (failure) {
       error.textContent = failure.message;
     } finally {
-      button.disabled = false;
+      for (const button of submits) button.disabled = false;
     }
   });
   dialog.addEventListener('close', () => {
@@ -171,6 +167,23 @@ export function reasonDialog({title, text, label, confirmText, keepText, onConfi
   });
   document.body.append(dialog);
   dialog.showModal();
-  reason.focus();
+  (focus ?? form.querySelector('button[type=submit]')).focus();
   return dialog;
+}
+formDialog.opened = 0;
+
+/**
+ * A modal dialog that asks for an optional reason before something that cannot be undone
+ * (cancelling an event or a series): `title`, `text`, the reason's `label`, the buttons'
+ * `confirmText` and `keepText`. `onConfirm(reason)` (the trimmed text, '' for none) does it;
+ * the rest as formDialog's.
+ */
+export function reasonDialog({title, text, label, confirmText, keepText, onConfirm, onClose}) {
+  const reason = h('textarea', {id: 'cancel-reason', name: 'reason', maxlength: 500, rows: 3});
+  return formDialog({
+    title, keepText, onClose, focus: reason,
+    fields: [h('p', {}, text), h('label', {for: 'cancel-reason'}, label), reason],
+    buttons: h('button', {type: 'submit', class: 'danger'}, confirmText),
+    onSubmit: () => onConfirm(reason.value.trim()),
+  });
 }

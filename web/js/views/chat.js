@@ -4,7 +4,7 @@
 // marking read while on screen, and catching up after a reconnect.
 import {api} from '../api.js';
 import {app} from '../app.js';
-import {avatar, formatWhen, h, say} from '../dom.js';
+import {avatar, formDialog, formatWhen, h, say, selectField} from '../dom.js';
 import {privateChannels, unread} from '../unread.js';
 import {mentionCompleter, withMentions} from './mentions.js';
 import {report} from './moderation.js';
@@ -100,7 +100,8 @@ export function chat(page, channel, moderator) {
                          'Report'),
                      moderator && h('button', {type: 'button', class: 'link', onclick: () => remove(message)}, 'Delete'),
                      moderator && message.creator && h('button', {type: 'button', class: 'link',
-                                                                 onclick: () => mute(message.creator)}, 'Mute'))));
+                                                                 onclick: (click) => mute(message.creator, click.currentTarget)},
+                                                           'Mute…'))));
     return item;
   };
 
@@ -240,15 +241,30 @@ export function chat(page, channel, moderator) {
     }
   };
 
-  const mute = async (who) => {
-    const minutes = Number(prompt(`Mute ${who.userName} in this chat for how many minutes? (1 to 10080)`, '60'));
-    if (!Number.isInteger(minutes) || minutes < 1) return;
-    try {
-      const muted = await api('POST', `/v1/channels/${channel}/mutes`, {id: who.id, minutes});
-      say(status, `${who.userName} is muted until ${formatWhen(muted.until)}.`, true);
-    } catch (error) {
-      say(status, error.message);
-    }
+  // A moderator mutes a member for a while, or lifts a mute they have (there is no list of
+  // mutes to show: unmuting someone who is not muted changes nothing).
+  const mute = (who, opener) => {
+    const length = selectField({label: 'For', name: 'minutes', id: 'mute-minutes', value: '60',
+                                options: [['15', '15 minutes'], ['60', 'an hour'], ['1440', 'a day'], ['10080', 'a week']]});
+    formDialog({
+      title: `Mute ${who.userName} in this chat?`,
+      fields: [h('p', {}, 'They can still read it, but cannot post in it until then. Unmute lets them post again now.'),
+               length],
+      buttons: [h('button', {type: 'submit', class: 'danger', value: 'mute'}, 'Mute'),
+                h('button', {type: 'submit', value: 'unmute'}, 'Unmute')],
+      keepText: 'Close',
+      focus: length.querySelector('select'),
+      onSubmit: async (action) => {
+        if (action === 'unmute') {
+          await api('DELETE', `/v1/channels/${channel}/mutes/${who.id}`);
+          return say(status, `${who.userName} can post again.`, true);
+        }
+        const minutes = Number(length.querySelector('select').value);
+        const muted = await api('POST', `/v1/channels/${channel}/mutes`, {id: who.id, minutes});
+        say(status, `${who.userName} is muted until ${formatWhen(muted.until)}.`, true);
+      },
+      onClose: () => opener.isConnected && opener.focus(),
+    });
   };
 
   const completer = mentionCompleter(input, () => members.filter((m) => m.id !== app.me.id));
