@@ -1695,3 +1695,14 @@ test('a moderator mutes a member from the chat and unmutes them; the muted one r
   await messages(ann.page).filter({hasText: 'sorry about that'}).waitFor();
 });
 
+test('a sign-up refused for a taken user name says so under the field, in its words', async () => {
+  const again = await newMusician('bob');
+  await again.page.goto(`${base}/#/signup`);
+  await again.page.getByLabel('Email').fill(`other.${again.email}`);
+  await again.page.getByLabel('User name').fill(`bob${unique}`);
+  await again.page.getByLabel('Password', {exact: true}).fill(again.password);
+  await again.page.getByLabel('Password again').fill(again.password);
+  await again.page.getByRole('button', {name: 'Create my account'}).click();
+  await again.page.locator('#field-userName-error').filter({hasText: 'That user name is taken.'}).waitFor();
+  await again.context.close();
+});

@@ -3,7 +3,8 @@ import {api} from '../api.js';
 import {app} from '../app.js';
 import {clearErrors, field, h, setFieldError} from '../dom.js';
 
-// The server's 400s name the field first ("userName must not contain white space").
+// The server's 400s and 409s name the field ("userName must not contain white space",
+// "that userName is taken"): shown under that field, named as its label names it.
 const FIELDS = ['passwordConf', 'password', 'email', 'userName', 'firstName', 'lastName'];
 function showError(form, error) {
   const detail = error.message;
@@ -11,7 +12,11 @@ function showError(form, error) {
   const fieldName =
       FIELDS.find((name) => lower.startsWith(name.toLowerCase())) ||
       (lower.includes('email') ? 'email' : lower.includes('username') ? 'userName' : lower.startsWith('names') ? 'firstName' : null);
-  if (!(fieldName && setFieldError(form, fieldName, detail))) form.querySelector('.form-error').textContent = detail;
+  const label = fieldName && form.querySelector(`label[for="field-${fieldName}"]`)?.textContent;
+  const text = label ? detail.replace(new RegExp(`\\b${fieldName}\\b`, 'i'),
+                                      (name, at) => (at === 0 ? label : label.toLowerCase()))
+                     : detail;
+  if (!(fieldName && setFieldError(form, fieldName, text))) form.querySelector('.form-error').textContent = text;
   const invalid = form.querySelector('[aria-invalid="true"]');
   (invalid || form.querySelector('.form-error')).focus?.();
 }
