@@ -1706,3 +1706,34 @@ test('a sign-up refused for a taken user name says so under the field, in its wo
   await again.page.locator('#field-userName-error').filter({hasText: 'That user name is taken.'}).waitFor();
   await again.context.close();
 });
+
+test('joining and leaving from a list with the keyboard keeps the focus on the cards', async () => {
+  for (const day of ['10', '11'])
+    assert.equal((await call(ann, 'POST', '/v1/events', {title: `Focus ${day} ${unique}`, datetime: `2031-12-${day}T18:00:00Z`,
+      location: 'The shed'})).status, 201);
+  const page = bob.page;
+  await page.goto(`${base}/#/events`);
+  await page.getByLabel('Search').fill(`Focus ${unique}`);
+  await page.getByRole('button', {name: 'Search'}).click();
+  const first = page.locator('.event', {hasText: `Focus 10 ${unique}`});
+  await first.getByRole('button', {name: 'Join'}).focus();
+  await page.keyboard.press('Enter');
+  // The card is drawn again with Leave in Join's place, and the focus on it.
+  await first.getByRole('button', {name: 'Leave'}).waitFor();
+  await page.waitForFunction(() => document.activeElement?.textContent === 'Leave');
+  await page.keyboard.press('Enter');
+  await first.getByRole('button', {name: 'Join'}).waitFor();
+  await page.waitForFunction(() => document.activeElement?.textContent === 'Join');
+  for (const day of ['10', '11'])
+    await page.locator('.event', {hasText: `Focus ${day} ${unique}`}).getByRole('button', {name: 'Join'}).click();
+  await page.locator('.event', {hasText: `Focus 11 ${unique}`}).getByRole('button', {name: 'Leave'}).waitFor();
+
+  // In "My events" a card left goes; the focus goes to the next card rather than the page.
+  await page.goto(`${base}/#/my-events`);
+  const mine = page.locator('.event', {hasText: `Focus 10 ${unique}`});
+  await mine.getByRole('button', {name: 'Leave'}).focus();
+  await page.keyboard.press('Enter');
+  await mine.waitFor({state: 'detached'});
+  assert.equal(await page.evaluate(() => Boolean(document.activeElement?.closest('ul.events'))), true,
+      'the focus is on a card of the list');
+});

@@ -44,11 +44,15 @@ function pagedEvents({fetchPage, onChange, empty, names, onlyJoined = false, exp
     return item;
   };
   // A card leaves the list: the next page starts one earlier, and an empty list says so.
+  // The focus it had goes to the next card (or the one before, or the empty list's link).
   const drop = (item, id) => {
+    const focused = item.contains(document.activeElement);
+    const neighbour = item.nextElementSibling ?? item.previousElementSibling;
     item.remove();
     cards.delete(id);
     shown -= 1;
     if (!list.querySelector('.event')) list.replaceChildren(empty());
+    if (focused) (neighbour?.isConnected ? neighbour : list).querySelector('a, button')?.focus();
   };
   const onPush = async (push) => {
     const id = push.type === 'event-update' ? push.event?.id : push.eventID;
@@ -65,14 +69,14 @@ function pagedEvents({fetchPage, onChange, empty, names, onlyJoined = false, exp
         const fresh = await api('GET', `/v1/events/${id}`).catch(() => null);
         const now = cards.get(id);  // the card on screen now (a new search may have replaced it)
         if (fresh && lookups.get(id) === asked && now?.item.isConnected) {
-          now.item.replaceWith(card({...fresh, distanceKm: now.event.distanceKm}));
+          swapCard(now.item, card({...fresh, distanceKm: now.event.distanceKm}));
         }
         return;
       }
-      item.replaceWith(card({...push.event, rsvp: placed ?? event.rsvp, joined: event.joined, distanceKm: event.distanceKm}));
+      swapCard(item, card({...push.event, rsvp: placed ?? event.rsvp, joined: event.joined, distanceKm: event.distanceKm}));
     } else if (push.type === 'rsvp-update') {
       if (onlyJoined && push.rsvp === null) return drop(item, id);  // removed from it
-      item.replaceWith(card({...event, rsvp: push.rsvp, joined: push.rsvp !== null}));
+      swapCard(item, card({...event, rsvp: push.rsvp, joined: push.rsvp !== null}));
     } else if (push.type === 'event-delete') {
       drop(item, id);
     }
@@ -136,7 +140,16 @@ function pagedEvents({fetchPage, onChange, empty, names, onlyJoined = false, exp
 // After joining or leaving: the event as it is now, in place of its card.
 async function refreshCard(current, event, card) {
   const fresh = await api('GET', `/v1/events/${event.id}`);
-  current()?.replaceWith(card(fresh));
+  const old = current();
+  if (old) swapCard(old, card(fresh));
+}
+
+// Puts `fresh` in place of the card `old`. Focus inside the old card moves to the new one's
+// action (Join becomes Leave), or its title's link: a keyboard stays where it was.
+function swapCard(old, fresh) {
+  const focused = old.contains(document.activeElement);
+  old.replaceWith(fresh);
+  if (focused) (fresh.querySelector('.event-foot button, .event-foot a') ?? fresh.querySelector('h2 a'))?.focus();
 }
 
 /** The reader's place, as a badge. */
@@ -166,14 +179,17 @@ function eventCard(event, onChange, names) {
   const needs = cancelled ? [] : openSlots(event).map((slug) => inSentence(names.get(slug) ?? slug));
   const where = [`At ${event.location}`, event.onlineURL && 'and online',
                  event.distanceKm !== undefined && event.distanceKm !== null && `· ${event.distanceKm.toFixed(1)} km away`];
+  // Busy, the button says so (aria-disabled) but is not disabled: a disabled button drops
+  // the keyboard's focus, which the card drawn after should take over.
   const join = async (button, work) => {
-    button.disabled = true;
+    if (button.getAttribute('aria-disabled') === 'true') return;
+    button.setAttribute('aria-disabled', 'true');
     try {
       await work();
       await onChange(item);
     } catch (error) {
       status.textContent = error.message;
-      button.disabled = false;
+      button.removeAttribute('aria-disabled');
     }
   };
   let action;
