@@ -181,6 +181,13 @@ test('reactions: one picks an emoji, the other sees it live and adds theirs, the
   await chip(ann.page, '🎸 1').waitFor();
   assert.equal(await chip(ann.page, '🎸 1').getAttribute('aria-pressed'), 'true');
   assert.equal(await chip(bob.page, '🎸 1').getAttribute('aria-pressed'), 'false');
+  // With the keyboard: the picker opens on Enter, and Escape closes it, back on "☺+".
+  await annsMessage(bob.page).getByLabel('Add a reaction').focus();
+  await bob.page.keyboard.press('Enter');
+  await annsMessage(bob.page).getByRole('button', {name: 'React with 🎸'}).focus();
+  await bob.page.keyboard.press('Escape');
+  await annsMessage(bob.page).getByRole('button', {name: 'React with 🎸'}).waitFor({state: 'hidden'});
+  assert.equal(await bob.page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Add a reaction');
 });
 
 test('a reply naming Bob: completed with @, quoted, highlighted, and unread in both his tabs until he reads it', async () => {

@@ -52,9 +52,16 @@ export function chat(page, channel, moderator) {
     }));
   };
 
-  // "☺+": the server's emoji, one click to react.
+  // "☺+": the server's emoji, one click to react. Escape closes it, back on "☺+".
   const picker = (message) => {
-    const picker = h('details', {class: 'picker'}, h('summary', {'aria-label': 'Add a reaction', title: 'Add a reaction'}, '☺+'));
+    const summary = h('summary', {'aria-label': 'Add a reaction', title: 'Add a reaction'}, '☺+');
+    const picker = h('details', {class: 'picker'}, summary);
+    picker.addEventListener('keydown', (key) => {
+      if (key.key !== 'Escape' || !picker.open) return;
+      key.preventDefault();
+      picker.open = false;
+      summary.focus();
+    });
     picker.addEventListener('toggle', () => {
       if (!picker.open || picker.querySelector('.choices')) return;
       picker.append(h('div', {class: 'choices', role: 'group', 'aria-label': 'Reactions'},
