@@ -6,6 +6,7 @@
 #include <mmm/time.hpp>
 
 #include <algorithm>
+#include <iterator>
 #include <list>
 
 using namespace Poco::Data::Keywords;
@@ -21,13 +22,38 @@ constexpr const char* kPosition =
 // event's row by every line-up change, under the event's lock, so they are exact however
 // many joins race; the viewer's row comes from the join named `me`, and their waitlist
 // position is counted under the line-up's index.
-const std::string kColumnList =
-    std::string("SELECT e.id, e.title, e.starts_at, e.location, e.description, e.creator_id, COALESCE(e.channel_id, 0),"
-                " e.going_count, e.waitlist_count, me.waiting, me.instrument, ") +
-    kPosition +
-    ", e.ends_at, e.lat, e.lon, e.online_url, e.time_zone, e.cancelled, e.capacity, e.series_id, e.slot_count,"
-    " e.occurrence_index, e.revision, e.updated_at";
-constexpr int kColumnCount = 24;
+constexpr const char* kColumnNames[] = {  // by their index in readEvent
+    "e.id",                      // 0
+    "e.title",                   // 1
+    "e.starts_at",               // 2
+    "e.location",                // 3
+    "e.description",             // 4
+    "e.creator_id",              // 5
+    "COALESCE(e.channel_id, 0)", // 6
+    "e.going_count",             // 7
+    "e.waitlist_count",          // 8
+    "me.waiting",                // 9
+    "me.instrument",             // 10
+    kPosition,                   // 11
+    "e.ends_at",                 // 12
+    "e.lat",                     // 13
+    "e.lon",                     // 14
+    "e.online_url",              // 15
+    "e.time_zone",               // 16
+    "e.cancelled",               // 17
+    "e.capacity",                // 18
+    "e.series_id",               // 19
+    "e.slot_count",              // 20
+    "e.occurrence_index",        // 21
+    "e.revision",                // 22
+    "e.updated_at"               // 23
+};
+constexpr int kColumnCount = static_cast<int>(std::size(kColumnNames));  // a read's own columns come after
+const std::string kColumnList = [] {
+  std::string list = "SELECT ";
+  for (const char* name : kColumnNames) list.append(list.size() > 7 ? ", " : "").append(name);
+  return list;
+}();
 const std::string kColumns = kColumnList + " FROM events e ";
 // Every event, with the viewer's row when they are a member (the first ?: the viewer).
 const std::string kSelect = kColumns + "LEFT JOIN event_members me ON me.event_id = e.id AND me.user_id = ? ";
