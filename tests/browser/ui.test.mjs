@@ -320,9 +320,17 @@ test('a report reaches the admin, who deletes the message for everyone', async (
   await send(ann.page, 'Buy cheap strings at my shop');
   const reported = bob.page.locator('.message', {hasText: 'Buy cheap strings at my shop'});
   await reported.waitFor();
-  bob.page.once('dialog', (dialog) => dialog.accept('advertising'));
-  await reported.getByRole('button', {name: 'Report'}).click();
+  const reportButton = reported.getByRole('button', {name: 'Report'});
+  await reportButton.click();
+  const asked = bob.page.getByRole('dialog', {name: 'Report this message?'});
+  await asked.getByLabel('Why?').fill('   ');
+  await asked.getByRole('button', {name: 'Report'}).click();
+  await asked.getByRole('alert').filter({hasText: 'Say why, in a few words.'}).waitFor();
+  await asked.getByLabel('Why?').fill('advertising');
+  await asked.getByRole('button', {name: 'Report'}).click();
+  await asked.waitFor({state: 'detached'});
   await bob.page.getByText('Thanks: an admin will look at it.').waitFor();
+  assert.equal(await reportButton.evaluate((button) => button === document.activeElement), true, 'focus back on Report');
   assert.equal(await bob.page.getByText('Thanks: an admin will look at it.').evaluate(
       (line) => getComputedStyle(line).color), 'rgb(30, 107, 58)', 'said in green (--ok), not as an error');
 
@@ -722,8 +730,9 @@ test('a musician edits their profile with the keyboard and is found by instrumen
   assert.equal(await dana.page.locator('.musician').count(), 1);
   await dana.page.screenshot({path: path.join(shots, 'musicians-desktop.png'), fullPage: true});
   // Anyone may report a profile (not their own); the admin reads the report on the admin page.
-  dana.page.once('dialog', (dialog) => dialog.accept('not a real musician'));
   await card.getByRole('button', {name: `Report @carl${unique}'s profile`}).click();
+  await dana.page.getByLabel('Why?').fill('not a real musician');
+  await dana.page.getByRole('dialog', {name: 'Report this user?'}).getByRole('button', {name: 'Report'}).click();
   await card.getByText('Thanks: an admin will look at it.').waitFor();
   await ann.page.goto(`${base}/#/admin`);
   await ann.page.reload();  // she may be on that page already, showing the reports of then

@@ -103,7 +103,7 @@ export function chat(page, channel, moderator) {
                 h('button', {type: 'button', class: 'link', onclick: () => edit(message, item)}, 'Edit'),
                 h('button', {type: 'button', class: 'link', onclick: () => remove(message)}, 'Delete'))
                  : h('p', {class: 'actions'}, picker(message), replyButton,
-                     h('button', {type: 'button', class: 'link', onclick: () => report('message', message.id, status)},
+                     h('button', {type: 'button', class: 'link', onclick: (click) => report('message', message.id, status, click.currentTarget)},
                          'Report'),
                      moderator && h('button', {type: 'button', class: 'link', onclick: () => remove(message)}, 'Delete'),
                      moderator && message.creator && h('button', {type: 'button', class: 'link',

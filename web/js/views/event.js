@@ -75,8 +75,8 @@ export async function eventView(page, id) {
           toolStatus);
     if (!own)
       section.append(h('p', {class: 'actions'},
-          h('button', {type: 'button', class: 'link', onclick: () => report('event', event.id, reported)}, 'Report event'),
-          event.creator && h('button', {type: 'button', class: 'link', onclick: () => report('user', event.creator.id, reported)},
+          h('button', {type: 'button', class: 'link', onclick: (click) => report('event', event.id, reported, click.currentTarget)}, 'Report event'),
+          event.creator && h('button', {type: 'button', class: 'link', onclick: (click) => report('user', event.creator.id, reported, click.currentTarget)},
               'Report its creator')), reported);
     return section;
   };

@@ -3,21 +3,31 @@
 // server's plugins with a live reload (views/plugins.js).
 import {api} from '../api.js';
 import {app} from '../app.js';
-import {formatWhen, h, say} from '../dom.js';
+import {formDialog, formatWhen, h, say} from '../dom.js';
 import {pluginsPanel} from './plugins.js';
 
 export const isAdmin = () => Boolean(app.me?.roles?.includes('admin'));
 
-/** Asks why, then reports a message, an event or a user; says how it went in `status`. */
-export async function report(kind, id, status) {
-  const reason = prompt(`Why are you reporting this ${kind}? (an admin will read it)`);
-  if (!reason || !reason.trim()) return;
-  try {
-    await api('POST', '/v1/reports', {kind, id, reason: reason.trim().slice(0, 1000)});
-    say(status, 'Thanks: an admin will look at it.', true);
-  } catch (error) {
-    say(status, error.message);
-  }
+/**
+ * Asks why in a dialog, then reports a message, an event or a user; says it was done in
+ * `status`, and puts the focus back on `opener` (the Report button).
+ */
+export function report(kind, id, status, opener) {
+  const reason = h('textarea', {id: 'report-reason', name: 'reason', maxlength: 1000, rows: 3, required: true});
+  formDialog({
+    title: `Report this ${kind}?`,
+    fields: [h('p', {}, 'An admin will read why, and may delete it or suspend its author.'),
+             h('label', {for: 'report-reason'}, 'Why?'), reason],
+    buttons: h('button', {type: 'submit', class: 'danger'}, 'Report'),
+    keepText: 'Cancel',
+    focus: reason,
+    onSubmit: async () => {
+      if (!reason.value.trim()) throw new Error('Say why, in a few words.');
+      await api('POST', '/v1/reports', {kind, id, reason: reason.value.trim()});
+      say(status, 'Thanks: an admin will look at it.', true);
+    },
+    onClose: () => opener?.isConnected && opener.focus(),
+  });
 }
 
 export async function adminView(page) {

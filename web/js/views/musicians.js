@@ -50,7 +50,7 @@ function reportLine(user) {
   const status = h('span', {class: 'muted', role: 'status'});
   return h('p', {class: 'report-line'},
       h('button', {type: 'button', class: 'link', 'aria-label': `Report @${user.userName}'s profile`,
-        onclick: () => report('user', user.id, status)}, 'Report profile'), ' ', status);
+        onclick: (click) => report('user', user.id, status, click.currentTarget)}, 'Report profile'), ' ', status);
 }
 
 export async function musiciansView(page) {
