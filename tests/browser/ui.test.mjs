@@ -326,7 +326,15 @@ test('a report reaches the admin, who deletes the message for everyone', async (
   await asked.getByLabel('Why?').fill('   ');
   await asked.getByRole('button', {name: 'Report'}).click();
   await asked.getByRole('alert').filter({hasText: 'Say why, in a few words.'}).waitFor();
+  // A server that fails it: the error shows in the dialog, the focus on the button beside it.
   await asked.getByLabel('Why?').fill('advertising');
+  await bob.page.route('**/v1/reports', (route) => setTimeout(() => route.fulfill({status: 500,
+    contentType: 'application/problem+json', body: '{"status":500,"detail":"the store failed"}'}), 300));
+  await asked.getByRole('button', {name: 'Report'}).click();
+  await asked.getByRole('alert').filter({hasText: 'The store failed.'}).waitFor();
+  await bob.page.unroute('**/v1/reports');
+  assert.equal(await asked.getByRole('button', {name: 'Report'}).evaluate((button) => button === document.activeElement),
+      true, 'the focus stays on the button beside the error');
   await asked.getByRole('button', {name: 'Report'}).click();
   await asked.waitFor({state: 'detached'});
   await bob.page.getByText('Thanks: an admin will look at it.').waitFor();

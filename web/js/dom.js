@@ -157,8 +157,9 @@ export function formDialog({title, fields, buttons, keepText, onSubmit, onClose,
       dialog.close();
     } catch (failure) {
       error.textContent = failure.message;
-    } finally {
+      // Disabled while it ran, the button lost the focus: back to it, beside the error.
       for (const button of submits) button.disabled = false;
+      (submitted.submitter ?? submits[0])?.focus();
     }
   });
   dialog.addEventListener('close', () => {
