@@ -383,9 +383,11 @@ Response EventsApi::join(Request& request) {
     moves = {};
     if (series) SeriesRepository::lockRow(store_, tx, *series);
     auto [event, lastKey] = lockedEvent(tx, id, user);
-    if (event.rsvp && event.rsvp->instrument == want.instrument) return event;  // the same again: nothing to do
+    // A member's "the same again" is checked as any join is: a cancelled or started event
+    // says so to them too.
     if (event.cancelled) throw HttpError(409, "this event is cancelled");
     if (event.startsAt <= nowMillis()) throw HttpError(409, "this event has started");
+    if (event.rsvp && event.rsvp->instrument == want.instrument) return event;  // the same again: nothing to do
     if (!want.instrument.empty() && !event.hasSlot(want.instrument))
       throw HttpError(400, "this event has no slot for " + want.instrument);
     changed = joinLineup(tx, event, lastKey, user, want.instrument, moves);
