@@ -704,9 +704,12 @@ TEST_P(LineupsTest, RemovingASlotRejoinsItsPeopleIntoTheGeneralLineUpInOrder) {
   EXPECT_EQ(slotNames(ev), (std::vector<std::string>{"drums"}));
   EXPECT_EQ(count(ev, "goingCount"), 4);  // a, x, b, e
   EXPECT_EQ(count(ev, "waitlistCount"), 2);
-  // No general place free: to the end of the general waitlist.
+  // No general place free: e, who held a place, stands ahead of those already waiting, as
+  // a shrink moves people back (API.md); c and d move down one.
   patchOk(a, id, R"({"slots":[]})");
-  EXPECT_EQ(rsvpOf(e, id), waiting("", 3));
+  EXPECT_EQ(rsvpOf(e, id), waiting("", 1));
+  EXPECT_EQ(rsvpOf(c, id), waiting("", 2));
+  EXPECT_EQ(rsvpOf(d, id), waiting("", 3));
   ev = event(a, id);
   EXPECT_EQ(count(ev, "goingCount"), 3);
   EXPECT_EQ(count(ev, "waitlistCount"), 3);

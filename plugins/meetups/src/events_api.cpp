@@ -220,7 +220,7 @@ Event EventsApi::applyChanges(DbSession& tx, std::int64_t id, const EventFields&
   EventRepository::touch(store_, tx, id);
   // The line-up follows the new slots and capacity.
   Lineup lineup(lastKey);
-  std::vector<std::int64_t> unslotted;  // people of slots that are gone, in order
+  Lineup::Dissolved unslotted;  // the people of slots that are gone, in order
   if (f.slots) {
     for (const auto& old : event.slots) {
       auto now = std::find_if(f.slots->begin(), f.slots->end(),
@@ -229,17 +229,21 @@ Event EventsApi::applyChanges(DbSession& tx, std::int64_t id, const EventFields&
       lineup.load(EventRepository::loadPool(store_, tx, id, old.instrument, old.count));
       if (now == f.slots->end()) {
         auto people = lineup.dissolve(old.instrument);
-        unslotted.insert(unslotted.end(), people.begin(), people.end());
+        unslotted.going.insert(unslotted.going.end(), people.going.begin(), people.going.end());
+        unslotted.waiting.insert(unslotted.waiting.end(), people.waiting.begin(), people.waiting.end());
       } else {
         lineup.setPlaces(old.instrument, now->count);
       }
     }
     EventRepository::replaceSlots(store_, tx, id, *f.slots);
   }
-  if (f.capacity || !unslotted.empty()) {
+  if (f.capacity || !unslotted.going.empty() || !unslotted.waiting.empty()) {
+    // General places: those who held a place in a slot that is gone keep one if they can,
+    // else stand ahead of those already waiting; those who waited for it wait at the end.
     lineup.load(EventRepository::loadPool(store_, tx, id, "", event.capacity));
     if (f.capacity) lineup.setPlaces("", *f.capacity);
-    for (auto user : unslotted) lineup.add("", user);
+    lineup.seat("", unslotted.going);
+    for (auto user : unslotted.waiting) lineup.add("", user);
   }
   EventRepository::saveLineup(store_, tx, id, lineup);
   moves.add(lineup);

@@ -47,14 +47,22 @@ void Lineup::setPlaces(const std::string& instrument, std::optional<int> places)
   settle(pool);
 }
 
-std::vector<std::int64_t> Lineup::dissolve(const std::string& instrument) {
+Lineup::Dissolved Lineup::dissolve(const std::string& instrument) {
   Pool& pool = mutablePool(instrument);
-  std::vector<std::int64_t> people;
-  for (const auto& p : pool.going) people.push_back(p.userId);
-  for (const auto& p : pool.waiting) people.push_back(p.userId);
+  Dissolved people;
+  for (const auto& p : pool.going) people.going.push_back(p.userId);
+  for (const auto& p : pool.waiting) people.waiting.push_back(p.userId);
   pool.going.clear();
   pool.waiting.clear();
   return people;
+}
+
+void Lineup::seat(const std::string& instrument, const std::vector<std::int64_t>& userIds) {
+  // Each takes a place, the latest keys of all: the settling that follows moves those past
+  // the pool's places to the head of its waitlist, as it does after a shrink.
+  Pool& pool = mutablePool(instrument);
+  for (auto user : userIds) pool.going.push_back({user, ++key_});
+  settle(pool);
 }
 
 void Lineup::settle(Pool& pool) {

@@ -60,8 +60,15 @@ class Lineup {
   /// A slot's new count or the new capacity: a shrink moves the latest to take a place to
   /// the head of the waitlist, in join order; growth promotes from the head.
   void setPlaces(const std::string& instrument, std::optional<int> places);
-  /// Empties the pool of a slot that is gone; its people, those going first, in order.
-  std::vector<std::int64_t> dissolve(const std::string& instrument);
+  /// Empties the pool of a slot that is gone; its people, each list in order.
+  struct Dissolved {
+    std::vector<std::int64_t> going, waiting;
+  };
+  Dissolved dissolve(const std::string& instrument);
+  /// People who lost a place through no doing of theirs (their slot is gone): a free place
+  /// each, else the head of the waitlist in the given order, ahead of those already waiting,
+  /// as a shrink moves people back.
+  void seat(const std::string& instrument, const std::vector<std::int64_t>& userIds);
 
   /// What to write back: every member whose row differs from what was loaded.
   std::vector<MemberChange> changes() const;

@@ -93,11 +93,28 @@ TEST(Lineup, GrowthAndUnlimitedPromoteFromTheHead) {
   EXPECT_TRUE(lineup.pool("").waiting.empty());
 }
 
-TEST(Lineup, DissolvingASlotGivesItsPeopleGoingFirst) {
+TEST(Lineup, DissolvingASlotGivesItsPeopleGoingAndWaiting) {
   Lineup lineup(10);
   lineup.load(pool("drums", 1, {1}, {2, 3}));
-  EXPECT_EQ(lineup.dissolve("drums"), (std::vector<std::int64_t>{1, 2, 3}));
+  const auto people = lineup.dissolve("drums");
+  EXPECT_EQ(people.going, (std::vector<std::int64_t>{1}));
+  EXPECT_EQ(people.waiting, (std::vector<std::int64_t>{2, 3}));
   EXPECT_TRUE(lineup.pool("drums").going.empty());
+}
+
+TEST(Lineup, SeatedPeopleTakeFreePlacesThenStandAheadOfThoseWaiting) {
+  Lineup lineup(10);
+  lineup.load(pool("", 2, {1}, {}));
+  lineup.seat("", {5, 6, 7});  // one free place: 5 takes it, 6 and 7 wait first
+  EXPECT_EQ(users(lineup.pool("").going), (std::vector<std::int64_t>{1, 5}));
+  EXPECT_EQ(users(lineup.pool("").waiting), (std::vector<std::int64_t>{6, 7}));
+  EXPECT_EQ(lineup.demoted(), (std::vector<std::int64_t>{6, 7}));
+
+  Lineup full(10);
+  full.load(pool("", 1, {1}, {2, 3}));
+  full.seat("", {8, 9});
+  EXPECT_EQ(users(full.pool("").going), (std::vector<std::int64_t>{1}));
+  EXPECT_EQ(users(full.pool("").waiting), (std::vector<std::int64_t>{8, 9, 2, 3}));
 }
 
 TEST(Lineup, ChangesAreOnlyTheRowsThatDiffer) {
