@@ -506,6 +506,14 @@ test('jam line-ups: slots, a waitlist, a place opening up live; jams that need m
   await finn.page.getByRole('button', {name: 'Join', exact: true}).click();
   await finn.page.getByText("You're going on bass.").waitFor();
   await slot(erin, 'Bass 1/1').getByRole('link', {name: `@finn${unique}`}).waitFor();
+  // His place is named so, and Move waits for another choice.
+  const move = finn.page.getByRole('button', {name: 'Move', exact: true});
+  assert.equal(await finn.page.getByLabel('Move to').locator('option:checked').textContent(), 'Bass (your place)');
+  assert.equal(await move.isDisabled(), true, 'nothing to move to yet');
+  await finn.page.getByLabel('Move to').selectOption('');
+  assert.equal(await move.isDisabled(), false);
+  await finn.page.getByLabel('Move to').selectOption('bass');
+  assert.equal(await move.isDisabled(), true);
 
   // Gail asks for bass too: it is full, so she is first on its waitlist.
   await card.getByRole('link', {name: title}).click();

@@ -118,14 +118,21 @@ export function lineupSection(event, {names, onChange, regular = false}) {
     controls.append(h('p', {class: 'muted'}, closed));
   } else {
     const free = (n, of) => (n < of ? `${of - n} of ${of} free` : 'full: join the waitlist');
+    // A member's own place is named so, and Move waits for another choice.
+    const current = mine ? (mine.instrument ?? '') : null;
+    const option = (value, text, room) => [value, `${text} (${value === current ? 'your place' : room})`];
     const options = [
-      ...(event.slots ?? []).map((s) => [s.instrument, `${nameOf(names, s.instrument)} (${free(s.going.length, s.count)})`]),
-      ['', `No instrument (${event.capacity ? free(rest.going, event.capacity) : 'no limit'})`],
+      ...(event.slots ?? []).map((s) => option(s.instrument, nameOf(names, s.instrument), free(s.going.length, s.count))),
+      option('', 'No instrument', event.capacity ? free(rest.going, event.capacity) : 'no limit'),
     ];
     const firstOpen = (event.slots ?? []).find((s) => s.going.length < s.count)?.instrument;
     const choice = selectField({label: mine ? 'Move to' : 'Your instrument', name: 'joinAs', id: 'join-as', options,
-      value: mine ? (mine.instrument ?? '') : (firstOpen ?? event.slots?.[0]?.instrument ?? '')});
-    const button = h('button', {class: 'primary', type: 'submit', id: 'join-button'}, mine ? 'Move' : 'Join');
+      value: mine ? current : (firstOpen ?? event.slots?.[0]?.instrument ?? '')});
+    const button = h('button', {class: 'primary', type: 'submit', id: 'join-button', disabled: Boolean(mine)},
+        mine ? 'Move' : 'Join');
+    if (mine) choice.querySelector('select').addEventListener('change', (changed) => {
+      button.disabled = changed.target.value === current;
+    });
     const form = h('form', {class: 'join-form'}, choice, button);
     form.addEventListener('submit', (submitted) => {
       submitted.preventDefault();
