@@ -717,6 +717,30 @@ TEST_P(LineupsTest, RemovingASlotRejoinsItsPeopleIntoTheGeneralLineUpInOrder) {
   EXPECT_EQ(channelMembers(a, created->getValue<Poco::Int64>("channel")), sorted({a.id, x.id, b.id, c.id, d.id, e.id}));
 }
 
+TEST_P(LineupsTest, APatchDroppingASlotAndResizingTheGeneralPlacesSeatsItsPeopleFirst) {
+  const auto a = newAccount(), x = newAccount(), y = newAccount(), w = newAccount(), e = newAccount();
+  // Growth: the new place is for e, whose drums place went with the slot, not for w who
+  // waited for a general one.
+  auto id = idOf(create(a, R"("capacity":2,)" + slotsJson({{"drums", 1}})));
+  joinAs(x, id, "", going());
+  joinAs(w, id, "", waiting("", 1));
+  joinAs(e, id, "drums", going("drums"));
+  patchOk(a, id, R"({"capacity":3,"slots":[]})");
+  EXPECT_EQ(rsvpOf(e, id), going());
+  EXPECT_EQ(rsvpOf(w, id), waiting("", 1));
+  // Shrink: y, the latest to take a general place, then e, stand ahead of w, in join order.
+  id = idOf(create(a, R"("capacity":3,)" + slotsJson({{"drums", 1}})));
+  joinAs(x, id, "", going());
+  joinAs(y, id, "", going());
+  joinAs(w, id, "", waiting("", 1));
+  joinAs(e, id, "drums", going("drums"));
+  patchOk(a, id, R"({"capacity":2,"slots":[]})");
+  EXPECT_EQ(rsvpOf(x, id), going());
+  EXPECT_EQ(rsvpOf(y, id), waiting("", 1));
+  EXPECT_EQ(rsvpOf(e, id), waiting("", 2));
+  EXPECT_EQ(rsvpOf(w, id), waiting("", 3));
+}
+
 TEST_P(LineupsTest, TheCreatorOrAnAdminRemovesAnRsvpAndTheCreatorStays) {
   const auto a = newAccount(), b = newAccount(), c = newAccount(), d = newAccount(), outsider = newAccount();
   const auto boss = admin();

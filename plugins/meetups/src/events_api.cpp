@@ -240,9 +240,12 @@ Event EventsApi::applyChanges(DbSession& tx, std::int64_t id, const EventFields&
   if (f.capacity || !unslotted.going.empty() || !unslotted.waiting.empty()) {
     // General places: those who held a place in a slot that is gone keep one if they can,
     // else stand ahead of those already waiting; those who waited for it wait at the end.
+    // Seated under the old capacity first, so that the new one treats them as it treats
+    // those who were there: a growth promotes them before anyone waiting, a shrink moves
+    // the latest to take a place back (in join order).
     lineup.load(EventRepository::loadPool(store_, tx, id, "", event.capacity));
-    if (f.capacity) lineup.setPlaces("", *f.capacity);
     lineup.seat("", unslotted.going);
+    if (f.capacity) lineup.setPlaces("", *f.capacity);
     for (auto user : unslotted.waiting) lineup.add("", user);
   }
   EventRepository::saveLineup(store_, tx, id, lineup);
