@@ -1451,6 +1451,7 @@ TEST_P(LineupsTest, ShrinkGrowthAndRemovalPushTheirRsvpToThoseMoved) {
   ASSERT_TRUE(back) << "no rsvp-update for the one a shrink moved back";
   EXPECT_EQ(back->getObject("rsvp")->getValue<std::string>("instrument"), "bass");
   EXPECT_EQ(back->getObject("rsvp")->getValue<Poco::Int64>("position"), 1);
+  EXPECT_EQ(back->getValue<std::string>("reason"), "moved-back");
   EXPECT_TRUE(sb.take(pushOf("event-update", id))) << "no event-update after the shrink";
 
   patchOk(a, id, "{" + slotsJson({{"bass", 3}}) + "}");  // c and d promoted
@@ -1458,13 +1459,25 @@ TEST_P(LineupsTest, ShrinkGrowthAndRemovalPushTheirRsvpToThoseMoved) {
     auto up = s->take(pushOf("rsvp-update", id, state("going")));
     ASSERT_TRUE(up) << "no rsvp-update for one growth promoted";
     EXPECT_EQ(up->getObject("rsvp")->getValue<std::string>("instrument"), "bass");
+    EXPECT_EQ(up->getValue<std::string>("reason"), "promoted");
   }
 
   ASSERT_EQ(removeMember(a, id, c.id).status, 200);
-  EXPECT_TRUE(sc.take(pushOf("rsvp-update", id, state("")))) << "no rsvp-update (null) for the removed user";
+  auto removed = sc.take(pushOf("rsvp-update", id, state("")));
+  ASSERT_TRUE(removed) << "no rsvp-update (null) for the removed user";
+  EXPECT_EQ(removed->getValue<std::string>("reason"), "removed");
   EXPECT_TRUE(sc.take(pushOf("event-update", id, [&](const Frame& f) {
     return people(f->getObject("event"), "bass", "going") == Ids{b.id, d.id};
   }))) << "the removed user's page is not updated";
+
+  // The bass slot dropped: b and d keep a general place (no capacity), and hear why.
+  patchOk(a, id, R"({"slots":[]})");
+  for (auto* s : {&sb, &sd}) {
+    auto kept = s->take(pushOf("rsvp-update", id, state("going")));
+    ASSERT_TRUE(kept) << "no rsvp-update for one whose slot was dropped";
+    EXPECT_TRUE(kept->getObject("rsvp")->isNull("instrument"));
+    EXPECT_EQ(kept->getValue<std::string>("reason"), "slot-removed");
+  }
 
   ASSERT_EQ(cancel(a, id, R"({"reason":"Snow"})").status, 200);
   for (auto* s : {&sb, &sd}) {

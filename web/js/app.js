@@ -110,7 +110,7 @@ async function noticeRsvp(push) {
   const page = `#/events/${push.eventID}`;
   const [names, event] = await Promise.all([instrumentNames(),
     api('GET', `/v1/events/${push.eventID}`).catch(() => null)]);  // for its title; gone: no link
-  app.notify(rsvpNotice(push.rsvp, names), location.hash === page || !event ? null : page,
+  app.notify(rsvpNotice(push.rsvp, names, push.reason), location.hash === page || !event ? null : page,
       event && `Open “${event.title}”`);
 }
 

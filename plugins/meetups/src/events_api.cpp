@@ -231,6 +231,8 @@ Event EventsApi::applyChanges(DbSession& tx, std::int64_t id, const EventFields&
         auto people = lineup.dissolve(old.instrument);
         unslotted.going.insert(unslotted.going.end(), people.going.begin(), people.going.end());
         unslotted.waiting.insert(unslotted.waiting.end(), people.waiting.begin(), people.waiting.end());
+        moves.unslotted.insert(moves.unslotted.end(), people.going.begin(), people.going.end());
+        moves.unslotted.insert(moves.unslotted.end(), people.waiting.begin(), people.waiting.end());
       } else {
         lineup.setPlaces(old.instrument, now->count);
       }
@@ -482,6 +484,7 @@ Response EventsApi::removeMember(Request& request) {
                              .beginObject()
                              .field("type", "rsvp-update")
                              .field("eventID", id)
+                             .field("reason", "removed")
                              .key("rsvp")
                              .null()
                              .endObject()
@@ -526,13 +529,20 @@ void EventsApi::pushChange(std::int64_t eventId, const std::vector<std::int64_t>
   std::optional<Event> event;
   std::vector<std::int64_t> members;
   std::map<std::int64_t, std::optional<Rsvp>> rsvps;
+  // Why each moved (a slot gone says more than the move back it may have caused).
+  std::map<std::int64_t, const char*> reasons;
+  for (auto user : moves.promoted) reasons[user] = "promoted";
+  for (auto user : moves.demoted) reasons[user] = "moved-back";
+  for (auto user : moves.unslotted) reasons[user] = "slot-removed";
   store_.read([&](DbSession& s) {
     event = EventRepository::find(store_, s, eventId, 0);
     if (!event) return;
     members = EventRepository::membersOf(store_, s, {eventId})[eventId];
-    std::vector<std::int64_t> moved = moves.promoted;
-    moved.insert(moved.end(), moves.demoted.begin(), moves.demoted.end());
-    for (auto user : moved) rsvps[user] = std::nullopt;  // until found in the line-up
+    std::vector<std::int64_t> moved;
+    for (const auto& [user, reason] : reasons) {
+      moved.push_back(user);
+      rsvps[user] = std::nullopt;  // until found in the line-up
+    }
     for (auto& [user, rsvp] : EventRepository::rsvpsOf(store_, s, eventId, moved)) rsvps[user] = rsvp;
   });
   if (!event) return;  // deleted meanwhile: its delete pushed event-delete
@@ -544,7 +554,8 @@ void EventsApi::pushChange(std::int64_t eventId, const std::vector<std::int64_t>
   pusher_.push({to.begin(), to.end()}, json.endObject().take());
   for (const auto& [user, rsvp] : rsvps) {
     JsonWriter update(128);
-    update.beginObject().field("type", "rsvp-update").field("eventID", eventId).key("rsvp");
+    update.beginObject().field("type", "rsvp-update").field("eventID", eventId).field("reason", reasons[user]);
+    update.key("rsvp");
     writeRsvp(update, rsvp);
     pusher_.push({user}, update.endObject().take());
   }

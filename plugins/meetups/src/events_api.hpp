@@ -90,8 +90,10 @@ class EventsApi {
     }
   };
   /// Who a line-up change moved, for the pushes after the commit.
+  /// Who a change moved, each told with an rsvp-update giving why ("reason").
   struct Moves {
     std::vector<std::int64_t> promoted, demoted;
+    std::vector<std::int64_t> unslotted;  // their slot is gone: a general place or its waitlist
     void add(const Lineup& lineup) {
       promoted.insert(promoted.end(), lineup.promoted().begin(), lineup.promoted().end());
       demoted.insert(demoted.end(), lineup.demoted().begin(), lineup.demoted().end());

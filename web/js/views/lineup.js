@@ -20,9 +20,16 @@ export function rsvpText(rsvp, names) {
   return what ? `You're #${rsvp.position} on the ${what} waitlist.` : `You're #${rsvp.position} on the waitlist.`;
 }
 
-/** What a pushed rsvp-update tells the reader (a place opened up, a shrink, a removal). */
-export function rsvpNotice(rsvp, names) {
+/**
+ * What a pushed rsvp-update tells the reader: a place opened up, a shrink, a slot the
+ * organiser dropped (its `reason`, "slot-removed"), a removal.
+ */
+export function rsvpNotice(rsvp, names, reason) {
   if (!rsvp) return 'The organiser took you off an event\'s line-up.';
+  if (reason === 'slot-removed') {
+    return rsvp.state === 'going' ? 'The organiser dropped your slot: you keep a place, without an instrument.'
+                                  : `The organiser dropped your slot: you're #${rsvp.position} on the waitlist.`;
+  }
   const what = rsvp.instrument ? `${inSentence(nameOf(names, rsvp.instrument))} ` : '';
   if (rsvp.state === 'going') return `You're in: a ${what}place opened up.`;
   return `The line-up got smaller: you're now #${rsvp.position} on the ${what}waitlist.`;
