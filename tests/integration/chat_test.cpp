@@ -280,6 +280,7 @@ TEST_P(ChatTest, PostMessageValidation) {
   EXPECT_EQ(reply.status, 201) << reply.body;
   EXPECT_EQ(json(reply)->getValue<std::string>("body"), "hi 🎺");
   expectProblem(call("POST", general, R"({"body":""})", a.token), 400);
+  expectProblem(call("POST", general, R"({"body":" \n\t "})", a.token), 400);  // nothing to read
   expectProblem(call("POST", general, R"({"body":")" + std::string(4097, 'x') + "\"}", a.token), 400);
   EXPECT_EQ(call("POST", general, R"({"body":")" + std::string(4096, 'x') + "\"}", a.token).status, 201);
   expectProblem(call("POST", general, R"({"body":5})", a.token), 400);
@@ -351,6 +352,7 @@ TEST_P(ChatTest, EditAndDeleteMessages) {
   EXPECT_FALSE(json(edited)->isNull("editedAt"));
   expectProblem(call("PATCH", path, R"({"body":"mine"})", b.token), 403);
   expectProblem(call("PATCH", path, R"({"body":""})", a.token), 400);
+  expectProblem(call("PATCH", path, R"({"body":"   "})", a.token), 400);  // an empty bubble marked edited
   expectProblem(call("PATCH", "/v1/messages/999999", R"({"body":"x"})", a.token), 404);
   expectProblem(call("DELETE", path, "", b.token), 403);
   auto deleted = call("DELETE", path, "", a.token);

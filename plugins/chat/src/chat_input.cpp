@@ -77,9 +77,12 @@ ChannelChanges parseChannelChanges(const Request& request) {
 
 namespace {
 
+// A message, new or edited, has something to read: white space alone would be an empty
+// bubble (an edit one marked "edited").
 std::string messageBody(const Poco::JSON::Object::Ptr& json) {
   auto value = stringField(json, "body", kMaxMessageBody, TextRule::MultiLine);
   if (!value || value->empty()) throw HttpError(400, "body must be 1 to 4096 characters");
+  if (isInvisible(*value)) throw HttpError(400, "body must have a visible character");
   return *value;
 }
 
