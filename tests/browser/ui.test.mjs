@@ -507,13 +507,12 @@ test('jam line-ups: slots, a waitlist, a place opening up live; jams that need m
   await finn.page.getByText("You're going on bass.").waitFor();
   await slot(erin, 'Bass 1/1').getByRole('link', {name: `@finn${unique}`}).waitFor();
   // His place is named so, and Move waits for another choice.
-  const move = finn.page.getByRole('button', {name: 'Move', exact: true});
+  const move = finn.page.locator('#join-button');
+  const inert = () => move.getAttribute('aria-disabled');
   assert.equal(await finn.page.getByLabel('Move to').locator('option:checked').textContent(), 'Bass (your place)');
-  assert.equal(await move.isDisabled(), true, 'nothing to move to yet');
+  assert.equal(await inert(), 'true', 'nothing to move to yet');
   await finn.page.getByLabel('Move to').selectOption('');
-  assert.equal(await move.isDisabled(), false);
-  await finn.page.getByLabel('Move to').selectOption('bass');
-  assert.equal(await move.isDisabled(), true);
+  await finn.page.waitForFunction(() => document.getElementById('join-button').getAttribute('aria-disabled') === 'false');
 
   // Gail asks for bass too: it is full, so she is first on its waitlist.
   await card.getByRole('link', {name: title}).click();
@@ -522,6 +521,12 @@ test('jam line-ups: slots, a waitlist, a place opening up live; jams that need m
   await gail.page.getByRole('button', {name: 'Join', exact: true}).click();
   await gail.page.getByText("You're #1 on the bass waitlist.").waitFor();
   await slot(gail, 'Bass 1/1').locator('.waitlist li', {hasText: `#1 @gail${unique}`}).waitFor();
+  // Her joining redrew Finn's line-up (a push): the choice he has not sent is still his.
+  await slot(finn, 'Bass 1/1').locator('.waitlist li', {hasText: `#1 @gail${unique}`}).waitFor();
+  assert.equal(await finn.page.getByLabel('Move to').inputValue(), '', 'his choice survived the push');
+  assert.equal(await inert(), 'false');
+  await finn.page.getByLabel('Move to').selectOption('bass');
+  await finn.page.waitForFunction(() => document.getElementById('join-button').getAttribute('aria-disabled') === 'true');
   await gail.page.evaluate(() => { window.sameDocument = true; });
 
   // Finn leaves: Gail's page says she is in and shows her going, with no reload.
@@ -1685,8 +1690,14 @@ test('a quote follows the message it quotes, edited or deleted, and a reaction l
   await item(bob.page, 'that was rude').getByText('👍').waitFor();
   await ann.page.waitForTimeout(300);  // the push has come to Ann's page too
   assert.equal(await box.inputValue(), 'that was kind, thanks', 'the draft is still there');
+  // A blank edit is refused before it is sent, in words.
+  await box.fill('   ');
+  await ann.page.getByRole('button', {name: 'Save', exact: true}).click();
+  await ann.page.getByRole('alert').filter({hasText: 'Write something, or delete the message.'}).waitFor();
   await ann.page.getByRole('button', {name: 'Cancel', exact: true}).click();
   await item(ann.page, 'that was rude').getByText('👍').waitFor();
+  assert.equal(await item(ann.page, 'that was rude').getByRole('button', {name: 'Edit', exact: true})
+      .evaluate((button) => button === document.activeElement), true, 'the focus is back on Edit');
 
   // Bob deletes his message: the quote says so.
   assert.equal((await call(bob, 'DELETE', `/v1/messages/${rude.id}`)).status, 200);
@@ -1756,9 +1767,10 @@ test('joining and leaving from a list with the keyboard keeps the focus on the c
   await page.keyboard.press('Enter');
   await first.getByRole('button', {name: 'Join'}).waitFor();
   await page.waitForFunction(() => document.activeElement?.textContent === 'Join');
-  for (const day of ['10', '11'])
+  for (const day of ['10', '11']) {
     await page.locator('.event', {hasText: `Focus ${day} ${unique}`}).getByRole('button', {name: 'Join'}).click();
-  await page.locator('.event', {hasText: `Focus 11 ${unique}`}).getByRole('button', {name: 'Leave'}).waitFor();
+    await page.locator('.event', {hasText: `Focus ${day} ${unique}`}).getByRole('button', {name: 'Leave'}).waitFor();
+  }
 
   // In "My events" a card left goes; the focus goes to the next card rather than the page.
   await page.goto(`${base}/#/my-events`);
@@ -1768,4 +1780,17 @@ test('joining and leaving from a list with the keyboard keeps the focus on the c
   await mine.waitFor({state: 'detached'});
   assert.equal(await page.evaluate(() => Boolean(document.activeElement?.closest('ul.events'))), true,
       'the focus is on a card of the list');
+
+  // On the event's page: Join with the keyboard leaves the focus on the button now called
+  // Move, Leave on the line-up's heading (the button is gone), never on the page.
+  await page.locator('.event', {hasText: `Focus 11 ${unique}`}).getByRole('link', {name: `Focus 11 ${unique}`}).click();
+  await page.getByRole('heading', {name: 'Line-up'}).waitFor();
+  await page.locator('#leave-button').focus();
+  await page.keyboard.press('Enter');
+  await page.getByText('You are not in the line-up.').waitFor();
+  await page.waitForFunction(() => document.activeElement?.id === 'lineup-heading');
+  await page.locator('#join-button').focus();
+  await page.keyboard.press('Enter');
+  await page.getByText("You're going.").waitFor();
+  await page.waitForFunction(() => document.activeElement?.id === 'join-button');
 });

@@ -39,6 +39,45 @@ export function setFieldError(form, name, message) {
   return true;
 }
 
+/**
+ * Runs `work()` with `button` marked busy: aria-disabled rather than disabled, which would
+ * drop the keyboard's focus to the page before the view drawn after could keep it. A press
+ * while busy does nothing (undefined). Gives what work() gives, throws what it throws.
+ */
+export async function whileBusy(button, work) {
+  if (button.getAttribute('aria-disabled') === 'true') return undefined;
+  button.setAttribute('aria-disabled', 'true');
+  try {
+    return await work();
+  } finally {
+    button.removeAttribute('aria-disabled');
+  }
+}
+
+/**
+ * Marks `select` as the reader's choice once they change it, so that keepingChoices keeps
+ * it across a redraw that a push causes.
+ */
+export function remembersChoice(select) {
+  select.addEventListener('change', () => { select.dataset.chosen = ''; });
+  return select;
+}
+
+/**
+ * Draws `root` again with `redraw()`, keeping in each remembered <select> (by id) what the
+ * reader chose and has not sent yet, where the new one still offers it.
+ */
+export function keepingChoices(root, redraw) {
+  const chosen = [...root.querySelectorAll('select[data-chosen]')].map((select) => [select.id, select.value]);
+  redraw();
+  for (const [id, value] of chosen) {
+    const select = document.getElementById(id);
+    if (!select || ![...select.options].some((option) => option.value === value)) continue;
+    select.value = value;
+    select.dispatchEvent(new Event('change'));
+  }
+}
+
 /** Puts `text` in a status line (a .form-error or .card-error): red, or green when `ok`. */
 export function say(line, text, ok = false) {
   line.textContent = text;

@@ -100,7 +100,7 @@ export function chat(page, channel, moderator) {
             body,
             chips(message),
             mine ? h('p', {class: 'actions'}, picker(message), replyButton,
-                h('button', {type: 'button', class: 'link', onclick: () => edit(message, item)}, 'Edit'),
+                h('button', {type: 'button', class: 'link', 'data-act': 'edit', onclick: () => edit(message, item)}, 'Edit'),
                 h('button', {type: 'button', class: 'link', onclick: () => remove(message)}, 'Delete'))
                  : h('p', {class: 'actions'}, picker(message), replyButton,
                      h('button', {type: 'button', class: 'link', onclick: (click) => report('message', message.id, status, click.currentTarget)},
@@ -221,15 +221,22 @@ export function chat(page, channel, moderator) {
   const edit = (message, item) => {
     const box = h('textarea', {rows: 2, maxlength: 4096, 'aria-label': 'Edit message'});
     box.value = message.body;
+    // The edit over, the message is drawn again and its Edit button has the focus.
+    const editAgain = () => list.querySelector(`[data-id="${message.id}"] [data-act="edit"]`)?.focus();
     const save = h('form', {class: 'edit'}, box, h('button', {class: 'primary', type: 'submit'}, 'Save'),
-        h('button', {type: 'button', onclick: () => item.replaceWith(render(messages.get(message.id) ?? message))},
-            'Cancel'));
+        h('button', {type: 'button', onclick: () => {
+          item.replaceWith(render(messages.get(message.id) ?? message));
+          editAgain();
+        }}, 'Cancel'));
     save.addEventListener('submit', async (event) => {
       event.preventDefault();
+      const body = box.value.trim();
+      if (!body) return say(status, 'Write something, or delete the message.');
       try {
-        const saved = await api('PATCH', `/v1/messages/${message.id}`, {body: box.value});
+        const saved = await api('PATCH', `/v1/messages/${message.id}`, {body});
         save.remove();  // the edit is over: the message as saved takes the item's place
         place(saved);
+        editAgain();
       } catch (error) {
         say(status, error.message);
       }
@@ -243,6 +250,7 @@ export function chat(page, channel, moderator) {
     try {
       await api('DELETE', `/v1/messages/${message.id}`);
       list.querySelector(`[data-id="${message.id}"]`)?.remove();
+      input.focus();  // the button pressed is gone: back to writing
     } catch (error) {
       say(status, error.message);
     }

@@ -4,7 +4,7 @@
 // series links to the series' page (series.js); "Add to calendar" downloads it as .ics.
 import {api, latestLoader} from '../api.js';
 import {app} from '../app.js';
-import {formatWhen, h, reasonDialog} from '../dom.js';
+import {formatWhen, h, keepingChoices, reasonDialog} from '../dom.js';
 import {frequencyWord} from '../recurrence.js';
 import {instrumentNames} from '../vocab.js';
 import {browserZone, clockIn} from '../zones.js';
@@ -97,13 +97,15 @@ export async function eventView(page, id) {
         : 'Join the line-up, or its waitlist, to see and take part in its chat.'));
   };
 
-  // Draws the event again; the control that had the focus keeps it (by id), or the line-up's heading.
+  // Draws the event again; the control that had the focus keeps it (by id), or the line-up's
+  // heading; an instrument chosen and not sent yet stays chosen.
   const setEvent = (next) => {
     event = next;
     const focused = page.contains(document.activeElement) && !chatBox.contains(document.activeElement)
       && !formBox.contains(document.activeElement) ? document.activeElement : null;
     headerBox.replaceChildren(header());
-    lineupBox.replaceChildren(lineupSection(event, {names, onChange: setEvent, regular: Boolean(series?.regular)}));
+    keepingChoices(lineupBox, () => lineupBox.replaceChildren(
+        lineupSection(event, {names, onChange: setEvent, regular: Boolean(series?.regular)})));
     if (focused && !focused.isConnected)
       (focused.id && document.getElementById(focused.id) || document.getElementById('lineup-heading'))?.focus({preventScroll: true});
     syncChat();

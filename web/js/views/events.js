@@ -5,7 +5,7 @@
 // events, dates of a series and, where known, the distance.
 import {api} from '../api.js';
 import {app} from '../app.js';
-import {checkField, field, formatWhen, h, selectField} from '../dom.js';
+import {checkField, field, formatWhen, h, selectField, whileBusy} from '../dom.js';
 import {searchCentre} from '../geo.js';
 import {unread, unreadBadge} from '../unread.js';
 import {instrumentNames, loadInstruments} from '../vocab.js';
@@ -179,17 +179,15 @@ function eventCard(event, onChange, names) {
   const needs = cancelled ? [] : openSlots(event).map((slug) => inSentence(names.get(slug) ?? slug));
   const where = [`At ${event.location}`, event.onlineURL && 'and online',
                  event.distanceKm !== undefined && event.distanceKm !== null && `· ${event.distanceKm.toFixed(1)} km away`];
-  // Busy, the button says so (aria-disabled) but is not disabled: a disabled button drops
-  // the keyboard's focus, which the card drawn after should take over.
+  // The card drawn after takes over the keyboard's focus (whileBusy keeps it on the button).
   const join = async (button, work) => {
-    if (button.getAttribute('aria-disabled') === 'true') return;
-    button.setAttribute('aria-disabled', 'true');
     try {
-      await work();
-      await onChange(item);
+      await whileBusy(button, async () => {
+        await work();
+        await onChange(item);
+      });
     } catch (error) {
       status.textContent = error.message;
-      button.removeAttribute('aria-disabled');
     }
   };
   let action;

@@ -4,7 +4,7 @@
 // remove people. Also the words for a line-up elsewhere (cards, notices).
 import {api} from '../api.js';
 import {app} from '../app.js';
-import {h, selectField} from '../dom.js';
+import {h, remembersChoice, selectField, whileBusy} from '../dom.js';
 import {isAdmin} from './moderation.js';
 
 /** "bass" for "Bass", inside a sentence ("DJ" stays as it is). */
@@ -76,12 +76,11 @@ export function lineupSection(event, {names, onChange, regular = false}) {
   const fresh = () => api('GET', `/v1/events/${event.id}`);
   const act = async (button, work) => {
     status.textContent = '';
-    button.disabled = true;
     try {
-      onChange(await work());
+      const changed = await whileBusy(button, work);
+      if (changed) onChange(changed);
     } catch (error) {
       status.textContent = error.message;
-      button.disabled = false;
     }
   };
 
@@ -135,16 +134,16 @@ export function lineupSection(event, {names, onChange, regular = false}) {
     const firstOpen = (event.slots ?? []).find((s) => s.going.length < s.count)?.instrument;
     const choice = selectField({label: mine ? 'Move to' : 'Your instrument', name: 'joinAs', id: 'join-as', options,
       value: mine ? current : (firstOpen ?? event.slots?.[0]?.instrument ?? '')});
-    const button = h('button', {class: 'primary', type: 'submit', id: 'join-button', disabled: Boolean(mine)},
+    // Move is inert (aria-disabled, still focusable) until another place is chosen.
+    const button = h('button', {class: 'primary', type: 'submit', id: 'join-button', 'aria-disabled': mine ? 'true' : null},
         mine ? 'Move' : 'Join');
-    if (mine) choice.querySelector('select').addEventListener('change', (changed) => {
-      button.disabled = changed.target.value === current;
-    });
+    const select = remembersChoice(choice.querySelector('select'));
+    if (mine) select.addEventListener('change', () => button.setAttribute('aria-disabled', String(select.value === current)));
     const form = h('form', {class: 'join-form'}, choice, button);
     form.addEventListener('submit', (submitted) => {
       submitted.preventDefault();
-      const instrument = form.elements.namedItem('joinAs').value || null;
-      act(button, () => api('POST', '/v1/events/join', {id: event.id, instrument}));
+      if (mine && select.value === current) return;
+      act(button, () => api('POST', '/v1/events/join', {id: event.id, instrument: select.value || null}));
     });
     controls.append(form);
   }

@@ -4,7 +4,7 @@
 // by the pushes about its dates.
 import {api, latestLoader} from '../api.js';
 import {app} from '../app.js';
-import {formatWhen, h, reasonDialog, selectField} from '../dom.js';
+import {formatWhen, h, keepingChoices, reasonDialog, remembersChoice, selectField, whileBusy} from '../dom.js';
 import {describeRule} from '../recurrence.js';
 import {instrumentNames} from '../vocab.js';
 import {browserZone, clockIn} from '../zones.js';
@@ -42,13 +42,14 @@ export async function seriesView(page, id) {
 
   const act = async (button, work) => {
     status.textContent = '';
-    button.disabled = true;
     try {
-      await work();
-      draw(await api('GET', `/v1/series/${series.id}`));
+      const next = await whileBusy(button, async () => {
+        await work();
+        return api('GET', `/v1/series/${series.id}`);
+      });
+      if (next) draw(next);
     } catch (error) {
       status.textContent = error.message;
-      button.disabled = false;
     }
   };
 
@@ -73,6 +74,7 @@ export async function seriesView(page, id) {
       const current = series.regular ? (series.regular.instrument ?? '') : (options[0][0]);
       const choice = selectField({label: series.regular ? 'Play on' : 'Your instrument', name: 'regularAs', id: 'regular-as',
                                   options, value: current});
+      remembersChoice(choice.querySelector('select'));
       const button = h('button', {class: 'primary', type: 'submit', id: 'regular-button'},
           series.regular ? 'Change instrument' : 'Become a regular');
       const form = h('form', {class: 'join-form'}, choice, button);
@@ -131,7 +133,7 @@ export async function seriesView(page, id) {
   const draw = (next) => {
     series = next;
     const focused = box.contains(document.activeElement) ? document.activeElement : null;
-    box.replaceChildren(head(), membership(), dates());
+    keepingChoices(box, () => box.replaceChildren(head(), membership(), dates()));
     if (focused && !focused.isConnected)
       (focused.id && document.getElementById(focused.id) || document.getElementById('regular-heading'))?.focus({preventScroll: true});
   };
