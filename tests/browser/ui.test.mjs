@@ -1794,3 +1794,22 @@ test('joining and leaving from a list with the keyboard keeps the focus on the c
   await page.getByText("You're going.").waitFor();
   await page.waitForFunction(() => document.activeElement?.id === 'join-button');
 });
+
+test("an admin edits and deletes another musician's event from its page; the tab's title names the page", async () => {
+  const made = (await call(bob, 'POST', '/v1/events', {title: `Bob's jam ${unique}`, datetime: '2031-12-20T18:00:00Z',
+    location: 'The garage'})).body;
+  const page = ann.page;  // an admin
+  await page.goto(`${base}/#/events/${made.id}`);
+  await page.getByRole('heading', {name: `Bob's jam ${unique}`}).waitFor();
+  assert.equal(await page.title(), `Bob's jam ${unique} · Music Maker Meetup`);
+  await page.getByRole('button', {name: 'Edit event'}).click();
+  await page.getByLabel('Title').fill(`Bob's jam, moved ${unique}`);
+  await page.getByRole('button', {name: 'Save changes'}).click();
+  await page.getByRole('heading', {name: `Bob's jam, moved ${unique}`}).waitFor();
+  assert.equal((await call(bob, 'GET', `/v1/events/${made.id}`)).body.title, `Bob's jam, moved ${unique}`);
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.getByRole('button', {name: 'Delete event'}).click();
+  await page.getByRole('heading', {name: 'My events'}).waitFor();
+  assert.equal((await call(bob, 'GET', `/v1/events/${made.id}`)).status, 404);
+  assert.equal(await page.title(), 'My events · Music Maker Meetup');
+});

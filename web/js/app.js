@@ -141,6 +141,8 @@ const routes = [
 
 let cleanup = null, routed = 0;
 
+const kSiteName = 'Music Maker Meetup';
+
 async function route() {
   const hash = location.hash || '#/events';
   const [, view, needsUser] = routes.find(([pattern]) => pattern.test(hash)) ?? [null, null, true];
@@ -149,6 +151,8 @@ async function route() {
   if (!needsUser && app.me) return app.go('#/events');
   if (cleanup) cleanup();
   cleanup = null;
+  // A dialog of the page left (a report, a mute) goes with it.
+  for (const dialog of document.querySelectorAll('dialog.dialog')) dialog.close();
   for (const link of nav.querySelectorAll('a'))
     link.toggleAttribute('aria-current', hash.startsWith(link.getAttribute('href')));
   const params = hash.match(routes.find(([pattern]) => pattern.test(hash))[0]).slice(1);
@@ -167,6 +171,8 @@ async function route() {
   }
   cleanup = done;
   const heading = main.querySelector('h1');
+  // The tab's title names the page (an event's, its title), for tabs, history and screen readers.
+  document.title = heading?.textContent ? `${heading.textContent} · ${kSiteName}` : kSiteName;
   if (heading) {
     heading.setAttribute('tabindex', '-1');
     heading.focus({preventScroll: true});

@@ -66,12 +66,13 @@ export async function eventView(page, id) {
         event.creator && h('p', {class: 'muted'}, 'Organised by ',
             h('a', {href: `#/musicians/${event.creator.id}`}, `@${event.creator.userName}`)),
         event.description && h('p', {class: 'bio'}, event.description));
+    // The organiser's tools, an admin's too (API.md: admins may edit, cancel or delete any event).
     if (manager())
       section.append(h('p', {class: 'actions organiser'},
-          own && h('button', {type: 'button', id: 'edit-event', 'aria-expanded': formBox.childElementCount ? 'true' : 'false',
-                              onclick: openEditor}, 'Edit event'),
+          h('button', {type: 'button', id: 'edit-event', 'aria-expanded': formBox.childElementCount ? 'true' : 'false',
+                       onclick: openEditor}, 'Edit event'),
           !cancelled && h('button', {type: 'button', class: 'danger', id: 'cancel-event', onclick: openCancel}, 'Cancel event…'),
-          own && h('button', {type: 'button', class: 'danger', id: 'delete-event', onclick: remove}, 'Delete event')),
+          h('button', {type: 'button', class: 'danger', id: 'delete-event', onclick: remove}, 'Delete event')),
           toolStatus);
     if (!own)
       section.append(h('p', {class: 'actions'},
