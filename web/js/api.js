@@ -72,10 +72,12 @@ function friendly(status) {
   return 'That did not work. Please try again.';
 }
 
-// The server's details give times in RFC 3339 UTC ("muted until 2026-12-03T18:00:00Z"):
-// people read them in their own time zone, as everywhere else on the page.
+// The server's details say until when in RFC 3339 UTC ("muted until 2026-12-03T18:00:00Z"):
+// people read that in their own time zone, as everywhere else on the page. Other times stay
+// as they are ("a date-time such as 2026-12-06T18:00:00Z" shows the format to use).
 function sentence(text) {
-  const trimmed = String(text).trim().replace(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z\b/g, formatWhen);
+  const trimmed = String(text).trim().replace(/\buntil (\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z)\b/g,
+                                              (phrase, iso) => `until ${formatWhen(iso)}`);
   return trimmed ? trimmed[0].toUpperCase() + trimmed.slice(1) + (/[.!?]$/.test(trimmed) ? '' : '.') : trimmed;
 }
 

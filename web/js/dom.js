@@ -187,23 +187,29 @@ export function formDialog({title, fields, buttons, keepText, onSubmit, onClose,
   const form = h('form', {}, h('h2', {id: titleId}, title), fields, error,
       h('p', {class: 'actions'}, buttons, h('button', {type: 'button', onclick: () => dialog.close()}, keepText)));
   const dialog = h('dialog', {class: 'card dialog', 'aria-labelledby': titleId}, form);
+  let busy = false;
   form.addEventListener('submit', async (submitted) => {
     submitted.preventDefault();
     const submits = [...form.querySelectorAll('button[type=submit]')];
     for (const button of submits) button.disabled = true;
+    busy = true;
     try {
       await onSubmit(submitted.submitter?.value ?? '');
+      busy = false;
       dialog.close();
     } catch (failure) {
+      busy = false;
       error.textContent = failure.message;
       // Disabled while it ran, the button lost the focus: back to it, beside the error.
       for (const button of submits) button.disabled = false;
       (submitted.submitter ?? submits[0])?.focus();
     }
   });
+  // Escape while it runs would hide what it answers: the dialog waits for it.
+  dialog.addEventListener('cancel', (escaped) => { if (busy) escaped.preventDefault(); });
   dialog.addEventListener('close', () => {
     dialog.remove();
-    onClose();
+    onClose?.();
   });
   document.body.append(dialog);
   dialog.showModal();

@@ -144,12 +144,15 @@ async function refreshCard(current, event, card) {
   if (old) swapCard(old, card(fresh));
 }
 
-// Puts `fresh` in place of the card `old`. Focus inside the old card moves to the new one's
-// action (Join becomes Leave), or its title's link: a keyboard stays where it was.
+// Puts `fresh` in place of the card `old`. Focus inside the old card moves to the same
+// place in the new one: its title's link, or its action (Join becomes Leave; without one,
+// the title): a keyboard stays where it was.
 function swapCard(old, fresh) {
-  const focused = old.contains(document.activeElement);
+  const focused = old.contains(document.activeElement) ? document.activeElement : null;
   old.replaceWith(fresh);
-  if (focused) (fresh.querySelector('.event-foot button, .event-foot a') ?? fresh.querySelector('h2 a'))?.focus();
+  if (!focused) return;
+  const title = fresh.querySelector('h2 a');
+  (focused.closest('h2') ? title : fresh.querySelector('.event-foot button, .event-foot a') ?? title)?.focus();
 }
 
 /** The reader's place, as a badge. */

@@ -126,7 +126,8 @@ export function lineupSection(event, {names, onChange, regular = false}) {
     const free = (n, of) => (n < of ? `${of - n} of ${of} free` : 'full: join the waitlist');
     // A member's own place is named so, and Move waits for another choice.
     const current = mine ? (mine.instrument ?? '') : null;
-    const option = (value, text, room) => [value, `${text} (${value === current ? 'your place' : room})`];
+    const yours = mine?.state === 'waitlisted' ? 'you wait here' : 'your place';
+    const option = (value, text, room) => [value, `${text} (${value === current ? yours : room})`];
     const options = [
       ...(event.slots ?? []).map((s) => option(s.instrument, nameOf(names, s.instrument), free(s.going.length, s.count))),
       option('', 'No instrument', event.capacity ? free(rest.going, event.capacity) : 'no limit'),

@@ -13,7 +13,7 @@ export const isAdmin = () => Boolean(app.me?.roles?.includes('admin'));
  * `status`, and puts the focus back on `opener` (the Report button).
  */
 export function report(kind, id, status, opener) {
-  const reason = h('textarea', {id: 'report-reason', name: 'reason', maxlength: 1000, rows: 3, required: true});
+  const reason = h('textarea', {id: 'report-reason', name: 'reason', maxlength: 1000, rows: 3});
   formDialog({
     title: `Report this ${kind}?`,
     fields: [h('p', {}, 'An admin will read why, and may delete it or suspend its author.'),
