@@ -360,6 +360,14 @@ TEST_P(ModerationTest, ResolvingWithSuspendSuspendsTheAuthorAndDeleteRemovesAnEv
   auto refused = signIn(author);
   expectProblem(refused, 403);
   EXPECT_NE(json(refused)->getValue<std::string>("detail").find("scam"), std::string::npos) << refused.body;
+  // They are told the reason alone; the audit log says which report it came from.
+  EXPECT_EQ(json(refused)->getValue<std::string>("detail").find("report"), std::string::npos) << refused.body;
+  bool audited = false;
+  auto log = audit();
+  for (std::size_t i = 0; i < log->size(); ++i)
+    if (log->getObject(i)->getValue<std::string>("action") == "user.suspend")
+      audited = log->getObject(i)->getValue<std::string>("reason").rfind("report ", 0) == 0;
+  EXPECT_TRUE(audited) << "the user.suspend entry names the report";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ModerationTest, ::testing::Values(Backends::SQLiteMemory, Backends::MariaDBRedis),

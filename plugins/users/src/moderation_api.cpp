@@ -22,14 +22,15 @@ std::string untilText(std::int64_t until) { return until ? " until " + formatRfc
 
 }  // namespace
 
-void ModerationApi::suspendUser(std::int64_t actorId, std::int64_t userId, const Suspension& suspension) {
+void ModerationApi::suspendUser(std::int64_t actorId, std::int64_t userId, const Suspension& suspension,
+                                const std::string& why) {
   if (userId == actorId) throw HttpError(409, "you cannot suspend yourself");
   const auto user = users_.findById(userId);
   if (!user) throw HttpError(404, "no such user");
   moderation_.suspend(userId, suspension, actorId);
   // After the commit: a sign-in racing this one finds the suspension or is ended here.
   const auto ended = sessions_.endAll(userId, user->email);
-  moderation_.recordAudit({actorId, "user.suspend", "user", userId, suspension.reason});
+  moderation_.recordAudit({actorId, "user.suspend", "user", userId, why.empty() ? suspension.reason : why});
   log_->info("user {} suspended by {}{} ({} sessions ended)", userId, actorId, untilText(suspension.until), ended);
 }
 

@@ -31,7 +31,9 @@ class ModerationApi {
 
   /// Suspends `userId` and ends their sessions everywhere; records it as done by `actorId`.
   /// 404 when there is no such user, 409 for oneself.
-  void suspendUser(std::int64_t actorId, std::int64_t userId, const Suspension& suspension);
+  /// `why` is what the audit log records (the suspension's reason when empty): the reason
+  /// itself is what the suspended user is told.
+  void suspendUser(std::int64_t actorId, std::int64_t userId, const Suspension& suspension, const std::string& why = "");
   /// 403 with the reason when `userId` is suspended (checked at sign-in).
   void checkNotSuspended(std::int64_t userId);
 

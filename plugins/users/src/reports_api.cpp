@@ -103,7 +103,8 @@ Response ReportsApi::resolve(Request& request) {
         moderation_.recordAudit({caller.userId, report->kind + ".delete", report->kind, report->targetId, because});
     } else {
       if (!found) throw HttpError(409, "the reported " + report->kind + " is gone: its author is unknown");
-      suspensions_.suspendUser(caller.userId, found->authorId, {because.substr(0, 4000), 0});
+      // The author is told the report's reason; the audit log, which report it was.
+      suspensions_.suspendUser(caller.userId, found->authorId, {report->reason, 0}, because);
     }
   }
   moderation_.resolve(*report, *action, caller.userId);
