@@ -347,7 +347,7 @@ test('a report reaches the admin, who deletes the message for everyone', async (
   await open.getByText('Reason: advertising').waitFor();
   await open.getByRole('button', {name: 'Delete it'}).click();
   await ann.page.getByText('No open reports.').waitFor();
-  await ann.page.locator('.audit li', {hasText: 'report.delete'}).waitFor();
+  await ann.page.locator('.audit li[data-action="report.delete"]', {hasText: 'deleted what was reported in report'}).waitFor();
   // Gone from Bob's open chat without a reload (the delete is pushed).
   await reported.waitFor({state: 'detached'});
 });
@@ -757,7 +757,9 @@ test('a musician edits their profile with the keyboard and is found by instrumen
   await card.getByText('Thanks: an admin will look at it.').waitFor();
   await ann.page.goto(`${base}/#/admin`);
   await ann.page.reload();  // she may be on that page already, showing the reports of then
-  await ann.page.locator('.reports li', {hasText: 'Reason: not a real musician'}).getByText(/^user \d+$/).waitFor();
+  const profileReport = ann.page.locator('.reports li', {hasText: 'Reason: not a real musician'});
+  await profileReport.getByRole('link', {name: `@carl${unique}`}).first().waitFor();  // named, not "user 12"
+  await profileReport.getByRole('link', {name: `@dana${unique}`}).waitFor();  // who reported it
   // Too far for a 5 km radius; not a pro.
   await dana.page.getByLabel('Radius (km)').fill('5');
   await dana.page.getByRole('button', {name: 'Find musicians'}).click();
@@ -1812,4 +1814,28 @@ test("an admin edits and deletes another musician's event from its page; the tab
   await page.getByRole('heading', {name: 'My events'}).waitFor();
   assert.equal((await call(bob, 'GET', `/v1/events/${made.id}`)).status, 404);
   assert.equal(await page.title(), 'My events · Music Maker Meetup');
+});
+
+test('an admin suspends and lifts a user by number, told by name; the audit log says it in words', async () => {
+  const zed = await newMusician('zed');
+  await signUp(zed);
+  const id = (await call(zed, 'GET', '/v1/users/me')).body.id;
+  const page = ann.page;
+  await page.goto(`${base}/#/admin`);
+  await page.getByRole('heading', {name: 'Suspend or lift'}).waitFor();
+  await page.getByRole('button', {name: 'Lift suspension'}).click();
+  await page.getByRole('alert').filter({hasText: "Enter the user's number: the end of their profile's address."}).waitFor();
+  await page.getByLabel('User number').fill(String(id));
+  await page.getByLabel('Reason').fill('spam everywhere');
+  await page.getByRole('button', {name: 'Suspend', exact: true}).click();
+  await page.getByText(`@zed${unique} is suspended: their sessions have ended.`).waitFor();
+  assert.equal((await call(zed, 'GET', '/v1/users/me')).status, 401);
+  const entry = page.locator('.audit li[data-action="user.suspend"]', {hasText: 'spam everywhere'});
+  await entry.getByText(/ suspended /).waitFor();
+  await entry.getByRole('link', {name: `@zed${unique}`}).waitFor();
+  await page.getByRole('button', {name: 'Lift suspension'}).click();
+  await page.getByText(`@zed${unique} may sign in again.`).waitFor();
+  await page.locator('.audit li[data-action="user.unsuspend"]').getByRole('link', {name: `@zed${unique}`}).waitFor();
+  await page.screenshot({path: path.join(shots, 'admin-desktop.png'), fullPage: true});
+  await zed.context.close();
 });

@@ -6,6 +6,15 @@ import {app} from '../app.js';
 import {formDialog, formatWhen, h, say} from '../dom.js';
 import {pluginsPanel} from './plugins.js';
 
+// The audit log's actions, as the sentence "@ann <verb> <what>" says them.
+const ACTIONS = {
+  'message.delete': 'deleted', 'channel.mute': 'muted', 'channel.unmute': 'unmuted',
+  'user.suspend': 'suspended', 'user.unsuspend': 'lifted the suspension of',
+  'event.edit': 'edited', 'event.cancel': 'cancelled', 'event.delete': 'deleted',
+  'event.member.remove': 'took someone off the line-up of', 'series.edit': 'edited', 'series.cancel': 'cancelled',
+  'report.dismiss': 'dismissed', 'report.delete': 'deleted what was reported in', 'report.suspend': 'suspended the author of',
+};
+
 export const isAdmin = () => Boolean(app.me?.roles?.includes('admin'));
 
 /**
@@ -50,11 +59,27 @@ export async function adminView(page) {
     }
   };
 
+  // People by id, as links to their profiles: asked once each for the page.
+  const people = new Map();
+  const learn = (ids) => Promise.all([...new Set(ids)].filter((id) => id && !people.has(id)).map((id) =>
+    api('GET', `/v1/users/${id}`).then((p) => people.set(id, p), () => people.set(id, null))));
+  const person = (id) => {
+    const p = people.get(id);
+    return p ? h('a', {href: `#/musicians/${id}`}, `@${p.userName}`) : `user ${id}`;
+  };
+  // What was reported or acted on, in words, with a link where it has a page.
+  const thing = (kind, id) => {
+    if (kind === 'user') return person(id);
+    if (kind === 'event') return h('a', {href: `#/events/${id}`}, `event ${id}`);
+    if (kind === 'series') return h('a', {href: `#/series/${id}`}, `series ${id}`);
+    return `${kind} ${id}`;
+  };
+
   const renderReport = (r) => h('li', {class: 'card', 'data-id': r.id},
-      h('p', {class: 'meta'}, h('strong', {}, `${r.kind} ${r.targetID}`), ' reported ',
-          h('time', {datetime: r.createdAt}, formatWhen(r.createdAt)), ` by user ${r.reporterID}`),
+      h('p', {class: 'meta'}, h('strong', {}, r.kind === 'message' ? 'A message' : thing(r.kind, r.targetID)),
+          ' reported ', h('time', {datetime: r.createdAt}, formatWhen(r.createdAt)), ' by ', person(r.reporterID)),
       h('p', {}, 'Reason: ', r.reason),
-      r.target ? h('blockquote', {}, r.target.excerpt, h('span', {class: 'muted'}, ` (by user ${r.target.authorID})`))
+      r.target ? h('blockquote', {}, r.target.excerpt, h('span', {class: 'muted'}, ' (by ', person(r.target.authorID), ')'))
                : h('p', {class: 'muted'}, 'It is gone.'),
       h('p', {class: 'actions'},
           h('button', {type: 'button', onclick: () => act(() => resolve(r.id, 'dismiss'))}, 'Dismiss'),
@@ -63,27 +88,49 @@ export async function adminView(page) {
           h('button', {type: 'button', class: 'danger',
                        onclick: () => act(() => resolve(r.id, 'suspend'))}, 'Suspend the author')));
 
-  const refresh = async () => {
-    const [open, log] = await Promise.all([api('GET', '/v1/reports?state=open'), api('GET', '/v1/audit?limit=50')]);
-    reports.replaceChildren(...(open.length ? open.map(renderReport) : [h('li', {class: 'muted'}, 'No open reports.')]));
-    audit.replaceChildren(...log.map((e) => h('li', {},
-        h('time', {datetime: e.createdAt}, formatWhen(e.createdAt)),
-        ` user ${e.actorID}: ${e.action} ${e.targetKind} ${e.targetID}`, e.reason ? ` (${e.reason})` : '')));
+  const renderEntry = (e) => {
+    const verb = ACTIONS[e.action];
+    return h('li', {'data-action': e.action},
+        h('time', {datetime: e.createdAt}, formatWhen(e.createdAt)), ' ', person(e.actorID), ' ',
+        verb ?? e.action, ' ', thing(e.targetKind, e.targetID), e.reason ? ` (${e.reason})` : '');
   };
 
-  const userId = h('input', {id: 'suspend-user', type: 'number', min: 1, required: true});
+  const refresh = async () => {
+    const [open, log] = await Promise.all([api('GET', '/v1/reports?state=open'), api('GET', '/v1/audit?limit=50')]);
+    await learn([...open.flatMap((r) => [r.reporterID, r.target?.authorID, r.kind === 'user' && r.targetID]),
+                 ...log.flatMap((e) => [e.actorID, e.targetKind === 'user' && e.targetID])]);
+    reports.replaceChildren(...(open.length ? open.map(renderReport) : [h('li', {class: 'muted'}, 'No open reports.')]));
+    audit.replaceChildren(...log.map(renderEntry));
+  };
+
+  const userId = h('input', {id: 'suspend-user', inputmode: 'numeric', 'aria-describedby': 'suspend-user-hint'});
   const reason = h('input', {id: 'suspend-reason', maxlength: 1000});
-  const suspendForm = h('form', {class: 'card narrow'},
+  // The user's number, checked here; done, said in words with their name.
+  const onUser = async (work, done) => {
+    const id = userId.value.trim();
+    if (!/^[1-9]\d{0,17}$/.test(id)) return say(status, 'Enter the user\'s number: the end of their profile\'s address.');
+    await act(async () => {
+      await work(id);
+      await learn([Number(id)]);
+      const who = people.get(Number(id));
+      say(status, done(who ? `@${who.userName}` : `User ${id}`), true);
+    });
+  };
+  const suspendForm = h('form', {class: 'card narrow', novalidate: true},
       h('h2', {}, 'Suspend or lift'),
-      h('label', {for: 'suspend-user'}, 'User id'), userId,
+      h('label', {for: 'suspend-user'}, 'User number'),
+      h('p', {class: 'hint', id: 'suspend-user-hint'}, 'The end of their profile\'s address: #/musicians/12 is user 12.'),
+      userId,
       h('label', {for: 'suspend-reason'}, 'Reason'), reason,
       h('p', {class: 'actions'},
           h('button', {type: 'submit', class: 'danger'}, 'Suspend'),
-          h('button', {type: 'button', onclick: () => act(() => api('DELETE', `/v1/users/${userId.value}/suspend`))},
+          h('button', {type: 'button', onclick: () => onUser((id) => api('DELETE', `/v1/users/${id}/suspend`),
+                                                             (who) => `${who} may sign in again.`)},
               'Lift suspension')));
   suspendForm.addEventListener('submit', (event) => {
     event.preventDefault();
-    act(() => api('POST', `/v1/users/${userId.value}/suspend`, {reason: reason.value}));
+    onUser((id) => api('POST', `/v1/users/${id}/suspend`, {reason: reason.value}),
+           (who) => `${who} is suspended: their sessions have ended.`);
   });
 
   page.append(status, h('h2', {}, 'Open reports'), reports, suspendForm, h('h2', {}, 'Audit log'), audit,
