@@ -120,8 +120,10 @@ test('two musicians meet: sign up, create, find, join and chat live', async () =
   bob = await newMusician('bob');
   await signUp(ann);
 
-  // Ann creates an event with the date-time picker.
+  // Ann creates an event with the date-time picker ("+ New event" comes before the list).
   eventTitle = `Sunday folk jam ${unique}`;
+  assert.equal(await ann.page.evaluate(() => Boolean(document.querySelector('details.create')
+      .compareDocumentPosition(document.querySelector('ul.events')) & Node.DOCUMENT_POSITION_FOLLOWING)), true);
   await ann.page.getByText('+ New event').click();
   await ann.page.getByLabel('Title').fill(eventTitle);
   await ann.page.getByLabel('Date and time').fill('2031-06-01T18:30');

@@ -104,7 +104,7 @@ export async function eventForm({event = null, onSaved, onCancel = null}) {
           slotRows.list, h('p', {}, slotRows.add),
           field({label: 'Capacity', name: 'capacity', type: 'number', min: 1, max: MAX_CAPACITY, step: 1,
                  inputmode: 'numeric', value: value(event?.capacity),
-                 hint: 'Places for people who join without an instrument. Empty: no limit.'})),
+                 hint: 'Places for people who join without an instrument, the organiser\'s own included. Empty: no limit.'})),
       field({label: 'Description', name: 'description', type: 'textarea', maxlength: 4000, rows: 3,
              placeholder: 'Bring a fiddle', value: value(event?.description)}),
       series && scopeChoice(),

@@ -295,8 +295,9 @@ export async function eventsView(page) {
   });
 
   const create = await eventForm({onSaved: (made) => { location.hash = `#/events/${made.id}`; }});
-  page.append(h('h1', {}, 'Find musicians to play with'), search, ...events.elements,
-      h('details', {class: 'create'}, h('summary', {}, '+ New event'), create));
+  // "+ New event" above the list, not under its last page (on a phone, 20 cards down).
+  page.append(h('h1', {}, 'Find musicians to play with'),
+      h('details', {class: 'create'}, h('summary', {}, '+ New event'), create), search, ...events.elements);
   await events.reload();
   return events.stop;
 }
