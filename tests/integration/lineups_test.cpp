@@ -719,21 +719,22 @@ TEST_P(LineupsTest, RemovingASlotRejoinsItsPeopleIntoTheGeneralLineUpInOrder) {
 
 TEST_P(LineupsTest, APatchDroppingASlotAndResizingTheGeneralPlacesSeatsItsPeopleFirst) {
   const auto a = newAccount(), x = newAccount(), y = newAccount(), w = newAccount(), e = newAccount();
+  // `capacity` general places, full with a and those `placed`; w waits for one; e on drums.
+  const auto full = [&](int capacity, const std::vector<const Account*>& placed) {
+    const auto id = idOf(create(a, R"("capacity":)" + std::to_string(capacity) + "," + slotsJson({{"drums", 1}})));
+    for (const auto* who : placed) joinAs(*who, id, "", going());
+    joinAs(w, id, "", waiting("", 1));
+    joinAs(e, id, "drums", going("drums"));
+    return id;
+  };
   // Growth: the new place is for e, whose drums place went with the slot, not for w who
   // waited for a general one.
-  auto id = idOf(create(a, R"("capacity":2,)" + slotsJson({{"drums", 1}})));
-  joinAs(x, id, "", going());
-  joinAs(w, id, "", waiting("", 1));
-  joinAs(e, id, "drums", going("drums"));
+  auto id = full(2, {&x});
   patchOk(a, id, R"({"capacity":3,"slots":[]})");
   EXPECT_EQ(rsvpOf(e, id), going());
   EXPECT_EQ(rsvpOf(w, id), waiting("", 1));
   // Shrink: y, the latest to take a general place, then e, stand ahead of w, in join order.
-  id = idOf(create(a, R"("capacity":3,)" + slotsJson({{"drums", 1}})));
-  joinAs(x, id, "", going());
-  joinAs(y, id, "", going());
-  joinAs(w, id, "", waiting("", 1));
-  joinAs(e, id, "drums", going("drums"));
+  id = full(3, {&x, &y});
   patchOk(a, id, R"({"capacity":2,"slots":[]})");
   EXPECT_EQ(rsvpOf(x, id), going());
   EXPECT_EQ(rsvpOf(y, id), waiting("", 1));
