@@ -113,7 +113,21 @@ const call = (m, method, path, body) => m.page.evaluate(async ([method, path, bo
   return {status: response.status, body: await response.json().catch(() => null)};
 }, [method, path, body]);
 
+// The chat message on `page` whose text has `text`.
+const messageItem = (page, text) => page.locator('.messages li.message', {has: page.locator('.body', {hasText: text})});
+
 let eventTitle, eventUrl, ann, bob;
+
+// An event of Ann's (`fields`) that Bob joins, both on its page with its chat open; the event.
+async function annAndBobInTheChatOf(fields) {
+  const made = (await call(ann, 'POST', '/v1/events', fields)).body;
+  assert.equal((await call(bob, 'POST', '/v1/events/join', {id: made.id})).status, 201);
+  for (const m of [ann, bob]) {
+    await m.page.goto(`${base}/#/events/${made.id}`);
+    await m.page.getByRole('heading', {name: 'Chat'}).waitFor();
+  }
+  return made;
+}
 
 test('two musicians meet: sign up, create, find, join and chat live', async () => {
   ann = await newMusician('ann');
@@ -1668,30 +1682,23 @@ test('a catch-up whose full page brings nothing new asks once, not again and aga
 });
 
 test('a quote follows the message it quotes, edited or deleted, and a reaction leaves an edit in progress alone', async () => {
-  const made = (await call(ann, 'POST', '/v1/events', {title: `Quotes ${unique}`, datetime: '2031-12-02T18:00:00Z',
-    location: 'The porch'})).body;
-  assert.equal((await call(bob, 'POST', '/v1/events/join', {id: made.id})).status, 201);
-  for (const m of [ann, bob]) {
-    await m.page.goto(`${base}/#/events/${made.id}`);
-    await m.page.getByRole('heading', {name: 'Chat'}).waitFor();
-  }
+  const made = await annAndBobInTheChatOf({title: `Quotes ${unique}`, datetime: '2031-12-02T18:00:00Z', location: 'The porch'});
   const rude = (await call(bob, 'POST', `/v1/channels/${made.channel}`, {body: 'something rude'})).body;
-  const item = (page, text) => page.locator('.messages li.message', {has: page.locator('.body', {hasText: text})});
-  await item(ann.page, 'something rude').getByRole('button', {name: 'Reply', exact: true}).click();
+  await messageItem(ann.page, 'something rude').getByRole('button', {name: 'Reply', exact: true}).click();
   await send(ann.page, 'that was rude');
-  for (const m of [ann, bob]) await item(m.page, 'that was rude').locator('.quote', {hasText: 'something rude'}).waitFor();
+  for (const m of [ann, bob]) await messageItem(m.page, 'that was rude').locator('.quote', {hasText: 'something rude'}).waitFor();
 
   // Bob edits his message: the quote in both pages says what it says now.
   assert.equal((await call(bob, 'PATCH', `/v1/messages/${rude.id}`, {body: 'something kind'})).status, 200);
-  for (const m of [ann, bob]) await item(m.page, 'that was rude').locator('.quote', {hasText: 'something kind'}).waitFor();
+  for (const m of [ann, bob]) await messageItem(m.page, 'that was rude').locator('.quote', {hasText: 'something kind'}).waitFor();
 
   // Ann edits her reply; Bob reacts to it meanwhile: her draft stays, and the reaction shows after.
-  await item(ann.page, 'that was rude').getByRole('button', {name: 'Edit', exact: true}).click();
+  await messageItem(ann.page, 'that was rude').getByRole('button', {name: 'Edit', exact: true}).click();
   const box = ann.page.getByLabel('Edit message');
   await box.fill('that was kind, thanks');
   const reply = await ann.page.evaluate(() => Number(document.querySelector('.messages li.message:last-child').dataset.id));
   assert.equal((await call(bob, 'PUT', `/v1/messages/${reply}/reactions/%F0%9F%91%8D`)).status, 200);
-  await item(bob.page, 'that was rude').getByText('👍').waitFor();
+  await messageItem(bob.page, 'that was rude').getByText('👍').waitFor();
   await ann.page.waitForTimeout(300);  // the push has come to Ann's page too
   assert.equal(await box.inputValue(), 'that was kind, thanks', 'the draft is still there');
   // A blank edit is refused before it is sent, in words.
@@ -1699,25 +1706,19 @@ test('a quote follows the message it quotes, edited or deleted, and a reaction l
   await ann.page.getByRole('button', {name: 'Save', exact: true}).click();
   await ann.page.getByRole('alert').filter({hasText: 'Write something, or delete the message.'}).waitFor();
   await ann.page.getByRole('button', {name: 'Cancel', exact: true}).click();
-  await item(ann.page, 'that was rude').getByText('👍').waitFor();
-  assert.equal(await item(ann.page, 'that was rude').getByRole('button', {name: 'Edit', exact: true})
+  await messageItem(ann.page, 'that was rude').getByText('👍').waitFor();
+  assert.equal(await messageItem(ann.page, 'that was rude').getByRole('button', {name: 'Edit', exact: true})
       .evaluate((button) => button === document.activeElement), true, 'the focus is back on Edit');
 
   // Bob deletes his message: the quote says so.
   assert.equal((await call(bob, 'DELETE', `/v1/messages/${rude.id}`)).status, 200);
-  for (const m of [ann, bob]) await item(m.page, 'that was rude').getByText('Reply to a deleted message').waitFor();
+  for (const m of [ann, bob]) await messageItem(m.page, 'that was rude').getByText('Reply to a deleted message').waitFor();
 });
 
 test('a moderator mutes a member from the chat and unmutes them; the muted one reads until when in their own time', async () => {
-  const made = (await call(ann, 'POST', '/v1/events', {title: `Mutes ${unique}`, datetime: '2031-12-03T18:00:00Z',
-    location: 'The barn'})).body;
-  assert.equal((await call(bob, 'POST', '/v1/events/join', {id: made.id})).status, 201);
-  for (const m of [ann, bob]) {
-    await m.page.goto(`${base}/#/events/${made.id}`);
-    await m.page.getByRole('heading', {name: 'Chat'}).waitFor();
-  }
+  await annAndBobInTheChatOf({title: `Mutes ${unique}`, datetime: '2031-12-03T18:00:00Z', location: 'The barn'});
   await send(bob.page, 'loud noises');
-  const bobs = ann.page.locator('.messages li.message', {has: ann.page.locator('.body', {hasText: 'loud noises'})});
+  const bobs = messageItem(ann.page, 'loud noises');
   const opener = bobs.getByRole('button', {name: 'Mute…'});
   await opener.click();
   const dialog = ann.page.getByRole('dialog', {name: `Mute bob${unique} in this chat?`});

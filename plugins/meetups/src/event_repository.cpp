@@ -51,7 +51,8 @@ constexpr const char* kColumnNames[] = {  // by their index in readEvent
 constexpr int kColumnCount = static_cast<int>(std::size(kColumnNames));  // a read's own columns come after
 const std::string kColumnList = [] {
   std::string list = "SELECT ";
-  for (const char* name : kColumnNames) list.append(list.size() > 7 ? ", " : "").append(name);
+  for (const char* name : kColumnNames) list.append(name).append(", ");
+  list.resize(list.size() - 2);  // the last ", "
   return list;
 }();
 const std::string kColumns = kColumnList + " FROM events e ";

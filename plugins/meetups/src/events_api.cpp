@@ -231,8 +231,6 @@ Event EventsApi::applyChanges(DbSession& tx, std::int64_t id, const EventFields&
         auto people = lineup.dissolve(old.instrument);
         unslotted.going.insert(unslotted.going.end(), people.going.begin(), people.going.end());
         unslotted.waiting.insert(unslotted.waiting.end(), people.waiting.begin(), people.waiting.end());
-        moves.unslotted.insert(moves.unslotted.end(), people.going.begin(), people.going.end());
-        moves.unslotted.insert(moves.unslotted.end(), people.waiting.begin(), people.waiting.end());
       } else {
         lineup.setPlaces(old.instrument, now->count);
       }
@@ -249,6 +247,8 @@ Event EventsApi::applyChanges(DbSession& tx, std::int64_t id, const EventFields&
     lineup.seat("", unslotted.going);
     if (f.capacity) lineup.setPlaces("", *f.capacity);
     for (auto user : unslotted.waiting) lineup.add("", user);
+    for (const auto* people : {&unslotted.going, &unslotted.waiting})
+      moves.unslotted.insert(moves.unslotted.end(), people->begin(), people->end());
   }
   EventRepository::saveLineup(store_, tx, id, lineup);
   moves.add(lineup);
