@@ -1842,3 +1842,42 @@ test('an admin suspends and lifts a user by number, told by name; the audit log 
   await page.screenshot({path: path.join(shots, 'admin-desktop.png'), fullPage: true});
   await zed.context.close();
 });
+
+test('a join refused because the screen was out of date draws it as it is now, saying why', async () => {
+  const page = bob.page;
+  const cancelled = async (path) => assert.equal((await call(ann, 'POST', `${path}/cancel`, {})).status, 200);
+  const make = async (title, fields = {}) => (await call(ann, 'POST', '/v1/events', {title: `${title} ${unique}`,
+    datetime: '2031-12-07T18:00:00Z', location: 'The barn', ...fields})).body;
+
+  // A card of the list: Ann cancels the event while Bob, not in it, has it on screen.
+  const onList = await make('Gone quiet');
+  await page.goto(`${base}/#/events`);
+  await page.getByLabel('Search').fill(`Gone quiet ${unique}`);
+  await page.getByRole('button', {name: 'Search'}).click();
+  const card = page.locator('.event', {hasText: `Gone quiet ${unique}`});
+  await card.getByRole('button', {name: 'Join'}).waitFor();
+  await cancelled(`/v1/events/${onList.id}`);
+  await card.getByRole('button', {name: 'Join'}).click();
+  await card.getByRole('alert').filter({hasText: 'This event is cancelled.'}).waitFor();
+  await card.locator('.badge.cancelled').waitFor();
+  assert.equal(await card.getByRole('button', {name: 'Join'}).count(), 0, 'the card drawn again offers no Join');
+
+  // The event's page.
+  const onPage = await make('Called off');
+  await page.goto(`${base}/#/events/${onPage.id}`);
+  await page.locator('#join-button').waitFor();
+  await cancelled(`/v1/events/${onPage.id}`);
+  await page.locator('#join-button').click();
+  await page.locator('.lineup').getByRole('alert').filter({hasText: 'This event is cancelled.'}).waitFor();
+  await page.getByText('Cancelled: this event will not take place.').waitFor();
+  assert.equal(await page.locator('#join-button').count(), 0, 'the page drawn again offers no Join');
+
+  // A series' page.
+  const first = await make('Sunday sessions', {recurrence: 'FREQ=WEEKLY;BYDAY=SU'});
+  await page.goto(`${base}/#/series/${first.seriesID}`);
+  await page.getByRole('button', {name: 'Become a regular'}).waitFor();
+  await cancelled(`/v1/series/${first.seriesID}`);
+  await page.getByRole('button', {name: 'Become a regular'}).click();
+  await page.getByRole('alert').filter({hasText: 'This series is cancelled.'}).waitFor();
+  assert.equal(await page.getByRole('button', {name: 'Become a regular'}).count(), 0, 'the page drawn again offers no join');
+});

@@ -10,6 +10,14 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Whether a failed change says the screen is out of date: the thing changed since it was
+ * drawn (400: a slot it offered is gone; 404: it, or the reader's place in it, is gone;
+ * 409: cancelled, or it has begun). The view then draws it again as it is now, with the
+ * error beside it.
+ */
+export const isStale = (error) => [400, 404, 409].includes(error?.status);
+
 // A busy server answers 503 with Retry-After: its queue of requests is full (the request
 // never ran) or a back end is briefly away (a change may then have been saved). A request
 // that does the same when asked twice, and answers the same, is asked again after that many

@@ -99,14 +99,15 @@ export async function eventView(page, id) {
   };
 
   // Draws the event again; the control that had the focus keeps it (by id), or the line-up's
-  // heading; an instrument chosen and not sent yet stays chosen.
-  const setEvent = (next) => {
+  // heading; an instrument chosen and not sent yet stays chosen; `notice`: why the reader's
+  // change failed, shown in the line-up.
+  const setEvent = (next, notice = '') => {
     event = next;
     const focused = page.contains(document.activeElement) && !chatBox.contains(document.activeElement)
       && !formBox.contains(document.activeElement) ? document.activeElement : null;
     headerBox.replaceChildren(header());
     keepingChoices(lineupBox, () => lineupBox.replaceChildren(
-        lineupSection(event, {names, onChange: setEvent, regular: Boolean(series?.regular)})));
+        lineupSection(event, {names, onChange: setEvent, regular: Boolean(series?.regular), notice})));
     if (focused && !focused.isConnected)
       (focused.id && document.getElementById(focused.id) || document.getElementById('lineup-heading'))?.focus({preventScroll: true});
     syncChat();

@@ -3,7 +3,7 @@
 // come a page at a time (the API never sends more than a page), with "Show more events" for
 // the next one. Cards show the open slots ("Needs: bass, drums"), your place, cancelled
 // events, dates of a series and, where known, the distance.
-import {api} from '../api.js';
+import {api, isStale} from '../api.js';
 import {app} from '../app.js';
 import {checkField, field, formatWhen, h, selectField, whileBusy} from '../dom.js';
 import {searchCentre} from '../geo.js';
@@ -38,8 +38,13 @@ function pagedEvents({fetchPage, onChange, empty, names, onlyJoined = false, exp
   let shown = 0, latest = 0;
   const cards = new Map();  // event id → {item, event}: the card on screen and what it shows
   const lookups = new Map();  // event id → how many times its card asked the server for it
-  const card = (event) => {
-    const item = eventCard(event, () => onChange(() => cards.get(event.id)?.item, event, card), names);
+  // `notice`: why the reader's change failed, when the card was out of date (drawn again).
+  const card = (event, notice = '') => {
+    const current = () => cards.get(event.id)?.item;
+    const item = eventCard(event, names, {
+      changed: () => onChange(current, event, card),
+      stale: (why) => refreshCard(current, event, (fresh) => card(fresh, why)),
+    }, notice);
     cards.set(event.id, {item, event});
     return item;
   };
@@ -104,7 +109,7 @@ function pagedEvents({fetchPage, onChange, empty, names, onlyJoined = false, exp
         shown = 0;
       }
       list.querySelector(':scope > .empty')?.remove();  // a push may have emptied the list meanwhile
-      list.append(...events.map(card));
+      list.append(...events.map((event) => card(event)));
       shown += events.length;
       more.hidden = events.length < PAGE;
       if (!list.querySelector('.event')) list.replaceChildren(empty());
@@ -137,7 +142,7 @@ function pagedEvents({fetchPage, onChange, empty, names, onlyJoined = false, exp
   };
 }
 
-// After joining or leaving: the event as it is now, in place of its card.
+// After joining or leaving (or failing to): the event as it is now, in place of its card.
 async function refreshCard(current, event, card) {
   const fresh = await api('GET', `/v1/events/${event.id}`);
   const old = current();
@@ -163,8 +168,14 @@ function placeBadge(event, names) {
   return rsvp || event.joined ? h('span', {class: 'badge'}, '✓ You\'re going') : null;
 }
 
-function eventCard(event, onChange, names) {
+/**
+ * An event's card. After the reader joins or leaves, `changed()` draws what follows; when
+ * that fails because the card was out of date, `stale(message)` draws the event as it is
+ * now with the message (`notice` on the new card).
+ */
+function eventCard(event, names, {changed, stale}, notice = '') {
   const status = h('p', {class: 'card-error', role: 'alert'});
+  if (notice) queueMicrotask(() => { status.textContent = notice; });  // once on the page: announced
   const cancelled = event.status === 'cancelled';
   // Unread messages in its chat, kept current while the card is on screen.
   const badge = h('span', {class: 'unread-slot'});
@@ -187,10 +198,11 @@ function eventCard(event, onChange, names) {
     try {
       await whileBusy(button, async () => {
         await work();
-        await onChange(item);
+        await changed();
       });
     } catch (error) {
-      status.textContent = error.message;
+      const redrawn = isStale(error) && await stale(error.message).then(() => true, () => false);
+      if (!redrawn) status.textContent = error.message;
     }
   };
   let action;

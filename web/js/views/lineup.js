@@ -2,7 +2,7 @@
 // position), the places for those without an instrument (capacity), the reader's own place
 // ("You're #2 on the bass waitlist"), joining, moving and leaving; the creator and admins
 // remove people. Also the words for a line-up elsewhere (cards, notices).
-import {api} from '../api.js';
+import {api, isStale} from '../api.js';
 import {app} from '../app.js';
 import {h, remembersChoice, selectField, whileBusy} from '../dom.js';
 import {isAdmin} from './moderation.js';
@@ -65,14 +65,17 @@ function general(event) {
 
 /**
  * The line-up of `event` as a section; `names` maps instrument slugs to names; after each
- * change the reader makes, `onChange(event)` gets the event as the server has it now.
- * `regular`: the reader is a regular of the event's series (leaving skips this date only).
+ * change the reader makes, `onChange(event, notice)` gets the event as the server has it now,
+ * with why a change failed when the screen was out of date (`notice`, shown by the section
+ * drawn next). `regular`: the reader is a regular of the event's series (leaving skips this
+ * date only).
  */
-export function lineupSection(event, {names, onChange, regular = false}) {
+export function lineupSection(event, {names, onChange, regular = false, notice = ''}) {
   const me = app.me.id;
   const own = event.creator?.id === me;
   const manager = own || isAdmin();
   const status = h('p', {class: 'form-error', role: 'alert'});
+  if (notice) queueMicrotask(() => { status.textContent = notice; });  // once on the page: announced
   const fresh = () => api('GET', `/v1/events/${event.id}`);
   const act = async (button, work) => {
     status.textContent = '';
@@ -80,7 +83,9 @@ export function lineupSection(event, {names, onChange, regular = false}) {
       const changed = await whileBusy(button, work);
       if (changed) onChange(changed);
     } catch (error) {
-      status.textContent = error.message;
+      const now = isStale(error) ? await fresh().catch(() => null) : null;
+      if (now) onChange(now, error.message);
+      else status.textContent = error.message;
     }
   };
 

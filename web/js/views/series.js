@@ -2,7 +2,7 @@
 // event page; cancelled ones marked), its regulars; becoming a regular (with an instrument
 // of its line-up, or none) and stopping; the creator (or an admin) cancels it. Kept current
 // by the pushes about its dates.
-import {api, latestLoader} from '../api.js';
+import {api, isStale, latestLoader} from '../api.js';
 import {app} from '../app.js';
 import {formatWhen, h, keepingChoices, reasonDialog, remembersChoice, selectField, whileBusy} from '../dom.js';
 import {describeRule} from '../recurrence.js';
@@ -49,6 +49,10 @@ export async function seriesView(page, id) {
       });
       if (next) draw(next);
     } catch (error) {
+      // Out of date (a slot gone, the series cancelled): drawn again as it is now, beside
+      // the error (the status goes with each drawing).
+      const now = isStale(error) ? await api('GET', `/v1/series/${series.id}`).catch(() => null) : null;
+      if (now) draw(now);
       status.textContent = error.message;
     }
   };
@@ -68,7 +72,10 @@ export async function seriesView(page, id) {
             p.id === series.creator?.id && ' (organiser)', p.id === app.me.id && ' (you)'))),
         h('p', {class: 'my-place', role: 'status'}, regularText(series.regular, names),
             own ? ' You organise it: you are in every date.' : ''));
-    if (cancelled) return part;
+    if (cancelled) {
+      part.append(status);  // why a join failed, when it was cancelled meanwhile
+      return part;
+    }
     if (!own) {
       const options = [...slotsOfNext().map((s) => [s.instrument, names.get(s.instrument) ?? s.instrument]), ['', 'No instrument']];
       const current = series.regular ? (series.regular.instrument ?? '') : (options[0][0]);
