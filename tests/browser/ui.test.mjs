@@ -1881,3 +1881,22 @@ test('a join refused because the screen was out of date draws it as it is now, s
   await page.getByRole('alert').filter({hasText: 'This series is cancelled.'}).waitFor();
   assert.equal(await page.getByRole('button', {name: 'Become a regular'}).count(), 0, 'the page drawn again offers no join');
 });
+
+test('moving from a place to a full slot asks first, since it gives the place up for a waitlist', async () => {
+  const made = (await call(ann, 'POST', '/v1/events', {title: `Full drums ${unique}`, datetime: '2031-12-08T18:00:00Z',
+    location: 'The barn', slots: [{instrument: 'bass', count: 2}, {instrument: 'drums', count: 1}]})).body;
+  assert.ok([200, 201].includes((await call(ann, 'POST', '/v1/events/join', {id: made.id, instrument: 'drums'})).status));
+  assert.equal((await call(bob, 'POST', '/v1/events/join', {id: made.id, instrument: 'bass'})).status, 201);
+  const page = bob.page;
+  await page.goto(`${base}/#/events/${made.id}`);
+  await page.getByLabel('Move to').selectOption('drums');
+  let asked = '';
+  page.once('dialog', (dialog) => { asked = dialog.message(); dialog.dismiss(); });
+  await page.locator('#join-button').click();
+  assert.match(asked, /^Drums is full: moving puts you on its waitlist and gives up your bass place\./);
+  assert.equal((await call(bob, 'GET', `/v1/events/${made.id}`)).body.rsvp.state, 'going', 'kept: the move was not made');
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.locator('#join-button').click();
+  await page.getByText(/#1 on the drums waitlist/i).first().waitFor();
+  assert.equal((await call(bob, 'GET', `/v1/events/${made.id}`)).body.rsvp.state, 'waitlisted');
+});

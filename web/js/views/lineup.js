@@ -146,9 +146,20 @@ export function lineupSection(event, {names, onChange, regular = false, notice =
     const select = remembersChoice(choice.querySelector('select'));
     if (mine) select.addEventListener('change', () => button.setAttribute('aria-disabled', String(select.value === current)));
     const form = h('form', {class: 'join-form'}, choice, button);
+    // A place that is full puts the one moving there on its waitlist: someone going gives up
+    // their place for it, so they are asked first.
+    const full = (value) => {
+      const slot = (event.slots ?? []).find((s) => s.instrument === value);
+      return slot ? slot.going.length >= slot.count : Boolean(event.capacity) && rest.going >= event.capacity;
+    };
     form.addEventListener('submit', (submitted) => {
       submitted.preventDefault();
       if (mine && select.value === current) return;
+      if (mine?.state === 'going' && full(select.value)) {
+        const from = mine.instrument ? `your ${inSentence(nameOf(names, mine.instrument))} place` : 'your place';
+        const to = select.value ? inSentence(nameOf(names, select.value)) : 'the general line-up';
+        if (!confirm(`${to[0].toUpperCase()}${to.slice(1)} is full: moving puts you on its waitlist and gives up ${from}. Move?`)) return;
+      }
       act(button, () => api('POST', '/v1/events/join', {id: event.id, instrument: select.value || null}));
     });
     controls.append(form);
