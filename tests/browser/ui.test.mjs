@@ -361,8 +361,15 @@ test('a report reaches the admin, who deletes the message for everyone', async (
   await ann.page.getByRole('link', {name: 'Admin'}).click();
   const open = ann.page.locator('.reports li', {hasText: 'Buy cheap strings at my shop'});
   await open.getByText('Reason: advertising').waitFor();
+  // Deleting is asked first; a dismissed question changes nothing.
+  ann.page.once('dialog', (dialog) => dialog.dismiss());
+  await open.getByRole('button', {name: 'Delete it'}).click();
+  assert.equal(await open.count(), 1, 'still open: the delete was not confirmed');
+  ann.page.once('dialog', (dialog) => dialog.accept());
   await open.getByRole('button', {name: 'Delete it'}).click();
   await ann.page.getByText('No open reports.').waitFor();
+  await ann.page.getByText('Deleted.', {exact: true}).waitFor();
+  await ann.page.waitForFunction(() => document.activeElement?.textContent === 'Open reports');  // not lost on the page
   await ann.page.locator('.audit li[data-action="report.delete"]', {hasText: 'deleted what was reported in report'}).waitFor();
   // Gone from Bob's open chat without a reload (the delete is pushed).
   await reported.waitFor({state: 'detached'});

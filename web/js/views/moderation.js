@@ -46,6 +46,7 @@ export async function adminView(page) {
     return;
   }
   const status = h('p', {class: 'form-error', role: 'alert'});
+  const reportsHeading = h('h2', {tabindex: '-1'}, 'Open reports');
   const reports = h('ol', {class: 'reports', 'aria-label': 'Open reports'});
   const audit = h('ol', {class: 'audit', 'aria-label': 'Audit log'});
 
@@ -82,11 +83,28 @@ export async function adminView(page) {
       r.target ? h('blockquote', {}, r.target.excerpt, h('span', {class: 'muted'}, ' (by ', person(r.target.authorID), ')'))
                : h('p', {class: 'muted'}, 'It is gone.'),
       h('p', {class: 'actions'},
-          h('button', {type: 'button', onclick: () => act(() => resolve(r.id, 'dismiss'))}, 'Dismiss'),
-          r.kind !== 'user' && h('button', {type: 'button', class: 'danger',
-                                            onclick: () => act(() => resolve(r.id, 'delete'))}, 'Delete it'),
-          h('button', {type: 'button', class: 'danger',
-                       onclick: () => act(() => resolve(r.id, 'suspend'))}, 'Suspend the author')));
+          h('button', {type: 'button', onclick: () => settle(r, 'dismiss')}, 'Dismiss'),
+          r.kind !== 'user' && h('button', {type: 'button', class: 'danger', onclick: () => settle(r, 'delete')}, 'Delete it'),
+          h('button', {type: 'button', class: 'danger', onclick: () => settle(r, 'suspend')}, 'Suspend the author')));
+
+  // Resolves a report: deleting and suspending are asked first (the suspended author is told
+  // the report's reason); done, said in words, and the focus goes to the next report's first
+  // action, or to the heading when none is left.
+  const settle = async (r, action) => {
+    const author = r.kind === 'user' ? r.targetID : r.target?.authorID;
+    const name = author && people.get(author) ? `@${people.get(author).userName}` : 'its author';
+    const question = {
+      delete: 'Delete what was reported, for everyone?',
+      suspend: `Suspend ${name}? Every session of theirs ends, and signing in tells them the report's reason: “${r.reason}”.`,
+    }[action];
+    if (question && !confirm(question)) return;
+    const done = {dismiss: 'Report dismissed.', delete: 'Deleted.', suspend: `${name[0].toUpperCase()}${name.slice(1)} is suspended.`}[action];
+    await act(async () => {
+      await resolve(r.id, action);
+      say(status, done, true);
+    });
+    (reports.querySelector('button') ?? reportsHeading).focus();
+  };
 
   const renderEntry = (e) => {
     const verb = ACTIONS[e.action];
@@ -133,7 +151,7 @@ export async function adminView(page) {
            (who) => `${who} is suspended: their sessions have ended.`);
   });
 
-  page.append(status, h('h2', {}, 'Open reports'), reports, suspendForm, h('h2', {}, 'Audit log'), audit,
+  page.append(status, reportsHeading, reports, suspendForm, h('h2', {}, 'Audit log'), audit,
       pluginsPanel());
   await refresh().catch((error) => say(status, error.message));
 }
