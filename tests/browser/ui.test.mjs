@@ -204,6 +204,26 @@ test('reactions: one picks an emoji, the other sees it live and adds theirs, the
   await bob.page.keyboard.press('Escape');
   await annsMessage(bob.page).getByRole('button', {name: 'React with 🎸'}).waitFor({state: 'hidden'});
   assert.equal(await bob.page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Add a reaction');
+  // A message drawn again keeps the focus where it was: on the chip pressed with Enter (its
+  // count changed), on "☺+" after a choice made with Enter, on Reply while another reacts.
+  const focusedLabel = (page) => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent);
+  await chip(bob.page, '🎸 1').focus();
+  await bob.page.keyboard.press('Enter');
+  await chip(bob.page, '🎸 2').waitFor();
+  assert.equal(await focusedLabel(bob.page), '🎸 2, yours: take it back');
+  await bob.page.keyboard.press('Enter');
+  await chip(bob.page, '🎸 1').waitFor();
+  assert.equal(await focusedLabel(bob.page), '🎸 1');
+  await annsMessage(bob.page).getByLabel('Add a reaction').focus();
+  await bob.page.keyboard.press('Enter');
+  await annsMessage(bob.page).getByRole('button', {name: 'React with 🥁'}).focus();
+  await bob.page.keyboard.press('Enter');
+  await chip(bob.page, '🥁 1').waitFor();
+  assert.equal(await focusedLabel(bob.page), 'Add a reaction');
+  await annsMessage(bob.page).getByRole('button', {name: 'Reply'}).focus();
+  await chip(ann.page, '🥁 1').click();
+  await chip(bob.page, '🥁 2').waitFor();
+  assert.equal(await focusedLabel(bob.page), 'Reply');
 });
 
 test('a reply naming Bob: completed with @, quoted, highlighted, and unread in both his tabs until he reads it', async () => {

@@ -67,6 +67,7 @@ export function chat(page, channel, moderator) {
       picker.append(h('div', {class: 'choices', role: 'group', 'aria-label': 'Reactions'},
           reactionSet.map((emoji) => h('button', {type: 'button', 'aria-label': `React with ${emoji}`, onclick: () => {
             picker.open = false;
+            summary.focus();  // the choice pressed is hidden now
             const mine = message.reactions?.find((r) => r.emoji === emoji)?.userIDs.includes(app.me.id);
             if (!mine) react(message, emoji, true);
           }}, emoji))));
@@ -119,7 +120,13 @@ export function chat(page, channel, moderator) {
     const existing = list.querySelector(`[data-id="${message.id}"]`);
     // One being edited stays as it is (a reaction must not wipe the draft): the edit's end
     // shows the message as it is then.
-    if (existing) return existing.querySelector('form.edit') ? undefined : existing.replaceWith(item);
+    if (existing) {
+      if (existing.querySelector('form.edit')) return;
+      const focused = existing.contains(document.activeElement) ? document.activeElement : null;
+      existing.replaceWith(item);
+      if (focused) sameControl(item, focused)?.focus();
+      return;
+    }
     if (known) return;
     // Keep order by seq wherever it arrives from (history, live push, catch-up).
     const after = [...list.children].find((li) => Number(li.dataset.seq) > message.seq);
@@ -447,4 +454,15 @@ export function chat(page, channel, moderator) {
     document.removeEventListener('visibilitychange', onVisible);
     completer.close();
   };
+}
+
+// In a message drawn again, the control that had the focus in the old drawing: the one with
+// the same text, or for a reaction chip (whose count changed) the one with the same emoji;
+// else the "☺+" of its picker (a chip taken back to nothing, a picker's choice).
+function sameControl(item, old) {
+  const emoji = (control) => control.textContent.split(' ')[0];
+  const chip = old.classList.contains('chip');
+  return [...item.querySelectorAll('button, summary, a')].find((control) => control.tagName === old.tagName &&
+      (chip ? control.classList.contains('chip') && emoji(control) === emoji(old) : control.textContent === old.textContent))
+    ?? item.querySelector('.picker summary');
 }
