@@ -1838,6 +1838,7 @@ test("an admin edits and deletes another musician's event from its page; the tab
   await page.getByLabel('Title').fill(`Bob's jam, moved ${unique}`);
   await page.getByRole('button', {name: 'Save changes'}).click();
   await page.getByRole('heading', {name: `Bob's jam, moved ${unique}`}).waitFor();
+  assert.equal(await page.title(), `Bob's jam, moved ${unique} · Music Maker Meetup`, 'the tab follows the new title');
   assert.equal((await call(bob, 'GET', `/v1/events/${made.id}`)).body.title, `Bob's jam, moved ${unique}`);
   page.once('dialog', (dialog) => dialog.accept());
   await page.getByRole('button', {name: 'Delete event'}).click();

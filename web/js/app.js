@@ -143,6 +143,15 @@ let cleanup = null, routed = 0;
 
 const kSiteName = 'Music Maker Meetup';
 
+// The tab's title names the page (an event's, its title), for tabs, history and screen
+// readers, and follows its heading when that changes (an event renamed, live or by its editor).
+function nameTab() {
+  const heading = main.querySelector('h1')?.textContent;
+  const title = heading ? `${heading} · ${kSiteName}` : kSiteName;
+  if (document.title !== title) document.title = title;
+}
+new MutationObserver(nameTab).observe(main, {childList: true, subtree: true, characterData: true});
+
 async function route() {
   const hash = location.hash || '#/events';
   const [, view, needsUser] = routes.find(([pattern]) => pattern.test(hash)) ?? [null, null, true];
@@ -171,8 +180,7 @@ async function route() {
   }
   cleanup = done;
   const heading = main.querySelector('h1');
-  // The tab's title names the page (an event's, its title), for tabs, history and screen readers.
-  document.title = heading?.textContent ? `${heading.textContent} · ${kSiteName}` : kSiteName;
+  nameTab();
   if (heading) {
     heading.setAttribute('tabindex', '-1');
     heading.focus({preventScroll: true});
