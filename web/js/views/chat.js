@@ -230,11 +230,16 @@ export function chat(page, channel, moderator) {
     box.value = message.body;
     // The edit over, the message is drawn again and its Edit button has the focus.
     const editAgain = () => list.querySelector(`[data-id="${message.id}"] [data-act="edit"]`)?.focus();
-    const save = h('form', {class: 'edit'}, box, h('button', {class: 'primary', type: 'submit'}, 'Save'),
-        h('button', {type: 'button', onclick: () => {
-          item.replaceWith(render(messages.get(message.id) ?? message));
-          editAgain();
-        }}, 'Cancel'));
+    const cancel = h('button', {type: 'button', onclick: () => {
+      item.replaceWith(render(messages.get(message.id) ?? message));
+      editAgain();
+    }}, 'Cancel');
+    const save = h('form', {class: 'edit'}, box, h('button', {class: 'primary', type: 'submit'}, 'Save'), cancel);
+    save.addEventListener('keydown', (key) => {  // Escape: as Cancel
+      if (key.key !== 'Escape') return;
+      key.preventDefault();
+      cancel.click();
+    });
     save.addEventListener('submit', async (event) => {
       event.preventDefault();
       const body = box.value.trim();
