@@ -1928,3 +1928,18 @@ test('moving from a place to a full slot asks first, since it gives the place up
   await page.getByText(/#1 on the drums waitlist/i).first().waitFor();
   assert.equal((await call(bob, 'GET', `/v1/events/${made.id}`)).body.rsvp.state, 'waitlisted');
 });
+
+test("a field's error goes once the field is changed, and the others' stay until theirs are", async () => {
+  const page = bob.page;
+  await page.goto(`${base}/#/events`);
+  await page.getByText('+ New event').click();
+  await page.getByRole('button', {name: 'Create event'}).click();
+  const title = page.locator('#field-title'), where = page.locator('#field-location');
+  await page.locator('#field-title-error', {hasText: 'Give your event a title.'}).waitFor();
+  await page.locator('#field-location-error', {hasText: 'Say where it happens.'}).waitFor();
+  await title.fill('A jam');
+  assert.equal(await page.locator('#field-title-error').textContent(), '');
+  assert.equal(await title.getAttribute('aria-invalid'), 'false');
+  assert.equal(await page.locator('#field-location-error').textContent(), 'Say where it happens.');
+  assert.equal(await where.getAttribute('aria-invalid'), 'true');
+});

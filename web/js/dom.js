@@ -26,6 +26,11 @@ export function field({label, name, type = 'text', value = '', required = false,
     id, name, ...(type === 'textarea' ? {} : {type}), required, 'aria-describedby': `${id}-error`, ...rest,
   });
   input.value = value;
+  input.addEventListener('input', () => {  // its error goes once the field is changed
+    if (!error.textContent) return;
+    error.textContent = '';
+    input.setAttribute('aria-invalid', 'false');
+  });
   return h('div', {class: 'field'}, h('label', {for: id}, label), hint && h('p', {class: 'hint'}, hint), input, error);
 }
 
