@@ -1943,3 +1943,22 @@ test("a field's error goes once the field is changed, and the others' stay until
   assert.equal(await page.locator('#field-location-error').textContent(), 'Say where it happens.');
   assert.equal(await where.getAttribute('aria-invalid'), 'true');
 });
+
+test('a profile link with a space in it is refused under its own box, in words', async () => {
+  const page = bob.page;
+  await page.goto(`${base}/#/my-music`);
+  await page.getByLabel('Link 2').fill('https://exa mple.org');
+  await page.getByRole('button', {name: 'Save musician profile'}).click();
+  await page.locator('#field-link1-error', {hasText: 'Use a full https:// address.'}).waitFor();
+  assert.equal(await page.getByLabel('Link 2').getAttribute('aria-invalid'), 'true');
+  // What the server refuses, too, goes under the box it came from (the second sent: Link 3).
+  await page.route('**/v1/musicians/me', (route) => (route.request().method() !== 'PUT' ? route.continue()
+    : route.fulfill({status: 400, contentType: 'application/problem+json',
+                     body: JSON.stringify({title: 'Bad Request', status: 400, detail: 'links[1] must be an absolute https:// URL'})})));
+  await page.getByLabel('Link 2').fill('');
+  await page.getByLabel('Link 1').fill('https://one.example.org');
+  await page.getByLabel('Link 3').fill('https://three.example.org');
+  await page.getByRole('button', {name: 'Save musician profile'}).click();
+  await page.locator('#field-link2-error', {hasText: 'This link must be an absolute https:// URL.'}).waitFor();
+  await page.unroute('**/v1/musicians/me');
+});

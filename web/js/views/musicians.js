@@ -266,7 +266,7 @@ export async function myMusicView(page) {
     const linkValues = Array.from({length: MAX_LINKS}, (_, i) => values[`link${i}`].trim());
     let ok = true;
     linkValues.forEach((link, i) => {
-      if (link && !/^https:\/\/[^\s/]+/i.test(link)) ok = !setFieldError(form, `link${i}`, 'Use a full https:// address.');
+      if (link && !/^https:\/\/[^\s/?#]+\S*$/i.test(link)) ok = !setFieldError(form, `link${i}`, 'Use a full https:// address.');
     });
     let areaBody = null;
     if (values.lat !== '' || values.lon !== '') {
@@ -294,8 +294,12 @@ export async function myMusicView(page) {
       }
       saved.textContent = 'Saved.';
     } catch (error) {
-      const name = ['bio', 'seeking'].find((n) => error.message.toLowerCase().startsWith(n));
-      if (!(name && setFieldError(form, name, error.message))) {
+      // The server names a field ("Bio …", "Links[1] …": the second link sent, under its own box).
+      const link = /^links\[(\d+)\]/i.exec(error.message);
+      const sent = linkValues.flatMap((value, i) => (value ? [i] : []));
+      const name = link ? `link${sent[Number(link[1])]}` : ['bio', 'seeking'].find((n) => error.message.toLowerCase().startsWith(n));
+      const message = link ? `This link ${error.message.slice(link[0].length).trim()}` : error.message;
+      if (!(name && setFieldError(form, name, message))) {
         formError.textContent = error.message;
         formError.focus();
       }
