@@ -281,6 +281,9 @@ test('typing: Bob sees "Ann is typing…" while she types, and then not', async 
   // Both are here: a green dot by each name, for both.
   for (const page of [ann.page, bob.page])
     for (const who of ['ann', 'bob']) await page.locator('.people li.online', {hasText: `${who}${unique}`}).waitFor();
+  // Said to a screen reader too, not only shown as a green dot.
+  assert.equal(await ann.page.getByRole('list', {name: 'In this chat'}).getByRole('listitem').filter({hasText: `bob${unique}`})
+      .getByRole('img', {name: 'online'}).count(), 1);
   const line = bob.page.locator('.typing');
   assert.equal(await line.textContent(), '');
   // Typed over a few seconds, as people type: a frame goes every 2 s, and the server passes

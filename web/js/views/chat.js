@@ -302,7 +302,7 @@ export function chat(page, channel, moderator) {
   const showPeople = () => {
     people.replaceChildren(...members.map((m) => h('li', {class: online.has(m.id) ? 'online' : ''},
         avatar(m), h('span', {}, m.userName),
-        h('span', {class: 'dot', 'aria-label': online.has(m.id) ? 'online' : 'offline',
+        h('span', {class: 'dot', role: 'img', 'aria-label': online.has(m.id) ? 'online' : 'offline',  // read out, not only seen
                    title: online.has(m.id) ? 'online' : 'offline'}))));
   };
   const loadPresence = async () => {
