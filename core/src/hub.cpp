@@ -46,6 +46,7 @@ struct EndSession {
 struct Deliver {
   FramePtr frame;
   std::shared_ptr<const std::unordered_set<std::int64_t>> users;  // null: everyone
+  std::int64_t except = 0;                                         // but this user (0: none)
 };
 using Command = std::variant<Adopt, Deliver, EndSession>;
 
@@ -203,10 +204,12 @@ class Hub::Worker {
         const auto& deliver = std::get<Deliver>(command);
         if (!deliver.users) {
           std::vector<Connection*> all;
-          for (auto& [fd, c] : connections_) all.push_back(c.get());
+          for (auto& [fd, c] : connections_)
+            if (c->userId != deliver.except || deliver.except == 0) all.push_back(c.get());
           for (auto* c : all) enqueue(*c, deliver.frame, false);
         } else {
           for (auto user : *deliver.users) {
+            if (user == deliver.except && user != 0) continue;
             auto it = byUser_.find(user);
             if (it == byUser_.end()) continue;
             const auto fds = it->second;
@@ -590,12 +593,13 @@ void Hub::endSession(const std::string& sessionKey) {
   for (auto& worker : workers_) worker->post(EndSession{sessionKey});
 }
 
-void Hub::deliver(const std::vector<std::int64_t>& userIds, bool toAll, const std::string& text) {
+void Hub::deliver(const std::vector<std::int64_t>& userIds, bool toAll, const std::string& text, std::int64_t except) {
   // At debug level a push leaves a line on every node, with the trace of the request that
   // caused it (the bus makes it current): how to follow one message across a cluster.
   if (log_->should_log(spdlog::level::debug))
-    log_->debug("push of {} bytes to {}", text.size(),
-                toAll ? std::string("everyone") : std::to_string(userIds.size()) + " users");
+    log_->debug("push of {} bytes to {}{}", text.size(),
+                toAll ? std::string("everyone") : std::to_string(userIds.size()) + " users",
+                except ? " but user " + std::to_string(except) : std::string());
   // Framed once; every recipient's queue shares these bytes.
   auto frame = std::make_shared<const std::string>(ws::encode(ws::Text, text));
   std::shared_ptr<const std::unordered_set<std::int64_t>> users;
@@ -603,7 +607,7 @@ void Hub::deliver(const std::vector<std::int64_t>& userIds, bool toAll, const st
   // One order for every worker: a socket adopted after this push was posted to one worker
   // must not see it arrive on another (the poster could be preempted between the two).
   std::lock_guard<std::mutex> order(orderMutex_);
-  for (auto& worker : workers_) worker->post(Deliver{frame, users});
+  for (auto& worker : workers_) worker->post(Deliver{frame, users, except});
 }
 
 }  // namespace mmm::core

@@ -60,8 +60,9 @@ class Hub {
   /// Closes (1008) every socket opened with the session `sessionKey`: it was signed out.
   void endSession(const std::string& sessionKey);
   /// Queues `text` as one text frame for every socket of `userIds` (or of everyone) that
-  /// was adopted before this call: never to one adopted after it.
-  void deliver(const std::vector<std::int64_t>& userIds, bool toAll, const std::string& text);
+  /// was adopted before this call: never to one adopted after it. None goes to user
+  /// `except` (0: nobody is left out).
+  void deliver(const std::vector<std::int64_t>& userIds, bool toAll, const std::string& text, std::int64_t except = 0);
 
   std::int64_t connections() const { return connections_.load(); }
   std::int64_t droppedSlow() const { return droppedSlow_.load(); }

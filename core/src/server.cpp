@@ -890,10 +890,8 @@ void Server::Impl::startParts() {
     log->warn("the bus is not up yet ({} → {}); it keeps trying, /readyz reports it", settings.bus.publish,
               settings.bus.subscribe);
   hubFeed = bus->subscribe(BusPusher::kTopic, [hub = hub.get()](const std::string&, const std::string& payload) {
-    bool toAll = false;
-    std::vector<std::int64_t> users;
-    std::string text;
-    if (BusPusher::decode(payload, toAll, users, text)) hub->deliver(users, toAll, text);
+    if (const auto push = BusPusher::decode(payload))
+      hub->deliver(push->userIds, push->toAll, push->text, push->except);
   });
   // A sign-out on any node closes that session's WebSockets on every node.
   sessions->onDestroyed([bus = bus.get()](const std::string& key) { bus->publish(kSessionEnded, key); });

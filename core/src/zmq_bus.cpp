@@ -8,7 +8,9 @@
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
+#include <charconv>
 #include <random>
+#include <string_view>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -16,6 +18,16 @@ namespace mmm::core {
 namespace {
 
 constexpr const char* kHeartbeat = "mmm.bus.heartbeat";
+
+// A user id of a push's audience (decimal digits only, at least 1), or nullopt.
+std::optional<std::int64_t> userIdOf(std::string_view digits) {
+  std::int64_t id = 0;
+  const auto end = digits.data() + digits.size();
+  if (digits.empty() || digits.front() < '0' || digits.front() > '9') return std::nullopt;  // no sign
+  const auto [at, error] = std::from_chars(digits.data(), end, id);
+  if (error != std::errc() || at != end || id < 1) return std::nullopt;
+  return id;
+}
 
 std::int64_t steadyMillis() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
@@ -256,27 +268,36 @@ void BusPusher::push(const std::vector<std::int64_t>& userIds, const std::string
 
 void BusPusher::pushToAll(const std::string& text) { bus_.publish(kTopic, "*\n" + text); }
 
-bool BusPusher::decode(const std::string& payload, bool& toAll, std::vector<std::int64_t>& userIds,
-                       std::string& text) {
+void BusPusher::pushToAllBut(std::int64_t userId, const std::string& text) {
+  if (userId < 1) return pushToAll(text);  // no user has that id: nobody to leave out
+  bus_.publish(kTopic, "*-" + std::to_string(userId) + "\n" + text);
+}
+
+std::optional<BusPusher::Decoded> BusPusher::decode(const std::string& payload) {
   const auto newline = payload.find('\n');
-  if (newline == std::string::npos) return false;
-  const std::string head = payload.substr(0, newline);
-  text = payload.substr(newline + 1);
-  userIds.clear();
-  toAll = head == "*";
-  if (toAll) return true;
-  std::size_t start = 0;
-  while (start < head.size()) {
-    auto comma = head.find(',', start);
-    if (comma == std::string::npos) comma = head.size();
-    try {
-      userIds.push_back(std::stoll(head.substr(start, comma - start)));
-    } catch (const std::exception&) {
-      return false;
-    }
+  if (newline == std::string::npos) return std::nullopt;
+  const std::string_view head(payload.data(), newline);
+  Decoded push;
+  push.text = payload.substr(newline + 1);
+  if (head == "*") {
+    push.toAll = true;
+    return push;
+  }
+  if (head.substr(0, 2) == "*-") {
+    const auto except = userIdOf(head.substr(2));
+    if (!except) return std::nullopt;
+    push.toAll = true;
+    push.except = *except;
+    return push;
+  }
+  for (std::size_t start = 0;;) {  // ids separated by single commas, at least one
+    const auto comma = head.find(',', start);
+    const auto id = userIdOf(head.substr(start, comma == std::string_view::npos ? comma : comma - start));
+    if (!id) return std::nullopt;
+    push.userIds.push_back(*id);
+    if (comma == std::string_view::npos) return push;
     start = comma + 1;
   }
-  return !userIds.empty();
 }
 
 void runBusProxy(const std::string& frontend, const std::string& backend, const std::atomic<bool>& stop,

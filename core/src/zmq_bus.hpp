@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -91,17 +92,26 @@ class ZmqBus final : public Bus {
   std::thread thread_;
 };
 
-/// The Pusher over the bus: topic "mmm.push", payload "<ids or *>\n<text>".
+/// The Pusher over the bus: topic "mmm.push", payload "<audience>\n<text>", where the
+/// audience is user ids separated by commas, "*" (everyone) or "*-<id>" (all but one user).
 class BusPusher final : public Pusher {
  public:
   static constexpr const char* kTopic = "mmm.push";
+  /// A push as the hub takes it.
+  struct Decoded {
+    bool toAll = false;
+    std::int64_t except = 0;           // with toAll: the user left out (0: none)
+    std::vector<std::int64_t> userIds;  // without toAll
+    std::string text;
+  };
+
   explicit BusPusher(Bus& bus) : bus_(bus) {}
   void push(const std::vector<std::int64_t>& userIds, const std::string& text) override;
   void pushToAll(const std::string& text) override;
+  void pushToAllBut(std::int64_t userId, const std::string& text) override;
 
-  /// Splits a push payload; false when it is malformed.
-  static bool decode(const std::string& payload, bool& toAll, std::vector<std::int64_t>& userIds,
-                     std::string& text);
+  /// Splits a push payload; nullopt when it is malformed.
+  static std::optional<Decoded> decode(const std::string& payload);
 
  private:
   Bus& bus_;

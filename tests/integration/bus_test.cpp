@@ -197,3 +197,48 @@ TEST(Bus, TwoFrameMessagesAndUnreadableTracesAreStillDelivered) {
   stop = true;
   proxy.join();
 }
+
+TEST(Bus, PushesReachTheHubWithTheirAudienceAndMalformedOnesAreRefused) {
+  using mmm::core::BusPusher;
+  auto bus = startedBus();
+  std::mutex mutex;
+  std::vector<std::string> payloads;
+  auto feed = bus->subscribe(BusPusher::kTopic, [&](const std::string&, const std::string& payload) {
+    std::lock_guard<std::mutex> lock(mutex);
+    payloads.push_back(payload);
+  });
+  BusPusher pusher(*bus);
+  pusher.push({3, 5}, "to two\nlines");
+  pusher.pushToAll("to all");
+  pusher.pushToAllBut(7, "to all but 7");
+  pusher.push({}, "to nobody: not sent");
+  pusher.pushToAllBut(0, "to all: no user 0");
+  pusher.push({9}, "sentinel");  // what one thread publishes arrives in order
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard<std::mutex> lock(mutex);
+    return payloads.size() == 5;
+  }));
+  std::lock_guard<std::mutex> lock(mutex);
+  const auto two = BusPusher::decode(payloads[0]), all = BusPusher::decode(payloads[1]),
+             allBut = BusPusher::decode(payloads[2]);
+  ASSERT_TRUE(two && all && allBut);
+  EXPECT_FALSE(two->toAll);
+  EXPECT_EQ(two->userIds, (std::vector<std::int64_t>{3, 5}));
+  EXPECT_EQ(two->text, "to two\nlines");
+  EXPECT_TRUE(all->toAll);
+  EXPECT_EQ(all->except, 0);
+  EXPECT_EQ(all->text, "to all");
+  EXPECT_TRUE(allBut->toAll);
+  EXPECT_EQ(allBut->except, 7);
+  EXPECT_TRUE(allBut->userIds.empty());
+  EXPECT_EQ(allBut->text, "to all but 7");
+  const auto allBut0 = BusPusher::decode(payloads[3]), sentinel = BusPusher::decode(payloads[4]);
+  ASSERT_TRUE(allBut0 && sentinel);
+  EXPECT_TRUE(allBut0->toAll);
+  EXPECT_EQ(allBut0->except, 0);
+  EXPECT_EQ(sentinel->text, "sentinel");  // the empty push sent nothing
+  for (const char* bad : {"no newline", "\ntext", "*-\ntext", "*-x\ntext", "*-7x\ntext", "1,,2\ntext", "1,\ntext",
+                          "+1\ntext", "1 \ntext", "99999999999999999999\ntext", "*7\ntext", "-3\ntext",
+                          "0\ntext", "*--3\ntext", "*-0\ntext", "*-+3\ntext"})
+    EXPECT_FALSE(BusPusher::decode(bad)) << bad;
+}

@@ -829,6 +829,35 @@ TEST_P(ChatTest, TypingReachesTheOtherReadersAtMostEvery2SecondsAndNothingComesF
   }
 }
 
+TEST_P(ChatTest, TypingInAPublicChannelReachesEveryoneOnlineButTheTypist) {
+  const auto a = newAccount(), b = newAccount();
+  // Two sockets of the typist (two tabs) and one of another reader.
+  WsClient aSocket(port_, "/v1/ws?auth=Bearer%20" + a.token), aOther(port_, "/v1/ws?auth=Bearer%20" + a.token),
+      bSocket(port_, "/v1/ws?auth=Bearer%20" + b.token);
+  ASSERT_EQ(aSocket.status(), 101);
+  ASSERT_EQ(aOther.status(), 101);
+  ASSERT_EQ(bSocket.status(), 101);
+  post(b, 1, "all here");  // what was pushed before the sockets opened ends here
+  for (auto* socket : {&aSocket, &aOther, &bSocket}) {
+    std::string type;
+    for (int i = 0; i < 10 && type != "message-new"; ++i) type = nextType(*socket);
+    ASSERT_EQ(type, "message-new");
+  }
+  const auto handled = metric("mmm_ws_client_frames_total{outcome=\"handled\"}");
+  aSocket.send(mmm::core::ws::Text, R"({"type":"typing","channelID":1})");
+  Poco::JSON::Object::Ptr frame;
+  ASSERT_EQ(nextType(bSocket, &frame), "typing");
+  EXPECT_EQ(frame->getValue<Poco::Int64>("channelID"), 1);
+  EXPECT_EQ(frame->getValue<Poco::Int64>("userID"), a.id);
+  ASSERT_TRUE(framesHandled(handled + 1));
+  post(b, 1, "sentinel");
+  // The typist's sockets hear the message next: no typing of their own came before it.
+  for (auto* socket : {&aSocket, &aOther}) {
+    ASSERT_EQ(nextType(*socket, &frame), "message-new") << "the typist was told of their own typing";
+    EXPECT_EQ(frame->getObject("message")->getValue<std::string>("body"), "sentinel");
+  }
+}
+
 TEST_P(ChatTest, PresenceFollowsEachUsersFirstAndLastSocketAndReachesThoseWhoShareAPrivateChannel) {
   const auto a = newAccount(), b = newAccount(), c = newAccount();
   newChannel(a, R"({"name":"duo","private":true,"members":[{"id":)" + std::to_string(b.id) + "}]}");

@@ -146,13 +146,21 @@ std::string ChatJson::message(const Message& message) {
   return json.take();
 }
 
-void ChatPushes::send(JsonWriter& envelope, bool isPrivate, const std::vector<std::int64_t>& recipients) {
+void ChatPushes::send(JsonWriter& envelope, bool isPrivate, const std::vector<std::int64_t>& recipients,
+                      std::int64_t except) {
   envelope.key("userIDs");
   if (isPrivate) {
+    std::vector<std::int64_t> to;
+    to.reserve(recipients.size());
+    for (auto id : recipients)
+      if (id != except) to.push_back(id);
     envelope.beginArray();
-    for (auto id : recipients) envelope.value(id);
+    for (auto id : to) envelope.value(id);
     envelope.endArray().endObject();
-    pusher_.push(recipients, envelope.take());
+    pusher_.push(to, envelope.take());
+  } else if (except) {
+    envelope.null().endObject();
+    pusher_.pushToAllBut(except, envelope.take());
   } else {
     envelope.null().endObject();
     pusher_.pushToAll(envelope.take());
@@ -184,10 +192,7 @@ void ChatPushes::messageDelete(const Channel& channel, std::int64_t messageId) {
 void ChatPushes::typing(const Channel& channel, std::int64_t userId) {
   JsonWriter envelope(128);
   envelope.beginObject().field("channelID", channel.id).field("type", "typing").field("userID", userId);
-  std::vector<std::int64_t> others;
-  for (auto id : channel.members)
-    if (id != userId) others.push_back(id);
-  send(envelope, channel.isPrivate, others);
+  send(envelope, channel.isPrivate, channel.members, /*except=*/userId);  // to the other readers
 }
 
 void ChatPushes::presence(std::int64_t userId, bool online, const std::vector<std::int64_t>& recipients) {

@@ -58,8 +58,10 @@ class ChatPushes {
   void channelDelete(std::int64_t channelId, bool isPrivate, const std::vector<std::int64_t>& recipients);
 
  private:
-  /// Ends `envelope` (an open object whose keys so far sort before "userIDs") and sends it.
-  void send(JsonWriter& envelope, bool isPrivate, const std::vector<std::int64_t>& recipients);
+  /// Ends `envelope` (an open object whose keys so far sort before "userIDs") and sends it:
+  /// to `recipients` in a private channel, else to everyone; never to user `except` (0: none).
+  void send(JsonWriter& envelope, bool isPrivate, const std::vector<std::int64_t>& recipients,
+            std::int64_t except = 0);
   Pusher& pusher_;
   ChatJson& json_;
 };

@@ -24,7 +24,7 @@
 // older plugins never see. Neither for header-only helpers that no host interface takes or
 // returns (JsonWriter, rfc3339, …): each plugin compiles its own copy, hidden in it.
 #define MMM_ABI_MAJOR 5  // 5: ReportTarget::findFor; 4: ManagedChannels::describe (service interfaces plugins implement)
-#define MMM_ABI_MINOR 0  // 5.0 holds all of 4.6. 4.6: Host::describe and schema, mmm/openapi.hpp; 4.5: Host::publicUrl; 4.4: SqlRow::isNull and real, mmm/geo.hpp, the ChannelAnnouncements service; 4.3: Host::onClientFrame, onPresence, online; 4.2: the UserNameDirectory service; 4.1: mmm/unicode.hpp, Server::hangUp (3.1: Store::query appended; 3.2: Host::route with a
+#define MMM_ABI_MINOR 1  // 5.1: Pusher::pushToAllBut. 5.0 holds all of 4.6. 4.6: Host::describe and schema, mmm/openapi.hpp; 4.5: Host::publicUrl; 4.4: SqlRow::isNull and real, mmm/geo.hpp, the ChannelAnnouncements service; 4.3: Host::onClientFrame, onPresence, online; 4.2: the UserNameDirectory service; 4.1: mmm/unicode.hpp, Server::hangUp (3.1: Store::query appended; 3.2: Host::route with a
                          // rate limit, Host::limiter, mmm/musicians.hpp; 3.3: Host::command,
                          // Sessions::handle and destroyHandle, the moderation services
                          // (mmm/moderation.hpp))

@@ -36,6 +36,9 @@ class MMM_EXPORT Pusher {
   virtual ~Pusher() = default;
   virtual void push(const std::vector<std::int64_t>& userIds, const std::string& text) = 0;
   virtual void pushToAll(const std::string& text) = 0;
+  /// To everyone but user `userId` (none of their sockets): what they did, told to the
+  /// others (ABI 5.1).
+  virtual void pushToAllBut(std::int64_t userId, const std::string& text) = 0;
 };
 
 }  // namespace mmm
