@@ -235,8 +235,8 @@ std::string renderCalendar(const std::string& name, const std::vector<CalendarEv
     lines.integer("SEQUENCE", e.sequence);
     if (!e.status.empty()) lines.token("STATUS", e.status);
     lines.text("SUMMARY", e.summary);
-    if (!e.location.empty()) lines.text("LOCATION", e.location);
-    if (!e.description.empty()) lines.text("DESCRIPTION", e.description);
+    lines.text("LOCATION", e.location);  // both always (API.md lists them), empty or not
+    lines.text("DESCRIPTION", e.description);
     if (e.lat && e.lon && std::isfinite(*e.lat) && std::isfinite(*e.lon) && std::fabs(*e.lat) <= 90 &&
         std::fabs(*e.lon) <= 180)
       lines.geo(*e.lat, *e.lon);

@@ -22,8 +22,8 @@ struct CalendarEvent {
   std::int64_t start = 0;     // DTSTART (UTC ms)
   std::int64_t end = 0;       // DTEND (UTC ms)
   std::string summary;        // SUMMARY
-  std::string location;       // LOCATION (left out when empty)
-  std::string description;    // DESCRIPTION (left out when empty)
+  std::string location;       // LOCATION (written even when empty)
+  std::string description;    // DESCRIPTION (written even when empty: "DESCRIPTION:")
   std::string url;            // URL (left out when empty): a URI, not escaped as TEXT
   std::optional<double> lat, lon;  // GEO, when both are given
   std::int64_t sequence = 0;  // SEQUENCE
