@@ -1965,3 +1965,31 @@ test('a profile link with a space in it is refused under its own box, in words',
   await page.locator('#field-link2-error', {hasText: 'This link must be an absolute https:// URL.'}).waitFor();
   await page.unroute('**/v1/musicians/me');
 });
+
+test("an event's link opened signed out (as from a calendar) leads to that event once signed in", async () => {
+  const lou = await newMusician('lou');
+  await signUp(lou);
+  const title = `Linked jam ${unique}`;
+  const made = await call(lou, 'POST', '/v1/events', {title, datetime: '2031-09-01T18:00:00Z', location: 'Hall'});
+  assert.equal(made.status, 201);
+  // The link an .ics file carries (its URL), in a browser without the session.
+  const signedOut = await browser.newContext();
+  const page = await signedOut.newPage();
+  page.on('pageerror', (error) => assert.fail(`page error: ${error.message}`));
+  await page.goto(`${base}/events/${made.body.id}`);
+  await page.getByRole('heading', {name: 'Welcome back'}).waitFor();
+  await page.getByLabel('Email').fill(lou.email);
+  await page.getByLabel('Password').fill(lou.password);
+  await page.getByRole('button', {name: 'Sign in'}).click();
+  await page.getByRole('heading', {name: title}).waitFor();
+  assert.match(page.url(), new RegExp(`#/events/${made.body.id}$`));
+  // Once there, it is spent: signing out and in again leads to the events.
+  await page.goto(`${base}/#/profile`);
+  await page.getByRole('button', {name: 'Sign out'}).click();
+  await page.getByLabel('Email').fill(lou.email);
+  await page.getByLabel('Password').fill(lou.password);
+  await page.getByRole('button', {name: 'Sign in'}).click();
+  await page.getByRole('heading', {name: 'Find musicians to play with'}).waitFor();
+  await signedOut.close();
+  await lou.context.close();
+});

@@ -61,6 +61,7 @@ export const app = {
 
   signedOut() {
     this.me = null;
+    this.wanted = null;
     unread.clear();
     nav.hidden = true;
     hideBanner();
@@ -72,9 +73,20 @@ export const app = {
   // every session ended, or suspended by an admin). Every view needs one, so to sign-in.
   sessionEnded() {
     if (!this.me) return;  // signing in, or already out
+    const here = location.hash;
     this.signedOut();
+    this.wanted = here;  // signing in again comes back here
     this.notify('Your session has ended (signed out elsewhere, or by an admin). Please sign in again.');
     this.go('#/signin');
+  },
+
+  // The page a visitor opened before signing in (a link from their calendar, say), which
+  // signing in or up leads to; else the events.
+  wanted: null,
+  afterSignIn() {
+    const hash = this.wanted ?? '#/events';
+    this.wanted = null;
+    this.go(hash);
   },
 
   /** A notice that stays until dismissed (or the next one), with a link when `href` is given. */
@@ -156,7 +168,10 @@ async function route() {
   const hash = location.hash || '#/events';
   const [, view, needsUser] = routes.find(([pattern]) => pattern.test(hash)) ?? [null, null, true];
   if (!view) return app.go('#/events');
-  if (needsUser && !app.me) return app.go('#/signin');
+  if (needsUser && !app.me) {
+    app.wanted = hash;
+    return app.go('#/signin');
+  }
   if (!needsUser && app.me) return app.go('#/events');
   if (cleanup) cleanup();
   cleanup = null;

@@ -50,7 +50,7 @@ export function signUpView(page) {
     button.disabled = true;
     try {
       await app.signedIn(await api('POST', '/v1/users', values));
-      app.go('#/events');
+      app.afterSignIn();
     } catch (error) {
       showError(form, error);
     } finally {
@@ -77,7 +77,7 @@ export function signInView(page) {
     button.disabled = true;
     try {
       await app.signedIn(await api('POST', '/v1/sessions', values));
-      app.go('#/events');
+      app.afterSignIn();
     } catch (error) {
       form.querySelector('.form-error').textContent =
           error.status === 401 ? 'That email and password do not match an account.' : error.message;
