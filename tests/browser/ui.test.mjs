@@ -982,8 +982,9 @@ test('a weekly series: the Repeats control, the series page, regulars, later dat
   await kim.page.getByRole('heading', {name: title, level: 1}).waitFor();
   const seriesUrl = kim.page.url();
   assert.match(seriesUrl, new RegExp(`#/series/${first.seriesID}$`));
-  await kim.page.getByText('Every 2 weeks on Monday and Thursday, 10 times').waitFor();
-  await kim.page.getByText('Time zone: America/Los_Angeles').waitFor();
+  await kim.page.getByText('Every 2 weeks on Monday and Thursday at 07:00 PM, 10 times').waitFor();
+  assert.equal(await kim.page.locator('.event-when + h1 + p.muted').textContent(), 'Time zone: America/Los_Angeles',
+    "the reader's own zone: nothing to explain");
   const dates = (m) => m.page.locator('.dates li');
   await dates(kim).first().waitFor();
   const times = (m) => m.page.locator('.dates time');
@@ -1992,4 +1993,25 @@ test("an event's link opened signed out (as from a calendar) leads to that event
   await page.getByRole('heading', {name: 'Find musicians to play with'}).waitFor();
   await signedOut.close();
   await lou.context.close();
+});
+
+test("a series in another time zone: the rule's days and time are the series' own, the dates the reader's; one date moved alone changes neither", async () => {
+  const mo = await newMusician('mo', undefined, {timezoneId: 'America/New_York'});
+  await signUp(mo);
+  // Wednesdays at 00:30 in Berlin: Tuesdays at 18:30 in New York.
+  const made = await call(mo, 'POST', '/v1/events', {title: `Late session ${unique}`, datetime: '2031-12-02T23:30:00Z',
+    timezone: 'Europe/Berlin', location: 'Kreuzberg', recurrence: 'FREQ=WEEKLY;BYDAY=WE;COUNT=4'});
+  assert.equal(made.status, 201);
+  // The first date alone moves to 20:00 on the Tuesday (Berlin).
+  const moved = await call(mo, 'PATCH', `/v1/events/${made.body.id}`, {datetime: '2031-12-02T19:00:00Z'});
+  assert.equal(moved.status, 200);
+  await mo.page.goto(`${base}/#/series/${made.body.seriesID}`);
+  await mo.page.getByRole('heading', {name: `Late session ${unique}`, level: 1}).waitFor();
+  assert.equal(await mo.page.locator('.event-when').textContent(), 'Every week on Wednesday at 12:30 AM, 4 times');
+  await mo.page.getByText('Time zone: Europe/Berlin (the days and time above are there; the dates below are in yours, America/New_York)').waitFor();
+  const times = await mo.page.locator('.dates time').allTextContents();
+  assert.equal(times.length, 4);
+  assert.match(times[0], /^Tue.*02:00\sPM$/, times[0]);
+  for (const text of times.slice(1)) assert.match(text, /^Tue.*06:30\sPM$/, text);
+  await mo.context.close();
 });

@@ -81,9 +81,10 @@ function untilWords(value) {
 
 /**
  * A rule in plain words: "Every 2 weeks on Monday and Thursday, 10 times", "Every month on
- * the last Friday, until Sat 31 Jul 2027". A rule it cannot read is given as it is.
+ * the last Friday, until Sat 31 Jul 2027"; with a clock time `at`, "…on Friday at 19:00, …".
+ * A rule it cannot read is given as it is.
  */
-export function describeRule(text) {
+export function describeRule(text, at = '') {
   const rule = parts(text);
   const interval = Number(rule?.INTERVAL ?? 1);
   const unit = rule?.FREQ === 'WEEKLY' ? 'week' : rule?.FREQ === 'MONTHLY' ? 'month' : null;
@@ -101,5 +102,5 @@ export function describeRule(text) {
   }
   const count = Number(rule.COUNT);
   const end = rule.COUNT ? (count === 1 ? ', once' : `, ${count} times`) : rule.UNTIL ? `, until ${untilWords(rule.UNTIL)}` : '';
-  return `${every} on ${on}${end}`;
+  return `${every} on ${on}${at ? ` at ${at}` : ''}${end}`;
 }

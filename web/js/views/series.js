@@ -25,6 +25,22 @@ function placeOn(event) {
   return null;
 }
 
+/**
+ * The series' clock time in its zone ("07:00 PM"): the time most of its next dates are at,
+ * so that one date moved on its own does not speak for the rest; the soonest's on a tie.
+ * "" when it has no dates.
+ */
+function usualClock(dates, zone) {
+  const counts = new Map();
+  for (const event of dates) {
+    const clock = clockIn(event.datetime, zone);
+    counts.set(clock, (counts.get(clock) ?? 0) + 1);
+  }
+  let usual = '', most = 0;
+  for (const [clock, count] of counts) if (count > most) [usual, most] = [clock, count];  // Map keeps the soonest first
+  return usual;
+}
+
 export async function seriesView(page, id) {
   let series;
   try {
@@ -123,13 +139,14 @@ export async function seriesView(page, id) {
     const zone = series.timezone ?? 'UTC';
     const cancelled = series.status === 'cancelled';
     const manager = series.creator?.id === app.me.id || isAdmin();
-    const first = series.next[0];
+    // The rule's days and time are the series' zone's; the dates listed are the reader's,
+    // which may fall on another day (23:30 in Berlin is 17:30 in New York).
     return h('section', {class: 'card'},
         cancelled && h('p', {class: 'cancelled-banner', role: 'status'}, 'Cancelled: this series has no more dates.'),
-        h('p', {class: 'event-when'}, describeRule(series.recurrence)),
+        h('p', {class: 'event-when'}, describeRule(series.recurrence, usualClock(series.next, zone))),
         h('h1', {id: 'series-title', tabindex: '-1'}, series.title),
         h('p', {class: 'muted'}, `Time zone: ${zone}`,
-            first && zone !== browserZone() ? ` (at ${clockIn(first.datetime, zone)} there)` : ''),
+            zone !== browserZone() ? ` (the days and time above are there; the dates below are in yours, ${browserZone()})` : ''),
         series.creator && h('p', {class: 'muted'}, 'Organised by ',
             h('a', {href: `#/musicians/${series.creator.id}`}, `@${series.creator.userName}`)),
         manager && !cancelled && h('p', {class: 'actions organiser'},
