@@ -531,7 +531,8 @@ test('jam line-ups: slots, a waitlist, a place opening up live; jams that need m
 
   // Gail has no instrument yet: "Jams that need me" says so, with the way to the profile editor.
   await gail.page.getByRole('link', {name: 'Jams that need me'}).click();
-  await gail.page.getByText(/add an instrument to your musician profile/i).waitFor();
+  await gail.page.getByText('Jams are matched to the instruments you play: add an instrument to your musician profile first.').waitFor();
+  assert.equal(await gail.page.getByText(/forMe/i).count(), 0, "the API's parameter is not the page's word");
   await gail.page.getByRole('link', {name: 'Edit your musician profile'}).click();
   await gail.page.getByRole('heading', {name: 'Your musician profile'}).waitFor();
   await gail.page.getByRole('button', {name: '+ Add an instrument'}).click();
@@ -899,6 +900,12 @@ test('finding events by instrument, open places only, and near me', async () => 
   await page.screenshot({path: path.join(shots, 'events-filters-desktop.png'), fullPage: true});
   await page.setViewportSize({width: 390, height: 844});
   await page.screenshot({path: path.join(shots, 'events-filters-phone.png'), fullPage: true});
+  // Leaving from the card draws it as the server has it now, still with its distance (an
+  // event read alone has none).
+  const nearCard = page.locator('.event', {hasText: near});
+  await nearCard.getByRole('button', {name: 'Leave'}).click();
+  await nearCard.getByRole('link', {name: 'Join…'}).waitFor();
+  await nearCard.getByText('At Ballard Commons · 9.0 km away').waitFor();
   for (const m of [hana, ivan]) await m.context.close();
 });
 

@@ -142,11 +142,12 @@ function pagedEvents({fetchPage, onChange, empty, names, onlyJoined = false, exp
   };
 }
 
-// After joining or leaving (or failing to): the event as it is now, in place of its card.
+// After joining or leaving (or failing to): the event as it is now, in place of its card
+// (with the distance a near-me search gave it: an event alone has none).
 async function refreshCard(current, event, card) {
   const fresh = await api('GET', `/v1/events/${event.id}`);
   const old = current();
-  if (old) swapCard(old, card(fresh));
+  if (old) swapCard(old, card({...fresh, distanceKm: event.distanceKm}));
 }
 
 // Puts `fresh` in place of the card `old`. Focus inside the old card moves to the same
@@ -323,9 +324,15 @@ export async function forMeView(page) {
     onChange: refreshCard,
     empty: () => h('li', {class: 'empty'}, 'No upcoming jam has a slot for your instruments yet. ',
         h('a', {href: '#/events'}, 'Find events'), ' or create one.'),
-    // A 400 says what is missing ("add an instrument to your musician profile").
-    explain: (failure) => [failure.message, ...(failure.status === 400 && /instrument/i.test(failure.message)
-      ? [' ', h('a', {href: '#/my-music'}, 'Edit your musician profile')] : [])],
+    // A 400 says what is missing, in the API's words ("forMe …"): said here in the page's.
+    explain: (failure) => {
+      if (failure.status === 400 && /musicians plugin/i.test(failure.message))
+        return ['This server keeps no musician profiles (its musicians plugin is off), so it cannot tell which jams need you.'];
+      if (failure.status === 400 && /instrument/i.test(failure.message))
+        return ['Jams are matched to the instruments you play: add an instrument to your musician profile first. ',
+          h('a', {href: '#/my-music'}, 'Edit your musician profile')];
+      return [failure.message];
+    },
   });
   page.append(h('h1', {}, 'Jams that need me'),
       h('p', {class: 'lead'}, 'Upcoming jams with a slot for an instrument you play (from ',
