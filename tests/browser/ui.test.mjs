@@ -470,9 +470,13 @@ test('long lists come a page at a time, with "Show more events"', async () => {
       await more.scrollIntoViewIfNeeded();
       await page.screenshot({path: path.join(shots, 'show-more-desktop.png')});
     }
-    await more.click();
+    await more.press('Enter');
     await more.waitFor({state: 'hidden'});  // the second page was the last
     assert.equal(await page.locator('.event', {hasText: title}).count(), 101, view);
+    // The keyboard goes on at the first event shown (the button, disabled and then hidden,
+    // no longer holds it).
+    await page.waitForFunction(() => document.activeElement?.closest('li.event') === document.querySelectorAll('ul.events > li')[100],
+      null, {timeout: 5000});
   }
   await cara.context.close();
 });
@@ -763,6 +767,8 @@ test('a musician edits their profile with the keyboard and is found by instrumen
   // "Use my location" asks the browser and rounds to 2 decimals.
   await page.getByRole('button', {name: 'Use my location'}).press('Enter');
   await page.getByText('Location set to 47.68, -122.39 (rounded). Save to keep it.').waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Use my location',
+    'the keyboard stays on the button while the browser is asked');
   assert.equal(await page.getByLabel('Latitude').inputValue(), '47.68');
   assert.equal(await page.getByLabel('Longitude').inputValue(), '-122.39');
   await page.getByRole('button', {name: 'Save musician profile'}).press('Enter');
@@ -795,6 +801,8 @@ test('a musician edits their profile with the keyboard and is found by instrumen
   await card.getByText('Double bass').waitFor();
   await card.getByText('Available').waitFor();
   await card.getByRole('link', {name: 'https://soundcloud.com/carl-bass'}).waitFor();
+  assert.match(await card.getByRole('link', {name: 'Carl Player'}).getAttribute('href'), /^#\/musicians\/\d+$/,
+    'the name leads to their page');
   assert.equal(await dana.page.locator('.musician').count(), 1);
   await dana.page.screenshot({path: path.join(shots, 'musicians-desktop.png'), fullPage: true});
   // Anyone may report a profile (not their own); the admin reads the report on the admin page.
@@ -2021,4 +2029,42 @@ test("a series in another time zone: the rule's days and time are the series' ow
   assert.match(times[0], /^Tue.*02:00\sPM$/, times[0]);
   for (const text of times.slice(1)) assert.match(text, /^Tue.*06:30\sPM$/, text);
   await mo.context.close();
+});
+
+test('"Show more" among musicians, pressed with the keyboard, goes on at the first musician shown', async () => {
+  const pia = await newMusician('pia');
+  await signUp(pia);
+  const word = `showmore${unique}`;
+  // 21 musicians whose bio has the word (signed up from Pia's page without her cookie).
+  const made = await pia.page.evaluate(async ([word, unique]) => {
+    let ok = 0;
+    for (let i = 0; i < 21; ++i) {
+      const password = `pw-${unique}-${i}-secret`;
+      const signUp = await fetch('/v1/users', {method: 'POST', credentials: 'omit', headers: {'Content-Type': 'application/json'},
+        body: JSON.stringify({email: `more${i}.${unique}@example.org`, password, passwordConf: password, userName: `more${i}${unique}`,
+                              firstName: `More${i}`, lastName: 'Player'})});
+      const auth = signUp.headers.get('Authorization');
+      const put = await fetch('/v1/musicians/me', {method: 'PUT', credentials: 'omit',
+        headers: {'Content-Type': 'application/json', Authorization: auth},
+        body: JSON.stringify({instruments: [], genres: [], bio: `plays with ${word}`, links: [], seeking: '', available: false, area: null})});
+      if (signUp.status === 201 && put.status === 200) ++ok;
+    }
+    return ok;
+  }, [word, unique]);
+  assert.equal(made, 21);
+  const page = pia.page;
+  await page.goto(`${base}/#/musicians`);
+  await page.getByRole('heading', {name: 'Musicians'}).waitFor();
+  await page.getByLabel('Search').fill(word);
+  await page.getByRole('button', {name: 'Find musicians'}).click();
+  const shown = page.locator('.musician', {hasText: word});
+  for (const until = Date.now() + 10000; (await shown.count()) !== 20 && Date.now() < until;) await page.waitForTimeout(50);
+  assert.equal(await shown.count(), 20);
+  const more = page.getByRole('button', {name: 'Show more'});
+  await more.press('Enter');
+  await more.waitFor({state: 'hidden'});  // 21: the second page was the last
+  assert.equal(await shown.count(), 21);
+  await page.waitForFunction(() => document.activeElement?.closest('li.musician') === document.querySelectorAll('ul.musicians > li')[20],
+    null, {timeout: 5000});
+  await pia.context.close();
 });

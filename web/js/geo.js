@@ -1,6 +1,6 @@
 // The browser's position, for "Use my location" buttons and "Near me" searches.
 import {api} from './api.js';
-import {h} from './dom.js';
+import {h, whileBusy} from './dom.js';
 
 /** The browser's position rounded to `decimals` places; rejects with a sentence people can read. */
 export function myLocation(decimals) {
@@ -37,16 +37,14 @@ export async function searchCentre(status) {
  */
 export function locationButton(status, decimals, use) {
   const button = h('button', {type: 'button'}, 'Use my location');
-  button.addEventListener('click', async () => {
-    button.disabled = true;
+  // Busy by aria-disabled: a disabled button would drop the keyboard's focus to the page.
+  button.addEventListener('click', () => whileBusy(button, async () => {
     status.textContent = 'Asking your browser for your location…';
     try {
       status.textContent = use(await myLocation(decimals));
     } catch (error) {
       status.textContent = error.message;
-    } finally {
-      button.disabled = false;
     }
-  });
+  }));
   return button;
 }

@@ -129,7 +129,14 @@ function pagedEvents({fetchPage, onChange, empty, names, onlyJoined = false, exp
       }
     }
   };
-  more.addEventListener('click', () => page(false));
+  more.addEventListener('click', async () => {
+    const before = list.children.length, focused = document.activeElement === more;
+    await page(false);
+    // Disabled while it loaded (and hidden after the last page), the button dropped the
+    // keyboard's focus to the page: it goes on at the first event just shown.
+    if (focused && [document.body, more].includes(document.activeElement))
+      (list.children[before]?.querySelector('h2 a') ?? (more.hidden ? null : more))?.focus();
+  });
   return {
     elements: [error, list, more],
     reload: (prepare) => page(true, prepare),

@@ -30,7 +30,8 @@ function musicianCard(musician, vocab) {
   return h('li', {class: 'card musician'},
       h('div', {class: 'musician-head'}, avatar(user),
           h('div', {},
-              h('h2', {}, name), h('p', {class: 'muted'}, `@${user.userName}`, where && ` · ${where}`)),
+              h('h2', {}, h('a', {href: `#/musicians/${user.id}`}, name)),
+              h('p', {class: 'muted'}, `@${user.userName}`, where && ` · ${where}`)),
           h('span', {class: 'spacer'}),
           musician.available && h('span', {class: 'badge'}, 'Available')),
       musician.instruments.length > 0 && h('ul', {class: 'skills', 'aria-label': 'Instruments'},
@@ -139,6 +140,7 @@ export async function musiciansView(page) {
     load();
   });
   more.addEventListener('click', async () => {
+    const before = list.children.length, focused = document.activeElement === more;
     more.disabled = true;  // one page at a time: a double click would ask for the same one twice
     try {
       await fetchPage();
@@ -147,6 +149,10 @@ export async function musiciansView(page) {
     } finally {
       more.disabled = false;
     }
+    // Disabled (and hidden after the last page), the button dropped the keyboard's focus to
+    // the page: it goes on at the first musician just shown, else back on the button.
+    if (focused && [document.body, more].includes(document.activeElement))
+      (list.children[before]?.querySelector('h2 a') ?? (more.hidden ? null : more))?.focus();
   });
   page.append(h('h1', {}, 'Musicians'),
       h('p', {class: 'lead'}, 'Find people to play with. ', h('a', {href: '#/my-music'}, 'Edit your own musician profile'), '.'),
