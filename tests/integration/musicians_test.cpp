@@ -361,6 +361,12 @@ TEST_P(MusiciansTest, FiltersByGenreTextAndAvailability) {
   EXPECT_EQ(ids(search(viewer, "q=RHYTHM")), (std::vector<std::int64_t>{jazz.id}));            // seeking
   EXPECT_EQ(ids(search(viewer, "q=PLAYER")).size(), 3u);  // user names (newAccount's are "player…")
   EXPECT_EQ(ids(search(viewer, "q=" + jazz.userName)), (std::vector<std::int64_t>{jazz.id}));
+  EXPECT_EQ(ids(search(viewer, "q=%40" + jazz.userName)), (std::vector<std::int64_t>{jazz.id}));  // as "@name"
+  // Each word anywhere: a first and last name together, words out of order, across fields.
+  EXPECT_EQ(ids(search(viewer, "q=%20tunes%20%20OLD-TIME%20")), (std::vector<std::int64_t>{folk.id}));
+  EXPECT_EQ(ids(search(viewer, "q=" + jazz.userName + "%20rhythm")), (std::vector<std::int64_t>{jazz.id}));
+  EXPECT_EQ(ids(search(viewer, "q=" + jazz.userName + "%20tunes")).size(), 0u);  // every word must be found
+  EXPECT_EQ(ids(search(viewer, "q=%40")).size(), 0u);  // "@" alone is a word, in no profile
   EXPECT_EQ(ids(search(viewer, "q=100%25")).size(), 0u);  // LIKE wildcards are literal
   EXPECT_EQ(ids(search(viewer, "q=_")).size(), 0u);
   EXPECT_EQ(sorted(ids(search(viewer, "available=true"))), sorted({folk.id, both.id}));
@@ -374,6 +380,10 @@ TEST_P(MusiciansTest, FiltersByGenreTextAndAvailability) {
   std::this_thread::sleep_for(std::chrono::milliseconds(5));  // a later updatedAt, whatever the clock's grain
   put(folk, R"({"genres":["folk"]})");
   EXPECT_EQ(ids(search(viewer, "")), (std::vector<std::int64_t>{folk.id, both.id, jazz.id}));
+  // A first and last name, as a card shows them (names are searched as saved with the profile).
+  ASSERT_EQ(call("PATCH", "/v1/users/me", R"({"firstName":"Ann","lastName":"Quillfeather"})", jazz.token).status, 200);
+  put(jazz, R"({"instruments":[{"slug":"saxophone","level":"pro"}],"genres":["jazz"],"seeking":"a rhythm section"})");
+  EXPECT_EQ(ids(search(viewer, "q=ann%20quillfeather")), (std::vector<std::int64_t>{jazz.id}));  // as a card shows it
 }
 
 TEST_P(MusiciansTest, PagesHaveNoRepeatsOrGaps) {

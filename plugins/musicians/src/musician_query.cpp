@@ -8,6 +8,7 @@
 
 #include <Poco/UTF8String.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -42,8 +43,15 @@ MusicianQuery parseMusicianQuery(const Request& request, const Vocabulary& instr
     if (utf8Length(*q) > kMaxQueryChars)
       throw HttpError(400, "q must be at most " + std::to_string(kMaxQueryChars) + " characters long");
     if (hasControlCharacter(*q)) throw HttpError(400, "q must not contain control characters");
-    const auto begin = q->find_first_not_of(' ');
-    if (begin != std::string::npos) query.text = foldCase(q->substr(begin, q->find_last_not_of(' ') - begin + 1));
+    const auto folded = foldCase(*q);
+    for (std::size_t at = folded.find_first_not_of(' '); at != std::string::npos;
+         at = folded.find_first_not_of(' ', at)) {
+      const auto end = std::min(folded.find(' ', at), folded.size());
+      auto word = folded.substr(at, end - at);
+      if (word.size() > 1 && word.front() == '@') word.erase(0, 1);
+      query.words.push_back(std::move(word));
+      at = end;
+    }
   }
   query.availableOnly = queryFlag(request, "available");
   if (auto near = parseNearQuery(request)) {

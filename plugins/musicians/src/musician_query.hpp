@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace mmm {
 struct Request;
@@ -23,7 +24,9 @@ struct MusicianQuery {
   std::optional<std::string> instrument;
   MusicianLevel minLevel = MusicianLevel::Beginner;  // with instrument: that level or above
   std::optional<std::string> genre;
-  std::optional<std::string> text;  // q, lower-cased, trimmed, not empty
+  // q's words, lower-cased, each without a leading "@" (as a user name is written): each
+  // must appear in the user name, names, bio or seeking ("Ann Lee" finds Ann Lee).
+  std::vector<std::string> words;
   bool availableOnly = false;
   std::optional<NearPoint> near;
   double radiusKm = 25;  // with near only

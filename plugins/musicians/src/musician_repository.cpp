@@ -192,7 +192,7 @@ std::vector<MusicianHit> MusicianRepository::search(Store& store, DbSession& ses
   // indexes lead with it), else the profiles. The text and availability live in profiles.
   std::string from, where;
   std::vector<SqlValue> params;
-  std::string pattern;
+  std::vector<std::string> patterns;  // the text's, where its params point
   if (query.instrument) {
     from = "musician_instruments d";
     where = "d.instrument = ? AND d.level >= ?";
@@ -211,16 +211,16 @@ std::vector<MusicianHit> MusicianRepository::search(Store& store, DbSession& ses
     where = "1 = 1";
   }
   const bool driverIsProfiles = !query.instrument && !query.genre;
-  if (!driverIsProfiles && (query.availableOnly || query.text)) {
+  if (!driverIsProfiles && (query.availableOnly || !query.words.empty())) {
     // Its ON holds no parameter, so the order of the others is kept.
     from += " JOIN musician_profiles p ON p.user_id = d.user_id";
   }
   const std::string profile = driverIsProfiles ? "d" : "p";
   if (query.availableOnly) where += " AND " + profile + ".available = 1";
-  if (query.text) {
-    pattern = likePattern(*query.text);
+  patterns.reserve(query.words.size());  // no reallocation: params hold views of them
+  for (const auto& word : query.words) {
     where += " AND " + profile + ".search_text LIKE ? ESCAPE '!'";
-    params.push_back(std::string_view(pattern));
+    params.push_back(std::string_view(patterns.emplace_back(likePattern(word))));
   }
 
   std::vector<MusicianHit> hits;

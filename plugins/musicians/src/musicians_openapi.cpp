@@ -51,7 +51,7 @@ void describeRoutes(Host& host) {
                     .query("level", R"({"enum":["beginner","intermediate","advanced","pro"]})",
                            "With instrument: that level or above")
                     .query("genre", R"({"type":"string"})", "A slug of /v1/genres")
-                    .query("q", R"({"type":"string","maxLength":255})", "In user name, names, bio and seeking")
+                    .query("q", R"({"type":"string","maxLength":255})", "Words, each found in the user name, names, bio or seeking (case-insensitive; a leading @ is dropped)")
                     .query("available", R"({"type":"boolean"})")
                     .query("near", R"({"type":"string","pattern":"^-?[0-9.]+,-?[0-9.]+$"})", "LAT,LON")
                     .query("radiusKm", R"({"type":"number","minimum":1,"maximum":500,"default":25})", "With near")
