@@ -2068,3 +2068,34 @@ test('"Show more" among musicians, pressed with the keyboard, goes on at the fir
     null, {timeout: 5000});
   await pia.context.close();
 });
+
+test('"Near me" without a location: the last results go and the status says why; with a saved area, it says it used that', async () => {
+  const rex = await newMusician('rex');  // no geolocation permission: the browser refuses
+  await signUp(rex);
+  const page = rex.page;
+  await page.locator('ul.events[aria-busy="false"] li.event').first().waitFor();  // the upcoming events
+  await page.getByLabel('Near me').check();
+  await page.getByRole('button', {name: 'Search'}).click();
+  await page.getByText(/Set your area in My music to search near it\./).waitFor();
+  await page.locator('ul.events[aria-busy="false"]').waitFor({state: 'attached'});  // empty: no box to see
+  assert.equal(await page.locator('ul.events li.event').count(), 0, 'no cards of a search that was not made');
+  // Musicians too.
+  await page.goto(`${base}/#/musicians`);
+  await page.locator('.musician').first().waitFor();
+  await page.getByLabel('Near me').check();
+  await page.getByRole('button', {name: 'Find musicians'}).click();
+  await page.getByText(/Set your area in My music to search near it\./).waitFor();
+  assert.equal(await page.locator('.musician').count(), 0, 'no musicians of a search that was not made');
+  // With an area saved in the profile, the search runs from it, and says so.
+  assert.equal((await call(rex, 'PUT', '/v1/musicians/me', {instruments: [], genres: [], bio: '', links: [], seeking: '',
+    available: false, area: {name: 'Ballard', lat: 47.68, lon: -122.39}})).status, 200);
+  await page.reload();
+  await page.getByLabel('Near me').check();
+  await page.getByRole('button', {name: 'Find musicians'}).click();
+  await page.getByText('Near your area in My music (47.68, -122.39)').waitFor();
+  await page.goto(`${base}/#/events`);
+  await page.getByLabel('Near me').check();
+  await page.getByRole('button', {name: 'Search'}).click();
+  await page.getByText('Near your area in My music (47.68, -122.39), nearest first').waitFor();
+  await rex.context.close();
+});

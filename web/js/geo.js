@@ -16,8 +16,8 @@ export function myLocation(decimals) {
 
 /**
  * Where a "Near me" search starts: the browser's position rounded to 2 decimals (about
- * 1 km), else the area saved in your musician profile. `status` says that it is asking,
- * then what went wrong, if something did (the answer is then null).
+ * 1 km), else the area saved in your musician profile (`saved` true). `status` says that it
+ * is asking, then what went wrong, if something did (the answer is then null).
  */
 export async function searchCentre(status) {
   status.textContent = 'Finding your location…';
@@ -25,10 +25,15 @@ export async function searchCentre(status) {
     return await myLocation(2);
   } catch (error) {
     const mine = await api('GET', '/v1/musicians/me').catch(() => null);
-    if (mine?.area) return {lat: mine.area.lat, lon: mine.area.lon};
+    if (mine?.area) return {lat: mine.area.lat, lon: mine.area.lon, saved: true};
     status.textContent = `${error.message} Set your area in My music to search near it.`;
     return null;
   }
+}
+
+/** "Near 47.61, -122.33", or "Near your area in My music (47.61, -122.33)" when it is that. */
+export function nearWords(centre) {
+  return centre.saved ? `Near your area in My music (${centre.lat}, ${centre.lon})` : `Near ${centre.lat}, ${centre.lon}`;
 }
 
 /**

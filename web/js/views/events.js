@@ -6,7 +6,7 @@
 import {api, isStale} from '../api.js';
 import {app} from '../app.js';
 import {checkField, field, formatWhen, h, selectField, whileBusy} from '../dom.js';
-import {searchCentre} from '../geo.js';
+import {nearWords, searchCentre} from '../geo.js';
 import {unread, unreadBadge} from '../unread.js';
 import {instrumentNames, loadInstruments} from '../vocab.js';
 import {calendarPanel} from './calendar.js';
@@ -100,7 +100,15 @@ function pagedEvents({fetchPage, onChange, empty, names, onlyJoined = false, exp
     list.setAttribute('aria-busy', 'true');
     more.disabled = true;
     try {
-      if (prepare && !(await prepare())) return;
+      if (prepare && !(await prepare())) {
+        // The search cannot be made (its status line says why): the last one's cards do
+        // not answer it either.
+        list.replaceChildren();
+        cards.clear();
+        shown = 0;
+        more.hidden = true;
+        return;
+      }
       const events = await fetchPage(fresh ? 0 : shown);
       if (mine !== latest) return;
       error.replaceChildren();
@@ -289,7 +297,7 @@ export async function eventsView(page) {
     if (values.near) {
       here ??= await searchCentre(nearStatus);
       if (!here) return false;
-      nearStatus.textContent = `Near ${here.lat}, ${here.lon}, nearest first`;
+      nearStatus.textContent = `${nearWords(here)}, nearest first`;
       next.set('near', `${here.lat},${here.lon}`);
       next.set('radiusKm', values.radiusKm);
     } else {

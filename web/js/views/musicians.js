@@ -4,7 +4,7 @@
 import {api} from '../api.js';
 import {app} from '../app.js';
 import {avatar, checkField, clearErrors, field, h, labelRow, rowList, selectField, setFieldError} from '../dom.js';
-import {locationButton, searchCentre} from '../geo.js';
+import {locationButton, nearWords, searchCentre} from '../geo.js';
 import {loadVocabularies} from '../vocab.js';
 import {report} from './moderation.js';
 
@@ -117,8 +117,13 @@ export async function musiciansView(page) {
       }
       setFieldError(search, 'radiusKm', '');
       here ??= await searchCentre(nearStatus);
-      if (!here) return;
-      nearStatus.textContent = `Near ${here.lat}, ${here.lon}`;
+      if (!here) {  // the status says why; the last search's musicians do not answer this one
+        ++searches;
+        list.replaceChildren();
+        more.hidden = true;
+        return;
+      }
+      nearStatus.textContent = nearWords(here);
       next.set('near', `${here.lat},${here.lon}`);
       next.set('radiusKm', String(radius));
     } else {
