@@ -27,7 +27,8 @@ std::string refusal(const std::string& query) {
 
 TEST(MusicianQuery, Defaults) {
   auto q = parse("");
-  EXPECT_FALSE(q.instrument || q.genre || q.text || q.near);
+  EXPECT_FALSE(q.instrument || q.genre || q.near);
+  EXPECT_TRUE(q.words.empty());
   EXPECT_EQ(q.limit, 20);
   EXPECT_EQ(q.offset, 0);
   EXPECT_DOUBLE_EQ(q.radiusKm, 25);
@@ -40,14 +41,17 @@ TEST(MusicianQuery, EveryParameter) {
   EXPECT_EQ(*q.instrument, "double-bass");
   EXPECT_EQ(q.minLevel, mmm::MusicianLevel::Advanced);
   EXPECT_EQ(*q.genre, "folk");
-  EXPECT_EQ(*q.text, "fiddle tunes");
+  EXPECT_EQ(q.words, (std::vector<std::string>{"fiddle", "tunes"}));
   EXPECT_TRUE(q.availableOnly);
   EXPECT_DOUBLE_EQ(q.near->lat, 47.67);
   EXPECT_DOUBLE_EQ(q.near->lon, -122.38);
   EXPECT_DOUBLE_EQ(q.radiusKm, 2.5);
   EXPECT_EQ(q.limit, 100);
   EXPECT_EQ(q.offset, 40);
-  EXPECT_EQ(*parse("q=%C3%89L%C3%89ONORE").text, "\xC3\xA9l\xC3\xA9onore");  // Unicode case folding
+  EXPECT_EQ(parse("q=%C3%89L%C3%89ONORE").words, (std::vector<std::string>{"\xC3\xA9l\xC3\xA9onore"}));  // Unicode case folding
+  // Words between runs of spaces; a leading "@" (a user name as written) dropped, "@" alone kept.
+  EXPECT_EQ(parse("q=%20%20%40Ann%20%20Lee%20%40%20").words, (std::vector<std::string>{"ann", "lee", "@"}));
+  EXPECT_TRUE(parse("q=%20%20%20").words.empty());
 }
 
 TEST(MusicianQuery, BoundsAtAndPastTheirLimits) {
