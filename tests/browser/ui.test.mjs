@@ -2099,3 +2099,26 @@ test('"Near me" without a location: the last results go and the status says why;
   await page.getByText('Near your area in My music (47.68, -122.39), nearest first').waitFor();
   await rex.context.close();
 });
+
+test('a "Near me" search still asking where the reader is, overtaken by another search, changes nothing when it fails', async () => {
+  const sol = await newMusician('sol');  // no geolocation permission: the saved area is looked up, then nothing
+  await signUp(sol);
+  const page = sol.page;
+  for (const [view, button, item] of [['#/events', 'Search', 'li.event'], ['#/musicians', 'Find musicians', 'li.musician']]) {
+    await page.goto(`${base}/${view}`);
+    await page.locator(item).first().waitFor();
+    const lookup = await hold(page, '**/v1/musicians/me');  // where the near-me search falls back
+    await page.getByLabel('Near me').check();
+    await page.getByRole('button', {name: button}).click();
+    await lookup.seen;
+    await page.getByLabel('Near me').uncheck();
+    await page.getByRole('button', {name: button}).click();  // a newer search, without near me
+    await page.locator(item).first().waitFor();
+    const shown = await page.locator(item).count();
+    lookup.release();
+    await lookup.delivered;
+    await page.waitForTimeout(300);
+    assert.equal(await page.locator(item).count(), shown, `${view}: the newer search's results stay`);
+  }
+  await sol.context.close();
+});

@@ -73,7 +73,7 @@ export const app = {
   // every session ended, or suspended by an admin). Every view needs one, so to sign-in.
   sessionEnded() {
     if (!this.me) return;  // signing in, or already out
-    const here = location.hash;
+    const here = location.hash || '#/events';
     this.signedOut();
     this.wanted = here;  // signing in again comes back here
     this.notify('Your session has ended (signed out elsewhere, or by an admin). Please sign in again.');

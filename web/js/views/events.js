@@ -22,8 +22,10 @@ const PAGE = 100;
  * clicked meanwhile; `card(event)` makes a new one); `names` maps instrument slugs
  * to names; `explain(error)` (optional) says what a failed page means, as nodes.
  * Returns the list's elements, `reload(prepare)`, which starts again from the first page
- * once the optional async `prepare()` is done (it returns false to leave the list as it
- * is), `remove(id)`, which takes an event's card off, and `stop()`, for when the view goes.
+ * once the optional async `prepare()` is done (it gives a function that makes its search
+ * the current one, called only if no newer load began meanwhile, or false when the search
+ * cannot be made: the list is then emptied), `remove(id)`, which takes an event's card off,
+ * and `stop()`, for when the view goes.
  * Only the latest load fills the list; the list is aria-busy while one runs. Cards of
  * events the reader is a member of stay current: the server pushes each change of such an
  * event (event-update: all but the reader's own place), the reader's place when the server
@@ -100,14 +102,21 @@ function pagedEvents({fetchPage, onChange, empty, names, onlyJoined = false, exp
     list.setAttribute('aria-busy', 'true');
     more.disabled = true;
     try {
-      if (prepare && !(await prepare())) {
-        // The search cannot be made (its status line says why): the last one's cards do
-        // not answer it either.
-        list.replaceChildren();
-        cards.clear();
-        shown = 0;
-        more.hidden = true;
-        return;
+      if (prepare) {
+        // false, or what makes the prepared search the current one: done only while this
+        // load is the latest (a search begun while the browser was asked where it is wins).
+        const ready = await prepare();
+        if (mine !== latest) return;
+        if (!ready) {
+          // The search cannot be made (its status line says why): the last one's cards do
+          // not answer it either.
+          list.replaceChildren();
+          cards.clear();
+          shown = 0;
+          more.hidden = true;
+          return;
+        }
+        ready();
       }
       const events = await fetchPage(fresh ? 0 : shown);
       if (mine !== latest) return;
@@ -283,8 +292,9 @@ export async function eventsView(page) {
       checkField({label: 'Include cancelled events', name: 'cancelled'}));
 
   let query = new URLSearchParams(), here = null;
-  // The form as a query. "Near me" asks the browser where it is (else takes your musician
-  // area), once a visit; false when neither is known (the status line says why).
+  // The form as a query (a function that makes it current). "Near me" asks the browser where
+  // it is (else takes your musician area), once a visit; false when neither is known (the
+  // status line says why).
   const readForm = async () => {
     const values = Object.fromEntries(new FormData(search));
     const next = new URLSearchParams();
@@ -303,8 +313,7 @@ export async function eventsView(page) {
     } else {
       nearStatus.textContent = '';
     }
-    query = next;
-    return true;
+    return () => { query = next; };
   };
   const events = pagedEvents({
     names,

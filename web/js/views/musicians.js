@@ -22,7 +22,7 @@ function unavailable(page, title, error) {
   page.append(h('h1', {}, title), h('p', {class: 'form-error', role: 'alert'}, text));
 }
 
-function musicianCard(musician, vocab) {
+function musicianCard(musician, vocab, {linked = true} = {}) {
   const user = musician.user;
   const name = `${user.firstName} ${user.lastName}`.trim() || user.userName;
   const where = [musician.area?.name, musician.distanceKm !== undefined && `${musician.distanceKm.toFixed(1)} km away`]
@@ -30,7 +30,7 @@ function musicianCard(musician, vocab) {
   return h('li', {class: 'card musician'},
       h('div', {class: 'musician-head'}, avatar(user),
           h('div', {},
-              h('h2', {}, h('a', {href: `#/musicians/${user.id}`}, name)),
+              h('h2', {}, linked ? h('a', {href: `#/musicians/${user.id}`}, name) : name),
               h('p', {class: 'muted'}, `@${user.userName}`, where && ` · ${where}`)),
           h('span', {class: 'spacer'}),
           musician.available && h('span', {class: 'badge'}, 'Available')),
@@ -101,6 +101,7 @@ export async function musiciansView(page) {
     return musicians.length;
   };
   const load = async () => {
+    const mine = ++searches;  // a search begun after this one (while the browser is asked where it is) wins
     const values = Object.fromEntries(new FormData(search));
     listError.textContent = '';
     const next = new URLSearchParams();
@@ -117,8 +118,8 @@ export async function musiciansView(page) {
       }
       setFieldError(search, 'radiusKm', '');
       here ??= await searchCentre(nearStatus);
+      if (mine !== searches) return;
       if (!here) {  // the status says why; the last search's musicians do not answer this one
-        ++searches;
         list.replaceChildren();
         more.hidden = true;
         return;
@@ -131,7 +132,6 @@ export async function musiciansView(page) {
     }
     query = next;
     offset = 0;
-    ++searches;
     list.replaceChildren();
     try {
       if ((await fetchPage()) === 0)
@@ -179,7 +179,7 @@ export async function musicianView(page, id) {
     page.append(h('h1', {}, 'Musician'), h('p', {class: 'form-error', role: 'alert'}, error.message));
     return;
   }
-  page.append(h('h1', {}, `@${musician.user.userName}`), h('ul', {class: 'musicians'}, musicianCard(musician, vocab)),
+  page.append(h('h1', {}, `@${musician.user.userName}`), h('ul', {class: 'musicians'}, musicianCard(musician, vocab, {linked: false})),
       h('p', {}, h('a', {href: '#/musicians'}, 'Find more musicians')));
 }
 

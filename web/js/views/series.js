@@ -139,14 +139,16 @@ export async function seriesView(page, id) {
     const zone = series.timezone ?? 'UTC';
     const cancelled = series.status === 'cancelled';
     const manager = series.creator?.id === app.me.id || isAdmin();
+    const clock = usualClock(series.next, zone);
     // The rule's days and time are the series' zone's; the dates listed are the reader's,
     // which may fall on another day (23:30 in Berlin is 17:30 in New York).
     return h('section', {class: 'card'},
         cancelled && h('p', {class: 'cancelled-banner', role: 'status'}, 'Cancelled: this series has no more dates.'),
-        h('p', {class: 'event-when'}, describeRule(series.recurrence, usualClock(series.next, zone))),
+        h('p', {class: 'event-when'}, describeRule(series.recurrence, clock)),
         h('h1', {id: 'series-title', tabindex: '-1'}, series.title),
         h('p', {class: 'muted'}, `Time zone: ${zone}`,
-            zone !== browserZone() ? ` (the days and time above are there; the dates below are in yours, ${browserZone()})` : ''),
+            zone !== browserZone()
+              ? ` (the days ${clock ? 'and time ' : ''}above are there; the dates below are in yours, ${browserZone()})` : ''),
         series.creator && h('p', {class: 'muted'}, 'Organised by ',
             h('a', {href: `#/musicians/${series.creator.id}`}, `@${series.creator.userName}`)),
         manager && !cancelled && h('p', {class: 'actions organiser'},
