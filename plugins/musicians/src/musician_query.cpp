@@ -16,6 +16,7 @@ namespace mmm::musicians {
 namespace {
 
 constexpr std::size_t kMaxQueryChars = 255;
+constexpr std::size_t kMaxQueryWords = 16;  // each is a LIKE over every profile found
 
 std::string slug(const std::string& name, const std::string& value, const Vocabulary& vocabulary,
                  const char* listPath) {
@@ -49,9 +50,12 @@ MusicianQuery parseMusicianQuery(const Request& request, const Vocabulary& instr
       const auto end = std::min(folded.find(' ', at), folded.size());
       auto word = folded.substr(at, end - at);
       if (word.size() > 1 && word.front() == '@') word.erase(0, 1);
-      query.words.push_back(std::move(word));
+      if (std::find(query.words.begin(), query.words.end(), word) == query.words.end())
+        query.words.push_back(std::move(word));
       at = end;
     }
+    if (query.words.size() > kMaxQueryWords)
+      throw HttpError(400, "q may hold at most " + std::to_string(kMaxQueryWords) + " different words");
   }
   query.availableOnly = queryFlag(request, "available");
   if (auto near = parseNearQuery(request)) {

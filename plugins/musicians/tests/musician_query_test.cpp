@@ -52,6 +52,12 @@ TEST(MusicianQuery, EveryParameter) {
   // Words between runs of spaces; a leading "@" (a user name as written) dropped, "@" alone kept.
   EXPECT_EQ(parse("q=%20%20%40Ann%20%20Lee%20%40%20").words, (std::vector<std::string>{"ann", "lee", "@"}));
   EXPECT_TRUE(parse("q=%20%20%20").words.empty());
+  EXPECT_EQ(parse("q=bass%20BASS%20%40bass").words, (std::vector<std::string>{"bass"}));  // once each
+  std::string sixteen, seventeen;
+  for (int i = 0; i < 16; ++i) sixteen += "w" + std::to_string(i) + "%20";
+  seventeen = sixteen + "w16";
+  EXPECT_EQ(parse("q=" + sixteen + "w0").words.size(), 16u);
+  EXPECT_EQ(refusal("q=" + seventeen), "400 q may hold at most 16 different words");
 }
 
 TEST(MusicianQuery, BoundsAtAndPastTheirLimits) {
